@@ -1,0 +1,1 @@
+"""Connectors: channel adapters in and out, SKU mapping, webhook dedupe."""

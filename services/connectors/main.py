@@ -1,0 +1,24 @@
+"""Composition root of the connectors service: ``python -m services.connectors``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.connectors import api, service
+from shared.http import install_error_handlers
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = ServiceRuntime("connectors", settings, migrations_dir=MIGRATIONS)
+    app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=runtime.lifespan)
+    app.state.runtime = runtime
+    app.include_router(api.router)
+    install_error_handlers(app, not_found=(service.UnknownShop,), conflict=(service.ShopExists,))
+    return app

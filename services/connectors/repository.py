@@ -1,0 +1,87 @@
+"""Connectors queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.connectors import tables as t
+
+
+async def shop_secret(conn: AsyncConnection, domain: str) -> str | None:
+    row = (
+        await conn.execute(sa.select(t.shop.c.webhook_secret).where(t.shop.c.domain == domain))
+    ).first()
+    return None if row is None else str(row.webhook_secret)
+
+
+async def insert_shop(conn: AsyncConnection, *, domain: str, channel: str, secret: str) -> bool:
+    result = await conn.execute(
+        insert(t.shop)
+        .values(domain=domain, channel=channel, webhook_secret=secret)
+        .on_conflict_do_nothing()
+        .returning(t.shop.c.domain)
+    )
+    return result.first() is not None
+
+
+async def list_shops(conn: AsyncConnection) -> Sequence[Any]:
+    return (
+        await conn.execute(
+            sa.select(t.shop.c.domain, t.shop.c.channel, t.shop.c.created_at).order_by(
+                t.shop.c.domain
+            )
+        )
+    ).all()
+
+
+async def sku_mappings(conn: AsyncConnection, domain: str) -> dict[str, str]:
+    rows = await conn.execute(
+        sa.select(t.sku_mapping.c.sku, t.sku_mapping.c.item_code).where(
+            t.sku_mapping.c.shop_domain == domain
+        )
+    )
+    return {r.sku: r.item_code for r in rows}
+
+
+async def upsert_sku_mapping(
+    conn: AsyncConnection, *, domain: str, sku: str, item_code: str
+) -> None:
+    statement = insert(t.sku_mapping).values(shop_domain=domain, sku=sku, item_code=item_code)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.sku_mapping.c.shop_domain, t.sku_mapping.c.sku],
+            set_={"item_code": item_code, "updated_at": sa.func.now()},
+        )
+    )
+
+
+async def record_delivery(
+    conn: AsyncConnection,
+    *,
+    webhook_id: str,
+    shop: str,
+    topic: str,
+    event_id: str | None,
+    external_id: str | None,
+    outcome: str,
+) -> bool:
+    """False when this webhook id was already received (Shopify retries re-send it)."""
+    result = await conn.execute(
+        insert(t.webhook_delivery)
+        .values(
+            webhook_id=webhook_id,
+            shop_domain=shop,
+            topic=topic,
+            event_id=event_id,
+            external_id=external_id,
+            outcome=outcome,
+        )
+        .on_conflict_do_nothing()
+        .returning(t.webhook_delivery.c.webhook_id)
+    )
+    return result.first() is not None

@@ -1,0 +1,41 @@
+"""Which service answers which path. Longest prefix wins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: tuple[tuple[str, str], ...] = (
+    ("/webhooks/", "connectors"),
+    ("/api/shops", "connectors"),
+    ("/api/orders", "orders"),
+    ("/api/items", "inventory"),
+    ("/api/lots", "inventory"),
+    ("/api/stock", "inventory"),
+    ("/api/reservations", "inventory"),
+    ("/api/production-orders", "production"),
+)
+
+SERVICES: tuple[str, ...] = ("orders", "inventory", "production", "connectors")
+
+
+def service_for(path: str) -> str | None:
+    """The service owning ``path``, or None when no service does."""
+    matches = [(prefix, svc) for prefix, svc in ROUTES if path.startswith(prefix)]
+    if not matches:
+        return None
+    return max(matches, key=lambda match: len(match[0]))[1]
+
+
+def merge_openapi(documents: dict[str, dict[str, Any]], *, title: str) -> dict[str, Any]:
+    """One OpenAPI document from each service's: paths and component schemas united."""
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for document in documents.values():
+        paths.update(document.get("paths", {}))
+        schemas.update(document.get("components", {}).get("schemas", {}))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "0.1.0"},
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": dict(sorted(schemas.items()))},
+    }

@@ -1,0 +1,1 @@
+"""Inventory: items, units, lots, the stock-movement ledger and reservations."""

@@ -1,0 +1,106 @@
+"""Inventory HTTP API: items, lots (goods receipt), stock, reservations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, status
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.inventory import repository, service
+from services.inventory.schemas import ItemIn, ItemOut, LotIn, LotOut, ReservationOut, StockOut
+from shared.runtime import engine_of
+
+router = APIRouter(prefix="/api", tags=["inventory"])
+Engine = Annotated[AsyncEngine, Depends(engine_of)]
+
+
+@router.post("/items", status_code=status.HTTP_201_CREATED, response_model=ItemOut)
+async def create_item(body: ItemIn, engine: Engine) -> ItemIn:
+    await service.create_item(engine, service.NewItem(**body.model_dump(mode="python")))
+    return body
+
+
+@router.get("/items", response_model=list[ItemOut])
+async def list_items(engine: Engine) -> list[ItemOut]:
+    async with engine.connect() as conn:
+        rows = await repository.list_items(conn)
+    return [ItemOut.model_validate(row._asdict()) for row in rows]
+
+
+@router.get("/items/{code}", response_model=ItemOut)
+async def get_item(code: str, engine: Engine) -> ItemOut:
+    async with engine.connect() as conn:
+        row = await repository.get_item(conn, code)
+    if row is None:
+        raise service.NotFound(f"unknown item {code}")
+    return ItemOut.model_validate(row._asdict())
+
+
+@router.post("/lots", status_code=status.HTTP_201_CREATED, response_model=LotOut)
+async def receive_lot(body: LotIn, engine: Engine) -> LotOut:
+    lot_id = await service.receive_lot(engine, service.NewLot(**body.model_dump(mode="python")))
+    return LotOut(
+        id=lot_id,
+        lot_code=body.lot_code,
+        item_code=body.item_code,
+        unit=body.unit,
+        on_hand=body.quantity,
+        reserved=Decimal(0),
+        available=body.quantity,
+        expires_on=body.expires_on,
+    )
+
+
+@router.get("/lots", response_model=list[LotOut])
+async def list_lots(engine: Engine, item_code: str | None = None) -> list[LotOut]:
+    async with engine.connect() as conn:
+        rows = await repository.list_lots(conn, item_code=item_code)
+    return [
+        LotOut(
+            id=r.id,
+            lot_code=r.lot_code,
+            item_code=r.item_code,
+            unit=r.unit,
+            on_hand=r.on_hand,
+            reserved=r.reserved,
+            available=r.on_hand - r.reserved,
+            expires_on=r.expires_on,
+        )
+        for r in rows
+    ]
+
+
+@router.get("/stock", response_model=list[StockOut])
+async def stock(engine: Engine) -> list[StockOut]:
+    async with engine.connect() as conn:
+        rows = await repository.stock_by_item(conn)
+    return [
+        StockOut(
+            item_code=r.code,
+            unit=r.base_unit,
+            on_hand=r.on_hand,
+            reserved=r.reserved,
+            available=r.on_hand - r.reserved,
+        )
+        for r in rows
+    ]
+
+
+@router.get("/reservations", response_model=list[ReservationOut])
+async def reservations(order_id: UUID, engine: Engine) -> list[ReservationOut]:
+    async with engine.connect() as conn:
+        rows = await repository.reservations_of(conn, order_id)
+    return [
+        ReservationOut(
+            order_id=r.order_id,
+            line_no=r.line_no,
+            lot_code=r.lot_code,
+            item_code=r.item_code,
+            quantity=r.quantity,
+            unit=r.unit,
+        )
+        for r in rows
+    ]

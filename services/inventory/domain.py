@@ -1,0 +1,114 @@
+"""Reserving finished stock for an order: pure, first-expiry-first-out, never oversold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from shared.contracts.inventory import ReservedLot, Shortage, StockReserved, StockShort
+from shared.contracts.orders import OrderLineRef
+from shared.units import Quantity
+
+
+@dataclass(frozen=True)
+class Lot:
+    """A lot as reservation sees it; ``available`` is what nobody has claimed yet."""
+
+    id: int
+    lot_code: str
+    item_code: str
+    unit: str
+    on_hand: Decimal
+    reserved: Decimal
+    expires_on: date | None = None
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class Allocation:
+    lot: Lot
+    line_no: int
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class ReservationOutcome:
+    allocations: tuple[Allocation, ...]
+    shortages: tuple[Shortage, ...]
+
+    def reserved_from(self, lot_id: int) -> Decimal:
+        return sum((a.quantity for a in self.allocations if a.lot.id == lot_id), Decimal(0))
+
+    def event(self, order_id: UUID) -> StockReserved | StockShort:
+        """What the outcome means for the order: fully covered, or short with the gaps."""
+        reserved = tuple(
+            ReservedLot(
+                line_no=a.line_no,
+                item_code=a.lot.item_code,
+                lot_code=a.lot.lot_code,
+                quantity=Quantity.of(a.quantity, a.lot.unit),
+                expires_on=a.lot.expires_on,
+            )
+            for a in self.allocations
+        )
+        if self.shortages:
+            return StockShort(order_id=order_id, reservations=reserved, shortages=self.shortages)
+        return StockReserved(order_id=order_id, reservations=reserved)
+
+
+def fefo_order(lot: Lot) -> tuple[bool, date, int]:
+    """Earliest expiry first, so short-dated stock ships before it spoils; undated lots last."""
+    return (lot.expires_on is None, lot.expires_on or date.max, lot.id)
+
+
+@dataclass
+class _Ledger:
+    taken: dict[int, Decimal] = field(default_factory=dict)
+
+    def free(self, lot: Lot) -> Decimal:
+        return lot.available - self.taken.get(lot.id, Decimal(0))
+
+    def take(self, lot: Lot, quantity: Decimal) -> None:
+        self.taken[lot.id] = self.taken.get(lot.id, Decimal(0)) + quantity
+
+
+def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOutcome:
+    """Cover each line from its item's lots, FEFO; what stock cannot cover is a shortage.
+
+    Lines in a unit other than the lot's are not convertible here and count as missing.
+    """
+    ledger = _Ledger()
+    allocations: list[Allocation] = []
+    shortages: list[Shortage] = []
+    for line in lines:
+        candidates = sorted(
+            (x for x in lots if x.item_code == line.item_code and x.unit == line.quantity.unit),
+            key=fefo_order,
+        )
+        remaining = line.quantity.value
+        for lot in candidates:
+            if remaining <= 0:
+                break
+            take = min(ledger.free(lot), remaining)
+            if take > 0:
+                ledger.take(lot, take)
+                allocations.append(Allocation(lot=lot, line_no=line.line_no, quantity=take))
+                remaining -= take
+        if remaining > 0:
+            unit = line.quantity.unit
+            shortages.append(
+                Shortage(
+                    line_no=line.line_no,
+                    item_code=line.item_code,
+                    requested=line.quantity,
+                    reserved=Quantity.of(line.quantity.value - remaining, unit),
+                    missing=Quantity.of(remaining, unit),
+                )
+            )
+    return ReservationOutcome(allocations=tuple(allocations), shortages=tuple(shortages))

@@ -1,0 +1,31 @@
+"""Composition root of the inventory service: ``python -m services.inventory``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.inventory import api, handlers, service
+from shared.http import install_error_handlers
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = ServiceRuntime(
+        "inventory", settings, migrations_dir=MIGRATIONS, subscriptions=handlers.register
+    )
+    app = FastAPI(title="Lotline inventory", version="0.1.0", lifespan=runtime.lifespan)
+    app.state.runtime = runtime
+    app.include_router(api.router)
+    install_error_handlers(
+        app,
+        not_found=(service.NotFound,),
+        conflict=(service.Conflict,),
+        invalid=(service.InventoryError,),
+    )
+    return app

@@ -1,0 +1,66 @@
+"""HTTP request and response models of the inventory API."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from shared.units import ExactDecimal
+
+
+class ItemKind(StrEnum):
+    RAW_MATERIAL = "raw_material"
+    PACKAGING = "packaging"
+    INTERMEDIATE = "intermediate"
+    FINISHED_GOOD = "finished_good"
+
+
+class ItemIn(BaseModel):
+    code: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._\-]+$")
+    name: str = Field(min_length=1)
+    kind: ItemKind = ItemKind.FINISHED_GOOD
+    base_unit: str = Field(default="pc", min_length=1)
+    shelf_life_days: int | None = Field(default=None, ge=0)
+
+
+class ItemOut(ItemIn):
+    pass
+
+
+class LotIn(BaseModel):
+    item_code: str
+    lot_code: str = Field(min_length=1, max_length=100)
+    quantity: ExactDecimal = Field(gt=0)
+    unit: str
+    expires_on: date | None = None
+
+
+class LotOut(BaseModel):
+    id: int
+    lot_code: str
+    item_code: str
+    unit: str
+    on_hand: ExactDecimal
+    reserved: ExactDecimal
+    available: ExactDecimal
+    expires_on: date | None
+
+
+class StockOut(BaseModel):
+    item_code: str
+    unit: str
+    on_hand: ExactDecimal
+    reserved: ExactDecimal
+    available: ExactDecimal
+
+
+class ReservationOut(BaseModel):
+    order_id: UUID
+    line_no: int
+    lot_code: str
+    item_code: str
+    quantity: ExactDecimal
+    unit: str

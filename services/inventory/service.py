@@ -1,0 +1,116 @@
+"""Inventory use cases; each owns its transaction (state, inbox and outbox together)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.inventory import domain, repository
+from shared import inbox, outbox
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import LotReceived
+from shared.contracts.orders import OrderReceived
+from shared.units import Quantity
+
+CONSUMER = "inventory"
+
+
+class InventoryError(ValueError):
+    """A request inventory refuses, with a reason a person can act on."""
+
+
+class NotFound(InventoryError):
+    pass
+
+
+class Conflict(InventoryError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewItem:
+    code: str
+    name: str
+    kind: str
+    base_unit: str
+    shelf_life_days: int | None = None
+
+
+@dataclass(frozen=True)
+class NewLot:
+    item_code: str
+    lot_code: str
+    quantity: Decimal
+    unit: str
+    expires_on: date | None = None
+
+
+async def reserve_for_order(engine: AsyncEngine, envelope: Envelope, event: OrderReceived) -> None:
+    """Apply OrderReceived once: reserve FEFO, publish reserved or short, all in one commit."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        lots = await repository.lots_for_update(
+            conn, item_codes=[line.item_code for line in event.lines]
+        )
+        outcome = domain.reserve(lots, event.lines)
+        result = outcome.event(event.order_id)
+        if not await repository.claim_order(conn, event.order_id, outcome=result.TYPE):
+            return
+        await repository.save_allocations(conn, event.order_id, outcome.allocations)
+        await outbox.add(
+            conn,
+            [result],
+            correlation_id=envelope.correlation_id or envelope.event_id,
+            causation_id=envelope.event_id,
+        )
+
+
+async def create_item(engine: AsyncEngine, item: NewItem) -> None:
+    async with engine.begin() as conn:
+        if not await repository.insert_item(conn, item.__dict__):
+            raise Conflict(f"item {item.code} already exists")
+
+
+async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
+    """A lot enters stock with its receipt movement, so the ledger balances from day one."""
+    if new.quantity <= 0:
+        raise InventoryError(f"quantity must be positive, got {new.quantity}")
+    async with engine.begin() as conn:
+        item = await repository.get_item(conn, new.item_code)
+        if item is None:
+            raise NotFound(f"unknown item {new.item_code}")
+        if new.unit != item.base_unit:
+            raise InventoryError(
+                f"item {new.item_code} is counted in {item.base_unit}, not {new.unit}"
+            )
+        lot_id = await repository.insert_lot(
+            conn,
+            {
+                "lot_code": new.lot_code,
+                "item_code": new.item_code,
+                "unit": new.unit,
+                "on_hand": new.quantity,
+                "expires_on": new.expires_on,
+            },
+        )
+        if lot_id is None:
+            raise Conflict(f"lot {new.lot_code} already exists")
+        await repository.add_movement(
+            conn, lot_id=lot_id, kind="receipt", quantity=new.quantity, reference=None
+        )
+        await outbox.add(
+            conn,
+            [
+                LotReceived(
+                    lot_code=new.lot_code,
+                    item_code=new.item_code,
+                    quantity=Quantity.of(new.quantity, new.unit),
+                    expires_on=new.expires_on,
+                )
+            ],
+        )
+    return lot_id

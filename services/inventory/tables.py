@@ -1,0 +1,75 @@
+"""The inventory database: items, lots, the movement ledger, reservations."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+
+from shared.db import timestamp
+from shared.inbox import inbox_table
+from shared.outbox import outbox_table
+
+metadata = sa.MetaData()
+OUTBOX = outbox_table(metadata)
+INBOX = inbox_table(metadata)
+
+QTY = sa.Numeric(18, 6)
+
+item = sa.Table(
+    "inventory_item",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("base_unit", sa.Text, nullable=False),
+    sa.Column("shelf_life_days", sa.Integer),
+    timestamp("created_at"),
+)
+
+lot = sa.Table(
+    "inventory_lot",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("lot_code", sa.Text, nullable=False, unique=True),
+    sa.Column("item_code", sa.Text, sa.ForeignKey("inventory_item.code"), nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("on_hand", QTY, nullable=False),
+    sa.Column("reserved", QTY, nullable=False, server_default="0"),
+    sa.Column("expires_on", sa.Date),
+    timestamp("created_at"),
+    sa.CheckConstraint("on_hand >= 0", name="lot_on_hand_not_negative"),
+    sa.CheckConstraint("reserved >= 0", name="lot_reserved_not_negative"),
+    sa.CheckConstraint("reserved <= on_hand", name="lot_never_oversold"),
+    sa.Index("inventory_lot_item", "item_code"),
+)
+
+movement = sa.Table(
+    "inventory_movement",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("lot_id", sa.BigInteger, sa.ForeignKey("inventory_lot.id"), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("reference", sa.Text),
+    timestamp("created_at"),
+    sa.Index("inventory_movement_lot", "lot_id"),
+)
+
+reservation = sa.Table(
+    "inventory_reservation",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), nullable=False),
+    sa.Column("line_no", sa.Integer, nullable=False),
+    sa.Column("lot_id", sa.BigInteger, sa.ForeignKey("inventory_lot.id"), nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    timestamp("created_at"),
+    sa.UniqueConstraint("order_id", "line_no", "lot_id", name="one_reservation_per_line_and_lot"),
+    sa.CheckConstraint("quantity > 0", name="reservation_positive"),
+)
+
+order_request = sa.Table(
+    "inventory_order_request",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("outcome", sa.Text, nullable=False),
+    timestamp("created_at"),
+)

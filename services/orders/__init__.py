@@ -1,0 +1,1 @@
+"""Orders: customer orders, their status and the order saga."""

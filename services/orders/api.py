@@ -1,0 +1,46 @@
+"""Orders HTTP API: read an order, or find orders by channel and external id."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.orders import repository
+from services.orders.schemas import OrderOut
+from shared.contracts.orders import OrderStatus
+from shared.runtime import engine_of
+
+router = APIRouter(prefix="/api", tags=["orders"])
+Engine = Annotated[AsyncEngine, Depends(engine_of)]
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut)
+async def get_order(order_id: UUID, engine: Engine) -> OrderOut:
+    async with engine.connect() as conn:
+        order = await repository.load_order(conn, order_id)
+    if order is None:
+        raise HTTPException(status_code=404, detail=f"no order {order_id}")
+    return OrderOut.model_validate(order)
+
+
+@router.get("/orders", response_model=list[OrderOut])
+async def find_orders(
+    engine: Engine,
+    channel: str | None = None,
+    external_id: str | None = None,
+    status: OrderStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[OrderOut]:
+    async with engine.connect() as conn:
+        ids = await repository.find_order_ids(
+            conn,
+            channel=channel,
+            external_id=external_id,
+            status=status.value if status else None,
+            limit=limit,
+        )
+        orders = [await repository.load_order(conn, order_id) for order_id in ids]
+    return [OrderOut.model_validate(o) for o in orders if o is not None]

@@ -1,0 +1,36 @@
+"""Orders' subscribers: channel orders in, stock and production outcomes back."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.orders import service
+from shared.contracts import topics
+from shared.contracts.base import Event
+from shared.contracts.connectors import InboundOrderReceived
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import StockReserved, StockShort
+from shared.contracts.production import ProductionOrderPlanned
+from shared.messaging import EventSubscriber
+
+
+def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
+    async def on_inbound_order(envelope: Envelope, event: Event) -> None:
+        """Every accepted channel order becomes exactly one Lotline order."""
+        if isinstance(event, InboundOrderReceived):
+            await service.receive_inbound_order(engine, envelope, event)
+
+    async def on_inventory_event(envelope: Envelope, event: Event) -> None:
+        """Reservation outcomes move the order to ready to ship or awaiting production."""
+        if isinstance(event, StockReserved | StockShort):
+            await service.apply_stock_outcome(engine, envelope, event)
+
+    async def on_production_event(envelope: Envelope, event: Event) -> None:
+        """Planned production orders are linked to the order lines they serve."""
+        if isinstance(event, ProductionOrderPlanned):
+            await service.link_production(engine, envelope, event)
+
+    subscriber.subscribe(broker, topics.INBOUND_ORDERS, on_inbound_order)
+    subscriber.subscribe(broker, topics.INVENTORY, on_inventory_event)
+    subscriber.subscribe(broker, topics.PRODUCTION, on_production_event)

@@ -1,0 +1,197 @@
+"""Orders queries: rows in, plain values out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.orders import tables as t
+from shared.contracts.connectors import InboundOrderReceived
+from shared.contracts.inventory import ReservedLot, Shortage
+from shared.contracts.orders import OrderStatus, OrderStatusChanged
+from shared.contracts.production import ProductionOrderPlanned
+
+
+async def insert_order(
+    conn: AsyncConnection,
+    order_id: UUID,
+    inbound: InboundOrderReceived,
+    *,
+    status: OrderStatus,
+    hold_reason: str | None,
+) -> bool:
+    """Insert once per (channel, external id); False when the order already exists."""
+    result = await conn.execute(
+        insert(t.order)
+        .values(
+            id=order_id,
+            channel=inbound.channel,
+            shop=inbound.shop,
+            external_id=inbound.external_id,
+            external_number=inbound.external_number,
+            status=status.value,
+            hold_reason=hold_reason,
+            currency=inbound.currency,
+            customer=inbound.customer.model_dump(mode="json"),
+            placed_at=inbound.placed_at,
+            requested_on=inbound.requested_on,
+        )
+        .on_conflict_do_nothing()
+        .returning(t.order.c.id)
+    )
+    if result.first() is None:
+        return False
+    await conn.execute(
+        t.line.insert(),
+        [
+            {
+                "order_id": order_id,
+                "line_no": no,
+                "external_line_id": ln.external_line_id,
+                "sku": ln.sku,
+                "item_code": ln.item_code,
+                "title": ln.title,
+                "quantity": ln.quantity.value,
+                "unit": ln.quantity.unit,
+                "unit_price": ln.unit_price.amount if ln.unit_price else None,
+                "currency": ln.unit_price.currency if ln.unit_price else None,
+            }
+            for no, ln in enumerate(inbound.lines, start=1)
+        ],
+    ) if inbound.lines else None
+    return True
+
+
+async def status_for_update(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:
+    row = (
+        await conn.execute(
+            sa.select(t.order.c.status).where(t.order.c.id == order_id).with_for_update()
+        )
+    ).first()
+    return None if row is None else OrderStatus(row.status)
+
+
+async def record_status(conn: AsyncConnection, change: OrderStatusChanged) -> None:
+    """Write the new status and its history row (the history is the order's audit trail)."""
+    if change.previous is not None:
+        await conn.execute(
+            t.order.update()
+            .where(t.order.c.id == change.order_id)
+            .values(
+                status=change.status.value,
+                hold_reason=change.reason if change.status is OrderStatus.ON_HOLD else None,
+                updated_at=sa.func.now(),
+            )
+        )
+    await conn.execute(
+        t.status_history.insert().values(
+            order_id=change.order_id,
+            previous=change.previous.value if change.previous else None,
+            status=change.status.value,
+            reason=change.reason,
+        )
+    )
+
+
+async def save_reservations(
+    conn: AsyncConnection, order_id: UUID, reservations: Sequence[ReservedLot]
+) -> None:
+    if reservations:
+        await conn.execute(
+            t.reservation.insert(),
+            [
+                {
+                    "order_id": order_id,
+                    "line_no": r.line_no,
+                    "item_code": r.item_code,
+                    "lot_code": r.lot_code,
+                    "quantity": r.quantity.value,
+                    "unit": r.quantity.unit,
+                    "expires_on": r.expires_on,
+                }
+                for r in reservations
+            ],
+        )
+
+
+async def save_shortages(
+    conn: AsyncConnection, order_id: UUID, shortages: Sequence[Shortage]
+) -> None:
+    for s in shortages:
+        await conn.execute(
+            insert(t.shortage)
+            .values(
+                order_id=order_id,
+                line_no=s.line_no,
+                item_code=s.item_code,
+                missing=s.missing.value,
+                unit=s.missing.unit,
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+async def save_production_links(conn: AsyncConnection, event: ProductionOrderPlanned) -> None:
+    for demand in event.demands:
+        await conn.execute(
+            insert(t.production_link)
+            .values(
+                order_id=demand.order_id,
+                line_no=demand.line_no,
+                production_order_id=event.production_order_id,
+                item_code=event.item_code,
+                quantity=demand.quantity.value,
+                unit=demand.quantity.unit,
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+async def existing_order_ids(conn: AsyncConnection, ids: Sequence[UUID]) -> set[UUID]:
+    rows = await conn.execute(sa.select(t.order.c.id).where(t.order.c.id.in_(ids)))
+    return {r.id for r in rows}
+
+
+async def find_order_ids(
+    conn: AsyncConnection,
+    *,
+    channel: str | None,
+    external_id: str | None,
+    status: str | None,
+    limit: int,
+) -> list[UUID]:
+    query = sa.select(t.order.c.id).order_by(t.order.c.created_at.desc()).limit(limit)
+    if channel is not None:
+        query = query.where(t.order.c.channel == channel)
+    if external_id is not None:
+        query = query.where(t.order.c.external_id == external_id)
+    if status is not None:
+        query = query.where(t.order.c.status == status)
+    return [r.id for r in await conn.execute(query)]
+
+
+async def load_order(conn: AsyncConnection, order_id: UUID) -> dict[str, Any] | None:
+    """The order with its lines, reservations, shortages, production links and history."""
+    head = (await conn.execute(sa.select(t.order).where(t.order.c.id == order_id))).first()
+    if head is None:
+        return None
+
+    async def rows(table: sa.Table, *order_by: Any) -> list[dict[str, Any]]:
+        result = await conn.execute(
+            sa.select(table).where(table.c.order_id == order_id).order_by(*order_by)
+        )
+        return [dict(r._mapping) for r in result]
+
+    return {
+        **head._asdict(),
+        "lines": await rows(t.line, t.line.c.line_no),
+        "reservations": await rows(t.reservation, t.reservation.c.line_no, t.reservation.c.id),
+        "shortages": await rows(t.shortage, t.shortage.c.line_no),
+        "production_orders": await rows(t.production_link, t.production_link.c.line_no),
+        "history": await rows(t.status_history, t.status_history.c.id),
+    }

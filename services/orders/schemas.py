@@ -1,0 +1,76 @@
+"""HTTP response models of the orders API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from shared.contracts.orders import OrderStatus
+from shared.units import ExactDecimal
+
+
+class LineOut(BaseModel):
+    line_no: int
+    external_line_id: str
+    sku: str
+    item_code: str | None
+    title: str | None
+    quantity: ExactDecimal
+    unit: str
+    unit_price: ExactDecimal | None
+    currency: str | None
+
+
+class ReservationOut(BaseModel):
+    line_no: int
+    item_code: str
+    lot_code: str
+    quantity: ExactDecimal
+    unit: str
+    expires_on: date | None
+
+
+class ShortageOut(BaseModel):
+    line_no: int
+    item_code: str
+    missing: ExactDecimal
+    unit: str
+
+
+class ProductionLinkOut(BaseModel):
+    line_no: int
+    production_order_id: UUID
+    item_code: str
+    quantity: ExactDecimal
+    unit: str
+
+
+class StatusChangeOut(BaseModel):
+    previous: OrderStatus | None
+    status: OrderStatus
+    reason: str | None
+    at: datetime
+
+
+class OrderOut(BaseModel):
+    id: UUID
+    channel: str
+    shop: str
+    external_id: str
+    external_number: str | None
+    status: OrderStatus
+    hold_reason: str | None
+    currency: str | None
+    customer: dict[str, Any]
+    placed_at: datetime | None
+    requested_on: date | None
+    created_at: datetime
+    updated_at: datetime
+    lines: list[LineOut]
+    reservations: list[ReservationOut]
+    shortages: list[ShortageOut]
+    production_orders: list[ProductionLinkOut]
+    history: list[StatusChangeOut]

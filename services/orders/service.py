@@ -1,0 +1,89 @@
+"""Orders use cases; each owns its transaction (state, inbox and outbox together)."""
+
+from __future__ import annotations
+
+import logging
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.orders import domain, repository
+from shared import inbox, outbox
+from shared.contracts.base import Event
+from shared.contracts.connectors import InboundOrderReceived
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import StockReserved, StockShort
+from shared.contracts.orders import OrderStatusChanged
+from shared.contracts.production import ProductionOrderPlanned
+
+log = logging.getLogger(__name__)
+CONSUMER = "orders"
+
+
+def order_id_for(channel: str, external_id: str) -> UUID:
+    """The same channel order always gets the same id, whoever sees it first."""
+    return uuid5(NAMESPACE_URL, f"lotline:order:{channel}:{external_id}")
+
+
+async def _publish(conn: AsyncConnection, envelope: Envelope, events: list[Event]) -> None:
+    await outbox.add(
+        conn,
+        events,
+        correlation_id=envelope.correlation_id or envelope.event_id,
+        causation_id=envelope.event_id,
+    )
+
+
+async def receive_inbound_order(
+    engine: AsyncEngine, envelope: Envelope, event: InboundOrderReceived
+) -> None:
+    """Persist a channel order once per (channel, external id), even when delivered twice."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        order_id = order_id_for(event.channel, event.external_id)
+        new = domain.accept(order_id, event)
+        inserted = await repository.insert_order(
+            conn, order_id, event, status=new.status, hold_reason=new.hold_reason
+        )
+        if not inserted:
+            log.info("order %s:%s already exists", event.channel, event.external_id)
+            return
+        events = new.events(event)
+        for change in events:
+            if isinstance(change, OrderStatusChanged):
+                await repository.record_status(conn, change)
+        await _publish(conn, envelope, list(events))
+
+
+async def apply_stock_outcome(
+    engine: AsyncEngine, envelope: Envelope, event: StockReserved | StockShort
+) -> None:
+    """Record what inventory reserved (and what is short) and move the order on."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        current = await repository.status_for_update(conn, event.order_id)
+        if current is None:
+            log.warning("stock outcome for unknown order %s", event.order_id)
+            return
+        target = domain.after_stock(current, event)
+        if not domain.can_move(current, target):
+            log.warning("order %s is %s; ignoring %s", event.order_id, current, event.TYPE)
+            return
+        await repository.save_reservations(conn, event.order_id, event.reservations)
+        if isinstance(event, StockShort):
+            await repository.save_shortages(conn, event.order_id, event.shortages)
+        change = domain.transition(event.order_id, current, target)
+        await repository.record_status(conn, change)
+        await _publish(conn, envelope, [change])
+
+
+async def link_production(
+    engine: AsyncEngine, envelope: Envelope, event: ProductionOrderPlanned
+) -> None:
+    """Remember which production orders serve which order lines (navigable both ways)."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        await repository.save_production_links(conn, event)

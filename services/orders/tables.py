@@ -1,0 +1,98 @@
+"""The orders database: orders, lines, what inventory reserved and production planned."""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+
+from shared.db import timestamp
+from shared.inbox import inbox_table
+from shared.outbox import outbox_table
+
+metadata = sa.MetaData()
+OUTBOX = outbox_table(metadata)
+INBOX = inbox_table(metadata)
+
+QTY = sa.Numeric(18, 6)
+MONEY = sa.Numeric(18, 4)
+
+
+order = sa.Table(
+    "orders_order",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("shop", sa.Text, nullable=False),
+    sa.Column("external_id", sa.Text, nullable=False),
+    sa.Column("external_number", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("hold_reason", sa.Text),
+    sa.Column("currency", sa.Text),
+    sa.Column("customer", JSONB, nullable=False),
+    sa.Column("placed_at", sa.DateTime(timezone=True)),
+    sa.Column("requested_on", sa.Date),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.UniqueConstraint("channel", "external_id", name="one_order_per_channel_order"),
+)
+
+line = sa.Table(
+    "orders_line",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("external_line_id", sa.Text, nullable=False),
+    sa.Column("sku", sa.Text, nullable=False),
+    sa.Column("item_code", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("unit_price", MONEY),
+    sa.Column("currency", sa.Text),
+)
+
+reservation = sa.Table(
+    "orders_reservation",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), nullable=False),
+    sa.Column("line_no", sa.Integer, nullable=False),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("lot_code", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("expires_on", sa.Date),
+    sa.Index("orders_reservation_order", "order_id"),
+)
+
+shortage = sa.Table(
+    "orders_shortage",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("missing", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+)
+
+production_link = sa.Table(
+    "orders_production_link",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("production_order_id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+)
+
+status_history = sa.Table(
+    "orders_status_history",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), nullable=False),
+    sa.Column("previous", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    timestamp("at"),
+    sa.Index("orders_status_history_order", "order_id"),
+)

@@ -1,0 +1,1 @@
+"""Production: production orders made for what finished stock cannot cover."""

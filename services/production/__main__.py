@@ -1,0 +1,3 @@
+from shared.serve import serve
+
+serve("production", "services.production.main:create_app")

@@ -1,0 +1,24 @@
+"""Composition root of the production service: ``python -m services.production``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.production import api, handlers
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = ServiceRuntime(
+        "production", settings, migrations_dir=MIGRATIONS, subscriptions=handlers.register
+    )
+    app = FastAPI(title="Lotline production", version="0.1.0", lifespan=runtime.lifespan)
+    app.state.runtime = runtime
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,56 @@
+"""Events published by the connectors service: channel orders, normalised."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts import topics
+from shared.contracts.base import Event
+from shared.contracts.registry import register
+from shared.units import Money, Quantity
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str | None = None
+    email: str | None = None
+    locale: str | None = None
+    country_code: str | None = None
+
+
+class InboundOrderLine(BaseModel):
+    """A channel's order line. ``item_code`` is None when the SKU maps to no item."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    external_line_id: str
+    sku: str
+    item_code: str | None
+    title: str | None = None
+    quantity: Quantity
+    unit_price: Money | None = None
+
+
+@register
+class InboundOrderReceived(Event):
+    """A channel order accepted by a connector (signature checked, SKUs mapped)."""
+
+    TYPE = "connectors.inbound_order_received"
+    VERSION = 1
+    TOPIC = topics.INBOUND_ORDERS
+
+    channel: str
+    shop: str
+    external_id: str
+    external_number: str | None = None
+    placed_at: datetime | None = None
+    requested_on: date | None = None
+    currency: str | None = None
+    customer: Customer = Customer()
+    lines: tuple[InboundOrderLine, ...]
+
+    def aggregate_key(self) -> str:
+        return f"{self.channel}:{self.external_id}"

@@ -1,0 +1,71 @@
+"""The envelope every event travels in, and how it is written and read."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.contracts.base import Event, PoisonMessage
+
+
+class Envelope(BaseModel):
+    """Metadata around a payload: identity, type and version, time, causality, key."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: UUID
+    event_type: str
+    event_version: int
+    occurred_at: datetime
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+    key: str
+    payload: dict[str, Any]
+
+    @classmethod
+    def wrap(
+        cls,
+        event: Event,
+        *,
+        correlation_id: UUID | None = None,
+        causation_id: UUID | None = None,
+        event_id: UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Envelope:
+        return cls(
+            event_id=event_id or uuid4(),
+            event_type=event.TYPE,
+            event_version=event.VERSION,
+            occurred_at=occurred_at or datetime.now(UTC),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            key=event.aggregate_key(),
+            payload=event.model_dump(mode="json"),
+        )
+
+    def headers(self) -> dict[str, str]:
+        """Type, version and id copied into Kafka headers, so routers need not parse bodies."""
+        return {
+            "event_id": str(self.event_id),
+            "event_type": self.event_type,
+            "event_version": str(self.event_version),
+        }
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Envelope:
+        """Parse an envelope; anything unreadable is poison, never retried."""
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise PoisonMessage(f"not JSON: {error}") from error
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            raise PoisonMessage(f"not an envelope: {error}") from error

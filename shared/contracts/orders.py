@@ -1,0 +1,65 @@
+"""Events published by the orders service."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts import topics
+from shared.contracts.base import Event
+from shared.contracts.registry import register
+from shared.units import Quantity
+
+
+class OrderStatus(StrEnum):
+    """What a customer can be told (DESIGN.md, "Statuses a customer can be told")."""
+
+    RECEIVED = "received"
+    ON_HOLD = "on_hold"
+    AWAITING_PRODUCTION = "awaiting_production"
+    READY_TO_SHIP = "ready_to_ship"
+    CANCELLED = "cancelled"
+
+
+class OrderLineRef(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int
+    item_code: str
+    quantity: Quantity
+
+
+@register
+class OrderReceived(Event):
+    """A new order with every line mapped to an item: stock may now be reserved for it."""
+
+    TYPE = "orders.order_received"
+    VERSION = 1
+    TOPIC = topics.ORDERS
+
+    order_id: UUID
+    channel: str
+    external_id: str
+    lines: tuple[OrderLineRef, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)
+
+
+@register
+class OrderStatusChanged(Event):
+    """The order moved from one status to another, with the reason when there is one."""
+
+    TYPE = "orders.order_status_changed"
+    VERSION = 1
+    TOPIC = topics.ORDERS
+
+    order_id: UUID
+    previous: OrderStatus | None
+    status: OrderStatus
+    reason: str | None = None
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)

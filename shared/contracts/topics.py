@@ -1,0 +1,15 @@
+"""Logical topic names. The deployment prefixes them (``Settings.kafka.topic``)."""
+
+from typing import Final
+
+INBOUND_ORDERS: Final = "connectors.inbound-orders"
+ORDERS: Final = "orders.events"
+INVENTORY: Final = "inventory.events"
+PRODUCTION: Final = "production.events"
+
+ALL: Final = (INBOUND_ORDERS, ORDERS, INVENTORY, PRODUCTION)
+
+
+def dead_letter(topic: str) -> str:
+    """Where poison messages of ``topic`` go, with the reason in a header."""
+    return f"{topic}.dlq"

@@ -1,0 +1,162 @@
+"""The broker, topics, and how a service consumes events reliably.
+
+Every subscriber here commits its offset only after the handler's transaction committed
+(``AckPolicy.NACK_ON_ERROR``; FastStream's Kafka default would commit first and can
+lose messages). Transient faults are retried in-process with tenacity, then re-raised so
+Kafka redelivers; poison messages and deterministic failures go to ``<topic>.dlq`` with the
+reason, and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaRouter
+from faststream.kafka.annotations import KafkaMessage
+from sqlalchemy.exc import DBAPIError, OperationalError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from shared import contracts
+from shared.contracts.base import Event, PoisonMessage
+from shared.contracts.envelope import Envelope
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, Event], Awaitable[None]]
+
+
+def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
+    """A broker whose producer is durable: idempotent, acks=all (not aiokafka's default)."""
+    return KafkaBroker(
+        kafka.bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        client_id=client_id,
+        linger_ms=2,
+        graceful_timeout=10.0,
+    )
+
+
+async def ensure_topics(kafka: KafkaSettings, names: Iterable[str]) -> None:
+    """Create each logical topic and its dead-letter topic with the configured partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = []
+        for name in names:
+            for topic in (kafka.topic(name), kafka.topic(contracts.topics.dead_letter(name))):
+                if topic not in existing:
+                    wanted.append(NewTopic(topic, kafka.partitions, 1))
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+    finally:
+        await admin.close()
+
+
+def is_transient(error: BaseException) -> bool:
+    """Faults a retry can cure: the database or the broker briefly unreachable, or a
+    serialisation failure / deadlock between concurrent transactions."""
+    if isinstance(error, OperationalError | ConnectionError | TimeoutError | KafkaError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        original = getattr(error.orig, "__cause__", None) or error.orig
+        return isinstance(
+            original,
+            asyncpg.SerializationError
+            | asyncpg.DeadlockDetectedError
+            | asyncpg.PostgresConnectionError
+            | asyncpg.CannotConnectNowError
+            | asyncpg.TooManyConnectionsError,
+        )
+    return isinstance(error, asyncpg.PostgresConnectionError | OSError)
+
+
+async def with_retries(call: Callable[[], Awaitable[Any]], *, max_seconds: float = 30.0) -> Any:
+    """Run ``call``, retrying transient faults with jittered exponential backoff."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(is_transient),
+        wait=wait_exponential_jitter(initial=0.05, max=2.0),
+        stop=stop_after_delay(max_seconds),
+        reraise=True,
+    ):
+        with attempt:
+            return await call()
+    return None  # pragma: no cover - AsyncRetrying either returns or raises
+
+
+class EventSubscriber:
+    """Wires one handler to one topic with the project's delivery guarantees."""
+
+    def __init__(self, broker: KafkaBroker, kafka: KafkaSettings, *, service: str) -> None:
+        self._broker = broker
+        self._kafka = kafka
+        self._service = service
+
+    def subscribe(self, router: KafkaRouter | KafkaBroker, topic: str, handler: Handler) -> None:
+        """Consume ``topic`` in a consumer group named after the service and handler."""
+        full_topic = self._kafka.topic(topic)
+        group_id = f"{self._kafka.topic_prefix}{self._service}.{handler.__name__}"
+
+        async def consume(message: KafkaMessage) -> None:
+            await self.deliver(full_topic, message.raw_message, handler)
+
+        consume.__name__ = f"{self._service}_{handler.__name__}"
+        router.subscriber(
+            full_topic,
+            group_id=group_id,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=300_000,
+        )(consume)
+
+    async def deliver(self, topic: str, record: Any, handler: Handler) -> None:
+        """Parse and handle one record; poison → DLQ; transient → raise for redelivery."""
+        raw: bytes = record.value or b""
+        try:
+            envelope = Envelope.from_bytes(raw)
+            event = contracts.parse(envelope)
+            if event is None:
+                return
+            await with_retries(lambda: handler(envelope, event))
+        except PoisonMessage as error:
+            await self.dead_letter(topic, record, reason=f"poison: {error}")
+        except Exception as error:
+            if is_transient(error):
+                log.warning("transient failure on %s, redelivering: %r", topic, error)
+                raise
+            log.exception("handler failed on %s; dead-lettering", topic)
+            await self.dead_letter(topic, record, reason=f"handler failed: {error!r}")
+
+    async def dead_letter(self, topic: str, record: Any, *, reason: str) -> None:
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
+        headers.update(
+            {
+                "x-dlq-reason": reason[:2000],
+                "x-original-topic": topic,
+                "x-original-partition": str(record.partition),
+                "x-original-offset": str(record.offset),
+            }
+        )
+        await self._broker.publish(
+            record.value or b"",
+            contracts.topics.dead_letter(topic),
+            key=record.key,
+            headers=headers,
+        )

@@ -1,0 +1,180 @@
+"""Transactional outbox: events are written in the same transaction as the state change
+(invariant 4) and a relay publishes them to Kafka afterwards, keyed by aggregate id.
+
+A crash between "produced" and "marked published" re-publishes the batch; consumers
+dedupe by event id (see ``shared.inbox``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from uuid import UUID
+
+import sqlalchemy as sa
+from faststream.kafka import KafkaBroker
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.contracts.base import Event
+from shared.contracts.envelope import Envelope
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "lotline_outbox"
+
+
+def outbox_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "outbox",
+        metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("event_id", PgUUID(as_uuid=True), nullable=False, unique=True),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("event_type", sa.Text, nullable=False),
+        sa.Column("envelope", JSONB, nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Index("outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
+    )
+
+
+_metadata = sa.MetaData()
+OUTBOX = outbox_table(_metadata)
+
+
+async def add(
+    conn: AsyncConnection,
+    events: Iterable[Event],
+    *,
+    correlation_id: UUID | None = None,
+    causation_id: UUID | None = None,
+) -> list[Envelope]:
+    """Stage ``events`` for publication inside the caller's open transaction."""
+    events = list(events)
+    envelopes = [
+        Envelope.wrap(event, correlation_id=correlation_id, causation_id=causation_id)
+        for event in events
+    ]
+    if not envelopes:
+        return []
+    by_type = {type(event).TYPE: type(event).TOPIC for event in events}
+    await conn.execute(
+        OUTBOX.insert(),
+        [
+            {
+                "event_id": env.event_id,
+                "topic": by_type[env.event_type],
+                "key": env.key,
+                "event_type": env.event_type,
+                "envelope": env.model_dump(mode="json"),
+            }
+            for env in envelopes
+        ],
+    )
+    await conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+    return envelopes
+
+
+async def pending_count(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            sa.select(sa.func.count()).select_from(OUTBOX).where(OUTBOX.c.published_at.is_(None))
+        )
+    return int(count or 0)
+
+
+class OutboxRelay:
+    """Polls the outbox (woken early by NOTIFY) and publishes in id order.
+
+    One relay per service process keeps each aggregate's events in order: rows are
+    taken ``FOR UPDATE SKIP LOCKED`` and marked published only after Kafka acknowledged
+    every message of the batch (acks=all, idempotent producer).
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        broker: KafkaBroker,
+        *,
+        topic_name: Callable[[str], str],
+        batch_size: int = 500,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self._engine = engine
+        self._broker = broker
+        self._topic_name = topic_name
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; returns how many events were published."""
+        async with self._engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.envelope)
+                    .where(OUTBOX.c.published_at.is_(None))
+                    .order_by(OUTBOX.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            deliveries = []
+            for row in rows:
+                envelope = Envelope.model_validate(row.envelope)
+                deliveries.append(
+                    await self._broker.publish(
+                        envelope.to_bytes(),
+                        self._topic_name(row.topic),
+                        key=row.key.encode(),
+                        headers=envelope.headers(),
+                        correlation_id=str(envelope.correlation_id or envelope.event_id),
+                        no_confirm=True,
+                    )
+                )
+            await asyncio.gather(*deliveries)
+            await conn.execute(
+                OUTBOX.update()
+                .where(OUTBOX.c.id.in_([row.id for row in rows]))
+                .values(published_at=sa.func.now())
+            )
+        return len(rows)
+
+    async def run(self) -> None:
+        """Publish forever; transient failures are logged and retried after a pause."""
+        while True:
+            try:
+                published = await self.publish_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                await asyncio.sleep(1)
+                continue
+            if published < self._batch_size:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,96 @@
+"""A service process: its database (created and migrated), its broker, subscribers and
+outbox relay, started and stopped together from the FastAPI lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI, Request
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared import db, migrations
+from shared.contracts import topics
+from shared.messaging import EventSubscriber, ensure_topics, kafka_broker, with_retries
+from shared.outbox import NOTIFY_CHANNEL, OutboxRelay
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Subscriptions = Callable[[EventSubscriber, KafkaBroker, AsyncEngine], None]
+
+
+class ServiceRuntime:
+    """Everything one service process owns besides its HTTP routes."""
+
+    def __init__(
+        self,
+        service: str,
+        settings: Settings,
+        *,
+        migrations_dir: Path,
+        subscriptions: Subscriptions | None = None,
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.migrations_dir = migrations_dir
+        self.url = settings.pg.url(service)
+        self.engine = db.create_engine(self.url, pool_size=settings.pg.pool_size)
+        self.broker = kafka_broker(settings.kafka, client_id=f"lotline-{service}")
+        self.relay = OutboxRelay(
+            self.engine,
+            self.broker,
+            topic_name=settings.kafka.topic,
+            batch_size=settings.relay.batch_size,
+            poll_interval=settings.relay.poll_interval_seconds,
+        )
+        self.subscriber = EventSubscriber(self.broker, settings.kafka, service=service)
+        if subscriptions is not None:
+            subscriptions(self.subscriber, self.broker, self.engine)
+        self._listener: asyncpg.Connection | None = None
+
+    async def prepare_database(self) -> None:
+        await db.ensure_database(self.settings.pg, self.settings.pg.database(self.service))
+        await migrations.upgrade(self.service, self.migrations_dir, self.url)
+
+    async def start(self) -> None:
+        """Wait (bounded) for PostgreSQL and Kafka, so start order between processes is free."""
+        await with_retries(self.prepare_database, max_seconds=60)
+        await with_retries(lambda: ensure_topics(self.settings.kafka, topics.ALL), max_seconds=60)
+        await self.broker.start()
+        self._listener = await asyncpg.connect(db.asyncpg_dsn(self.url))
+        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        self.relay.start()
+        log.info("%s service started", self.service)
+
+    def _on_notify(self, *_: Any) -> None:
+        self.relay.wake()
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._listener.close(), timeout=2)
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    @asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+def engine_of(request: Request) -> AsyncEngine:
+    """FastAPI dependency: the engine of the service serving this request."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime.engine
