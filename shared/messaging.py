@@ -92,7 +92,7 @@ async def with_retries(call: Callable[[], Awaitable[Any]], *, max_seconds: float
     """Run ``call``, retrying transient faults with jittered exponential backoff."""
     async for attempt in AsyncRetrying(
         retry=retry_if_exception(is_transient),
-        wait=wait_exponential_jitter(initial=0.05, max=2.0),
+        wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
         stop=stop_after_delay(max_seconds),
         reraise=True,
     ):

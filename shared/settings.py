@@ -79,9 +79,16 @@ class Settings(BaseSettings):
     ports: Ports = Ports()
     relay: RelaySettings = RelaySettings()
     log_level: str = "INFO"
+    upstreams: dict[str, str] = {}
 
     def service_url(self, service: str) -> str:
-        return f"http://{self.host}:{getattr(self.ports, service)}"
+        """Where a service's HTTP API answers: ``LOTLINE_UPSTREAMS__<NAME>`` (containers),
+        else loopback at its configured port."""
+        override = self.upstreams.get(service)
+        if override:
+            return override.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{getattr(self.ports, service)}"
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,68 @@
+# Lotline — two commands: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test setup infra-up infra-down up down status seed lint unit integration e2e clean-data
+
+## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
+## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
+run: setup infra-up
+	$(PY) deploy/supervisor.py run $(PY) -m services.cli demo seed
+
+## make test: set up, start the servers it needs, lint, type-check, then the whole suite.
+test: setup infra-up lint
+	$(PY) -m pytest
+
+setup: $(STAMP)
+	@deploy/infra.sh fetch
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is missing: Lotline needs Python 3.11"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
+	@touch $(STAMP)
+
+infra-up:
+	deploy/infra.sh start
+
+infra-down:
+	deploy/infra.sh stop
+
+## Background mode: make up / make status / make down.
+up: setup infra-up
+	$(PY) deploy/supervisor.py up
+	$(PY) -m services.cli demo seed
+
+down:
+	-$(PY) deploy/supervisor.py down
+	deploy/infra.sh stop
+
+status:
+	-deploy/infra.sh status
+	$(PY) deploy/supervisor.py status
+
+seed:
+	$(PY) -m services.cli demo seed
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
+
+unit: setup
+	$(PY) -m pytest tests/unit
+
+integration: setup infra-up
+	$(PY) -m pytest tests/integration
+
+e2e: setup infra-up
+	$(PY) -m pytest tests/e2e
+
+## Delete Kafka and PostgreSQL data (the jars cache stays).
+clean-data:
+	deploy/infra.sh reset

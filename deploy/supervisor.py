@@ -1,0 +1,163 @@
+"""Run Lotline's processes: every service and the gateway, each its own OS process.
+
+    python deploy/supervisor.py run      # foreground; Ctrl-C stops them all
+    python deploy/supervisor.py up       # background, pid files in .run/pids
+    python deploy/supervisor.py down
+    python deploy/supervisor.py status
+
+Waits until every process answers HTTP before it reports ready.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = Path(os.environ.get("LOTLINE_RUN_DIR", ROOT / ".run"))
+PIDS = RUN / "pids"
+LOGS = RUN / "logs"
+PROCESSES = ("orders", "inventory", "production", "connectors", "gateway")
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "orders": 8101,
+    "inventory": 8102,
+    "production": 8103,
+    "connectors": 8104,
+}
+
+
+def port_of(name: str) -> int:
+    return int(os.environ.get(f"LOTLINE_PORTS__{name.upper()}", DEFAULT_PORTS[name]))
+
+
+def answers(name: str) -> bool:
+    path = "/healthz" if name == "gateway" else "/openapi.json"
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port_of(name)}{path}", timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_pid(name: str) -> int | None:
+    path = PIDS / f"{name}.pid"
+    if not path.exists():
+        return None
+    pid = int(path.read_text().strip() or 0)
+    return pid if pid and pid_alive(pid) else None
+
+
+def start(name: str) -> subprocess.Popen[bytes]:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    PIDS.mkdir(parents=True, exist_ok=True)
+    log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+    process = subprocess.Popen(
+        [sys.executable, "-m", f"services.{name}"],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    (PIDS / f"{name}.pid").write_text(str(process.pid))
+    return process
+
+
+def wait_ready(names: tuple[str, ...], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    pending = list(names)
+    while pending and time.monotonic() < deadline:
+        pending = [n for n in pending if not answers(n)]
+        if pending:
+            time.sleep(0.5)
+    if pending:
+        raise SystemExit(f"not ready after {timeout:.0f}s: {', '.join(pending)} (see {LOGS})")
+
+
+def stop(name: str, timeout: float = 15.0) -> None:
+    pid = read_pid(name)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    (PIDS / f"{name}.pid").unlink(missing_ok=True)
+
+
+def up() -> None:
+    for name in PROCESSES:
+        if read_pid(name) is None:
+            start(name)
+    wait_ready(PROCESSES)
+    print(f"Lotline is up: gateway on http://127.0.0.1:{port_of('gateway')} (logs in {LOGS})")
+
+
+def down() -> None:
+    for name in reversed(PROCESSES):
+        stop(name)
+    print("Lotline processes stopped")
+
+
+def status() -> int:
+    code = 0
+    for name in PROCESSES:
+        pid = read_pid(name)
+        state = "answering" if pid and answers(name) else ("starting" if pid else "stopped")
+        code = code if state == "answering" else 3
+        print(f"{name:<11} {state:<9} pid={pid or '-'} port={port_of(name)}")
+    return code
+
+
+def run_foreground(after_ready: list[str]) -> None:
+    """Start everything, run ``after_ready`` (e.g. the demo seed), stop all on Ctrl-C."""
+    up()
+    if after_ready:
+        subprocess.run(after_ready, cwd=ROOT, check=True)
+    print("Press Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(1)
+            dead = [n for n in PROCESSES if read_pid(n) is None]
+            if dead:
+                print(f"process exited: {', '.join(dead)} — see {LOGS}; stopping")
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        down()
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "status"
+    if command == "up":
+        up()
+    elif command == "down":
+        down()
+    elif command == "status":
+        raise SystemExit(status())
+    elif command == "run":
+        run_foreground(sys.argv[2:])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Orders against the real PostgreSQL: one order per channel order, however delivered."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import sqlalchemy as sa
+
+from services.orders import repository, service
+from services.orders import tables as t
+from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import ReservedLot, StockReserved
+from shared.units import Quantity
+
+
+def inbound(
+    external_id: str, sku: str = "SOAP-1", item: str | None = "SOAP"
+) -> InboundOrderReceived:
+    return InboundOrderReceived(
+        channel="shopify",
+        shop="demo.myshopify.com",
+        external_id=external_id,
+        lines=(
+            InboundOrderLine(
+                external_line_id="1", sku=sku, item_code=item, quantity=Quantity.of(2, "pc")
+            ),
+        ),
+    )
+
+
+async def test_duplicate_deliveries_make_one_order(orders_engine):
+    event = inbound(str(uuid.uuid4().int >> 65))
+    envelopes = [Envelope.wrap(event) for _ in range(4)] + [Envelope.wrap(event)] * 2
+
+    await asyncio.gather(
+        *(service.receive_inbound_order(orders_engine, e, event) for e in envelopes)
+    )
+
+    async with orders_engine.connect() as conn:
+        count = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.order)
+            .where(t.order.c.external_id == event.external_id)
+        )
+        published = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.OUTBOX)
+            .where(
+                t.OUTBOX.c.event_type == "orders.order_received",
+                t.OUTBOX.c.key == str(service.order_id_for("shopify", event.external_id)),
+            )
+        )
+    assert count == 1
+    assert published == 1
+
+
+async def test_an_unknown_sku_is_stored_on_hold_with_the_reason(orders_engine):
+    event = inbound(str(uuid.uuid4().int >> 65), sku="NOPE-1", item=None)
+
+    await service.receive_inbound_order(orders_engine, Envelope.wrap(event), event)
+
+    async with orders_engine.connect() as conn:
+        order = await repository.load_order(
+            conn, service.order_id_for("shopify", event.external_id)
+        )
+    assert order is not None
+    assert order["status"] == "on_hold"
+    assert order["hold_reason"] == "unknown_sku: NOPE-1"
+    assert [h["status"] for h in order["history"]] == ["received", "on_hold"]
+
+
+async def test_a_stock_outcome_moves_the_order_once(orders_engine):
+    event = inbound(str(uuid.uuid4().int >> 65))
+    await service.receive_inbound_order(orders_engine, Envelope.wrap(event), event)
+    order_id = service.order_id_for("shopify", event.external_id)
+    reserved = StockReserved(
+        order_id=order_id,
+        reservations=(
+            ReservedLot(line_no=1, item_code="SOAP", lot_code="L-1", quantity=Quantity.of(2, "pc")),
+        ),
+    )
+    envelope = Envelope.wrap(reserved)
+
+    await service.apply_stock_outcome(orders_engine, envelope, reserved)
+    await service.apply_stock_outcome(orders_engine, envelope, reserved)
+
+    async with orders_engine.connect() as conn:
+        order = await repository.load_order(conn, order_id)
+    assert order is not None
+    assert order["status"] == "ready_to_ship"
+    assert len(order["reservations"]) == 1
+    assert [h["status"] for h in order["history"]] == ["received", "ready_to_ship"]

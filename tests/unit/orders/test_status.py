@@ -1,0 +1,91 @@
+"""The order's life: acceptance, holds and legal status moves."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from services.orders import domain
+from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
+from shared.contracts.inventory import StockReserved, StockShort
+from shared.contracts.orders import OrderReceived, OrderStatus, OrderStatusChanged
+from shared.units import Quantity
+
+S = OrderStatus
+
+
+def inbound(*lines: tuple[str, str | None, str]) -> InboundOrderReceived:
+    return InboundOrderReceived(
+        channel="shopify",
+        shop="demo.myshopify.com",
+        external_id="5123456789012345678",
+        lines=tuple(
+            InboundOrderLine(
+                external_line_id=str(i), sku=sku, item_code=item, quantity=Quantity.of(q, "pc")
+            )
+            for i, (sku, item, q) in enumerate(lines)
+        ),
+    )
+
+
+def test_a_fully_mapped_order_is_received_and_asks_for_stock():
+    order_id = uuid4()
+
+    new = domain.accept(order_id, inbound(("SOAP-1", "SOAP", "2")))
+    events = new.events(inbound(("SOAP-1", "SOAP", "2")))
+
+    assert new.status is S.RECEIVED
+    assert [e.TYPE for e in events] == [OrderStatusChanged.TYPE, OrderReceived.TYPE]
+    received = events[1]
+    assert isinstance(received, OrderReceived)
+    assert received.lines[0].item_code == "SOAP"
+
+
+@pytest.mark.parametrize("sku", ["UNKNOWN-SKU", ""])
+def test_an_unknown_or_empty_sku_puts_the_order_on_hold_with_the_reason(sku):
+    order = inbound(("SOAP-1", "SOAP", "2"), (sku, None, "1"))
+
+    new = domain.accept(uuid4(), order)
+    events = new.events(order)
+
+    assert new.status is S.ON_HOLD
+    assert new.hold_reason is not None and new.hold_reason.startswith("unknown_sku")
+    assert not any(isinstance(e, OrderReceived) for e in events)
+    assert events[-1].status is S.ON_HOLD  # type: ignore[union-attr]
+
+
+def test_a_zero_quantity_line_is_held_not_reserved():
+    new = domain.accept(uuid4(), inbound(("SOAP-1", "SOAP", "0")))
+
+    assert new.status is S.ON_HOLD
+    assert new.hold_reason is not None and new.hold_reason.startswith("invalid_quantity")
+
+
+def test_reserved_stock_makes_the_order_ready_and_a_shortage_waits_for_production():
+    order_id = uuid4()
+
+    assert (
+        domain.after_stock(S.RECEIVED, StockReserved(order_id=order_id, reservations=()))
+        is S.READY_TO_SHIP
+    )
+    assert (
+        domain.after_stock(S.RECEIVED, StockShort(order_id=order_id, reservations=(), shortages=()))
+        is S.AWAITING_PRODUCTION
+    )
+
+
+def test_a_cancelled_order_cannot_become_ready_to_ship():
+    with pytest.raises(domain.IllegalTransition):
+        domain.transition(uuid4(), S.CANCELLED, S.READY_TO_SHIP)
+
+
+def test_every_status_is_reachable_from_received():
+    seen, frontier = {S.RECEIVED}, [S.RECEIVED]
+    while frontier:
+        for nxt in domain.ALLOWED[frontier.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+
+    assert seen == set(S)
