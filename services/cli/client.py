@@ -1,0 +1,82 @@
+"""A small HTTP client of the gateway: one-line errors instead of tracebacks."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+DEFAULT_GATEWAY_URL = "http://127.0.0.1:8000"
+
+
+class GatewayError(Exception):
+    """A request the gateway refused (``status`` set) or never answered (``status`` None)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def describe(answer: httpx.Response) -> str:
+    """The answer's ``detail`` as one line (FastAPI validation errors flattened)."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return answer.text.strip().replace("\n", " ")[:300] or answer.reason_phrase
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(detail, list):
+        return "; ".join(_validation_error(e) for e in detail)
+    return str(detail)
+
+
+def _validation_error(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    where = ".".join(str(part) for part in error.get("loc", ())[1:])
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
+
+
+class Gateway:
+    """Requests against the gateway; statuses in ``accept`` are returned, others raise."""
+
+    def __init__(self, base_url: str, *, timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._http.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        accept: frozenset[int] = frozenset(),
+        **kwargs: Any,
+    ) -> httpx.Response:
+        try:
+            answer = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as error:
+            raise GatewayError(
+                f"gateway not reachable at {self.base_url} ({type(error).__name__}): "
+                "is `make up` running?"
+            ) from error
+        if answer.is_success or answer.status_code in accept:
+            return answer
+        raise GatewayError(
+            f"{method} {path} failed: HTTP {answer.status_code}: {describe(answer)}",
+            status=answer.status_code,
+        )
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        """The decoded JSON of a successful GET."""
+        return self.request("GET", path, **kwargs).json()
+
+
+def segment(value: str) -> str:
+    """``value`` escaped as one URL path segment (SKUs may hold ``/`` or spaces)."""
+    return quote(value, safe="")
