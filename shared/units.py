@@ -22,11 +22,38 @@ def _exact_decimal(value: object) -> Decimal:
     raise ValueError(f"not a decimal number: {value!r}")
 
 
+def _plain(value: Decimal) -> str:
+    """Shortest exact text: ``3.000000`` from a NUMERIC column is sent as ``3``."""
+    return format(value.normalize(), "f")
+
+
+def _monetary(value: Decimal) -> str:
+    """Money keeps at least two decimals (``12.50``, not ``12.5``); more when it has them."""
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        normal = normal.quantize(Decimal("0.01"))
+    return format(normal, "f")
+
+
 ExactDecimal = Annotated[
     Decimal,
     BeforeValidator(_exact_decimal),
-    PlainSerializer(lambda d: format(d.normalize(), "f"), return_type=str, when_used="json"),
+    PlainSerializer(_plain, return_type=str, when_used="json"),
 ]
+
+MoneyDecimal = Annotated[
+    Decimal,
+    BeforeValidator(_exact_decimal),
+    PlainSerializer(_monetary, return_type=str, when_used="json"),
+]
+
+COUNTED_UNITS = frozenset({"pc"})
+
+
+def is_whole_where_counted(value: Decimal, unit: str) -> bool:
+    """Pieces are counted, never split: 2.5 pc is a typo, not a quantity."""
+    return unit not in COUNTED_UNITS or value == value.to_integral_value()
 
 
 class UnitMismatch(ValueError):
@@ -85,7 +112,7 @@ class Money(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    amount: ExactDecimal
+    amount: MoneyDecimal
     currency: str
 
     @classmethod

@@ -13,7 +13,7 @@ from shared import inbox, outbox
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotReceived
 from shared.contracts.orders import OrderReceived
-from shared.units import Quantity
+from shared.units import Quantity, is_whole_where_counted
 
 CONSUMER = "inventory"
 
@@ -79,6 +79,8 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
     """A lot enters stock with its receipt movement, so the ledger balances from day one."""
     if new.quantity <= 0:
         raise InventoryError(f"quantity must be positive, got {new.quantity}")
+    if not is_whole_where_counted(new.quantity, new.unit):
+        raise InventoryError(f"{new.unit} are counted in whole pieces, got {new.quantity}")
     async with engine.begin() as conn:
         item = await repository.get_item(conn, new.item_code)
         if item is None:

@@ -12,6 +12,7 @@ from uuid import UUID
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.inventory import StockReserved, StockShort
 from shared.contracts.orders import OrderLineRef, OrderReceived, OrderStatus, OrderStatusChanged
+from shared.units import is_whole_where_counted
 
 S = OrderStatus
 
@@ -81,7 +82,12 @@ def hold_reason(lines: Sequence[InboundOrderLine]) -> str | None:
     unknown = [line.sku or "(empty)" for line in lines if line.item_code is None]
     if unknown:
         return "unknown_sku: " + ", ".join(unknown)
-    bad = [line.sku for line in lines if not line.quantity.is_positive]
+    bad = [
+        line.sku
+        for line in lines
+        if not line.quantity.is_positive
+        or not is_whole_where_counted(line.quantity.value, line.quantity.unit)
+    ]
     if bad:
         return "invalid_quantity: " + ", ".join(bad)
     return None

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from shared.contracts.orders import OrderStatus
-from shared.units import ExactDecimal
+from shared.units import ExactDecimal, MoneyDecimal
 
 
 class LineOut(BaseModel):
@@ -20,7 +20,7 @@ class LineOut(BaseModel):
     title: str | None
     quantity: ExactDecimal
     unit: str
-    unit_price: ExactDecimal | None
+    unit_price: MoneyDecimal | None
     currency: str | None
 
 

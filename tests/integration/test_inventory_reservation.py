@@ -138,7 +138,7 @@ async def test_the_database_refuses_a_reservation_beyond_on_hand(inventory_engin
 
 
 async def test_the_ledger_balances_after_receipts_and_reservations(inventory_engine):
-    sku = await stocked(inventory_engine, ("7", "2027-05-01"), ("1.5", "2027-01-01"))
+    sku = await stocked(inventory_engine, ("7", "2027-05-01"), ("2", "2027-01-01"))
     envelope, event = order_for(sku, "2")
     await service.reserve_for_order(inventory_engine, envelope, event)
 
@@ -146,3 +146,17 @@ async def test_the_ledger_balances_after_receipts_and_reservations(inventory_eng
         mismatches = await repository.ledger_mismatches(conn)
 
     assert list(mismatches) == []
+
+
+async def test_pieces_cannot_be_received_in_fractions(inventory_engine):
+    sku = await stocked(inventory_engine)
+
+    try:
+        await service.receive_lot(
+            inventory_engine, service.NewLot(sku, f"{sku}-HALF", Decimal("2.5"), "pc")
+        )
+        refused = ""
+    except service.InventoryError as error:
+        refused = str(error)
+
+    assert refused == "pc are counted in whole pieces, got 2.5"

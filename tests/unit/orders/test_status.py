@@ -55,8 +55,9 @@ def test_an_unknown_or_empty_sku_puts_the_order_on_hold_with_the_reason(sku):
     assert events[-1].status is S.ON_HOLD  # type: ignore[union-attr]
 
 
-def test_a_zero_quantity_line_is_held_not_reserved():
-    new = domain.accept(uuid4(), inbound(("SOAP-1", "SOAP", "0")))
+@pytest.mark.parametrize("quantity", ["0", "-1", "1.5"])
+def test_a_zero_negative_or_fractional_piece_count_is_held_not_reserved(quantity):
+    new = domain.accept(uuid4(), inbound(("SOAP-1", "SOAP", quantity)))
 
     assert new.status is S.ON_HOLD
     assert new.hold_reason is not None and new.hold_reason.startswith("invalid_quantity")

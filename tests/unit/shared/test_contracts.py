@@ -95,3 +95,11 @@ def test_every_event_type_is_registered_once_with_a_topic():
 
     assert "orders.order_received" in classes
     assert all(cls.TOPIC for cls in classes.values())
+
+
+def test_money_keeps_cents_and_quantities_drop_trailing_zeros():
+    price = Money.of("12.5000", "EUR").model_dump(mode="json")
+    precise = Money.of("0.125", "EUR").model_dump(mode="json")
+    quantity = Quantity.of("3.000000", "pc").model_dump(mode="json")
+
+    assert (price["amount"], precise["amount"], quantity["value"]) == ("12.50", "0.125", "3")
