@@ -5,6 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)
+# deploy/infra.sh reads LOTLINE_PG_PORT / LOTLINE_KAFKA_PORT; the Python settings read the
+# nested names. Set the infra ones and the services follow.
+ifdef LOTLINE_PG_PORT
+export LOTLINE_PG__PORT := $(LOTLINE_PG_PORT)
+endif
+ifdef LOTLINE_KAFKA_PORT
+export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
+endif
 
 .PHONY: run test setup infra-up infra-down up down status seed lint unit integration e2e clean-data
 
@@ -53,6 +61,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports
+	$(PY) deploy/asyncapi.py --check
 
 unit: setup
 	$(PY) -m pytest tests/unit

@@ -10,9 +10,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from shared import db
 from shared.settings import KafkaSettings, Ports, PostgresSettings, Settings
+from tests.containers import Servers, docker_engine_answers, start_containers
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
@@ -28,24 +30,42 @@ def _infra_running() -> bool:
 
 
 @pytest.fixture(scope="session")
-def infrastructure() -> None:
-    """Kafka and PostgreSQL answer (started here when they are not running yet)."""
+def infrastructure() -> Iterator[Servers]:
+    """Kafka and PostgreSQL: containers where a Docker engine answers, else the project's
+    own local servers (started here when they are not running yet)."""
+    if docker_engine_answers():
+        servers = start_containers()
+        try:
+            yield servers
+        finally:
+            servers.stop()
+        return
     if not _infra_running():
         subprocess.run([str(ROOT / "deploy" / "infra.sh"), "start"], check=True)
+    base = Settings()
+    yield Servers(
+        pg_host=base.pg.host,
+        pg_port=base.pg.port,
+        pg_password=base.pg.password.get_secret_value(),
+        kafka_bootstrap=base.kafka.bootstrap_servers,
+    )
 
 
 @pytest.fixture(scope="session")
-def settings(infrastructure: None) -> Settings:
+def settings(infrastructure: Servers) -> Settings:
     """Settings for this test run: its own databases and topics, never the demo system's."""
     base = Settings()
     return base.model_copy(
         update={
             "environment": "test",
             "pg": PostgresSettings(
-                host=base.pg.host, port=base.pg.port, database_prefix=f"lotline_t{RUN_ID}_"
+                host=infrastructure.pg_host,
+                port=infrastructure.pg_port,
+                password=SecretStr(infrastructure.pg_password),
+                database_prefix=f"lotline_t{RUN_ID}_",
             ),
             "kafka": KafkaSettings(
-                bootstrap_servers=base.kafka.bootstrap_servers, topic_prefix=f"t{RUN_ID}."
+                bootstrap_servers=infrastructure.kafka_bootstrap, topic_prefix=f"t{RUN_ID}."
             ),
             "ports": Ports(
                 gateway=18000, orders=18101, inventory=18102, production=18103, connectors=18104
@@ -63,6 +83,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "LOTLINE_ENVIRONMENT": "test",
             "LOTLINE_PG__HOST": settings.pg.host,
             "LOTLINE_PG__PORT": str(settings.pg.port),
+            "LOTLINE_PG__PASSWORD": settings.pg.password.get_secret_value(),
             "LOTLINE_PG__DATABASE_PREFIX": settings.pg.database_prefix,
             "LOTLINE_KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
             "LOTLINE_KAFKA__TOPIC_PREFIX": settings.kafka.topic_prefix,
@@ -74,20 +95,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session", autouse=True)
-async def drop_test_databases(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Leave no test database behind (only when this run created some)."""
+@pytest.fixture(scope="session")
+async def scratch_databases(settings: Settings) -> AsyncIterator[None]:
+    """Leave no test database behind."""
     yield
-    if "settings" not in request.fixturenames and not _infra_running():
-        return
-    pg = PostgresSettings(port=Settings().pg.port, database_prefix=f"lotline_t{RUN_ID}_")
     for service in ("orders", "inventory", "production", "connectors"):
-        try:
-            await db.drop_database(pg, pg.database(service))
-        except OSError:
-            return
-
-
-@pytest.fixture
-def anyio_backend() -> Iterator[str]:
-    yield "asyncio"
+        await db.drop_database(settings.pg, settings.pg.database(service))

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from shared.db import drop_database
 from shared.settings import Settings
 from tests.conftest import ROOT, settings_env
 
@@ -107,7 +108,10 @@ async def system(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[System]:
     logs = tmp_path_factory.mktemp("e2e-logs")
-    running = System(settings, logs)
+    # Databases of their own: the processes' outbox relays must not publish rows that
+    # integration tests stage in theirs.
+    pg = settings.pg.model_copy(update={"database_prefix": f"{settings.pg.database_prefix}e2e_"})
+    running = System(settings.model_copy(update={"pg": pg}), logs)
     for name in PROCESSES:
         running.start(name)
     try:
@@ -115,6 +119,8 @@ async def system(
         yield running
     finally:
         running.stop_all()
+        for service in ("orders", "inventory", "production", "connectors"):
+            await drop_database(pg, pg.database(service))
         if os.environ.get("LOTLINE_KEEP_E2E_LOGS"):
             print(f"e2e logs in {logs}")
 

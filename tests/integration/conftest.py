@@ -21,14 +21,16 @@ async def _migrated_engine(settings: Settings, service: str) -> AsyncEngine:
 
 
 @pytest.fixture(scope="session")
-async def inventory_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+async def inventory_engine(
+    settings: Settings, scratch_databases: None
+) -> AsyncIterator[AsyncEngine]:
     engine = await _migrated_engine(settings, "inventory")
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture(scope="session")
-async def orders_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+async def orders_engine(settings: Settings, scratch_databases: None) -> AsyncIterator[AsyncEngine]:
     engine = await _migrated_engine(settings, "orders")
     yield engine
     await engine.dispose()
