@@ -46,6 +46,13 @@ def answers(name: str) -> bool:
 
 
 def pid_alive(pid: int) -> bool:
+    """Alive and not a zombie: our own exited children are reaped here."""
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        if reaped == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -89,17 +96,18 @@ def wait_ready(names: tuple[str, ...], timeout: float = 120.0) -> None:
         raise SystemExit(f"not ready after {timeout:.0f}s: {', '.join(pending)} (see {LOGS})")
 
 
-def stop(name: str, timeout: float = 15.0) -> None:
-    pid = read_pid(name)
-    if pid is None:
-        return
-    os.kill(pid, signal.SIGTERM)
+def stop(names: tuple[str, ...], timeout: float = 20.0) -> None:
+    """SIGTERM every process at once, wait for them together, SIGKILL the stragglers."""
+    pids = {name: pid for name in names if (pid := read_pid(name)) is not None}
+    for pid in pids.values():
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
+    while any(pid_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    if pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
-    (PIDS / f"{name}.pid").unlink(missing_ok=True)
+    for name, pid in pids.items():
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        (PIDS / f"{name}.pid").unlink(missing_ok=True)
 
 
 def up() -> None:
@@ -111,8 +119,7 @@ def up() -> None:
 
 
 def down() -> None:
-    for name in reversed(PROCESSES):
-        stop(name)
+    stop(PROCESSES)
     print("Lotline processes stopped")
 
 
@@ -126,8 +133,18 @@ def status() -> int:
     return code
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_foreground(after_ready: list[str]) -> None:
-    """Start everything, run ``after_ready`` (e.g. the demo seed), stop all on Ctrl-C."""
+    """Start everything, run ``after_ready`` (e.g. the demo seed), stop all on Ctrl-C.
+
+    SIGINT and SIGTERM are handled explicitly: a shell that starts us in the background
+    ignores SIGINT for us, and ``kill`` should stop the children too.
+    """
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     up()
     if after_ready:
         subprocess.run(after_ready, cwd=ROOT, check=True)
