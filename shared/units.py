@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
+from functools import cache
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+if TYPE_CHECKING:
+    from pint import UnitRegistry
 
 
 def _exact_decimal(value: object) -> Decimal:
@@ -121,3 +125,79 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{format(self.amount, 'f')} {self.currency}"
+
+
+# Our unit spellings → pint's names. ``pc`` must not reach pint as is: there it is a parsec.
+_PINT_NAMES = {
+    "mg": "milligram",
+    "g": "gram",
+    "kg": "kilogram",
+    "ml": "milliliter",
+    "cl": "centiliter",
+    "dl": "deciliter",
+    "l": "liter",
+    "pc": "count",
+}
+
+KNOWN_UNITS = frozenset(_PINT_NAMES)
+
+
+class UnknownUnit(ValueError):
+    """A unit outside KNOWN_UNITS: guessing what it means would corrupt stock figures."""
+
+
+@cache
+def _registry() -> UnitRegistry[Decimal]:
+    """Built on first use: loading pint costs most of a second that most callers never need."""
+    from pint import UnitRegistry
+
+    return UnitRegistry(non_int_type=Decimal)
+
+
+def _pint_name(unit: str) -> str:
+    try:
+        return _PINT_NAMES[unit]
+    except KeyError:
+        known = ", ".join(sorted(KNOWN_UNITS))
+        raise UnknownUnit(f"unknown unit {unit!r}; known units: {known}") from None
+
+
+@cache
+def _factor(from_unit: str, to_unit: str) -> Decimal:
+    """How many ``to_unit`` make one ``from_unit``, asked of pint once per pair."""
+    registry = _registry()
+    source, target = _pint_name(from_unit), _pint_name(to_unit)
+    if registry.get_dimensionality(source) != registry.get_dimensionality(target):
+        raise UnitMismatch(f"cannot convert {from_unit} to {to_unit}")
+    factor = registry.Quantity(Decimal(1), source).to(target).magnitude
+    if not isinstance(factor, Decimal):  # pragma: no cover - pint is built with Decimal
+        raise TypeError(f"pint gave a {type(factor).__name__} for {from_unit} → {to_unit}")
+    return factor
+
+
+def _exact_product(value: Decimal, factor: Decimal) -> Decimal:
+    """Enough digits for the whole product, and a trap in case one were ever dropped."""
+    digits = len(value.as_tuple().digits) + len(factor.as_tuple().digits)
+    context = Context(
+        prec=max(digits, 28), traps=[Inexact, InvalidOperation, DivisionByZero, Overflow]
+    )
+    product = context.multiply(value, factor)
+    sign, coefficient, exponent = product.as_tuple()
+    if isinstance(exponent, int) and exponent > 0:  # 1500, not 1.5E+3
+        return Decimal((sign, coefficient + (0,) * exponent, 0))
+    return product
+
+
+def can_convert(from_unit: str, to_unit: str) -> bool:
+    """Whether ``convert`` would succeed; unknown units convert to nothing, not even themselves."""
+    try:
+        _factor(from_unit, to_unit)
+    except (UnknownUnit, UnitMismatch):
+        return False
+    return True
+
+
+def convert(quantity: Quantity, unit: str) -> Quantity:
+    """The same amount in another unit of its dimension, exactly: 1.5 kg is 1500 g, not 1499.99."""
+    factor = _factor(quantity.unit, unit)
+    return Quantity(value=_exact_product(quantity.value, factor), unit=unit)

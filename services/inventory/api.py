@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
@@ -9,9 +10,20 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import repository, service
-from services.inventory.schemas import ItemIn, ItemOut, LotIn, LotOut, ReservationOut, StockOut
+from services.inventory import receipts, repository, service
+from services.inventory.errors import NotFound
+from services.inventory.schemas import (
+    ItemIn,
+    ItemOut,
+    LotIn,
+    LotOut,
+    ReceiptIn,
+    ReceiptOut,
+    ReservationOut,
+    StockOut,
+)
 from shared.runtime import engine_of
+from shared.units import Quantity
 
 router = APIRouter(prefix="/api", tags=["inventory"])
 Engine = Annotated[AsyncEngine, Depends(engine_of)]
@@ -35,7 +47,7 @@ async def get_item(code: str, engine: Engine) -> ItemOut:
     async with engine.connect() as conn:
         row = await repository.get_item(conn, code)
     if row is None:
-        raise service.NotFound(f"unknown item {code}")
+        raise NotFound(f"unknown item {code}")
     return ItemOut.model_validate(row._asdict())
 
 
@@ -103,4 +115,41 @@ async def reservations(order_id: UUID, engine: Engine) -> list[ReservationOut]:
             unit=r.unit,
         )
         for r in rows
+    ]
+
+
+@router.post("/receipts", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut)
+async def receive_goods(body: ReceiptIn, engine: Engine) -> ReceiptOut:
+    """Goods receipt of a supplier lot; it gets our own lot code and unblocks waiting batches."""
+    received = await receipts.receive_goods(
+        engine,
+        receipts.GoodsReceipt(
+            item_code=body.item_code,
+            quantity=Quantity.of(body.quantity, body.unit),
+            supplier=body.supplier,
+            supplier_lot_code=body.supplier_lot_code,
+            received_on=body.received_on or datetime.now(UTC).date(),
+            expires_on=body.expires_on,
+            cost=body.cost,
+        ),
+    )
+    return ReceiptOut(
+        lot_id=received.lot_id,
+        lot_code=received.lot_code,
+        item_code=body.item_code,
+        quantity=received.quantity.value,
+        unit=received.quantity.unit,
+        expires_on=received.expires_on,
+        supplier=body.supplier,
+        supplier_lot_code=body.supplier_lot_code,
+    )
+
+
+@router.get("/ledger/mismatches")
+async def ledger_mismatches(engine: Engine) -> list[dict[str, str]]:
+    """Lots whose on-hand is not the sum of their movements: always empty (invariant 3)."""
+    async with engine.connect() as conn:
+        rows = await repository.ledger_mismatches(conn)
+    return [
+        {"lot_code": r.lot_code, "on_hand": str(r.on_hand), "movements": str(r.total)} for r in rows
     ]

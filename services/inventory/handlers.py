@@ -5,21 +5,41 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import service
+from services.inventory import production, service
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.contracts.orders import OrderReceived
+from shared.contracts.orders import OrderCancelled, OrderReceived
+from shared.contracts.production import (
+    MaterialsRequested,
+    ProductionCompleted,
+    ProductionOrderStatusChanged,
+)
 from shared.messaging import EventSubscriber
 
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
     async def on_order_event(envelope: Envelope, event: Event) -> None:
-        """Reserve finished stock as soon as an order exists; other order events are not ours."""
+        """Reserve finished stock for a new order; give it back when the order is cancelled."""
         match event:
             case OrderReceived():
                 await service.reserve_for_order(engine, envelope, event)
+            case OrderCancelled():
+                await service.release_for_cancelled_order(engine, envelope, event)
+            case _:
+                pass
+
+    async def on_production_event(envelope: Envelope, event: Event) -> None:
+        """Hold materials, release them for a cancelled batch, apply a completion."""
+        match event:
+            case MaterialsRequested():
+                await production.hold_for_production(engine, envelope, event)
+            case ProductionOrderStatusChanged():
+                await production.release_for_cancelled_production(engine, envelope, event)
+            case ProductionCompleted():
+                await production.apply_completion(engine, envelope, event)
             case _:
                 pass
 
     subscriber.subscribe(broker, topics.ORDERS, on_order_event)
+    subscriber.subscribe(broker, topics.PRODUCTION, on_production_event)

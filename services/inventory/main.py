@@ -6,7 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.inventory import api, handlers, service
+from services.inventory import api, handlers
+from services.inventory.errors import Conflict, InventoryError, NotFound
 from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, get_settings
@@ -24,8 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     install_error_handlers(
         app,
-        not_found=(service.NotFound,),
-        conflict=(service.Conflict,),
-        invalid=(service.InventoryError,),
+        not_found=(NotFound,),
+        conflict=(Conflict,),
+        invalid=(InventoryError,),
     )
     return app

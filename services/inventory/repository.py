@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
 from services.inventory.domain import Allocation, Lot
+from shared.contracts.inventory import LotChanged
+from shared.units import Quantity
 
 
 async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -> list[Lot]:
@@ -22,18 +25,7 @@ async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -
         .order_by(t.lot.c.id)
         .with_for_update()
     )
-    return [
-        Lot(
-            id=r.id,
-            lot_code=r.lot_code,
-            item_code=r.item_code,
-            unit=r.unit,
-            on_hand=r.on_hand,
-            reserved=r.reserved,
-            expires_on=r.expires_on,
-        )
-        for r in rows
-    ]
+    return [_lot(r) for r in rows]
 
 
 async def claim_order(conn: AsyncConnection, order_id: UUID, *, outcome: str) -> bool:
@@ -60,11 +52,7 @@ async def save_allocations(
         ],
     )
     for a in allocations:
-        await conn.execute(
-            t.lot.update()
-            .where(t.lot.c.id == a.lot.id)
-            .values(reserved=t.lot.c.reserved + a.quantity)
-        )
+        await change_reserved(conn, a.lot.id, a.quantity)
 
 
 async def insert_item(conn: AsyncConnection, values: dict[str, Any]) -> bool:
@@ -146,3 +134,246 @@ async def ledger_mismatches(conn: AsyncConnection) -> Sequence[Any]:
             .where(t.lot.c.on_hand != sa.func.coalesce(moved.c.total, 0))
         )
     ).all()
+
+
+def _lot(r: Any) -> Lot:
+    return Lot(
+        id=r.id,
+        lot_code=r.lot_code,
+        item_code=r.item_code,
+        unit=r.unit,
+        on_hand=r.on_hand,
+        reserved=r.reserved,
+        expires_on=r.expires_on,
+    )
+
+
+async def lots_by_code_for_update(conn: AsyncConnection, codes: Sequence[str]) -> dict[str, Lot]:
+    rows = await conn.execute(
+        sa.select(t.lot)
+        .where(t.lot.c.lot_code.in_(sorted(set(codes))))
+        .order_by(t.lot.c.id)
+        .with_for_update()
+    )
+    return {r.lot_code: _lot(r) for r in rows}
+
+
+async def items_by_code(conn: AsyncConnection, codes: Sequence[str]) -> dict[str, Any]:
+    rows = await conn.execute(sa.select(t.item).where(t.item.c.code.in_(sorted(set(codes)))))
+    return {r.code: r for r in rows}
+
+
+async def bump_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[LotChanged]:
+    """Count a change on each lot and return its snapshot for other services' read models."""
+    if not lot_ids:
+        return []
+    rows = await conn.execute(
+        t.lot.update()
+        .where(t.lot.c.id.in_(sorted(set(lot_ids))))
+        .values(revision=t.lot.c.revision + 1)
+        .returning(t.lot)
+    )
+    return [
+        LotChanged(
+            lot_code=r.lot_code,
+            item_code=r.item_code,
+            on_hand=Quantity.of(r.on_hand, r.unit),
+            reserved=Quantity.of(r.reserved, r.unit),
+            expires_on=r.expires_on,
+            revision=r.revision,
+        )
+        for r in sorted(rows, key=lambda r: r.id)
+    ]
+
+
+async def change_reserved(conn: AsyncConnection, lot_id: int, delta: Decimal) -> None:
+    await conn.execute(
+        t.lot.update().where(t.lot.c.id == lot_id).values(reserved=t.lot.c.reserved + delta)
+    )
+
+
+async def change_on_hand(
+    conn: AsyncConnection, lot_id: int, delta: Decimal, *, kind: str, reference: str
+) -> None:
+    """Every on-hand change is a ledger movement (invariant 3)."""
+    await conn.execute(
+        t.lot.update().where(t.lot.c.id == lot_id).values(on_hand=t.lot.c.on_hand + delta)
+    )
+    await add_movement(conn, lot_id=lot_id, kind=kind, quantity=delta, reference=reference)
+
+
+async def held_by(conn: AsyncConnection, production_order_id: UUID) -> dict[int, Decimal]:
+    rows = await conn.execute(
+        sa.select(t.material_reservation.c.lot_id, t.material_reservation.c.quantity).where(
+            t.material_reservation.c.production_order_id == production_order_id
+        )
+    )
+    return {r.lot_id: r.quantity for r in rows}
+
+
+async def release_holds(conn: AsyncConnection, production_order_id: UUID) -> list[int]:
+    """Give a production order's held materials back; returns the lots touched."""
+    held = await held_by(conn, production_order_id)
+    for lot_id, quantity in sorted(held.items()):
+        await change_reserved(conn, lot_id, -quantity)
+    await conn.execute(
+        t.material_reservation.delete().where(
+            t.material_reservation.c.production_order_id == production_order_id
+        )
+    )
+    return list(held)
+
+
+async def save_holds(
+    conn: AsyncConnection, production_order_id: UUID, holds: Sequence[tuple[int, Decimal]]
+) -> None:
+    for lot_id, quantity in holds:
+        await conn.execute(
+            t.material_reservation.insert().values(
+                production_order_id=production_order_id, lot_id=lot_id, quantity=quantity
+            )
+        )
+        await change_reserved(conn, lot_id, quantity)
+
+
+async def upsert_material_request(
+    conn: AsyncConnection, production_order_id: UUID, *, item_code: str, materials: Any, status: str
+) -> None:
+    statement = insert(t.material_request).values(
+        production_order_id=production_order_id,
+        item_code=item_code,
+        materials=materials,
+        status=status,
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.material_request.c.production_order_id],
+            set_={"materials": materials, "status": status, "updated_at": sa.func.now()},
+        )
+    )
+
+
+async def set_request_status(conn: AsyncConnection, production_order_id: UUID, status: str) -> None:
+    await conn.execute(
+        t.material_request.update()
+        .where(t.material_request.c.production_order_id == production_order_id)
+        .values(status=status, updated_at=sa.func.now())
+    )
+
+
+async def material_request(conn: AsyncConnection, production_order_id: UUID) -> Any:
+    return (
+        await conn.execute(
+            sa.select(t.material_request)
+            .where(t.material_request.c.production_order_id == production_order_id)
+            .with_for_update()
+        )
+    ).first()
+
+
+async def pending_requests_needing(conn: AsyncConnection, item_codes: Sequence[str]) -> list[Any]:
+    """Waiting material requests that need any of ``item_codes``, oldest first."""
+    rows = await conn.execute(
+        sa.select(t.material_request)
+        .where(t.material_request.c.status == "pending")
+        .order_by(t.material_request.c.created_at, t.material_request.c.production_order_id)
+        .with_for_update()
+    )
+    wanted = set(item_codes)
+    return [r for r in rows if wanted & {m["item_code"] for m in r.materials}]
+
+
+async def save_order_lines(conn: AsyncConnection, order_id: UUID, lines: Sequence[Any]) -> None:
+    for line in lines:
+        await conn.execute(
+            insert(t.order_line)
+            .values(
+                order_id=order_id,
+                line_no=line.line_no,
+                item_code=line.item_code,
+                requested=line.quantity.value,
+                unit=line.quantity.unit,
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+async def order_coverage(
+    conn: AsyncConnection, order_id: UUID
+) -> tuple[dict[tuple[UUID, int], Decimal], dict[tuple[UUID, int], Decimal]]:
+    """What each line of the order asked for, and what is reserved for it now."""
+    requested = {
+        (order_id, r.line_no): r.requested
+        for r in await conn.execute(
+            sa.select(t.order_line).where(t.order_line.c.order_id == order_id)
+        )
+    }
+    reserved = {
+        (order_id, r.line_no): r.total
+        for r in await conn.execute(
+            sa.select(t.reservation.c.line_no, sa.func.sum(t.reservation.c.quantity).label("total"))
+            .where(t.reservation.c.order_id == order_id)
+            .group_by(t.reservation.c.line_no)
+        )
+    }
+    return requested, reserved
+
+
+async def add_reservation(
+    conn: AsyncConnection, *, order_id: UUID, line_no: int, lot_id: int, quantity: Decimal
+) -> None:
+    await conn.execute(
+        t.reservation.insert().values(
+            order_id=order_id, line_no=line_no, lot_id=lot_id, quantity=quantity
+        )
+    )
+    await change_reserved(conn, lot_id, quantity)
+
+
+async def release_order(conn: AsyncConnection, order_id: UUID) -> list[Any]:
+    """Take back everything reserved for the order; returns the released rows."""
+    rows = (
+        await conn.execute(
+            sa.select(
+                t.reservation, t.lot.c.lot_code, t.lot.c.item_code, t.lot.c.unit, t.lot.c.expires_on
+            )
+            .join(t.lot, t.lot.c.id == t.reservation.c.lot_id)
+            .where(t.reservation.c.order_id == order_id)
+            .order_by(t.lot.c.id)
+            .with_for_update(of=t.lot)
+        )
+    ).all()
+    for row in rows:
+        await change_reserved(conn, row.lot_id, -row.quantity)
+    await conn.execute(t.reservation.delete().where(t.reservation.c.order_id == order_id))
+    return list(rows)
+
+
+async def mark_order_cancelled(conn: AsyncConnection, order_id: UUID) -> None:
+    """Remember the cancellation, even when it overtakes the order itself."""
+    statement = insert(t.order_request).values(
+        order_id=order_id, outcome="cancelled", cancelled=True
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.order_request.c.order_id], set_={"cancelled": True}
+        )
+    )
+
+
+async def cancelled_orders(conn: AsyncConnection, order_ids: Sequence[UUID]) -> set[UUID]:
+    rows = await conn.execute(
+        sa.select(t.order_request.c.order_id).where(
+            t.order_request.c.order_id.in_(order_ids), t.order_request.c.cancelled
+        )
+    )
+    return {r.order_id for r in rows}
+
+
+async def items_of_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[str]:
+    if not lot_ids:
+        return []
+    rows = await conn.execute(
+        sa.select(t.lot.c.item_code).where(t.lot.c.id.in_(sorted(set(lot_ids)))).distinct()
+    )
+    return sorted(r.item_code for r in rows)

@@ -6,9 +6,9 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from shared.units import ExactDecimal
+from shared.units import KNOWN_UNITS, ExactDecimal, Money
 
 
 class ItemKind(StrEnum):
@@ -18,12 +18,25 @@ class ItemKind(StrEnum):
     FINISHED_GOOD = "finished_good"
 
 
+def _known_unit(unit: str) -> str:
+    if unit not in KNOWN_UNITS:
+        raise ValueError(f"unknown unit {unit!r}; known: {', '.join(sorted(KNOWN_UNITS))}")
+    return unit
+
+
 class ItemIn(BaseModel):
     code: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._\-]+$")
     name: str = Field(min_length=1)
     kind: ItemKind = ItemKind.FINISHED_GOOD
     base_unit: str = Field(default="pc", min_length=1)
     shelf_life_days: int | None = Field(default=None, ge=0)
+    supplier: str | None = None
+    lead_time_days: int | None = Field(default=None, ge=0)
+
+    @field_validator("base_unit")
+    @classmethod
+    def base_unit_is_known(cls, unit: str) -> str:
+        return _known_unit(unit)
 
 
 class ItemOut(ItemIn):
@@ -64,3 +77,27 @@ class ReservationOut(BaseModel):
     item_code: str
     quantity: ExactDecimal
     unit: str
+
+
+class ReceiptIn(BaseModel):
+    """A goods receipt; ``unit`` may differ from the item's base unit (e.g. kg for g)."""
+
+    item_code: str
+    quantity: ExactDecimal
+    unit: str
+    supplier: str = Field(min_length=1)
+    supplier_lot_code: str = Field(min_length=1)
+    expires_on: date | None = None
+    received_on: date | None = None
+    cost: Money | None = None
+
+
+class ReceiptOut(BaseModel):
+    lot_id: int
+    lot_code: str
+    item_code: str
+    quantity: ExactDecimal
+    unit: str
+    expires_on: date | None
+    supplier: str
+    supplier_lot_code: str

@@ -1,4 +1,5 @@
-"""Inventory use cases; each owns its transaction (state, inbox and outbox together)."""
+"""Inventory use cases for items, lots and customer orders; each owns its transaction
+(state, inbox and outbox together)."""
 
 from __future__ import annotations
 
@@ -9,25 +10,18 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.inventory import domain, repository
-from shared import inbox, outbox
+from services.inventory.errors import Conflict, InventoryError, NotFound
+from services.inventory.production import retry_waiting_requests
+from services.inventory.publishing import publish
+from shared import inbox
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import LotReceived
-from shared.contracts.orders import OrderReceived
+from shared.contracts.inventory import ItemDefined, LotReceived, ReservedLot, StockReleased
+from shared.contracts.orders import OrderCancelled, OrderReceived
 from shared.units import Quantity, is_whole_where_counted
 
+__all__ = ["Conflict", "InventoryError", "NotFound"]
+
 CONSUMER = "inventory"
-
-
-class InventoryError(ValueError):
-    """A request inventory refuses, with a reason a person can act on."""
-
-
-class NotFound(InventoryError):
-    pass
-
-
-class Conflict(InventoryError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -37,6 +31,8 @@ class NewItem:
     kind: str
     base_unit: str
     shelf_life_days: int | None = None
+    supplier: str | None = None
+    lead_time_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -60,19 +56,53 @@ async def reserve_for_order(engine: AsyncEngine, envelope: Envelope, event: Orde
         result = outcome.event(event.order_id)
         if not await repository.claim_order(conn, event.order_id, outcome=result.TYPE):
             return
+        await repository.save_order_lines(conn, event.order_id, event.lines)
         await repository.save_allocations(conn, event.order_id, outcome.allocations)
-        await outbox.add(
+        await publish(
+            conn, [result], cause=envelope, touched_lots=[a.lot.id for a in outcome.allocations]
+        )
+
+
+async def release_for_cancelled_order(
+    engine: AsyncEngine, envelope: Envelope, event: OrderCancelled
+) -> None:
+    """A cancelled order gives its reserved lots back to available stock."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        await repository.mark_order_cancelled(conn, event.order_id)
+        released = await repository.release_order(conn, event.order_id)
+        items = sorted({row.item_code for row in released})
+        waiting = await retry_waiting_requests(conn, items)
+        await publish(
             conn,
-            [result],
-            correlation_id=envelope.correlation_id or envelope.event_id,
-            causation_id=envelope.event_id,
+            [
+                StockReleased(
+                    order_id=event.order_id,
+                    released=tuple(
+                        ReservedLot(
+                            line_no=r.line_no,
+                            item_code=r.item_code,
+                            lot_code=r.lot_code,
+                            quantity=Quantity.of(r.quantity, r.unit),
+                            expires_on=r.expires_on,
+                        )
+                        for r in released
+                    ),
+                ),
+                *waiting.events,
+            ],
+            cause=envelope,
+            touched_lots=[r.lot_id for r in released] + list(waiting.touched_lots),
         )
 
 
 async def create_item(engine: AsyncEngine, item: NewItem) -> None:
+    """Items are announced so production can check recipes and quote lead times."""
     async with engine.begin() as conn:
         if not await repository.insert_item(conn, item.__dict__):
             raise Conflict(f"item {item.code} already exists")
+        await publish(conn, [ItemDefined(**item.__dict__)])
 
 
 async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
@@ -104,15 +134,14 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
         await repository.add_movement(
             conn, lot_id=lot_id, kind="receipt", quantity=new.quantity, reference=None
         )
-        await outbox.add(
-            conn,
-            [
-                LotReceived(
-                    lot_code=new.lot_code,
-                    item_code=new.item_code,
-                    quantity=Quantity.of(new.quantity, new.unit),
-                    expires_on=new.expires_on,
-                )
-            ],
+        waiting = await retry_waiting_requests(conn, [new.item_code])
+        received = LotReceived(
+            lot_code=new.lot_code,
+            item_code=new.item_code,
+            quantity=Quantity.of(new.quantity, new.unit),
+            expires_on=new.expires_on,
+        )
+        await publish(
+            conn, [received, *waiting.events], touched_lots=[lot_id, *waiting.touched_lots]
         )
     return lot_id

@@ -1,6 +1,7 @@
 """The inventory database: items, lots, the movement ledger, reservations."""
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
 from shared.db import timestamp
@@ -21,6 +22,8 @@ item = sa.Table(
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("base_unit", sa.Text, nullable=False),
     sa.Column("shelf_life_days", sa.Integer),
+    sa.Column("supplier", sa.Text),
+    sa.Column("lead_time_days", sa.Integer),
     timestamp("created_at"),
 )
 
@@ -34,6 +37,13 @@ lot = sa.Table(
     sa.Column("on_hand", QTY, nullable=False),
     sa.Column("reserved", QTY, nullable=False, server_default="0"),
     sa.Column("expires_on", sa.Date),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("supplier", sa.Text),
+    sa.Column("supplier_lot_code", sa.Text),
+    sa.Column("cost", sa.Numeric(18, 4)),
+    sa.Column("cost_currency", sa.Text),
+    sa.Column("received_on", sa.Date),
+    sa.Column("production_order_id", PgUUID(as_uuid=True)),
     timestamp("created_at"),
     sa.CheckConstraint("on_hand >= 0", name="lot_on_hand_not_negative"),
     sa.CheckConstraint("reserved >= 0", name="lot_reserved_not_negative"),
@@ -71,5 +81,37 @@ order_request = sa.Table(
     metadata,
     sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
     sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("cancelled", sa.Boolean, nullable=False, server_default=sa.false()),
     timestamp("created_at"),
+)
+
+order_line = sa.Table(
+    "inventory_order_line",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("requested", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+)
+
+material_request = sa.Table(
+    "inventory_material_request",
+    metadata,
+    sa.Column("production_order_id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("materials", JSONB, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.Index("inventory_material_request_status", "status"),
+)
+
+material_reservation = sa.Table(
+    "inventory_material_reservation",
+    metadata,
+    sa.Column("production_order_id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("lot_id", sa.BigInteger, sa.ForeignKey("inventory_lot.id"), primary_key=True),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="material_reservation_positive"),
 )

@@ -8,8 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import repository
-from services.orders.schemas import OrderOut
+from services.orders import repository, service
+from services.orders.schemas import CancelIn, OrderOut
 from shared.contracts.orders import OrderStatus
 from shared.runtime import engine_of
 
@@ -44,3 +44,10 @@ async def find_orders(
         )
         orders = [await repository.load_order(conn, order_id) for order_id in ids]
     return [OrderOut.model_validate(o) for o in orders if o is not None]
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderOut)
+async def cancel_order(order_id: UUID, body: CancelIn, engine: Engine) -> OrderOut:
+    """Cancel before shipping; 409 when the order is already cancelled (or shipped)."""
+    await service.cancel_order(engine, order_id, reason=body.reason)
+    return await get_order(order_id, engine)

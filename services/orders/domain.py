@@ -12,17 +12,27 @@ from uuid import UUID
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.inventory import StockReserved, StockShort
 from shared.contracts.orders import OrderLineRef, OrderReceived, OrderStatus, OrderStatusChanged
+from shared.contracts.production import ProductionStatus
 from shared.units import is_whole_where_counted
 
 S = OrderStatus
 
+IN_PRODUCTION_PHASE = frozenset(
+    {S.AWAITING_PRODUCTION, S.AWAITING_MATERIALS, S.MATERIALS_RESERVED, S.IN_PRODUCTION}
+)
+
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.RECEIVED: frozenset({S.READY_TO_SHIP, S.AWAITING_PRODUCTION, S.ON_HOLD, S.CANCELLED}),
     S.ON_HOLD: frozenset({S.RECEIVED, S.CANCELLED}),
-    S.AWAITING_PRODUCTION: frozenset({S.READY_TO_SHIP, S.ON_HOLD, S.CANCELLED}),
+    **{
+        phase: (IN_PRODUCTION_PHASE - {phase}) | {S.READY_TO_SHIP, S.ON_HOLD, S.CANCELLED}
+        for phase in IN_PRODUCTION_PHASE
+    },
     S.READY_TO_SHIP: frozenset({S.ON_HOLD, S.CANCELLED}),
     S.CANCELLED: frozenset(),
 }
+
+CANCELLABLE = frozenset(status for status, moves in ALLOWED.items() if S.CANCELLED in moves)
 
 
 class IllegalTransition(ValueError):
@@ -108,3 +118,44 @@ def after_stock(current: OrderStatus, event: StockReserved | StockShort) -> Orde
     """Fully reserved → ready to ship; anything short waits for production."""
     del current
     return S.READY_TO_SHIP if isinstance(event, StockReserved) else S.AWAITING_PRODUCTION
+
+
+def status_from_production(production: Sequence[ProductionStatus]) -> OrderStatus:
+    """What an order waiting for production can be told, from its production orders:
+    any batch blocked → awaiting materials; any started → in production; every open batch
+    holding its materials → materials reserved; otherwise awaiting production."""
+    P = ProductionStatus
+    open_batches = [s for s in production if s not in (P.CANCELLED, P.COMPLETED)]
+    if P.BLOCKED_ON_MATERIALS in open_batches:
+        return S.AWAITING_MATERIALS
+    if P.IN_PROGRESS in open_batches:
+        return S.IN_PRODUCTION
+    if open_batches and all(s is P.MATERIALS_RESERVED for s in open_batches):
+        return S.MATERIALS_RESERVED
+    return S.AWAITING_PRODUCTION
+
+
+def follow_production(
+    order_id: UUID, current: OrderStatus, production: Sequence[ProductionStatus]
+) -> OrderStatusChanged | None:
+    """The status change (if any) a production update means for an order waiting on it."""
+    if current not in IN_PRODUCTION_PHASE:
+        return None
+    target = status_from_production(production)
+    if target is current:
+        return None
+    return transition(order_id, current, target)
+
+
+def after_allocation(current: OrderStatus, *, fully_reserved: bool) -> OrderStatus | None:
+    """Produced goods arrived for the order: ready to ship once nothing is missing."""
+    if fully_reserved and current in IN_PRODUCTION_PHASE | {S.RECEIVED}:
+        return S.READY_TO_SHIP
+    return None
+
+
+def cancel(order_id: UUID, current: OrderStatus, *, reason: str | None) -> OrderStatusChanged:
+    """Cancelling is allowed at any point before shipping; never twice."""
+    if current not in CANCELLABLE:
+        raise IllegalTransition(f"order {order_id} is {current} and cannot be cancelled")
+    return transition(order_id, current, S.CANCELLED, reason=reason)

@@ -10,8 +10,12 @@ from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.connectors import InboundOrderReceived
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import StockReserved, StockShort
-from shared.contracts.production import ProductionOrderPlanned
+from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
+from shared.contracts.production import (
+    ProductionOrderDemandsChanged,
+    ProductionOrderPlanned,
+    ProductionOrderStatusChanged,
+)
 from shared.messaging import EventSubscriber
 
 
@@ -22,14 +26,24 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             await service.receive_inbound_order(engine, envelope, event)
 
     async def on_inventory_event(envelope: Envelope, event: Event) -> None:
-        """Reservation outcomes move the order to ready to ship or awaiting production."""
-        if isinstance(event, StockReserved | StockShort):
-            await service.apply_stock_outcome(engine, envelope, event)
+        """Reservations, allocations of produced goods and releases move the order on."""
+        match event:
+            case StockReserved() | StockShort():
+                await service.apply_stock_outcome(engine, envelope, event)
+            case StockAllocated():
+                await service.receive_allocation(engine, envelope, event)
+            case StockReleased():
+                await service.forget_released_stock(engine, envelope, event)
+            case _:
+                pass
 
     async def on_production_event(envelope: Envelope, event: Event) -> None:
-        """Planned production orders are linked to the order lines they serve."""
-        if isinstance(event, ProductionOrderPlanned):
-            await service.link_production(engine, envelope, event)
+        """Production orders serving the order explain and drive its status."""
+        if isinstance(
+            event,
+            ProductionOrderPlanned | ProductionOrderStatusChanged | ProductionOrderDemandsChanged,
+        ):
+            await service.follow_production(engine, envelope, event)
 
     subscriber.subscribe(broker, topics.INBOUND_ORDERS, on_inbound_order)
     subscriber.subscribe(broker, topics.INVENTORY, on_inventory_event)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.orders import api, handlers
+from services.orders import api, domain, handlers, service
+from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, get_settings
 
@@ -21,4 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Lotline orders", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(api.router)
+    install_error_handlers(
+        app, not_found=(service.OrderNotFound,), conflict=(domain.IllegalTransition,)
+    )
     return app

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
 from shared.contracts.connectors import InboundOrderReceived
-from shared.contracts.inventory import ReservedLot, Shortage
+from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
-from shared.contracts.production import ProductionOrderPlanned
+from shared.contracts.production import Demand, ProductionStatus
 
 
 async def insert_order(
@@ -136,20 +136,65 @@ async def save_shortages(
         )
 
 
-async def save_production_links(conn: AsyncConnection, event: ProductionOrderPlanned) -> None:
-    for demand in event.demands:
+async def replace_production_links(
+    conn: AsyncConnection,
+    *,
+    production_order_id: UUID,
+    item_code: str,
+    status: str,
+    demands: Sequence[Demand],
+    shortages: Sequence[MaterialShortage] = (),
+) -> set[UUID]:
+    """The order lines a production order serves now, with its status; returns every
+    order affected (served before or now). Links of orders we do not know are skipped."""
+    before = {
+        r.order_id
+        for r in await conn.execute(
+            sa.select(t.production_link.c.order_id).where(
+                t.production_link.c.production_order_id == production_order_id
+            )
+        )
+    }
+    await conn.execute(
+        t.production_link.delete().where(
+            t.production_link.c.production_order_id == production_order_id
+        )
+    )
+    known = await existing_order_ids(conn, [d.order_id for d in demands])
+    material = [s.model_dump(mode="json") for s in shortages]
+    for demand in demands:
+        if demand.order_id not in known:
+            continue
         await conn.execute(
             insert(t.production_link)
             .values(
                 order_id=demand.order_id,
                 line_no=demand.line_no,
-                production_order_id=event.production_order_id,
-                item_code=event.item_code,
+                production_order_id=production_order_id,
+                item_code=item_code,
                 quantity=demand.quantity.value,
                 unit=demand.quantity.unit,
+                status=status,
+                material_shortages=material,
             )
             .on_conflict_do_nothing()
         )
+    return before | known
+
+
+async def production_statuses(conn: AsyncConnection, order_id: UUID) -> list[ProductionStatus]:
+    rows = await conn.execute(
+        sa.select(t.production_link.c.status).where(t.production_link.c.order_id == order_id)
+    )
+    return [ProductionStatus(r.status) for r in rows]
+
+
+async def clear_shortages(conn: AsyncConnection, order_id: UUID) -> None:
+    await conn.execute(t.shortage.delete().where(t.shortage.c.order_id == order_id))
+
+
+async def drop_reservations(conn: AsyncConnection, order_id: UUID) -> None:
+    await conn.execute(t.reservation.delete().where(t.reservation.c.order_id == order_id))
 
 
 async def existing_order_ids(conn: AsyncConnection, ids: Sequence[UUID]) -> set[UUID]:

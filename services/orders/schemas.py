@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from shared.contracts.orders import OrderStatus
+from shared.contracts.production import ProductionStatus
 from shared.units import ExactDecimal, MoneyDecimal
 
 
@@ -41,11 +42,19 @@ class ShortageOut(BaseModel):
 
 
 class ProductionLinkOut(BaseModel):
+    """A production order serving one of the order's lines, and why it may be waiting."""
+
     line_no: int
     production_order_id: UUID
     item_code: str
     quantity: ExactDecimal
     unit: str
+    status: ProductionStatus
+    material_shortages: list[dict[str, Any]]
+
+
+class CancelIn(BaseModel):
+    reason: str | None = None
 
 
 class StatusChangeOut(BaseModel):

@@ -12,9 +12,14 @@ from shared import inbox, outbox
 from shared.contracts.base import Event
 from shared.contracts.connectors import InboundOrderReceived
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import StockReserved, StockShort
-from shared.contracts.orders import OrderStatusChanged
-from shared.contracts.production import ProductionOrderPlanned
+from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
+from shared.contracts.orders import OrderCancelled, OrderStatusChanged
+from shared.contracts.production import (
+    ProductionOrderDemandsChanged,
+    ProductionOrderPlanned,
+    ProductionOrderStatusChanged,
+    ProductionStatus,
+)
 
 log = logging.getLogger(__name__)
 CONSUMER = "orders"
@@ -79,11 +84,82 @@ async def apply_stock_outcome(
         await _publish(conn, envelope, [change])
 
 
-async def link_production(
-    engine: AsyncEngine, envelope: Envelope, event: ProductionOrderPlanned
+ProductionUpdate = (
+    ProductionOrderPlanned | ProductionOrderStatusChanged | ProductionOrderDemandsChanged
+)
+
+
+async def follow_production(
+    engine: AsyncEngine, envelope: Envelope, event: ProductionUpdate
 ) -> None:
-    """Remember which production orders serve which order lines (navigable both ways)."""
+    """Keep the order lines ↔ production orders links current and tell each order what its
+    production means for it (awaiting materials, materials reserved, in production)."""
+    status = ProductionStatus.PLANNED if isinstance(event, ProductionOrderPlanned) else event.status
+    shortages = event.shortages if isinstance(event, ProductionOrderStatusChanged) else ()
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
-        await repository.save_production_links(conn, event)
+        affected = await repository.replace_production_links(
+            conn,
+            production_order_id=event.production_order_id,
+            item_code=event.item_code,
+            status=status.value,
+            demands=event.demands,
+            shortages=shortages,
+        )
+        changes = []
+        for order_id in sorted(affected):
+            current = await repository.status_for_update(conn, order_id)
+            if current is None:
+                continue
+            production = await repository.production_statuses(conn, order_id)
+            change = domain.follow_production(order_id, current, production)
+            if change is not None:
+                await repository.record_status(conn, change)
+                changes.append(change)
+        await _publish(conn, envelope, list(changes))
+
+
+async def receive_allocation(
+    engine: AsyncEngine, envelope: Envelope, event: StockAllocated
+) -> None:
+    """Produced goods were allocated to the order: record them; ready to ship when complete."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        current = await repository.status_for_update(conn, event.order_id)
+        if current is None:
+            return
+        await repository.save_reservations(conn, event.order_id, event.reservations)
+        target = domain.after_allocation(current, fully_reserved=event.fully_reserved)
+        if target is None:
+            return
+        await repository.clear_shortages(conn, event.order_id)
+        change = domain.transition(event.order_id, current, target)
+        await repository.record_status(conn, change)
+        await _publish(conn, envelope, [change])
+
+
+async def forget_released_stock(
+    engine: AsyncEngine, envelope: Envelope, event: StockReleased
+) -> None:
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        await repository.drop_reservations(conn, event.order_id)
+
+
+class OrderNotFound(LookupError):
+    pass
+
+
+async def cancel_order(engine: AsyncEngine, order_id: UUID, *, reason: str | None) -> None:
+    """Cancel before shipping: inventory releases the stock, production the batches made
+    only for this order (they react to OrderCancelled)."""
+    async with engine.begin() as conn:
+        current = await repository.status_for_update(conn, order_id)
+        if current is None:
+            raise OrderNotFound(f"no order {order_id}")
+        change = domain.cancel(order_id, current, reason=reason)
+        await repository.record_status(conn, change)
+        await outbox.add(conn, [change, OrderCancelled(order_id=order_id, reason=reason)])

@@ -83,6 +83,9 @@ production_link = sa.Table(
     sa.Column("item_code", sa.Text, nullable=False),
     sa.Column("quantity", QTY, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default="planned"),
+    sa.Column("material_shortages", JSONB, nullable=False, server_default="[]"),
+    sa.Index("orders_production_link_po", "production_order_id"),
 )
 
 status_history = sa.Table(

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.registry import register
-from shared.units import Quantity
+from shared.units import Money, Quantity
 
 
 class ReservedLot(BaseModel):
@@ -66,7 +66,8 @@ class StockShort(Event):
 
 @register
 class LotReceived(Event):
-    """A lot entered stock (goods receipt or finished-goods intake)."""
+    """A lot entered stock: a goods receipt from a supplier, a manual intake, or the
+    output of a production order (``production_order_id``)."""
 
     TYPE = "inventory.lot_received"
     VERSION = 1
@@ -76,6 +77,205 @@ class LotReceived(Event):
     item_code: str
     quantity: Quantity
     expires_on: date | None = None
+    supplier: str | None = None
+    supplier_lot_code: str | None = None
+    cost: Money | None = None
+    production_order_id: UUID | None = None
+    received_on: date | None = None
 
     def aggregate_key(self) -> str:
         return self.lot_code
+
+
+@register
+class ItemDefined(Event):
+    """An item's master data, so other services can validate recipes and quote lead times."""
+
+    TYPE = "inventory.item_defined"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    code: str
+    name: str
+    kind: str
+    base_unit: str
+    shelf_life_days: int | None = None
+    supplier: str | None = None
+    lead_time_days: int | None = None
+
+    def aggregate_key(self) -> str:
+        return self.code
+
+
+@register
+class LotChanged(Event):
+    """A lot's current quantities; ``revision`` grows with every change, so a reader
+    keeps the highest one it has seen and ignores stale snapshots."""
+
+    TYPE = "inventory.lot_changed"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    lot_code: str
+    item_code: str
+    on_hand: Quantity
+    reserved: Quantity
+    expires_on: date | None = None
+    revision: int
+
+    def aggregate_key(self) -> str:
+        return self.lot_code
+
+
+class MaterialNeed(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    item_code: str
+    quantity: Quantity
+
+
+class MaterialLot(BaseModel):
+    """A quantity of a material lot held for (or consumed by) a production order."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    item_code: str
+    lot_code: str
+    quantity: Quantity
+    expires_on: date | None = None
+
+
+class MaterialShortage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    item_code: str
+    needed: Quantity
+    available: Quantity
+    missing: Quantity
+    supplier: str | None = None
+    lead_time_days: int | None = None
+
+
+@register
+class MaterialsReserved(Event):
+    """Every material of the production order is held, first-expiry-first-out."""
+
+    TYPE = "inventory.materials_reserved"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    production_order_id: UUID
+    reservations: tuple[MaterialLot, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
+class MaterialsShort(Event):
+    """Materials are missing; nothing is held, and the request waits for receipts."""
+
+    TYPE = "inventory.materials_short"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    production_order_id: UUID
+    shortages: tuple[MaterialShortage, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
+class MaterialsReleased(Event):
+    """The production order's held materials (or its waiting request) were let go."""
+
+    TYPE = "inventory.materials_released"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    production_order_id: UUID
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+class OrderAllocation(BaseModel):
+    """Finished goods of a production output lot allocated to a customer order line."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: UUID
+    line_no: int
+    lot_code: str
+    quantity: Quantity
+
+
+@register
+class ProductionRecorded(Event):
+    """A completion was applied: inputs consumed, the output lot created and allocated.
+    The genealogy of the output lot starts here."""
+
+    TYPE = "inventory.production_recorded"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    production_order_id: UUID
+    item_code: str
+    output_lot_code: str
+    output: Quantity
+    produced_on: date
+    expires_on: date | None = None
+    consumed: tuple[MaterialLot, ...]
+    allocations: tuple[OrderAllocation, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
+class ProductionRejected(Event):
+    """A completion inventory could not apply (e.g. a lot has less than was recorded)."""
+
+    TYPE = "inventory.production_rejected"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    production_order_id: UUID
+    reason: str
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
+class StockAllocated(Event):
+    """Produced goods were allocated to the order; ``fully_reserved`` when nothing is
+    missing any more."""
+
+    TYPE = "inventory.stock_allocated"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    order_id: UUID
+    production_order_id: UUID
+    reservations: tuple[ReservedLot, ...]
+    fully_reserved: bool
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)
+
+
+@register
+class StockReleased(Event):
+    """Everything reserved for the order went back to available stock (cancellation)."""
+
+    TYPE = "inventory.stock_released"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    order_id: UUID
+    released: tuple[ReservedLot, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)

@@ -19,6 +19,9 @@ class OrderStatus(StrEnum):
     RECEIVED = "received"
     ON_HOLD = "on_hold"
     AWAITING_PRODUCTION = "awaiting_production"
+    AWAITING_MATERIALS = "awaiting_materials"
+    MATERIALS_RESERVED = "materials_reserved"
+    IN_PRODUCTION = "in_production"
     READY_TO_SHIP = "ready_to_ship"
     CANCELLED = "cancelled"
 
@@ -43,6 +46,22 @@ class OrderReceived(Event):
     channel: str
     external_id: str
     lines: tuple[OrderLineRef, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)
+
+
+@register
+class OrderCancelled(Event):
+    """The order was cancelled before shipping: its reservations and the production made
+    only for it are to be released."""
+
+    TYPE = "orders.order_cancelled"
+    VERSION = 1
+    TOPIC = topics.ORDERS
+
+    order_id: UUID
+    reason: str | None = None
 
     def aggregate_key(self) -> str:
         return str(self.order_id)

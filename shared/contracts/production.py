@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -9,7 +11,20 @@ from pydantic import BaseModel, ConfigDict
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.registry import register
+from shared.contracts.inventory import MaterialLot, MaterialNeed, MaterialShortage
 from shared.units import Quantity
+
+
+class ProductionStatus(StrEnum):
+    """planned → materials reserved | blocked on materials → in progress → completed |
+    cancelled (DESIGN.md, "Statuses a customer can be told")."""
+
+    PLANNED = "planned"
+    MATERIALS_RESERVED = "materials_reserved"
+    BLOCKED_ON_MATERIALS = "blocked_on_materials"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 class Demand(BaseModel):
@@ -33,6 +48,87 @@ class ProductionOrderPlanned(Event):
     production_order_id: UUID
     item_code: str
     quantity: Quantity
+    demands: tuple[Demand, ...]
+    recipe_version: int | None = None
+    parent_production_order_id: UUID | None = None
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
+class ProductionOrderStatusChanged(Event):
+    """A production order moved; ``demands`` say which customer order lines it serves now
+    (so orders can explain their own status), ``shortages`` why it is blocked."""
+
+    TYPE = "production.production_order_status_changed"
+    VERSION = 1
+    TOPIC = topics.PRODUCTION
+
+    production_order_id: UUID
+    item_code: str
+    previous: ProductionStatus | None
+    status: ProductionStatus
+    reason: str | None = None
+    demands: tuple[Demand, ...] = ()
+    shortages: tuple[MaterialShortage, ...] = ()
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
+class ProductionOrderDemandsChanged(Event):
+    """An operator combined or split production orders: the order lines served changed."""
+
+    TYPE = "production.production_order_demands_changed"
+    VERSION = 1
+    TOPIC = topics.PRODUCTION
+
+    production_order_id: UUID
+    item_code: str
+    quantity: Quantity
+    status: ProductionStatus
+    demands: tuple[Demand, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
+class MaterialsRequested(Event):
+    """Production asks inventory to hold every material of a production order (all or
+    nothing, first-expiry-first-out); a short request waits for goods receipts."""
+
+    TYPE = "production.materials_requested"
+    VERSION = 1
+    TOPIC = topics.PRODUCTION
+
+    production_order_id: UUID
+    item_code: str
+    materials: tuple[MaterialNeed, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
+class ProductionCompleted(Event):
+    """An operator recorded a completion: the actual input lots and quantities and the
+    actual output. Inventory consumes, creates the output lot and allocates it to
+    ``demands`` in their order; any surplus stays free stock."""
+
+    TYPE = "production.production_completed"
+    VERSION = 1
+    TOPIC = topics.PRODUCTION
+
+    production_order_id: UUID
+    item_code: str
+    output: Quantity
+    output_lot_code: str
+    produced_on: date
+    expires_on: date | None = None
+    consumed: tuple[MaterialLot, ...]
     demands: tuple[Demand, ...]
 
     def aggregate_key(self) -> str:

@@ -10,6 +10,7 @@ from services.orders import domain
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.inventory import StockReserved, StockShort
 from shared.contracts.orders import OrderReceived, OrderStatus, OrderStatusChanged
+from shared.contracts.production import ProductionStatus
 from shared.units import Quantity
 
 S = OrderStatus
@@ -90,3 +91,43 @@ def test_every_status_is_reachable_from_received():
                 frontier.append(nxt)
 
     assert seen == set(S)
+
+
+P = ProductionStatus
+
+
+@pytest.mark.parametrize(
+    ("batches", "told"),
+    [
+        ([P.PLANNED], S.AWAITING_PRODUCTION),
+        ([P.BLOCKED_ON_MATERIALS, P.MATERIALS_RESERVED], S.AWAITING_MATERIALS),
+        ([P.MATERIALS_RESERVED, P.MATERIALS_RESERVED], S.MATERIALS_RESERVED),
+        ([P.IN_PROGRESS, P.MATERIALS_RESERVED], S.IN_PRODUCTION),
+        ([P.IN_PROGRESS, P.BLOCKED_ON_MATERIALS], S.AWAITING_MATERIALS),
+        ([P.COMPLETED, P.MATERIALS_RESERVED, P.CANCELLED], S.MATERIALS_RESERVED),
+        ([P.COMPLETED], S.AWAITING_PRODUCTION),
+    ],
+)
+def test_an_order_waiting_for_production_is_told_what_its_batches_are_doing(batches, told):
+    assert domain.status_from_production(batches) is told
+
+
+def test_production_news_does_not_move_an_order_that_is_ready_or_cancelled():
+    for status in (S.READY_TO_SHIP, S.CANCELLED, S.ON_HOLD):
+        assert domain.follow_production(uuid4(), status, [P.IN_PROGRESS]) is None
+
+
+def test_allocation_makes_the_order_ready_only_when_nothing_is_missing():
+    assert domain.after_allocation(S.IN_PRODUCTION, fully_reserved=True) is S.READY_TO_SHIP
+    assert domain.after_allocation(S.IN_PRODUCTION, fully_reserved=False) is None
+    assert domain.after_allocation(S.CANCELLED, fully_reserved=True) is None
+
+
+def test_an_order_can_be_cancelled_before_shipping_but_not_twice():
+    order_id = uuid4()
+
+    change = domain.cancel(order_id, S.MATERIALS_RESERVED, reason="customer changed mind")
+
+    assert change.status is S.CANCELLED and change.reason == "customer changed mind"
+    with pytest.raises(domain.IllegalTransition):
+        domain.cancel(order_id, S.CANCELLED, reason=None)

@@ -1,0 +1,270 @@
+"""Inventory's side of production: holding materials, waiting for goods, and applying a
+completion (consume inputs, create the output lot, allocate it to the orders served)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.inventory import repository
+from services.inventory.completion import (
+    CompletionRefused,
+    allocate_output,
+    check_consumption,
+    fully_reserved,
+)
+from services.inventory.materials import Supply, hold_materials, merge_needs
+from services.inventory.publishing import publish
+from shared import inbox
+from shared.contracts.base import Event, PoisonMessage
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import (
+    LotReceived,
+    MaterialNeed,
+    MaterialsReleased,
+    MaterialsReserved,
+    MaterialsShort,
+    ProductionRecorded,
+    ProductionRejected,
+    ReservedLot,
+    StockAllocated,
+)
+from shared.contracts.production import (
+    MaterialsRequested,
+    ProductionCompleted,
+    ProductionOrderStatusChanged,
+    ProductionStatus,
+)
+from shared.units import UnitMismatch, UnknownUnit, convert
+
+CONSUMER = "inventory"
+PENDING, RESERVED, RELEASED, CONSUMED = "pending", "reserved", "released", "consumed"
+
+
+@dataclass
+class Effects:
+    """Events to publish and lots touched by one step inside a larger transaction."""
+
+    events: list[Event] = field(default_factory=list)
+    touched_lots: list[int] = field(default_factory=list)
+
+    def add(self, other: Effects) -> None:
+        self.events.extend(other.events)
+        self.touched_lots.extend(other.touched_lots)
+
+
+async def _try_to_hold(
+    conn: AsyncConnection, production_order_id: UUID, materials: Sequence[MaterialNeed]
+) -> tuple[MaterialsReserved | MaterialsShort, list[int]]:
+    items = await repository.items_by_code(conn, [m.item_code for m in materials])
+    base_units = {code: row.base_unit for code, row in items.items()}
+    try:
+        needs = merge_needs(materials, base_units)
+    except ValueError as error:
+        raise PoisonMessage(f"materials of {production_order_id}: {error}") from error
+    lots = await repository.lots_for_update(conn, item_codes=list(needs))
+    outcome = hold_materials(
+        lots,
+        needs,
+        base_units=base_units,
+        supply={c: Supply(r.supplier, r.lead_time_days) for c, r in items.items()},
+    )
+    if not outcome.complete:
+        await repository.set_request_status(conn, production_order_id, PENDING)
+        return MaterialsShort(
+            production_order_id=production_order_id, shortages=outcome.shortages
+        ), []
+    await repository.save_holds(
+        conn, production_order_id, [(h.lot.id, h.quantity) for h in outcome.holds]
+    )
+    await repository.set_request_status(conn, production_order_id, RESERVED)
+    reserved = MaterialsReserved(
+        production_order_id=production_order_id, reservations=outcome.reserved_lots()
+    )
+    return reserved, [h.lot.id for h in outcome.holds]
+
+
+async def hold_for_production(
+    engine: AsyncEngine, envelope: Envelope, event: MaterialsRequested
+) -> None:
+    """Hold all materials or none; a new request for the same order replaces the old one."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        existing = await repository.material_request(conn, event.production_order_id)
+        if existing is not None and existing.status in (CONSUMED, RELEASED):
+            return
+        released = await repository.release_holds(conn, event.production_order_id)
+        await repository.upsert_material_request(
+            conn,
+            event.production_order_id,
+            item_code=event.item_code,
+            materials=[m.model_dump(mode="json") for m in event.materials],
+            status=PENDING,
+        )
+        answer, held = await _try_to_hold(conn, event.production_order_id, event.materials)
+        others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
+        await publish(
+            conn,
+            [answer, *others.events],
+            cause=envelope,
+            touched_lots=[*released, *held, *others.touched_lots],
+        )
+
+
+async def retry_waiting_requests(conn: AsyncConnection, item_codes: Sequence[str]) -> Effects:
+    """Stock of ``item_codes`` grew: waiting requests get another try, oldest first."""
+    effects = Effects()
+    if not item_codes:
+        return effects
+    waiting = await repository.pending_requests_needing(conn, item_codes)
+    for request in waiting:
+        materials = [MaterialNeed.model_validate(m) for m in request.materials]
+        answer, held = await _try_to_hold(conn, request.production_order_id, materials)
+        if isinstance(answer, MaterialsReserved):
+            effects.events.append(answer)
+            effects.touched_lots.extend(held)
+    return effects
+
+
+async def release_for_cancelled_production(
+    engine: AsyncEngine, envelope: Envelope, event: ProductionOrderStatusChanged
+) -> None:
+    """A cancelled production order lets go of its materials (and stops waiting)."""
+    if event.status is not ProductionStatus.CANCELLED:
+        return
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        request = await repository.material_request(conn, event.production_order_id)
+        if request is None or request.status in (CONSUMED, RELEASED):
+            return
+        released = await repository.release_holds(conn, event.production_order_id)
+        await repository.set_request_status(conn, event.production_order_id, RELEASED)
+        others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
+        await publish(
+            conn,
+            [MaterialsReleased(production_order_id=event.production_order_id), *others.events],
+            cause=envelope,
+            touched_lots=[*released, *others.touched_lots],
+        )
+
+
+async def apply_completion(
+    engine: AsyncEngine, envelope: Envelope, event: ProductionCompleted
+) -> None:
+    """Consume exactly the recorded lots, create the output lot and allocate it — or, if
+    stock cannot honour the record, change nothing and say why."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        request = await repository.material_request(conn, event.production_order_id)
+        if request is not None and request.status == CONSUMED:
+            return
+        try:
+            async with conn.begin_nested():
+                effects = await _complete(conn, event)
+        except CompletionRefused as refusal:
+            rejected = ProductionRejected(
+                production_order_id=event.production_order_id, reason=str(refusal)
+            )
+            effects = Effects(events=[rejected])
+        await publish(conn, effects.events, cause=envelope, touched_lots=effects.touched_lots)
+
+
+async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effects:
+    po = event.production_order_id
+    item = await repository.get_item(conn, event.item_code)
+    if item is None:
+        raise CompletionRefused(f"unknown item {event.item_code}")
+    try:
+        output = convert(event.output, item.base_unit)
+    except (UnitMismatch, UnknownUnit) as error:
+        raise CompletionRefused(f"output of {event.item_code}: {error}") from error
+    if not output.is_positive:
+        raise CompletionRefused("the output quantity must be positive")
+    lots = await repository.lots_by_code_for_update(conn, [c.lot_code for c in event.consumed])
+    held = await repository.held_by(conn, po)
+    consumptions = check_consumption(event.consumed, lots, held_by_this_order=held)
+
+    effects = Effects(touched_lots=await repository.release_holds(conn, po))
+    reference = f"production:{po}"
+    for c in consumptions:
+        await repository.change_on_hand(
+            conn, c.lot.id, -c.quantity, kind="consumption", reference=reference
+        )
+        effects.touched_lots.append(c.lot.id)
+    lot_id = await repository.insert_lot(
+        conn,
+        {
+            "lot_code": event.output_lot_code,
+            "item_code": event.item_code,
+            "unit": item.base_unit,
+            "on_hand": output.value,
+            "expires_on": event.expires_on,
+            "received_on": event.produced_on,
+            "production_order_id": po,
+        },
+    )
+    if lot_id is None:
+        raise CompletionRefused(f"lot {event.output_lot_code} already exists")
+    await repository.add_movement(
+        conn, lot_id=lot_id, kind="production", quantity=output.value, reference=reference
+    )
+    effects.touched_lots.append(lot_id)
+    await repository.set_request_status(conn, po, CONSUMED)
+
+    cancelled = await repository.cancelled_orders(conn, [d.order_id for d in event.demands])
+    demands = [d for d in event.demands if d.order_id not in cancelled]
+    allocations = allocate_output(output, demands, lot_code=event.output_lot_code)
+    for a in allocations:
+        await repository.add_reservation(
+            conn, order_id=a.order_id, line_no=a.line_no, lot_id=lot_id, quantity=a.quantity.value
+        )
+    effects.events.append(
+        LotReceived(
+            lot_code=event.output_lot_code,
+            item_code=event.item_code,
+            quantity=output,
+            expires_on=event.expires_on,
+            production_order_id=po,
+            received_on=event.produced_on,
+        )
+    )
+    effects.events.append(
+        ProductionRecorded(
+            production_order_id=po,
+            item_code=event.item_code,
+            output_lot_code=event.output_lot_code,
+            output=output,
+            produced_on=event.produced_on,
+            expires_on=event.expires_on,
+            consumed=event.consumed,
+            allocations=allocations,
+        )
+    )
+    for order_id in dict.fromkeys(a.order_id for a in allocations):
+        requested, reserved = await repository.order_coverage(conn, order_id)
+        effects.events.append(
+            StockAllocated(
+                order_id=order_id,
+                production_order_id=po,
+                reservations=tuple(
+                    ReservedLot(
+                        line_no=a.line_no,
+                        item_code=event.item_code,
+                        lot_code=a.lot_code,
+                        quantity=a.quantity,
+                        expires_on=event.expires_on,
+                    )
+                    for a in allocations
+                    if a.order_id == order_id
+                ),
+                fully_reserved=fully_reserved(requested, reserved),
+            )
+        )
+    effects.add(await retry_waiting_requests(conn, [event.item_code]))
+    return effects
