@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.contracts import topics
 from shared.contracts.base import Event
-from shared.contracts.registry import register
 from shared.contracts.inventory import MaterialLot, MaterialNeed, MaterialShortage
+from shared.contracts.registry import register
 from shared.units import Quantity
 
 
