@@ -12,7 +12,11 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/lots", "inventory"),
     ("/api/stock", "inventory"),
     ("/api/reservations", "inventory"),
+    ("/api/receipts", "inventory"),
+    ("/api/ledger", "inventory"),
     ("/api/production-orders", "production"),
+    ("/api/recipes", "production"),
+    ("/api/availability", "production"),
 )
 
 SERVICES: tuple[str, ...] = ("orders", "inventory", "production", "connectors")

@@ -1,35 +1,153 @@
-"""Production HTTP API: production orders and the customer orders they serve."""
+"""Production HTTP API: recipes, "can we make it?", and production orders with the
+customer order lines they serve (navigable both ways) and the operator's actions."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import service
-from services.production.schemas import ProductionOrderOut
+from services.production import availability, operator, planning, recipe_book, views
+from services.production.completion import Consumed
+from services.production.recipes import RecipeLine
+from services.production.schemas import (
+    AvailabilityIn,
+    AvailabilityOut,
+    CancelIn,
+    CombineIn,
+    CompleteIn,
+    ProductionOrderOut,
+    RecipeIn,
+    RecipeOut,
+    RecipeVersionsOut,
+    SplitIn,
+    SplitOut,
+)
+from services.production.service import NotFound
+from shared.contracts.production import ProductionStatus
 from shared.runtime import engine_of
+from shared.units import Quantity
 
 router = APIRouter(prefix="/api", tags=["production"])
 Engine = Annotated[AsyncEngine, Depends(engine_of)]
 
 
+@router.post("/recipes", status_code=status.HTTP_201_CREATED, response_model=RecipeOut)
+async def define_recipe(body: RecipeIn, engine: Engine) -> RecipeOut:
+    """The item's next recipe version, active from now on. Items must be known to
+    production (from inventory's ItemDefined events, a moment after they are created)."""
+    new = recipe_book.NewRecipe(
+        item_code=body.item_code,
+        batch_size=body.batch_size,
+        unit=body.unit,
+        expected_yield=body.expected_yield,
+        whole_batches=body.whole_batches,
+        duration_minutes=body.duration_minutes,
+        lines=tuple(RecipeLine(ln.item_code, ln.quantity, ln.unit) for ln in body.lines),
+    )
+    return RecipeOut.model_validate(await recipe_book.define_recipe(engine, new))
+
+
+@router.get("/recipes", response_model=list[RecipeOut])
+async def list_recipes(engine: Engine) -> list[RecipeOut]:
+    return [RecipeOut.model_validate(r) for r in await recipe_book.list_active_recipes(engine)]
+
+
+@router.get("/recipes/{item_code}", response_model=RecipeVersionsOut)
+async def get_recipe(item_code: str, engine: Engine) -> RecipeVersionsOut:
+    return RecipeVersionsOut.model_validate(await recipe_book.recipe_of(engine, item_code))
+
+
+@router.post("/availability", response_model=AvailabilityOut)
+async def check_availability(body: AvailabilityIn, engine: Engine) -> AvailabilityOut:
+    """Explode the active recipe through every level against available stock."""
+    result = await availability.check_availability(
+        engine, body.item_code, Quantity.of(body.quantity, body.unit)
+    )
+    return AvailabilityOut.model_validate(availability.as_answer(result))
+
+
+async def _production_order(engine: AsyncEngine, production_order_id: UUID) -> ProductionOrderOut:
+    async with engine.connect() as conn:
+        found = await views.find_production_orders(conn, ids=[production_order_id])
+    if not found:
+        raise NotFound(f"no production order {production_order_id}")
+    return ProductionOrderOut.model_validate(found[0])
+
+
 @router.get("/production-orders", response_model=list[ProductionOrderOut])
 async def list_production_orders(
-    engine: Engine, order_id: UUID | None = None
+    engine: Engine,
+    order_id: UUID | None = None,
+    item_code: str | None = None,
+    status: ProductionStatus | None = None,
 ) -> list[ProductionOrderOut]:
+    """``order_id``: the batches serving that customer order, with the quantities."""
     async with engine.connect() as conn:
-        rows = await service.list_production_orders(conn, order_id=order_id)
+        rows = await views.find_production_orders(
+            conn,
+            order_id=order_id,
+            item_code=item_code,
+            status=status.value if status else None,
+        )
     return [ProductionOrderOut.model_validate(r) for r in rows]
 
 
 @router.get("/production-orders/{production_order_id}", response_model=ProductionOrderOut)
 async def get_production_order(production_order_id: UUID, engine: Engine) -> ProductionOrderOut:
-    async with engine.connect() as conn:
-        rows = await service.list_production_orders(conn, order_id=None)
-    for row in rows:
-        if row["id"] == production_order_id:
-            return ProductionOrderOut.model_validate(row)
-    raise HTTPException(status_code=404, detail=f"no production order {production_order_id}")
+    return await _production_order(engine, production_order_id)
+
+
+@router.post("/production-orders/combine", status_code=201, response_model=ProductionOrderOut)
+async def combine(body: CombineIn, engine: Engine) -> ProductionOrderOut:
+    new_id = await planning.combine(engine, body.production_order_ids)
+    return await _production_order(engine, new_id)
+
+
+@router.post("/production-orders/{production_order_id}/split", status_code=201)
+async def split(production_order_id: UUID, body: SplitIn, engine: Engine) -> SplitOut:
+    lines = [(d.order_id, d.line_no) for d in body.demands]
+    new_id = await planning.split(engine, production_order_id, lines)
+    return SplitOut(
+        original=await _production_order(engine, production_order_id),
+        split_off=await _production_order(engine, new_id),
+    )
+
+
+@router.post("/production-orders/{production_order_id}/replan", response_model=ProductionOrderOut)
+async def replan(production_order_id: UUID, engine: Engine) -> ProductionOrderOut:
+    await planning.replan(engine, production_order_id)
+    return await _production_order(engine, production_order_id)
+
+
+@router.post("/production-orders/{production_order_id}/start", response_model=ProductionOrderOut)
+async def start(production_order_id: UUID, engine: Engine) -> ProductionOrderOut:
+    await operator.start(engine, production_order_id)
+    return await _production_order(engine, production_order_id)
+
+
+@router.post("/production-orders/{production_order_id}/complete", response_model=ProductionOrderOut)
+async def complete(
+    production_order_id: UUID, body: CompleteIn, engine: Engine
+) -> ProductionOrderOut:
+    record = operator.CompletionRecord(
+        output_quantity=body.output_quantity,
+        unit=body.unit,
+        produced_on=body.produced_on,
+        output_lot_code=body.output_lot_code,
+        consumed=None
+        if body.consumed is None
+        else [Consumed(c.lot_code, c.quantity, c.unit) for c in body.consumed],
+    )
+    await operator.complete(engine, production_order_id, record)
+    return await _production_order(engine, production_order_id)
+
+
+@router.post("/production-orders/{production_order_id}/cancel", response_model=ProductionOrderOut)
+async def cancel(
+    production_order_id: UUID, engine: Engine, body: CancelIn | None = None
+) -> ProductionOrderOut:
+    await operator.cancel(engine, production_order_id, reason=body.reason if body else None)
+    return await _production_order(engine, production_order_id)

@@ -1,22 +1,56 @@
-"""Production's subscribers."""
+"""Production's subscribers: thin routing from events to use cases."""
 
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import service
+from services.production import cancellation, inventory_answers, planning, read_models
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import StockShort
+from shared.contracts.inventory import (
+    ItemDefined,
+    LotChanged,
+    MaterialsReleased,
+    MaterialsReserved,
+    MaterialsShort,
+    ProductionRecorded,
+    ProductionRejected,
+    StockShort,
+)
+from shared.contracts.orders import OrderCancelled
 from shared.messaging import EventSubscriber
 
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
     async def on_inventory_event(envelope: Envelope, event: Event) -> None:
-        """A shortage on an order is planned as production (make-to-order)."""
-        if isinstance(event, StockShort):
-            await service.plan_for_stock_short(engine, envelope, event)
+        """Shortages become production; items and lots feed the read models; materials
+        and completion answers move production orders on."""
+        match event:
+            case StockShort():
+                await planning.plan_for_stock_short(engine, envelope, event)
+            case ItemDefined():
+                await read_models.when_item_defined(engine, envelope, event)
+            case LotChanged():
+                await read_models.when_lot_changed(engine, envelope, event)
+            case MaterialsReserved():
+                await inventory_answers.when_materials_reserved(engine, envelope, event)
+            case MaterialsShort():
+                await inventory_answers.when_materials_short(engine, envelope, event)
+            case MaterialsReleased():
+                await inventory_answers.when_materials_released(engine, envelope, event)
+            case ProductionRejected():
+                await inventory_answers.when_production_rejected(engine, envelope, event)
+            case ProductionRecorded():
+                await inventory_answers.when_production_recorded(engine, envelope, event)
+            case _:
+                pass
+
+    async def on_order_event(envelope: Envelope, event: Event) -> None:
+        """A cancelled order stops the production made only for it."""
+        if isinstance(event, OrderCancelled):
+            await cancellation.when_order_cancelled(engine, envelope, event)
 
     subscriber.subscribe(broker, topics.INVENTORY, on_inventory_event)
+    subscriber.subscribe(broker, topics.ORDERS, on_order_event)

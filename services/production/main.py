@@ -6,7 +6,9 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.production import api, handlers
+from services.production import api, completion, domain, handlers, recipes
+from services.production.service import NotFound, ProductionError
+from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, get_settings
 
@@ -21,4 +23,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Lotline production", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(api.router)
+    install_error_handlers(
+        app,
+        not_found=(NotFound,),
+        conflict=(domain.IllegalTransition,),
+        invalid=(
+            ProductionError,
+            recipes.RecipeError,
+            completion.CompletionRefused,
+            domain.PlanningRefused,
+        ),
+    )
     return app

@@ -1,14 +1,105 @@
-"""HTTP response models of the production API."""
+"""HTTP request and response models of the production API (never Kafka events)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from services.production.domain import ProductionStatus
-from shared.units import ExactDecimal
+from shared.contracts.production import ProductionStatus
+from shared.units import ExactDecimal, Quantity
+
+# --- recipes -------------------------------------------------------------------------------
+
+
+class RecipeLineIn(BaseModel):
+    item_code: str = Field(min_length=1)
+    quantity: ExactDecimal
+    unit: str = Field(min_length=1)
+
+
+class RecipeIn(BaseModel):
+    """Numbers are checked by the recipe rules, so a refusal names the culprit."""
+
+    item_code: str = Field(min_length=1)
+    batch_size: ExactDecimal
+    unit: str = Field(min_length=1)
+    expected_yield: ExactDecimal = Decimal(1)
+    whole_batches: bool = True
+    duration_minutes: int = Field(default=0, ge=0)
+    lines: list[RecipeLineIn]
+
+
+class RecipeLineOut(BaseModel):
+    line_no: int
+    item_code: str
+    quantity: ExactDecimal
+    unit: str
+
+
+class RecipeOut(BaseModel):
+    item_code: str
+    version: int
+    active: bool
+    batch_size: ExactDecimal
+    unit: str
+    expected_yield: ExactDecimal
+    whole_batches: bool
+    duration_minutes: int
+    lines: list[RecipeLineOut]
+    created_at: datetime
+
+
+class RecipeVersionsOut(BaseModel):
+    item_code: str
+    active: RecipeOut | None
+    versions: list[RecipeOut]
+
+
+# --- availability --------------------------------------------------------------------------
+
+
+class AvailabilityIn(BaseModel):
+    item_code: str = Field(min_length=1)
+    quantity: ExactDecimal = Field(gt=0)
+    unit: str = Field(min_length=1)
+
+
+class MaterialAvailabilityOut(BaseModel):
+    item_code: str
+    level: int
+    unit: str
+    needed: ExactDecimal
+    available: ExactDecimal
+    missing: ExactDecimal
+    made: ExactDecimal = Field(description="the part of `missing` production makes itself")
+    short: ExactDecimal = Field(description="missing and not made: what must be bought")
+    supplier: str | None
+    lead_time_days: int | None
+
+
+class ProductionNeededOut(BaseModel):
+    item_code: str
+    level: int
+    planned: ExactDecimal
+    unit: str
+    batches: ExactDecimal
+    recipe_version: int
+
+
+class AvailabilityOut(BaseModel):
+    item_code: str
+    quantity: ExactDecimal
+    unit: str
+    can_start_now: bool
+    material_lead_days: int | None
+    materials: list[MaterialAvailabilityOut]
+    productions: list[ProductionNeededOut]
+
+
+# --- production orders ---------------------------------------------------------------------
 
 
 class DemandOut(BaseModel):
@@ -18,11 +109,106 @@ class DemandOut(BaseModel):
     unit: str
 
 
+class MaterialOut(BaseModel):
+    item_code: str
+    quantity: ExactDecimal
+    unit: str
+
+
+class LotQuantityOut(BaseModel):
+    item_code: str
+    lot_code: str
+    quantity: ExactDecimal
+    unit: str
+    expires_on: date | None
+
+
+class ShortageOut(BaseModel):
+    """As inventory reported it (``MaterialShortage``): quantities with their unit."""
+
+    item_code: str
+    needed: Quantity
+    available: Quantity
+    missing: Quantity
+    supplier: str | None
+    lead_time_days: int | None
+
+
+class ChildOut(BaseModel):
+    id: UUID
+    item_code: str
+    quantity: ExactDecimal
+    unit: str
+    status: ProductionStatus
+
+
+class HistoryOut(BaseModel):
+    previous: ProductionStatus | None
+    status: ProductionStatus
+    reason: str | None
+    created_at: datetime
+
+
 class ProductionOrderOut(BaseModel):
     id: UUID
     item_code: str
     quantity: ExactDecimal
     unit: str
     status: ProductionStatus
+    reason: str | None
+    recipe_version: int | None
+    batches: ExactDecimal | None
+    parent_production_order_id: UUID | None
+    output_lot_code: str | None
+    output_quantity: ExactDecimal | None
+    output_unit: str | None
+    output_recorded_at: datetime | None
+    produced_on: date | None
+    expires_on: date | None
     created_at: datetime
-    demands: list[DemandOut]
+    updated_at: datetime
+    demands: list[DemandOut] = Field(description="the customer order lines served, in order")
+    materials: list[MaterialOut] = Field(description="what was requested from inventory")
+    reserved_lots: list[LotQuantityOut] = Field(description="held by inventory for it")
+    shortages: list[ShortageOut]
+    consumed: list[LotQuantityOut] = Field(description="recorded at completion")
+    children: list[ChildOut] = Field(description="production orders making its intermediates")
+    history: list[HistoryOut]
+
+
+class ConsumedIn(BaseModel):
+    lot_code: str = Field(min_length=1)
+    quantity: ExactDecimal
+    unit: str | None = None
+
+
+class CompleteIn(BaseModel):
+    output_quantity: ExactDecimal
+    unit: str | None = None
+    produced_on: date | None = None
+    output_lot_code: str | None = Field(default=None, min_length=1, max_length=100)
+    consumed: list[ConsumedIn] | None = Field(
+        default=None, description="defaults to the lots inventory holds for the order"
+    )
+
+
+class CancelIn(BaseModel):
+    reason: str | None = None
+
+
+class CombineIn(BaseModel):
+    production_order_ids: list[UUID]
+
+
+class OrderLineIn(BaseModel):
+    order_id: UUID
+    line_no: int
+
+
+class SplitIn(BaseModel):
+    demands: list[OrderLineIn]
+
+
+class SplitOut(BaseModel):
+    original: ProductionOrderOut
+    split_off: ProductionOrderOut

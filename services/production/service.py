@@ -1,88 +1,80 @@
-"""Production use cases; each owns its transaction (state, inbox and outbox together)."""
+"""What every production use case shares: its errors, how it publishes, and how it moves a
+production order (and the orders made for it).
+
+The use cases themselves live by concept: ``read_models`` (inventory's items and lots),
+``recipe_book`` (recipes), ``availability`` (can we make it?), ``planning`` (make-to-order,
+intermediates, combine, split, re-plan), ``inventory_answers`` (materials held or short,
+completions applied), ``operator`` (start, complete, cancel) and ``cancellation`` (a customer
+order cancelled). Each owns its transaction: inbox, state change and outbox commit together.
+The rules are pure (``domain``, ``completion``, ``recipes``); ``repository`` reads and writes
+production orders, ``views`` shapes them for the API.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from collections.abc import Sequence
 
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.production import domain
-from services.production import tables as t
-from shared import inbox, outbox
+from services.production import domain, repository
+from shared import outbox
+from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import StockShort
+from shared.contracts.inventory import MaterialShortage
+from shared.contracts.production import ProductionOrderStatusChanged, ProductionStatus
 
 CONSUMER = "production"
 
 
-async def plan_for_stock_short(engine: AsyncEngine, envelope: Envelope, event: StockShort) -> None:
-    """Make-to-order: what finished stock could not cover becomes planned production."""
-
-    def new_id(item_code: str) -> UUID:
-        return uuid5(NAMESPACE_URL, f"lotline:production:{event.order_id}:{item_code}")
-
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        plans = domain.plan_for_shortages(event.order_id, event.shortages, new_id=new_id)
-        created = [plan for plan in plans if await _insert_plan(conn, plan)]
-        await outbox.add(
-            conn,
-            [plan.event() for plan in created],
-            correlation_id=envelope.correlation_id or envelope.event_id,
-            causation_id=envelope.event_id,
-        )
+class ProductionError(ValueError):
+    """A request production refuses, with a reason a person can act on (422)."""
 
 
-async def _insert_plan(conn: AsyncConnection, plan: domain.PlannedOrder) -> bool:
-    result = await conn.execute(
-        insert(t.production_order)
-        .values(
-            id=plan.production_order_id,
-            item_code=plan.item_code,
-            quantity=plan.quantity.value,
-            unit=plan.quantity.unit,
-            status=domain.ProductionStatus.PLANNED.value,
-        )
-        .on_conflict_do_nothing()
-        .returning(t.production_order.c.id)
+class NotFound(ProductionError):
+    """No such production order, recipe or item (404)."""
+
+
+async def publish(
+    conn: AsyncConnection, events: Sequence[Event], *, cause: Envelope | None = None
+) -> None:
+    """Stage ``events`` in the caller's transaction; a consumed event carries its flow on."""
+    if cause is None:
+        await outbox.add(conn, events)
+        return
+    await outbox.add(
+        conn,
+        events,
+        correlation_id=cause.correlation_id or cause.event_id,
+        causation_id=cause.event_id,
     )
-    if result.first() is None:
-        return False
-    await conn.execute(
-        t.demand.insert(),
-        [
-            {
-                "production_order_id": plan.production_order_id,
-                "order_id": d.order_id,
-                "line_no": d.line_no,
-                "quantity": d.quantity.value,
-                "unit": d.quantity.unit,
-            }
-            for d in plan.demands
-        ],
-    )
-    return True
 
 
-async def list_production_orders(
-    conn: AsyncConnection, *, order_id: UUID | None
-) -> list[dict[str, Any]]:
-    """Production orders with the customer order lines each one serves."""
-    query = sa.select(t.production_order).order_by(t.production_order.c.created_at)
-    if order_id is not None:
-        query = query.where(
-            t.production_order.c.id.in_(
-                sa.select(t.demand.c.production_order_id).where(t.demand.c.order_id == order_id)
+async def move(
+    conn: AsyncConnection,
+    order: domain.ProductionOrder,
+    target: ProductionStatus,
+    *,
+    reason: str | None = None,
+    shortages: Sequence[MaterialShortage] = (),
+) -> tuple[domain.ProductionOrder, ProductionOrderStatusChanged]:
+    """A legal move written with its history row; an illegal one raises IllegalTransition."""
+    moved, change = domain.transition(order, target, reason=reason, shortages=shortages)
+    await repository.record_status(conn, change)
+    return moved, change
+
+
+async def cancel_with_children(
+    conn: AsyncConnection, order: domain.ProductionOrder, *, reason: str
+) -> list[Event]:
+    """Cancel ``order`` and every not-started production order made for it (they would
+    serve nothing); started ones finish and their output becomes free stock."""
+    _, change = await move(conn, order, ProductionStatus.CANCELLED, reason=reason)
+    events: list[Event] = [change]
+    for child in await repository.orders_for_update(
+        conn, await repository.children_ids(conn, order.id)
+    ):
+        if not child.started:
+            events += await cancel_with_children(
+                conn, child, reason=f"parent production order {order.id} cancelled"
             )
-        )
-    result = []
-    for row in await conn.execute(query):
-        demands = await conn.execute(
-            sa.select(t.demand).where(t.demand.c.production_order_id == row.id)
-        )
-        result.append({**row._asdict(), "demands": [dict(d._mapping) for d in demands]})
-    return result
+    return events

@@ -1,4 +1,5 @@
-"""The production database: production orders and the order lines they serve."""
+"""The production database: production orders, the order lines they serve, their
+materials, recipes, and read models of inventory's items and lots."""
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
@@ -21,8 +22,25 @@ production_order = sa.Table(
     sa.Column("quantity", QTY, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("recipe_version", sa.Integer),
+    sa.Column("batches", QTY),
+    sa.Column(
+        "parent_production_order_id",
+        PgUUID(as_uuid=True),
+        sa.ForeignKey("production_order.id", name="production_order_parent_fk"),
+    ),
+    sa.Column("output_lot_code", sa.Text),
+    # Set when inventory reports the output lot created (ProductionRecorded).
+    sa.Column("output_recorded_at", sa.DateTime(timezone=True)),
+    sa.Column("output_quantity", QTY),
+    sa.Column("output_unit", sa.Text),
+    sa.Column("produced_on", sa.Date),
+    sa.Column("expires_on", sa.Date),
     timestamp("created_at"),
+    timestamp("updated_at"),
     sa.CheckConstraint("quantity > 0", name="production_quantity_positive"),
+    sa.Index("production_order_parent", "parent_production_order_id"),
 )
 
 demand = sa.Table(
@@ -38,5 +56,149 @@ demand = sa.Table(
     sa.Column("line_no", sa.Integer, primary_key=True),
     sa.Column("quantity", QTY, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),
+    # Creation order of the demand: completion allocates the output in this order.
+    sa.Column("seq", sa.BigInteger, sa.Identity(), nullable=False),
     sa.Index("production_demand_order", "order_id"),
+)
+
+material = sa.Table(
+    "production_order_material",
+    metadata,
+    sa.Column(
+        "production_order_id",
+        PgUUID(as_uuid=True),
+        sa.ForeignKey("production_order.id"),
+        primary_key=True,
+    ),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+)
+
+reserved_lot = sa.Table(
+    "production_order_reserved_lot",
+    metadata,
+    sa.Column(
+        "production_order_id",
+        PgUUID(as_uuid=True),
+        sa.ForeignKey("production_order.id"),
+        primary_key=True,
+    ),
+    sa.Column("lot_code", sa.Text, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("expires_on", sa.Date),
+)
+
+shortage = sa.Table(
+    "production_order_shortage",
+    metadata,
+    sa.Column(
+        "production_order_id",
+        PgUUID(as_uuid=True),
+        sa.ForeignKey("production_order.id"),
+        primary_key=True,
+    ),
+    sa.Column("item_code", sa.Text, primary_key=True),
+    sa.Column("needed", QTY, nullable=False),
+    sa.Column("available", QTY, nullable=False),
+    sa.Column("missing", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("supplier", sa.Text),
+    sa.Column("lead_time_days", sa.Integer),
+)
+
+consumption = sa.Table(
+    "production_order_consumption",
+    metadata,
+    sa.Column(
+        "production_order_id",
+        PgUUID(as_uuid=True),
+        sa.ForeignKey("production_order.id"),
+        primary_key=True,
+    ),
+    sa.Column("lot_code", sa.Text, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("expires_on", sa.Date),
+)
+
+status_history = sa.Table(
+    "production_order_history",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column(
+        "production_order_id",
+        PgUUID(as_uuid=True),
+        sa.ForeignKey("production_order.id"),
+        nullable=False,
+    ),
+    sa.Column("previous", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    timestamp("created_at"),
+    sa.Index("production_history_order", "production_order_id"),
+)
+
+recipe = sa.Table(
+    "production_recipe",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("batch_size", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("expected_yield", QTY, nullable=False),
+    sa.Column("whole_batches", sa.Boolean, nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    timestamp("created_at"),
+    sa.UniqueConstraint("item_code", "version", name="one_recipe_per_item_and_version"),
+    sa.Index(
+        "one_active_recipe_per_item",
+        "item_code",
+        unique=True,
+        postgresql_where=sa.text("active"),
+    ),
+)
+
+recipe_line = sa.Table(
+    "production_recipe_line",
+    metadata,
+    sa.Column("recipe_id", sa.BigInteger, sa.ForeignKey("production_recipe.id"), primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+)
+
+# Read models of inventory's master data and lots, fed by inventory.events (eventual).
+item = sa.Table(
+    "production_item",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("base_unit", sa.Text, nullable=False),
+    sa.Column("shelf_life_days", sa.Integer),
+    sa.Column("supplier", sa.Text),
+    sa.Column("lead_time_days", sa.Integer),
+    timestamp("updated_at"),
+)
+
+lot = sa.Table(
+    "production_lot",
+    metadata,
+    sa.Column("lot_code", sa.Text, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("on_hand", QTY, nullable=False),
+    sa.Column("reserved", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("expires_on", sa.Date),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    timestamp("updated_at"),
+    sa.Index("production_lot_item", "item_code"),
 )

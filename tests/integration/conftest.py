@@ -34,3 +34,12 @@ async def orders_engine(settings: Settings, scratch_databases: None) -> AsyncIte
     engine = await _migrated_engine(settings, "orders")
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def production_engine(
+    settings: Settings, scratch_databases: None
+) -> AsyncIterator[AsyncEngine]:
+    engine = await _migrated_engine(settings, "production")
+    yield engine
+    await engine.dispose()

@@ -1,0 +1,149 @@
+"""Production's copies of inventory's items and lots, fed by inventory events.
+
+They are eventual: an item defined in inventory is known here once its ``ItemDefined`` has
+been consumed (normally well under a second), and a lot's quantities are those of the newest
+``LotChanged`` seen. Recipes are validated, and availability computed, against these copies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.production import completion, recipes
+from services.production import tables as t
+from services.production.service import CONSUMER
+from shared import inbox
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import ItemDefined, LotChanged
+from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+
+log = logging.getLogger(__name__)
+
+
+async def when_item_defined(engine: AsyncEngine, envelope: Envelope, event: ItemDefined) -> None:
+    """The newest master data wins: recipes and lead times use it from now on."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        await upsert_item(conn, event)
+
+
+async def when_lot_changed(engine: AsyncEngine, envelope: Envelope, event: LotChanged) -> None:
+    """Keep the highest revision of each lot; a stale snapshot arriving late is ignored."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        if not await upsert_lot(conn, event):
+            log.debug(
+                "lot %s revision %s is stale; kept the newer one", event.lot_code, event.revision
+            )
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+async def upsert_item(conn: AsyncConnection, event: ItemDefined) -> None:
+    values = {
+        "code": event.code,
+        "name": event.name,
+        "kind": event.kind,
+        "base_unit": event.base_unit,
+        "shelf_life_days": event.shelf_life_days,
+        "supplier": event.supplier,
+        "lead_time_days": event.lead_time_days,
+    }
+    statement = insert(t.item).values(**values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.item.c.code],
+            set_={
+                **{k: statement.excluded[k] for k in values if k != "code"},
+                "updated_at": sa.func.now(),
+            },
+        )
+    )
+
+
+async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:
+    """Keep the newest snapshot: an older revision arriving late changes nothing."""
+    values = {
+        "lot_code": event.lot_code,
+        "item_code": event.item_code,
+        "on_hand": event.on_hand.value,
+        "reserved": convert(event.reserved, event.on_hand.unit).value,
+        "unit": event.on_hand.unit,
+        "expires_on": event.expires_on,
+        "revision": event.revision,
+    }
+    statement = insert(t.lot).values(**values)
+    result = await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.lot.c.lot_code],
+            set_={
+                **{k: statement.excluded[k] for k in values if k != "lot_code"},
+                "updated_at": sa.func.now(),
+            },
+            where=t.lot.c.revision < statement.excluded.revision,
+        ).returning(t.lot.c.lot_code)
+    )
+    return result.first() is not None
+
+
+async def item_infos(conn: AsyncConnection) -> dict[str, recipes.ItemInfo]:
+    rows = await conn.execute(sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind))
+    return {r.code: recipes.ItemInfo(code=r.code, base_unit=r.base_unit, kind=r.kind) for r in rows}
+
+
+async def item(conn: AsyncConnection, code: str) -> sa.Row[Any] | None:
+    return (await conn.execute(sa.select(t.item).where(t.item.c.code == code))).first()
+
+
+async def items(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, sa.Row[Any]]:
+    rows = await conn.execute(sa.select(t.item).where(t.item.c.code.in_(sorted(set(codes)))))
+    return {r.code: r for r in rows}
+
+
+async def available_by_item(
+    conn: AsyncConnection, base_units: dict[str, str]
+) -> dict[str, Decimal]:
+    """Σ(on hand − reserved) of each item's lots, in the item's base unit."""
+    rows = await conn.execute(
+        sa.select(
+            t.lot.c.item_code,
+            t.lot.c.unit,
+            sa.func.sum(t.lot.c.on_hand - t.lot.c.reserved).label("available"),
+        ).group_by(t.lot.c.item_code, t.lot.c.unit)
+    )
+    result: dict[str, Decimal] = {}
+    for r in rows:
+        unit = base_units.get(r.item_code, r.unit)
+        try:
+            value = convert(Quantity.of(r.available, r.unit), unit).value
+        except (UnitMismatch, UnknownUnit):
+            continue  # a lot counted in a unit its item cannot be: not usable stock
+        result[r.item_code] = result.get(r.item_code, Decimal(0)) + value
+    return result
+
+
+async def lots_by_code(
+    conn: AsyncConnection, codes: Iterable[str]
+) -> dict[str, completion.LotSeen]:
+    rows = await conn.execute(sa.select(t.lot).where(t.lot.c.lot_code.in_(sorted(set(codes)))))
+    return {
+        r.lot_code: completion.LotSeen(
+            lot_code=r.lot_code,
+            item_code=r.item_code,
+            on_hand=r.on_hand,
+            reserved=r.reserved,
+            unit=r.unit,
+            expires_on=r.expires_on,
+        )
+        for r in rows
+    }

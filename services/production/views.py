@@ -1,0 +1,98 @@
+"""What the API shows of production orders: each with the order lines it serves, its
+materials, holds, shortages, consumption, children and history (the link both ways)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.production import tables as t
+from shared.units import Quantity
+
+
+async def find_production_orders(
+    conn: AsyncConnection,
+    *,
+    order_id: UUID | None = None,
+    item_code: str | None = None,
+    status: str | None = None,
+    ids: Sequence[UUID] | None = None,
+) -> list[dict[str, Any]]:
+    """Production orders with the order lines they serve, their materials, holds,
+    shortages, consumption, children and history: the link navigable both ways."""
+    po = t.production_order
+    query = sa.select(po).order_by(po.c.created_at, po.c.id)
+    if order_id is not None:
+        query = query.where(
+            po.c.id.in_(
+                sa.select(t.demand.c.production_order_id).where(t.demand.c.order_id == order_id)
+            )
+        )
+    if item_code is not None:
+        query = query.where(po.c.item_code == item_code)
+    if status is not None:
+        query = query.where(po.c.status == status)
+    if ids is not None:
+        query = query.where(po.c.id.in_(ids))
+    heads = (await conn.execute(query)).all()
+    if not heads:
+        return []
+    found = [h.id for h in heads]
+
+    async def rows(table: sa.Table, *order_by: Any) -> dict[UUID, list[dict[str, Any]]]:
+        result: dict[UUID, list[dict[str, Any]]] = {}
+        selected = await conn.execute(
+            sa.select(table).where(table.c.production_order_id.in_(found)).order_by(*order_by)
+        )
+        for r in selected:
+            result.setdefault(r.production_order_id, []).append(dict(r._mapping))
+        return result
+
+    demands = await rows(t.demand, t.demand.c.seq)
+    materials = await rows(t.material, t.material.c.line_no)
+    reserved = await rows(t.reserved_lot, t.reserved_lot.c.item_code, t.reserved_lot.c.lot_code)
+    shortages = {
+        po_id: [_shortage_out(s) for s in found_shortages]
+        for po_id, found_shortages in (await rows(t.shortage, t.shortage.c.item_code)).items()
+    }
+    consumed = await rows(t.consumption, t.consumption.c.item_code, t.consumption.c.lot_code)
+    history = await rows(t.status_history, t.status_history.c.id)
+    children: dict[UUID, list[dict[str, Any]]] = {}
+    for child in await conn.execute(
+        sa.select(
+            po.c.id,
+            po.c.item_code,
+            po.c.quantity,
+            po.c.unit,
+            po.c.status,
+            po.c.parent_production_order_id,
+        )
+        .where(po.c.parent_production_order_id.in_(found))
+        .order_by(po.c.created_at, po.c.id)
+    ):
+        children.setdefault(child.parent_production_order_id, []).append(dict(child._mapping))
+    return [
+        {
+            **h._asdict(),
+            "demands": demands.get(h.id, []),
+            "materials": materials.get(h.id, []),
+            "reserved_lots": reserved.get(h.id, []),
+            "shortages": shortages.get(h.id, []),
+            "consumed": consumed.get(h.id, []),
+            "children": children.get(h.id, []),
+            "history": history.get(h.id, []),
+        }
+        for h in heads
+    ]
+
+
+def _shortage_out(row: dict[str, Any]) -> dict[str, Any]:
+    unit = row["unit"]
+    return {
+        **row,
+        **{k: Quantity.of(row[k], unit) for k in ("needed", "available", "missing")},
+    }

@@ -1,0 +1,270 @@
+"""Starting and completing production against the real PostgreSQL: refusals change
+nothing; a completion names its inputs and output and announces them once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.production import (
+    inventory_answers,
+    operator,
+    planning,
+    read_models,
+    recipe_book,
+    views,
+)
+from services.production import tables as t
+from services.production.completion import CompletionRefused, Consumed
+from services.production.domain import IllegalTransition
+from services.production.recipes import RecipeLine
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import (
+    ItemDefined,
+    LotChanged,
+    MaterialLot,
+    MaterialsReserved,
+    ProductionRecorded,
+    ProductionRejected,
+    Shortage,
+    StockShort,
+)
+from shared.units import Quantity
+
+
+def code(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8].upper()}"
+
+
+async def define(engine: AsyncEngine, item: str, unit: str, kind: str, **more: Any) -> None:
+    event = ItemDefined(code=item, name=item.title(), kind=kind, base_unit=unit, **more)
+    await read_models.when_item_defined(engine, Envelope.wrap(event), event)
+
+
+async def lot_seen(
+    engine: AsyncEngine, lot_code: str, item: str, on_hand: str, reserved: str, unit: str
+) -> None:
+    event = LotChanged(
+        lot_code=lot_code,
+        item_code=item,
+        on_hand=Quantity.of(on_hand, unit),
+        reserved=Quantity.of(reserved, unit),
+        revision=1,
+    )
+    await read_models.when_lot_changed(engine, Envelope.wrap(event), event)
+
+
+async def reserved_soap_order(engine: AsyncEngine) -> tuple[UUID, str, str, str]:
+    """A SOAP production order (2 orders' lines) whose OIL is held in lot <OIL>-A."""
+    soap, oil = code("SOAP"), code("OIL")
+    await define(engine, soap, "pc", "finished_good", shelf_life_days=365)
+    await define(engine, oil, "l", "raw_material")
+    await recipe_book.define_recipe(
+        engine,
+        recipe_book.NewRecipe(
+            soap, Decimal(10), "pc", Decimal(1), True, 30, (RecipeLine(oil, Decimal(500), "ml"),)
+        ),
+    )
+    a, b = uuid.uuid4(), uuid.uuid4()
+    for order_id, missing in ((a, "6"), (b, "3")):
+        event = StockShort(
+            order_id=order_id,
+            reservations=(),
+            shortages=(
+                Shortage(
+                    line_no=1,
+                    item_code=soap,
+                    requested=Quantity.of(missing, "pc"),
+                    reserved=Quantity.zero("pc"),
+                    missing=Quantity.of(missing, "pc"),
+                ),
+            ),
+        )
+        await planning.plan_for_stock_short(engine, Envelope.wrap(event), event)
+    po_id = await planning.combine(
+        engine, [planning.make_to_order_id(a, soap), planning.make_to_order_id(b, soap)]
+    )
+    lot_a, lot_b = f"{oil}-A", f"{oil}-B"
+    await lot_seen(engine, lot_a, oil, "8", "5", "l")  # 5 l of it held for this order
+    await lot_seen(engine, lot_b, oil, "4", "2", "l")  # 2 l of it held for others
+    reserved = MaterialsReserved(
+        production_order_id=po_id,
+        reservations=(MaterialLot(item_code=oil, lot_code=lot_a, quantity=Quantity.of("5", "l")),),
+    )
+    await inventory_answers.when_materials_reserved(engine, Envelope.wrap(reserved), reserved)
+    return po_id, soap, lot_a, lot_b
+
+
+async def state(engine: AsyncEngine, po_id: UUID) -> tuple[dict[str, Any], int]:
+    async with engine.connect() as conn:
+        [found] = await views.find_production_orders(conn, ids=[po_id])
+        staged = await conn.scalar(
+            sa.select(sa.func.count()).select_from(t.OUTBOX).where(t.OUTBOX.c.key == str(po_id))
+        )
+    return found, int(staged or 0)
+
+
+async def test_completing_before_starting_is_refused_naming_the_status(production_engine):
+    po_id, *_ = await reserved_soap_order(production_engine)
+    before = await state(production_engine, po_id)
+
+    with pytest.raises(IllegalTransition, match="is materials_reserved"):
+        await operator.complete(production_engine, po_id, operator.CompletionRecord(Decimal(10)))
+
+    assert await state(production_engine, po_id) == before
+
+
+async def test_starting_needs_reserved_materials(production_engine):
+    po_id, *_ = await reserved_soap_order(production_engine)
+    await operator.start(production_engine, po_id)
+
+    with pytest.raises(IllegalTransition, match="is in_progress"):
+        await operator.start(production_engine, po_id)
+    with pytest.raises(IllegalTransition, match="is in_progress"):
+        await operator.cancel(production_engine, po_id, reason=None)
+
+
+@pytest.mark.parametrize(
+    ("consumed", "message"),
+    [
+        ([Consumed("A", Decimal(9))], "lot {A} has only 8 l"),  # more than on hand
+        ([Consumed("A", Decimal("8001"), "ml")], "lot {A} has only 8 l"),
+        ([Consumed("B", Decimal(3))], "lot {B} has only 2 l"),  # the rest is held for others
+        ([Consumed("NOPE", Decimal(1))], "unknown lot NOPE"),
+        ([Consumed("A", Decimal(0))], "must be positive"),
+        ([], "name the lots consumed"),
+    ],
+)
+async def test_a_completion_stock_cannot_honour_is_refused_and_changes_nothing(
+    production_engine, consumed, message
+):
+    po_id, _, lot_a, lot_b = await reserved_soap_order(production_engine)
+    await operator.start(production_engine, po_id)
+    before = await state(production_engine, po_id)
+    names = {"A": lot_a, "B": lot_b, "NOPE": "NOPE"}
+    record = operator.CompletionRecord(
+        Decimal(10),
+        consumed=[Consumed(names[c.lot_code], c.quantity, c.unit) for c in consumed],
+    )
+
+    with pytest.raises(CompletionRefused, match=message.format(A=lot_a, B=lot_b)):
+        await operator.complete(production_engine, po_id, record)
+
+    assert await state(production_engine, po_id) == before
+
+
+async def test_a_non_positive_output_is_refused(production_engine):
+    po_id, *_ = await reserved_soap_order(production_engine)
+    await operator.start(production_engine, po_id)
+
+    with pytest.raises(CompletionRefused, match="output quantity must be positive"):
+        await operator.complete(production_engine, po_id, operator.CompletionRecord(Decimal(0)))
+
+
+async def test_completion_defaults_to_the_held_lots_and_names_and_dates_the_output(
+    production_engine,
+):
+    po_id, soap, lot_a, _ = await reserved_soap_order(production_engine)
+    await operator.start(production_engine, po_id)
+
+    completed = await operator.complete(
+        production_engine,
+        po_id,
+        operator.CompletionRecord(Decimal(11), produced_on=date(2026, 11, 25)),
+    )
+
+    assert completed.output_lot_code == f"{soap}-P261125-{po_id.hex[:6]}"
+    assert completed.expires_on == date(2027, 11, 25)
+    assert [(c.lot_code, c.quantity) for c in completed.consumed] == [(lot_a, Quantity.of(5, "l"))]
+    assert [d.quantity.value for d in completed.demands] == [Decimal(6), Decimal(3)]
+    found, _ = await state(production_engine, po_id)
+    assert (found["status"], found["output_quantity"], found["output_recorded_at"]) == (
+        "completed",
+        Decimal(11),
+        None,
+    )
+    async with production_engine.connect() as conn:
+        types = (
+            await conn.scalars(
+                sa.select(t.OUTBOX.c.event_type)
+                .where(t.OUTBOX.c.key == str(po_id))
+                .order_by(t.OUTBOX.c.id.desc())
+                .limit(2)
+            )
+        ).all()
+    assert types == [
+        "production.production_order_status_changed",
+        "production.production_completed",
+    ]
+
+
+async def test_a_rejected_completion_goes_back_in_progress_and_a_recorded_one_keeps_its_lot(
+    production_engine,
+):
+    po_id, soap, lot_a, _ = await reserved_soap_order(production_engine)
+    await operator.start(production_engine, po_id)
+    record = operator.CompletionRecord(Decimal(10), output_lot_code=f"{soap}-X")
+    await operator.complete(production_engine, po_id, record)
+
+    rejected = ProductionRejected(production_order_id=po_id, reason=f"lot {lot_a} has only 4 l")
+    await inventory_answers.when_production_rejected(
+        production_engine, Envelope.wrap(rejected), rejected
+    )
+    found, _ = await state(production_engine, po_id)
+    assert found["status"] == "in_progress"
+    assert found["reason"] == f"completion rejected by inventory: lot {lot_a} has only 4 l"
+    assert (found["output_lot_code"], found["consumed"]) == (None, [])
+
+    completed = await operator.complete(production_engine, po_id, record)
+    recorded = ProductionRecorded(
+        production_order_id=po_id,
+        item_code=soap,
+        output_lot_code=completed.output_lot_code,
+        output=completed.output,
+        produced_on=completed.produced_on,
+        consumed=completed.consumed,
+        allocations=(),
+    )
+    await inventory_answers.when_production_recorded(
+        production_engine, Envelope.wrap(recorded), recorded
+    )
+    found, _ = await state(production_engine, po_id)
+    assert (found["status"], found["output_lot_code"]) == ("completed", f"{soap}-X")
+    assert found["output_recorded_at"] is not None
+
+
+async def test_held_lots_complete_even_before_their_snapshot_reaches_production(
+    production_engine,
+):
+    po_id, *_ = await reserved_soap_order(production_engine)
+    fresh = code("OIL-LOT")
+    reserved = MaterialsReserved(
+        production_order_id=po_id,
+        reservations=(
+            MaterialLot(item_code=code("OIL"), lot_code=fresh, quantity=Quantity.of("5", "l")),
+        ),
+    )
+    await inventory_answers.when_materials_reserved(
+        production_engine, Envelope.wrap(reserved), reserved
+    )
+    await operator.start(production_engine, po_id)
+
+    completed = await operator.complete(
+        production_engine, po_id, operator.CompletionRecord(Decimal(10))
+    )
+
+    assert [(c.lot_code, c.quantity) for c in completed.consumed] == [(fresh, Quantity.of(5, "l"))]
+    too_much = operator.CompletionRecord(Decimal(10), consumed=[Consumed(fresh, Decimal(6))])
+    rejected = ProductionRejected(production_order_id=po_id, reason="test")
+    await inventory_answers.when_production_rejected(
+        production_engine, Envelope.wrap(rejected), rejected
+    )
+    with pytest.raises(CompletionRefused, match=f"lot {fresh} has only 5 l"):
+        await operator.complete(production_engine, po_id, too_much)
