@@ -28,7 +28,10 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
         phase: (IN_PRODUCTION_PHASE - {phase}) | {S.READY_TO_SHIP, S.ON_HOLD, S.CANCELLED}
         for phase in IN_PRODUCTION_PHASE
     },
-    S.READY_TO_SHIP: frozenset({S.ON_HOLD, S.CANCELLED}),
+    S.READY_TO_SHIP: frozenset({S.PARTIALLY_SHIPPED, S.SHIPPED, S.ON_HOLD, S.CANCELLED}),
+    S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset(),
     S.CANCELLED: frozenset(),
 }
 

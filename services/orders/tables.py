@@ -99,3 +99,79 @@ status_history = sa.Table(
     timestamp("at"),
     sa.Index("orders_status_history_order", "order_id"),
 )
+
+shipment = sa.Table(
+    "orders_shipment",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), nullable=False),
+    sa.Column("carrier", sa.Text, nullable=False),
+    sa.Column("service", sa.Text),
+    sa.Column("carrier_reference", sa.Text),
+    sa.Column("tracking_number", sa.Text),
+    sa.Column("tracking_url", sa.Text),
+    sa.Column("label_pdf", sa.LargeBinary),
+    sa.Column("status", sa.Text, nullable=False),
+    timestamp("created_at"),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.Index("orders_shipment_order", "order_id"),
+    sa.UniqueConstraint("carrier", "carrier_reference", name="one_shipment_per_carrier_parcel"),
+)
+
+shipment_lot = sa.Table(
+    "orders_shipment_lot",
+    metadata,
+    sa.Column(
+        "shipment_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_shipment.id"), primary_key=True
+    ),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("lot_code", sa.Text, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="shipment_lot_positive"),
+)
+
+shipment_parcel = sa.Table(
+    "orders_shipment_parcel",
+    metadata,
+    sa.Column(
+        "shipment_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_shipment.id"), primary_key=True
+    ),
+    sa.Column("parcel_no", sa.Integer, primary_key=True),
+    sa.Column("weight", QTY, nullable=False),
+    sa.Column("weight_unit", sa.Text, nullable=False),
+)
+
+notification = sa.Table(
+    "orders_notification",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("reference", sa.Text, nullable=False, server_default=""),
+    sa.Column("locale", sa.Text, nullable=False),
+    sa.Column("recipient", sa.Text),
+    sa.Column("context", JSONB, nullable=False, server_default="{}"),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    timestamp("created_at"),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("order_id", "kind", "reference", name="one_notification_per_fact"),
+    sa.Index(
+        "orders_notification_pending", "created_at", postgresql_where=sa.text("status = 'pending'")
+    ),
+)
+
+channel_event = sa.Table(
+    "orders_channel_event",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), nullable=False),
+    sa.Column("shipment_id", PgUUID(as_uuid=True)),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text),
+    timestamp("at"),
+    sa.Index("orders_channel_event_order", "order_id"),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
@@ -54,3 +55,38 @@ class InboundOrderReceived(Event):
 
     def aggregate_key(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+
+@register
+class ChannelFulfilled(Event):
+    """The channel recorded the shipment (e.g. a Shopify fulfillment with tracking)."""
+
+    TYPE = "connectors.channel_fulfilled"
+    VERSION = 1
+    TOPIC = topics.INBOUND_ORDERS
+
+    order_id: UUID
+    shipment_id: UUID
+    channel: str
+    external_fulfillment_id: str
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)
+
+
+@register
+class ChannelWriteBackFailed(Event):
+    """Telling the channel failed after every retry; an operator can replay it."""
+
+    TYPE = "connectors.channel_write_back_failed"
+    VERSION = 1
+    TOPIC = topics.INBOUND_ORDERS
+
+    order_id: UUID
+    shipment_id: UUID
+    channel: str
+    reason: str
+    write_back_id: UUID
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)

@@ -279,3 +279,20 @@ class StockReleased(Event):
 
     def aggregate_key(self) -> str:
         return str(self.order_id)
+
+
+@register
+class StockShipped(Event):
+    """Reserved lots left in a shipment: on hand and reserved both went down, with a
+    shipment movement per lot (the last link of the genealogy)."""
+
+    TYPE = "inventory.stock_shipped"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    order_id: UUID
+    shipment_id: UUID
+    lots: tuple[ReservedLot, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)

@@ -23,6 +23,9 @@ class OrderStatus(StrEnum):
     MATERIALS_RESERVED = "materials_reserved"
     IN_PRODUCTION = "in_production"
     READY_TO_SHIP = "ready_to_ship"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
     CANCELLED = "cancelled"
 
 
@@ -79,6 +82,58 @@ class OrderStatusChanged(Event):
     previous: OrderStatus | None
     status: OrderStatus
     reason: str | None = None
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)
+
+
+class ShippedLot(BaseModel):
+    """A quantity of one lot that left in a shipment, for one order line."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int
+    external_line_id: str | None = None
+    item_code: str
+    lot_code: str
+    quantity: Quantity
+
+
+@register
+class ShipmentDispatched(Event):
+    """Goods left for the customer: inventory deducts the lots, connectors tell the channel."""
+
+    TYPE = "orders.shipment_dispatched"
+    VERSION = 1
+    TOPIC = topics.ORDERS
+
+    order_id: UUID
+    shipment_id: UUID
+    channel: str
+    shop: str
+    external_id: str
+    carrier: str
+    service: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    parcels: int = 1
+    lots: tuple[ShippedLot, ...]
+    completes_order: bool
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)
+
+
+@register
+class ShipmentDelivered(Event):
+    """The carrier (or a person) confirmed delivery."""
+
+    TYPE = "orders.shipment_delivered"
+    VERSION = 1
+    TOPIC = topics.ORDERS
+
+    order_id: UUID
+    shipment_id: UUID
 
     def aggregate_key(self) -> str:
         return str(self.order_id)
