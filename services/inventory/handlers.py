@@ -5,11 +5,11 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import production, service
+from services.inventory import production, service, shipping
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.contracts.orders import OrderCancelled, OrderReceived
+from shared.contracts.orders import OrderCancelled, OrderReceived, ShipmentDispatched
 from shared.contracts.production import (
     MaterialsRequested,
     ProductionCompleted,
@@ -20,12 +20,14 @@ from shared.messaging import EventSubscriber
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
     async def on_order_event(envelope: Envelope, event: Event) -> None:
-        """Reserve finished stock for a new order; give it back when the order is cancelled."""
+        """Reserve stock for a new order, give it back on cancellation, deduct it on dispatch."""
         match event:
             case OrderReceived():
                 await service.reserve_for_order(engine, envelope, event)
             case OrderCancelled():
                 await service.release_for_cancelled_order(engine, envelope, event)
+            case ShipmentDispatched():
+                await shipping.dispatch(engine, envelope, event)
             case _:
                 pass
 

@@ -377,3 +377,42 @@ async def items_of_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[s
         sa.select(t.lot.c.item_code).where(t.lot.c.id.in_(sorted(set(lot_ids)))).distinct()
     )
     return sorted(r.item_code for r in rows)
+
+
+async def take_from_reservation(
+    conn: AsyncConnection, *, order_id: UUID, line_no: int, lot_id: int, quantity: Decimal
+) -> bool:
+    """Shrink (or remove) the line's reservation on the lot; False if it holds too little."""
+    row = (
+        await conn.execute(
+            sa.select(t.reservation.c.id, t.reservation.c.quantity)
+            .where(
+                t.reservation.c.order_id == order_id,
+                t.reservation.c.line_no == line_no,
+                t.reservation.c.lot_id == lot_id,
+            )
+            .with_for_update()
+        )
+    ).first()
+    if row is None or row.quantity < quantity:
+        return False
+    if row.quantity == quantity:
+        await conn.execute(t.reservation.delete().where(t.reservation.c.id == row.id))
+    else:
+        await conn.execute(
+            t.reservation.update()
+            .where(t.reservation.c.id == row.id)
+            .values(quantity=t.reservation.c.quantity - quantity)
+        )
+    return True
+
+
+async def claim_shipment(conn: AsyncConnection, shipment_id: UUID) -> bool:
+    """One deduction per shipment, whatever the delivery count."""
+    result = await conn.execute(
+        insert(t.shipment)
+        .values(shipment_id=shipment_id)
+        .on_conflict_do_nothing()
+        .returning(t.shipment.c.shipment_id)
+    )
+    return result.first() is not None

@@ -115,3 +115,10 @@ material_reservation = sa.Table(
     sa.Column("quantity", QTY, nullable=False),
     sa.CheckConstraint("quantity > 0", name="material_reservation_positive"),
 )
+
+shipment = sa.Table(
+    "inventory_shipment",
+    metadata,
+    sa.Column("shipment_id", PgUUID(as_uuid=True), primary_key=True),
+    timestamp("created_at"),
+)

@@ -1,0 +1,75 @@
+"""Stock leaves on dispatch: the order's reserved lots are deducted with a shipment
+movement naming the shipment, so every lot can be traced to the parcel it left in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.inventory import repository
+from services.inventory.publishing import publish
+from shared import inbox
+from shared.contracts.base import PoisonMessage
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import ReservedLot, StockShipped
+from shared.contracts.orders import ShipmentDispatched, ShippedLot
+from shared.units import UnitMismatch, UnknownUnit, convert
+
+CONSUMER = "inventory"
+
+
+class OverShipment(PoisonMessage):
+    """A shipment asks for more of a lot than the order line has reserved on it."""
+
+
+async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]:
+    """Take each shipped quantity out of the order line's reservation on that lot."""
+    lots = await repository.lots_by_code_for_update(conn, [x.lot_code for x in event.lots])
+    touched = []
+    for shipped in event.lots:
+        lot = lots.get(shipped.lot_code)
+        if lot is None:
+            raise OverShipment(f"shipment {event.shipment_id}: unknown lot {shipped.lot_code}")
+        try:
+            quantity = convert(shipped.quantity, lot.unit).value
+        except (UnitMismatch, UnknownUnit) as error:
+            raise OverShipment(f"shipment {event.shipment_id}: {error}") from error
+        taken = await repository.take_from_reservation(
+            conn, order_id=event.order_id, line_no=shipped.line_no, lot_id=lot.id, quantity=quantity
+        )
+        if not taken:
+            raise OverShipment(
+                f"shipment {event.shipment_id} takes {quantity} of lot {shipped.lot_code} for "
+                f"line {shipped.line_no}, more than is reserved for it"
+            )
+        await repository.change_reserved(conn, lot.id, -quantity)
+        await repository.change_on_hand(
+            conn, lot.id, -quantity, kind="shipment", reference=f"shipment:{event.shipment_id}"
+        )
+        touched.append(lot.id)
+    return touched
+
+
+def _shipped(lots: Sequence[ShippedLot]) -> tuple[ReservedLot, ...]:
+    return tuple(
+        ReservedLot(
+            line_no=x.line_no, item_code=x.item_code, lot_code=x.lot_code, quantity=x.quantity
+        )
+        for x in lots
+    )
+
+
+async def dispatch(engine: AsyncEngine, envelope: Envelope, event: ShipmentDispatched) -> None:
+    """Deduct once per shipment; a shipment beyond the reservation is refused whole
+    (it goes to the dead-letter topic with the reason) and changes nothing."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        if not await repository.claim_shipment(conn, event.shipment_id):
+            return
+        touched = await _deduct(conn, event)
+        shipped = StockShipped(
+            order_id=event.order_id, shipment_id=event.shipment_id, lots=_shipped(event.lots)
+        )
+        await publish(conn, [shipped], cause=envelope, touched_lots=touched)
