@@ -13,6 +13,22 @@ from shared.contracts.registry import register
 from shared.units import Money, Quantity
 
 
+class Address(BaseModel):
+    """Where the parcel goes."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    province: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+
 class Customer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -20,6 +36,7 @@ class Customer(BaseModel):
     email: str | None = None
     locale: str | None = None
     country_code: str | None = None
+    shipping_address: Address | None = None
 
 
 class InboundOrderLine(BaseModel):

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared.contracts.connectors import Customer, InboundOrderLine, InboundOrderReceived
+from shared.contracts.connectors import Address, Customer, InboundOrderLine, InboundOrderReceived
 from shared.units import Money, Quantity
 
 CHANNEL = "shopify"
@@ -55,6 +55,24 @@ def _customer(order: Mapping[str, Any]) -> Customer:
         email=order.get("email") or order.get("contact_email") or customer.get("email"),
         locale=order.get("customer_locale"),
         country_code=address.get("country_code"),
+        shipping_address=_address(order.get("shipping_address")),
+    )
+
+
+def _address(raw: Any) -> Address | None:
+    """Shopify's shipping address, as a carrier needs it (absent for pickup orders)."""
+    if not isinstance(raw, dict):
+        return None
+    return Address(
+        name=raw.get("name"),
+        company=raw.get("company"),
+        address1=raw.get("address1"),
+        address2=raw.get("address2"),
+        city=raw.get("city"),
+        postal_code=raw.get("zip"),
+        province=raw.get("province_code") or raw.get("province"),
+        country_code=raw.get("country_code"),
+        phone=raw.get("phone"),
     )
 
 

@@ -50,6 +50,13 @@ def test_orders_create_becomes_a_normalised_inbound_order_with_exact_ids_and_pri
     assert order.customer.name == "Giulia Verdi"
     assert order.customer.locale == "it"
     assert order.customer.country_code == "IT"
+    address = order.customer.shipping_address
+    assert address is not None
+    assert (address.address1, address.city, address.postal_code) == (
+        "Via Roma 12",
+        "Bologna",
+        "40121",
+    )
     first, second = order.lines
     assert first.external_line_id == "14829301746501928374"
     assert first.item_code == "LAVENDER-SOAP"
