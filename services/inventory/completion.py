@@ -70,7 +70,12 @@ def allocate_output(
     for demand in demands:
         if remaining <= 0:
             break
-        wanted = convert(demand.quantity, output.unit).value
+        try:
+            wanted = convert(demand.quantity, output.unit).value
+        except (UnitMismatch, UnknownUnit) as error:
+            raise CompletionRefused(
+                f"order {demand.order_id} line {demand.line_no}: {error}"
+            ) from error
         take = min(wanted, remaining)
         if take > 0:
             allocations.append(

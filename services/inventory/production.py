@@ -266,5 +266,6 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
                 fully_reserved=fully_reserved(requested, reserved),
             )
         )
-    effects.add(await retry_waiting_requests(conn, [event.item_code]))
+    freed = await repository.items_of_lots(conn, effects.touched_lots)
+    effects.add(await retry_waiting_requests(conn, sorted({event.item_code, *freed})))
     return effects

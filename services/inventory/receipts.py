@@ -56,7 +56,9 @@ def expiry(receipt: GoodsReceipt, shelf_life_days: int | None) -> date | None:
 async def _next_lot_code(conn: AsyncConnection, item_code: str, received_on: date) -> str:
     prefix = f"{item_code}-R{received_on:%y%m%d}-"
     count = await conn.scalar(
-        sa.select(sa.func.count()).select_from(t.lot).where(t.lot.c.lot_code.like(f"{prefix}%"))
+        sa.select(sa.func.count())
+        .select_from(t.lot)
+        .where(t.lot.c.lot_code.startswith(prefix, autoescape=True))
     )
     return f"{prefix}{int(count or 0) + 1:02d}"
 

@@ -21,7 +21,11 @@ async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -
     """Lock the items' lots with stock left, in id order so rival reservations never deadlock."""
     rows = await conn.execute(
         sa.select(t.lot)
-        .where(t.lot.c.item_code.in_(sorted(set(item_codes))), t.lot.c.on_hand > t.lot.c.reserved)
+        .where(
+            t.lot.c.item_code.in_(sorted(set(item_codes))),
+            t.lot.c.on_hand > t.lot.c.reserved,
+            sa.or_(t.lot.c.expires_on.is_(None), t.lot.c.expires_on >= sa.func.current_date()),
+        )
         .order_by(t.lot.c.id)
         .with_for_update()
     )

@@ -125,14 +125,15 @@ def after_stock(current: OrderStatus, event: StockReserved | StockShort) -> Orde
 
 def status_from_production(production: Sequence[ProductionStatus]) -> OrderStatus:
     """What an order waiting for production can be told, from its production orders:
-    any batch blocked → awaiting materials; any started → in production; every open batch
-    holding its materials → materials reserved; otherwise awaiting production."""
+    any batch blocked → awaiting materials; any started (or all done, output not yet
+    allocated) → in production; every open batch holding its materials → materials
+    reserved; otherwise awaiting production."""
     P = ProductionStatus
     open_batches = [s for s in production if s not in (P.CANCELLED, P.COMPLETED)]
     if P.BLOCKED_ON_MATERIALS in open_batches:
         return S.AWAITING_MATERIALS
-    if P.IN_PROGRESS in open_batches:
-        return S.IN_PRODUCTION
+    if P.IN_PROGRESS in open_batches or (not open_batches and P.COMPLETED in production):
+        return S.IN_PRODUCTION  # completed, its output on the way to the order
     if open_batches and all(s is P.MATERIALS_RESERVED for s in open_batches):
         return S.MATERIALS_RESERVED
     return S.AWAITING_PRODUCTION

@@ -21,6 +21,7 @@ async def when_order_cancelled(
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
+        await repository.remember_cancelled(conn, event.order_id)
         orders = await repository.orders_for_update(
             conn, await repository.open_orders_serving(conn, event.order_id)
         )

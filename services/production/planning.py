@@ -48,6 +48,8 @@ async def plan_for_stock_short(engine: AsyncEngine, envelope: Envelope, event: S
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
+        if await repository.is_cancelled(conn, event.order_id):
+            return  # the cancellation overtook the shortage: nothing to make
         groups = domain.group_shortages(event.order_id, event.shortages)
         recipes_by_item, items = await planning_context(conn, [g.item_code for g in groups])
         events: list[Event] = []

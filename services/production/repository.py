@@ -381,3 +381,15 @@ async def set_output_lot(
             updated_at=sa.func.now(),
         )
     )
+
+
+async def remember_cancelled(conn: AsyncConnection, order_id: UUID) -> None:
+    """A cancellation may overtake the shortage that would plan for the order."""
+    await conn.execute(insert(t.cancelled_order).values(order_id=order_id).on_conflict_do_nothing())
+
+
+async def is_cancelled(conn: AsyncConnection, order_id: UUID) -> bool:
+    found = await conn.scalar(
+        sa.select(t.cancelled_order.c.order_id).where(t.cancelled_order.c.order_id == order_id)
+    )
+    return found is not None

@@ -202,3 +202,10 @@ lot = sa.Table(
     timestamp("updated_at"),
     sa.Index("production_lot_item", "item_code"),
 )
+
+cancelled_order = sa.Table(
+    "production_cancelled_order",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
+    timestamp("cancelled_at"),
+)

@@ -160,3 +160,20 @@ async def test_pieces_cannot_be_received_in_fractions(inventory_engine):
         refused = str(error)
 
     assert refused == "pc are counted in whole pieces, got 2.5"
+
+
+async def test_an_expired_lot_is_never_reserved(inventory_engine):
+    sku = await stocked(inventory_engine, ("5", "2020-01-31"), ("2", "2099-01-31"))
+    envelope, event = order_for(sku, "4")
+
+    await service.reserve_for_order(inventory_engine, envelope, event)
+
+    async with inventory_engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(t.lot.c.lot_code, t.lot.c.reserved)
+                .where(t.lot.c.item_code == sku)
+                .order_by(t.lot.c.lot_code)
+            )
+        ).all()
+    assert [(r.lot_code, r.reserved) for r in rows] == [(f"{sku}-L0", 0), (f"{sku}-L1", 2)]

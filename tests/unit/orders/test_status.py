@@ -105,7 +105,8 @@ P = ProductionStatus
         ([P.IN_PROGRESS, P.MATERIALS_RESERVED], S.IN_PRODUCTION),
         ([P.IN_PROGRESS, P.BLOCKED_ON_MATERIALS], S.AWAITING_MATERIALS),
         ([P.COMPLETED, P.MATERIALS_RESERVED, P.CANCELLED], S.MATERIALS_RESERVED),
-        ([P.COMPLETED], S.AWAITING_PRODUCTION),
+        ([P.COMPLETED], S.IN_PRODUCTION),
+        ([P.CANCELLED], S.AWAITING_PRODUCTION),
     ],
 )
 def test_an_order_waiting_for_production_is_told_what_its_batches_are_doing(batches, told):
