@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -40,9 +42,15 @@ def _validation_error(error: Any) -> str:
 class Gateway:
     """Requests against the gateway; statuses in ``accept`` are returned, others raise."""
 
-    def __init__(self, base_url: str, *, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 15.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
 
     def __enter__(self) -> Gateway:
         return self
@@ -75,6 +83,37 @@ class Gateway:
     def get(self, path: str, **kwargs: Any) -> Any:
         """The decoded JSON of a successful GET."""
         return self.request("GET", path, **kwargs).json()
+
+
+def is_unknown_item(answer: httpx.Response) -> bool:
+    """Production's 422 for an item it has not heard of (yet: its copy of the items lags)."""
+    return answer.status_code == 422 and describe(answer).endswith(" is unknown")
+
+
+def post_when_known(
+    gateway: Gateway,
+    path: str,
+    body: Any,
+    *,
+    wait: float,
+    on_retry: Callable[[str], None] = lambda _detail: None,
+    poll: float = 0.5,
+) -> httpx.Response:
+    """POST ``body``, retrying for up to ``wait`` seconds while production answers that an
+    item is unknown: items created a moment ago reach production's read model a bit later."""
+    deadline = time.monotonic() + wait
+    retried = False
+    while True:
+        answer = gateway.request("POST", path, json=body, accept=frozenset({422}))
+        if not is_unknown_item(answer) or time.monotonic() >= deadline:
+            break
+        if not retried:
+            on_retry(describe(answer))
+            retried = True
+        time.sleep(poll)
+    if answer.status_code == 422:
+        raise GatewayError(f"POST {path} failed: HTTP 422: {describe(answer)}", status=422)
+    return answer
 
 
 def segment(value: str) -> str:

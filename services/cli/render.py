@@ -1,4 +1,4 @@
-"""Rich views of the gateway's answers: stock, orders, the demo summary."""
+"""Rich views of the gateway's answers: shared pieces, stock and customer orders."""
 
 from __future__ import annotations
 
@@ -10,48 +10,50 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from services.cli import demo
-
-STATUS_STYLE = {
-    "received": "cyan",
-    "on_hold": "red",
-    "awaiting_production": "yellow",
-    "ready_to_ship": "green",
-    "cancelled": "dim",
-}
+from services.cli.statuses import STYLE
 
 
 def status(value: str) -> Text:
-    return Text(value, style=f"bold {STATUS_STYLE.get(value, '')}".strip())
+    return Text(value, style=f"bold {STYLE.get(value, '')}".strip())
 
 
 def stock_table(rows: list[dict[str, Any]], *, title: str | None = "Stock") -> Table:
-    table = Table(title=title)
-    table.add_column("Item")
-    table.add_column("Unit")
+    stock = Table(title=title)
+    stock.add_column("Item")
+    stock.add_column("Unit")
     for heading in ("On hand", "Reserved", "Available"):
-        table.add_column(heading, justify="right")
+        stock.add_column(heading, justify="right")
     for row in rows:
-        table.add_row(
+        stock.add_row(
             row["item_code"], row["unit"], row["on_hand"], row["reserved"], row["available"]
         )
-    return table
+    return stock
+
+
+def lots_table(lots: list[dict[str, Any]], *, with_item: bool = True) -> Table:
+    """Lots in the order FEFO uses them: earliest expiry first, undated last."""
+    ordered = sorted(lots, key=lambda x: (x["expires_on"] is None, x["expires_on"] or "", x["id"]))
+    headings = ("Lot · expires on", "On hand", "Reserved", "Available")
+    rows = []
+    for x in ordered:
+        lot = Text(x["lot_code"])
+        lot.append(f"\n{x['expires_on'] or 'no expiry'}", style="dim")
+        numbers = [amount(x[key], x["unit"]) for key in ("on_hand", "reserved", "available")]
+        rows.append((x["item_code"], lot, *numbers) if with_item else (lot, *numbers))
+    return table(
+        "Lots (first to expire first)", ("Item", *headings) if with_item else headings, rows
+    )
 
 
 def orders_table(orders: list[dict[str, Any]]) -> Table:
-    table = Table(title="Orders")
-    for heading in ("Id", "Channel", "External id", "Number", "Status", "Updated"):
-        table.add_column(heading)
+    """Orders, one row each: the id to copy, where it came from, where it stands."""
+    rows = []
     for o in orders:
-        table.add_row(
-            o["id"],
-            o["channel"],
-            o["external_id"],
-            o["external_number"] or "",
-            status(o["status"]),
-            o["updated_at"],
-        )
-    return table
+        origin = " ".join(x for x in (o["channel"], o["external_number"], o["external_id"]) if x)
+        state = status(o["status"])
+        state.append(f"\n{when(o['updated_at'])}", style="dim")
+        rows.append((Text(f"{o['id']}\n{origin}"), state))
+    return table("Orders", ("Order", "Status · updated"), rows)
 
 
 def _summary(order: dict[str, Any]) -> Table:
@@ -71,18 +73,70 @@ def _summary(order: dict[str, Any]) -> Table:
     return grid
 
 
-def _table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
-    """Only the title column wraps; codes, quantities and dates stay whole."""
-    table = Table(title=title, title_justify="left")
+WRAPPING = frozenset(
+    {
+        "Title",
+        "Reason",
+        "Serves · waiting for",
+        "Status · waiting for",
+        "Supplier",
+        "Makes · status",
+    }
+)
+
+
+def table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+    """Only prose columns wrap; codes, quantities and dates stay whole."""
+    result = Table(title=title, title_justify="left")
     for heading in headings:
-        table.add_column(heading, no_wrap=heading != "Title")
+        result.add_column(heading, no_wrap=heading not in WRAPPING)
     for row in rows:
-        table.add_row(*(_cell(value) for value in row))
-    return table
+        result.add_row(*(value if isinstance(value, Text) else cell(value) for value in row))
+    return result
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def grid(rows: list[tuple[str, str | Text]]) -> Table:
+    result = Table.grid(padding=(0, 2))
+    result.add_column(style="bold")
+    result.add_column()
+    for label, value in rows:
+        result.add_row(label, value)
+    return result
+
+
+def when(timestamp: str | None) -> str:
+    """``2026-11-25T14:51:01.624701Z`` as ``2026-11-25 14:51:01`` (UTC)."""
+    return (timestamp or "")[:19].replace("T", " ")
+
+
+def amount(value: Any, unit: str | None) -> str:
+    """``{"value": "4", "unit": "kg"}`` or a bare number with its unit, as ``4 kg``."""
+    if isinstance(value, dict):
+        return f"{value.get('value')} {value.get('unit')}"
+    return f"{cell(value)} {unit or ''}".strip()
+
+
+def shortage_text(shortages: Sequence[dict[str, Any]]) -> str:
+    """``FLOUR-00 short 4 kg (Mulino Rossi, 10 d)`` per material, for one cell."""
+    parts = []
+    for s in shortages:
+        supply = ", ".join(
+            x
+            for x in (
+                s.get("supplier"),
+                f"{s['lead_time_days']} d" if s.get("lead_time_days") else None,
+            )
+            if x
+        )
+        parts.append(
+            f"{s['item_code']} short {amount(s['missing'], None)}"
+            + (f" ({supply})" if supply else "")
+        )
+    return "; ".join(parts)
 
 
 def _sku(line: dict[str, Any]) -> str:
@@ -93,6 +147,15 @@ def _sku(line: dict[str, Any]) -> str:
 
 def _quantity(row: dict[str, Any], key: str = "quantity") -> str:
     return f"{row[key]} {row['unit']}"
+
+
+def _production_status(link: dict[str, Any]) -> Text:
+    """The batch's status and, while it is blocked, what it waits for."""
+    text = status(link["status"])
+    waiting = shortage_text(link.get("material_shortages") or [])
+    if waiting and link["status"] == "blocked_on_materials":
+        text.append(f"\n{waiting}", style="")
+    return text
 
 
 def order_view(order: dict[str, Any]) -> Panel:
@@ -107,16 +170,16 @@ def order_view(order: dict[str, Any]) -> Panel:
                     _sku(ln),
                     ln["title"],
                     _quantity(ln),
-                    f"{_cell(ln['unit_price'])} {_cell(ln['currency'])}".strip(),
+                    f"{cell(ln['unit_price'])} {cell(ln['currency'])}".strip(),
                 )
                 for ln in order["lines"]
             ],
         ),
         (
             "Reserved lots",
-            ("#", "Item", "Lot", "Quantity", "Expires on"),
+            ("#", "Lot", "Quantity", "Expires on"),
             [
-                (r["line_no"], r["item_code"], r["lot_code"], _quantity(r), r["expires_on"])
+                (r["line_no"], r["lot_code"], _quantity(r), r["expires_on"])
                 for r in order["reservations"]
             ],
         ),
@@ -127,47 +190,22 @@ def order_view(order: dict[str, Any]) -> Panel:
         ),
         (
             "Production",
-            ("#", "Item", "Quantity", "Production order"),
+            ("#", "Production order", "Status · waiting for"),
             [
-                (p["line_no"], p["item_code"], _quantity(p), p["production_order_id"])
+                (
+                    p["line_no"],
+                    f"{p['production_order_id']}\n{p['item_code']} · {_quantity(p)}",
+                    _production_status(p),
+                )
                 for p in order["production_orders"]
             ],
         ),
         (
             "History",
-            ("At", "From", "To", "Reason"),
-            [(h["at"], h["previous"] or "-", h["status"], h["reason"]) for h in order["history"]],
+            ("At", "Status", "Reason"),
+            [(when(h["at"]), h["status"], h["reason"]) for h in order["history"]],
         ),
     ]
     parts: list[RenderableType] = [_summary(order)]
-    parts += [_table(title, headings, rows) for title, headings, rows in sections if rows]
+    parts += [table(title, headings, rows) for title, headings, rows in sections if rows]
     return Panel(Group(*parts), title=f"Order {order['id']}", title_align="left")
-
-
-def demo_panel(base_url: str, stock: list[dict[str, Any]]) -> Panel:
-    """Where the demo lives, what it holds and how to post an order to it."""
-    facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="bold")
-    facts.add_column()
-    facts.add_row("Gateway", base_url)
-    facts.add_row("Shop", demo.SHOP)
-    facts.add_row("Webhook secret", demo.SECRET)
-    names = {item.code: item.name for item in demo.ITEMS}
-    skus = Table(title="SKUs, each mapped to the item of the same code", title_justify="left")
-    skus.add_column("SKU / item")
-    skus.add_column("Available", justify="right", no_wrap=True)
-    skus.add_column("Lots (first to expire ships first)", no_wrap=True)
-    for row in stock:
-        code = row["item_code"]
-        lots = [
-            f"{lot.lot_code}  {lot.quantity:>3} pc  expires {lot.expires_on}"
-            for lot in sorted(demo.LOTS, key=lambda lot: lot.expires_on)
-            if lot.item_code == code
-        ]
-        skus.add_row(
-            f"{code}\n[dim]{names[code]}[/dim]",
-            f"{row['available']} {row['unit']}",
-            "\n".join(lots) or "[yellow]none: orders wait for production[/yellow]",
-        )
-    command = Text.assemble(("Post a sample order:\n", "bold"), demo.POST_SAMPLE_ORDER)
-    return Panel(Group(facts, skus, command), title="Lotline demo", title_align="left")

@@ -1,0 +1,24 @@
+"""The demo data set, for a first look."""
+
+from __future__ import annotations
+
+import typer
+
+from services.cli import demo, render_demo
+from services.cli.console import gateway, out, say, warn
+
+demo_app = typer.Typer(help="The demo data set.", no_args_is_help=True)
+
+
+@demo_app.command("seed")
+def demo_seed(ctx: typer.Context) -> None:
+    """Create the demo shop, items, SKU mappings, stock and recipes; safe to run again."""
+    with gateway(ctx) as gw:
+        steps = demo.seed(gw, notify=warn)
+        stock = demo.demo_stock(gw)
+    for what, outcome in steps:
+        out.print(f"  {outcome:<13} {what}", markup=False, highlight=False, soft_wrap=True)
+    out.print(render_demo.demo_panel(gw.base_url, stock))
+    say("The same commands on one line, to copy:")
+    say(demo.POST_SAMPLE_ORDER)
+    say(demo.POST_BISCUIT_ORDER)

@@ -1,0 +1,49 @@
+"""What every command shares: the two consoles, one-line errors and the exit codes.
+
+Exit codes: 0 done, 1 the gateway or the input refused it, 2 bad usage, 3 gateway unreachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from services.cli.client import Gateway, GatewayError
+
+out = Console()
+err = Console(stderr=True)
+REFUSED = 1
+UNREACHABLE = 3
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print the gateway's JSON as is.")]
+
+
+def fail(message: str, *, code: int = REFUSED) -> NoReturn:
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def gateway(ctx: typer.Context) -> Iterator[Gateway]:
+    """The gateway client; its errors become one line on stderr and an exit code."""
+    try:
+        with Gateway(ctx.obj) as client:
+            yield client
+    except GatewayError as error:
+        fail(str(error), code=UNREACHABLE if error.status is None else REFUSED)
+
+
+def say(message: str) -> None:
+    out.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def dump(data: Any) -> None:
+    out.print_json(data=data)
