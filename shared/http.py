@@ -12,8 +12,9 @@ def install_error_handlers(
     not_found: tuple[type[Exception], ...] = (),
     conflict: tuple[type[Exception], ...] = (),
     invalid: tuple[type[Exception], ...] = (),
+    unavailable: tuple[type[Exception], ...] = (),
 ) -> None:
-    """Register 404 / 409 / 422 answers; more specific classes are listed first."""
+    """Register 404 / 409 / 422 / 503 answers; the most specific class of an error wins."""
 
     def answer(code: int) -> object:
         async def handler(_request: Request, error: Exception) -> JSONResponse:
@@ -21,6 +22,6 @@ def install_error_handlers(
 
         return handler
 
-    for classes, code in ((not_found, 404), (conflict, 409), (invalid, 422)):
+    for classes, code in ((not_found, 404), (conflict, 409), (invalid, 422), (unavailable, 503)):
         for cls in classes:
             app.add_exception_handler(cls, answer(code))  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ Kafka, PostgreSQL and the other services' HTTP ports are. Nothing is read at imp
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Literal
 
@@ -65,6 +66,60 @@ class RelaySettings(BaseModel):
     batch_size: int = 500
 
 
+class MailSettings(BaseModel):
+    """The SMTP relay, the sender address and how hard to try before giving up."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    from_address: str = "Lotline <orders@lotline.local>"
+    starttls: bool = False
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout_seconds: float = 30.0
+    enabled: bool = True
+    disabled_channels: list[str] = []
+    max_attempts: int = 5
+    poll_interval_seconds: float = 0.5
+    retry_backoff_seconds: float = 60.0
+
+    @property
+    def sender_name(self) -> str:
+        """The display name of ``from_address`` (signs the mails), else its address."""
+        name, address = parseaddr(self.from_address)
+        return name or address
+
+    @property
+    def sender_address(self) -> str:
+        return parseaddr(self.from_address)[1]
+
+
+class CarrierSettings(BaseModel):
+    """Carrier aggregator credentials and limits (``LOTLINE_CARRIERS__SENDCLOUD_PUBLIC_KEY``
+    …); the manual carrier needs none. The registry in ``services.orders.carriers`` checks
+    the base URL (https, or http only to loopback) when it builds a carrier."""
+
+    sendcloud_base_url: str = "https://panel.sendcloud.sc"
+    sendcloud_public_key: SecretStr | None = None
+    sendcloud_secret_key: SecretStr | None = None
+    # Sendcloud signs webhooks with the secret key, or with a separate "webhook signature
+    # key" for some integration types; unset means the secret key.
+    sendcloud_webhook_secret: SecretStr | None = None
+    sendcloud_default_method_id: int = 8
+    sendcloud_timeout_seconds: float = 20.0
+    sendcloud_attempts: int = 5
+    sendcloud_retry_initial_seconds: float = 0.5
+    sendcloud_retry_max_seconds: float = 8.0
+    sendcloud_max_retry_after_seconds: float = 30.0
+    sendcloud_retry_deadline_seconds: float = 60.0
+
+
+class ProducerSettings(BaseModel):
+    """Who ships: printed on packing slips and signing customer e-mail."""
+
+    name: str = "Lotline demo producer"
+    address: str = "Via dell'Artigianato 1, 40100 Bologna, Italy"
+
+
 class Settings(BaseSettings):
     """The deployment's settings; ``environment`` guards unsafe defaults outside dev."""
 
@@ -80,6 +135,9 @@ class Settings(BaseSettings):
     relay: RelaySettings = RelaySettings()
     log_level: str = "INFO"
     upstreams: dict[str, str] = {}
+    mail: MailSettings = MailSettings()
+    carriers: CarrierSettings = CarrierSettings()
+    producer: ProducerSettings = ProducerSettings()
 
     def service_url(self, service: str) -> str:
         """Where a service's HTTP API answers: ``LOTLINE_UPSTREAMS__<NAME>`` (containers),

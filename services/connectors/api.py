@@ -1,21 +1,28 @@
-"""Connectors HTTP API: Shopify webhooks in; shops and SKU mappings managed."""
+"""Connectors HTTP API: Shopify webhooks in; shops and SKU mappings managed; write-backs
+to the channels inspected and replayed by an operator."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import repository, service
+from services.connectors import repository, service, write_back
 from services.connectors.schemas import (
     ShopIn,
     ShopOut,
+    ShopPatch,
     SkuMappingIn,
     SkuMappingOut,
     WebhookAnswer,
+    WriteBackOut,
+    WriteBackStatus,
 )
+from services.connectors.shopify.admin import default_admin_url
+from services.connectors.shopify.orders import CHANNEL as SHOPIFY
 from shared.runtime import engine_of
 
 router = APIRouter(tags=["connectors"])
@@ -41,22 +48,57 @@ async def shopify_webhook(request: Request, engine: Engine) -> JSONResponse:
     return JSONResponse(status_code=200, content={"status": outcome.value})
 
 
+def _shop_out(row: Any) -> ShopOut:
+    url = row.admin_api_url
+    if url is None and row.channel == SHOPIFY:
+        url = default_admin_url(row.domain)
+    return ShopOut(
+        domain=row.domain,
+        channel=row.channel,
+        created_at=row.created_at,
+        admin_api_url=url,
+        has_access_token=bool(row.access_token),
+        notify_customer=row.notify_customer,
+    )
+
+
+def _admin_values(body: ShopIn | ShopPatch) -> dict[str, Any]:
+    """The Admin API fields the request sent (a PATCH changes only those)."""
+    values: dict[str, Any] = {}
+    sent = body.model_fields_set
+    if "admin_api_url" in sent:
+        values["admin_api_url"] = body.admin_api_url
+    if "access_token" in sent:
+        token = body.access_token
+        values["access_token"] = token.get_secret_value() if token is not None else None
+    if "notify_customer" in sent and body.notify_customer is not None:
+        values["notify_customer"] = body.notify_customer
+    return values
+
+
 @router.post("/api/shops", status_code=status.HTTP_201_CREATED, response_model=ShopOut)
 async def register_shop(body: ShopIn, engine: Engine) -> ShopOut:
-    await service.register_shop(
+    row = await service.register_shop(
         engine,
         domain=body.domain,
         channel=body.channel,
         secret=body.webhook_secret.get_secret_value(),
+        admin=_admin_values(body),
     )
-    return ShopOut(domain=body.domain, channel=body.channel)
+    return _shop_out(row)
+
+
+@router.patch("/api/shops/{domain}", response_model=ShopOut)
+async def update_shop(domain: str, body: ShopPatch, engine: Engine) -> ShopOut:
+    """Set the shop's Admin API URL, access token or notifyCustomer; 404 unknown shop."""
+    return _shop_out(await service.update_shop(engine, domain, _admin_values(body)))
 
 
 @router.get("/api/shops", response_model=list[ShopOut])
 async def list_shops(engine: Engine) -> list[ShopOut]:
     async with engine.connect() as conn:
         rows = await repository.list_shops(conn)
-    return [ShopOut.model_validate(r._asdict()) for r in rows]
+    return [_shop_out(r) for r in rows]
 
 
 @router.put("/api/shops/{domain}/sku-mappings/{sku}", response_model=SkuMappingOut)
@@ -70,3 +112,27 @@ async def list_sku_mappings(domain: str, engine: Engine) -> list[SkuMappingOut]:
     async with engine.connect() as conn:
         mappings = await repository.sku_mappings(conn, domain)
     return [SkuMappingOut(sku=k, item_code=v) for k, v in sorted(mappings.items())]
+
+
+@router.get("/api/write-backs", response_model=list[WriteBackOut])
+async def list_write_backs(
+    engine: Engine,
+    status: WriteBackStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[WriteBackOut]:
+    """Newest first; ``status=dead`` is the operator's to-do list."""
+    rows = await write_back.listing(engine, status=status, limit=limit)
+    return [WriteBackOut.model_validate(r) for r in rows]
+
+
+@router.get("/api/write-backs/{write_back_id}", response_model=WriteBackOut)
+async def get_write_back(write_back_id: UUID, engine: Engine) -> WriteBackOut:
+    return WriteBackOut.model_validate(await write_back.find(engine, write_back_id))
+
+
+@router.post("/api/write-backs/{write_back_id}/replay", response_model=WriteBackOut)
+async def replay_write_back(write_back_id: UUID, request: Request, engine: Engine) -> WriteBackOut:
+    """A dead write-back goes back to pending with its attempts reset; 409 when not dead."""
+    row = await write_back.replay(engine, write_back_id)
+    request.app.state.write_back_worker.wake()
+    return WriteBackOut.model_validate(row)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.connectors import api, service
+from services.connectors import api, handlers, service, write_back
+from services.connectors.config import WriteBackSettings, get_connectors_settings
+from services.connectors.worker import WriteBackWorker
 from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, get_settings
@@ -14,11 +19,46 @@ from shared.settings import Settings, get_settings
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+class _Wake:
+    """Lets the subscribers, built before the worker exists, wake it."""
+
+    worker: WriteBackWorker | None = None
+
+    def __call__(self) -> None:
+        if self.worker is not None:
+            self.worker.wake()
+
+
+def create_app(
+    settings: Settings | None = None, *, write_backs: WriteBackSettings | None = None
+) -> FastAPI:
     settings = settings or get_settings()
-    runtime = ServiceRuntime("connectors", settings, migrations_dir=MIGRATIONS)
-    app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=runtime.lifespan)
+    write_backs = write_backs or get_connectors_settings().write_back
+    wake = _Wake()
+    runtime = ServiceRuntime(
+        "connectors",
+        settings,
+        migrations_dir=MIGRATIONS,
+        subscriptions=partial(handlers.register, on_staged=wake),
+    )
+    worker = wake.worker = WriteBackWorker(runtime.engine, write_backs)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with runtime.lifespan(app):
+            worker.start()
+            try:
+                yield
+            finally:
+                await worker.stop()
+
+    app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.write_back_worker = worker
     app.include_router(api.router)
-    install_error_handlers(app, not_found=(service.UnknownShop,), conflict=(service.ShopExists,))
+    install_error_handlers(
+        app,
+        not_found=(service.UnknownShop, write_back.UnknownWriteBack),
+        conflict=(service.ShopExists, write_back.NotReplayable),
+    )
     return app

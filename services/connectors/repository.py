@@ -29,14 +29,33 @@ async def insert_shop(conn: AsyncConnection, *, domain: str, channel: str, secre
     return result.first() is not None
 
 
+SHOP_COLUMNS = (
+    t.shop.c.domain,
+    t.shop.c.channel,
+    t.shop.c.created_at,
+    t.shop.c.admin_api_url,
+    t.shop.c.access_token,
+    t.shop.c.notify_customer,
+)
+
+
 async def list_shops(conn: AsyncConnection) -> Sequence[Any]:
-    return (
-        await conn.execute(
-            sa.select(t.shop.c.domain, t.shop.c.channel, t.shop.c.created_at).order_by(
-                t.shop.c.domain
-            )
-        )
-    ).all()
+    return (await conn.execute(sa.select(*SHOP_COLUMNS).order_by(t.shop.c.domain))).all()
+
+
+async def shop(conn: AsyncConnection, domain: str) -> Any:
+    """The shop with its Admin API access (token included: callers never return it)."""
+    return (await conn.execute(sa.select(*SHOP_COLUMNS).where(t.shop.c.domain == domain))).first()
+
+
+async def update_shop(conn: AsyncConnection, domain: str, values: dict[str, Any]) -> bool:
+    """False when no such shop."""
+    if not values:
+        return await shop(conn, domain) is not None
+    result = await conn.execute(
+        t.shop.update().where(t.shop.c.domain == domain).values(**values).returning(t.shop.c.domain)
+    )
+    return result.first() is not None
 
 
 async def sku_mappings(conn: AsyncConnection, domain: str) -> dict[str, str]:

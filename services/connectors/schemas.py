@@ -3,20 +3,59 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from uuid import UUID
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _admin_url(value: str | None) -> str | None:
+    """HTTPS only: the access token travels in a header. Plain HTTP is for a local fake."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if not parts.hostname:
+        raise ValueError("admin_api_url must be an absolute URL")
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK):
+        return value
+    raise ValueError("admin_api_url must use https (plain http only on loopback)")
+
+
+AdminUrl = Annotated[str | None, AfterValidator(_admin_url)]
 
 
 class ShopIn(BaseModel):
     domain: str = Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9.\-]+$")
     channel: str = "shopify"
     webhook_secret: SecretStr = Field(min_length=8)
+    admin_api_url: AdminUrl = None
+    access_token: SecretStr | None = Field(default=None, min_length=1)
+    notify_customer: bool = False
+
+
+class ShopPatch(BaseModel):
+    """Only the fields sent change; ``admin_api_url: null`` goes back to the default URL,
+    ``access_token: null`` removes the token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    admin_api_url: AdminUrl = None
+    access_token: SecretStr | None = Field(default=None, min_length=1)
+    notify_customer: bool | None = None
 
 
 class ShopOut(BaseModel):
+    """A shop as operators see it: whether it has a token, never the token."""
+
     domain: str
     channel: str
     created_at: datetime | None = None
+    admin_api_url: str | None = None
+    has_access_token: bool = False
+    notify_customer: bool = False
 
 
 class SkuMappingIn(BaseModel):
@@ -30,3 +69,26 @@ class SkuMappingOut(BaseModel):
 
 class WebhookAnswer(BaseModel):
     status: str
+
+
+WriteBackStatus = Literal["pending", "done", "dead"]
+
+
+class WriteBackOut(BaseModel):
+    """A write-back to a channel and where it stands; ``payload`` is what is sent."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    shipment_id: UUID
+    order_id: UUID
+    shop: str
+    external_id: str
+    kind: str
+    status: WriteBackStatus
+    attempts: int
+    last_error: str | None
+    external_fulfillment_id: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime

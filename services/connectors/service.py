@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -105,10 +106,28 @@ async def accept_shopify_webhook(engine: AsyncEngine, delivery: ShopifyDelivery)
     return Outcome.ACCEPTED
 
 
-async def register_shop(engine: AsyncEngine, *, domain: str, channel: str, secret: str) -> None:
+async def register_shop(
+    engine: AsyncEngine,
+    *,
+    domain: str,
+    channel: str,
+    secret: str,
+    admin: dict[str, Any] | None = None,
+) -> Any:
+    """``admin``: optional ``admin_api_url``, ``access_token``, ``notify_customer``."""
     async with engine.begin() as conn:
         if not await repository.insert_shop(conn, domain=domain, channel=channel, secret=secret):
             raise ShopExists(f"shop {domain} is already registered")
+        await repository.update_shop(conn, domain, admin or {})
+        return await repository.shop(conn, domain)
+
+
+async def update_shop(engine: AsyncEngine, domain: str, admin: dict[str, Any]) -> Any:
+    """Set the shop's Admin API access; only the keys given change."""
+    async with engine.begin() as conn:
+        if not await repository.update_shop(conn, domain, admin):
+            raise UnknownShop(f"unknown shop {domain}")
+        return await repository.shop(conn, domain)
 
 
 async def map_sku(engine: AsyncEngine, *, domain: str, sku: str, item_code: str) -> None:

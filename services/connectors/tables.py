@@ -1,6 +1,9 @@
-"""The connectors database: shops and their secrets, SKU mappings, webhook deliveries."""
+"""The connectors database: shops and their secrets, SKU mappings, webhook deliveries,
+and write-backs to the channels (fulfilments to create on Shopify)."""
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
 from shared.db import timestamp
 from shared.inbox import inbox_table
@@ -17,6 +20,10 @@ shop = sa.Table(
     sa.Column("channel", sa.Text, nullable=False),
     sa.Column("webhook_secret", sa.Text, nullable=False),
     timestamp("created_at"),
+    # Admin API access for write-backs; a null URL means the shop's own default URL.
+    sa.Column("admin_api_url", sa.Text),
+    sa.Column("access_token", sa.Text),
+    sa.Column("notify_customer", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 sku_mapping = sa.Table(
@@ -38,4 +45,30 @@ webhook_delivery = sa.Table(
     sa.Column("external_id", sa.Text),
     sa.Column("outcome", sa.Text, nullable=False),
     timestamp("received_at"),
+)
+
+write_back = sa.Table(
+    "connectors_write_back",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("shipment_id", PgUUID(as_uuid=True), nullable=False, unique=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), nullable=False),
+    sa.Column("shop", sa.Text, nullable=False),
+    sa.Column("external_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("payload", JSONB, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("external_fulfillment_id", sa.Text),
+    # The ShipmentDispatched behind the row, so its events carry the flow's causality.
+    sa.Column("correlation_id", PgUUID(as_uuid=True)),
+    sa.Column("causation_id", PgUUID(as_uuid=True)),
+    # A worker holds a pending row until then; a crashed worker's lease simply runs out.
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.CheckConstraint("status IN ('pending', 'done', 'dead')", name="write_back_status"),
+    sa.Index("connectors_write_back_by_status", "status", "created_at"),
+    sa.Index("connectors_write_back_by_order", "shop", "external_id"),
 )

@@ -7,7 +7,10 @@ from typing import Any
 ROUTES: tuple[tuple[str, str], ...] = (
     ("/webhooks/", "connectors"),
     ("/api/shops", "connectors"),
+    ("/api/write-backs", "connectors"),
     ("/api/orders", "orders"),
+    ("/api/shipments", "orders"),
+    ("/webhooks/sendcloud", "orders"),
     ("/api/items", "inventory"),
     ("/api/lots", "inventory"),
     ("/api/stock", "inventory"),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import repository, service
+from services.orders import repository, service, timeline
 from services.orders.schemas import CancelIn, OrderOut
 from shared.contracts.orders import OrderStatus
 from shared.runtime import engine_of
@@ -47,7 +49,24 @@ async def find_orders(
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut)
-async def cancel_order(order_id: UUID, body: CancelIn, engine: Engine) -> OrderOut:
+async def cancel_order(order_id: UUID, engine: Engine, body: CancelIn | None = None) -> OrderOut:
     """Cancel before shipping; 409 when the order is already cancelled (or shipped)."""
-    await service.cancel_order(engine, order_id, reason=body.reason)
+    await service.cancel_order(engine, order_id, reason=body.reason if body else None)
     return await get_order(order_id, engine)
+
+
+class TimelineEntryOut(BaseModel):
+    at: datetime
+    kind: str
+    summary: str
+    detail: dict[str, Any]
+
+
+@router.get("/orders/{order_id}/timeline", response_model=list[TimelineEntryOut])
+async def order_timeline(order_id: UUID, engine: Engine) -> list[TimelineEntryOut]:
+    """Where is my order: received, reserved, production, shipped, e-mailed, delivered."""
+    async with engine.connect() as conn:
+        if await repository.load_order(conn, order_id) is None:
+            raise HTTPException(status_code=404, detail=f"no order {order_id}")
+        entries = await timeline.timeline(conn, order_id)
+    return [TimelineEntryOut.model_validate(e.__dict__) for e in entries]

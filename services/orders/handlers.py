@@ -8,7 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.orders import service
 from shared.contracts import topics
 from shared.contracts.base import Event
-from shared.contracts.connectors import InboundOrderReceived
+from shared.contracts.connectors import (
+    ChannelFulfilled,
+    ChannelWriteBackFailed,
+    InboundOrderReceived,
+)
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
 from shared.contracts.production import (
@@ -21,9 +25,15 @@ from shared.messaging import EventSubscriber
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
     async def on_inbound_order(envelope: Envelope, event: Event) -> None:
-        """Every accepted channel order becomes exactly one Lotline order."""
-        if isinstance(event, InboundOrderReceived):
-            await service.receive_inbound_order(engine, envelope, event)
+        """Every accepted channel order becomes exactly one Lotline order; the channel's
+        answers to our write-backs go on the order's timeline."""
+        match event:
+            case InboundOrderReceived():
+                await service.receive_inbound_order(engine, envelope, event)
+            case ChannelFulfilled() | ChannelWriteBackFailed():
+                await service.record_channel_news(engine, envelope, event)
+            case _:
+                pass
 
     async def on_inventory_event(envelope: Envelope, event: Event) -> None:
         """Reservations, allocations of produced goods and releases move the order on."""

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.orders import api, domain, handlers, service
+from services.orders import api, domain, handlers, service, shipments, shipments_api
+from services.orders.carriers import (
+    CarrierNotConfigured,
+    CarrierRejected,
+    CarrierUnavailable,
+    UnknownCarrier,
+)
+from services.orders.notifications import MailSender
+from services.orders.shipping import ShipmentRefused
 from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, get_settings
@@ -19,10 +29,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(
         "orders", settings, migrations_dir=MIGRATIONS, subscriptions=handlers.register
     )
-    app = FastAPI(title="Lotline orders", version="0.1.0", lifespan=runtime.lifespan)
+    sender = MailSender(runtime.engine, settings.mail)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """The service runtime, plus the customer e-mail sender."""
+        async with runtime.lifespan(app):
+            sender.start()
+            try:
+                yield
+            finally:
+                await sender.stop()
+
+    app = FastAPI(title="Lotline orders", version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.include_router(api.router)
+    app.include_router(shipments_api.router)
     install_error_handlers(
-        app, not_found=(service.OrderNotFound,), conflict=(domain.IllegalTransition,)
+        app,
+        not_found=(service.OrderNotFound, shipments.ShipmentNotFound),
+        conflict=(domain.IllegalTransition, shipments.NotReadyToShip),
+        invalid=(
+            ValueError,
+            ShipmentRefused,
+            UnknownCarrier,
+            CarrierRejected,
+            CarrierNotConfigured,
+        ),
+        unavailable=(CarrierUnavailable,),
     )
     return app

@@ -7,13 +7,18 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.orders import domain, repository
+from services.orders import domain, repository, shipments_repository
+from services.orders.notifier import notify
 from shared import inbox, outbox
 from shared.contracts.base import Event
-from shared.contracts.connectors import InboundOrderReceived
+from shared.contracts.connectors import (
+    ChannelFulfilled,
+    ChannelWriteBackFailed,
+    InboundOrderReceived,
+)
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
-from shared.contracts.orders import OrderCancelled, OrderStatusChanged
+from shared.contracts.orders import OrderCancelled, OrderStatus, OrderStatusChanged
 from shared.contracts.production import (
     ProductionOrderDemandsChanged,
     ProductionOrderPlanned,
@@ -58,6 +63,9 @@ async def receive_inbound_order(
         for change in events:
             if isinstance(change, OrderStatusChanged):
                 await repository.record_status(conn, change)
+        if new.status is OrderStatus.RECEIVED:
+            head = await shipments_repository.order_head(conn, order_id)
+            await notify(conn, head, kind="order_confirmed", context={})
         await _publish(conn, envelope, list(events))
 
 
@@ -113,6 +121,13 @@ async def follow_production(
             if current is None:
                 continue
             production = await repository.production_statuses(conn, order_id)
+            await shipments_repository.log_event(
+                conn,
+                order_id=order_id,
+                kind=f"production.{status.value}",
+                detail=f"production order {event.production_order_id} ({event.item_code}) "
+                f"{status.value}",
+            )
             change = domain.follow_production(order_id, current, production)
             if change is not None:
                 await repository.record_status(conn, change)
@@ -162,4 +177,26 @@ async def cancel_order(engine: AsyncEngine, order_id: UUID, *, reason: str | Non
             raise OrderNotFound(f"no order {order_id}")
         change = domain.cancel(order_id, current, reason=reason)
         await repository.record_status(conn, change)
+        head = await shipments_repository.order_head(conn, order_id)
+        await notify(conn, head, kind="order_cancelled", context={"reason": reason})
         await outbox.add(conn, [change, OrderCancelled(order_id=order_id, reason=reason)])
+
+
+async def record_channel_news(
+    engine: AsyncEngine, envelope: Envelope, event: ChannelFulfilled | ChannelWriteBackFailed
+) -> None:
+    """What the channel was told (or failed to be told) goes on the order's timeline."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        if await shipments_repository.order_head(conn, event.order_id) is None:
+            return
+        if isinstance(event, ChannelFulfilled):
+            kind = "channel.fulfilled"
+            detail = f"{event.channel} fulfilment {event.external_fulfillment_id}"
+        else:
+            kind = "channel.write_back_failed"
+            detail = f"{event.channel} write-back failed: {event.reason}"
+        await shipments_repository.log_event(
+            conn, order_id=event.order_id, kind=kind, detail=detail, shipment_id=event.shipment_id
+        )

@@ -6,19 +6,28 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 from shared.db import drop_database
 from shared.settings import Settings
 from tests.conftest import ROOT, settings_env
+from tests.fakes.sendcloud import FakeSendcloud
+from tests.fakes.sendcloud import running_fake as sendcloud_fake
+from tests.fakes.shopify_admin import FakeShopifyAdmin
+from tests.fakes.shopify_admin import running_fake as shopify_admin_fake
 
 PROCESSES = ("orders", "inventory", "production", "connectors", "gateway")
 T = TypeVar("T")
@@ -27,9 +36,9 @@ T = TypeVar("T")
 class System:
     """Start, kill and restart the processes; talk to the gateway."""
 
-    def __init__(self, settings: Settings, logs: Path) -> None:
+    def __init__(self, settings: Settings, logs: Path, extra_env: dict[str, str]) -> None:
         self.settings = settings
-        self.env = settings_env(settings)
+        self.env = {**settings_env(settings), **extra_env}
         self.logs = logs
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.gateway = f"http://127.0.0.1:{settings.ports.gateway}"
@@ -103,15 +112,80 @@ async def eventually(
     return value
 
 
+class Mailbox:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.port = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    box.port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+async def sendcloud() -> AsyncIterator[FakeSendcloud]:
+    async with sendcloud_fake() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+async def shopify_admin() -> AsyncIterator[FakeShopifyAdmin]:
+    async with shopify_admin_fake() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="package")
 async def system(
-    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+    settings: Settings,
+    scratch_databases: None,
+    tmp_path_factory: pytest.TempPathFactory,
+    mailbox: Mailbox,
+    sendcloud: FakeSendcloud,
 ) -> AsyncIterator[System]:
     logs = tmp_path_factory.mktemp("e2e-logs")
+    fakes = {
+        "LOTLINE_MAIL__SMTP_PORT": str(mailbox.port),
+        "LOTLINE_MAIL__RETRY_BACKOFF_SECONDS": "0.5",
+        "LOTLINE_MAIL__POLL_INTERVAL_SECONDS": "0.1",
+        "LOTLINE_CARRIERS__SENDCLOUD_BASE_URL": sendcloud.base_url,
+        "LOTLINE_CARRIERS__SENDCLOUD_PUBLIC_KEY": sendcloud.public_key,
+        "LOTLINE_CARRIERS__SENDCLOUD_SECRET_KEY": sendcloud.secret_key,
+        "LOTLINE_CARRIERS__SENDCLOUD_RETRY_INITIAL_SECONDS": "0.05",
+        "LOTLINE_CONNECTORS__WRITE_BACK__POLL_INTERVAL_SECONDS": "0.2",
+        "LOTLINE_CONNECTORS__WRITE_BACK__MAX_ATTEMPTS": "4",
+        "LOTLINE_CONNECTORS__WRITE_BACK__BACKOFF_INITIAL_SECONDS": "0.05",
+        "LOTLINE_CONNECTORS__WRITE_BACK__BACKOFF_MAX_SECONDS": "0.2",
+        "LOTLINE_CONNECTORS__WRITE_BACK__JITTER_SECONDS": "0.01",
+        "LOTLINE_CONNECTORS__WRITE_BACK__MAX_WAIT_SECONDS": "2",
+    }
     # Databases of their own: the processes' outbox relays must not publish rows that
     # integration tests stage in theirs.
     pg = settings.pg.model_copy(update={"database_prefix": f"{settings.pg.database_prefix}e2e_"})
-    running = System(settings.model_copy(update={"pg": pg}), logs)
+    running = System(settings.model_copy(update={"pg": pg}), logs, fakes)
     for name in PROCESSES:
         running.start(name)
     try:

@@ -43,3 +43,12 @@ async def production_engine(
     engine = await _migrated_engine(settings, "production")
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def connectors_engine(
+    settings: Settings, scratch_databases: None
+) -> AsyncIterator[AsyncEngine]:
+    engine = await _migrated_engine(settings, "connectors")
+    yield engine
+    await engine.dispose()

@@ -1,0 +1,180 @@
+"""Shopify Admin GraphQL over httpx: the two calls a fulfilment write-back needs, and the
+answers sorted into three kinds — retry after a wait Shopify names, retry with backoff,
+or give up (the request itself is wrong, so repeating it cannot help)."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from services.connectors.shopify import throttle
+from services.connectors.shopify.fulfillment import OrderFulfilment, UnreadableAnswer, read_order
+
+API_VERSION = "2025-01"
+
+ORDER_FULFILLMENT_QUERY = (
+    "query($id: ID!) { order(id: $id) { "
+    "fulfillmentOrders(first: 20) { nodes { id status "
+    "lineItems(first: 100) { nodes { id remainingQuantity lineItem { id sku } } } } } "
+    "fulfillments(first: 50) { id status trackingInfo { number } } } }"
+)
+
+FULFILLMENT_CREATE = (
+    "mutation fulfillmentCreate($fulfillment: FulfillmentInput!, $message: String) { "
+    "fulfillmentCreate(fulfillment: $fulfillment, message: $message) { "
+    "fulfillment { id status } userErrors { field message } } }"
+)
+
+QUERY_COST_GUESS = 50.0  # until Shopify has told us the real one
+
+
+def default_admin_url(domain: str) -> str:
+    return f"https://{domain}/admin/api/{API_VERSION}/graphql.json"
+
+
+def order_gid(external_id: str) -> str:
+    return f"gid://shopify/Order/{external_id}"
+
+
+class AdminError(Exception):
+    """A failed Admin API call; ``str()`` is the reason an operator reads."""
+
+
+class RetryLater(AdminError):
+    """Transient: 5xx, 429, throttled, network. ``wait_seconds`` is Shopify's own hint."""
+
+    def __init__(self, reason: str, *, wait_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.wait_seconds = wait_seconds
+
+
+class Refused(AdminError):
+    """Permanent: bad token, unknown order, GraphQL errors, userErrors. Never retried."""
+
+
+def retry_after_seconds(header: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds or as an HTTP date."""
+    if not header:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200].strip()
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, str):
+        return errors
+    if isinstance(errors, list):
+        return "; ".join(
+            str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors
+        )
+    return str(body)[:200]
+
+
+class ShopifyAdmin:
+    """One shop's Admin API. Waits before a call when the last answer said the bucket is
+    too empty for it, so a burst of write-backs slows down instead of being throttled."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str, access_token: str) -> None:
+        self._http = http
+        self._url = url
+        self._token = access_token
+        self._status: throttle.ThrottleStatus | None = None
+        self._status_at = 0.0
+
+    async def _wait_for_points(self, needed: float) -> None:
+        if self._status is None:
+            return
+        elapsed = time.monotonic() - self._status_at
+        refilled = min(
+            self._status.maximum_available,
+            self._status.currently_available + elapsed * self._status.restore_rate,
+        )
+        current = throttle.ThrottleStatus(
+            self._status.maximum_available, refilled, self._status.restore_rate
+        )
+        wait = throttle.seconds_until_available(current, needed)
+        if wait:
+            await asyncio.sleep(wait)
+
+    async def _post(self, query: str, variables: dict[str, Any], *, cost: float) -> Any:
+        """``data`` of a successful answer; raises RetryLater or Refused otherwise."""
+        await self._wait_for_points(cost)
+        try:
+            response = await self._http.post(
+                self._url,
+                json={"query": query, "variables": variables},
+                headers={"X-Shopify-Access-Token": self._token},
+            )
+        except httpx.TransportError as error:
+            raise RetryLater(f"network: {error!r}") from error
+        if response.status_code == 429 or response.status_code >= 500:
+            raise RetryLater(
+                f"HTTP {response.status_code}: {_error_text(response)}",
+                wait_seconds=retry_after_seconds(response.headers.get("retry-after")),
+            )
+        if response.status_code != 200:
+            raise Refused(f"HTTP {response.status_code}: {_error_text(response)}")
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise RetryLater(f"HTTP 200 with a body that is not JSON: {error}") from error
+        if not isinstance(body, dict):
+            raise Refused("HTTP 200 with a body that is not a JSON object")
+        cost_info = throttle.read_cost(body)
+        if cost_info is not None and cost_info.throttle is not None:
+            self._status, self._status_at = cost_info.throttle, time.monotonic()
+        if throttle.is_throttled(body):
+            wait = throttle.throttled_wait(cost_info, fallback_cost=cost)
+            raise RetryLater("THROTTLED: the shop's query cost bucket is empty", wait_seconds=wait)
+        if body.get("errors"):
+            raise Refused(f"GraphQL errors: {_error_text(response)}")
+        return body.get("data")
+
+    async def order_fulfilment(self, external_id: str) -> OrderFulfilment:
+        data = await self._post(
+            ORDER_FULFILLMENT_QUERY, {"id": order_gid(external_id)}, cost=QUERY_COST_GUESS
+        )
+        order = data.get("order") if isinstance(data, dict) else None
+        if order is None:
+            raise Refused(f"Shopify has no order {order_gid(external_id)}")
+        try:
+            return read_order(order)
+        except UnreadableAnswer as error:
+            raise Refused(f"unexpected answer to the order query: {error}") from error
+
+    async def create_fulfillment(self, variables: dict[str, Any]) -> str:
+        """The new fulfillment's id; userErrors are a refusal with Shopify's messages."""
+        data = await self._post(FULFILLMENT_CREATE, variables, cost=throttle.MUTATION_COST)
+        payload = data.get("fulfillmentCreate") if isinstance(data, dict) else None
+        if not isinstance(payload, dict):
+            raise Refused("unexpected answer to fulfillmentCreate: no payload")
+        errors = payload.get("userErrors") or []
+        if errors:
+            messages = "; ".join(
+                f"{'.'.join(map(str, e.get('field') or []))}: {e.get('message')}".lstrip(": ")
+                for e in errors
+            )
+            raise Refused(f"Shopify refused the fulfillment: {messages}")
+        fulfillment = payload.get("fulfillment")
+        if not isinstance(fulfillment, dict) or not fulfillment.get("id"):
+            raise Refused("unexpected answer to fulfillmentCreate: no fulfillment and no errors")
+        return str(fulfillment["id"])

@@ -1,0 +1,200 @@
+"""The mail sender: a background task of the orders process that renders and sends pending
+notifications over SMTP and records each attempt's result on the notification.
+
+Each row is locked (``FOR UPDATE SKIP LOCKED``) while its mail goes out and marked in the
+same transaction. A crash in between leaves it pending: it is sent again with the same
+Message-ID. One attempt retries transient SMTP faults briefly (tenacity); a failed attempt
+waits ``retry_backoff_seconds`` (doubling) before the next; after ``max_attempts``, or on a
+permanent error, the notification is failed for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from email.message import EmailMessage
+from uuid import UUID
+
+import aiosmtplib
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from services.orders.notifications import store
+from services.orders.notifications.message import build_message
+from services.orders.notifications.render import render
+from services.orders.notifications.settings import MailSettings
+
+log = logging.getLogger(__name__)
+
+TRIES_PER_ATTEMPT = 3
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+def is_transient(error: BaseException) -> bool:
+    """A 4xx answer, a refused or dropped connection, a timeout: worth trying again.
+    5xx answers (unknown mailbox, bad credentials) and rendering errors are not."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        return all(is_transient(e) for e in error.recipients)
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return 400 <= error.code < 500
+    return isinstance(
+        error,
+        aiosmtplib.SMTPConnectError
+        | aiosmtplib.SMTPServerDisconnected
+        | aiosmtplib.SMTPTimeoutError
+        | ConnectionError
+        | TimeoutError
+        | OSError,
+    )
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".strip()
+
+
+class MailSender:
+    """Polls for pending notifications (``wake()`` to look at once) and mails them."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: MailSettings,
+        *,
+        batch_size: int = 50,
+    ) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._batch_size = batch_size
+        self._not_before: dict[UUID, float] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _smtp(self, message: EmailMessage) -> object:
+        s = self._settings
+        return await aiosmtplib.send(
+            message,
+            sender=s.sender_address,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.username,
+            password=s.password.get_secret_value() if s.password else None,
+            start_tls=s.starttls,
+            timeout=s.timeout_seconds,
+        )
+
+    async def _send(self, message: EmailMessage) -> None:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            stop=stop_after_attempt(TRIES_PER_ATTEMPT),
+            wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.1),
+            reraise=True,
+        ):
+            with attempt:
+                await self._smtp(message)
+
+    def _backing_off(self) -> set[UUID]:
+        now = time.monotonic()
+        for nid in [nid for nid, at in self._not_before.items() if at <= now]:
+            del self._not_before[nid]
+        return set(self._not_before)
+
+    def _back_off(self, notification_id: UUID, attempts: int) -> None:
+        delay = self._settings.retry_backoff_seconds * 2 ** (attempts - 1)
+        self._not_before[notification_id] = time.monotonic() + min(delay, MAX_BACKOFF_SECONDS)
+
+    async def send_pending(self) -> int:
+        """One pass: try each due pending notification once; returns how many were tried."""
+        tried: set[UUID] = set()
+        while len(tried) < self._batch_size:
+            async with self._engine.begin() as conn:
+                due = await store.pending(conn, 1, exclude=tried | self._backing_off())
+                if not due:
+                    break
+                notification = due[0]
+                tried.add(notification.id)
+                await self._deliver(conn, notification)
+        return len(tried)
+
+    async def _deliver(
+        self, conn: AsyncConnection, notification: store.PendingNotification
+    ) -> None:
+        attempt = notification.attempts + 1
+        try:
+            message = self._message(notification)
+            await self._send(message)
+        except Exception as error:
+            give_up = not is_transient(error) or attempt >= self._settings.max_attempts
+            await store.mark_failed(
+                conn,
+                notification.id,
+                attempts=attempt,
+                error=describe(error),
+                give_up=give_up,
+            )
+            outcome = "failed for good" if give_up else "failed"
+            log.warning(
+                "notification %s (%s) attempt %d %s: %s",
+                notification.id,
+                notification.kind,
+                attempt,
+                outcome,
+                describe(error),
+            )
+            if not give_up:
+                self._back_off(notification.id, attempt)
+            return
+        await store.mark_sent(conn, notification.id, attempts=attempt)
+        log.info("notification %s (%s) sent", notification.id, notification.kind)
+
+    def _message(self, notification: store.PendingNotification) -> EmailMessage:
+        context = dict(notification.context)
+        context["shop_name"] = context.get("shop_name") or self._settings.sender_name
+        mail = render(notification.kind, notification.locale, context)
+        return build_message(
+            notification.id,
+            recipient=notification.recipient,
+            locale=notification.locale,
+            mail=mail,
+            settings=self._settings,
+        )
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send forever; a database fault is logged and retried after a pause."""
+        while True:
+            try:
+                tried = await self.send_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("mail sender failed; retrying")
+                await asyncio.sleep(1)
+                continue
+            if tried < self._batch_size:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._wake.wait(), timeout=self._settings.poll_interval_seconds
+                    )
+
+    def start(self) -> None:
+        if not self._settings.enabled:
+            log.info("customer e-mail is disabled; notifications stay pending")
+            return
+        self._task = asyncio.create_task(self.run(), name="mail-sender")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

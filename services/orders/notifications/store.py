@@ -1,0 +1,186 @@
+"""Notifications as rows of ``orders_notification``: staged in the transaction of the fact
+they announce, taken by the sender, and read back for the order's timeline.
+
+One row per (order, kind, reference): a trigger delivered twice stages nothing the second
+time, so the customer is mailed once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.orders.notifications.kinds import InvalidNotification, spec_of
+from services.orders.notifications.locales import SUPPORTED
+from services.orders.tables import notification as N
+
+MAX_ERROR_LENGTH = 1000
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # waiting for the sender (after a failed attempt too)
+    SENT = "sent"
+    FAILED = "failed"  # given up: permanent error or out of attempts
+    SKIPPED = "skipped"  # never to be sent (no address, channel mails its customers itself)
+
+
+@dataclass(frozen=True)
+class PendingNotification:
+    id: UUID
+    order_id: UUID
+    kind: str
+    locale: str
+    recipient: str
+    context: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    """A notification as the order's timeline tells it; ``detail`` is the last error or
+    the reason it was skipped."""
+
+    id: UUID
+    kind: str
+    reference: str
+    locale: str
+    recipient: str | None
+    status: Status
+    attempts: int
+    detail: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def notification_id(order_id: UUID, kind: str, reference: str) -> UUID:
+    """The same fact always gets the same id (and so the same Message-ID)."""
+    return uuid5(NAMESPACE_URL, f"lotline:notification:{order_id}:{kind}:{reference}")
+
+
+def _recipient_problem(recipient: str | None) -> str | None:
+    if recipient is None or not recipient.strip():
+        return "no e-mail address for the customer"
+    if "@" not in recipient or any(c in recipient for c in "\r\n,; <>"):
+        return f"not an e-mail address: {recipient.strip()[:200]!r}"
+    return None
+
+
+async def stage(
+    conn: AsyncConnection,
+    *,
+    order_id: UUID,
+    kind: str,
+    reference: str = "",
+    locale: str,
+    recipient: str | None,
+    context: Mapping[str, Any],
+    skip_reason: str | None = None,
+) -> bool:
+    """Record a notification in the caller's transaction; False when this fact was already
+    staged. ``skip_reason`` (e.g. the channel mails its customers itself) or a missing
+    address records it as skipped instead of pending."""
+    spec_of(kind).check(context)
+    if locale not in SUPPORTED:
+        raise InvalidNotification(f"no templates for locale {locale!r}")
+    problem = skip_reason or _recipient_problem(recipient)
+    result = await conn.execute(
+        insert(N)
+        .values(
+            id=notification_id(order_id, kind, reference),
+            order_id=order_id,
+            kind=kind,
+            reference=reference,
+            locale=locale,
+            recipient=recipient.strip() if recipient else None,
+            context=json.loads(json.dumps(dict(context), default=str)),
+            status=Status.SKIPPED if problem else Status.PENDING,
+            last_error=problem,
+        )
+        .on_conflict_do_nothing()
+        .returning(N.c.id)
+    )
+    return result.first() is not None
+
+
+async def pending(
+    conn: AsyncConnection, limit: int = 20, *, exclude: Collection[UUID] = ()
+) -> list[PendingNotification]:
+    """The oldest pending notifications, locked for this transaction; rows another sender
+    holds are skipped, so two senders never mail the same notification at once."""
+    query = (
+        sa.select(
+            N.c.id, N.c.order_id, N.c.kind, N.c.locale, N.c.recipient, N.c.context, N.c.attempts
+        )
+        .where(N.c.status == Status.PENDING)
+        .order_by(N.c.created_at, N.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if exclude:
+        query = query.where(N.c.id.not_in(list(exclude)))
+    return [
+        PendingNotification(
+            id=r.id,
+            order_id=r.order_id,
+            kind=r.kind,
+            locale=r.locale,
+            recipient=r.recipient,
+            context=r.context,
+            attempts=r.attempts,
+        )
+        for r in await conn.execute(query)
+    ]
+
+
+async def mark_sent(conn: AsyncConnection, notification_id: UUID, *, attempts: int) -> None:
+    await conn.execute(
+        N.update()
+        .where(N.c.id == notification_id)
+        .values(status=Status.SENT, attempts=attempts, last_error=None, sent_at=sa.func.now())
+    )
+
+
+async def mark_failed(
+    conn: AsyncConnection, notification_id: UUID, *, attempts: int, error: str, give_up: bool
+) -> None:
+    """Record a failed attempt; it stays pending for another one unless ``give_up``."""
+    await conn.execute(
+        N.update()
+        .where(N.c.id == notification_id)
+        .values(
+            status=Status.FAILED if give_up else Status.PENDING,
+            attempts=attempts,
+            last_error=error[:MAX_ERROR_LENGTH],
+        )
+    )
+
+
+async def for_order(conn: AsyncConnection, order_id: UUID) -> list[NotificationRecord]:
+    """Every notification of an order, oldest first, with its delivery result."""
+    rows = await conn.execute(
+        sa.select(N).where(N.c.order_id == order_id).order_by(N.c.created_at, N.c.id)
+    )
+    return [
+        NotificationRecord(
+            id=r.id,
+            kind=r.kind,
+            reference=r.reference,
+            locale=r.locale,
+            recipient=r.recipient,
+            status=Status(r.status),
+            attempts=r.attempts,
+            detail=r.last_error,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,382 @@
+"""Customer e-mail against the real PostgreSQL and a real SMTP server on loopback (aiosmtpd).
+
+The sender takes every pending notification of the orders database, so each test writes to
+its own recipients and looks only at the mails addressed to them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import date
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from services.orders import tables as t
+from services.orders.notifications import (
+    Kind,
+    MailSender,
+    MailSettings,
+    Status,
+    choose_locale,
+    for_order,
+    should_mail,
+    stage,
+    stage_for_customer,
+)
+from services.orders.notifications.store import notification_id
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps every mail it accepts; refuses mailboxes named nobody."""
+
+    def __init__(self) -> None:
+        self.received: list[EmailMessage] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, recipient: str) -> list[EmailMessage]:
+        return [m for m in self.received if m["To"] == recipient]
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.mailbox = Mailbox()
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=port)
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self._controller.start)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self._controller.stop)
+
+
+def parts(mail: EmailMessage) -> tuple[str, str]:
+    """The plain-text and HTML parts, with the wire's CRLF line ends made plain again."""
+    text, html = (p.get_content().replace("\r\n", "\n") for p in mail.iter_parts())
+    return text, html
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def mail_settings(port: int, **overrides: Any) -> MailSettings:
+    values: dict[str, Any] = {
+        "smtp_port": port,
+        "from_address": "Saponificio Lavanda <ordini@lavanda.example>",
+        "retry_backoff_seconds": 0.0,
+        "poll_interval_seconds": 0.05,
+        **overrides,
+    }
+    return MailSettings(**values)
+
+
+def address(name: str) -> str:
+    return f"{name}.{uuid.uuid4().hex[:10]}@example.com"
+
+
+async def an_order(engine, *, channel: str = "etsy", **customer: Any) -> uuid.UUID:
+    order_id = uuid.uuid4()
+    async with engine.begin() as conn:
+        await conn.execute(
+            t.order.insert().values(
+                id=order_id,
+                channel=channel,
+                shop="lavanda",
+                external_id=uuid.uuid4().hex,
+                external_number=f"#{uuid.uuid4().int % 100000}",
+                status="received",
+                customer=customer,
+            )
+        )
+    return order_id
+
+
+async def stage_in_own_transaction(engine, order_id: uuid.UUID, **fields: Any) -> bool:
+    values: dict[str, Any] = {
+        "kind": Kind.ORDER_DELIVERED,
+        "locale": "en",
+        "context": {"order_number": "#1001"},
+        **fields,
+    }
+    async with engine.begin() as conn:
+        return await stage(conn, order_id=order_id, **values)
+
+
+async def notifications_of(engine, order_id: uuid.UUID):
+    async with engine.connect() as conn:
+        return await for_order(conn, order_id)
+
+
+async def test_a_notification_staged_twice_is_mailed_once(orders_engine, smtp):
+    recipient = address("maria")
+    order_id = await an_order(orders_engine, email=recipient)
+    sender = MailSender(orders_engine, mail_settings(smtp.port))
+
+    first = await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+    again = await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+    await sender.send_pending()
+    await sender.send_pending()
+
+    assert (first, again) == (True, False)
+    assert len(smtp.mailbox.to(recipient)) == 1
+    [record] = await notifications_of(orders_engine, order_id)
+    assert record.status is Status.SENT
+    assert record.attempts == 1
+    assert record.sent_at is not None
+
+
+async def test_each_customer_is_written_to_in_their_language(orders_engine, smtp):
+    maria, john = address("maria"), address("john")
+    customers: dict[str, dict[str, Any]] = {
+        maria: {"name": "Maria Rossi", "email": maria, "locale": "it-IT", "country_code": "IT"},
+        john: {"name": "John <b>Smith</b>", "email": john, "locale": None, "country_code": "GB"},
+    }
+    sender = MailSender(orders_engine, mail_settings(smtp.port))
+    order_ids = {}
+    for email, customer in customers.items():
+        order_ids[email] = await an_order(orders_engine, **customer)
+        await stage_in_own_transaction(
+            orders_engine,
+            order_ids[email],
+            kind=Kind.ORDER_CONFIRMED,
+            locale=choose_locale(customer["locale"], customer["country_code"]),
+            recipient=email,
+            context={
+                "order_number": "#1001",
+                "customer_name": customer["name"],
+                "promised_on": date(2026, 12, 4),
+            },
+        )
+
+    await sender.send_pending()
+
+    [italian], [english] = smtp.mailbox.to(maria), smtp.mailbox.to(john)
+    assert italian["Subject"] == "Il suo ordine #1001 è confermato"
+    assert english["Subject"] == "Your order #1001 is confirmed"
+    for mail, email, locale in ((italian, maria, "it"), (english, john, "en")):
+        nid = notification_id(order_ids[email], Kind.ORDER_CONFIRMED, "")
+        assert mail["From"] == "Saponificio Lavanda <ordini@lavanda.example>"
+        assert mail["Message-ID"].strip() == f"<{nid.hex}@lavanda.example>"
+        assert mail["Content-Language"] == locale
+        assert mail.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in mail.iter_parts()] == ["text/plain", "text/html"]
+    it_text, it_html = parts(italian)
+    en_text, en_html = parts(english)
+    assert "Gentile Maria Rossi," in it_text
+    assert "Prevediamo di consegnarlo entro venerdì 4 dicembre 2026." in it_text
+    assert "venerdì 4 dicembre 2026" in it_html
+    assert "Cordiali saluti,\nSaponificio Lavanda" in it_text
+    assert "Dear John <b>Smith</b>," in en_text
+    assert "We expect it to reach you by Friday 4 December 2026." in en_text
+    assert "Dear John &lt;b&gt;Smith&lt;/b&gt;," in en_html
+
+
+async def test_while_smtp_is_down_attempts_are_recorded_then_the_mail_goes_out(orders_engine):
+    recipient = address("maria")
+    order_id = await an_order(orders_engine, email=recipient)
+    server = SmtpServer(free_port())  # not started yet: nothing listens on its port
+    sender = MailSender(orders_engine, mail_settings(server.port))
+    await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+
+    await sender.send_pending()
+    await sender.send_pending()
+    [down] = await notifications_of(orders_engine, order_id)
+    await server.start()
+    try:
+        await sender.send_pending()
+    finally:
+        await server.stop()
+
+    assert down.status is Status.PENDING
+    assert down.attempts == 2
+    assert down.detail is not None and "connect" in down.detail.lower()
+    [up] = await notifications_of(orders_engine, order_id)
+    assert up.status is Status.SENT
+    assert up.attempts == 3
+    assert up.detail is None
+    assert len(server.mailbox.to(recipient)) == 1
+
+
+async def test_after_the_last_attempt_a_notification_fails_for_good(orders_engine):
+    recipient = address("maria")
+    order_id = await an_order(orders_engine, email=recipient)
+    sender = MailSender(orders_engine, mail_settings(free_port(), max_attempts=2))
+    await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+
+    for _ in range(3):
+        await sender.send_pending()
+
+    [record] = await notifications_of(orders_engine, order_id)
+    assert record.status is Status.FAILED
+    assert record.attempts == 2
+
+
+async def test_a_failed_attempt_waits_before_the_next(orders_engine):
+    recipient = address("maria")
+    order_id = await an_order(orders_engine, email=recipient)
+    sender = MailSender(orders_engine, mail_settings(free_port(), retry_backoff_seconds=60))
+    await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+
+    await sender.send_pending()
+    await sender.send_pending()
+
+    [record] = await notifications_of(orders_engine, order_id)
+    assert (record.status, record.attempts) == (Status.PENDING, 1)
+
+
+async def test_a_refused_mailbox_fails_at_once_with_the_servers_answer(orders_engine, smtp):
+    recipient = address("nobody")
+    order_id = await an_order(orders_engine, email=recipient)
+    sender = MailSender(orders_engine, mail_settings(smtp.port))
+    await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+
+    await sender.send_pending()
+
+    [record] = await notifications_of(orders_engine, order_id)
+    assert record.status is Status.FAILED
+    assert record.attempts == 1
+    assert record.detail is not None and "No such mailbox" in record.detail
+    assert smtp.mailbox.to(recipient) == []
+
+
+async def test_a_channel_that_mails_its_customers_itself_is_skipped(orders_engine, smtp):
+    recipient = address("maria")
+    customer = {"name": "Maria Rossi", "email": recipient, "locale": "it"}
+    order_id = await an_order(orders_engine, channel="shopify", **customer)
+    settings = mail_settings(smtp.port, disabled_channels=["shopify"])
+    sender = MailSender(orders_engine, settings)
+
+    async with orders_engine.begin() as conn:
+        staged = await stage_for_customer(
+            conn,
+            order_id=order_id,
+            channel="shopify",
+            order_number="#1001",
+            customer=customer,
+            kind=Kind.ORDER_DELIVERED,
+            context={},
+            settings=settings,
+        )
+    await sender.send_pending()
+
+    assert staged is True
+    assert not should_mail("shopify", settings)
+    [record] = await notifications_of(orders_engine, order_id)
+    assert record.status is Status.SKIPPED
+    assert record.detail == "shopify notifies its customers itself (mail.disabled_channels)"
+    assert smtp.mailbox.to(recipient) == []
+
+
+async def test_a_customer_shipping_to_italy_without_a_language_is_written_to_in_italian(
+    orders_engine, smtp
+):
+    recipient = address("giulia")
+    customer: dict[str, Any] = {
+        "name": "Giulia Bianchi",
+        "email": recipient,
+        "shipping_address": {"city": "Bologna", "country_code": "IT"},
+    }
+    order_id = await an_order(orders_engine, **customer)
+    settings = mail_settings(smtp.port, disabled_channels=["shopify"])
+
+    async with orders_engine.begin() as conn:
+        await stage_for_customer(
+            conn,
+            order_id=order_id,
+            channel="etsy",
+            order_number="#2002",
+            customer=customer,
+            kind=Kind.ORDER_CANCELLED,
+            context={"reason": "inventory"},
+            settings=settings,
+        )
+    await MailSender(orders_engine, settings).send_pending()
+
+    [mail] = smtp.mailbox.to(recipient)
+    text, _ = parts(mail)
+    assert mail["Subject"] == "Il suo ordine #2002 è stato annullato"
+    assert text.startswith("Gentile Giulia Bianchi,\n")
+    assert "Motivo: non abbiamo più disponibile un articolo" in text
+
+
+async def test_a_customer_without_an_address_is_skipped_with_the_reason(orders_engine):
+    order_id = await an_order(orders_engine, name="Maria Rossi")
+
+    await stage_in_own_transaction(orders_engine, order_id, recipient=None)
+
+    [record] = await notifications_of(orders_engine, order_id)
+    assert record.status is Status.SKIPPED
+    assert record.detail == "no e-mail address for the customer"
+
+
+async def test_two_senders_never_mail_the_same_notification(orders_engine, smtp):
+    recipients = [address(f"c{i}") for i in range(6)]
+    for recipient in recipients:
+        order_id = await an_order(orders_engine, email=recipient)
+        await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+    senders = [MailSender(orders_engine, mail_settings(smtp.port)) for _ in range(2)]
+
+    await asyncio.gather(*(s.send_pending() for s in senders))
+
+    assert [len(smtp.mailbox.to(r)) for r in recipients] == [1] * 6
+
+
+async def test_the_background_sender_mails_what_is_staged(orders_engine, smtp):
+    recipient = address("maria")
+    order_id = await an_order(orders_engine, email=recipient)
+    sender = MailSender(orders_engine, mail_settings(smtp.port))
+    sender.start()
+    try:
+        await stage_in_own_transaction(
+            orders_engine,
+            order_id,
+            kind=Kind.SHIPMENT_DISPATCHED,
+            reference=str(uuid.uuid4()),
+            recipient=recipient,
+            context={"order_number": "#1001", "carrier": "BRT", "tracking_number": "BRT-7"},
+        )
+        await eventually(lambda: smtp.mailbox.to(recipient), seconds=10)
+    finally:
+        await sender.stop()
+
+    [mail] = smtp.mailbox.to(recipient)
+    assert mail["Subject"] == "Your order #1001 is on its way"
+    text, _ = parts(mail)
+    assert "Tracking number: BRT-7" in text
+
+
+async def eventually(check: Callable[[], Any], *, seconds: float) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "not within the deadline"
+        await asyncio.sleep(0.05)
