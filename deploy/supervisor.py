@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN = Path(os.environ.get("LOTLINE_RUN_DIR", ROOT / ".run"))
 PIDS = RUN / "pids"
 LOGS = RUN / "logs"
-PROCESSES = ("orders", "inventory", "production", "connectors", "gateway")
+PROCESSES = ("mailcatcher", "orders", "inventory", "production", "connectors", "gateway")
 DEFAULT_PORTS = {
+    "mailcatcher": 8025,
     "gateway": 8000,
     "orders": 8101,
     "inventory": 8102,
@@ -33,10 +35,18 @@ DEFAULT_PORTS = {
 
 
 def port_of(name: str) -> int:
+    if name == "mailcatcher":
+        return int(os.environ.get("LOTLINE_MAIL__SMTP_PORT", DEFAULT_PORTS[name]))
     return int(os.environ.get(f"LOTLINE_PORTS__{name.upper()}", DEFAULT_PORTS[name]))
 
 
 def answers(name: str) -> bool:
+    if name == "mailcatcher":
+        try:
+            with socket.create_connection(("127.0.0.1", port_of(name)), timeout=2):
+                return True
+        except OSError:
+            return False
     path = "/healthz" if name == "gateway" else "/openapi.json"
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port_of(name)}{path}", timeout=2) as r:
@@ -74,8 +84,13 @@ def start(name: str) -> subprocess.Popen[bytes]:
     LOGS.mkdir(parents=True, exist_ok=True)
     PIDS.mkdir(parents=True, exist_ok=True)
     log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+    command = (
+        [sys.executable, str(ROOT / "deploy" / "mailcatcher.py")]
+        if name == "mailcatcher"
+        else [sys.executable, "-m", f"services.{name}"]
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", f"services.{name}"],
+        command,
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
