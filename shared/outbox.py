@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
+from shared.polling import poll_forever
 
 log = logging.getLogger(__name__)
 
@@ -155,19 +156,13 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish forever; transient failures are logged and retried after a pause."""
-        while True:
-            try:
-                published = await self.publish_pending()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                await asyncio.sleep(1)
-                continue
-            if published < self._batch_size:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+        await poll_forever(
+            self.publish_pending,
+            wake=self._wake,
+            batch_size=self._batch_size,
+            interval=self._poll_interval,
+            name="outbox relay",
+        )
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox-relay")

@@ -30,6 +30,7 @@ from services.orders.notifications import store
 from services.orders.notifications.message import build_message
 from services.orders.notifications.render import render
 from services.orders.notifications.settings import MailSettings
+from shared.polling import poll_forever
 
 log = logging.getLogger(__name__)
 
@@ -170,21 +171,13 @@ class MailSender:
 
     async def run(self) -> None:
         """Send forever; a database fault is logged and retried after a pause."""
-        while True:
-            try:
-                tried = await self.send_pending()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("mail sender failed; retrying")
-                await asyncio.sleep(1)
-                continue
-            if tried < self._batch_size:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._wake.wait(), timeout=self._settings.poll_interval_seconds
-                    )
+        await poll_forever(
+            self.send_pending,
+            wake=self._wake,
+            batch_size=self._batch_size,
+            interval=self._settings.poll_interval_seconds,
+            name="mail sender",
+        )
 
     def start(self) -> None:
         if not self._settings.enabled:
