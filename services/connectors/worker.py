@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import write_back
 from services.connectors.config import WriteBackSettings
+from shared.polling import poll_forever
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +47,14 @@ class WriteBackWorker:
         return performed
 
     async def run(self, http: httpx.AsyncClient) -> None:
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                performed = await self.run_once(http)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("write-back worker failed; retrying")
-                performed = 0
-            if performed >= self._settings.batch_size:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._wake.wait(), timeout=self._settings.poll_interval_seconds
-                )
+        await poll_forever(
+            lambda: self.run_once(http),
+            wake=self._wake,
+            batch_size=self._settings.batch_size,
+            interval=self._settings.poll_interval_seconds,
+            name="write-back worker",
+            keep_going=lambda: not self._stopping,
+        )
 
     def start(self) -> None:
         self._stopping = False

@@ -10,45 +10,31 @@ dead → ``ChannelWriteBackFailed``. A dead row stays until an operator replays 
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from services.connectors import repository
 from services.connectors import write_back_repository as repo
 from services.connectors.config import WriteBackSettings
+from services.connectors.retrying import with_retries
 from services.connectors.service import ConnectorError
 from services.connectors.shopify import fulfillment as shopify_fulfillment
-from services.connectors.shopify.admin import (
-    AdminError,
-    Refused,
-    RetryLater,
-    ShopifyAdmin,
-    default_admin_url,
-)
+from services.connectors.shopify.admin import AdminError, Refused, ShopifyAdmin, default_admin_url
 from services.connectors.shopify.orders import CHANNEL
 from shared import inbox, outbox
 from shared.contracts.connectors import ChannelFulfilled, ChannelWriteBackFailed
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched
+from shared.messaging import is_transient
 
 log = logging.getLogger(__name__)
 
 CONSUMER = "connectors"
 KIND = "fulfillment"
-T = TypeVar("T")
 
 
 class UnknownWriteBack(ConnectorError):
@@ -160,49 +146,6 @@ async def _fulfil_once(target: _Target, row: Any) -> str | None:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def retry_wait(settings: WriteBackSettings) -> Callable[[RetryCallState], float]:
-    """Shopify's own hint when it gave one (points to refill, Retry-After), else jittered
-    exponential backoff; never more than ``max_wait_seconds``."""
-    backoff = wait_exponential_jitter(
-        multiplier=settings.backoff_initial_seconds,
-        max=settings.backoff_max_seconds,
-        jitter=settings.jitter_seconds,
-    )
-
-    def wait(state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome is not None else None
-        hint = error.wait_seconds if isinstance(error, RetryLater) else None
-        if hint is None:
-            seconds = backoff(state)
-        else:
-            seconds = hint + random.uniform(0, settings.jitter_seconds)
-        return min(seconds, settings.max_wait_seconds)
-
-    return wait
-
-
-async def with_retries(
-    call: Callable[[], Awaitable[T]],
-    settings: WriteBackSettings,
-    *,
-    on_failure: Callable[[AdminError], Awaitable[None]],
-) -> T:
-    """``call`` until it succeeds, is refused, or ``max_attempts`` tries have failed."""
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception_type(RetryLater),
-        stop=stop_after_attempt(settings.max_attempts),
-        wait=retry_wait(settings),
-        reraise=True,
-    ):
-        with attempt:
-            try:
-                return await call()
-            except AdminError as error:
-                await on_failure(error)
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 async def perform(
     engine: AsyncEngine,
     http: httpx.AsyncClient,
@@ -238,6 +181,12 @@ async def perform(
     except AdminError as error:
         await _give_up(engine, row, reason=str(error), attempts_added=0)
         return True
+    except Exception as error:
+        if is_transient(error):
+            raise  # the database is away: the lease runs out and the row is tried again
+        log.exception("write-back %s failed unexpectedly", row.id)
+        await _give_up(engine, row, reason=f"unexpected error: {error!r}", attempts_added=1)
+        return True
     await _succeed(engine, row, fulfillment_id)
     return True
 
@@ -253,7 +202,7 @@ async def _succeed(engine: AsyncEngine, row: Any, fulfillment_id: str | None) ->
             order_id=row.order_id,
             shipment_id=row.shipment_id,
             channel=CHANNEL,
-            external_fulfillment_id=fulfillment_id or "",
+            external_fulfillment_id=fulfillment_id,
         )
         await outbox.add(
             conn, [event], correlation_id=row.correlation_id, causation_id=row.causation_id

@@ -193,7 +193,9 @@ async def record_channel_news(
             return
         if isinstance(event, ChannelFulfilled):
             kind = "channel.fulfilled"
-            detail = f"{event.channel} fulfilment {event.external_fulfillment_id}"
+            detail = (
+                f"{event.channel} fulfilment {event.external_fulfillment_id or '(already there)'}"
+            )
         else:
             kind = "channel.write_back_failed"
             detail = f"{event.channel} write-back failed: {event.reason}"

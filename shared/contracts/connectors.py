@@ -85,7 +85,7 @@ class ChannelFulfilled(Event):
     order_id: UUID
     shipment_id: UUID
     channel: str
-    external_fulfillment_id: str
+    external_fulfillment_id: str | None = None  # unknown when the channel had it already
 
     def aggregate_key(self) -> str:
         return str(self.order_id)

@@ -582,10 +582,16 @@ class FakeShopifyAdmin:
             return JSONResponse({"errors": UNAUTHORIZED}, status_code=401), None
         try:
             document = json.loads(body)
-            operation = parse(str(document["query"]))
-            variables = dict(document.get("variables") or {})
-        except (ValueError, KeyError, TypeError) as error:
-            return JSONResponse({"errors": [{"message": str(error)}]}, status_code=400), None
+            query, variables = str(document["query"]), dict(document.get("variables") or {})
+        except (ValueError, KeyError, TypeError):
+            missing = {"errors": {"query": "Required parameter missing or invalid"}}
+            return JSONResponse(missing, status_code=400), None
+        try:
+            operation = parse(query)
+        except GraphQLSyntaxError as error:  # HTTP 200, like every GraphQL-level error
+            self._refill()
+            answer = {"errors": [{"message": str(error)}], "extensions": self._cost(0, 0)}
+            return JSONResponse(answer), None
         root = operation.selections[0].name if operation.selections else None
         if self._always is not None:
             return self._failure(self._always), root

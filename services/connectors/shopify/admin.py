@@ -31,6 +31,7 @@ FULFILLMENT_CREATE = (
 )
 
 QUERY_COST_GUESS = 50.0  # until Shopify has told us the real one
+TRANSIENT_CODES = frozenset({"INTERNAL_SERVER_ERROR"})  # Shopify's side, worth another try
 
 
 def default_admin_url(domain: str) -> str:
@@ -145,6 +146,8 @@ class ShopifyAdmin:
         if throttle.is_throttled(body):
             wait = throttle.throttled_wait(cost_info, fallback_cost=cost)
             raise RetryLater("THROTTLED: the shop's query cost bucket is empty", wait_seconds=wait)
+        if throttle.error_codes(body) & TRANSIENT_CODES:
+            raise RetryLater(f"GraphQL errors: {_error_text(response)}")
         if body.get("errors"):
             raise Refused(f"GraphQL errors: {_error_text(response)}")
         return body.get("data")

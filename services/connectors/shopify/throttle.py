@@ -53,16 +53,20 @@ def read_cost(body: Mapping[str, Any]) -> QueryCost | None:
     )
 
 
-def is_throttled(body: Mapping[str, Any]) -> bool:
+def error_codes(body: Mapping[str, Any]) -> set[str]:
+    """The ``errors[].extensions.code`` values of an answer."""
     errors = body.get("errors")
     if not isinstance(errors, list):
-        return False
-    return any(
-        isinstance(e, Mapping)
-        and isinstance(e.get("extensions"), Mapping)
-        and e["extensions"].get("code") == "THROTTLED"
+        return set()
+    return {
+        str(e["extensions"].get("code"))
         for e in errors
-    )
+        if isinstance(e, Mapping) and isinstance(e.get("extensions"), Mapping)
+    }
+
+
+def is_throttled(body: Mapping[str, Any]) -> bool:
+    return "THROTTLED" in error_codes(body)
 
 
 def seconds_until_available(status: ThrottleStatus, needed: float) -> float | None:

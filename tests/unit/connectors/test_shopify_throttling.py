@@ -8,9 +8,9 @@ import pytest
 from tenacity import RetryCallState
 
 from services.connectors.config import WriteBackSettings
+from services.connectors.retrying import retry_wait
 from services.connectors.shopify import throttle
 from services.connectors.shopify.admin import Refused, RetryLater, retry_after_seconds
-from services.connectors.write_back import retry_wait
 
 # The THROTTLED answer as Shopify sends it (HTTP 200).
 THROTTLED = {
@@ -117,3 +117,16 @@ def test_no_wait_is_longer_than_the_configured_maximum():
 
 def test_a_refusal_is_not_a_retryable_error():
     assert not isinstance(Refused("userErrors"), RetryLater)
+
+
+def test_error_codes_are_read_from_every_error():
+    body = {
+        "errors": [
+            {"message": "Internal error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}},
+            {"message": "no extensions"},
+            "not an object",
+        ]
+    }
+
+    assert throttle.error_codes(body) == {"INTERNAL_SERVER_ERROR"}
+    assert throttle.error_codes({"errors": "[API] Invalid API key"}) == set()
