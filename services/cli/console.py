@@ -5,9 +5,9 @@ Exit codes: 0 done, 1 the gateway or the input refused it, 2 bad usage, 3 gatewa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +20,7 @@ REFUSED = 1
 UNREACHABLE = 3
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the gateway's JSON as is.")]
+T = TypeVar("T")
 
 
 def fail(message: str, *, code: int = REFUSED) -> NoReturn:
@@ -32,10 +33,10 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def gateway(ctx: typer.Context) -> Iterator[Gateway]:
+def gateway(ctx: typer.Context, *, timeout: float = 15.0) -> Iterator[Gateway]:
     """The gateway client; its errors become one line on stderr and an exit code."""
     try:
-        with Gateway(ctx.obj) as client:
+        with Gateway(ctx.obj, timeout=timeout) as client:
             yield client
     except GatewayError as error:
         fail(str(error), code=UNREACHABLE if error.status is None else REFUSED)
@@ -47,3 +48,11 @@ def say(message: str) -> None:
 
 def dump(data: Any) -> None:
     out.print_json(data=data)
+
+
+def parsed(parse: Callable[[str], T], values: list[str], *, option: str) -> list[T]:
+    """Each value of a repeated option parsed; a bad one is a usage error (exit code 2)."""
+    try:
+        return [parse(value) for value in values]
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None

@@ -1,5 +1,5 @@
 """``lotline``: register shops and items, receive stock, define recipes, post Shopify
-webhooks, follow orders and run production.
+webhooks, follow orders, run production, ship, and watch the write-backs to the shops.
 
 Every command is an HTTP call to the gateway (``--gateway-url`` / ``LOTLINE_GATEWAY_URL``).
 Exit codes: 0 done, 1 the gateway or the input refused it, 2 bad usage, 3 gateway unreachable.
@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 
 from services.cli.client import DEFAULT_GATEWAY_URL
-from services.cli.commands import catalogue, demo, orders, production, recipes, stock, webhook
+from services.cli.commands import (
+    catalogue,
+    demo,
+    orders,
+    production,
+    recipes,
+    shipping,
+    stock,
+    webhook,
+    write_backs,
+)
 
 app = typer.Typer(
     help="Lotline from the command line, through the gateway.",
@@ -28,11 +38,14 @@ for sub, name in (
     (recipes.recipe_app, "recipe"),
     (orders.order_app, "order"),
     (production.production_app, "production"),
+    (shipping.shipment_app, "shipment"),
+    (write_backs.write_backs_app, "write-backs"),
     (webhook.webhook_app, "webhook"),
     (demo.demo_app, "demo"),
 ):
     app.add_typer(sub, name=name)
 app.command("can-make")(recipes.can_make)
+app.command("ship")(shipping.ship)
 
 
 @app.callback()

@@ -1,5 +1,6 @@
 """Pure parsing of the compact option values some commands take (``LOT=QTY``,
-``ORDER:LINE``), so a typo is a usage error before anything is sent."""
+``ORDER:LINE``, ``LINE=QTY``, parcel weights), so a typo is a usage error before anything
+is sent."""
 
 from __future__ import annotations
 
@@ -74,3 +75,61 @@ def parse_order_line(text: str) -> OrderLine:
     if not (line_no.isascii() and line_no.isdigit()) or int(line_no) < 1:
         raise ValueError(f"{text!r}: the line number must be a whole number from 1")
     return OrderLine(order_id=order, line_no=int(line_no))
+
+
+MASS_UNITS = ("mg", "g", "kg")
+
+
+@dataclass(frozen=True)
+class ShipLine:
+    """Part of an order line to ship, in the line's own unit."""
+
+    line_no: int
+    quantity: Decimal
+
+    def as_json(self) -> dict[str, Any]:
+        return {"line_no": self.line_no, "quantity": str(self.quantity)}
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """One parcel of a shipment, by its weight."""
+
+    weight: Decimal
+    unit: str = "kg"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"weight": str(self.weight), "unit": self.unit}
+
+
+def parse_ship_line(text: str) -> ShipLine:
+    """``LINE_NO=QTY``, e.g. ``1=2``: ship 2 of line 1 (in the line's unit, so no unit)."""
+    line_no, sep, quantity = text.partition("=")
+    line_no = line_no.strip()
+    if not sep or not line_no:
+        raise ValueError(f"{text!r} is not LINE_NO=QUANTITY, e.g. 1=2")
+    if not (line_no.isascii() and line_no.isdigit()) or int(line_no) < 1:
+        raise ValueError(f"{text!r}: the line number must be a whole number from 1")
+    value, unit = parse_quantity(quantity)
+    if unit is not None:
+        raise ValueError(f"{text!r}: give the quantity in the line's own unit, without one")
+    return ShipLine(line_no=int(line_no), quantity=value)
+
+
+def parse_parcel(text: str) -> Parcel:
+    """A parcel's weight: ``1.2kg``, ``800 g`` or ``1.2`` (kilograms)."""
+    value, unit = parse_quantity(text)
+    unit = (unit or "kg").lower()
+    if unit not in MASS_UNITS:
+        raise ValueError(f"{text!r}: a parcel weight is in {', '.join(MASS_UNITS)}")
+    return Parcel(weight=value, unit=unit)
+
+
+def unique_lines(lines: list[ShipLine]) -> list[ShipLine]:
+    """The lines as given, refusing a line named twice (which quantity would be meant?)."""
+    seen: set[int] = set()
+    for line in lines:
+        if line.line_no in seen:
+            raise ValueError(f"line {line.line_no} is given twice")
+        seen.add(line.line_no)
+    return lines

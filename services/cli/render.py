@@ -81,15 +81,22 @@ WRAPPING = frozenset(
         "Status · waiting for",
         "Supplier",
         "Makes · status",
+        "Summary · shipment",
+        "Lots",
+        "Write-back · shop order · shipment · last error",
     }
 )
 
 
 def table(title: str, headings: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
-    """Only prose columns wrap; codes, quantities and dates stay whole."""
+    """Only prose columns wrap (a word too long for them folds); codes, quantities and dates
+    stay whole."""
     result = Table(title=title, title_justify="left")
     for heading in headings:
-        result.add_column(heading, no_wrap=heading not in WRAPPING)
+        if heading in WRAPPING:
+            result.add_column(heading, overflow="fold")
+        else:
+            result.add_column(heading, no_wrap=True)
     for row in rows:
         result.add_row(*(value if isinstance(value, Text) else cell(value) for value in row))
     return result
@@ -100,9 +107,10 @@ def cell(value: Any) -> str:
 
 
 def grid(rows: list[tuple[str, str | Text]]) -> Table:
+    """Labels and values; a value too long for the line (a link) folds, never truncates."""
     result = Table.grid(padding=(0, 2))
     result.add_column(style="bold")
-    result.add_column()
+    result.add_column(overflow="fold")
     for label, value in rows:
         result.add_row(label, value)
     return result

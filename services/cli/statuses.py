@@ -1,4 +1,5 @@
-"""The statuses the gateway reports, as the CLI offers them for ``--status`` and colours them."""
+"""The statuses the gateway reports (and the carriers it knows), as the CLI offers them for
+``--status`` / ``--carrier`` and colours them."""
 
 from __future__ import annotations
 
@@ -32,6 +33,28 @@ class ProductionStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class ShipmentStatus(StrEnum):
+    """A shipment: it left, then (by the carrier's word or a person's) arrived."""
+
+    dispatched = "dispatched"
+    delivered = "delivered"
+
+
+class WriteBackStatus(StrEnum):
+    """Telling a channel (Shopify) that an order shipped."""
+
+    pending = "pending"
+    done = "done"
+    dead = "dead"
+
+
+class Carrier(StrEnum):
+    """The carriers the orders service knows (``KNOWN_CARRIERS``)."""
+
+    manual = "manual"
+    sendcloud = "sendcloud"
+
+
 STYLE: dict[str, str] = {
     OrderStatus.received: "cyan",
     OrderStatus.on_hold: "red",
@@ -48,4 +71,8 @@ STYLE: dict[str, str] = {
     ProductionStatus.blocked_on_materials: "yellow",
     ProductionStatus.in_progress: "magenta",
     ProductionStatus.completed: "green",
+    ShipmentStatus.dispatched: "green",
+    WriteBackStatus.pending: "yellow",
+    WriteBackStatus.done: "green",
+    WriteBackStatus.dead: "red",
 }

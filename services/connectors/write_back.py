@@ -50,7 +50,7 @@ def _payload(event: ShipmentDispatched) -> tuple[dict[str, Any], str | None]:
     tracking = {
         "number": event.tracking_number,
         "url": event.tracking_url,
-        "company": event.carrier,
+        "company": event.carrier_company or event.carrier,
     }
     try:
         lines = shopify_fulfillment.shipped_quantities(event.lots)

@@ -127,6 +127,7 @@ async def create_shipment(
                 shop=head.shop,
                 external_id=head.external_id,
                 carrier=parcel.carrier,
+                carrier_company=display_carrier(parcel, new),
                 service=new.service,
                 tracking_number=parcel.tracking_number,
                 tracking_url=parcel.tracking_url,

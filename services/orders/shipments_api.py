@@ -21,6 +21,7 @@ from services.orders.carriers.sendcloud_webhooks import (
     verify_webhook,
 )
 from services.orders.documents import PackingSlip, SlipAddress, SlipLine, SlipLot, packing_slip_pdf
+from services.orders.shipping import ShipmentRefused
 from shared.runtime import engine_of
 from shared.settings import get_settings
 from shared.units import ExactDecimal, Quantity
@@ -94,6 +95,8 @@ async def _shipment_out(engine: AsyncEngine, shipment_id: UUID) -> ShipmentOut:
 )
 async def ship(order_id: UUID, body: ShipmentIn, engine: Engine) -> ShipmentOut:
     """409 when the order is not ready; 422 for more than allocated or an unknown carrier."""
+    if body.lines and len({x.line_no for x in body.lines}) != len(body.lines):
+        raise ShipmentRefused("each line may be named once in a shipment")
     carrier = carrier_for(body.carrier, get_settings().carriers)
     new = shipments.NewShipment(
         carrier=body.carrier,
@@ -110,6 +113,8 @@ async def ship(order_id: UUID, body: ShipmentIn, engine: Engine) -> ShipmentOut:
 @router.get("/api/orders/{order_id}/shipments", response_model=list[ShipmentOut])
 async def shipments_of_order(order_id: UUID, engine: Engine) -> list[ShipmentOut]:
     async with engine.connect() as conn:
+        if await repo.order_head(conn, order_id) is None:
+            raise shipments.ShipmentNotFound(f"no order {order_id}")
         rows = await repo.shipments_of(conn, order_id)
     return [ShipmentOut.model_validate(r) for r in rows]
 
@@ -180,7 +185,7 @@ def _slip(found: dict[str, Any], head: Any, titles: dict[int, str | None]) -> Pa
         order_number=head.external_number or head.external_id,
         shipment_id=found["id"],
         shipped_on=found["created_at"].astimezone(UTC).date(),
-        carrier=found["carrier"],
+        carrier=found["service"] or found["carrier"],
         tracking_number=found["tracking_number"],
         parcels=max(len(found["parcels"]), 1),
         lines=tuple(

@@ -113,6 +113,7 @@ class ShipmentDispatched(Event):
     shop: str
     external_id: str
     carrier: str
+    carrier_company: str | None = None  # who carries it (PostNL, BRT), for the customer
     service: str | None = None
     tracking_number: str | None = None
     tracking_url: str | None = None

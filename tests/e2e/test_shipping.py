@@ -145,6 +145,7 @@ async def test_a_ready_order_ships_in_two_parts_is_fulfilled_on_shopify_and_mail
         lambda: _fulfillments(shopify_admin, str(raw["id"])), lambda fs: len(fs) == 1
     )
     assert fulfilled[0].tracking_number == first["tracking_number"]
+    assert (fulfilled[0].tracking or {}).get("company") == "POSTNL"  # the courier, not "sendcloud"
     assert sum(q for _, q in fulfilled[0].lines) == 4  # only the soap line
     mails = await eventually(
         lambda: _mails(mailbox, email, ("in viaggio",)), lambda ms: len(ms) == 1
@@ -248,5 +249,13 @@ async def test_bad_shipments_are_refused_and_change_nothing(
     assert no_tracking.status_code == 422
     assert not_ready.status_code == 409 and "cancelled" in not_ready.text
     assert await json_of(await gateway.get(path)) == []
+    twice = await gateway.post(
+        path,
+        json={
+            "lines": [{"line_no": 1, "quantity": "1"}, {"line_no": 1, "quantity": "1"}],
+            "tracking_number": "X1",
+        },
+    )
+    assert twice.status_code == 422 and "named once" in twice.text
     lots = await json_of_get(gateway, "/api/lots", {"item_code": soap})
     assert sum(Decimal(x["on_hand"]) for x in lots) == Decimal(12)

@@ -36,6 +36,59 @@ def shop_add(
     say(f"shop {domain} registered (channel {channel})")
 
 
+@shop_app.command("admin")
+def shop_admin(
+    ctx: typer.Context,
+    domain: Annotated[str, typer.Argument(help="e.g. my-shop.myshopify.com")],
+    admin_api_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The Admin GraphQL endpoint; default "
+            "https://DOMAIN/admin/api/2025-01/graphql.json (https; plain http only on loopback)."
+        ),
+    ] = None,
+    access_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LOTLINE_SHOPIFY_ACCESS_TOKEN",
+            help="The custom app's Admin API access token (shpat_…); it needs the "
+            "fulfillment-order scopes.",
+        ),
+    ] = None,
+    notify_customer: Annotated[
+        bool | None,
+        typer.Option(
+            "--notify-customer/--no-notify-customer",
+            help="Whether Shopify mails the customer when a fulfilment is created.",
+        ),
+    ] = None,
+) -> None:
+    """Let Lotline tell a Shopify shop what shipped: Admin API address, token, notifyCustomer.
+
+    Only the options given change.
+    """
+    body: dict[str, Any] = {}
+    if admin_api_url is not None:
+        body["admin_api_url"] = admin_api_url
+    if access_token is not None:
+        body["access_token"] = access_token
+    if notify_customer is not None:
+        body["notify_customer"] = notify_customer
+    if not body:
+        raise typer.BadParameter(
+            "give --admin-api-url, --access-token or --notify-customer/--no-notify-customer",
+            param_hint="DOMAIN",
+        )
+    with gateway(ctx) as gw:
+        shop = gw.request("PATCH", f"/api/shops/{segment(domain)}", json=body).json()
+    token = "set" if shop["has_access_token"] else "none"
+    notify = "on" if shop["notify_customer"] else "off"
+    say(
+        f"shop {domain}: Admin API {shop['admin_api_url']}, access token {token}, "
+        f"notifyCustomer {notify}"
+    )
+
+
 @sku_app.command("map")
 def sku_map(ctx: typer.Context, domain: str, sku: str, item_code: str) -> None:
     """Map a shop's SKU to a Lotline item code."""

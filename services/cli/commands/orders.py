@@ -1,4 +1,4 @@
-"""Customer orders: find them, read them, cancel them."""
+"""Customer orders: find them, read them, follow their timeline, cancel them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from services.cli import render
+from services.cli import render, render_shipping
 from services.cli.console import AsJson, dump, fail, gateway, out, say
 from services.cli.statuses import OrderStatus
 
@@ -65,3 +65,18 @@ def order_cancel(
     with gateway(ctx) as gw:
         order = gw.request("POST", f"/api/orders/{order_id}/cancel", json={"reason": reason}).json()
     say(f"order {order_id}: {order['status']}" + (f" ({reason})" if reason else ""))
+
+
+@order_app.command("timeline")
+def order_timeline(ctx: typer.Context, order_id: uuid.UUID, as_json: AsJson = False) -> None:
+    """Where is my order? Everything that happened to it across services, in time order.
+
+    Statuses, production, shipments, the channel write-back, customer e-mail (with its
+    delivery result) and deliveries.
+    """
+    with gateway(ctx) as gw:
+        entries = gw.get(f"/api/orders/{order_id}/timeline")
+    if as_json:
+        dump(entries)
+    else:
+        out.print(render_shipping.timeline_table(entries))

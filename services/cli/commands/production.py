@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from services.cli import parsing
 from services.cli import render_production as view
 from services.cli.client import Gateway
-from services.cli.console import AsJson, dump, gateway, out, say
+from services.cli.console import AsJson, dump, gateway, out, parsed, say
 from services.cli.statuses import ProductionStatus
 
 production_app = typer.Typer(
     help="Production orders: batches made for customer orders.", no_args_is_help=True
 )
-T = TypeVar("T")
 PATH = "/api/production-orders"
-
-
-def _parsed(parse: Callable[[str], T], values: list[str], *, option: str) -> list[T]:
-    try:
-        return [parse(value) for value in values]
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint=option) from None
 
 
 def _with_children(gw: Gateway, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -134,7 +125,7 @@ def production_complete(
         body["unit"] = unit
     if consume:
         body["consumed"] = [
-            c.as_json() for c in _parsed(parsing.parse_consumed, consume, option="--consume")
+            c.as_json() for c in parsed(parsing.parse_consumed, consume, option="--consume")
         ]
     if lot:
         body["output_lot_code"] = lot
@@ -195,7 +186,7 @@ def production_split(
 
     The original batch is re-planned for the lines left.
     """
-    lines = _parsed(parsing.parse_order_line, line, option="--line")
+    lines = parsed(parsing.parse_order_line, line, option="--line")
     body = {"demands": [x.as_json() for x in lines]}
     with gateway(ctx) as gw:
         answer = gw.request("POST", f"{PATH}/{production_order_id}/split", json=body).json()
