@@ -9,8 +9,9 @@ releases what it holds for a cancelled order when it sees the cancellation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import domain, repository
 from services.production.planning import plan_intermediates
@@ -31,6 +32,24 @@ log = logging.getLogger(__name__)
 S = ProductionStatus
 
 
+async def _answered_order(
+    conn: AsyncConnection,
+    event: MaterialsReserved | MaterialsShort,
+    next_status: Callable[[ProductionStatus], ProductionStatus | None],
+) -> tuple[domain.ProductionOrder, ProductionStatus] | None:
+    """The production order an answer is about, locked, with the status it moves to; None
+    (logged) when the order is unknown or its status no longer takes this answer."""
+    order = await repository.order_for_update(conn, event.production_order_id)
+    if order is None:
+        log.warning("%s for unknown production order %s", event.TYPE, event.production_order_id)
+        return None
+    target = next_status(order.status)
+    if target is None:
+        log.warning("production order %s is %s; ignoring %s", order.id, order.status, event.TYPE)
+        return None
+    return order, target
+
+
 async def when_materials_reserved(
     engine: AsyncEngine, envelope: Envelope, event: MaterialsReserved
 ) -> None:
@@ -38,18 +57,10 @@ async def when_materials_reserved(
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
-        order = await repository.order_for_update(conn, event.production_order_id)
-        if order is None:
-            log.warning(
-                "materials reserved for unknown production order %s", event.production_order_id
-            )
+        answered = await _answered_order(conn, event, domain.after_materials_reserved)
+        if answered is None:
             return
-        target = domain.after_materials_reserved(order.status)
-        if target is None:
-            log.warning(
-                "production order %s is %s; ignoring %s", order.id, order.status, event.TYPE
-            )
-            return
+        order, target = answered
         await repository.replace_reserved_lots(conn, order.id, event.reservations)
         await repository.replace_shortages(conn, order.id, ())
         if target is order.status:
@@ -66,18 +77,10 @@ async def when_materials_short(
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
-        order = await repository.order_for_update(conn, event.production_order_id)
-        if order is None:
-            log.warning(
-                "materials short for unknown production order %s", event.production_order_id
-            )
+        answered = await _answered_order(conn, event, domain.after_materials_short)
+        if answered is None:
             return
-        target = domain.after_materials_short(order.status)
-        if target is None:
-            log.warning(
-                "production order %s is %s; ignoring %s", order.id, order.status, event.TYPE
-            )
-            return
+        order, target = answered
         await repository.replace_shortages(conn, order.id, event.shortages)
         await repository.replace_reserved_lots(conn, order.id, ())
         reason = domain.shortage_reason(event.shortages)
