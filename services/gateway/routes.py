@@ -20,6 +20,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/production-orders", "production"),
     ("/api/recipes", "production"),
     ("/api/availability", "production"),
+    ("/api/lines", "production"),
+    ("/api/quotes", "production"),
 )
 
 SERVICES: tuple[str, ...] = ("orders", "inventory", "production", "connectors")

@@ -3,22 +3,38 @@ customer order lines they serve (navigable both ways) and the operator's actions
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import availability, operator, planning, recipe_book, views
+from services.production import (
+    availability,
+    lines,
+    operator,
+    planning,
+    quotes,
+    recipe_book,
+    views,
+)
 from services.production.completion import Consumed
 from services.production.recipes import RecipeLine
 from services.production.schemas import (
     AvailabilityIn,
     AvailabilityOut,
+    CalendarOut,
     CancelIn,
+    CapacityIn,
+    CapacityOut,
     CombineIn,
     CompleteIn,
+    LineIn,
+    LineOut,
     ProductionOrderOut,
+    QuoteIn,
+    QuoteOut,
     RecipeIn,
     RecipeOut,
     RecipeVersionsOut,
@@ -45,6 +61,9 @@ async def define_recipe(body: RecipeIn, engine: Engine) -> RecipeOut:
         expected_yield=body.expected_yield,
         whole_batches=body.whole_batches,
         duration_minutes=body.duration_minutes,
+        line_code=body.line_code,
+        setup_minutes=body.setup_minutes,
+        minutes_per_batch=body.minutes_per_batch,
         lines=tuple(RecipeLine(ln.item_code, ln.quantity, ln.unit) for ln in body.lines),
     )
     return RecipeOut.model_validate(await recipe_book.define_recipe(engine, new))
@@ -67,6 +86,57 @@ async def check_availability(body: AvailabilityIn, engine: Engine) -> Availabili
         engine, body.item_code, Quantity.of(body.quantity, body.unit)
     )
     return AvailabilityOut.model_validate(availability.as_answer(result))
+
+
+@router.post("/lines", status_code=status.HTTP_201_CREATED, response_model=LineOut)
+async def define_line(body: LineIn, engine: Engine) -> LineOut:
+    """A production line and its working calendar; 409 when the code is taken."""
+    new = lines.NewLine(
+        code=body.code,
+        name=body.name,
+        country=body.country,
+        subdivision=body.subdivision,
+        working_weekdays=frozenset(body.working_weekdays),
+        hours_per_day=body.hours_per_day,
+        closures=frozenset(body.closures),
+    )
+    return LineOut.model_validate(await lines.define_line(engine, new))
+
+
+@router.get("/lines", response_model=list[LineOut])
+async def list_lines(engine: Engine) -> list[LineOut]:
+    return [LineOut.model_validate(r) for r in await lines.list_lines(engine)]
+
+
+@router.put("/lines/{code}/capacity/{on}", response_model=CapacityOut)
+async def set_capacity(code: str, on: date, body: CapacityIn, engine: Engine) -> CapacityOut:
+    """The minutes the line has that day (0 for a breakdown), whatever its calendar says."""
+    return CapacityOut.model_validate(await lines.set_capacity(engine, code, on, body.minutes))
+
+
+@router.get("/lines/{code}/calendar", response_model=CalendarOut)
+async def line_calendar(
+    code: str,
+    engine: Engine,
+    from_: Annotated[date, Query(alias="from")],
+    to: date,
+) -> CalendarOut:
+    return CalendarOut.model_validate(await lines.calendar_of(engine, code, from_, to))
+
+
+@router.post("/quotes", response_model=QuoteOut)
+async def quote(body: QuoteIn, engine: Engine) -> QuoteOut:
+    """Capable to promise: the earliest delivery date and the step that sets it. Reserves,
+    stores and publishes nothing."""
+    request = quotes.QuoteRequest(
+        lines=tuple(quotes.QuoteLine(ln.item_code, ln.quantity, ln.unit) for ln in body.lines),
+        handling_days=body.handling_days,
+        transit_days=body.transit_days,
+        per_line=body.per_line,
+    )
+    today = body.as_of or datetime.now(UTC).date()
+    answer = await quotes.quote(engine, request, today=today)
+    return QuoteOut.model_validate(quotes.as_answer(answer, request))
 
 
 async def _production_order(engine: AsyncEngine, production_order_id: UUID) -> ProductionOrderOut:

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.production import api, completion, domain, handlers, recipes
+from services.production import api, completion, domain, handlers, lines, recipes
+from services.production.calendar import CalendarError
+from services.production.promise import PromiseError
+from services.production.scheduling import SchedulingError
 from services.production.service import NotFound, ProductionError
 from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
@@ -26,9 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(
         app,
         not_found=(NotFound,),
-        conflict=(domain.IllegalTransition,),
+        conflict=(domain.IllegalTransition, lines.LineExists),
         invalid=(
             ProductionError,
+            CalendarError,
+            PromiseError,
+            SchedulingError,
             recipes.RecipeError,
             completion.CompletionRefused,
             domain.PlanningRefused,

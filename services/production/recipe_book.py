@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.production import read_models, recipes
+from services.production import lines, read_models, recipes
 from services.production import tables as t
-from services.production.service import NotFound
+from services.production.service import NotFound, ProductionError
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ class NewRecipe:
     whole_batches: bool
     duration_minutes: int
     lines: tuple[recipes.RecipeLine, ...]
+    line_code: str | None = None
+    setup_minutes: int = 0
+    minutes_per_batch: int | None = None
 
 
 async def define_recipe(engine: AsyncEngine, new: NewRecipe) -> dict[str, Any]:
@@ -44,7 +47,12 @@ async def define_recipe(engine: AsyncEngine, new: NewRecipe) -> dict[str, Any]:
             whole_batches=new.whole_batches,
             lines=new.lines,
             duration_minutes=new.duration_minutes,
+            line_code=new.line_code,
+            setup_minutes=new.setup_minutes,
+            minutes_per_batch=new.minutes_per_batch,
         )
+        if new.line_code is not None and not await lines.line_exists(conn, new.line_code):
+            raise ProductionError(f"line {new.line_code} is unknown")
         recipes.validate(recipe, await read_models.item_infos(conn), await active_recipes(conn))
         await store_recipe(conn, recipe)
         [stored] = [
@@ -93,6 +101,9 @@ def _recipe(row: Any, lines: Sequence[Any]) -> recipes.Recipe:
             for ln in lines
         ),
         duration_minutes=row.duration_minutes,
+        line_code=row.line_code,
+        setup_minutes=row.setup_minutes,
+        minutes_per_batch=row.minutes_per_batch,
     )
 
 
@@ -162,6 +173,9 @@ async def store_recipe(conn: AsyncConnection, recipe: recipes.Recipe) -> None:
             expected_yield=recipe.expected_yield,
             whole_batches=recipe.whole_batches,
             duration_minutes=recipe.duration_minutes,
+            line_code=recipe.line_code,
+            setup_minutes=recipe.setup_minutes,
+            minutes_per_batch=recipe.minutes_per_batch,
             active=True,
         )
         .returning(t.recipe.c.id)

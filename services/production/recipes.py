@@ -45,6 +45,9 @@ class Recipe:
     whole_batches: bool
     lines: tuple[RecipeLine, ...]
     duration_minutes: int
+    line_code: str | None = None
+    setup_minutes: int = 0
+    minutes_per_batch: int | None = None
 
 
 @dataclass(frozen=True)

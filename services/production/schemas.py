@@ -29,6 +29,11 @@ class RecipeIn(BaseModel):
     expected_yield: ExactDecimal = Decimal(1)
     whole_batches: bool = True
     duration_minutes: int = Field(default=0, ge=0)
+    line_code: str | None = Field(default=None, min_length=1, description="where it is made")
+    setup_minutes: int = Field(default=0, ge=0, description="once per production order")
+    minutes_per_batch: int | None = Field(
+        default=None, gt=0, description="on its line; defaults to duration_minutes"
+    )
     lines: list[RecipeLineIn]
 
 
@@ -48,6 +53,9 @@ class RecipeOut(BaseModel):
     expected_yield: ExactDecimal
     whole_batches: bool
     duration_minutes: int
+    line_code: str | None
+    setup_minutes: int
+    minutes_per_batch: int | None
     lines: list[RecipeLineOut]
     created_at: datetime
 
@@ -212,3 +220,103 @@ class SplitIn(BaseModel):
 class SplitOut(BaseModel):
     original: ProductionOrderOut
     split_off: ProductionOrderOut
+
+
+# --- lines and calendars -------------------------------------------------------------------
+
+
+class LineIn(BaseModel):
+    """A line works ``working_weekdays`` (Monday is 0) for ``hours_per_day``, less the
+    country's public holidays and its closures."""
+
+    code: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1)
+    country: str = Field(default="IT", min_length=2, max_length=3)
+    subdivision: str | None = None
+    working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    hours_per_day: ExactDecimal = Decimal(8)
+    closures: list[date] = Field(default_factory=list)
+
+
+class LineOut(BaseModel):
+    code: str
+    name: str
+    country: str
+    subdivision: str | None
+    working_weekdays: list[int]
+    hours_per_day: ExactDecimal
+    closures: list[date]
+    created_at: datetime
+
+
+class CapacityIn(BaseModel):
+    minutes: int = Field(ge=0, le=24 * 60, description="0 for a breakdown")
+
+
+class CapacityOut(BaseModel):
+    line_code: str
+    on: date
+    minutes: int
+
+
+class CalendarDayOut(BaseModel):
+    on: date
+    working: bool
+    holiday: bool
+    closed: bool
+    overridden: bool = Field(description="a capacity set for this date wins over the calendar")
+    minutes: int
+
+
+class CalendarOut(BaseModel):
+    line_code: str
+    days: list[CalendarDayOut]
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+
+class QuoteLineIn(BaseModel):
+    item_code: str = Field(min_length=1)
+    quantity: ExactDecimal = Field(gt=0)
+    unit: str = Field(min_length=1)
+
+
+class QuoteIn(BaseModel):
+    lines: list[QuoteLineIn] = Field(min_length=1)
+    handling_days: int = Field(default=1, ge=0)
+    transit_days: int = Field(default=2, ge=0)
+    per_line: bool = Field(default=False, description="each line keeps its own date")
+    as_of: date | None = Field(default=None, description="promise as if today were this day")
+
+
+class TermOut(BaseModel):
+    kind: str
+    label: str
+    done_on: date
+    days: int
+
+
+class SlotOut(BaseModel):
+    line: str
+    start_on: date
+    end_on: date
+    minutes_by_day: dict[date, int]
+
+
+class QuoteLineOut(BaseModel):
+    line_no: int
+    item_code: str
+    promised_on: date = Field(description="the order's date unless per_line")
+    ready_on: date = Field(description="this line's own date")
+    dominant: str
+    breakdown: list[TermOut]
+    slot: SlotOut | None
+
+
+class QuoteOut(BaseModel):
+    as_of: date
+    promised_on: date
+    dominant: str
+    dominant_line: int
+    lines: list[QuoteLineOut]

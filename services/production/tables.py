@@ -2,6 +2,7 @@
 materials, recipes, and read models of inventory's items and lots."""
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
 from shared.db import timestamp
@@ -143,6 +144,32 @@ status_history = sa.Table(
     sa.Index("production_history_order", "production_order_id"),
 )
 
+# Production lines and their working calendars (national holidays come from the library).
+production_line = sa.Table(
+    "production_line",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("country", sa.Text, nullable=False, server_default="IT"),
+    sa.Column("subdivision", sa.Text),
+    # date.weekday() numbers: Monday is 0.
+    sa.Column("working_weekdays", ARRAY(sa.Integer), nullable=False),
+    sa.Column("hours_per_day", sa.Numeric(4, 2), nullable=False),
+    sa.Column("closures", ARRAY(sa.Date), nullable=False, server_default="{}"),
+    timestamp("created_at"),
+)
+
+# The minutes a line really has on one date (0 for a breakdown, 480 for an overtime Saturday).
+line_capacity = sa.Table(
+    "production_line_capacity",
+    metadata,
+    sa.Column("line_code", sa.Text, sa.ForeignKey("production_line.code"), primary_key=True),
+    sa.Column("on", sa.Date, primary_key=True),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    timestamp("updated_at"),
+    sa.CheckConstraint("minutes >= 0", name="production_line_capacity_not_negative"),
+)
+
 recipe = sa.Table(
     "production_recipe",
     metadata,
@@ -154,6 +181,12 @@ recipe = sa.Table(
     sa.Column("expected_yield", QTY, nullable=False),
     sa.Column("whole_batches", sa.Boolean, nullable=False),
     sa.Column("duration_minutes", sa.Integer, nullable=False),
+    # Where and how long it is made: setup once, then minutes per batch (issue 7).
+    sa.Column(
+        "line_code", sa.Text, sa.ForeignKey("production_line.code", name="recipe_line_code_fk")
+    ),
+    sa.Column("setup_minutes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("minutes_per_batch", sa.Integer),
     sa.Column("active", sa.Boolean, nullable=False),
     timestamp("created_at"),
     sa.UniqueConstraint("item_code", "version", name="one_recipe_per_item_and_version"),

@@ -1,0 +1,260 @@
+"""Capable to promise: the earliest date an order could reach its customer, and why.
+
+A quote reads and never writes: it runs in a READ ONLY transaction, reserves nothing and
+publishes nothing. Each line is served from finished stock when the lot read model covers it;
+otherwise what is missing is made on its recipe's line, after the short materials arrive
+(supplier lead times) and behind the line's open production orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.production import lines, read_models, recipe_book, recipes
+from services.production import tables as t
+from services.production.calendar import WorkingCalendar
+from services.production.promise import (
+    LineNeed,
+    LinePromise,
+    Material,
+    OrderPromise,
+    Production,
+    order_promise,
+    promise_lines,
+)
+from services.production.quoting import Wanted, missing_after_stock, production_minutes
+from services.production.scheduling import Job, Line
+from services.production.service import ProductionError
+from shared.contracts.production import ProductionStatus
+from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+
+OPEN = (
+    ProductionStatus.PLANNED,
+    ProductionStatus.MATERIALS_RESERVED,
+    ProductionStatus.BLOCKED_ON_MATERIALS,
+    ProductionStatus.IN_PROGRESS,
+)
+# Open production orders go first; a quoted line queues behind them, as a new order would.
+PLANNED_PRIORITY, QUOTED_PRIORITY = 0, 1
+QUOTE_NAMESPACE = uuid5(NAMESPACE_URL, "lotline:production:quote")
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    item_code: str
+    quantity: Decimal
+    unit: str
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    lines: tuple[QuoteLine, ...]
+    handling_days: int = 1
+    transit_days: int = 2
+    per_line: bool = False
+
+
+@dataclass(frozen=True)
+class Quote:
+    today: date
+    order: OrderPromise
+    lines: Mapping[int, LinePromise]
+
+
+async def quote(engine: AsyncEngine, request: QuoteRequest, *, today: date) -> Quote:
+    """The promise, from what production knows now; ProductionError (422) for a line it
+    cannot promise (unknown item, nothing makes it, a short material without a lead time)."""
+    if not request.lines:
+        raise ProductionError("a quote needs at least one line")
+    async with engine.connect() as conn:
+        await conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+        needs, line_codes = await _needs(conn, request)
+        scheduled = await lines.load_lines(conn, line_codes)
+        planned = await open_jobs(conn, scheduled, today=today)
+        await conn.rollback()
+    promises = promise_lines(
+        needs,
+        today=today,
+        calendar=WorkingCalendar(),
+        lines=list(scheduled.values()),
+        planned=planned,
+    )
+    return Quote(
+        today=today, order=order_promise(promises, per_line=request.per_line), lines=promises
+    )
+
+
+async def _needs(conn: AsyncConnection, request: QuoteRequest) -> tuple[list[LineNeed], set[str]]:
+    """Each line's need: stock, or the materials and production that would bring it."""
+    items = await read_models.item_infos(conn)
+    available = await read_models.available_by_item(
+        conn, {code: info.base_unit for code, info in items.items()}
+    )
+    wanted = [_wanted(no, ln, items) for no, ln in enumerate(request.lines, start=1)]
+    missing = missing_after_stock(wanted, available)
+    active = await recipe_book.active_recipes(conn)
+    needs: list[LineNeed] = []
+    line_codes: set[str] = set()
+    for want in wanted:
+        short = missing[want.line_no]
+        if not short:
+            needs.append(_need(request, want.line_no, in_stock=True))
+            continue
+        recipe = _recipe_on_a_line(active, want.item_code)
+        line_codes.add(str(recipe.line_code))
+        base = Quantity(value=short, unit=items[want.item_code].base_unit)
+        explosion = recipes.explode(
+            want.item_code, base, items=items, recipes=active, available=available
+        )
+        materials = await _materials(conn, explosion.shortages)
+        [top] = [p for p in explosion.productions if p.item_code == want.item_code]
+        production = Production(
+            production_order_id=uuid5(QUOTE_NAMESPACE, str(want.line_no)),
+            line=str(recipe.line_code),
+            # a recipe that records no time still takes its line for a minute
+            duration_minutes=max(production_minutes(recipe, top.batches), 1),
+            priority=QUOTED_PRIORITY,
+        )
+        needs.append(
+            _need(request, want.line_no, in_stock=False, materials=materials, production=production)
+        )
+    return needs, line_codes
+
+
+def _need(
+    request: QuoteRequest,
+    line_no: int,
+    *,
+    in_stock: bool,
+    materials: tuple[Material, ...] = (),
+    production: Production | None = None,
+) -> LineNeed:
+    return LineNeed(
+        line_no=line_no,
+        in_stock=in_stock,
+        handling_days=request.handling_days,
+        transit_days=request.transit_days,
+        materials=materials,
+        production=production,
+    )
+
+
+def _wanted(line_no: int, line: QuoteLine, items: Mapping[str, recipes.ItemInfo]) -> Wanted:
+    info = items.get(line.item_code)
+    if info is None:
+        raise ProductionError(f"line {line_no}: {line.item_code} is unknown")
+    if line.quantity <= 0:
+        raise ProductionError(f"line {line_no}: quantity must be positive")
+    try:
+        base = convert(Quantity.of(line.quantity, line.unit), info.base_unit)
+    except (UnitMismatch, UnknownUnit) as error:
+        raise ProductionError(f"line {line_no}: {error}") from error
+    return Wanted(line_no=line_no, item_code=line.item_code, quantity=base.value)
+
+
+def _recipe_on_a_line(active: Mapping[str, recipes.Recipe], item_code: str) -> recipes.Recipe:
+    recipe = active.get(item_code)
+    if recipe is None:
+        raise ProductionError(f"{item_code} is not in stock and has no active recipe")
+    if recipe.line_code is None:
+        raise ProductionError(f"the recipe of {item_code} names no production line")
+    return recipe
+
+
+async def _materials(
+    conn: AsyncConnection, shortages: Sequence[recipes.MaterialNeed]
+) -> tuple[Material, ...]:
+    """Short materials arrive after their supplier's lead time."""
+    rows = await read_models.items(conn, [m.item_code for m in shortages])
+    found: list[Material] = []
+    for need in shortages:
+        lead_time = rows[need.item_code].lead_time_days
+        if lead_time is None:
+            raise ProductionError(
+                f"material {need.item_code} is short and its supplier has no lead time"
+            )
+        found.append(Material(item_code=need.item_code, lead_time_days=lead_time))
+    return tuple(found)
+
+
+async def open_jobs(
+    conn: AsyncConnection, scheduled: Mapping[str, Line], *, today: date
+) -> list[Job]:
+    """The lines' load: every open production order, as long as its recipe version takes.
+
+    An order in progress counts whole (production does not record how far it got); one whose
+    recipe takes no time is left out.
+    """
+    po, r = t.production_order, t.recipe
+    rows = await conn.execute(
+        sa.select(po.c.id.label("production_order_id"), po.c.batches, r)
+        .join(r, sa.and_(r.c.item_code == po.c.item_code, r.c.version == po.c.recipe_version))
+        .where(po.c.status.in_([s.value for s in OPEN]), r.c.line_code.in_(sorted(scheduled)))
+        .order_by(po.c.id)
+    )
+    return list(_jobs(rows, today=today))
+
+
+def _jobs(rows: Iterable[Any], *, today: date) -> Iterable[Job]:
+    for row in rows:
+        recipe = recipes.Recipe(
+            item_code=row.item_code,
+            version=row.version,
+            batch_size=row.batch_size,
+            unit=row.unit,
+            expected_yield=row.expected_yield,
+            whole_batches=row.whole_batches,
+            lines=(),  # the duration needs no materials
+            duration_minutes=row.duration_minutes,
+            line_code=row.line_code,
+            setup_minutes=row.setup_minutes,
+            minutes_per_batch=row.minutes_per_batch,
+        )
+        minutes = production_minutes(recipe, row.batches or Decimal(0))
+        if minutes > 0:
+            yield Job(
+                production_order_id=UUID(str(row.production_order_id)),
+                line=str(recipe.line_code),
+                priority=PLANNED_PRIORITY,
+                due_on=None,
+                duration_minutes=minutes,
+                earliest_start=today,
+            )
+
+
+def as_answer(quote: Quote, request: QuoteRequest) -> dict[str, Any]:
+    """The API's shape: the order's date and dominant step, then each line's steps and slot."""
+    order = quote.order
+    return {
+        "as_of": quote.today,
+        "promised_on": order.promised_on,
+        "dominant": order.dominant,
+        "dominant_line": order.dominant_line,
+        "lines": [
+            {
+                "line_no": no,
+                "item_code": request.lines[no - 1].item_code,
+                "promised_on": order.line_dates[no],
+                "ready_on": promise.promised_on,
+                "dominant": promise.dominant,
+                "breakdown": [vars(term) for term in promise.breakdown],
+                "slot": None
+                if promise.slot is None
+                else {
+                    "line": promise.slot.line,
+                    "start_on": promise.slot.start_on,
+                    "end_on": promise.slot.end_on,
+                    "minutes_by_day": dict(promise.slot.minutes_by_day),
+                },
+            }
+            for no, promise in sorted(quote.lines.items())
+        ],
+    }
