@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -25,6 +25,14 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 Subscriptions = Callable[[EventSubscriber, KafkaBroker, AsyncEngine], None]
+
+
+class BackgroundWorker(Protocol):
+    """A task the service runs beside its subscribers (mail sender, write-back worker)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class ServiceRuntime:
@@ -55,6 +63,11 @@ class ServiceRuntime:
         if subscriptions is not None:
             subscriptions(self.subscriber, self.broker, self.engine)
         self._listener: asyncpg.Connection | None = None
+        self._workers: list[BackgroundWorker] = []
+
+    def add_worker(self, worker: BackgroundWorker) -> None:
+        """Started after the broker and relay, stopped before them."""
+        self._workers.append(worker)
 
     async def prepare_database(self) -> None:
         await db.ensure_database(self.settings.pg, self.settings.pg.database(self.service))
@@ -68,12 +81,16 @@ class ServiceRuntime:
         self._listener = await asyncpg.connect(db.asyncpg_dsn(self.url))
         await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         self.relay.start()
+        for worker in self._workers:
+            worker.start()
         log.info("%s service started", self.service)
 
     def _on_notify(self, *_: Any) -> None:
         self.relay.wake()
 
     async def stop(self) -> None:
+        for worker in reversed(self._workers):
+            await worker.stop()
         await self.relay.stop()
         if self._listener is not None:
             with contextlib.suppress(Exception):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
@@ -42,17 +40,8 @@ def create_app(
         subscriptions=partial(handlers.register, on_staged=wake),
     )
     worker = wake.worker = WriteBackWorker(runtime.engine, write_backs)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with runtime.lifespan(app):
-            worker.start()
-            try:
-                yield
-            finally:
-                await worker.stop()
-
-    app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=lifespan)
+    runtime.add_worker(worker)
+    app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.state.write_back_worker = worker
     app.include_router(api.router)

@@ -19,8 +19,6 @@ from shared.contracts.inventory import ItemDefined, LotReceived, ReservedLot, St
 from shared.contracts.orders import OrderCancelled, OrderReceived
 from shared.units import Quantity, is_whole_where_counted
 
-__all__ = ["Conflict", "InventoryError", "NotFound"]
-
 CONSUMER = "inventory"
 
 

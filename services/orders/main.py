@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -29,19 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(
         "orders", settings, migrations_dir=MIGRATIONS, subscriptions=handlers.register
     )
-    sender = MailSender(runtime.engine, settings.mail)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """The service runtime, plus the customer e-mail sender."""
-        async with runtime.lifespan(app):
-            sender.start()
-            try:
-                yield
-            finally:
-                await sender.stop()
-
-    app = FastAPI(title="Lotline orders", version="0.1.0", lifespan=lifespan)
+    runtime.add_worker(MailSender(runtime.engine, settings.mail))
+    app = FastAPI(title="Lotline orders", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(api.router)
     app.include_router(shipments_api.router)

@@ -67,6 +67,13 @@ async def insert_order(
     return True
 
 
+async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = False) -> Any:
+    query = sa.select(t.order).where(t.order.c.id == order_id)
+    if lock:
+        query = query.with_for_update()
+    return (await conn.execute(query)).first()
+
+
 async def status_for_update(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:
     row = (
         await conn.execute(

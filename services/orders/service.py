@@ -64,7 +64,7 @@ async def receive_inbound_order(
             if isinstance(change, OrderStatusChanged):
                 await repository.record_status(conn, change)
         if new.status is OrderStatus.RECEIVED:
-            head = await shipments_repository.order_head(conn, order_id)
+            head = await repository.order_head(conn, order_id)
             await notify(conn, head, kind="order_confirmed", context={})
         await _publish(conn, envelope, list(events))
 
@@ -177,7 +177,7 @@ async def cancel_order(engine: AsyncEngine, order_id: UUID, *, reason: str | Non
             raise OrderNotFound(f"no order {order_id}")
         change = domain.cancel(order_id, current, reason=reason)
         await repository.record_status(conn, change)
-        head = await shipments_repository.order_head(conn, order_id)
+        head = await repository.order_head(conn, order_id)
         await notify(conn, head, kind="order_cancelled", context={"reason": reason})
         await outbox.add(conn, [change, OrderCancelled(order_id=order_id, reason=reason)])
 
@@ -189,7 +189,7 @@ async def record_channel_news(
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
-        if await shipments_repository.order_head(conn, event.order_id) is None:
+        if await repository.order_head(conn, event.order_id) is None:
             return
         if isinstance(event, ChannelFulfilled):
             kind = "channel.fulfilled"

@@ -44,7 +44,7 @@ class NewShipment:
 async def _plan(
     conn: AsyncConnection, order_id: UUID, wanted: dict[int, Decimal] | None, *, lock: bool
 ) -> tuple[Any, ShipmentPlan]:
-    head = await repo.order_head(conn, order_id, lock=lock)
+    head = await repository.order_head(conn, order_id, lock=lock)
     if head is None:
         raise ShipmentNotFound(f"no order {order_id}")
     if OrderStatus(head.status) not in SHIPPABLE:
@@ -165,7 +165,7 @@ async def mark_delivered(engine: AsyncEngine, shipment_id: UUID) -> None:
             raise ShipmentNotFound(f"no shipment {shipment_id}")
         if not await repo.mark_delivered(conn, shipment_id):
             return
-        head = await repo.order_head(conn, row.order_id, lock=True)
+        head = await repository.order_head(conn, row.order_id, lock=True)
         events: list[Any] = [ShipmentDelivered(order_id=row.order_id, shipment_id=shipment_id)]
         if (
             OrderStatus(head.status) is S.SHIPPED

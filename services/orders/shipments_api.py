@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import shipments
+from services.orders import repository, shipments
 from services.orders import shipments_repository as repo
 from services.orders.carriers import carrier_for, sendcloud_webhook_key
 from services.orders.carriers.sendcloud_webhooks import (
@@ -113,7 +113,7 @@ async def ship(order_id: UUID, body: ShipmentIn, engine: Engine) -> ShipmentOut:
 @router.get("/api/orders/{order_id}/shipments", response_model=list[ShipmentOut])
 async def shipments_of_order(order_id: UUID, engine: Engine) -> list[ShipmentOut]:
     async with engine.connect() as conn:
-        if await repo.order_head(conn, order_id) is None:
+        if await repository.order_head(conn, order_id) is None:
             raise shipments.ShipmentNotFound(f"no order {order_id}")
         rows = await repo.shipments_of(conn, order_id)
     return [ShipmentOut.model_validate(r) for r in rows]
@@ -149,7 +149,7 @@ async def packing_slip(shipment_id: UUID, engine: Engine) -> Response:
         found = await repo.shipment_details(conn, shipment_id)
         if found is None:
             raise shipments.ShipmentNotFound(f"no shipment {shipment_id}")
-        head = await repo.order_head(conn, found["order_id"])
+        head = await repository.order_head(conn, found["order_id"])
         titles = await repo.line_titles(conn, found["order_id"])
     pdf = packing_slip_pdf(_slip(found, head, titles))
     return Response(pdf, media_type="application/pdf")

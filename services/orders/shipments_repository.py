@@ -15,13 +15,6 @@ from services.orders.shipping import LineToShip, ReservedOnLot
 from shared.contracts.orders import ShippedLot
 
 
-async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = False) -> Any:
-    query = sa.select(t.order).where(t.order.c.id == order_id)
-    if lock:
-        query = query.with_for_update()
-    return (await conn.execute(query)).first()
-
-
 async def lines_to_ship(conn: AsyncConnection, order_id: UUID) -> list[LineToShip]:
     rows = await conn.execute(
         sa.select(t.line).where(t.line.c.order_id == order_id).order_by(t.line.c.line_no)

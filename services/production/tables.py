@@ -77,31 +77,36 @@ material = sa.Table(
     sa.Column("unit", sa.Text, nullable=False),
 )
 
-reserved_lot = sa.Table(
-    "production_order_reserved_lot",
-    metadata,
-    sa.Column(
+
+def _material_lots(name: str) -> sa.Table:
+    """Lots of material per production order: held for it, or consumed by it."""
+    return sa.Table(
+        name,
+        metadata,
+        _production_order_key(),
+        sa.Column("lot_code", sa.Text, primary_key=True),
+        sa.Column("item_code", sa.Text, nullable=False),
+        sa.Column("quantity", QTY, nullable=False),
+        sa.Column("unit", sa.Text, nullable=False),
+        sa.Column("expires_on", sa.Date),
+    )
+
+
+def _production_order_key() -> sa.Column[object]:
+    return sa.Column(
         "production_order_id",
         PgUUID(as_uuid=True),
         sa.ForeignKey("production_order.id"),
         primary_key=True,
-    ),
-    sa.Column("lot_code", sa.Text, primary_key=True),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("quantity", QTY, nullable=False),
-    sa.Column("unit", sa.Text, nullable=False),
-    sa.Column("expires_on", sa.Date),
-)
+    )
+
+
+reserved_lot = _material_lots("production_order_reserved_lot")
 
 shortage = sa.Table(
     "production_order_shortage",
     metadata,
-    sa.Column(
-        "production_order_id",
-        PgUUID(as_uuid=True),
-        sa.ForeignKey("production_order.id"),
-        primary_key=True,
-    ),
+    _production_order_key(),
     sa.Column("item_code", sa.Text, primary_key=True),
     sa.Column("needed", QTY, nullable=False),
     sa.Column("available", QTY, nullable=False),
@@ -111,21 +116,7 @@ shortage = sa.Table(
     sa.Column("lead_time_days", sa.Integer),
 )
 
-consumption = sa.Table(
-    "production_order_consumption",
-    metadata,
-    sa.Column(
-        "production_order_id",
-        PgUUID(as_uuid=True),
-        sa.ForeignKey("production_order.id"),
-        primary_key=True,
-    ),
-    sa.Column("lot_code", sa.Text, primary_key=True),
-    sa.Column("item_code", sa.Text, nullable=False),
-    sa.Column("quantity", QTY, nullable=False),
-    sa.Column("unit", sa.Text, nullable=False),
-    sa.Column("expires_on", sa.Date),
-)
+consumption = _material_lots("production_order_consumption")
 
 status_history = sa.Table(
     "production_order_history",

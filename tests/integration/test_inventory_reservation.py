@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.inventory import repository, service
 from services.inventory import tables as t
+from services.inventory.errors import InventoryError
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import OrderLineRef, OrderReceived
 from shared.units import Quantity
@@ -156,7 +157,7 @@ async def test_pieces_cannot_be_received_in_fractions(inventory_engine):
             inventory_engine, service.NewLot(sku, f"{sku}-HALF", Decimal("2.5"), "pc")
         )
         refused = ""
-    except service.InventoryError as error:
+    except InventoryError as error:
         refused = str(error)
 
     assert refused == "pc are counted in whole pieces, got 2.5"
