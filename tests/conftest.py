@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from shared import db
 from shared.settings import KafkaSettings, Ports, PostgresSettings, Settings
-from tests.containers import Servers, docker_engine_answers, start_containers
+from tests.containers import Servers, docker_engine_answers, free_port, start_containers
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
@@ -67,12 +67,14 @@ def settings(infrastructure: Servers) -> Settings:
             "kafka": KafkaSettings(
                 bootstrap_servers=infrastructure.kafka_bootstrap, topic_prefix=f"t{RUN_ID}."
             ),
-            "ports": Ports(
-                gateway=18000, orders=18101, inventory=18102, production=18103, connectors=18104
-            ),
+            # Free ports, so two checkouts can run their suites side by side.
+            "ports": Ports(**{name: free_port() for name in PROCESS_PORTS}),
             "upstreams": {},
         }
     )
+
+
+PROCESS_PORTS = ("gateway", "orders", "inventory", "production", "connectors")
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -90,7 +92,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "LOTLINE_LOG_LEVEL": "INFO",
         }
     )
-    for name in ("gateway", "orders", "inventory", "production", "connectors"):
+    for name in PROCESS_PORTS:
         env[f"LOTLINE_PORTS__{name.upper()}"] = str(getattr(settings.ports, name))
     return env
 

@@ -42,7 +42,8 @@ def docker_engine_answers() -> bool:
     return result.returncode == 0 and bool(result.stdout.strip())
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -56,7 +57,7 @@ def start_containers() -> Servers:
 
     postgres = PostgresContainer("postgres:15", username="postgres", password="postgres")
     postgres.start()
-    port = _free_port()
+    port = free_port()
     kafka = (
         DockerContainer("apache/kafka:4.4.0")
         .with_bind_ports(9092, port)

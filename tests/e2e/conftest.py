@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from aiosmtpd.controller import Controller
 from shared.db import drop_database
 from shared.settings import Settings
 from tests.conftest import ROOT, settings_env
+from tests.containers import free_port
 from tests.fakes.sendcloud import FakeSendcloud
 from tests.fakes.sendcloud import running_fake as sendcloud_fake
 from tests.fakes.shopify_admin import FakeShopifyAdmin
@@ -128,16 +128,10 @@ class Mailbox:
         return [m for m in self.messages if address in str(m["To"])]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     box = Mailbox()
-    box.port = _free_port()
+    box.port = free_port()
     controller = Controller(box, hostname="127.0.0.1", port=box.port)
     controller.start()
     try:

@@ -7,7 +7,6 @@ its own recipients and looks only at the mails addressed to them.
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import date
@@ -31,6 +30,7 @@ from services.orders.notifications import (
     stage_for_customer,
 )
 from services.orders.notifications.store import notification_id
+from tests.containers import free_port
 
 
 class Mailbox:
@@ -72,13 +72,6 @@ def parts(mail: EmailMessage) -> tuple[str, str]:
     """The plain-text and HTML parts, with the wire's CRLF line ends made plain again."""
     text, html = (p.get_content().replace("\r\n", "\n") for p in mail.iter_parts())
     return text, html
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
