@@ -45,7 +45,7 @@ from shared.contracts import Envelope, event_classes, topics  # noqa: E402
 from shared.contracts.base import Event  # noqa: E402
 from shared.settings import KafkaSettings, PostgresSettings, Settings  # noqa: E402
 
-SERVICES = ("orders", "inventory", "production", "connectors")
+SERVICES = ("orders", "inventory", "production", "connectors", "trace")
 OUT_DIR = ROOT / "docs" / "asyncapi"
 VERSION = "0.1.0"
 REF = "#/components/schemas/{model}"

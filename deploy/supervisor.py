@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN = Path(os.environ.get("LOTLINE_RUN_DIR", ROOT / ".run"))
 PIDS = RUN / "pids"
 LOGS = RUN / "logs"
-SERVICES = ("orders", "inventory", "production", "connectors", "gateway")
+SERVICES = ("orders", "inventory", "production", "connectors", "trace", "gateway")
 # The local mail catcher runs unless mail goes to a real relay (LOTLINE_MAIL__SMTP_HOST).
 CATCH_MAIL = os.environ.get("LOTLINE_MAIL__SMTP_HOST", "127.0.0.1") in ("127.0.0.1", "localhost")
 PROCESSES = (("mailcatcher",) if CATCH_MAIL else ()) + SERVICES
@@ -34,6 +34,7 @@ DEFAULT_PORTS = {
     "inventory": 8102,
     "production": 8103,
     "connectors": 8104,
+    "trace": 8105,
 }
 
 

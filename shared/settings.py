@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ServiceName = Literal["orders", "inventory", "production", "connectors"]
+ServiceName = Literal["orders", "inventory", "production", "connectors", "trace"]
 
 
 class PostgresSettings(BaseModel):
@@ -57,6 +57,7 @@ class Ports(BaseModel):
     inventory: int = 8102
     production: int = 8103
     connectors: int = 8104
+    trace: int = 8105
 
 
 class RelaySettings(BaseModel):

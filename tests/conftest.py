@@ -74,7 +74,7 @@ def settings(infrastructure: Servers) -> Settings:
     )
 
 
-PROCESS_PORTS = ("gateway", "orders", "inventory", "production", "connectors")
+PROCESS_PORTS = ("gateway", "orders", "inventory", "production", "connectors", "trace")
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -101,5 +101,5 @@ def settings_env(settings: Settings) -> dict[str, str]:
 async def scratch_databases(settings: Settings) -> AsyncIterator[None]:
     """Leave no test database behind."""
     yield
-    for service in ("orders", "inventory", "production", "connectors"):
+    for service in ("orders", "inventory", "production", "connectors", "trace"):
         await db.drop_database(settings.pg, settings.pg.database(service))

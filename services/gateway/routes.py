@@ -22,9 +22,10 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/availability", "production"),
     ("/api/lines", "production"),
     ("/api/quotes", "production"),
+    ("/api/trace", "trace"),
 )
 
-SERVICES: tuple[str, ...] = ("orders", "inventory", "production", "connectors")
+SERVICES: tuple[str, ...] = ("orders", "inventory", "production", "connectors", "trace")
 
 
 def service_for(path: str) -> str | None:

@@ -80,6 +80,7 @@ async def list_lots(engine: Engine, item_code: str | None = None) -> list[LotOut
             reserved=r.reserved,
             available=r.on_hand - r.reserved,
             expires_on=r.expires_on,
+            blocked_reason=r.blocked_reason,
         )
         for r in rows
     ]

@@ -37,6 +37,8 @@ def check_consumption(
         lot = lots.get(item.lot_code)
         if lot is None:
             raise CompletionRefused(f"unknown lot {item.lot_code}")
+        if lot.blocked:
+            raise CompletionRefused(f"lot {item.lot_code} is blocked by a recall")
         if lot.item_code != item.item_code:
             raise CompletionRefused(
                 f"lot {item.lot_code} holds {lot.item_code}, not {item.item_code}"

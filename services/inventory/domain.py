@@ -24,6 +24,7 @@ class Lot:
     on_hand: Decimal
     reserved: Decimal
     expires_on: date | None = None
+    blocked: bool = False  # by a recall
 
     @property
     def available(self) -> Decimal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import production, service, shipping
+from services.inventory import production, recalls, service, shipping
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
@@ -15,6 +15,7 @@ from shared.contracts.production import (
     ProductionCompleted,
     ProductionOrderStatusChanged,
 )
+from shared.contracts.trace import RecallIssued
 from shared.messaging import EventSubscriber
 
 
@@ -43,5 +44,11 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             case _:
                 pass
 
+    async def on_trace_event(envelope: Envelope, event: Event) -> None:
+        """A recall blocks its lots."""
+        if isinstance(event, RecallIssued):
+            await recalls.block_recalled_lots(engine, envelope, event)
+
     subscriber.subscribe(broker, topics.ORDERS, on_order_event)
+    subscriber.subscribe(broker, topics.TRACE, on_trace_event)
     subscriber.subscribe(broker, topics.PRODUCTION, on_production_event)

@@ -18,12 +18,14 @@ from shared.units import Quantity
 
 
 async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -> list[Lot]:
-    """Lock the items' lots with stock left, in id order so rival reservations never deadlock."""
+    """Lock the items' lots with stock left, in id order so rival reservations never deadlock.
+    Expired lots and lots blocked by a recall are never reserved or held."""
     rows = await conn.execute(
         sa.select(t.lot)
         .where(
             t.lot.c.item_code.in_(sorted(set(item_codes))),
             t.lot.c.on_hand > t.lot.c.reserved,
+            t.lot.c.blocked_by_recall.is_(None),
             sa.or_(t.lot.c.expires_on.is_(None), t.lot.c.expires_on >= sa.func.current_date()),
         )
         .order_by(t.lot.c.id)
@@ -149,6 +151,7 @@ def _lot(r: Any) -> Lot:
         on_hand=r.on_hand,
         reserved=r.reserved,
         expires_on=r.expires_on,
+        blocked=r.blocked_by_recall is not None,
     )
 
 
@@ -420,3 +423,42 @@ async def claim_shipment(conn: AsyncConnection, shipment_id: UUID) -> bool:
         .returning(t.shipment.c.shipment_id)
     )
     return result.first() is not None
+
+
+async def block_lots(
+    conn: AsyncConnection, lot_ids: Sequence[int], *, recall_id: UUID, reason: str
+) -> list[int]:
+    """Block the lots not blocked yet; the ids of those that changed."""
+    if not lot_ids:
+        return []
+    rows = await conn.execute(
+        t.lot.update()
+        .where(t.lot.c.id.in_(sorted(set(lot_ids))), t.lot.c.blocked_by_recall.is_(None))
+        .values(blocked_by_recall=recall_id, blocked_reason=reason)
+        .returning(t.lot.c.id)
+    )
+    return sorted(r.id for r in rows)
+
+
+async def open_reservations_on(conn: AsyncConnection, lot_ids: Sequence[int]) -> Sequence[Any]:
+    """What customer orders not cancelled still hold on the lots (unshipped by definition:
+    a shipment takes its quantity out of the reservation)."""
+    if not lot_ids:
+        return []
+    query = (
+        sa.select(
+            t.reservation.c.order_id,
+            t.reservation.c.line_no,
+            t.lot.c.lot_code,
+            t.reservation.c.quantity,
+            t.lot.c.unit,
+        )
+        .join(t.lot, t.lot.c.id == t.reservation.c.lot_id)
+        .outerjoin(t.order_request, t.order_request.c.order_id == t.reservation.c.order_id)
+        .where(
+            t.reservation.c.lot_id.in_(sorted(set(lot_ids))),
+            sa.func.coalesce(t.order_request.c.cancelled, sa.false()).is_(False),
+        )
+        .order_by(t.reservation.c.order_id, t.reservation.c.line_no, t.lot.c.lot_code)
+    )
+    return (await conn.execute(query)).all()

@@ -60,6 +60,7 @@ class LotOut(BaseModel):
     reserved: ExactDecimal
     available: ExactDecimal
     expires_on: date | None
+    blocked_reason: str | None = None  # set by a recall
 
 
 class StockOut(BaseModel):

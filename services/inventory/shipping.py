@@ -23,6 +23,10 @@ class OverShipment(PoisonMessage):
     """A shipment asks for more of a lot than the order line has reserved on it."""
 
 
+class RecalledShipment(PoisonMessage):
+    """A shipment names a lot blocked by a recall: nothing is deducted."""
+
+
 async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]:
     """Take each shipped quantity out of the order line's reservation on that lot."""
     lots = await repository.lots_by_code_for_update(conn, [x.lot_code for x in event.lots])
@@ -31,6 +35,10 @@ async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]
         lot = lots.get(shipped.lot_code)
         if lot is None:
             raise OverShipment(f"shipment {event.shipment_id}: unknown lot {shipped.lot_code}")
+        if lot.blocked:
+            raise RecalledShipment(
+                f"shipment {event.shipment_id}: lot {shipped.lot_code} is blocked by a recall"
+            )
         try:
             quantity = convert(shipped.quantity, lot.unit).value
         except (UnitMismatch, UnknownUnit) as error:

@@ -44,6 +44,9 @@ lot = sa.Table(
     sa.Column("cost_currency", sa.Text),
     sa.Column("received_on", sa.Date),
     sa.Column("production_order_id", PgUUID(as_uuid=True)),
+    # Set by a recall: the lot is never reserved, held, consumed or shipped again.
+    sa.Column("blocked_by_recall", PgUUID(as_uuid=True)),
+    sa.Column("blocked_reason", sa.Text),
     timestamp("created_at"),
     sa.CheckConstraint("on_hand >= 0", name="lot_on_hand_not_negative"),
     sa.CheckConstraint("reserved >= 0", name="lot_reserved_not_negative"),

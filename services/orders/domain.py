@@ -76,6 +76,10 @@ class NewOrder:
             channel=inbound.channel,
             external_id=inbound.external_id,
             lines=order_line_refs(self.lines),
+            shop=inbound.shop,
+            external_number=inbound.external_number,
+            customer_name=inbound.customer.name,
+            customer_email=inbound.customer.email,
         )
         return [born, received]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import service
+from services.orders import recalls, service
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.connectors import (
@@ -14,7 +14,13 @@ from shared.contracts.connectors import (
     InboundOrderReceived,
 )
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
+from shared.contracts.inventory import (
+    RecallApplied,
+    StockAllocated,
+    StockReleased,
+    StockReserved,
+    StockShort,
+)
 from shared.contracts.production import (
     ProductionOrderDemandsChanged,
     ProductionOrderPlanned,
@@ -44,6 +50,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await service.receive_allocation(engine, envelope, event)
             case StockReleased():
                 await service.forget_released_stock(engine, envelope, event)
+            case RecallApplied():
+                await recalls.hold_orders_on_recalled_lots(engine, envelope, event)
             case _:
                 pass
 

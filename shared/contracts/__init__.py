@@ -1,6 +1,6 @@
 """Lotline's published contracts: the envelope, versioned events, topics."""
 
-from shared.contracts import connectors, inventory, orders, production, topics
+from shared.contracts import connectors, inventory, orders, production, topics, trace
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
 from shared.contracts.registry import event_classes, parse
@@ -16,4 +16,5 @@ __all__ = [
     "parse",
     "production",
     "topics",
+    "trace",
 ]

@@ -296,3 +296,33 @@ class StockShipped(Event):
 
     def aggregate_key(self) -> str:
         return str(self.order_id)
+
+
+class RecalledReservation(BaseModel):
+    """Stock of a recalled lot that an open customer order had reserved or been allocated."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: UUID
+    line_no: int
+    lot_code: str
+    quantity: Quantity
+
+
+@register
+class RecallApplied(Event):
+    """A recall reached inventory: ``blocked_lots`` can no longer be reserved, held,
+    consumed or shipped, and ``reservations`` are what open orders held on them."""
+
+    TYPE = "inventory.recall_applied"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    recall_id: UUID
+    reason: str
+    blocked_lots: tuple[str, ...]
+    unknown_lots: tuple[str, ...] = ()
+    reservations: tuple[RecalledReservation, ...] = ()
+
+    def aggregate_key(self) -> str:
+        return str(self.recall_id)

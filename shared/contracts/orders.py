@@ -49,6 +49,11 @@ class OrderReceived(Event):
     channel: str
     external_id: str
     lines: tuple[OrderLineRef, ...]
+    # Who ordered, for traceability (added later: older messages lack them).
+    shop: str | None = None
+    external_number: str | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
 
     def aggregate_key(self) -> str:
         return str(self.order_id)

@@ -6,8 +6,9 @@ INBOUND_ORDERS: Final = "connectors.inbound-orders"
 ORDERS: Final = "orders.events"
 INVENTORY: Final = "inventory.events"
 PRODUCTION: Final = "production.events"
+TRACE: Final = "trace.events"
 
-ALL: Final = (INBOUND_ORDERS, ORDERS, INVENTORY, PRODUCTION)
+ALL: Final = (INBOUND_ORDERS, ORDERS, INVENTORY, PRODUCTION, TRACE)
 
 
 def dead_letter(topic: str) -> str:

@@ -29,7 +29,7 @@ from tests.fakes.sendcloud import running_fake as sendcloud_fake
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.fakes.shopify_admin import running_fake as shopify_admin_fake
 
-PROCESSES = ("orders", "inventory", "production", "connectors", "gateway")
+PROCESSES = ("orders", "inventory", "production", "connectors", "trace", "gateway")
 T = TypeVar("T")
 
 
@@ -58,6 +58,12 @@ class System:
         process = self.processes[name]
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
+
+    def stop(self, name: str) -> None:
+        """SIGTERM: a clean shutdown of one process."""
+        process = self.processes[name]
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
 
     def stop_all(self) -> None:
         for process in self.processes.values():
@@ -187,7 +193,7 @@ async def system(
         yield running
     finally:
         running.stop_all()
-        for service in ("orders", "inventory", "production", "connectors"):
+        for service in ("orders", "inventory", "production", "connectors", "trace"):
             await drop_database(pg, pg.database(service))
         if os.environ.get("LOTLINE_KEEP_E2E_LOGS"):
             print(f"e2e logs in {logs}")

@@ -18,19 +18,26 @@ def shopify_id() -> int:
     return random.randint(2**60, 2**63 - 1)
 
 
-def order_body(lines: list[tuple[str, int]], *, order_id: int | None = None) -> bytes:
-    """Compact JSON with ``/`` escaped as ``\\/``, as Shopify's encoder writes it."""
+def order_body(
+    lines: list[tuple[str, int]],
+    *,
+    order_id: int | None = None,
+    customer: tuple[str, str, str] = ("Anna", "Rossi", "anna.rossi@example.org"),
+) -> bytes:
+    """Compact JSON with ``/`` escaped as ``\\/``, as Shopify's encoder writes it;
+    ``customer`` is (first name, last name, e-mail)."""
     oid = order_id or shopify_id()
+    first, last, email = customer
     order: dict[str, Any] = {
         "id": oid,
         "admin_graphql_api_id": f"gid://shopify/Order/{oid}",
         "name": f"#{oid % 10000}",
-        "email": "anna.rossi@example.org",
+        "email": email,
         "created_at": "2026-11-24T09:30:00+01:00",
         "currency": "EUR",
         "customer_locale": "it",
-        "customer": {"id": shopify_id(), "first_name": "Anna", "last_name": "Rossi"},
-        "shipping_address": {"name": "Anna Rossi", "city": "Torino", "country_code": "IT"},
+        "customer": {"id": shopify_id(), "first_name": first, "last_name": last},
+        "shipping_address": {"name": f"{first} {last}", "city": "Torino", "country_code": "IT"},
         "line_items": [
             {
                 "id": shopify_id(),

@@ -17,7 +17,7 @@ from shared.settings import Settings
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 
-@pytest.mark.parametrize("service", ["orders", "inventory", "production", "connectors"])
+@pytest.mark.parametrize("service", ["orders", "inventory", "production", "connectors", "trace"])
 async def test_migrations_match_the_tables(settings: Settings, service: str) -> None:
     name = f"{settings.pg.database_prefix}schema_{service}"
     await db.drop_database(settings.pg, name)

@@ -1,0 +1,1 @@
+"""Traceability: the lot genealogy read model, traces and recalls."""

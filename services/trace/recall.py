@@ -1,0 +1,76 @@
+"""Issuing a recall: the forward closure of a lot (or of a supplier's lot) becomes the
+recall list, stored with the recall and announced in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+import sqlalchemy as sa
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.trace import tables as t
+from services.trace.queries import trace_in
+from services.trace.recall_report import Recall
+from services.trace.tracing import Direction, Trace
+from shared import outbox
+from shared.contracts.trace import RecallIssued
+
+TRACES: TypeAdapter[Trace] = TypeAdapter(Trace)
+
+
+class UnknownRecall(LookupError):
+    pass
+
+
+async def issue(
+    engine: AsyncEngine, *, start: str, origin_kind: str, origin: str, reason: str
+) -> Recall:
+    """Trace forward, keep the answer as the recall list, and tell inventory to block it."""
+    async with engine.begin() as conn:
+        trace = await trace_in(conn, start, Direction.FORWARD)
+        row = (
+            await conn.execute(
+                t.recall.insert()
+                .values(
+                    id=uuid4(),
+                    origin_kind=origin_kind,
+                    origin=origin,
+                    reason=reason,
+                    trace=TRACES.dump_python(trace, mode="json"),
+                )
+                .returning(t.recall)
+            )
+        ).one()
+        recall = _recall(row)
+        issued = RecallIssued(
+            recall_id=recall.recall_id, reason=reason, origin=origin, lot_codes=recall.lot_codes
+        )
+        await outbox.add(conn, [issued])
+    return recall
+
+
+def _recall(row: Any) -> Recall:
+    return Recall(
+        recall_id=row.id,
+        origin_kind=row.origin_kind,
+        origin=row.origin,
+        reason=row.reason,
+        created_at=row.created_at,
+        trace=TRACES.validate_python(row.trace),
+    )
+
+
+async def get(engine: AsyncEngine, recall_id: UUID) -> Recall:
+    async with engine.connect() as conn:
+        row = (await conn.execute(sa.select(t.recall).where(t.recall.c.id == recall_id))).first()
+    if row is None:
+        raise UnknownRecall(f"no recall {recall_id}")
+    return _recall(row)
+
+
+async def list_all(engine: AsyncEngine) -> list[Recall]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(sa.select(t.recall).order_by(t.recall.c.created_at.desc()))
+        return [_recall(r) for r in rows]
