@@ -1,5 +1,6 @@
 """``lotline``: register shops and items, receive stock, define recipes, post Shopify
-webhooks, follow orders, run production, ship, and watch the write-backs to the shops.
+webhooks, follow orders, run production, ship, watch the write-backs to the shops, and
+trace lots (and recall them).
 
 Every command is an HTTP call to the gateway (``--gateway-url`` / ``LOTLINE_GATEWAY_URL``).
 Exit codes: 0 done, 1 the gateway or the input refused it, 2 bad usage, 3 gateway unreachable.
@@ -20,6 +21,7 @@ from services.cli.commands import (
     recipes,
     shipping,
     stock,
+    trace,
     webhook,
     write_backs,
 )
@@ -40,6 +42,7 @@ for sub, name in (
     (production.production_app, "production"),
     (shipping.shipment_app, "shipment"),
     (write_backs.write_backs_app, "write-backs"),
+    (trace.trace_app, "trace"),
     (webhook.webhook_app, "webhook"),
     (demo.demo_app, "demo"),
 ):

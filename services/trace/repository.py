@@ -12,8 +12,6 @@ from services.trace import tables as t
 from services.trace.genealogy import Facts, NodeFact, lot_key
 from services.trace.tracing import Direction, TraceRow
 
-MAX_DEPTH = 64  # a genealogy is acyclic; the cap only keeps bad data from looping forever
-
 _MERGED = ("item_code", "quantity", "unit", "happened_on", "label", "detail")
 
 
@@ -84,34 +82,31 @@ _WALK = {
 
 
 def trace_query(direction: Direction) -> sa.TextClause:
-    """Every node reachable from ``:start`` with its nearest depth, and every edge among
-    them, in one statement: a recursive CTE over the edge index of that direction."""
+    """Every node reachable from ``:start`` and every edge among them, in one statement:
+    a recursive CTE over the edge index of that direction. ``UNION`` on the key alone
+    expands each node once, so diamonds cost nothing extra and a cycle cannot loop."""
     near, far = _WALK[direction]
     return sa.text(
         f"""
-        WITH RECURSIVE walk(key, depth) AS (
-            SELECT CAST(:start AS text), 0
+        WITH RECURSIVE reached(key) AS (
+            SELECT CAST(:start AS text)
           UNION
-            SELECT e.{far}, w.depth + 1
-            FROM walk w JOIN trace_edge e ON e.{near} = w.key
-            WHERE w.depth < {MAX_DEPTH}
-        ),
-        reached AS (SELECT key, min(depth) AS depth FROM walk GROUP BY key)
-        SELECT r.key, r.depth, n.kind, n.code, n.item_code, n.quantity, n.unit, n.on_hand,
+            SELECT e.{far} FROM reached r JOIN trace_edge e ON e.{near} = r.key
+        )
+        SELECT n.key, n.kind, n.code, n.item_code, n.quantity, n.unit, n.on_hand,
                n.happened_on, n.label, n.detail,
                e.source_key, e.target_key, e.quantity AS edge_quantity, e.unit AS edge_unit,
                e.happened_on AS edge_on
         FROM reached r
         JOIN trace_node n ON n.key = r.key
         LEFT JOIN trace_edge e ON e.{near} = r.key
-        ORDER BY r.depth, r.key, e.{far}
         """
     )
 
 
 async def trace(conn: AsyncConnection, start: str, direction: Direction) -> list[TraceRow]:
     rows = await conn.execute(trace_query(direction), {"start": start})
-    return [TraceRow(**row._asdict()) for row in rows]
+    return [TraceRow(*row) for row in rows]  # the columns are in the fields' order
 
 
 READ_MODEL = (t.node, t.edge)

@@ -6,7 +6,7 @@ Pure. The same view serves both directions; each direction simply reaches other 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from services.trace.genealogy import SEPARATOR, Kind
-from shared.units import Quantity
+from shared.units import ExactDecimal
 
 
 class Direction(StrEnum):
@@ -27,7 +27,6 @@ class TraceRow:
     """One reached node, joined with one of its edges in the walk's direction (or none)."""
 
     key: str
-    depth: int
     kind: str
     code: str
     item_code: str | None
@@ -47,7 +46,6 @@ class TraceRow:
 @dataclass(frozen=True)
 class Node:
     key: str
-    depth: int
     kind: Kind
     code: str
     item_code: str | None
@@ -68,15 +66,28 @@ class Edge:
     happened_on: date | None
 
 
-def _quantity(value: Decimal | None, unit: str | None) -> Quantity | None:
-    return None if value is None or unit is None else Quantity.of(value, unit)
+@dataclass(frozen=True)
+class Amount:
+    """An exact quantity in a trace. A plain dataclass, not a ``Quantity`` model: a trace
+    holds thousands and they come from NUMERIC columns, exact already. On the wire it is
+    a ``Quantity``: ``{"value": "3", "unit": "pc"}``."""
+
+    value: ExactDecimal
+    unit: str
+
+    def __str__(self) -> str:
+        return f"{format(self.value.normalize(), 'f')} {self.unit}"
+
+
+def _quantity(value: Decimal | None, unit: str | None) -> Amount | None:
+    return None if value is None or unit is None else Amount(value, unit)
 
 
 @dataclass(frozen=True)
 class LotUse:
     lot_code: str
     item_code: str | None
-    quantity: Quantity | None
+    quantity: Amount | None
 
 
 @dataclass(frozen=True)
@@ -84,9 +95,9 @@ class TracedLot:
     lot_code: str
     item_code: str | None
     depth: int
-    quantity: Quantity | None  # received or made
+    quantity: Amount | None  # received or made
     dated_on: date | None  # received or produced on
-    on_hand: Quantity | None
+    on_hand: Amount | None
     made_by: tuple[str, ...]
     supplier_lots: tuple[str, ...]
 
@@ -96,7 +107,7 @@ class TracedProduction:
     production_order_id: str
     item_code: str | None
     produced_on: date | None
-    output: Quantity | None
+    output: Amount | None
     consumed: tuple[LotUse, ...]
     made: tuple[LotUse, ...]
 
@@ -144,30 +155,58 @@ class Trace:
 
 
 class Graph:
-    """The reached nodes and the edges among them."""
+    """The reached nodes, the edges among them, and each node's distance from the start."""
 
-    def __init__(self, rows: Sequence[TraceRow]) -> None:
+    def __init__(self, rows: Sequence[TraceRow], *, start: str, direction: Direction) -> None:
         self.nodes: dict[str, Node] = {}
-        self.edges: list[Edge] = []
+        edges: list[Edge] = []
         for r in rows:
             if r.key not in self.nodes:
                 self.nodes[r.key] = Node(
-                    r.key, r.depth, Kind(r.kind), r.code, r.item_code, r.quantity, r.unit,
-                    r.on_hand, r.happened_on, r.label, r.detail,
-                )  # fmt: skip
+                    r.key,
+                    Kind(r.kind),
+                    r.code,
+                    r.item_code,
+                    r.quantity,
+                    r.unit,
+                    r.on_hand,
+                    r.happened_on,
+                    r.label,
+                    r.detail,
+                )
             if r.source_key is not None and r.target_key is not None:
-                self.edges.append(
+                edges.append(
                     Edge(r.source_key, r.target_key, r.edge_quantity, r.edge_unit, r.edge_on)
                 )
         self.into: dict[str, list[Edge]] = defaultdict(list)
         self.out_of: dict[str, list[Edge]] = defaultdict(list)
-        for e in self.edges:
+        for e in edges:
             if e.source in self.nodes and e.target in self.nodes:
                 self.into[e.target].append(e)
                 self.out_of[e.source].append(e)
+        self.by_kind: dict[Kind, list[Node]] = defaultdict(list)
+        for n in sorted(self.nodes.values(), key=lambda n: n.code):
+            self.by_kind[n.kind].append(n)
+        self.depth = self._distances(start, direction)
+
+    def _distances(self, start: str, direction: Direction) -> dict[str, int]:
+        """Breadth first from the start, in the walk's direction: the nearest depth."""
+        depth = {start: 0}
+        frontier = deque([start])
+        while frontier:
+            at = frontier.popleft()
+            if direction is Direction.FORWARD:
+                nexts = [e.target for e in self.out_of[at]]
+            else:
+                nexts = [e.source for e in self.into[at]]
+            for n in nexts:
+                if n not in depth:
+                    depth[n] = depth[at] + 1
+                    frontier.append(n)
+        return depth
 
     def of_kind(self, kind: Kind) -> list[Node]:
-        return sorted((n for n in self.nodes.values() if n.kind is kind), key=lambda n: n.code)
+        return self.by_kind[kind]
 
     def sources(self, key: str, kind: Kind) -> list[Node]:
         return [self.nodes[e.source] for e in self.into[key] if self.nodes[e.source].kind is kind]
@@ -185,7 +224,7 @@ def _lots(graph: Graph, start: str) -> tuple[TracedLot, ...]:
         TracedLot(
             lot_code=n.code,
             item_code=n.item_code,
-            depth=n.depth,
+            depth=graph.depth.get(n.key, 0),
             quantity=_quantity(n.quantity, n.unit),
             dated_on=n.happened_on,
             on_hand=_quantity(n.on_hand, n.unit),
@@ -238,13 +277,15 @@ def _shipments(graph: Graph) -> tuple[TracedShipment, ...]:
 
 
 def _customers(graph: Graph, shipments: Sequence[TracedShipment]) -> tuple[TracedCustomer, ...]:
+    received: dict[str, list[TracedShipment]] = defaultdict(list)
+    for shipment in shipments:
+        if shipment.customer is not None:
+            received[shipment.customer].append(shipment)
     customers = []
     for n in graph.of_kind(Kind.CUSTOMER):
         orders = sorted(o.code for o in graph.sources(n.key, Kind.ORDER))
         totals: dict[tuple[str, str | None, str | None], Decimal] = defaultdict(Decimal)
-        for shipment in shipments:
-            if shipment.customer != n.code:
-                continue
+        for shipment in received[n.code]:
             for lot in shipment.lots:
                 unit = lot.quantity.unit if lot.quantity else None
                 value = lot.quantity.value if lot.quantity else Decimal(0)
@@ -253,9 +294,7 @@ def _customers(graph: Graph, shipments: Sequence[TracedShipment]) -> tuple[Trace
             LotUse(code, item, _quantity(value, unit))
             for (code, item, unit), value in sorted(totals.items(), key=lambda kv: kv[0][0])
         )
-        customers.append(
-            TracedCustomer(n.code, n.label, n.detail, tuple(orders), shipped)
-        )  # fmt: skip
+        customers.append(TracedCustomer(n.code, n.label, n.detail, tuple(orders), shipped))
     return tuple(customers)
 
 
@@ -281,7 +320,7 @@ def _in_stock(graph: Graph) -> tuple[LotUse, ...]:
 
 def assemble(rows: Sequence[TraceRow], *, start: str, direction: Direction) -> Trace:
     """The answer for the nodes one walk reached from ``start``."""
-    graph = Graph(rows)
+    graph = Graph(rows, start=start, direction=direction)
     shipments = _shipments(graph)
     return Trace(
         direction=direction,

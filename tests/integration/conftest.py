@@ -52,3 +52,10 @@ async def connectors_engine(
     engine = await _migrated_engine(settings, "connectors")
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def trace_engine(settings: Settings, scratch_databases: None) -> AsyncIterator[AsyncEngine]:
+    engine = await _migrated_engine(settings, "trace")
+    yield engine
+    await engine.dispose()
