@@ -14,7 +14,7 @@ ifdef LOTLINE_KAFKA_PORT
 export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
 endif
 
-.PHONY: run test setup infra-up infra-down up down status seed lint unit integration e2e clean-data
+.PHONY: run test setup infra-up infra-down up down status seed lint unit integration e2e bench-trace clean-data
 
 ## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
 ## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
@@ -71,6 +71,10 @@ integration: setup infra-up
 
 e2e: setup infra-up
 	$(PY) -m pytest tests/e2e
+
+## Time traces over a generated history of 1M+ stock movements and 100k orders (not a test).
+bench-trace: setup infra-up
+	$(PY) bench/trace_benchmark.py
 
 ## Delete Kafka and PostgreSQL data (the jars cache stays).
 clean-data:
