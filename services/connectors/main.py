@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.connectors import api, handlers, service, write_back
+from services.connectors import api, handlers, service, sku_mappings, write_back
 from services.connectors.config import WriteBackSettings, get_connectors_settings
 from services.connectors.worker import WriteBackWorker
 from shared.http import install_error_handlers
@@ -47,7 +47,11 @@ def create_app(
     app.include_router(api.router)
     install_error_handlers(
         app,
-        not_found=(service.UnknownShop, write_back.UnknownWriteBack),
+        not_found=(
+            service.UnknownShop,
+            write_back.UnknownWriteBack,
+            sku_mappings.UnknownSkuMapping,
+        ),
         conflict=(service.ShopExists, write_back.NotReplayable),
     )
     return app

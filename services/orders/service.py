@@ -7,7 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.orders import domain, repository, shipments_repository
+from services.orders import domain, releases, repository, shipments_repository
 from services.orders.notifier import notify
 from shared import inbox, outbox
 from shared.contracts.base import Event
@@ -52,6 +52,7 @@ async def receive_inbound_order(
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
         order_id = order_id_for(event.channel, event.external_id)
+        event = await releases.with_known_mappings(conn, event)
         new = domain.accept(order_id, event)
         inserted = await repository.insert_order(
             conn, order_id, event, status=new.status, hold_reason=new.hold_reason

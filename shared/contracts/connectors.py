@@ -107,3 +107,23 @@ class ChannelWriteBackFailed(Event):
 
     def aggregate_key(self) -> str:
         return str(self.order_id)
+
+
+# --- SKU mappings (issue 4, point 5) -------------------------------------------------------
+
+
+@register
+class SkuMappingChanged(Event):
+    """A shop's SKU now maps to ``item_code`` (None: the mapping was deleted). Orders applies
+    it to the lines it holds for that (shop, SKU) and releases what is then complete."""
+
+    TYPE = "connectors.sku_mapping_changed"
+    VERSION = 1
+    TOPIC = topics.INBOUND_ORDERS
+
+    shop: str
+    sku: str
+    item_code: str | None
+
+    def aggregate_key(self) -> str:
+        return f"{self.shop}:{self.sku}"
