@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -15,7 +15,10 @@ from shared.contracts.connectors import (
     ChannelFulfilled,
     ChannelWriteBackFailed,
     InboundOrderReceived,
+    order_id_for,
 )
+
+__all__ = ["order_id_for"]  # the id every channel order gets, computed in shared.contracts
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
 from shared.contracts.orders import OrderCancelled, OrderStatus, OrderStatusChanged
@@ -28,11 +31,6 @@ from shared.contracts.production import (
 
 log = logging.getLogger(__name__)
 CONSUMER = "orders"
-
-
-def order_id_for(channel: str, external_id: str) -> UUID:
-    """The same channel order always gets the same id, whoever sees it first."""
-    return uuid5(NAMESPACE_URL, f"lotline:order:{channel}:{external_id}")
 
 
 async def _publish(conn: AsyncConnection, envelope: Envelope, events: list[Event]) -> None:

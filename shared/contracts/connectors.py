@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
 
@@ -127,3 +127,9 @@ class SkuMappingChanged(Event):
 
     def aggregate_key(self) -> str:
         return f"{self.shop}:{self.sku}"
+
+
+def order_id_for(channel: str, external_id: str) -> UUID:
+    """The Lotline order id of a channel order: the same (channel, external id) always gets
+    the same id, so a connector can answer it before the orders service has stored it."""
+    return uuid5(NAMESPACE_URL, f"lotline:order:{channel}:{external_id}")
