@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from services.connectors import (
     api,
     handlers,
+    imports_api,
     manual_orders,
     manual_orders_api,
     service,
     sku_mappings,
+    wholesale_csv,
     write_back,
 )
 from services.connectors.config import WriteBackSettings, get_connectors_settings
@@ -54,6 +56,7 @@ def create_app(
     app.state.write_back_worker = worker
     app.include_router(api.router)
     app.include_router(manual_orders_api.router)
+    app.include_router(imports_api.router)
     install_error_handlers(
         app,
         not_found=(
@@ -62,6 +65,6 @@ def create_app(
             sku_mappings.UnknownSkuMapping,
         ),
         conflict=(service.ShopExists, write_back.NotReplayable, manual_orders.IdempotencyConflict),
-        invalid=(manual_orders.InvalidManualOrder,),
+        invalid=(manual_orders.InvalidManualOrder, wholesale_csv.UnreadableFile),
     )
     return app
