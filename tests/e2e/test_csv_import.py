@@ -3,6 +3,8 @@ reported by line, and importing the same file again creates nothing."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import subprocess
 import sys
 import uuid
@@ -77,7 +79,7 @@ async def test_good_rows_become_orders_bad_rows_are_reported_and_reimport_adds_n
     assert f"unknown item 'NOPE-{run}'" in first["errors"][0]["reason"]
     for reference, reserved in ((po1, 12), (po2, 10)):
         [order] = await eventually(
-            lambda r=reference: wholesale(gateway, r),
+            functools.partial(wholesale, gateway, reference),
             lambda os: len(os) == 1 and os[0]["status"] == "ready_to_ship",
         )
         assert order["requested_on"] == ("2026-12-15" if reference == po1 else None)
@@ -88,21 +90,24 @@ async def test_good_rows_become_orders_bad_rows_are_reported_and_reimport_adds_n
 
     path = tmp_path / "orders.csv"
     path.write_text(csv)
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "services.cli",
-            "--gateway-url",
-            system.gateway,
-            "import",
-            "orders",
-            str(path),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    again = await asyncio.to_thread(
+        functools.partial(
+            subprocess.run,
+            [
+                sys.executable,
+                "-m",
+                "services.cli",
+                "--gateway-url",
+                system.gateway,
+                "import",
+                "orders",
+                str(path),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     )
 
     assert again.returncode == 1, again.stderr  # bad rows are still bad
