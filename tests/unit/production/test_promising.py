@@ -32,7 +32,7 @@ def production(n: int, *, serves: UUID | None = None, **extra: object) -> OpenPr
     return OpenProduction(**values)  # type: ignore[arg-type]
 
 
-def plan(quoted: list[LineNeed], productions: list[OpenProduction]):  # type: ignore[no-untyped-def]
+def plan(quoted: list[LineNeed], productions: list[OpenProduction]):
     return promise_with_open_production(
         quoted,
         productions,
