@@ -15,6 +15,7 @@ import typer
 from services.cli.client import DEFAULT_GATEWAY_URL
 from services.cli.commands import (
     catalogue,
+    channels,
     demo,
     orders,
     production,
@@ -45,6 +46,8 @@ for sub, name in (
     (trace.trace_app, "trace"),
     (webhook.webhook_app, "webhook"),
     (demo.demo_app, "demo"),
+    (channels.manual_app, "manual-order"),
+    (channels.import_app, "import"),
 ):
     app.add_typer(sub, name=name)
 app.command("can-make")(recipes.can_make)
