@@ -319,7 +319,8 @@ async def main() -> None:
 
     async def bare_sql(start: str, direction: Direction) -> int:
         async with engine.connect() as conn:
-            return len(await repository.trace(conn, start, direction))
+            nodes, edges = await repository.trace(conn, start, direction)
+            return len(nodes) + len(edges)
 
     print(
         f"{args.samples} random starting points per case; times in ms; "
@@ -327,7 +328,7 @@ async def main() -> None:
     )
     print(
         f"{'case':26} {'use case p50':>12} {'p99':>7} {'SQL p50':>8} {'p99':>7} "
-        f"{'py CPU p50':>10} {'p99':>6} {'rows p50':>8} {'max':>6}"
+        f"{'py CPU p50':>10} {'p99':>6} {'n+e p50':>8} {'max':>6}"
     )
     try:
         for i, case in enumerate(cases(history)):

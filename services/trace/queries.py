@@ -16,11 +16,11 @@ class UnknownStart(LookupError):
 
 
 async def trace_in(conn: AsyncConnection, start: str, direction: Direction) -> Trace:
-    rows = await repository.trace(conn, start, direction)
-    if not rows:
+    nodes, edges = await repository.trace(conn, start, direction)
+    if not nodes:
         kind, _, code = start.partition(":")
         raise UnknownStart(f"no {kind.replace('_', ' ')} {code!r} in the genealogy")
-    return assemble(rows, start=start, direction=direction)
+    return assemble(nodes, edges, start=start, direction=direction)
 
 
 async def trace(engine: AsyncEngine, start: str, direction: Direction) -> Trace:

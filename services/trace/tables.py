@@ -14,13 +14,16 @@ OUTBOX = outbox_table(metadata)
 INBOX = inbox_table(metadata)
 
 QTY = sa.Numeric(18, 6)
+# Keys compare byte by byte: the walk probes the indexes once per node, and the "C"
+# collation makes each probe a memcmp instead of a locale-aware comparison.
+KEY = sa.Text(collation="C")
 
 node = sa.Table(
     "trace_node",
     metadata,
     # "<kind>:<natural id>", e.g. "lot:FLOUR-R261125-01"; edges name nodes by this key, so
     # an edge may be stored before the event describing its node arrives.
-    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("code", sa.Text, nullable=False),
     sa.Column("item_code", sa.Text),
@@ -38,8 +41,8 @@ edge = sa.Table(
     metadata,
     # Material flows from source to target: supplier → supplier lot → lot → production
     # order → lot → shipment → order → customer.
-    sa.Column("source_key", sa.Text, primary_key=True),
-    sa.Column("target_key", sa.Text, primary_key=True),
+    sa.Column("source_key", KEY, primary_key=True),
+    sa.Column("target_key", KEY, primary_key=True),
     sa.Column("quantity", QTY),
     sa.Column("unit", sa.Text),
     sa.Column("happened_on", sa.Date),

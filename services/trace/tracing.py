@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from services.trace.genealogy import SEPARATOR, Kind
 from shared.units import ExactDecimal
@@ -22,29 +23,9 @@ class Direction(StrEnum):
     BACKWARD = "backward"  # where did it come from: made of, bought from
 
 
-@dataclass(frozen=True)
-class TraceRow:
-    """One reached node, joined with one of its edges in the walk's direction (or none)."""
+class Node(NamedTuple):
+    """A reached node (a named tuple: a trace builds thousands)."""
 
-    key: str
-    kind: str
-    code: str
-    item_code: str | None
-    quantity: Decimal | None
-    unit: str | None
-    on_hand: Decimal | None
-    happened_on: date | None
-    label: str | None
-    detail: str | None
-    source_key: str | None
-    target_key: str | None
-    edge_quantity: Decimal | None
-    edge_unit: str | None
-    edge_on: date | None
-
-
-@dataclass(frozen=True)
-class Node:
     key: str
     kind: Kind
     code: str
@@ -57,8 +38,9 @@ class Node:
     detail: str | None
 
 
-@dataclass(frozen=True)
-class Edge:
+class Edge(NamedTuple):
+    """An edge out of (forward) or into (backward) a reached node."""
+
     source: str
     target: str
     quantity: Decimal | None
@@ -157,27 +139,10 @@ class Trace:
 class Graph:
     """The reached nodes, the edges among them, and each node's distance from the start."""
 
-    def __init__(self, rows: Sequence[TraceRow], *, start: str, direction: Direction) -> None:
-        self.nodes: dict[str, Node] = {}
-        edges: list[Edge] = []
-        for r in rows:
-            if r.key not in self.nodes:
-                self.nodes[r.key] = Node(
-                    r.key,
-                    Kind(r.kind),
-                    r.code,
-                    r.item_code,
-                    r.quantity,
-                    r.unit,
-                    r.on_hand,
-                    r.happened_on,
-                    r.label,
-                    r.detail,
-                )
-            if r.source_key is not None and r.target_key is not None:
-                edges.append(
-                    Edge(r.source_key, r.target_key, r.edge_quantity, r.edge_unit, r.edge_on)
-                )
+    def __init__(
+        self, nodes: Sequence[Node], edges: Sequence[Edge], *, start: str, direction: Direction
+    ) -> None:
+        self.nodes: dict[str, Node] = {n.key: n for n in nodes}
         self.into: dict[str, list[Edge]] = defaultdict(list)
         self.out_of: dict[str, list[Edge]] = defaultdict(list)
         for e in edges:
@@ -318,9 +283,11 @@ def _in_stock(graph: Graph) -> tuple[LotUse, ...]:
     )
 
 
-def assemble(rows: Sequence[TraceRow], *, start: str, direction: Direction) -> Trace:
-    """The answer for the nodes one walk reached from ``start``."""
-    graph = Graph(rows, start=start, direction=direction)
+def assemble(
+    nodes: Sequence[Node], edges: Sequence[Edge], *, start: str, direction: Direction
+) -> Trace:
+    """The answer for the nodes one walk reached from ``start`` and their edges."""
+    graph = Graph(nodes, edges, start=start, direction=direction)
     shipments = _shipments(graph)
     return Trace(
         direction=direction,

@@ -41,8 +41,8 @@ def upgrade() -> None:
     )
     op.create_index('outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('trace_edge',
-    sa.Column('source_key', sa.Text(), nullable=False),
-    sa.Column('target_key', sa.Text(), nullable=False),
+    sa.Column('source_key', sa.Text(collation='C'), nullable=False),
+    sa.Column('target_key', sa.Text(collation='C'), nullable=False),
     sa.Column('quantity', sa.Numeric(precision=18, scale=6), nullable=True),
     sa.Column('unit', sa.Text(), nullable=True),
     sa.Column('happened_on', sa.Date(), nullable=True),
@@ -50,7 +50,7 @@ def upgrade() -> None:
     )
     op.create_index('trace_edge_backward', 'trace_edge', ['target_key', 'source_key'], unique=False)
     op.create_table('trace_node',
-    sa.Column('key', sa.Text(), nullable=False),
+    sa.Column('key', sa.Text(collation='C'), nullable=False),
     sa.Column('kind', sa.Text(), nullable=False),
     sa.Column('code', sa.Text(), nullable=False),
     sa.Column('item_code', sa.Text(), nullable=True),
