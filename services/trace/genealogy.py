@@ -139,8 +139,9 @@ def from_lot_received(event: LotReceived, *, on: date) -> Facts:
         else:
             edges.append(EdgeFact(supplier.key, lot.key, value, unit, received_on))
     if event.production_order_id is not None:
-        made_by = key(Kind.PRODUCTION_ORDER, str(event.production_order_id))
-        edges.append(EdgeFact(made_by, lot.key, value, unit, received_on))
+        made_by = NodeFact(Kind.PRODUCTION_ORDER, str(event.production_order_id))
+        nodes.append(made_by)  # every edge's ends exist as nodes, described or not
+        edges.append(EdgeFact(made_by.key, lot.key, value, unit, received_on))
     return Facts(nodes=tuple(nodes), edges=tuple(edges))
 
 
