@@ -16,6 +16,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/stock", "inventory"),
     ("/api/reservations", "inventory"),
     ("/api/receipts", "inventory"),
+    ("/api/purchase-orders", "inventory"),
     ("/api/ledger", "inventory"),
     ("/api/production-orders", "production"),
     ("/api/recipes", "production"),

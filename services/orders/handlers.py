@@ -17,6 +17,7 @@ from shared.contracts.connectors import (
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
 from shared.contracts.production import (
+    OrderPromised,
     ProductionOrderDemandsChanged,
     ProductionOrderPlanned,
     ProductionOrderStatusChanged,
@@ -51,8 +52,11 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 pass
 
     async def on_production_event(envelope: Envelope, event: Event) -> None:
-        """Production orders serving the order explain and drive its status."""
-        if isinstance(
+        """Production orders serving the order explain and drive its status; production
+        promises its delivery date."""
+        if isinstance(event, OrderPromised):
+            await service.record_promise(engine, envelope, event)
+        elif isinstance(
             event,
             ProductionOrderPlanned | ProductionOrderStatusChanged | ProductionOrderDemandsChanged,
         ):

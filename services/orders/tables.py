@@ -30,6 +30,9 @@ order = sa.Table(
     sa.Column("customer", JSONB, nullable=False),
     sa.Column("placed_at", sa.DateTime(timezone=True)),
     sa.Column("requested_on", sa.Date),
+    # The delivery date production promises (OrderPromised) and the step that sets it.
+    sa.Column("promised_on", sa.Date),
+    sa.Column("promise_reason", sa.Text),
     timestamp("created_at"),
     timestamp("updated_at"),
     sa.UniqueConstraint("channel", "external_id", name="one_order_per_channel_order"),
