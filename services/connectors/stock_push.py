@@ -16,7 +16,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import repository, retrying
+from services.connectors import repository, retrying, stock_tracking
 from services.connectors import tables as t
 from services.connectors.config import StockPushSettings, WriteBackSettings
 from services.connectors.shopify.admin import AdminError, Refused, RetryLater, default_admin_url
@@ -195,8 +195,9 @@ async def run_once(
     settings: StockPushSettings,
     retries: WriteBackSettings,
 ) -> int:
-    """Push the due rows, then re-check the rows due for reconciliation; how many were done."""
-    done = 0
+    """Track mapped SKUs without a row, push the due rows, then re-check the rows due for
+    reconciliation; how many were done."""
+    done = await stock_tracking.track_untracked(engine)
     for row in await _claim(engine, settings, _due(settings)):
         await push(engine, http, row, settings=settings, retries=retries)
         done += 1

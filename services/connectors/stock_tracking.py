@@ -122,3 +122,30 @@ async def forget(conn: AsyncConnection, *, shop: str, sku: str) -> None:
     await conn.execute(
         t.stock_sync.delete().where(t.stock_sync.c.shop == shop, t.stock_sync.c.sku == sku)
     )
+
+
+async def track_untracked(engine: AsyncEngine) -> int:
+    """Rows for mapped SKUs that have none yet — a shop given its access token after the
+    last stock change, a mapping made before this feature — so no shop is left unpushed."""
+    async with engine.begin() as conn:
+        missing = await conn.execute(
+            sa.select(t.sku_mapping.c.item_code)
+            .join(t.shop, t.shop.c.domain == t.sku_mapping.c.shop_domain)
+            .outerjoin(
+                t.stock_sync,
+                sa.and_(
+                    t.stock_sync.c.shop == t.sku_mapping.c.shop_domain,
+                    t.stock_sync.c.sku == t.sku_mapping.c.sku,
+                ),
+            )
+            .where(
+                t.shop.c.channel == SHOPIFY,
+                t.shop.c.access_token.is_not(None),
+                t.stock_sync.c.shop.is_(None),
+            )
+            .distinct()
+        )
+        items = sorted(r.item_code for r in missing)
+        for item_code in items:
+            await refresh_item(conn, item_code)
+    return len(items)

@@ -144,3 +144,18 @@ async def test_a_sku_the_shop_lacks_is_recorded_as_failing_and_retried(
     assert failing.pending_since is not None
     fixed = await row(connectors_engine, domain, item)
     assert (fixed.pushed, fixed.reported, fixed.last_error) == (3, 3, None)
+
+
+async def test_a_shop_given_its_token_later_is_pushed_too(connectors_engine, fake, http):
+    domain = f"late-{uuid.uuid4().hex[:8]}.myshopify.com"
+    await service.register_shop(connectors_engine, domain=domain, channel="shopify", secret="s")
+    item = f"HONEY-{uuid.uuid4().hex[:8].upper()}"
+    fake.inventory.add_variant(item, available=0)
+    await sku_mappings.set_mapping(connectors_engine, domain=domain, sku=item, item_code=item)
+    await lot_changed(connectors_engine, item, on_hand=5, reserved=1, revision=1)
+    admin = {"admin_api_url": fake.url, "access_token": fake.access_token}
+
+    await service.update_shop(connectors_engine, domain, admin)
+    await run(connectors_engine, http, AT_ONCE)
+
+    assert fake.inventory.available(item) == 4
