@@ -13,6 +13,7 @@ from shared.contracts.orders import OrderReceived, OrderStatus, OrderStatusChang
 from shared.units import Quantity
 
 UNKNOWN_SKU = "unknown_sku"
+RECALL = "recall:"
 
 
 class StillHeld(ValueError):
@@ -72,6 +73,12 @@ def assign_items(lines: Sequence[HeldLine], items: Mapping[int, str]) -> list[He
 def is_sku_hold(hold_reason: str | None) -> bool:
     """Only holds for unmapped SKUs are released by a mapping; others wait for an operator."""
     return bool(hold_reason) and str(hold_reason).startswith(UNKNOWN_SKU)
+
+
+def is_recall_hold(hold_reason: str | None) -> bool:
+    """A recall hold is not released by hand: the order holds blocked stock, which inventory
+    would refuse to ship; the operator cancels it (releasing the stock) instead."""
+    return bool(hold_reason) and str(hold_reason).startswith(RECALL)
 
 
 def blocker(lines: Sequence[HeldLine]) -> str | None:

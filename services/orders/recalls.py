@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import domain, repository
+from services.orders import domain, holds, repository
 from shared import inbox, outbox
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import RecallApplied
@@ -19,7 +19,7 @@ CONSUMER = "orders"
 
 def hold_reason(event: RecallApplied) -> str:
     lots = sorted({r.lot_code for r in event.reservations})
-    return f"recall: {event.reason} (lots {', '.join(lots)})"
+    return f"{holds.RECALL} {event.reason} (lots {', '.join(lots)})"
 
 
 async def hold_orders_on_recalled_lots(

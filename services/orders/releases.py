@@ -93,6 +93,11 @@ async def release_order(
             raise HeldOrderNotFound(f"no order {order_id}")
         if head.status != OrderStatus.ON_HOLD.value:
             raise OrderNotHeld(f"order {order_id} is {head.status}, not on hold")
+        if holds.is_recall_hold(head.hold_reason):
+            raise OrderNotHeld(
+                f"order {order_id} is held by a recall ({head.hold_reason}): its reserved "
+                "stock is blocked; cancel the order to release it"
+            )
         lines = await holds_repository.lines(conn, order_id)
         await holds_repository.save_items(conn, order_id, holds.assign_items(lines, items))
         lines = await holds_repository.lines(conn, order_id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from services.orders import recalls, repository, service
+import pytest
+
+from services.orders import recalls, releases, repository, service
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     RecallApplied,
@@ -61,3 +63,26 @@ async def test_a_recall_holds_the_open_order_with_the_reason_once(orders_engine)
         "recall: listeria (lots SOAP-L1)",
     )
     assert [h["status"] for h in order["history"]] == ["received", "ready_to_ship", "on_hold"]
+
+
+async def test_an_operator_cannot_release_a_recall_hold(orders_engine):
+    order_id = await ready_order(orders_engine, "SOAP-L2")
+    applied = RecallApplied(
+        recall_id=uuid.uuid4(),
+        reason="foreign body",
+        blocked_lots=("SOAP-L2",),
+        reservations=(
+            RecalledReservation(
+                order_id=order_id, line_no=1, lot_code="SOAP-L2", quantity=Quantity.of(2, "pc")
+            ),
+        ),
+    )
+    await recalls.hold_orders_on_recalled_lots(orders_engine, Envelope.wrap(applied), applied)
+
+    with pytest.raises(releases.OrderNotHeld, match="held by a recall"):
+        await releases.release_order(orders_engine, order_id, items={}, reason=None)
+
+    async with orders_engine.connect() as conn:
+        order = await repository.load_order(conn, order_id)
+    assert order is not None
+    assert order["status"] == "on_hold"
