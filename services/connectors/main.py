@@ -9,6 +9,10 @@ from fastapi import FastAPI
 
 from services.connectors import api, handlers, service, write_back
 from services.connectors.config import WriteBackSettings, get_connectors_settings
+from services.connectors.etsy import api as etsy_api
+from services.connectors.etsy import service as etsy_service
+from services.connectors.etsy.config import EtsySettings
+from services.connectors.etsy.worker import EtsyPollWorker
 from services.connectors.worker import WriteBackWorker
 from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
@@ -28,10 +32,14 @@ class _Wake:
 
 
 def create_app(
-    settings: Settings | None = None, *, write_backs: WriteBackSettings | None = None
+    settings: Settings | None = None,
+    *,
+    write_backs: WriteBackSettings | None = None,
+    etsy: EtsySettings | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     write_backs = write_backs or get_connectors_settings().write_back
+    etsy = etsy or get_connectors_settings().etsy
     wake = _Wake()
     runtime = ServiceRuntime(
         "connectors",
@@ -39,15 +47,24 @@ def create_app(
         migrations_dir=MIGRATIONS,
         subscriptions=partial(handlers.register, on_staged=wake),
     )
-    worker = wake.worker = WriteBackWorker(runtime.engine, write_backs)
+    worker = wake.worker = WriteBackWorker(runtime.engine, write_backs, etsy=etsy)
     runtime.add_worker(worker)
+    # Etsy block: receipts polled by a worker of their own, woken by order.paid webhooks.
+    etsy_poller = EtsyPollWorker(runtime.engine, etsy, write_backs)
+    runtime.add_worker(etsy_poller)
     app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.state.write_back_worker = worker
     app.include_router(api.router)
+    app.state.etsy_settings = etsy
+    app.state.etsy_retries = write_backs
+    app.state.etsy_poll_worker = etsy_poller
+    app.include_router(etsy_api.router)
     install_error_handlers(
         app,
         not_found=(service.UnknownShop, write_back.UnknownWriteBack),
         conflict=(service.ShopExists, write_back.NotReplayable),
+        invalid=(etsy_service.AuthorizationFailed,),
+        unavailable=(etsy_service.NotConfigured, etsy_service.PollFailed),
     )
     return app

@@ -1,0 +1,154 @@
+"""Polling ``getShopReceipts`` by last modification, from a stored watermark.
+
+Each poll asks for receipts modified since ``watermark - overlap`` (every status), page by
+page (``limit``/``offset``, oldest modification first), and records each receipt with its
+order event in one transaction — the receipt row's primary key and conditional updates make
+a re-poll, or two polls at once, publish nothing twice. The watermark moves to the newest
+modification seen only once every page was read, so a poll that fails half-way is simply
+repeated; the overlap catches receipts that shifted between pages while we read.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.connectors import repository as connectors_repository
+from services.connectors.config import WriteBackSettings
+from services.connectors.etsy import receipts, repository, tokens
+from services.connectors.etsy.client import EtsyApi
+from services.connectors.etsy.config import EtsySettings
+from services.connectors.etsy.lifecycle import Outcome, next_outcome, publishes
+from services.connectors.retrying import with_retries
+from services.connectors.shopify.admin import AdminError
+from shared import outbox
+
+log = logging.getLogger(__name__)
+
+FIRST_POLL_LOOKBACK_SECONDS = 3 * 24 * 3600  # a new shop's history is not imported
+
+
+@dataclass(frozen=True)
+class PollResult:
+    pages: int
+    receipts: int
+    published: int
+    watermark: int | None
+
+
+async def _record(conn: AsyncConnection, shop: Any, raw: Any, mappings: dict[str, str]) -> bool:
+    """Record one receipt; True when its order was published now."""
+    head = receipts.head(raw)
+    row = await repository.receipt(conn, shop.shop_id, head.receipt_id)
+    known = Outcome(row.outcome) if row is not None else None
+    now = next_outcome(head, known)
+    if row is None:
+        recorded = await repository.insert_receipt(
+            conn,
+            shop_id=shop.shop_id,
+            receipt_id=head.receipt_id,
+            status=head.status.value,
+            updated=head.updated_at,
+            outcome=now.value,
+        )
+    else:
+        recorded = await repository.update_receipt(
+            conn,
+            shop_id=shop.shop_id,
+            receipt_id=head.receipt_id,
+            status=head.status.value,
+            updated=head.updated_at,
+            outcome=now.value,
+            from_outcome=row.outcome,
+        )
+    if not recorded:
+        return False
+    if known is Outcome.PUBLISHED and now is Outcome.ENDED_AFTER_PUBLISH:
+        log.warning(
+            "Etsy receipt %s is %s after it became an order: cancel it in Lotline",
+            head.receipt_id,
+            head.status.value,
+        )
+    if not publishes(known, now):
+        return False
+    order = receipts.to_inbound_order(raw, shop=shop.domain, item_for=mappings.get)
+    await outbox.add(conn, [order])
+    return True
+
+
+async def _take_page(engine: AsyncEngine, shop: Any, results: list[Any]) -> int:
+    """One transaction per receipt: a bad receipt is logged and skipped, never blocks."""
+    published = 0
+    async with engine.connect() as conn:
+        mappings = await connectors_repository.sku_mappings(conn, shop.domain)
+    for raw in results:
+        try:
+            async with engine.begin() as conn:
+                published += await _record(conn, shop, raw, mappings)
+        except receipts.InvalidEtsyReceipt as error:
+            log.error("Etsy shop %s: unreadable receipt skipped: %s", shop.shop_id, error)
+    return published
+
+
+def _since(watermark: int | None, overlap: int) -> int:
+    if watermark is None:
+        return int(time.time()) - FIRST_POLL_LOOKBACK_SECONDS
+    return max(0, watermark - overlap)
+
+
+async def poll_shop(
+    engine: AsyncEngine,
+    api: EtsyApi,
+    shop_id: str,
+    *,
+    settings: EtsySettings,
+    retries: WriteBackSettings,
+) -> PollResult:
+    """Read every receipt modified since the watermark; raises AdminError when Etsy could
+    not be read within the retry budget (the watermark then stays where it was)."""
+    async with engine.connect() as conn:
+        shop = await repository.shop(conn, shop_id)
+    if shop is None:
+        raise AdminError(f"unknown Etsy shop {shop_id}")
+
+    async def failed(error: AdminError) -> None:
+        log.warning("Etsy shop %s: receipts call failed: %s", shop_id, error)
+
+    since = _since(shop.receipts_watermark, settings.overlap_seconds)
+    newest, offset, pages, seen, published = shop.receipts_watermark, 0, 0, 0, 0
+    try:
+        while True:
+            token = await tokens.access_token(
+                engine, api, shop_id, margin_seconds=settings.refresh_margin_seconds
+            )
+            read_page = partial(
+                api.shop_receipts,
+                token,
+                shop_id,
+                min_last_modified=since,
+                limit=settings.page_limit,
+                offset=offset,
+            )
+            page = await with_retries(read_page, retries, on_failure=failed)
+            pages += 1
+            published += await _take_page(engine, shop, page.results)
+            for raw in page.results:
+                stamp = raw.get("updated_timestamp") if isinstance(raw, dict) else None
+                if isinstance(stamp, int):
+                    newest = stamp if newest is None else max(newest, stamp)
+            seen += len(page.results)
+            offset += len(page.results)
+            if len(page.results) < settings.page_limit or offset >= page.count:
+                break
+    except AdminError as error:
+        async with engine.begin() as conn:
+            await repository.record_poll_error(conn, shop_id, str(error))
+        raise
+    async with engine.begin() as conn:
+        await repository.finish_poll(conn, shop_id, watermark=newest)
+    return PollResult(pages=pages, receipts=seen, published=published, watermark=newest)
