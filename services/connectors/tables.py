@@ -116,12 +116,15 @@ etsy_receipt = sa.Table(
     sa.Column("etsy_updated_at", sa.BigInteger, nullable=False),
     # published: sent to orders once; awaiting_payment: not yet; ended_unpublished:
     # cancelled or refunded before it was ever paid for us; ended_after_publish: the
-    # channel cancelled an order Lotline holds.
+    # channel cancelled an order Lotline holds; unreadable: kept with the problem, and
+    # read again when the receipt changes.
     sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("problem", sa.Text),
     timestamp("first_seen_at"),
     timestamp("updated_at"),
     sa.CheckConstraint(
-        "outcome IN ('published', 'awaiting_payment', 'ended_unpublished', 'ended_after_publish')",
+        "outcome IN ('published', 'awaiting_payment', 'ended_unpublished', "
+        "'ended_after_publish', 'unreadable')",
         name="etsy_receipt_outcome",
     ),
 )

@@ -398,3 +398,44 @@ async def test_a_lost_answer_then_replay_never_ships_twice_on_etsy(connectors_en
 
     assert len(fake.shipments(int(sid), 3_300_000_002)) == 1
     assert len([r for r in fake.requests_to("POST", "/tracking") if r.status == 200]) == 1
+
+
+async def test_a_receipt_refunded_after_it_became_an_order_is_listed_for_the_operator(
+    connectors_engine, fake, http
+):
+    settings = settings_for(fake)
+    sid, _ = await connected_shop(connectors_engine, fake)
+    api = etsy_api(connectors_engine, http, settings)
+    fake.add_receipt(int(sid), receipt(3_200_000_001, [("CANDLE", 1, 990)]))
+    await poller.poll_shop(connectors_engine, api, sid, settings=settings, retries=FAST)
+    fake.modify_receipt(int(sid), 3_200_000_001, status="Fully Refunded")
+
+    again = await poller.poll_shop(connectors_engine, api, sid, settings=settings, retries=FAST)
+
+    [ended] = await service.receipts(
+        connectors_engine, sid, outcome="ended_after_publish", limit=10
+    )
+    assert (ended.receipt_id, ended.status, again.published) == ("3200000001", "fully refunded", 0)
+    assert await published_receipts(connectors_engine, sid) == ["3200000001"]
+
+
+async def test_an_unreadable_receipt_is_kept_never_blocks_the_others_and_is_read_once_fixed(
+    connectors_engine, fake, http
+):
+    settings = settings_for(fake)
+    sid, _ = await connected_shop(connectors_engine, fake)
+    api = etsy_api(connectors_engine, http, settings)
+    bad = fake.add_receipt(int(sid), receipt(3_100_000_001, [("CANDLE", 1, 990)]))
+    good = receipt(3_100_000_002, [("CANDLE", 1, 990)])
+    fake.add_receipt(int(sid), good)
+    bad["transactions"][0]["price"] = {"amount": 9.9, "divisor": 1, "currency_code": "EUR"}
+
+    first = await poller.poll_shop(connectors_engine, api, sid, settings=settings, retries=FAST)
+    [kept] = await service.receipts(connectors_engine, sid, outcome="unreadable", limit=10)
+    fixed = [dict(t, price=good["transactions"][0]["price"]) for t in bad["transactions"]]
+    fake.modify_receipt(int(sid), 3_100_000_001, transactions=fixed)
+    second = await poller.poll_shop(connectors_engine, api, sid, settings=settings, retries=FAST)
+
+    assert first.published == 1 and "price.amount must be an integer" in kept.problem
+    assert second.published == 1
+    assert await published_receipts(connectors_engine, sid) == ["3100000001", "3100000002"]

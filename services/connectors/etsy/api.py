@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors.etsy import service, webhook
 from services.connectors.etsy.config import EtsySettings
-from services.connectors.etsy.schemas import AuthorizationStart, EtsyShopIn, EtsyShopOut, PollOut
+from services.connectors.etsy.schemas import (
+    AuthorizationStart,
+    EtsyReceiptOut,
+    EtsyShopIn,
+    EtsyShopOut,
+    PollOut,
+    ReceiptOutcome,
+)
 from shared.runtime import engine_of
 
 router = APIRouter(tags=["etsy"])
@@ -38,6 +45,18 @@ async def connect_shop(body: EtsyShopIn, engine: Engine) -> EtsyShopOut:
 @router.get("/api/etsy/shops/{shop_id}", response_model=EtsyShopOut)
 async def get_shop(shop_id: str, engine: Engine) -> EtsyShopOut:
     return EtsyShopOut.of(await service.shop(engine, shop_id))
+
+
+@router.get("/api/etsy/shops/{shop_id}/receipts", response_model=list[EtsyReceiptOut])
+async def list_receipts(
+    shop_id: str,
+    engine: Engine,
+    outcome: ReceiptOutcome | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[EtsyReceiptOut]:
+    """The receipts the poller recorded, newest change first."""
+    rows = await service.receipts(engine, shop_id, outcome=outcome, limit=limit)
+    return [EtsyReceiptOut.model_validate(r) for r in rows]
 
 
 @router.post("/api/etsy/shops/{shop_id}/connect", response_model=AuthorizationStart)

@@ -2,7 +2,8 @@
 
 A receipt becomes a Lotline order once, when it is first seen paid. One that is cancelled
 or fully refunded before that never becomes an order. One that ends after it became an
-order is marked ``ended_after_publish`` for the cancellation to be mirrored.
+order is marked ``ended_after_publish`` for the cancellation to be mirrored. One we could
+not read is kept ``unreadable`` (never dropped) and read again when Etsy changes it.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ class Outcome(StrEnum):
     AWAITING_PAYMENT = "awaiting_payment"
     ENDED_UNPUBLISHED = "ended_unpublished"
     ENDED_AFTER_PUBLISH = "ended_after_publish"
+    UNREADABLE = "unreadable"
 
 
 def next_outcome(receipt: ReceiptHead, known: Outcome | None) -> Outcome:
     """Where the receipt stands now; ``known`` is None for a receipt never seen."""
     ended = receipt.status in ENDED
     match known:
-        case None | Outcome.AWAITING_PAYMENT:
+        case None | Outcome.AWAITING_PAYMENT | Outcome.UNREADABLE:
             if ended:
                 return Outcome.ENDED_UNPUBLISHED
             return Outcome.PUBLISHED if receipt.is_paid else Outcome.AWAITING_PAYMENT

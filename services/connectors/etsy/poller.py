@@ -91,8 +91,27 @@ async def _take_page(engine: AsyncEngine, shop: Any, results: list[Any]) -> int:
             async with engine.begin() as conn:
                 published += await _record(conn, shop, raw, mappings)
         except receipts.InvalidEtsyReceipt as error:
-            log.error("Etsy shop %s: unreadable receipt skipped: %s", shop.shop_id, error)
+            await _keep_unreadable(engine, shop, raw, str(error))
     return published
+
+
+async def _keep_unreadable(engine: AsyncEngine, shop: Any, raw: Any, problem: str) -> None:
+    """Never dropped: kept with the reason, listed for the operator, read again when Etsy
+    changes it. Without a receipt id there is nothing to keep it under: logged only."""
+    log.error("Etsy shop %s: unreadable receipt: %s", shop.shop_id, problem)
+    receipt_id = raw.get("receipt_id") if isinstance(raw, dict) else None
+    if isinstance(receipt_id, bool) or not isinstance(receipt_id, int):
+        return
+    updated = raw.get("updated_timestamp")
+    async with engine.begin() as conn:
+        await repository.record_unreadable(
+            conn,
+            shop_id=shop.shop_id,
+            receipt_id=str(receipt_id),
+            status=str(raw.get("status") or "?")[:50].lower(),
+            updated=updated if isinstance(updated, int) and not isinstance(updated, bool) else 0,
+            problem=problem,
+        )
 
 
 def _since(watermark: int | None, overlap: int) -> int:

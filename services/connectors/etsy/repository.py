@@ -101,6 +101,15 @@ async def receipt(conn: AsyncConnection, shop_id: str, receipt_id: str) -> Any:
     return (await conn.execute(query.with_for_update())).first()
 
 
+async def list_receipts(
+    conn: AsyncConnection, shop_id: str, *, outcome: str | None, limit: int
+) -> Sequence[Any]:
+    query = sa.select(R).where(R.c.shop_id == shop_id)
+    if outcome is not None:
+        query = query.where(R.c.outcome == outcome)
+    return (await conn.execute(query.order_by(R.c.updated_at.desc()).limit(limit))).all()
+
+
 async def insert_receipt(
     conn: AsyncConnection, *, shop_id: str, receipt_id: str, status: str, updated: int, outcome: str
 ) -> bool:
@@ -118,6 +127,27 @@ async def insert_receipt(
         .returning(R.c.receipt_id)
     )
     return result.first() is not None
+
+
+async def record_unreadable(
+    conn: AsyncConnection, *, shop_id: str, receipt_id: str, status: str, updated: int, problem: str
+) -> None:
+    """Keep a receipt we could not read, with why; a published one stays published."""
+    statement = insert(R).values(
+        shop_id=shop_id,
+        receipt_id=receipt_id,
+        status=status,
+        etsy_updated_at=updated,
+        outcome="unreadable",
+        problem=problem,
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[R.c.shop_id, R.c.receipt_id],
+            set_={"problem": problem, "updated_at": sa.func.now()},
+            where=R.c.outcome != "published",
+        )
+    )
 
 
 async def update_receipt(
@@ -138,6 +168,7 @@ async def update_receipt(
             status=status,
             etsy_updated_at=sa.func.greatest(R.c.etsy_updated_at, updated),
             outcome=outcome,
+            problem=None,
             updated_at=sa.func.now(),
         )
         .returning(R.c.receipt_id)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EtsyShopIn(BaseModel):
@@ -42,6 +42,27 @@ class EtsyShopOut(BaseModel):
 class AuthorizationStart(BaseModel):
     authorize_url: str
     state: str
+
+
+ReceiptOutcome = Literal[
+    "published", "awaiting_payment", "ended_unpublished", "ended_after_publish", "unreadable"
+]
+
+
+class EtsyReceiptOut(BaseModel):
+    """What the poller did with a receipt. ``ended_after_publish``: Etsy cancelled or
+    refunded an order Lotline holds — the operator's list until channel cancellations
+    are mirrored (docs/connectors.md, Etsy)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    receipt_id: str
+    status: str
+    outcome: ReceiptOutcome
+    problem: str | None
+    etsy_updated_at: int
+    first_seen_at: datetime
+    updated_at: datetime
 
 
 class PollOut(BaseModel):

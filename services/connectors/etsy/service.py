@@ -56,6 +56,14 @@ async def shop(engine: AsyncEngine, shop_id: str) -> Any:
     return row
 
 
+async def receipts(
+    engine: AsyncEngine, shop_id: str, *, outcome: str | None, limit: int
+) -> list[Any]:
+    await shop(engine, shop_id)
+    async with engine.connect() as conn:
+        return list(await repository.list_receipts(conn, shop_id, outcome=outcome, limit=limit))
+
+
 async def start_authorization(
     engine: AsyncEngine, shop_id: str, settings: EtsySettings
 ) -> tuple[str, str]:

@@ -33,9 +33,10 @@ def upgrade() -> None:
     sa.Column('status', sa.Text(), nullable=False),
     sa.Column('etsy_updated_at', sa.BigInteger(), nullable=False),
     sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('problem', sa.Text(), nullable=True),
     sa.Column('first_seen_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.CheckConstraint("outcome IN ('published', 'awaiting_payment', 'ended_unpublished', 'ended_after_publish')", name='etsy_receipt_outcome'),
+    sa.CheckConstraint("outcome IN ('published', 'awaiting_payment', 'ended_unpublished', 'ended_after_publish', 'unreadable')", name='etsy_receipt_outcome'),
     sa.PrimaryKeyConstraint('shop_id', 'receipt_id')
     )
     op.create_table('connectors_etsy_shop',
