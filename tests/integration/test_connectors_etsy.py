@@ -439,3 +439,44 @@ async def test_an_unreadable_receipt_is_kept_never_blocks_the_others_and_is_read
     assert first.published == 1 and "price.amount must be an integer" in kept.problem
     assert second.published == 1
     assert await published_receipts(connectors_engine, sid) == ["3100000001", "3100000002"]
+
+
+async def test_a_token_etsy_refuses_before_its_time_is_refreshed_once_and_the_poll_goes_on(
+    connectors_engine, fake, http
+):
+    settings = settings_for(fake)
+    sid, issued = await connected_shop(connectors_engine, fake)
+    async with connectors_engine.begin() as conn:  # the seller revoked it; we still hold it
+        await conn.execute(
+            t.etsy_shop.update().where(t.etsy_shop.c.shop_id == sid).values(access_token="revoked")
+        )
+    fake.add_receipt(int(sid), receipt(3_000_000_001, [("CANDLE", 1, 990)]))
+    api = etsy_api(connectors_engine, http, settings)
+
+    result = await poller.poll_shop(connectors_engine, api, sid, settings=settings, retries=FAST)
+
+    assert result.published == 1
+    assert fake.refresh_tokens_spent == [issued["refresh_token"]]
+    assert [r.status for r in fake.requests_to("GET", "/receipts")] == [401, 200]
+
+
+async def test_a_throttling_storm_dead_letters_the_write_back_and_a_replay_ships_it_once(
+    connectors_engine, fake, http
+):
+    settings = settings_for(fake)
+    sid, _ = await connected_shop(connectors_engine, fake)
+    fake.add_receipt(int(sid), receipt(2_900_000_001, [("CANDLE", 1, 990)]))
+    fake.fail_next(429, FAST.max_attempts, path_contains="/receipts/", retry_after=0.05)
+    row = await etsy_write_back(connectors_engine, dispatched(sid, "2900000001", tracking="PN77"))
+
+    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id, etsy=settings)
+    async with connectors_engine.connect() as conn:
+        dead = (
+            await conn.execute(sa.select(t.write_back).where(t.write_back.c.id == row.id))
+        ).one()
+    await write_back.replay(connectors_engine, row.id)
+    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id, etsy=settings)
+
+    assert (dead.status, dead.attempts) == ("dead", FAST.max_attempts)
+    assert dead.last_error.startswith("HTTP 429")
+    assert len(fake.shipments(int(sid), 2_900_000_001)) == 1

@@ -22,6 +22,10 @@ from services.connectors.shopify.admin import Refused, RetryLater, retry_after_s
 DEFAULT_429_WAIT_SECONDS = 1.0
 
 
+class InvalidToken(Refused):
+    """HTTP 401: Etsy no longer takes this access token (revoked, or clocks apart)."""
+
+
 class DailyBudgetSpent(RetryLater):
     """The app's 10,000 requests of the day are spent: wait for the next UTC day."""
 
@@ -93,6 +97,8 @@ class EtsyApi:
             )
         if response.status_code >= 500:
             raise RetryLater(f"HTTP {response.status_code}: {_error_text(response)}")
+        if response.status_code == 401:
+            raise InvalidToken(f"HTTP 401: {_error_text(response)}")
         if response.status_code >= 300:
             raise Refused(f"HTTP {response.status_code}: {_error_text(response)}")
         try:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.connectors import repository as connectors_repository
 from services.connectors.config import WriteBackSettings
 from services.connectors.etsy import receipts, repository, tokens
-from services.connectors.etsy.client import EtsyApi
+from services.connectors.etsy.client import EtsyApi, ReceiptsPage
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.lifecycle import Outcome, next_outcome, publishes
 from services.connectors.retrying import with_retries
@@ -139,21 +139,22 @@ async def poll_shop(
         log.warning("Etsy shop %s: receipts call failed: %s", shop_id, error)
 
     since = _since(shop.receipts_watermark, settings.overlap_seconds)
+
+    async def read(offset: int) -> ReceiptsPage:
+        return await tokens.with_token(
+            engine,
+            api,
+            shop_id,
+            lambda token: api.shop_receipts(
+                token, shop_id, min_last_modified=since, limit=settings.page_limit, offset=offset
+            ),
+            margin_seconds=settings.refresh_margin_seconds,
+        )
+
     newest, offset, pages, seen, published = shop.receipts_watermark, 0, 0, 0, 0
     try:
         while True:
-            token = await tokens.access_token(
-                engine, api, shop_id, margin_seconds=settings.refresh_margin_seconds
-            )
-            read_page = partial(
-                api.shop_receipts,
-                token,
-                shop_id,
-                min_last_modified=since,
-                limit=settings.page_limit,
-                offset=offset,
-            )
-            page = await with_retries(read_page, retries, on_failure=failed)
+            page = await with_retries(partial(read, offset), retries, on_failure=failed)
             pages += 1
             published += await _take_page(engine, shop, page.results)
             for raw in page.results:

@@ -75,6 +75,9 @@ def money(raw: Any, where: str) -> Money:
         raise InvalidEtsyReceipt(f"{where}.divisor must be positive, got {divisor}")
     if not isinstance(currency, str) or len(currency) != 3:
         raise InvalidEtsyReceipt(f"{where}.currency_code must be an ISO code, got {currency!r}")
+    places = len(str(divisor)) - 1
+    if divisor == 10**places:  # the usual case: cents stay cents (11300/100 is 113.00)
+        return Money(amount=Decimal(amount).scaleb(-places), currency=currency)
     with localcontext() as context:
         context.traps[Inexact] = True
         try:

@@ -61,10 +61,7 @@ async def attempt(
     tracking = row.payload.get("tracking_code")
     receipt_id = str(row.payload["receipt_id"])
 
-    async def once() -> str | None:
-        token = await tokens.access_token(
-            engine, api, shop.shop_id, margin_seconds=settings.refresh_margin_seconds
-        )
+    async def ship(token: str) -> str | None:
         existing = shipment_with(await api.shop_receipt(token, shop.shop_id, receipt_id), tracking)
         if existing is not None:
             return existing
@@ -76,5 +73,10 @@ async def attempt(
             carrier_name=row.payload.get("carrier_name"),
         )
         return shipment_with(answer, tracking)
+
+    async def once() -> str | None:
+        return await tokens.with_token(
+            engine, api, shop.shop_id, ship, margin_seconds=settings.refresh_margin_seconds
+        )
 
     return once

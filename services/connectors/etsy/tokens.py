@@ -12,14 +12,17 @@ our commit), the new refresh token is gone with it and the shop has to be connec
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors.etsy import repository
-from services.connectors.etsy.client import EtsyApi
+from services.connectors.etsy.client import EtsyApi, InvalidToken
 from services.connectors.shopify.admin import Refused
+
+T = TypeVar("T")
 
 
 def is_fresh(row: Any, *, margin_seconds: float, now: datetime) -> bool:
@@ -44,13 +47,41 @@ async def access_token(
     return await refresh(engine, api, shop_id, margin_seconds=margin_seconds)
 
 
-async def refresh(engine: AsyncEngine, api: EtsyApi, shop_id: str, *, margin_seconds: float) -> str:
-    """Spend the refresh token once, under the shop's row lock."""
+async def with_token(
+    engine: AsyncEngine,
+    api: EtsyApi,
+    shop_id: str,
+    call: Callable[[str], Awaitable[T]],
+    *,
+    margin_seconds: float,
+) -> T:
+    """``call`` with the shop's access token. A token Etsy refuses before its time (revoked,
+    or our clocks apart) is refreshed once and the call repeated."""
+    token = await access_token(engine, api, shop_id, margin_seconds=margin_seconds)
+    try:
+        return await call(token)
+    except InvalidToken:
+        token = await refresh(engine, api, shop_id, margin_seconds=margin_seconds, stale=token)
+        return await call(token)
+
+
+async def refresh(
+    engine: AsyncEngine,
+    api: EtsyApi,
+    shop_id: str,
+    *,
+    margin_seconds: float,
+    stale: str | None = None,
+) -> str:
+    """Spend the refresh token once, under the shop's row lock. ``stale``: a token Etsy
+    refused, never taken as fresh."""
     async with engine.begin() as conn:
         row = await repository.shop_for_update(conn, shop_id)
         if row is None:
             raise Refused(f"unknown Etsy shop {shop_id}")
-        if is_fresh(row, margin_seconds=margin_seconds, now=datetime.now(UTC)):
+        if row.access_token != stale and is_fresh(
+            row, margin_seconds=margin_seconds, now=datetime.now(UTC)
+        ):
             return str(row.access_token)  # a rival refreshed while we waited for the lock
         if not row.refresh_token:
             raise Refused(

@@ -83,12 +83,19 @@ def test_an_unknown_status_is_refused_by_name():
 
 @pytest.mark.parametrize(
     ("amount", "divisor", "expected"),
-    [(18080, 100, "180.80"), (1, 1000, "0.001"), (0, 100, "0"), (995, 1, "995"), (7, 8, "0.875")],
+    [
+        (18080, 100, "180.80"),
+        (1, 1000, "0.001"),
+        (0, 100, "0.00"),
+        (995, 1, "995"),
+        (7, 8, "0.875"),
+    ],
 )
 def test_money_is_amount_over_divisor_exactly(amount: int, divisor: int, expected: str):
     value = receipts.money({"amount": amount, "divisor": divisor, "currency_code": "USD"}, "m")
 
     assert value.amount == Decimal(expected) and value.currency == "USD"
+    assert str(value.amount) == expected
 
 
 @pytest.mark.parametrize(
