@@ -27,6 +27,7 @@ answers, and that the token endpoint counts against the per-second limit.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -190,6 +191,7 @@ class FakeEtsy:
         per_second: int = 10,
         per_day: int = 10_000,
         access_token_seconds: int = 3600,
+        token_delay_seconds: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.keystring = keystring
@@ -197,6 +199,7 @@ class FakeEtsy:
         self.per_second = per_second
         self.per_day = per_day
         self.access_token_seconds = access_token_seconds
+        self.token_delay_seconds = token_delay_seconds  # a slow token endpoint widens races
         self.base_url = ""
         self.shops: dict[int, FakeShop] = {}
         self.requests: list[RecordedRequest] = []
@@ -367,7 +370,9 @@ class FakeEtsy:
             failure = self._scripted_failure(request.url.path)
             if failure is not None:
                 return failure
-            return self._token(request.state.form)
+            answer = self._token(request.state.form)
+            await asyncio.sleep(self.token_delay_seconds)
+            return answer
 
         @app.api_route("/v3/application/{rest:path}", methods=["GET", "POST"])
         async def application(rest: str, request: Request) -> Response:

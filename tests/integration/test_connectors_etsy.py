@@ -154,6 +154,7 @@ async def test_concurrent_refreshes_spend_the_refresh_token_once(connectors_engi
     settings = settings_for(fake)
     sid, issued = await connected_shop(connectors_engine, fake, expired=True)
     api = etsy_api(connectors_engine, http, settings)
+    fake.token_delay_seconds = 0.3  # every caller reads the expired token before any answer
 
     got = await asyncio.gather(
         *(tokens.access_token(connectors_engine, api, sid, margin_seconds=300) for _ in range(8))

@@ -64,10 +64,10 @@ class EtsyPollWorker:
             log.info("Etsy app not configured: no polling")
             return
         self._stopping = False
-        self._http = httpx.AsyncClient(timeout=15.0)
+        http = self._http = httpx.AsyncClient(timeout=15.0)
         self._task = asyncio.create_task(
             poll_forever(
-                lambda: self.run_once(self._http),  # type: ignore[arg-type]
+                lambda: self.run_once(http),
                 wake=self._wake,
                 batch_size=1,
                 interval=self._settings.poll_interval_seconds,
