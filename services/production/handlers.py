@@ -5,7 +5,14 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import cancellation, inventory_answers, planning, read_models
+from services.production import (
+    cancellation,
+    inventory_answers,
+    planning,
+    promises,
+    purchase_orders,
+    read_models,
+)
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
@@ -17,6 +24,8 @@ from shared.contracts.inventory import (
     MaterialsShort,
     ProductionRecorded,
     ProductionRejected,
+    PurchaseOrderChanged,
+    StockReserved,
     StockShort,
 )
 from shared.contracts.orders import OrderCancelled
@@ -25,8 +34,9 @@ from shared.messaging import EventSubscriber
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
     async def on_inventory_event(envelope: Envelope, event: Event) -> None:
-        """Shortages become production; items and lots feed the read models; materials
-        and completion answers move production orders on."""
+        """Shortages become production; items, lots and purchase orders feed the read
+        models; materials and completion answers move production orders on; an order wholly
+        reserved from stock is promised at once."""
         match event:
             case StockShort():
                 await planning.plan_for_stock_short(engine, envelope, event)
@@ -44,6 +54,10 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await inventory_answers.when_production_rejected(engine, envelope, event)
             case ProductionRecorded():
                 await inventory_answers.when_production_recorded(engine, envelope, event)
+            case StockReserved():
+                await promises.promise_from_stock(engine, envelope, event)
+            case PurchaseOrderChanged():
+                await purchase_orders.when_purchase_order_changed(engine, envelope, event)
             case _:
                 pass
 

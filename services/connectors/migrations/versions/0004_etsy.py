@@ -1,7 +1,7 @@
 """etsy shops, tokens, receipts and api usage
 
-Revision ID: 0003_etsy
-Revises: 0002
+Revision ID: 0004_etsy
+Revises: 0003
 Create Date: 2026-11-25 16:08:33.731999
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0003_etsy'
-down_revision: Union[str, Sequence[str], None] = '0002'
+revision: str = '0004_etsy'
+down_revision: Union[str, Sequence[str], None] = '0003'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
