@@ -82,7 +82,7 @@ async def _record(conn: AsyncConnection, shop: Any, raw: Any, mappings: dict[str
 
 
 async def _take_page(engine: AsyncEngine, shop: Any, results: list[Any]) -> int:
-    """One transaction per receipt: a bad receipt is logged and skipped, never blocks."""
+    """One transaction per receipt: an unreadable one is kept aside and never blocks."""
     published = 0
     async with engine.connect() as conn:
         mappings = await connectors_repository.sku_mappings(conn, shop.domain)
@@ -112,6 +112,13 @@ async def _keep_unreadable(engine: AsyncEngine, shop: Any, raw: Any, problem: st
             updated=updated if isinstance(updated, int) and not isinstance(updated, bool) else 0,
             problem=problem,
         )
+
+
+def _newest(results: list[Any], newest: int | None) -> int | None:
+    """The latest ``updated_timestamp`` among the page's receipts and ``newest``."""
+    stamps = [r.get("updated_timestamp") for r in results if isinstance(r, dict)]
+    known = [s for s in stamps if isinstance(s, int)] + ([newest] if newest is not None else [])
+    return max(known) if known else None
 
 
 def _since(watermark: int | None, overlap: int) -> int:
@@ -157,10 +164,7 @@ async def poll_shop(
             page = await with_retries(partial(read, offset), retries, on_failure=failed)
             pages += 1
             published += await _take_page(engine, shop, page.results)
-            for raw in page.results:
-                stamp = raw.get("updated_timestamp") if isinstance(raw, dict) else None
-                if isinstance(stamp, int):
-                    newest = stamp if newest is None else max(newest, stamp)
+            newest = _newest(page.results, newest)
             seen += len(page.results)
             offset += len(page.results)
             if len(page.results) < settings.page_limit or offset >= page.count:
