@@ -154,14 +154,14 @@ etsy_receipt = sa.Table(
     # published: sent to orders once; awaiting_payment: not yet; ended_unpublished:
     # cancelled or refunded before it was ever paid for us; ended_after_publish: the
     # channel cancelled an order Lotline holds; unreadable: kept with the problem, and
-    # read again when the receipt changes.
+    # read again when the receipt changes; shipped_before_seen: fulfilled outside Lotline.
     sa.Column("outcome", sa.Text, nullable=False),
     sa.Column("problem", sa.Text),
     timestamp("first_seen_at"),
     timestamp("updated_at"),
     sa.CheckConstraint(
         "outcome IN ('published', 'awaiting_payment', 'ended_unpublished', "
-        "'ended_after_publish', 'unreadable')",
+        "'ended_after_publish', 'unreadable', 'shipped_before_seen')",
         name="etsy_receipt_outcome",
     ),
 )

@@ -105,6 +105,7 @@ class ReceiptHead:
     status: ReceiptStatus
     is_paid: bool
     updated_at: int  # epoch seconds: the watermark moves with it
+    is_shipped: bool = False
 
 
 def head(receipt: Any) -> ReceiptHead:
@@ -117,6 +118,7 @@ def head(receipt: Any) -> ReceiptHead:
         status=status_of(receipt.get("status")),
         is_paid=receipt.get("is_paid") is True,
         updated_at=_integer(updated, f"receipt {receipt_id}.updated_timestamp"),
+        is_shipped=receipt.get("is_shipped") is True,
     )
 
 

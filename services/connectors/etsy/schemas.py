@@ -45,7 +45,12 @@ class AuthorizationStart(BaseModel):
 
 
 ReceiptOutcome = Literal[
-    "published", "awaiting_payment", "ended_unpublished", "ended_after_publish", "unreadable"
+    "published",
+    "awaiting_payment",
+    "ended_unpublished",
+    "ended_after_publish",
+    "unreadable",
+    "shipped_before_seen",
 ]
 
 

@@ -128,8 +128,18 @@ def test_a_receipt_without_transactions_is_refused_by_name():
         receipts.to_inbound_order(raw, shop="etsy-1", item_for=mapped)
 
 
-def head(status: str, *, paid: bool = True) -> receipts.ReceiptHead:
-    return receipts.ReceiptHead("1", receipts.status_of(status), paid, 1)
+def head(status: str, *, paid: bool = True, shipped: bool = False) -> receipts.ReceiptHead:
+    return receipts.ReceiptHead("1", receipts.status_of(status), paid, 1, is_shipped=shipped)
+
+
+def test_a_receipt_shipped_before_we_saw_it_never_becomes_an_order():
+    now = next_outcome(head("Completed", shipped=True), None)
+
+    assert now is Outcome.SHIPPED_BEFORE_SEEN and not publishes(None, now)
+
+
+def test_a_published_receipt_shipped_by_us_stays_published():
+    assert next_outcome(head("Completed", shipped=True), Outcome.PUBLISHED) is Outcome.PUBLISHED
 
 
 @pytest.mark.parametrize(
@@ -142,6 +152,7 @@ def head(status: str, *, paid: bool = True) -> receipts.ReceiptHead:
         ("Canceled", False, None, Outcome.ENDED_UNPUBLISHED, False),
         ("Fully Refunded", True, Outcome.PUBLISHED, Outcome.ENDED_AFTER_PUBLISH, False),
         ("Paid", True, Outcome.ENDED_UNPUBLISHED, Outcome.ENDED_UNPUBLISHED, False),
+        ("Completed", True, Outcome.SHIPPED_BEFORE_SEEN, Outcome.SHIPPED_BEFORE_SEEN, False),
     ],
 )
 def test_a_receipt_is_published_once_when_first_seen_paid(

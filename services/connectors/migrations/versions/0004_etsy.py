@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.Column('problem', sa.Text(), nullable=True),
     sa.Column('first_seen_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.CheckConstraint("outcome IN ('published', 'awaiting_payment', 'ended_unpublished', 'ended_after_publish', 'unreadable')", name='etsy_receipt_outcome'),
+    sa.CheckConstraint("outcome IN ('published', 'awaiting_payment', 'ended_unpublished', 'ended_after_publish', 'unreadable', 'shipped_before_seen')", name='etsy_receipt_outcome'),
     sa.PrimaryKeyConstraint('shop_id', 'receipt_id')
     )
     op.create_table('connectors_etsy_shop',
