@@ -124,18 +124,41 @@ async def _shipments(etsy: FakeEtsy, shop_id: int, rid: int) -> list[dict[str, A
     return etsy.shipments(shop_id, rid)
 
 
-async def test_an_etsy_receipt_with_an_empty_sku_is_stored_on_hold(gateway, etsy: FakeEtsy):
+async def test_etsy_receipts_with_empty_or_unknown_skus_are_held_then_released(
+    gateway, etsy: FakeEtsy
+):
     shop_id = await connected_etsy_shop(gateway, etsy)
-    rid = receipt_id()
-    etsy.add_receipt(shop_id, receipt(rid, [("", 1, 990)]))
+    candle = await stocked_item(gateway, shop_id, "4")
+    empty, unknown = receipt_id(), receipt_id()
+    etsy.add_receipt(shop_id, receipt(empty, [("", 1, 990)]))
+    etsy.add_receipt(shop_id, receipt(unknown, [(f"{candle}-NEW", 1, 990)]))
 
     await poll(gateway, shop_id)
 
-    order = await eventually(
-        functools.partial(order_status, gateway, rid),
-        lambda o: o is not None and o["status"] == "on_hold",
+    held = [
+        await eventually(
+            functools.partial(order_status, gateway, rid),
+            lambda o: o is not None and o["status"] == "on_hold",
+        )
+        for rid in (empty, unknown)
+    ]
+    assert held[0]["hold_reason"] == "unknown_sku: (empty)"
+    assert held[1]["hold_reason"] == f"unknown_sku: {candle}-NEW"
+
+    await json_of(
+        await gateway.post(f"/api/orders/{held[0]['id']}/release", json={"items": {"1": candle}})
     )
-    assert order["hold_reason"].startswith("unknown_sku")
+    await json_of(
+        await gateway.put(
+            f"/api/shops/etsy-{shop_id}/sku-mappings/{candle}-NEW", json={"item_code": candle}
+        )
+    )
+
+    for rid in (empty, unknown):
+        await eventually(
+            functools.partial(order_status, gateway, rid),
+            lambda o: o is not None and o["status"] == "ready_to_ship",
+        )
 
 
 async def test_an_order_paid_webhook_polls_the_shop_at_once(gateway, etsy: FakeEtsy):
