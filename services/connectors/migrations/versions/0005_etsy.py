@@ -1,7 +1,7 @@
 """etsy shops, tokens, receipts and api usage
 
-Revision ID: 0004_etsy
-Revises: 0003
+Revision ID: 0005_etsy
+Revises: 0004
 Create Date: 2026-11-25 16:08:33.731999
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0004_etsy'
-down_revision: Union[str, Sequence[str], None] = '0003'
+revision: str = '0005_etsy'
+down_revision: Union[str, Sequence[str], None] = '0004'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
