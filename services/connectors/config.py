@@ -7,6 +7,8 @@ from functools import lru_cache
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.connectors.etsy.config import EtsySettings
+
 
 class WriteBackSettings(BaseModel):
     """Timing of the write-back worker; tests shrink every number so retries take milliseconds."""
@@ -42,6 +44,7 @@ class ConnectorsSettings(BaseSettings):
     )
 
     write_back: WriteBackSettings = WriteBackSettings()
+    etsy: EtsySettings = EtsySettings()  # Etsy block
     stock_push: StockPushSettings = StockPushSettings()
 
 

@@ -8,6 +8,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import write_back
+from services.connectors.etsy.receipts import CHANNEL as ETSY
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
 from shared.contracts import topics
 from shared.contracts.base import Event
@@ -24,9 +25,9 @@ def register(
     on_staged: Callable[[], None] = lambda: None,
 ) -> None:
     async def on_order_event(envelope: Envelope, event: Event) -> None:
-        """Tell the shop a Shopify order shipped; other channels have no write-back yet."""
+        """Tell the shop a Shopify or Etsy order shipped; other channels have no write-back."""
         match event:
-            case ShipmentDispatched(channel=channel) if channel == SHOPIFY:
+            case ShipmentDispatched(channel=channel) if channel in (SHOPIFY, ETSY):
                 if await write_back.stage_for_shipment(engine, envelope, event):
                     on_staged()
             case _:

@@ -28,6 +28,10 @@ from services.connectors.config import (
     WriteBackSettings,
     get_connectors_settings,
 )
+from services.connectors.etsy import api as etsy_api
+from services.connectors.etsy import service as etsy_service
+from services.connectors.etsy.config import EtsySettings
+from services.connectors.etsy.worker import EtsyPollWorker
 from services.connectors.stock_push_worker import StockPushWorker
 from services.connectors.worker import WriteBackWorker
 from shared.http import install_error_handlers
@@ -63,10 +67,12 @@ def create_app(
     settings: Settings | None = None,
     *,
     write_backs: WriteBackSettings | None = None,
+    etsy: EtsySettings | None = None,
     stock_push: StockPushSettings | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     write_backs = write_backs or get_connectors_settings().write_back
+    etsy = etsy or get_connectors_settings().etsy
     wake = _Wake()
     runtime = ServiceRuntime(
         "connectors",
@@ -74,8 +80,11 @@ def create_app(
         migrations_dir=MIGRATIONS,
         subscriptions=partial(_subscribe_all, on_staged=wake),
     )
-    worker = wake.worker = WriteBackWorker(runtime.engine, write_backs)
+    worker = wake.worker = WriteBackWorker(runtime.engine, write_backs, etsy=etsy)
     runtime.add_worker(worker)
+    # Etsy block: receipts polled by a worker of their own, woken by order.paid webhooks.
+    etsy_poller = EtsyPollWorker(runtime.engine, etsy, write_backs)
+    runtime.add_worker(etsy_poller)
     stock_push = stock_push or get_connectors_settings().stock_push
     runtime.add_worker(StockPushWorker(runtime.engine, stock_push, write_backs))
     app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=runtime.lifespan)
@@ -84,6 +93,10 @@ def create_app(
     app.include_router(api.router)
     app.include_router(manual_orders_api.router)
     app.include_router(imports_api.router)
+    app.state.etsy_settings = etsy
+    app.state.etsy_retries = write_backs
+    app.state.etsy_poll_worker = etsy_poller
+    app.include_router(etsy_api.router)
     app.include_router(stock_sync_api.router)
     install_error_handlers(
         app,
@@ -93,6 +106,11 @@ def create_app(
             sku_mappings.UnknownSkuMapping,
         ),
         conflict=(service.ShopExists, write_back.NotReplayable, manual_orders.IdempotencyConflict),
-        invalid=(manual_orders.InvalidManualOrder, wholesale_csv.UnreadableFile),
+        invalid=(
+            manual_orders.InvalidManualOrder,
+            wholesale_csv.UnreadableFile,
+            etsy_service.AuthorizationFailed,
+        ),
+        unavailable=(etsy_service.NotConfigured, etsy_service.PollFailed),
     )
     return app

@@ -145,3 +145,67 @@ stock_sync = sa.Table(
     sa.Column("claimed_until", sa.DateTime(timezone=True)),
     sa.Column("checked_at", sa.DateTime(timezone=True)),
 )
+
+# --- Etsy (services/connectors/etsy) -------------------------------------------------------
+
+etsy_shop = sa.Table(
+    "connectors_etsy_shop",
+    metadata,
+    sa.Column("shop_id", sa.Text, primary_key=True),  # Etsy's numeric id, as text
+    sa.Column(
+        "domain", sa.Text, sa.ForeignKey("connectors_shop.domain"), nullable=False, unique=True
+    ),
+    # OAuth tokens: the access token lives an hour; the refresh token rotates on every use,
+    # so both are replaced in one UPDATE while the row is locked.
+    sa.Column("access_token", sa.Text),
+    sa.Column("access_expires_at", sa.DateTime(timezone=True)),
+    sa.Column("refresh_token", sa.Text),
+    sa.Column("tokens_updated_at", sa.DateTime(timezone=True)),
+    sa.Column("refresh_count", sa.Integer, nullable=False, server_default="0"),
+    # Receipts modified up to here (epoch seconds, Etsy's clock) have all been read.
+    sa.Column("receipts_watermark", sa.BigInteger),
+    sa.Column("last_polled_at", sa.DateTime(timezone=True)),
+    sa.Column("last_poll_error", sa.Text),
+    sa.Column("poll_on_webhook", sa.Boolean, nullable=False, server_default=sa.true()),
+    timestamp("created_at"),
+)
+
+etsy_oauth_state = sa.Table(
+    "connectors_etsy_oauth_state",
+    metadata,
+    sa.Column("state", sa.Text, primary_key=True),
+    sa.Column("shop_id", sa.Text, sa.ForeignKey("connectors_etsy_shop.shop_id"), nullable=False),
+    sa.Column("code_verifier", sa.Text, nullable=False),
+    sa.Column("redirect_uri", sa.Text, nullable=False),
+    timestamp("created_at"),
+)
+
+etsy_receipt = sa.Table(
+    "connectors_etsy_receipt",
+    metadata,
+    sa.Column("shop_id", sa.Text, primary_key=True),
+    sa.Column("receipt_id", sa.Text, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("etsy_updated_at", sa.BigInteger, nullable=False),
+    # published: sent to orders once; awaiting_payment: not yet; ended_unpublished:
+    # cancelled or refunded before it was ever paid for us; ended_after_publish: the
+    # channel cancelled an order Lotline holds; unreadable: kept with the problem, and
+    # read again when the receipt changes; shipped_before_seen: fulfilled outside Lotline.
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("problem", sa.Text),
+    timestamp("first_seen_at"),
+    timestamp("updated_at"),
+    sa.CheckConstraint(
+        "outcome IN ('published', 'awaiting_payment', 'ended_unpublished', "
+        "'ended_after_publish', 'unreadable', 'shipped_before_seen')",
+        name="etsy_receipt_outcome",
+    ),
+)
+
+etsy_api_usage = sa.Table(
+    "connectors_etsy_api_usage",
+    metadata,
+    sa.Column("keystring", sa.Text, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),  # UTC
+    sa.Column("calls", sa.Integer, nullable=False, server_default="0"),
+)

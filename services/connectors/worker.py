@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import write_back
 from services.connectors.config import WriteBackSettings
+from services.connectors.etsy.config import EtsySettings
 from shared.polling import poll_forever
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,15 @@ class WriteBackWorker:
     a second process would not take the same row, and a crashed one's lease runs out."""
 
     def __init__(
-        self, engine: AsyncEngine, settings: WriteBackSettings, *, grace_seconds: float = 5.0
+        self,
+        engine: AsyncEngine,
+        settings: WriteBackSettings,
+        *,
+        grace_seconds: float = 5.0,
+        etsy: EtsySettings | None = None,
     ) -> None:
         self._engine = engine
+        self._etsy = etsy
         self._settings = settings
         self._grace_seconds = grace_seconds
         self._wake = asyncio.Event()
@@ -41,7 +48,7 @@ class WriteBackWorker:
         while (
             not self._stopping
             and performed < self._settings.batch_size
-            and await write_back.perform(self._engine, http, self._settings)
+            and await write_back.perform(self._engine, http, self._settings, etsy=self._etsy)
         ):
             performed += 1
         return performed

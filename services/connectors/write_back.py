@@ -10,6 +10,7 @@ dead → ``ChannelWriteBackFailed``. A dead row stays until an operator replays 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,6 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.connectors import repository
 from services.connectors import write_back_repository as repo
 from services.connectors.config import WriteBackSettings
+from services.connectors.etsy import shipment as etsy_shipment
+from services.connectors.etsy.config import EtsySettings
+from services.connectors.etsy.receipts import CHANNEL as ETSY
 from services.connectors.retrying import with_retries
 from services.connectors.service import ConnectorError
 from services.connectors.shopify import fulfillment as shopify_fulfillment
@@ -65,7 +69,12 @@ async def stage_for_shipment(
 ) -> bool:
     """One write-back per shipment, committed with the inbox row; True when a new pending
     write-back awaits the worker. A shipment that cannot be mapped is born dead."""
-    payload, problem = _payload(event)
+    if event.channel == ETSY:  # Etsy block
+        payload, problem = etsy_shipment.payload(event)
+        kind = etsy_shipment.KIND
+    else:
+        payload, problem = _payload(event)
+        kind = KIND
     write_back_id = uuid4()
     correlation_id = envelope.correlation_id or envelope.event_id
     async with engine.begin() as conn:
@@ -78,7 +87,7 @@ async def stage_for_shipment(
             order_id=event.order_id,
             shop=event.shop,
             external_id=event.external_id,
-            kind=KIND,
+            kind=kind,
             payload=payload,
             status="dead" if problem else "pending",
             last_error=problem,
@@ -89,7 +98,7 @@ async def stage_for_shipment(
             failed = ChannelWriteBackFailed(
                 order_id=event.order_id,
                 shipment_id=event.shipment_id,
-                channel=CHANNEL,
+                channel=event.channel,
                 reason=problem,
                 write_back_id=write_back_id,
             )
@@ -146,12 +155,27 @@ async def _fulfil_once(target: _Target, row: Any) -> str | None:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _channel_of(row: Any) -> str:
+    return ETSY if row.kind == etsy_shipment.KIND else CHANNEL
+
+
+async def _attempt(
+    engine: AsyncEngine, http: httpx.AsyncClient, row: Any, etsy: EtsySettings | None
+) -> Callable[[], Awaitable[str | None]]:
+    """One try of the row's write-back, by kind; AdminError when it cannot even start."""
+    if row.kind == etsy_shipment.KIND:  # Etsy block
+        return await etsy_shipment.attempt(engine, http, row, etsy or EtsySettings())
+    target = await _target(engine, http, row)
+    return lambda: _fulfil_once(target, row)
+
+
 async def perform(
     engine: AsyncEngine,
     http: httpx.AsyncClient,
     settings: WriteBackSettings,
     *,
     write_back_id: UUID | None = None,
+    etsy: EtsySettings | None = None,
 ) -> bool:
     """Claim a pending write-back (the oldest, or the one named) and carry it to done or
     dead. False when there was nothing to claim."""
@@ -170,14 +194,12 @@ async def perform(
             )
 
     try:
-        target = await _target(engine, http, row)
+        once = await _attempt(engine, http, row, etsy)
     except AdminError as error:
         await _give_up(engine, row, reason=str(error), attempts_added=1)
         return True
     try:
-        fulfillment_id = await with_retries(
-            lambda: _fulfil_once(target, row), settings, on_failure=failed
-        )
+        fulfillment_id = await with_retries(once, settings, on_failure=failed)
     except AdminError as error:
         await _give_up(engine, row, reason=str(error), attempts_added=0)
         return True
@@ -201,7 +223,7 @@ async def _succeed(engine: AsyncEngine, row: Any, fulfillment_id: str | None) ->
         event = ChannelFulfilled(
             order_id=row.order_id,
             shipment_id=row.shipment_id,
-            channel=CHANNEL,
+            channel=_channel_of(row),
             external_fulfillment_id=fulfillment_id,
         )
         await outbox.add(
@@ -220,7 +242,7 @@ async def _give_up(engine: AsyncEngine, row: Any, *, reason: str, attempts_added
         event = ChannelWriteBackFailed(
             order_id=row.order_id,
             shipment_id=row.shipment_id,
-            channel=CHANNEL,
+            channel=_channel_of(row),
             reason=reason,
             write_back_id=row.id,
         )

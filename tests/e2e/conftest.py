@@ -24,6 +24,8 @@ from shared.db import drop_database
 from shared.settings import Settings
 from tests.conftest import ROOT, settings_env
 from tests.containers import free_port
+from tests.fakes.etsy import FakeEtsy
+from tests.fakes.etsy import running_fake as etsy_fake
 from tests.fakes.sendcloud import FakeSendcloud
 from tests.fakes.sendcloud import running_fake as sendcloud_fake
 from tests.fakes.shopify_admin import FakeShopifyAdmin
@@ -158,6 +160,31 @@ async def shopify_admin() -> AsyncIterator[FakeShopifyAdmin]:
         yield fake
 
 
+@pytest.fixture(scope="session")
+async def etsy() -> AsyncIterator[FakeEtsy]:
+    async with etsy_fake() as fake:
+        yield fake
+
+
+ETSY_WEBHOOK_SECRET = "whsec_bG90bGluZS1lMmUtZXRzeS1zaWduaW5nLWtleQ=="
+
+
+def etsy_env(etsy: FakeEtsy, gateway_port: int) -> dict[str, str]:
+    """The connectors talk to the Etsy fake; scheduled polls are rare, so a test sees
+    only the polls it asked for (an operator's, or the webhook's)."""
+    prefix = "LOTLINE_CONNECTORS__ETSY__"
+    return {
+        f"{prefix}KEYSTRING": etsy.keystring,
+        f"{prefix}SHARED_SECRET": etsy.shared_secret,
+        f"{prefix}WEBHOOK_SIGNING_SECRET": ETSY_WEBHOOK_SECRET,
+        f"{prefix}API_BASE_URL": etsy.api_base_url,
+        f"{prefix}TOKEN_URL": etsy.token_url,
+        f"{prefix}AUTHORIZE_URL": etsy.authorize_url,
+        f"{prefix}REDIRECT_URI": f"http://127.0.0.1:{gateway_port}/api/etsy/oauth/callback",
+        f"{prefix}POLL_INTERVAL_SECONDS": "600",
+    }
+
+
 @pytest.fixture(scope="package")
 async def system(
     settings: Settings,
@@ -165,6 +192,7 @@ async def system(
     tmp_path_factory: pytest.TempPathFactory,
     mailbox: Mailbox,
     sendcloud: FakeSendcloud,
+    etsy: FakeEtsy,
 ) -> AsyncIterator[System]:
     logs = tmp_path_factory.mktemp("e2e-logs")
     fakes = {
@@ -181,6 +209,7 @@ async def system(
         "LOTLINE_CONNECTORS__WRITE_BACK__BACKOFF_MAX_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__WRITE_BACK__JITTER_SECONDS": "0.01",
         "LOTLINE_CONNECTORS__WRITE_BACK__MAX_WAIT_SECONDS": "2",
+        **etsy_env(etsy, settings.ports.gateway),
         # stock push (issue 4): quick debounce and a reconciliation every two seconds
         "LOTLINE_CONNECTORS__STOCK_PUSH__POLL_INTERVAL_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__STOCK_PUSH__DEBOUNCE_SECONDS": "0.3",

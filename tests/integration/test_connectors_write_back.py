@@ -405,7 +405,7 @@ async def test_the_order_events_handler_stages_shopify_shipments_and_wakes_the_w
     handlers.register(subscriptions, None, connectors_engine, on_staged=lambda: woken.append(1))  # type: ignore[arg-type]
     on_order_event = subscriptions.handlers[topics.ORDERS]
     shopify = dispatched(shop, shopify_id(), (LAVENDER, 1))
-    other = shopify.model_copy(update={"shipment_id": uuid.uuid4(), "channel": "etsy"})
+    other = shopify.model_copy(update={"shipment_id": uuid.uuid4(), "channel": "manual"})
 
     for event in (shopify, other):
         await on_order_event(Envelope.wrap(event), event)

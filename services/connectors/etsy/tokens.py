@@ -1,0 +1,98 @@
+"""The token store: each shop's hour-long access token, refreshed before it expires, and its
+rotating refresh token, which Etsy accepts exactly once.
+
+Refreshing takes the shop's row lock (``SELECT … FOR UPDATE``) and keeps it while Etsy
+answers: a rival worker queues on the lock, then finds a fresh token and uses it instead
+of spending the old refresh token a second time (which Etsy would refuse, leaving the shop
+disconnected). The new access and refresh tokens are committed together.
+
+Left as is: if Etsy rotated the token but our commit is lost (a crash between its answer and
+our commit), the new refresh token is gone with it and the shop has to be connected again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.connectors.etsy import repository
+from services.connectors.etsy.client import EtsyApi, InvalidToken
+from services.connectors.shopify.admin import Refused
+
+T = TypeVar("T")
+
+
+def is_fresh(row: Any, *, margin_seconds: float, now: datetime) -> bool:
+    """An access token still good for more than ``margin_seconds``."""
+    return bool(
+        row.access_token
+        and row.access_expires_at is not None
+        and row.access_expires_at - timedelta(seconds=margin_seconds) > now
+    )
+
+
+async def access_token(
+    engine: AsyncEngine, api: EtsyApi, shop_id: str, *, margin_seconds: float
+) -> str:
+    """A usable access token for the shop, refreshed first when it is about to expire."""
+    async with engine.connect() as conn:
+        row = await repository.shop(conn, shop_id)
+    if row is None:
+        raise Refused(f"unknown Etsy shop {shop_id}")
+    if is_fresh(row, margin_seconds=margin_seconds, now=datetime.now(UTC)):
+        return str(row.access_token)
+    return await refresh(engine, api, shop_id, margin_seconds=margin_seconds)
+
+
+async def with_token(
+    engine: AsyncEngine,
+    api: EtsyApi,
+    shop_id: str,
+    call: Callable[[str], Awaitable[T]],
+    *,
+    margin_seconds: float,
+) -> T:
+    """``call`` with the shop's access token. A token Etsy refuses before its time (revoked,
+    or our clocks apart) is refreshed once and the call repeated."""
+    token = await access_token(engine, api, shop_id, margin_seconds=margin_seconds)
+    try:
+        return await call(token)
+    except InvalidToken:
+        token = await refresh(engine, api, shop_id, margin_seconds=margin_seconds, stale=token)
+        return await call(token)
+
+
+async def refresh(
+    engine: AsyncEngine,
+    api: EtsyApi,
+    shop_id: str,
+    *,
+    margin_seconds: float,
+    stale: str | None = None,
+) -> str:
+    """Spend the refresh token once, under the shop's row lock. ``stale``: a token Etsy
+    refused, never taken as fresh."""
+    async with engine.begin() as conn:
+        row = await repository.shop_for_update(conn, shop_id)
+        if row is None:
+            raise Refused(f"unknown Etsy shop {shop_id}")
+        if row.access_token != stale and is_fresh(
+            row, margin_seconds=margin_seconds, now=datetime.now(UTC)
+        ):
+            return str(row.access_token)  # a rival refreshed while we waited for the lock
+        if not row.refresh_token:
+            raise Refused(
+                f"Etsy shop {shop_id} is not connected (POST /api/etsy/shops/{shop_id}/connect)"
+            )
+        grant = await api.refresh(str(row.refresh_token))
+        await repository.save_tokens(
+            conn,
+            shop_id,
+            access_token=grant.access_token,
+            expires_at=grant.expires_at,
+            refresh_token=grant.refresh_token,
+        )
+    return grant.access_token
