@@ -22,12 +22,27 @@ class WriteBackSettings(BaseModel):
     lease_seconds: float = Field(default=300.0, gt=0)
 
 
+class ShopifySyncSettings(BaseModel):
+    """Shopify order sync (issue 4): the webhook inbox worker and the reconciliation poll.
+    Retries of Admin calls follow ``retry`` (the same knobs as write-backs)."""
+
+    inbox_poll_interval_seconds: float = Field(default=2.0, gt=0)
+    inbox_batch_size: int = Field(default=50, ge=1)
+    inbox_max_attempts: int = Field(default=5, ge=1)
+    reconcile_interval_seconds: float = Field(default=600.0, gt=0)
+    overlap_seconds: float = Field(default=300.0, ge=0)
+    first_lookback_seconds: float = Field(default=86400.0, ge=0)
+    page_size: int = Field(default=250, ge=1, le=250)
+    retry: WriteBackSettings = WriteBackSettings()
+
+
 class ConnectorsSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LOTLINE_CONNECTORS__", env_nested_delimiter="__", extra="ignore"
     )
 
     write_back: WriteBackSettings = WriteBackSettings()
+    shopify_sync: ShopifySyncSettings = ShopifySyncSettings()
 
 
 @lru_cache(maxsize=1)

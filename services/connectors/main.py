@@ -8,7 +8,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.connectors import api, handlers, service, write_back
-from services.connectors.config import WriteBackSettings, get_connectors_settings
+from services.connectors.config import (
+    ShopifySyncSettings,
+    WriteBackSettings,
+    get_connectors_settings,
+)
+from services.connectors.shopify import reconciliation, sync_api
+from services.connectors.shopify.delivery_worker import DeliveryWorker
 from services.connectors.worker import WriteBackWorker
 from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
@@ -28,7 +34,10 @@ class _Wake:
 
 
 def create_app(
-    settings: Settings | None = None, *, write_backs: WriteBackSettings | None = None
+    settings: Settings | None = None,
+    *,
+    write_backs: WriteBackSettings | None = None,
+    shopify_sync: ShopifySyncSettings | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     write_backs = write_backs or get_connectors_settings().write_back
@@ -45,9 +54,25 @@ def create_app(
     app.state.runtime = runtime
     app.state.write_back_worker = worker
     app.include_router(api.router)
+    _add_shopify_sync(app, runtime, shopify_sync or get_connectors_settings().shopify_sync)
     install_error_handlers(
         app,
-        not_found=(service.UnknownShop, write_back.UnknownWriteBack),
-        conflict=(service.ShopExists, write_back.NotReplayable),
+        not_found=(service.UnknownShop, write_back.UnknownWriteBack, sync_api.UnknownDelivery),
+        conflict=(
+            service.ShopExists,
+            write_back.NotReplayable,
+            sync_api.DeliveryNotReplayable,
+            reconciliation.CannotReconcile,
+        ),
     )
     return app
+
+
+def _add_shopify_sync(app: FastAPI, runtime: ServiceRuntime, settings: ShopifySyncSettings) -> None:
+    """Issue 4: the webhook inbox worker, the reconciliation schedule and their routes."""
+    deliveries = DeliveryWorker(runtime.engine, settings)
+    runtime.add_worker(deliveries)
+    runtime.add_worker(reconciliation.ReconciliationWorker(runtime.engine, settings))
+    app.state.shopify_sync = settings
+    app.state.shopify_delivery_worker = deliveries
+    app.include_router(sync_api.router)

@@ -8,6 +8,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/webhooks/", "connectors"),
     ("/api/shops", "connectors"),
     ("/api/write-backs", "connectors"),
+    ("/api/webhook-deliveries", "connectors"),
     ("/api/orders", "orders"),
     ("/api/shipments", "orders"),
     ("/webhooks/sendcloud", "orders"),

@@ -45,6 +45,8 @@ lot = sa.Table(
     sa.Column("received_on", sa.Date),
     sa.Column("production_order_id", PgUUID(as_uuid=True)),
     timestamp("created_at"),
+    # Returned goods held apart (issue 4): never reserved until an operator releases them.
+    sa.Column("quarantined", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("on_hand >= 0", name="lot_on_hand_not_negative"),
     sa.CheckConstraint("reserved >= 0", name="lot_reserved_not_negative"),
     sa.CheckConstraint("reserved <= on_hand", name="lot_never_oversold"),

@@ -175,6 +175,15 @@ async def system(
         "LOTLINE_CONNECTORS__WRITE_BACK__BACKOFF_MAX_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__WRITE_BACK__JITTER_SECONDS": "0.01",
         "LOTLINE_CONNECTORS__WRITE_BACK__MAX_WAIT_SECONDS": "2",
+        # Shopify order sync (issue 4): a quick inbox, a frequent reconciliation, fast retries
+        "LOTLINE_CONNECTORS__SHOPIFY_SYNC__INBOX_POLL_INTERVAL_SECONDS": "0.2",
+        "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RECONCILE_INTERVAL_SECONDS": "2",
+        "LOTLINE_CONNECTORS__SHOPIFY_SYNC__PAGE_SIZE": "7",
+        "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RETRY__MAX_ATTEMPTS": "6",
+        "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RETRY__BACKOFF_INITIAL_SECONDS": "0.05",
+        "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RETRY__BACKOFF_MAX_SECONDS": "0.2",
+        "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RETRY__JITTER_SECONDS": "0.01",
+        "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RETRY__MAX_WAIT_SECONDS": "2",
     }
     # Databases of their own: the processes' outbox relays must not publish rows that
     # integration tests stage in theirs.
