@@ -14,6 +14,7 @@ import typer
 from services.cli.client import DEFAULT_GATEWAY_URL
 from services.cli.commands import (
     catalogue,
+    channels,
     demo,
     orders,
     production,
@@ -42,6 +43,8 @@ for sub, name in (
     (write_backs.write_backs_app, "write-backs"),
     (webhook.webhook_app, "webhook"),
     (demo.demo_app, "demo"),
+    (channels.manual_app, "manual-order"),
+    (channels.import_app, "import"),
 ):
     app.add_typer(sub, name=name)
 app.command("can-make")(recipes.can_make)

@@ -7,7 +7,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.connectors import api, handlers, service, write_back
+from services.connectors import (
+    api,
+    handlers,
+    imports_api,
+    manual_orders,
+    manual_orders_api,
+    service,
+    sku_mappings,
+    wholesale_csv,
+    write_back,
+)
 from services.connectors.config import (
     ShopifySyncSettings,
     WriteBackSettings,
@@ -54,16 +64,25 @@ def create_app(
     app.state.runtime = runtime
     app.state.write_back_worker = worker
     app.include_router(api.router)
+    app.include_router(manual_orders_api.router)
+    app.include_router(imports_api.router)
     _add_shopify_sync(app, runtime, shopify_sync or get_connectors_settings().shopify_sync)
     install_error_handlers(
         app,
-        not_found=(service.UnknownShop, write_back.UnknownWriteBack, sync_api.UnknownDelivery),
+        not_found=(
+            service.UnknownShop,
+            write_back.UnknownWriteBack,
+            sku_mappings.UnknownSkuMapping,
+            sync_api.UnknownDelivery,
+        ),
         conflict=(
             service.ShopExists,
             write_back.NotReplayable,
+            manual_orders.IdempotencyConflict,
             sync_api.DeliveryNotReplayable,
             reconciliation.CannotReconcile,
         ),
+        invalid=(manual_orders.InvalidManualOrder, wholesale_csv.UnreadableFile),
     )
     return app
 

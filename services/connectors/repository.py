@@ -79,3 +79,13 @@ async def upsert_sku_mapping(
             set_={"item_code": item_code, "updated_at": sa.func.now()},
         )
     )
+
+
+async def delete_sku_mapping(conn: AsyncConnection, *, domain: str, sku: str) -> bool:
+    """False when there was no such mapping."""
+    result = await conn.execute(
+        t.sku_mapping.delete()
+        .where(t.sku_mapping.c.shop_domain == domain, t.sku_mapping.c.sku == sku)
+        .returning(t.sku_mapping.c.sku)
+    )
+    return result.first() is not None

@@ -10,18 +10,22 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import receipts, repository, service
+from services.inventory import purchase_orders, receipts, repository, service
 from services.inventory.errors import NotFound
 from services.inventory.schemas import (
     ItemIn,
     ItemOut,
     LotIn,
     LotOut,
+    PurchaseOrderCancelIn,
+    PurchaseOrderIn,
+    PurchaseOrderOut,
     ReceiptIn,
     ReceiptOut,
     ReservationOut,
     StockOut,
 )
+from shared.contracts.inventory import PurchaseOrderStatus
 from shared.runtime import engine_of
 from shared.units import Quantity
 
@@ -131,6 +135,7 @@ async def receive_goods(body: ReceiptIn, engine: Engine) -> ReceiptOut:
             received_on=body.received_on or datetime.now(UTC).date(),
             expires_on=body.expires_on,
             cost=body.cost,
+            purchase_order_id=body.purchase_order_id,
         ),
     )
     return ReceiptOut(
@@ -153,3 +158,45 @@ async def ledger_mismatches(engine: Engine) -> list[dict[str, str]]:
     return [
         {"lot_code": r.lot_code, "on_hand": str(r.on_hand), "movements": str(r.total)} for r in rows
     ]
+
+
+@router.post(
+    "/purchase-orders", status_code=status.HTTP_201_CREATED, response_model=PurchaseOrderOut
+)
+async def place_purchase_order(body: PurchaseOrderIn, engine: Engine) -> PurchaseOrderOut:
+    """A purchase order to a supplier; production plans with its expected date."""
+    record = await purchase_orders.place(
+        engine,
+        purchase_orders.NewPurchaseOrder(
+            item_code=body.item_code,
+            quantity=Quantity.of(body.quantity, body.unit),
+            supplier=body.supplier,
+            expected_on=body.expected_on,
+            ordered_on=datetime.now(UTC).date(),
+        ),
+    )
+    return PurchaseOrderOut.model_validate(record)
+
+
+@router.get("/purchase-orders", response_model=list[PurchaseOrderOut])
+async def list_purchase_orders(
+    engine: Engine, item_code: str | None = None, status: PurchaseOrderStatus | None = None
+) -> list[PurchaseOrderOut]:
+    records = await purchase_orders.list_records(engine, item_code=item_code, status=status)
+    return [PurchaseOrderOut.model_validate(r) for r in records]
+
+
+@router.get("/purchase-orders/{purchase_order_id}", response_model=PurchaseOrderOut)
+async def get_purchase_order(purchase_order_id: UUID, engine: Engine) -> PurchaseOrderOut:
+    return PurchaseOrderOut.model_validate(
+        await purchase_orders.get_record(engine, purchase_order_id)
+    )
+
+
+@router.post("/purchase-orders/{purchase_order_id}/cancel", response_model=PurchaseOrderOut)
+async def cancel_purchase_order(
+    purchase_order_id: UUID, engine: Engine, body: PurchaseOrderCancelIn | None = None
+) -> PurchaseOrderOut:
+    """Only an open order; what was received stays received. 409 otherwise."""
+    record = await purchase_orders.cancel(engine, purchase_order_id, body.reason if body else None)
+    return PurchaseOrderOut.model_validate(record)

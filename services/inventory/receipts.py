@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.inventory import repository
+from services.inventory import purchase_orders, repository
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
+from shared.contracts.base import Event
 from shared.contracts.inventory import LotReceived
 from shared.units import (
     Money,
@@ -34,6 +36,7 @@ class GoodsReceipt:
     received_on: date
     expires_on: date | None = None
     cost: Money | None = None
+    purchase_order_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,13 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
             quantity=quantity.value,
             reference=f"supplier:{receipt.supplier}:{receipt.supplier_lot_code}",
         )
+        ordered: list[Event] = []
+        if receipt.purchase_order_id is not None:
+            ordered.append(
+                await purchase_orders.receive_against(
+                    conn, receipt.purchase_order_id, receipt.item_code, quantity
+                )
+            )
         waiting = await retry_waiting_requests(conn, [receipt.item_code])
         received = LotReceived(
             lot_code=lot_code,
@@ -118,6 +128,8 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
             received_on=receipt.received_on,
         )
         await publish(
-            conn, [received, *waiting.events], touched_lots=[lot_id, *waiting.touched_lots]
+            conn,
+            [received, *ordered, *waiting.events],
+            touched_lots=[lot_id, *waiting.touched_lots],
         )
     return ReceivedLot(lot_id=lot_id, lot_code=lot_code, quantity=quantity, expires_on=expires_on)

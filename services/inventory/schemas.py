@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -90,6 +90,7 @@ class ReceiptIn(BaseModel):
     expires_on: date | None = None
     received_on: date | None = None
     cost: Money | None = None
+    purchase_order_id: UUID | None = None  # goods received against this purchase order
 
 
 class ReceiptOut(BaseModel):
@@ -101,3 +102,31 @@ class ReceiptOut(BaseModel):
     expires_on: date | None
     supplier: str
     supplier_lot_code: str
+
+
+class PurchaseOrderIn(BaseModel):
+    """Supplier and expected arrival default to the item's supplier and lead time."""
+
+    item_code: str
+    quantity: ExactDecimal
+    unit: str
+    supplier: str | None = None
+    expected_on: date | None = None
+
+
+class PurchaseOrderCancelIn(BaseModel):
+    reason: str | None = None
+
+
+class PurchaseOrderOut(BaseModel):
+    id: UUID
+    item_code: str
+    supplier: str
+    quantity: ExactDecimal
+    received: ExactDecimal
+    remaining: ExactDecimal
+    unit: str
+    expected_on: date
+    status: str
+    reason: str | None
+    created_at: datetime

@@ -124,3 +124,25 @@ shipment = sa.Table(
     sa.Column("shipment_id", PgUUID(as_uuid=True), primary_key=True),
     timestamp("created_at"),
 )
+
+# Purchase orders to suppliers: one item each, received in one or more goods receipts.
+purchase_order = sa.Table(
+    "inventory_purchase_order",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("item_code", sa.Text, sa.ForeignKey("inventory_item.code"), nullable=False),
+    sa.Column("supplier", sa.Text, nullable=False),
+    # In the item's base unit.
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("received", QTY, nullable=False, server_default="0"),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("expected_on", sa.Date, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.CheckConstraint("quantity > 0", name="purchase_order_quantity_positive"),
+    sa.CheckConstraint("received >= 0", name="purchase_order_received_not_negative"),
+    sa.Index("inventory_purchase_order_item", "item_code"),
+)

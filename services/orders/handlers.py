@@ -5,7 +5,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import channel_changes, service
+from services.orders import channel_changes, releases, service
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.connectors import (
@@ -15,10 +15,12 @@ from shared.contracts.connectors import (
     ChannelRefundCreated,
     ChannelWriteBackFailed,
     InboundOrderReceived,
+    SkuMappingChanged,
 )
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
 from shared.contracts.production import (
+    OrderPromised,
     ProductionOrderDemandsChanged,
     ProductionOrderPlanned,
     ProductionOrderStatusChanged,
@@ -37,6 +39,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await service.record_channel_news(engine, envelope, event)
             case ChannelOrderCancelled() | ChannelOrderEdited() | ChannelRefundCreated():
                 await channel_changes.apply_channel_change(engine, envelope, event)
+            case SkuMappingChanged():
+                await releases.apply_sku_mapping(engine, envelope, event)
             case _:
                 pass
 
@@ -53,8 +57,11 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 pass
 
     async def on_production_event(envelope: Envelope, event: Event) -> None:
-        """Production orders serving the order explain and drive its status."""
-        if isinstance(
+        """Production orders serving the order explain and drive its status; production
+        promises its delivery date."""
+        if isinstance(event, OrderPromised):
+            await service.record_promise(engine, envelope, event)
+        elif isinstance(
             event,
             ProductionOrderPlanned | ProductionOrderStatusChanged | ProductionOrderDemandsChanged,
         ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -72,6 +73,16 @@ async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = Fals
     if lock:
         query = query.with_for_update()
     return (await conn.execute(query)).first()
+
+
+async def set_promise(
+    conn: AsyncConnection, order_id: UUID, promised_on: date, reason: str
+) -> None:
+    await conn.execute(
+        t.order.update()
+        .where(t.order.c.id == order_id)
+        .values(promised_on=promised_on, promise_reason=reason, updated_at=sa.func.now())
+    )
 
 
 async def status_for_update(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:

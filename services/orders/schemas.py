@@ -76,6 +76,8 @@ class OrderOut(BaseModel):
     customer: dict[str, Any]
     placed_at: datetime | None
     requested_on: date | None
+    promised_on: date | None = None
+    promise_reason: str | None = None
     created_at: datetime
     updated_at: datetime
     lines: list[LineOut]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.orders import channel_repository, domain, repository, shipments_repository
+from services.orders import (
+    channel_repository,
+    domain,
+    promising,
+    releases,
+    repository,
+    shipments_repository,
+)
 from services.orders.notifier import notify
 from shared import inbox, outbox
 from shared.contracts.base import Event
@@ -15,11 +22,15 @@ from shared.contracts.connectors import (
     ChannelFulfilled,
     ChannelWriteBackFailed,
     InboundOrderReceived,
+    order_id_for,
 )
+
+__all__ = ["order_id_for"]  # the id every channel order gets, computed in shared.contracts
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
 from shared.contracts.orders import OrderCancelled, OrderStatus, OrderStatusChanged
 from shared.contracts.production import (
+    OrderPromised,
     ProductionOrderDemandsChanged,
     ProductionOrderPlanned,
     ProductionOrderStatusChanged,
@@ -28,11 +39,6 @@ from shared.contracts.production import (
 
 log = logging.getLogger(__name__)
 CONSUMER = "orders"
-
-
-def order_id_for(channel: str, external_id: str) -> UUID:
-    """The same channel order always gets the same id, whoever sees it first."""
-    return uuid5(NAMESPACE_URL, f"lotline:order:{channel}:{external_id}")
 
 
 async def _publish(conn: AsyncConnection, envelope: Envelope, events: list[Event]) -> None:
@@ -52,6 +58,7 @@ async def receive_inbound_order(
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
         order_id = order_id_for(event.channel, event.external_id)
+        event = await releases.with_known_mappings(conn, event)
         new = domain.accept(order_id, event)
         inserted = await repository.insert_order(
             conn, order_id, event, status=new.status, hold_reason=new.hold_reason
@@ -221,3 +228,50 @@ async def record_channel_news(
         await shipments_repository.log_event(
             conn, order_id=event.order_id, kind=kind, detail=detail, shipment_id=event.shipment_id
         )
+
+
+async def record_promise(engine: AsyncEngine, envelope: Envelope, event: OrderPromised) -> None:
+    """Store the date production promises; a change is published once, a slip mailed once."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        head = await repository.order_head(conn, event.order_id, lock=True)
+        if head is None:
+            log.warning("promise for unknown order %s", event.order_id)
+            return
+        update = promising.on_promise(
+            event.order_id,
+            OrderStatus(head.status),
+            head.promised_on,
+            event.promised_on,
+            event.reason,
+        )
+        if update is None:
+            return
+        await repository.set_promise(conn, event.order_id, update.promised_on, update.reason)
+        if update.change is None:
+            kind, detail = "promise.set", f"promised for {update.promised_on} ({update.reason})"
+        else:
+            verb = "slipped" if update.change.slipped else "moved earlier"
+            kind = "promise.slipped" if update.change.slipped else "promise.earlier"
+            detail = (
+                f"promise {verb}: {update.change.previous_promised_on} → "
+                f"{update.promised_on} ({update.reason})"
+            )
+        await shipments_repository.log_event(
+            conn, order_id=event.order_id, kind=kind, detail=detail
+        )
+        if update.tell_customer and update.change is not None:
+            await notify(
+                conn,
+                head,
+                kind="promise_slipped",
+                reference=update.change.previous_promised_on.isoformat(),
+                context={
+                    "previous_promised_on": update.change.previous_promised_on.isoformat(),
+                    "promised_on": update.promised_on.isoformat(),
+                    "reason": update.reason,
+                },
+            )
+        if update.change is not None:
+            await _publish(conn, envelope, [update.change])

@@ -30,6 +30,9 @@ order = sa.Table(
     sa.Column("customer", JSONB, nullable=False),
     sa.Column("placed_at", sa.DateTime(timezone=True)),
     sa.Column("requested_on", sa.Date),
+    # The delivery date production promises (OrderPromised) and the step that sets it.
+    sa.Column("promised_on", sa.Date),
+    sa.Column("promise_reason", sa.Text),
     timestamp("created_at"),
     timestamp("updated_at"),
     # The channel's updated_at of the last edit applied (issue 4): older edits are ignored.
@@ -194,4 +197,17 @@ return_lot = sa.Table(
     sa.Column("destination", sa.Text, nullable=False),
     timestamp("returned_at"),
     sa.Index("orders_return_lot_by_order", "order_id"),
+)
+
+# --- SKU mappings and holds (issue 4, point 5) ---------------------------------------------
+
+# The channels' SKU mappings as connectors announced them (SkuMappingChanged): an order that
+# arrives after its mapping's event is completed from here, so no race leaves it held.
+sku_mapping = sa.Table(
+    "orders_sku_mapping",
+    metadata,
+    sa.Column("shop", sa.Text, primary_key=True),
+    sa.Column("sku", sa.Text, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    timestamp("updated_at"),
 )

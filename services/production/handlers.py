@@ -10,6 +10,8 @@ from services.production import (
     inventory_answers,
     order_edits,
     planning,
+    promises,
+    purchase_orders,
     read_models,
 )
 from shared.contracts import topics
@@ -23,6 +25,8 @@ from shared.contracts.inventory import (
     MaterialsShort,
     ProductionRecorded,
     ProductionRejected,
+    PurchaseOrderChanged,
+    StockReserved,
     StockShort,
 )
 from shared.contracts.orders import OrderCancelled, OrderLinesReduced
@@ -31,8 +35,9 @@ from shared.messaging import EventSubscriber
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
     async def on_inventory_event(envelope: Envelope, event: Event) -> None:
-        """Shortages become production; items and lots feed the read models; materials
-        and completion answers move production orders on."""
+        """Shortages become production; items, lots and purchase orders feed the read
+        models; materials and completion answers move production orders on; an order wholly
+        reserved from stock is promised at once."""
         match event:
             case StockShort():
                 await planning.plan_for_stock_short(engine, envelope, event)
@@ -50,6 +55,10 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await inventory_answers.when_production_rejected(engine, envelope, event)
             case ProductionRecorded():
                 await inventory_answers.when_production_recorded(engine, envelope, event)
+            case StockReserved():
+                await promises.promise_from_stock(engine, envelope, event)
+            case PurchaseOrderChanged():
+                await purchase_orders.when_purchase_order_changed(engine, envelope, event)
             case _:
                 pass
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.production import api, completion, domain, handlers, lines, recipes
+from services.production import api, completion, domain, handlers, lines, promises, recipes
 from services.production.calendar import CalendarError
 from services.production.promise import PromiseError
 from services.production.scheduling import SchedulingError
@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app = FastAPI(title="Lotline production", version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
+    runtime.add_worker(promises.Replanner(runtime.engine))
     app.include_router(api.router)
     install_error_handlers(
         app,

@@ -8,19 +8,19 @@ otherwise what is missing is made on its recipe's line, after the short material
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, uuid5
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.production import lines, read_models, recipe_book, recipes
-from services.production import tables as t
+from services.production import lines, purchase_orders, read_models, recipe_book, recipes
 from services.production.calendar import WorkingCalendar
+from services.production.open_production import open_productions
 from services.production.promise import (
     LineNeed,
     LinePromise,
@@ -28,22 +28,13 @@ from services.production.promise import (
     OrderPromise,
     Production,
     order_promise,
-    promise_lines,
 )
+from services.production.promising import promise_with_open_production
+from services.production.purchasing import covering_date
 from services.production.quoting import Wanted, missing_after_stock, production_minutes
-from services.production.scheduling import Job, Line
 from services.production.service import ProductionError
-from shared.contracts.production import ProductionStatus
 from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
 
-OPEN = (
-    ProductionStatus.PLANNED,
-    ProductionStatus.MATERIALS_RESERVED,
-    ProductionStatus.BLOCKED_ON_MATERIALS,
-    ProductionStatus.IN_PROGRESS,
-)
-# Open production orders go first; a quoted line queues behind them, as a new order would.
-PLANNED_PRIORITY, QUOTED_PRIORITY = 0, 1
 QUOTE_NAMESPACE = uuid5(NAMESPACE_URL, "lotline:production:quote")
 
 
@@ -71,28 +62,39 @@ class Quote:
 
 async def quote(engine: AsyncEngine, request: QuoteRequest, *, today: date) -> Quote:
     """The promise, from what production knows now; ProductionError (422) for a line it
-    cannot promise (unknown item, nothing makes it, a short material without a lead time)."""
+    cannot promise (unknown item, nothing makes it, a short material without a lead time).
+
+    The quoted lines queue behind every open production order, scheduled exactly as the
+    re-plan schedules them (``promising``): a real order placed right after gets this date.
+    """
     if not request.lines:
         raise ProductionError("a quote needs at least one line")
     async with engine.connect() as conn:
         await conn.execute(sa.text("SET TRANSACTION READ ONLY"))
-        needs, line_codes = await _needs(conn, request)
+        productions = await open_productions(conn)
+        needs, line_codes = await _needs(conn, request, queued=len(productions))
+        line_codes |= {p.line for p in productions if p.line is not None}
         scheduled = await lines.load_lines(conn, line_codes)
-        planned = await open_jobs(conn, scheduled, today=today)
         await conn.rollback()
-    promises = promise_lines(
+    plan = promise_with_open_production(
         needs,
+        [p for p in productions if p.line is None or p.line in scheduled],
         today=today,
         calendar=WorkingCalendar(),
         lines=list(scheduled.values()),
-        planned=planned,
+        handling_days=request.handling_days,
+        transit_days=request.transit_days,
     )
     return Quote(
-        today=today, order=order_promise(promises, per_line=request.per_line), lines=promises
+        today=today,
+        order=order_promise(plan.quoted, per_line=request.per_line),
+        lines=plan.quoted,
     )
 
 
-async def _needs(conn: AsyncConnection, request: QuoteRequest) -> tuple[list[LineNeed], set[str]]:
+async def _needs(
+    conn: AsyncConnection, request: QuoteRequest, *, queued: int
+) -> tuple[list[LineNeed], set[str]]:
     """Each line's need: stock, or the materials and production that would bring it."""
     items = await read_models.item_infos(conn)
     available = await read_models.available_by_item(
@@ -121,7 +123,7 @@ async def _needs(conn: AsyncConnection, request: QuoteRequest) -> tuple[list[Lin
             line=str(recipe.line_code),
             # a recipe that records no time still takes its line for a minute
             duration_minutes=max(production_minutes(recipe, top.batches), 1),
-            priority=QUOTED_PRIORITY,
+            priority=queued,  # after every open production order
         )
         needs.append(
             _need(request, want.line_no, in_stock=False, materials=materials, production=production)
@@ -172,62 +174,22 @@ def _recipe_on_a_line(active: Mapping[str, recipes.Recipe], item_code: str) -> r
 async def _materials(
     conn: AsyncConnection, shortages: Sequence[recipes.MaterialNeed]
 ) -> tuple[Material, ...]:
-    """Short materials arrive after their supplier's lead time."""
+    """Short materials arrive after their supplier's lead time, or with the open purchase
+    orders that cover them (the earlier)."""
     rows = await read_models.items(conn, [m.item_code for m in shortages])
+    arrivals = await purchase_orders.open_by_item(conn)
     found: list[Material] = []
     for need in shortages:
         lead_time = rows[need.item_code].lead_time_days
-        if lead_time is None:
+        expected = covering_date(need.short.value, arrivals.get(need.item_code, ()))
+        if lead_time is None and expected is None:
             raise ProductionError(
                 f"material {need.item_code} is short and its supplier has no lead time"
             )
-        found.append(Material(item_code=need.item_code, lead_time_days=lead_time))
-    return tuple(found)
-
-
-async def open_jobs(
-    conn: AsyncConnection, scheduled: Mapping[str, Line], *, today: date
-) -> list[Job]:
-    """The lines' load: every open production order, as long as its recipe version takes.
-
-    An order in progress counts whole (production does not record how far it got); one whose
-    recipe takes no time is left out.
-    """
-    po, r = t.production_order, t.recipe
-    rows = await conn.execute(
-        sa.select(po.c.id.label("production_order_id"), po.c.batches, r)
-        .join(r, sa.and_(r.c.item_code == po.c.item_code, r.c.version == po.c.recipe_version))
-        .where(po.c.status.in_([s.value for s in OPEN]), r.c.line_code.in_(sorted(scheduled)))
-        .order_by(po.c.id)
-    )
-    return list(_jobs(rows, today=today))
-
-
-def _jobs(rows: Iterable[Any], *, today: date) -> Iterable[Job]:
-    for row in rows:
-        recipe = recipes.Recipe(
-            item_code=row.item_code,
-            version=row.version,
-            batch_size=row.batch_size,
-            unit=row.unit,
-            expected_yield=row.expected_yield,
-            whole_batches=row.whole_batches,
-            lines=(),  # the duration needs no materials
-            duration_minutes=row.duration_minutes,
-            line_code=row.line_code,
-            setup_minutes=row.setup_minutes,
-            minutes_per_batch=row.minutes_per_batch,
+        found.append(
+            Material(item_code=need.item_code, lead_time_days=lead_time, expected_on=expected)
         )
-        minutes = production_minutes(recipe, row.batches or Decimal(0))
-        if minutes > 0:
-            yield Job(
-                production_order_id=UUID(str(row.production_order_id)),
-                line=str(recipe.line_code),
-                priority=PLANNED_PRIORITY,
-                due_on=None,
-                duration_minutes=minutes,
-                earliest_start=today,
-            )
+    return tuple(found)
 
 
 def as_answer(quote: Quote, request: QuoteRequest) -> dict[str, Any]:

@@ -233,3 +233,28 @@ cancelled_order = sa.Table(
     sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
     timestamp("cancelled_at"),
 )
+
+# Read model of inventory's purchase orders (PurchaseOrderChanged): what is still to come.
+purchase_order = sa.Table(
+    "production_purchase_order",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("remaining", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("expected_on", sa.Date, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Index("production_purchase_order_item", "item_code"),
+)
+
+# The promise last published for each customer order (OrderPromised): a re-plan publishes
+# only what changed.
+order_promise = sa.Table(
+    "production_order_promise",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("promised_on", sa.Date, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    timestamp("updated_at"),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -298,3 +299,33 @@ class StockShipped(Event):
 
     def aggregate_key(self) -> str:
         return str(self.order_id)
+
+
+class PurchaseOrderStatus(StrEnum):
+    OPEN = "open"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+@register
+class PurchaseOrderChanged(Event):
+    """A purchase order to a supplier was placed, received against (partly too) or
+    cancelled: what is still to come (``remaining``, in the item's base unit) and when.
+    ``revision`` grows with every change; a reader keeps the highest."""
+
+    TYPE = "inventory.purchase_order_changed"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    purchase_order_id: UUID
+    item_code: str
+    supplier: str
+    ordered: Quantity
+    received: Quantity
+    remaining: Quantity
+    expected_on: date
+    status: PurchaseOrderStatus
+    revision: int
+
+    def aggregate_key(self) -> str:
+        return str(self.purchase_order_id)

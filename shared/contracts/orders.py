@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
@@ -135,6 +136,25 @@ class ShipmentDelivered(Event):
 
     order_id: UUID
     shipment_id: UUID
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)
+
+
+@register
+class PromiseChanged(Event):
+    """An order's promised delivery date moved after it was first set: ``slipped`` when it
+    moved later (the customer is told), else it moved earlier."""
+
+    TYPE = "orders.promise_changed"
+    VERSION = 1
+    TOPIC = topics.ORDERS
+
+    order_id: UUID
+    previous_promised_on: date
+    promised_on: date
+    reason: str
+    slipped: bool
 
     def aggregate_key(self) -> str:
         return str(self.order_id)

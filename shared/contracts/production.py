@@ -133,3 +133,21 @@ class ProductionCompleted(Event):
 
     def aggregate_key(self) -> str:
         return str(self.production_order_id)
+
+
+@register
+class OrderPromised(Event):
+    """The date production can get a customer order to its customer, first set or changed
+    by a re-plan; ``reason`` is the step that sets it (stock, material X, line Y busy…)."""
+
+    TYPE = "production.order_promised"
+    VERSION = 1
+    TOPIC = topics.PRODUCTION
+
+    order_id: UUID
+    promised_on: date
+    reason: str
+    previous_promised_on: date | None = None
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)

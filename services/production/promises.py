@@ -1,0 +1,176 @@
+"""Customer orders' promised dates, kept current by re-planning and published when they move.
+
+A re-plan reads the open production as it stands (``open_production``), schedules it with the
+same pure code as quotes (``promising``) and publishes ``OrderPromised`` for each customer
+order whose date is new or different from the one last published. The same plan publishes
+nothing. It runs in a background loop (every ``REPLAN_INTERVAL_SECONDS``, and at once when a
+use case calls ``Replanner.wake``), so it follows whatever changed the plan: orders arriving,
+materials answered or received, purchase orders, production completed or cancelled, line
+capacity. One re-plan at a time (an advisory lock), so two never publish the same change.
+
+Orders served wholly from stock are promised once, when inventory reserves them: stock, then
+handling and carrier transit. An order whose production is all completed keeps its last date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.production import lines
+from services.production import tables as t
+from services.production.calendar import WorkingCalendar
+from services.production.open_production import open_productions
+from services.production.promise import LineNeed, line_promise
+from services.production.promising import promise_with_open_production
+from services.production.service import CONSUMER, publish
+from shared import inbox
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import StockReserved
+from shared.contracts.production import OrderPromised
+from shared.polling import poll_forever
+
+log = logging.getLogger(__name__)
+
+# A real order's carrier service is not known to production yet: the quote's defaults.
+HANDLING_DAYS = 1
+TRANSIT_DAYS = 2
+REPLAN_INTERVAL_SECONDS = 1.0
+SITE_CALENDAR = WorkingCalendar()
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+async def replan(engine: AsyncEngine, *, today: date) -> int:
+    """Promise every customer order the open production serves; publish what changed."""
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('production:replan'))"))
+        productions = await open_productions(conn)
+        if not productions:
+            return 0
+        codes = {p.line for p in productions if p.line is not None}
+        scheduled = await lines.load_lines(conn, codes)
+        plan = promise_with_open_production(
+            (),
+            [p for p in productions if p.line is None or p.line in scheduled],
+            today=today,
+            calendar=SITE_CALENDAR,
+            lines=list(scheduled.values()),
+            handling_days=HANDLING_DAYS,
+            transit_days=TRANSIT_DAYS,
+        )
+        for order_id, why in sorted(plan.unpromisable.items()):
+            log.info("order %s cannot be promised: %s", order_id, why)
+        dates = {o: (p.promised_on, p.dominant) for o, p in plan.orders.items()}
+        return await record(conn, dates)
+
+
+async def promise_from_stock(engine: AsyncEngine, envelope: Envelope, event: StockReserved) -> None:
+    """Every line reserved from stock: handling, then transit, from today (first time only)."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        if await _stored(conn, [event.order_id]):
+            return
+        need = LineNeed(
+            line_no=1, in_stock=True, handling_days=HANDLING_DAYS, transit_days=TRANSIT_DAYS
+        )
+        promise = line_promise(need, today=today_utc(), calendar=SITE_CALENDAR)
+        await record(conn, {event.order_id: (promise.promised_on, promise.dominant)})
+
+
+async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) -> int:
+    """Store and publish the dates that differ from those last published; how many did."""
+    stored = await _stored(conn, list(dates))
+    events = []
+    for order_id, (promised_on, reason) in sorted(dates.items(), key=lambda kv: str(kv[0])):
+        previous = stored.get(order_id)
+        if previous is not None and previous == promised_on:
+            continue
+        statement = insert(t.order_promise).values(
+            order_id=order_id, promised_on=promised_on, reason=reason
+        )
+        await conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[t.order_promise.c.order_id],
+                set_={
+                    "promised_on": statement.excluded.promised_on,
+                    "reason": statement.excluded.reason,
+                    "updated_at": sa.func.now(),
+                },
+            )
+        )
+        events.append(
+            OrderPromised(
+                order_id=order_id,
+                promised_on=promised_on,
+                reason=reason,
+                previous_promised_on=previous,
+            )
+        )
+    await publish(conn, events)
+    return len(events)
+
+
+async def _stored(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, date]:
+    if not order_ids:
+        return {}
+    rows = await conn.execute(
+        sa.select(t.order_promise.c.order_id, t.order_promise.c.promised_on).where(
+            t.order_promise.c.order_id.in_(order_ids)
+        )
+    )
+    return {row.order_id: row.promised_on for row in rows}
+
+
+class Replanner:
+    """The background loop that keeps promises current; ``wake()`` re-plans at once."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        interval: float = REPLAN_INTERVAL_SECONDS,
+        today: Callable[[], date] = today_utc,
+    ) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._today = today
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def step(self) -> int:
+        await replan(self._engine, today=self._today())
+        return 0  # never "a full batch": wait for the next wake or interval
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(
+            poll_forever(
+                self.step,
+                wake=self._wake,
+                batch_size=1,
+                interval=self._interval,
+                name="promise re-plan",
+            ),
+            name="promise-replan",
+        )
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,163 @@
+"""Promising with the plan as it stands: every open production order competes for its line,
+waits for what it is short of, and the customer orders it serves are promised its date.
+
+Pure and deterministic. Quotes and real orders go through ``promise_with_open_production``,
+so a quote answers the date a real order placed right after it gets: the quoted lines queue
+behind every open production order, as that order's production order will.
+
+Rules:
+
+- The line queue is first come, first served: ``queued`` is the production order's position
+  (creation order); a quoted line comes after all of them.
+- A production order waits for its own shortfalls, except the items an open child order is
+  making (they are the child's to wait for), plus everything its children wait for. An
+  intermediate's own production time is not counted (as in quotes); its job still takes
+  capacity on its line.
+- A shortfall with neither a supplier lead time nor a purchase order cannot be promised: the
+  customer orders it serves are left unpromised (``Plan.unpromisable``) rather than told a
+  date nothing supports.
+- A customer order served by several production orders is promised the latest of their dates
+  (orders ship whole).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from services.production.calendar import WorkingCalendar
+from services.production.promise import (
+    LineNeed,
+    LinePromise,
+    Material,
+    OrderPromise,
+    Production,
+    PromiseError,
+    order_promise,
+    promise_lines,
+)
+from services.production.scheduling import Line
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A material a production order still waits for, and what could bring it."""
+
+    item_code: str
+    lead_time_days: int | None = None
+    expected_on: date | None = None
+    missing: Decimal | None = None  # in the item's base unit, when known
+
+
+@dataclass(frozen=True)
+class OpenProduction:
+    """An open production order as the promise sees it.
+
+    ``line`` is None (or ``duration_minutes`` 0) for production that books no line;
+    ``serves`` are the customer orders whose lines it makes.
+    """
+
+    production_order_id: UUID
+    item_code: str
+    queued: int
+    line: str | None
+    duration_minutes: int
+    shortfalls: tuple[Shortfall, ...] = ()
+    parent_id: UUID | None = None
+    serves: frozenset[UUID] = frozenset()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Quoted lines' promises, each served customer order's promise, and the orders no date
+    can honestly be given to (with the reason)."""
+
+    quoted: Mapping[int, LinePromise]
+    orders: Mapping[UUID, OrderPromise] = field(hash=False)
+    unpromisable: Mapping[UUID, str] = field(hash=False)
+
+
+def waits_for(
+    production: OpenProduction, productions: Sequence[OpenProduction]
+) -> tuple[Shortfall, ...]:
+    """Its own shortfalls not being made by an open child, then its children's, depth first."""
+    children = sorted(
+        (p for p in productions if p.parent_id == production.production_order_id),
+        key=lambda p: p.queued,
+    )
+    made = {child.item_code for child in children}
+    found = [s for s in production.shortfalls if s.item_code not in made]
+    for child in children:
+        found += waits_for(child, productions)
+    return tuple(found)
+
+
+def promise_with_open_production(
+    quoted: Sequence[LineNeed],
+    productions: Sequence[OpenProduction],
+    *,
+    today: date,
+    calendar: WorkingCalendar,
+    lines: Sequence[Line],
+    handling_days: int,
+    transit_days: int,
+) -> Plan:
+    """Schedule the open production and the quoted lines together; promise both."""
+    first_free = max((n.line_no for n in quoted), default=0) + 1
+    needs = list(quoted)
+    need_of: dict[UUID, int] = {}
+    unpromisable: dict[UUID, str] = {}
+    for offset, production in enumerate(sorted(productions, key=lambda p: p.queued)):
+        line_no = first_free + offset
+        try:
+            materials = tuple(_material(s) for s in waits_for(production, productions))
+        except PromiseError as error:
+            for order_id in production.serves:
+                unpromisable[order_id] = str(error)
+            materials = ()
+        booked = production.line is not None and production.duration_minutes > 0
+        needs.append(
+            LineNeed(
+                line_no=line_no,
+                in_stock=not booked and not materials,
+                handling_days=handling_days,
+                transit_days=transit_days,
+                materials=materials,
+                production=Production(
+                    production_order_id=production.production_order_id,
+                    line=str(production.line),
+                    duration_minutes=production.duration_minutes,
+                    priority=production.queued,
+                )
+                if booked
+                else None,
+            )
+        )
+        need_of[production.production_order_id] = line_no
+    promises = promise_lines(needs, today=today, calendar=calendar, lines=lines)
+    by_order: dict[UUID, dict[int, LinePromise]] = {}
+    for production in productions:
+        for order_id in production.serves:
+            line_no = need_of[production.production_order_id]
+            by_order.setdefault(order_id, {})[line_no] = promises[line_no]
+    return Plan(
+        quoted={n.line_no: promises[n.line_no] for n in quoted},
+        orders={
+            order_id: order_promise(found, per_line=False)
+            for order_id, found in sorted(by_order.items())
+            if order_id not in unpromisable
+        },
+        unpromisable=unpromisable,
+    )
+
+
+def _material(shortfall: Shortfall) -> Material:
+    """PromiseError when nothing could bring it (no lead time, no purchase order)."""
+    return Material(
+        item_code=shortfall.item_code,
+        lead_time_days=shortfall.lead_time_days,
+        expected_on=shortfall.expected_on,
+    )
