@@ -1,7 +1,7 @@
 """promised delivery date on the order
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-25 16:07:28.280764
 
 """
