@@ -365,6 +365,16 @@ async def test_a_throttling_storm_ends_with_every_order_in_or_the_run_dead_and_n
 ):
     sku = await new_item(gateway, synced_shop.shop, ("100", "2027-06-01"))
     admin = synced_shop.admin
+    shipped = rest_order([(sku, 2)])  # its fulfilment write-back meets the storm too
+    line = shipped["line_items"][0]
+    admin.add_order(str(shipped["id"]), [(str(line["id"]), sku, 2)])
+    synced_shop.listing.put(shipped)
+    await deliver(gateway, synced_shop.shop, "orders/create", shipped)
+    placed = await eventually(
+        functools.partial(order_status, gateway, str(shipped["id"])), has_status("ready_to_ship")
+    )
+    admin.throttle_next(2, operation="order")  # GraphQL THROTTLED: HTTP 200, bucket empty
+    admin.fail_next(429, 1, operation="fulfillmentCreate", retry_after=0.1)
     # five failures in a row, one short of the budget of six tries
     admin.fail_next(429, 2, operation=OPERATION, retry_after=0.15)  # fractional Retry-After
     admin.fail_next(503, 1, operation=OPERATION)
@@ -373,6 +383,7 @@ async def test_a_throttling_storm_ends_with_every_order_in_or_the_run_dead_and_n
     batch = [rest_order([(sku, 1)]) for _ in range(15)]
     for order in batch:
         synced_shop.listing.put(order)
+    await ship_everything(gateway, placed["id"])
 
     for order in batch:
         await eventually(
@@ -381,6 +392,13 @@ async def test_a_throttling_storm_ends_with_every_order_in_or_the_run_dead_and_n
         )
     statuses = [status for _, status in synced_shop.listing.requests]
     assert (statuses.count(429), statuses.count(503), statuses.count(502)) == (3, 1, 1)
+    fulfilled = await eventually(
+        lambda: asyncio.sleep(0, result=admin.fulfillments(str(shipped["id"]))),
+        lambda found: len(found) == 1,
+    )
+    assert fulfilled[0].tracking_number == "TRK-1"
+    assert len(admin.requests_for("order")) >= 3  # two THROTTLED, then answered
+    assert [r.status for r in admin.requests_for("fulfillmentCreate")][:2] == [429, 200]
 
     admin.fail_always(503)
     outage = [rest_order([(sku, 1)]) for _ in range(4)]
@@ -402,4 +420,4 @@ async def test_a_throttling_storm_ends_with_every_order_in_or_the_run_dead_and_n
             functools.partial(order_by_external_id, gateway, str(order["id"])),
             lambda found: len(found) == 1,
         )
-    assert (await lots(gateway, sku))[f"{sku}-0"] == ("100", "19")
+    assert (await lots(gateway, sku))[f"{sku}-0"] == ("98", "19")  # 2 shipped, 19 reserved
