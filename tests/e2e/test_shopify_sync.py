@@ -421,3 +421,24 @@ async def test_a_throttling_storm_ends_with_every_order_in_or_the_run_dead_and_n
             lambda found: len(found) == 1,
         )
     assert (await lots(gateway, sku))[f"{sku}-0"] == ("98", "19")  # 2 shipped, 19 reserved
+
+
+async def test_webhooks_answered_just_before_connectors_is_killed_are_all_processed(
+    gateway, system
+):
+    shop = await new_shop(gateway)
+    sku = await new_item(gateway, shop, ("50", "2027-06-01"))
+    orders = [rest_order([(sku, 1)]) for _ in range(12)]
+
+    answers = [await deliver(gateway, shop, "orders/create", o) for o in orders]
+    system.kill("connectors")  # SIGKILL: whatever the worker had not committed is undone
+    system.start("connectors")
+    await system.wait_ready("connectors")
+
+    assert [a.status_code for a in answers] == [200] * 12
+    for order in orders:
+        await eventually(
+            functools.partial(order_by_external_id, gateway, str(order["id"])),
+            lambda found: len(found) == 1 and found[0]["status"] == "ready_to_ship",
+        )
+    assert await lots(gateway, sku) == {f"{sku}-0": ("50", "12")}

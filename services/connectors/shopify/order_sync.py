@@ -132,7 +132,7 @@ async def apply_refund(conn: AsyncConnection, shop: str, refund: Refund, *, sour
         shop=shop,
         external_id=refund.external_id,
         refund_id=refund.refund_id,
-        restock_to=getattr(shop_row, "restock_to", None) or "origin_lot",
+        restock_to=shop_row.restock_to if shop_row is not None else "origin_lot",
         lines=_quantities(restocked),
     )
     await outbox.add(conn, [event])

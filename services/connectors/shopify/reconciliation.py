@@ -143,17 +143,21 @@ class ReconciliationWorker:
         self._engine = engine
         self._settings = settings
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._http: httpx.AsyncClient | None = None
 
     async def run_once(self) -> int:
         assert self._http is not None
         for shop in await reconcilable_shops(self._engine):
+            if self._stopping:
+                break
             with contextlib.suppress(CannotReconcile):
                 await reconcile_shop(self._engine, self._http, shop, self._settings)
         return 0
 
     def start(self) -> None:
+        self._stopping = False
         self._http = httpx.AsyncClient(timeout=self._settings.retry.http_timeout_seconds)
         self._task = asyncio.create_task(
             poll_forever(
@@ -162,12 +166,19 @@ class ReconciliationWorker:
                 batch_size=1,
                 interval=self._settings.reconcile_interval_seconds,
                 name="shopify reconciliation",
+                keep_going=lambda: not self._stopping,
             ),
             name="shopify-reconciliation",
         )
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Let the shop in hand finish; a run cut off moves no watermark, so the next run
+        reads the same orders again."""
         if self._task is not None:
+            self._stopping = True
+            self._wake.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace_seconds)
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
