@@ -21,6 +21,7 @@ from services.connectors.schemas import (
     WriteBackOut,
     WriteBackStatus,
 )
+from services.connectors.shopify import deliveries
 from services.connectors.shopify.admin import default_admin_url
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
 from shared.runtime import engine_of
@@ -31,7 +32,8 @@ Engine = Annotated[AsyncEngine, Depends(engine_of)]
 
 @router.post("/webhooks/shopify", response_model=WebhookAnswer)
 async def shopify_webhook(request: Request, engine: Engine) -> JSONResponse:
-    """Accept a Shopify webhook: 401 bad signature, 400 bad body, 200 accepted or duplicate."""
+    """Accept a Shopify webhook: 401 bad signature, 410 uninstalled shop, 400 bad body,
+    200 accepted (stored, processed asynchronously) or duplicate."""
     headers = request.headers
     delivery = service.ShopifyDelivery(
         body=await request.body(),
@@ -42,9 +44,10 @@ async def shopify_webhook(request: Request, engine: Engine) -> JSONResponse:
         event_id=headers.get("x-shopify-event-id"),
     )
     try:
-        outcome = await service.accept_shopify_webhook(engine, delivery)
+        outcome = await deliveries.accept(engine, delivery)
     except service.WebhookRejected as rejected:
         return JSONResponse(status_code=rejected.status, content={"detail": rejected.reason})
+    request.app.state.shopify_delivery_worker.wake()
     return JSONResponse(status_code=200, content={"status": outcome.value})
 
 
@@ -59,6 +62,8 @@ def _shop_out(row: Any) -> ShopOut:
         admin_api_url=url,
         has_access_token=bool(row.access_token),
         notify_customer=row.notify_customer,
+        restock_to=row.restock_to,
+        uninstalled_at=row.uninstalled_at,
     )
 
 
@@ -73,6 +78,8 @@ def _admin_values(body: ShopIn | ShopPatch) -> dict[str, Any]:
         values["access_token"] = token.get_secret_value() if token is not None else None
     if "notify_customer" in sent and body.notify_customer is not None:
         values["notify_customer"] = body.notify_customer
+    if "restock_to" in sent and body.restock_to is not None:
+        values["restock_to"] = body.restock_to
     return values
 
 

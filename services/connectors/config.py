@@ -24,6 +24,20 @@ class WriteBackSettings(BaseModel):
     lease_seconds: float = Field(default=300.0, gt=0)
 
 
+class ShopifySyncSettings(BaseModel):
+    """Shopify order sync (issue 4): the webhook inbox worker and the reconciliation poll.
+    Retries of Admin calls follow ``retry`` (the same knobs as write-backs)."""
+
+    inbox_poll_interval_seconds: float = Field(default=2.0, gt=0)
+    inbox_batch_size: int = Field(default=50, ge=1)
+    inbox_max_attempts: int = Field(default=5, ge=1)
+    reconcile_interval_seconds: float = Field(default=600.0, gt=0)
+    overlap_seconds: float = Field(default=300.0, ge=0)
+    first_lookback_seconds: float = Field(default=86400.0, ge=0)
+    page_size: int = Field(default=250, ge=1, le=250)
+    retry: WriteBackSettings = WriteBackSettings()
+
+
 class StockPushSettings(BaseModel):
     """Stock push to the shops (issue 4, point 6): debounce, reconciliation, retry pacing.
     Shopify calls retry with the write-back settings' attempts and backoff."""
@@ -45,6 +59,7 @@ class ConnectorsSettings(BaseSettings):
 
     write_back: WriteBackSettings = WriteBackSettings()
     etsy: EtsySettings = EtsySettings()  # Etsy block
+    shopify_sync: ShopifySyncSettings = ShopifySyncSettings()
     stock_push: StockPushSettings = StockPushSettings()
 
 

@@ -24,6 +24,7 @@ from services.connectors import (
     write_back,
 )
 from services.connectors.config import (
+    ShopifySyncSettings,
     StockPushSettings,
     WriteBackSettings,
     get_connectors_settings,
@@ -32,6 +33,8 @@ from services.connectors.etsy import api as etsy_api
 from services.connectors.etsy import service as etsy_service
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.worker import EtsyPollWorker
+from services.connectors.shopify import reconciliation, sync_api
+from services.connectors.shopify.delivery_worker import DeliveryWorker
 from services.connectors.stock_push_worker import StockPushWorker
 from services.connectors.worker import WriteBackWorker
 from shared.http import install_error_handlers
@@ -68,6 +71,7 @@ def create_app(
     *,
     write_backs: WriteBackSettings | None = None,
     etsy: EtsySettings | None = None,
+    shopify_sync: ShopifySyncSettings | None = None,
     stock_push: StockPushSettings | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
@@ -98,14 +102,22 @@ def create_app(
     app.state.etsy_poll_worker = etsy_poller
     app.include_router(etsy_api.router)
     app.include_router(stock_sync_api.router)
+    _add_shopify_sync(app, runtime, shopify_sync or get_connectors_settings().shopify_sync)
     install_error_handlers(
         app,
         not_found=(
             service.UnknownShop,
             write_back.UnknownWriteBack,
             sku_mappings.UnknownSkuMapping,
+            sync_api.UnknownDelivery,
         ),
-        conflict=(service.ShopExists, write_back.NotReplayable, manual_orders.IdempotencyConflict),
+        conflict=(
+            service.ShopExists,
+            write_back.NotReplayable,
+            manual_orders.IdempotencyConflict,
+            sync_api.DeliveryNotReplayable,
+            reconciliation.CannotReconcile,
+        ),
         invalid=(
             manual_orders.InvalidManualOrder,
             wholesale_csv.UnreadableFile,
@@ -114,3 +126,13 @@ def create_app(
         unavailable=(etsy_service.NotConfigured, etsy_service.PollFailed),
     )
     return app
+
+
+def _add_shopify_sync(app: FastAPI, runtime: ServiceRuntime, settings: ShopifySyncSettings) -> None:
+    """Issue 4: the webhook inbox worker, the reconciliation schedule and their routes."""
+    deliveries = DeliveryWorker(runtime.engine, settings)
+    runtime.add_worker(deliveries)
+    runtime.add_worker(reconciliation.ReconciliationWorker(runtime.engine, settings))
+    app.state.shopify_sync = settings
+    app.state.shopify_delivery_worker = deliveries
+    app.include_router(sync_api.router)

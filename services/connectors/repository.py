@@ -36,6 +36,8 @@ SHOP_COLUMNS = (
     t.shop.c.admin_api_url,
     t.shop.c.access_token,
     t.shop.c.notify_customer,
+    t.shop.c.uninstalled_at,  # Shopify sync (issue 4)
+    t.shop.c.restock_to,
 )
 
 
@@ -77,33 +79,6 @@ async def upsert_sku_mapping(
             set_={"item_code": item_code, "updated_at": sa.func.now()},
         )
     )
-
-
-async def record_delivery(
-    conn: AsyncConnection,
-    *,
-    webhook_id: str,
-    shop: str,
-    topic: str,
-    event_id: str | None,
-    external_id: str | None,
-    outcome: str,
-) -> bool:
-    """False when this webhook id was already received (Shopify retries re-send it)."""
-    result = await conn.execute(
-        insert(t.webhook_delivery)
-        .values(
-            webhook_id=webhook_id,
-            shop_domain=shop,
-            topic=topic,
-            event_id=event_id,
-            external_id=external_id,
-            outcome=outcome,
-        )
-        .on_conflict_do_nothing()
-        .returning(t.webhook_delivery.c.webhook_id)
-    )
-    return result.first() is not None
 
 
 async def delete_sku_mapping(conn: AsyncConnection, *, domain: str, sku: str) -> bool:

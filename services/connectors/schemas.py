@@ -25,6 +25,8 @@ def _admin_url(value: str | None) -> str | None:
 
 
 AdminUrl = Annotated[str | None, AfterValidator(_admin_url)]
+# Where a refund's restocked goods go (docs/connectors.md, "Edits, cancellations and refunds").
+RestockTo = Literal["origin_lot", "quarantine"]
 
 
 class ShopIn(BaseModel):
@@ -34,6 +36,7 @@ class ShopIn(BaseModel):
     admin_api_url: AdminUrl = None
     access_token: SecretStr | None = Field(default=None, min_length=1)
     notify_customer: bool = False
+    restock_to: RestockTo = "origin_lot"
 
 
 class ShopPatch(BaseModel):
@@ -45,6 +48,7 @@ class ShopPatch(BaseModel):
     admin_api_url: AdminUrl = None
     access_token: SecretStr | None = Field(default=None, min_length=1)
     notify_customer: bool | None = None
+    restock_to: RestockTo | None = None
 
 
 class ShopOut(BaseModel):
@@ -56,6 +60,8 @@ class ShopOut(BaseModel):
     admin_api_url: str | None = None
     has_access_token: bool = False
     notify_customer: bool = False
+    restock_to: RestockTo = "origin_lot"
+    uninstalled_at: datetime | None = None  # app/uninstalled received: the shop is disabled
 
 
 class SkuMappingIn(BaseModel):

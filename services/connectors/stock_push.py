@@ -72,6 +72,8 @@ async def _client(engine: AsyncEngine, http: httpx.AsyncClient, domain: str) -> 
         shop = await repository.shop(conn, domain)
     if shop is None or not shop.access_token:
         raise Refused(f"shop {domain} has no Admin API access token")
+    if shop.uninstalled_at is not None:  # Shopify sync: no call reaches a disabled shop
+        raise Refused(f"shop {domain} uninstalled the app")
     url = shop.admin_api_url or default_admin_url(shop.domain)
     return ShopifyInventory(http, url, shop.access_token)
 

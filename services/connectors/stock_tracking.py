@@ -66,6 +66,7 @@ async def refresh_item(conn: AsyncConnection, item_code: str) -> None:
             t.sku_mapping.c.item_code == item_code,
             t.shop.c.channel == SHOPIFY,
             t.shop.c.access_token.is_not(None),
+            t.shop.c.uninstalled_at.is_(None),
         )
     )
     pairs = [(r.shop_domain, r.sku) for r in targets]
@@ -141,6 +142,7 @@ async def track_untracked(engine: AsyncEngine) -> int:
             .where(
                 t.shop.c.channel == SHOPIFY,
                 t.shop.c.access_token.is_not(None),
+                t.shop.c.uninstalled_at.is_(None),
                 t.stock_sync.c.shop.is_(None),
             )
             .distinct()

@@ -24,6 +24,10 @@ shop = sa.Table(
     sa.Column("admin_api_url", sa.Text),
     sa.Column("access_token", sa.Text),
     sa.Column("notify_customer", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Shopify sync (issue 4): set by app/uninstalled; a disabled shop gets no more calls.
+    sa.Column("uninstalled_at", sa.DateTime(timezone=True)),
+    # Where a refund's restocked goods go: back to the lot they shipped from, or quarantine.
+    sa.Column("restock_to", sa.Text, nullable=False, server_default="origin_lot"),
 )
 
 sku_mapping = sa.Table(
@@ -45,6 +49,16 @@ webhook_delivery = sa.Table(
     sa.Column("external_id", sa.Text),
     sa.Column("outcome", sa.Text, nullable=False),
     timestamp("received_at"),
+    # The inbox of raw deliveries (issue 4): the body exactly as signed, processed later by
+    # the delivery worker. Rows from before the inbox have no body and are ``done``.
+    sa.Column("body", sa.LargeBinary),
+    sa.Column("status", sa.Text, nullable=False, server_default="done"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("processed_at", sa.DateTime(timezone=True)),
+    sa.Column("due_at", sa.DateTime(timezone=True)),  # a failed try waits until then
+    sa.CheckConstraint("status IN ('pending', 'done', 'dead')", name="webhook_delivery_status"),
+    sa.Index("connectors_webhook_delivery_by_status", "status", "received_at"),
 )
 
 write_back = sa.Table(
@@ -72,6 +86,51 @@ write_back = sa.Table(
     sa.Index("connectors_write_back_by_status", "status", "created_at"),
     sa.Index("connectors_write_back_by_order", "shop", "external_id"),
 )
+
+
+# --- Shopify order sync (issue 4): what each channel order last looked like --------------
+
+shopify_order = sa.Table(
+    "connectors_shopify_order",
+    metadata,
+    sa.Column("shop_domain", sa.Text, primary_key=True),
+    sa.Column("external_id", sa.Text, primary_key=True),
+    # Shopify's updated_at of the newest snapshot applied: older ones change nothing.
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True)),
+    # external line id → current quantity (whole pieces), as last applied
+    sa.Column("lines", JSONB, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    timestamp("first_seen_at"),
+    timestamp("changed_at"),
+)
+
+shopify_refund = sa.Table(
+    "connectors_shopify_refund",
+    metadata,
+    sa.Column("shop_domain", sa.Text, primary_key=True),
+    sa.Column("refund_id", sa.Text, primary_key=True),
+    sa.Column("external_id", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    timestamp("received_at"),
+)
+
+shopify_reconciliation = sa.Table(
+    "connectors_shopify_reconciliation",
+    metadata,
+    sa.Column("shop_domain", sa.Text, primary_key=True),
+    # Orders updated at or after (watermark - overlap) are asked for on the next run.
+    sa.Column("watermark", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.Text, nullable=False, server_default="idle"),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_run_at", sa.DateTime(timezone=True)),
+    sa.Column("last_success_at", sa.DateTime(timezone=True)),
+    sa.Column("orders_seen", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("orders_applied", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("status IN ('idle', 'ok', 'dead')", name="reconciliation_status"),
+)
+
 
 # --- Manual and bulk channels, stock push (issue 4, points 6, 10, 11) ------------------------
 

@@ -123,6 +123,8 @@ async def _target(engine: AsyncEngine, http: httpx.AsyncClient, row: Any) -> _Ta
         )
     if shop is None:
         raise Refused(f"unknown shop {row.shop}")
+    if shop.uninstalled_at is not None:  # issue 4: no call reaches a disabled shop
+        raise Refused(f"shop {row.shop} uninstalled the app")
     if not shop.access_token:
         raise Refused(
             f"shop {row.shop} has no Admin API access token (PATCH /api/shops/{row.shop})"

@@ -9,6 +9,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/shops", "connectors"),
     ("/api/write-backs", "connectors"),
     ("/api/etsy", "connectors"),
+    ("/api/webhook-deliveries", "connectors"),
     ("/api/orders", "orders"),
     ("/api/shipments", "orders"),
     ("/webhooks/sendcloud", "orders"),

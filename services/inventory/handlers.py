@@ -5,11 +5,17 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import production, recalls, service, shipping
+from services.inventory import channel_changes, production, recalls, service, shipping
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.contracts.orders import OrderCancelled, OrderReceived, ShipmentDispatched
+from shared.contracts.orders import (
+    OrderCancelled,
+    OrderItemsReturned,
+    OrderLinesReduced,
+    OrderReceived,
+    ShipmentDispatched,
+)
 from shared.contracts.production import (
     MaterialsRequested,
     ProductionCompleted,
@@ -29,6 +35,10 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await service.release_for_cancelled_order(engine, envelope, event)
             case ShipmentDispatched():
                 await shipping.dispatch(engine, envelope, event)
+            case OrderLinesReduced():
+                await channel_changes.shrink_for_reduced_lines(engine, envelope, event)
+            case OrderItemsReturned():
+                await channel_changes.restock_returned(engine, envelope, event)
             case _:
                 pass
 

@@ -27,6 +27,7 @@ async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -
             t.lot.c.on_hand > t.lot.c.reserved,
             t.lot.c.blocked_by_recall.is_(None),
             sa.or_(t.lot.c.expires_on.is_(None), t.lot.c.expires_on >= sa.func.current_date()),
+            sa.not_(t.lot.c.quarantined),
         )
         .order_by(t.lot.c.id)
         .with_for_update()

@@ -48,6 +48,8 @@ lot = sa.Table(
     sa.Column("blocked_by_recall", PgUUID(as_uuid=True)),
     sa.Column("blocked_reason", sa.Text),
     timestamp("created_at"),
+    # Returned goods held apart (issue 4): never reserved until an operator releases them.
+    sa.Column("quarantined", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("on_hand >= 0", name="lot_on_hand_not_negative"),
     sa.CheckConstraint("reserved >= 0", name="lot_reserved_not_negative"),
     sa.CheckConstraint("reserved <= on_hand", name="lot_never_oversold"),

@@ -71,6 +71,9 @@ class NewOrder:
         if self.status is S.ON_HOLD:
             held = transition(self.order_id, S.RECEIVED, S.ON_HOLD, reason=self.hold_reason)
             return [born, held]
+        if self.status is S.CANCELLED:  # nothing is announced that could reserve stock
+            reason = "cancelled on the channel before Lotline received the order"
+            return [born, transition(self.order_id, S.RECEIVED, S.CANCELLED, reason=reason)]
         received = OrderReceived(
             order_id=self.order_id,
             channel=inbound.channel,
@@ -111,7 +114,10 @@ def hold_reason(lines: Sequence[InboundOrderLine]) -> str | None:
 
 
 def accept(order_id: UUID, inbound: InboundOrderReceived) -> NewOrder:
-    """A channel order becomes a Lotline order: received, or on hold with the reason."""
+    """A channel order becomes a Lotline order: received, or on hold with the reason; one
+    the channel had already cancelled is born cancelled (it never reserves anything)."""
+    if inbound.cancelled_at is not None:
+        return NewOrder(order_id, S.CANCELLED, None, inbound.lines)
     reason = hold_reason(inbound.lines)
     return NewOrder(
         order_id=order_id,

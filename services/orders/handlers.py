@@ -5,11 +5,14 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import recalls, releases, service
+from services.orders import channel_changes, recalls, releases, service
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.connectors import (
     ChannelFulfilled,
+    ChannelOrderCancelled,
+    ChannelOrderEdited,
+    ChannelRefundCreated,
     ChannelWriteBackFailed,
     InboundOrderReceived,
     SkuMappingChanged,
@@ -40,6 +43,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await service.receive_inbound_order(engine, envelope, event)
             case ChannelFulfilled() | ChannelWriteBackFailed():
                 await service.record_channel_news(engine, envelope, event)
+            case ChannelOrderCancelled() | ChannelOrderEdited() | ChannelRefundCreated():
+                await channel_changes.apply_channel_change(engine, envelope, event)
             case SkuMappingChanged():
                 await releases.apply_sku_mapping(engine, envelope, event)
             case _:

@@ -7,7 +7,14 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.orders import domain, promising, releases, repository, shipments_repository
+from services.orders import (
+    channel_repository,
+    domain,
+    promising,
+    releases,
+    repository,
+    shipments_repository,
+)
 from services.orders.notifier import notify
 from shared import inbox, outbox
 from shared.contracts.base import Event
@@ -161,6 +168,9 @@ async def forget_released_stock(
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
+        if event.partial:
+            await channel_repository.shrink_reservations(conn, event.order_id, event.released)
+            return
         await repository.drop_reservations(conn, event.order_id)
 
 
@@ -175,11 +185,27 @@ async def cancel_order(engine: AsyncEngine, order_id: UUID, *, reason: str | Non
         current = await repository.status_for_update(conn, order_id)
         if current is None:
             raise OrderNotFound(f"no order {order_id}")
-        change = domain.cancel(order_id, current, reason=reason)
-        await repository.record_status(conn, change)
-        head = await repository.order_head(conn, order_id)
-        await notify(conn, head, kind="order_cancelled", context={"reason": reason})
-        await outbox.add(conn, [change, OrderCancelled(order_id=order_id, reason=reason)])
+        await cancel_in(conn, order_id, current, reason=reason, envelope=None)
+
+
+async def cancel_in(
+    conn: AsyncConnection,
+    order_id: UUID,
+    current: OrderStatus,
+    *,
+    reason: str | None,
+    envelope: Envelope | None,
+) -> None:
+    """The one cancel path (operator or channel), inside the caller's transaction."""
+    change = domain.cancel(order_id, current, reason=reason)
+    await repository.record_status(conn, change)
+    head = await repository.order_head(conn, order_id)
+    await notify(conn, head, kind="order_cancelled", context={"reason": reason})
+    events: list[Event] = [change, OrderCancelled(order_id=order_id, reason=reason)]
+    if envelope is None:
+        await outbox.add(conn, events)
+    else:
+        await _publish(conn, envelope, events)
 
 
 async def record_channel_news(

@@ -35,6 +35,8 @@ order = sa.Table(
     sa.Column("promise_reason", sa.Text),
     timestamp("created_at"),
     timestamp("updated_at"),
+    # The channel's updated_at of the last edit applied (issue 4): older edits are ignored.
+    sa.Column("channel_version", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("channel", "external_id", name="one_order_per_channel_order"),
 )
 
@@ -177,6 +179,24 @@ channel_event = sa.Table(
     sa.Column("detail", sa.Text),
     timestamp("at"),
     sa.Index("orders_channel_event_order", "order_id"),
+)
+
+
+# --- Channel returns (issue 4) ------------------------------------------------------------
+
+return_lot = sa.Table(
+    "orders_return_lot",
+    metadata,
+    sa.Column("return_id", sa.Text, primary_key=True),
+    sa.Column("line_no", sa.Integer, primary_key=True),
+    sa.Column("lot_code", sa.Text, primary_key=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), nullable=False),
+    sa.Column("item_code", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("destination", sa.Text, nullable=False),
+    timestamp("returned_at"),
+    sa.Index("orders_return_lot_by_order", "order_id"),
 )
 
 # --- SKU mappings and holds (issue 4, point 5) ---------------------------------------------

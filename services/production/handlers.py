@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.production import (
     cancellation,
     inventory_answers,
+    order_edits,
     planning,
     promises,
     purchase_orders,
@@ -28,7 +29,7 @@ from shared.contracts.inventory import (
     StockReserved,
     StockShort,
 )
-from shared.contracts.orders import OrderCancelled
+from shared.contracts.orders import OrderCancelled, OrderLinesReduced
 from shared.messaging import EventSubscriber
 
 
@@ -62,9 +63,14 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 pass
 
     async def on_order_event(envelope: Envelope, event: Event) -> None:
-        """A cancelled order stops the production made only for it."""
-        if isinstance(event, OrderCancelled):
-            await cancellation.when_order_cancelled(engine, envelope, event)
+        """A cancelled order stops the production made only for it; a reduced one shrinks it."""
+        match event:
+            case OrderCancelled():
+                await cancellation.when_order_cancelled(engine, envelope, event)
+            case OrderLinesReduced():
+                await order_edits.when_order_lines_reduced(engine, envelope, event)
+            case _:
+                pass
 
     subscriber.subscribe(broker, topics.INVENTORY, on_inventory_event)
     subscriber.subscribe(broker, topics.ORDERS, on_order_event)

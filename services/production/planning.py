@@ -147,7 +147,7 @@ async def split(
             plan_for(order.item_code, moved, recipes_by_item=recipes_by_item, items=items),
             note=f"split from production order {order.id}",
         )
-        events = await _replan(conn, order, kept, recipes_by_item, items, why="split")
+        events = await replan_for(conn, order, kept, recipes_by_item, items, why="split")
         await repository.insert_production_order(conn, new)
         events += new.events()
         await publish(conn, events)
@@ -167,11 +167,13 @@ async def replan(engine: AsyncEngine, production_order_id: UUID) -> None:
                 "only orders not started yet can be planned again"
             )
         recipes_by_item, items = await planning_context(conn, [order.item_code])
-        events = await _replan(conn, order, order.demands, recipes_by_item, items, why="re-planned")
+        events = await replan_for(
+            conn, order, order.demands, recipes_by_item, items, why="re-planned"
+        )
         await publish(conn, events)
 
 
-async def _replan(
+async def replan_for(
     conn: AsyncConnection,
     order: domain.ProductionOrder,
     demands: Sequence[Demand],

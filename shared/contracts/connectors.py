@@ -69,6 +69,9 @@ class InboundOrderReceived(Event):
     currency: str | None = None
     customer: Customer = Customer()
     lines: tuple[InboundOrderLine, ...]
+    # Set when the first thing Lotline hears of the order is that it was cancelled (a
+    # cancel webhook before the create): the order is born cancelled and never reserves.
+    cancelled_at: datetime | None = None
 
     def aggregate_key(self) -> str:
         return f"{self.channel}:{self.external_id}"
@@ -133,3 +136,73 @@ def order_id_for(channel: str, external_id: str) -> UUID:
     """The Lotline order id of a channel order: the same (channel, external id) always gets
     the same id, so a connector can answer it before the orders service has stored it."""
     return uuid5(NAMESPACE_URL, f"lotline:order:{channel}:{external_id}")
+
+
+# --- Shopify order sync (issue 4): edits, cancellations and refunds mirrored ---------------
+
+
+class ChannelLineQuantity(BaseModel):
+    """A channel line's quantity now (0: removed from the order)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    external_line_id: str
+    quantity: Quantity
+
+
+@register
+class ChannelOrderCancelled(Event):
+    """The channel cancelled an order Lotline already has (a cancel seen first arrives as an
+    ``InboundOrderReceived`` with ``cancelled_at`` instead)."""
+
+    TYPE = "connectors.channel_order_cancelled"
+    VERSION = 1
+    TOPIC = topics.INBOUND_ORDERS
+
+    channel: str
+    shop: str
+    external_id: str
+    cancelled_at: datetime
+    reason: str | None = None
+
+    def aggregate_key(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+@register
+class ChannelOrderEdited(Event):
+    """Quantities fell or lines were removed on the channel. ``version`` is the channel's
+    ``updated_at`` of the edit: a consumer applies an edit only if newer than the last."""
+
+    TYPE = "connectors.channel_order_edited"
+    VERSION = 1
+    TOPIC = topics.INBOUND_ORDERS
+
+    channel: str
+    shop: str
+    external_id: str
+    version: datetime
+    lines: tuple[ChannelLineQuantity, ...]  # only the lines whose quantity fell
+
+    def aggregate_key(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+@register
+class ChannelRefundCreated(Event):
+    """Goods came back with a refund (restock type ``return``); published once per refund
+    id. ``restock_to``: ``origin_lot`` (the lot shipped from) or ``quarantine``."""
+
+    TYPE = "connectors.channel_refund_created"
+    VERSION = 1
+    TOPIC = topics.INBOUND_ORDERS
+
+    channel: str
+    shop: str
+    external_id: str
+    refund_id: str
+    restock_to: str = "origin_lot"
+    lines: tuple[ChannelLineQuantity, ...]  # restocked quantities only
+
+    def aggregate_key(self) -> str:
+        return f"{self.channel}:{self.external_id}"

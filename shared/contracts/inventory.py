@@ -269,7 +269,8 @@ class StockAllocated(Event):
 
 @register
 class StockReleased(Event):
-    """Everything reserved for the order went back to available stock (cancellation)."""
+    """Everything reserved for the order went back to available stock (cancellation), or
+    with ``partial`` only the ``released`` quantities did (a channel edit shrank lines)."""
 
     TYPE = "inventory.stock_released"
     VERSION = 1
@@ -277,6 +278,7 @@ class StockReleased(Event):
 
     order_id: UUID
     released: tuple[ReservedLot, ...]
+    partial: bool = False
 
     def aggregate_key(self) -> str:
         return str(self.order_id)

@@ -163,3 +163,63 @@ class PromiseChanged(Event):
 
     def aggregate_key(self) -> str:
         return str(self.order_id)
+
+
+# --- Channel edits and returns (issue 4) -----------------------------------------------
+
+
+class ReducedLine(BaseModel):
+    """A line's new ``quantity`` (0: removed) and how much less that is than before."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int
+    item_code: str
+    quantity: Quantity
+    reduced_by: Quantity
+
+
+@register
+class OrderLinesReduced(Event):
+    """Lines of an unshipped order now ask for less (a channel edit). Inventory keeps at
+    most the new quantity reserved; production takes the reduction off the batches serving
+    the line, shrinking or cancelling those not started (docs/connectors.md)."""
+
+    TYPE = "orders.order_lines_reduced"
+    VERSION = 1
+    TOPIC = topics.ORDERS
+
+    order_id: UUID
+    lines: tuple[ReducedLine, ...]
+    reason: str | None = None
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)
+
+
+class ReturnedLot(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    line_no: int
+    item_code: str
+    lot_code: str
+    quantity: Quantity
+
+
+@register
+class OrderItemsReturned(Event):
+    """Shipped goods came back (a channel refund with restock), lot by lot, as shipped.
+    ``destination``: ``origin_lot`` (back on hand in the same lot) or ``quarantine``.
+    ``return_id`` is unique per refund: inventory books it once."""
+
+    TYPE = "orders.order_items_returned"
+    VERSION = 1
+    TOPIC = topics.ORDERS
+
+    order_id: UUID
+    return_id: str
+    destination: str = "origin_lot"
+    lots: tuple[ReturnedLot, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)

@@ -49,6 +49,8 @@ async def test_a_shop_registered_without_admin_access_still_works_and_has_the_de
         "admin_api_url": f"https://{shop}/admin/api/2025-01/graphql.json",
         "has_access_token": False,
         "notify_customer": False,
+        "restock_to": "origin_lot",
+        "uninstalled_at": None,
     }
 
 

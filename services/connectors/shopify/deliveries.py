@@ -1,0 +1,87 @@
+"""Shopify webhooks in: verified, deduplicated and persisted raw in one short transaction,
+answered at once, processed later by the delivery worker (``delivery_worker.py``).
+
+Shopify gives a webhook a few seconds and retries a failed one for hours with the same
+body; so the request does nothing slow. The row holds the body exactly as signed, so a
+crash after the 200 loses nothing: the worker finds the row still pending.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.connectors import repository
+from services.connectors.service import Outcome, ShopifyDelivery, WebhookRejected
+from services.connectors.shopify import order_snapshot, signature
+from services.connectors.shopify import sync_repository as repo
+from services.connectors.shopify.orders import InvalidShopifyOrder
+
+ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
+REFUND_TOPIC = "refunds/create"
+UNINSTALLED_TOPIC = "app/uninstalled"
+GONE = 410  # the shop uninstalled the app: nothing from it is accepted any more
+
+
+def _external_id(topic: str, payload: Any) -> str | None:
+    """Check the body reads as its topic says (400 now, not a dead row later)."""
+    try:
+        if topic in ORDER_TOPICS:
+            return order_snapshot.read_order(payload).external_id
+        if topic == REFUND_TOPIC:
+            return order_snapshot.read_refund(payload).external_id
+    except InvalidShopifyOrder as error:
+        raise WebhookRejected(400, str(error)) from error
+    return None
+
+
+async def _verified_shop(conn: AsyncConnection, delivery: ShopifyDelivery) -> Any:
+    if not delivery.shop:
+        raise WebhookRejected(401, "missing X-Shopify-Shop-Domain")
+    shop = await repository.shop(conn, delivery.shop)
+    secret = await repository.shop_secret(conn, delivery.shop) if shop is not None else None
+    if secret is None or not signature.verify(delivery.body, secret, delivery.hmac):
+        raise WebhookRejected(401, "invalid webhook signature")
+    if shop.uninstalled_at is not None:
+        raise WebhookRejected(GONE, f"shop {delivery.shop} uninstalled the app")
+    return shop
+
+
+async def accept(engine: AsyncEngine, delivery: ShopifyDelivery) -> Outcome:
+    """401 bad signature, 410 uninstalled shop, 400 bad body; else stored once, pending."""
+    async with engine.connect() as conn:
+        await _verified_shop(conn, delivery)
+    if not delivery.webhook_id or not delivery.topic:
+        raise WebhookRejected(400, "missing X-Shopify-Webhook-Id or X-Shopify-Topic")
+    try:
+        payload = json.loads(delivery.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WebhookRejected(400, f"malformed JSON: {error}") from error
+    handled = delivery.topic in ORDER_TOPICS | {REFUND_TOPIC, UNINSTALLED_TOPIC}
+    external_id = _external_id(delivery.topic, payload) if handled else None
+    async with engine.begin() as conn:
+        first = await repo.insert_delivery(
+            conn,
+            webhook_id=delivery.webhook_id,
+            shop_domain=delivery.shop,
+            topic=delivery.topic,
+            event_id=delivery.event_id,
+            external_id=external_id,
+            body=delivery.body,
+            status="pending" if handled else "done",
+            outcome="accepted" if handled else Outcome.IGNORED.value,
+        )
+        if not first:
+            return Outcome.DUPLICATE
+        if delivery.topic == UNINSTALLED_TOPIC:
+            await uninstall(conn, str(delivery.shop), webhook_id=delivery.webhook_id)
+    return Outcome.ACCEPTED if handled else Outcome.IGNORED
+
+
+async def uninstall(conn: AsyncConnection, shop: str, *, webhook_id: str) -> None:
+    """Disable the shop at once (not via the worker): no call may reach it after this."""
+    await repository.update_shop(conn, shop, {"uninstalled_at": sa.func.now()})
+    await repo.finish_delivery(conn, webhook_id, outcome="uninstalled", external_id=None)
