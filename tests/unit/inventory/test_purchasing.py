@@ -14,7 +14,11 @@ from shared.contracts.inventory import PurchaseOrderStatus as P
 
 def test_a_partial_receipt_keeps_the_order_open_and_the_rest_to_come():
     received, status = after_receipt(P.OPEN, Decimal(100), Decimal(0), Decimal(40))
-    assert (received, status, remaining(Decimal(100), received)) == (Decimal(40), P.OPEN, 60)
+    assert (received, status, remaining(Decimal(100), received)) == (
+        Decimal(40),
+        P.OPEN,
+        Decimal(60),
+    )
 
 
 def test_the_last_receipt_closes_it_even_when_more_came():
