@@ -125,21 +125,54 @@ async def test_quote_order_early_receipt_and_breakdown_move_the_promise_honestly
     assert order["promised_on"] == quoted["promised_on"]  # the quote told the truth
     assert order["promise_reason"] == f"material {flour} (10 days)"
 
-    await json_of(
+    # A purchase order due in five days replaces the ten-day lead time.
+    due = datetime.now(UTC).date() + timedelta(days=5)
+    purchase = await json_of(
         await gateway.post(
-            "/api/receipts",
-            json={
-                "item_code": flour,
-                "quantity": "5",
-                "unit": "kg",
-                "supplier": "Mulino Rossi",
-                "supplier_lot_code": f"MR-{tag}",
-            },
+            "/api/purchase-orders",
+            json={"item_code": flour, "quantity": "5", "unit": "kg", "expected_on": str(due)},
         )
+    )
+    assert (purchase["supplier"], purchase["status"], purchase["remaining"]) == (
+        "Mulino Rossi",
+        "open",
+        "5",
     )
     order = await eventually(
         functools.partial(order_status, gateway, external_id_of(body)),
-        lambda o: o["promised_on"] is not None and date.fromisoformat(o["promised_on"]) < first,
+        lambda o: "purchase order" in o["promise_reason"],
+    )
+    assert order["promise_reason"] == f"material {flour} (purchase order due {due})"
+    ordered = date.fromisoformat(order["promised_on"])
+    assert ordered < first
+
+    # Received early, in two deliveries: the first (1 kg) is not enough for the batch.
+    for quantity in ("1", "4"):
+        await json_of(
+            await gateway.post(
+                "/api/receipts",
+                json={
+                    "item_code": flour,
+                    "quantity": quantity,
+                    "unit": "kg",
+                    "supplier": "Mulino Rossi",
+                    "supplier_lot_code": f"MR-{tag}-{quantity}",
+                    "purchase_order_id": purchase["id"],
+                },
+            )
+        )
+        if quantity == "1":
+            partly = await json_of(await gateway.get(f"/api/purchase-orders/{purchase['id']}"))
+            assert (partly["status"], partly["received"], partly["remaining"]) == (
+                "open",
+                "1",
+                "4",
+            )
+    done = await json_of(await gateway.get(f"/api/purchase-orders/{purchase['id']}"))
+    assert (done["status"], done["remaining"]) == ("received", "0")
+    order = await eventually(
+        functools.partial(order_status, gateway, external_id_of(body)),
+        lambda o: date.fromisoformat(o["promised_on"]) < ordered,
     )
     earlier = date.fromisoformat(order["promised_on"])
 
@@ -164,14 +197,15 @@ async def test_quote_order_early_receipt_and_breakdown_move_the_promise_honestly
     slipped = date.fromisoformat(order["promised_on"])
     assert order["promise_reason"] == f"line {line} down until {first_two[-1]}"
 
-    changes = await promise_changes(system, order["id"], 2)
+    changes = await promise_changes(system, order["id"], 3)
     assert [(c["previous_promised_on"], c["promised_on"], c["slipped"]) for c in changes] == [
-        (first.isoformat(), earlier.isoformat(), False),
+        (first.isoformat(), ordered.isoformat(), False),
+        (ordered.isoformat(), earlier.isoformat(), False),
         (earlier.isoformat(), slipped.isoformat(), True),
     ]
     # Re-plans keep running (every second): the same plan publishes nothing more.
     await asyncio.sleep(3)
-    assert len(await promise_changes(system, order["id"], 3, timeout=3)) == 2
+    assert len(await promise_changes(system, order["id"], 4, timeout=3)) == 3
     mails = await eventually(
         lambda: _slip_mails(mailbox, email), lambda ms: len(ms) == 1, timeout=30
     )
@@ -179,7 +213,7 @@ async def test_quote_order_early_receipt_and_breakdown_move_the_promise_honestly
     assert long_date(earlier, "it") in text and long_date(slipped, "it") in text
     timeline = await json_of(await gateway.get(f"/api/orders/{order['id']}/timeline"))
     kinds = [e["kind"] for e in timeline if e["kind"].startswith("promise.")]
-    assert kinds == ["promise.set", "promise.earlier", "promise.slipped"]
+    assert kinds == ["promise.set", "promise.earlier", "promise.earlier", "promise.slipped"]
 
 
 async def _slip_mails(mailbox: Mailbox, email: str) -> list[Any]:
