@@ -16,6 +16,7 @@ from services.cli.commands import (
     catalogue,
     demo,
     orders,
+    planning,
     production,
     recipes,
     shipping,
@@ -42,10 +43,15 @@ for sub, name in (
     (write_backs.write_backs_app, "write-backs"),
     (webhook.webhook_app, "webhook"),
     (demo.demo_app, "demo"),
+    (planning.line_app, "line"),
+    (planning.purchase_app, "purchase"),
+    (planning.reorder_app, "reorder"),
+    (planning.suggestion_app, "suggestion"),
 ):
     app.add_typer(sub, name=name)
 app.command("can-make")(recipes.can_make)
 app.command("ship")(shipping.ship)
+app.command("quote")(planning.quote)
 
 
 @app.callback()

@@ -4,15 +4,20 @@ materials take the jars under theirs; accepting that one places a purchase order
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from services.cli.main import app
 from tests.e2e import shopify
-from tests.e2e.conftest import eventually, json_of
+from tests.e2e.conftest import System, eventually, json_of
 from tests.e2e.test_make_to_order import order_status, post_until_accepted
 from tests.e2e.test_skeleton_flow import external_id_of, new_shop
 
@@ -24,8 +29,17 @@ async def suggestions_for(client: httpx.AsyncClient, item_code: str) -> list[dic
     return [s for s in found if s["item_code"] == item_code]
 
 
+async def cli(system: System, *args: str) -> str:
+    """The ``lotline`` command, talking to this system's gateway; its output."""
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["--gateway-url", system.gateway, *args]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 async def test_crossing_the_reorder_point_raises_one_suggestion_and_accepting_it_replenishes(
-    gateway,
+    gateway, system: System
 ):
     tag = uuid.uuid4().hex[:5].upper()
     flour, jar, biscuits, line = f"FLOUR-{tag}", f"JAR-{tag}", f"BISCUIT-{tag}", f"OVEN-{tag}"
@@ -149,3 +163,18 @@ async def test_crossing_the_reorder_point_raises_one_suggestion_and_accepting_it
         "Vetri Nord",
     )
     assert purchase["status"] == "open"
+
+    # The same through the CLI: rules, suggestions, purchase orders, a quote, a breakdown.
+    rules = json.loads(await cli(system, "reorder", "list", "--json"))
+    assert {biscuits, jar} <= {r["item_code"] for r in rules}
+    accepted_now = await cli(system, "suggestion", "list", "--status", "accepted", "--json")
+    assert {biscuits, jar} <= {s["item_code"] for s in json.loads(accepted_now)}
+    [listed] = json.loads(await cli(system, "purchase", "list", "--item", jar, "--json"))
+    assert (listed["id"], listed["supplier"]) == (purchase["id"], "Vetri Nord")
+    assert "promised on" in await cli(system, "quote", f"{biscuits}=5pc")
+    day = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    await cli(system, "line", "capacity", line, day, "--minutes", "0")
+    calendar = await json_of(
+        await gateway.get(f"/api/lines/{line}/calendar", params={"from": day, "to": day})
+    )
+    assert calendar["days"][0]["minutes"] == 0
