@@ -14,6 +14,7 @@ import typer
 from services.cli.client import DEFAULT_GATEWAY_URL
 from services.cli.commands import (
     catalogue,
+    channels,
     demo,
     orders,
     planning,
@@ -47,6 +48,8 @@ for sub, name in (
     (planning.purchase_app, "purchase"),
     (planning.reorder_app, "reorder"),
     (planning.suggestion_app, "suggestion"),
+    (channels.manual_app, "manual-order"),
+    (channels.import_app, "import"),
 ):
     app.add_typer(sub, name=name)
 app.command("can-make")(recipes.can_make)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import repository, service, write_back
+from services.connectors import repository, service, sku_mappings, write_back
 from services.connectors.schemas import (
     ShopIn,
     ShopOut,
@@ -103,8 +103,15 @@ async def list_shops(engine: Engine) -> list[ShopOut]:
 
 @router.put("/api/shops/{domain}/sku-mappings/{sku}", response_model=SkuMappingOut)
 async def map_sku(domain: str, sku: str, body: SkuMappingIn, engine: Engine) -> SkuMappingOut:
-    await service.map_sku(engine, domain=domain, sku=sku, item_code=body.item_code)
+    """Create or change a mapping; held orders with this SKU are then released (orders)."""
+    await sku_mappings.set_mapping(engine, domain=domain, sku=sku, item_code=body.item_code)
     return SkuMappingOut(sku=sku, item_code=body.item_code)
+
+
+@router.delete("/api/shops/{domain}/sku-mappings/{sku}", status_code=status.HTTP_204_NO_CONTENT)
+async def unmap_sku(domain: str, sku: str, engine: Engine) -> None:
+    """404 unknown shop or mapping; later orders with this SKU are held again."""
+    await sku_mappings.delete_mapping(engine, domain=domain, sku=sku)
 
 
 @router.get("/api/shops/{domain}/sku-mappings", response_model=list[SkuMappingOut])

@@ -7,7 +7,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.connectors import api, handlers, service, write_back
+from services.connectors import (
+    api,
+    handlers,
+    imports_api,
+    manual_orders,
+    manual_orders_api,
+    service,
+    sku_mappings,
+    wholesale_csv,
+    write_back,
+)
 from services.connectors.config import WriteBackSettings, get_connectors_settings
 from services.connectors.worker import WriteBackWorker
 from shared.http import install_error_handlers
@@ -45,9 +55,16 @@ def create_app(
     app.state.runtime = runtime
     app.state.write_back_worker = worker
     app.include_router(api.router)
+    app.include_router(manual_orders_api.router)
+    app.include_router(imports_api.router)
     install_error_handlers(
         app,
-        not_found=(service.UnknownShop, write_back.UnknownWriteBack),
-        conflict=(service.ShopExists, write_back.NotReplayable),
+        not_found=(
+            service.UnknownShop,
+            write_back.UnknownWriteBack,
+            sku_mappings.UnknownSkuMapping,
+        ),
+        conflict=(service.ShopExists, write_back.NotReplayable, manual_orders.IdempotencyConflict),
+        invalid=(manual_orders.InvalidManualOrder, wholesale_csv.UnreadableFile),
     )
     return app

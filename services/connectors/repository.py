@@ -104,3 +104,13 @@ async def record_delivery(
         .returning(t.webhook_delivery.c.webhook_id)
     )
     return result.first() is not None
+
+
+async def delete_sku_mapping(conn: AsyncConnection, *, domain: str, sku: str) -> bool:
+    """False when there was no such mapping."""
+    result = await conn.execute(
+        t.sku_mapping.delete()
+        .where(t.sku_mapping.c.shop_domain == domain, t.sku_mapping.c.sku == sku)
+        .returning(t.sku_mapping.c.sku)
+    )
+    return result.first() is not None

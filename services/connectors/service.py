@@ -128,10 +128,3 @@ async def update_shop(engine: AsyncEngine, domain: str, admin: dict[str, Any]) -
         if not await repository.update_shop(conn, domain, admin):
             raise UnknownShop(f"unknown shop {domain}")
         return await repository.shop(conn, domain)
-
-
-async def map_sku(engine: AsyncEngine, *, domain: str, sku: str, item_code: str) -> None:
-    async with engine.begin() as conn:
-        if await repository.shop_secret(conn, domain) is None:
-            raise UnknownShop(f"unknown shop {domain}")
-        await repository.upsert_sku_mapping(conn, domain=domain, sku=sku, item_code=item_code)

@@ -72,3 +72,40 @@ write_back = sa.Table(
     sa.Index("connectors_write_back_by_status", "status", "created_at"),
     sa.Index("connectors_write_back_by_order", "shop", "external_id"),
 )
+
+# --- Manual and bulk channels, stock push (issue 4, points 6, 10, 11) ------------------------
+
+# Inventory's items as announced (ItemDefined): manual and CSV lines are checked against them.
+item = sa.Table(
+    "connectors_item",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("base_unit", sa.Text, nullable=False),
+    timestamp("updated_at"),
+)
+
+# One row per Idempotency-Key: the same key and body answer the same order, another body 409.
+manual_order = sa.Table(
+    "connectors_manual_order",
+    metadata,
+    sa.Column("idempotency_key", sa.Text, primary_key=True),
+    sa.Column("request_sha256", sa.Text, nullable=False),
+    sa.Column("external_id", sa.Text, nullable=False, unique=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("sales_rep", sa.Text),
+    timestamp("created_at"),
+)
+
+# One row per wholesale order reference ever imported: re-importing a file creates nothing.
+imported_order = sa.Table(
+    "connectors_imported_order",
+    metadata,
+    sa.Column("reference", sa.Text, primary_key=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), nullable=False),
+    sa.Column("file_sha256", sa.Text, nullable=False),
+    sa.Column("line_count", sa.Integer, nullable=False),
+    timestamp("created_at"),
+)

@@ -25,6 +25,10 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/availability", "production"),
     ("/api/lines", "production"),
     ("/api/quotes", "production"),
+    # manual and bulk channels, stock push (issue 4, points 6, 10, 11)
+    ("/api/manual-orders", "connectors"),
+    ("/api/imports", "connectors"),
+    ("/api/stock-sync", "connectors"),
 )
 
 SERVICES: tuple[str, ...] = ("orders", "inventory", "production", "connectors")

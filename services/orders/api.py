@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import repository, service, timeline
+from services.orders import releases, repository, service, timeline
 from services.orders.schemas import CancelIn, OrderOut
 from shared.contracts.orders import OrderStatus
 from shared.runtime import engine_of
@@ -70,3 +70,19 @@ async def order_timeline(order_id: UUID, engine: Engine) -> list[TimelineEntryOu
             raise HTTPException(status_code=404, detail=f"no order {order_id}")
         entries = await timeline.timeline(conn, order_id)
     return [TimelineEntryOut.model_validate(e.__dict__) for e in entries]
+
+
+class ReleaseIn(BaseModel):
+    """``items``: line number → item code, for lines with no item (e.g. an empty SKU)."""
+
+    items: dict[int, str] = {}
+    reason: str | None = None
+
+
+@router.post("/orders/{order_id}/release", response_model=OrderOut)
+async def release_order(order_id: UUID, engine: Engine, body: ReleaseIn | None = None) -> OrderOut:
+    """``on_hold → received``, then reservation as for any new order; 409 while a line is
+    still unmapped (the answer names it) or when the order is not on hold."""
+    body = body or ReleaseIn()
+    await releases.release_order(engine, order_id, items=body.items, reason=body.reason)
+    return await get_order(order_id, engine)

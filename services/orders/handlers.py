@@ -5,13 +5,14 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import service
+from services.orders import releases, service
 from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.connectors import (
     ChannelFulfilled,
     ChannelWriteBackFailed,
     InboundOrderReceived,
+    SkuMappingChanged,
 )
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
@@ -33,6 +34,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await service.receive_inbound_order(engine, envelope, event)
             case ChannelFulfilled() | ChannelWriteBackFailed():
                 await service.record_channel_news(engine, envelope, event)
+            case SkuMappingChanged():
+                await releases.apply_sku_mapping(engine, envelope, event)
             case _:
                 pass
 

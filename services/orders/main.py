@@ -6,7 +6,16 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.orders import api, domain, handlers, service, shipments, shipments_api
+from services.orders import (
+    api,
+    domain,
+    handlers,
+    holds,
+    releases,
+    service,
+    shipments,
+    shipments_api,
+)
 from services.orders.carriers import (
     CarrierNotConfigured,
     CarrierRejected,
@@ -34,8 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(shipments_api.router)
     install_error_handlers(
         app,
-        not_found=(service.OrderNotFound, shipments.ShipmentNotFound),
-        conflict=(domain.IllegalTransition, shipments.NotReadyToShip),
+        not_found=(service.OrderNotFound, shipments.ShipmentNotFound, releases.HeldOrderNotFound),
+        conflict=(domain.IllegalTransition, shipments.NotReadyToShip, holds.StillHeld),
         invalid=(
             ValueError,
             ShipmentRefused,

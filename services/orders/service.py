@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.orders import domain, promising, repository, shipments_repository
+from services.orders import domain, promising, releases, repository, shipments_repository
 from services.orders.notifier import notify
 from shared import inbox, outbox
 from shared.contracts.base import Event
@@ -15,7 +15,10 @@ from shared.contracts.connectors import (
     ChannelFulfilled,
     ChannelWriteBackFailed,
     InboundOrderReceived,
+    order_id_for,
 )
+
+__all__ = ["order_id_for"]  # the id every channel order gets, computed in shared.contracts
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
 from shared.contracts.orders import OrderCancelled, OrderStatus, OrderStatusChanged
@@ -29,11 +32,6 @@ from shared.contracts.production import (
 
 log = logging.getLogger(__name__)
 CONSUMER = "orders"
-
-
-def order_id_for(channel: str, external_id: str) -> UUID:
-    """The same channel order always gets the same id, whoever sees it first."""
-    return uuid5(NAMESPACE_URL, f"lotline:order:{channel}:{external_id}")
 
 
 async def _publish(conn: AsyncConnection, envelope: Envelope, events: list[Event]) -> None:
@@ -53,6 +51,7 @@ async def receive_inbound_order(
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
         order_id = order_id_for(event.channel, event.external_id)
+        event = await releases.with_known_mappings(conn, event)
         new = domain.accept(order_id, event)
         inserted = await repository.insert_order(
             conn, order_id, event, status=new.status, hold_reason=new.hold_reason

@@ -178,3 +178,16 @@ channel_event = sa.Table(
     timestamp("at"),
     sa.Index("orders_channel_event_order", "order_id"),
 )
+
+# --- SKU mappings and holds (issue 4, point 5) ---------------------------------------------
+
+# The channels' SKU mappings as connectors announced them (SkuMappingChanged): an order that
+# arrives after its mapping's event is completed from here, so no race leaves it held.
+sku_mapping = sa.Table(
+    "orders_sku_mapping",
+    metadata,
+    sa.Column("shop", sa.Text, primary_key=True),
+    sa.Column("sku", sa.Text, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False),
+    timestamp("updated_at"),
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
 
@@ -107,3 +107,29 @@ class ChannelWriteBackFailed(Event):
 
     def aggregate_key(self) -> str:
         return str(self.order_id)
+
+
+# --- SKU mappings (issue 4, point 5) -------------------------------------------------------
+
+
+@register
+class SkuMappingChanged(Event):
+    """A shop's SKU now maps to ``item_code`` (None: the mapping was deleted). Orders applies
+    it to the lines it holds for that (shop, SKU) and releases what is then complete."""
+
+    TYPE = "connectors.sku_mapping_changed"
+    VERSION = 1
+    TOPIC = topics.INBOUND_ORDERS
+
+    shop: str
+    sku: str
+    item_code: str | None
+
+    def aggregate_key(self) -> str:
+        return f"{self.shop}:{self.sku}"
+
+
+def order_id_for(channel: str, external_id: str) -> UUID:
+    """The Lotline order id of a channel order: the same (channel, external id) always gets
+    the same id, so a connector can answer it before the orders service has stored it."""
+    return uuid5(NAMESPACE_URL, f"lotline:order:{channel}:{external_id}")

@@ -20,6 +20,7 @@ from services.connectors import tables as t
 from services.connectors.config import WriteBackSettings
 from services.connectors.shopify.admin import Refused, ShopifyAdmin
 from services.connectors.worker import WriteBackWorker
+from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
 from shared.units import Quantity
@@ -402,7 +403,7 @@ async def test_the_order_events_handler_stages_shopify_shipments_and_wakes_the_w
     shop = await shop_for(connectors_engine, fake)
     subscriptions, woken = Subscriptions(), []
     handlers.register(subscriptions, None, connectors_engine, on_staged=lambda: woken.append(1))  # type: ignore[arg-type]
-    [on_order_event] = subscriptions.handlers.values()
+    on_order_event = subscriptions.handlers[topics.ORDERS]
     shopify = dispatched(shop, shopify_id(), (LAVENDER, 1))
     other = shopify.model_copy(update={"shipment_id": uuid.uuid4(), "channel": "etsy"})
 

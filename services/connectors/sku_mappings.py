@@ -1,0 +1,35 @@
+"""SKU mappings as a use case: every create, change or delete commits together with a
+``SkuMappingChanged`` so the orders service can release what it holds for that SKU."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.connectors import repository
+from services.connectors.service import UnknownShop
+from shared import outbox
+from shared.contracts.connectors import SkuMappingChanged
+
+
+class UnknownSkuMapping(LookupError):
+    """Deleting a mapping that does not exist."""
+
+
+async def set_mapping(engine: AsyncEngine, *, domain: str, sku: str, item_code: str) -> None:
+    """Create or change the mapping; announced even when unchanged, which costs nothing
+    (orders applies it idempotently) and lets an operator re-trigger a release."""
+    async with engine.begin() as conn:
+        if await repository.shop_secret(conn, domain) is None:
+            raise UnknownShop(f"unknown shop {domain}")
+        await repository.upsert_sku_mapping(conn, domain=domain, sku=sku, item_code=item_code)
+        await outbox.add(conn, [SkuMappingChanged(shop=domain, sku=sku, item_code=item_code)])
+
+
+async def delete_mapping(engine: AsyncEngine, *, domain: str, sku: str) -> None:
+    """Later orders with this SKU are held again; orders already released keep their item."""
+    async with engine.begin() as conn:
+        if await repository.shop_secret(conn, domain) is None:
+            raise UnknownShop(f"unknown shop {domain}")
+        if not await repository.delete_sku_mapping(conn, domain=domain, sku=sku):
+            raise UnknownSkuMapping(f"shop {domain} has no mapping for SKU {sku!r}")
+        await outbox.add(conn, [SkuMappingChanged(shop=domain, sku=sku, item_code=None)])
