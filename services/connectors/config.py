@@ -22,12 +22,27 @@ class WriteBackSettings(BaseModel):
     lease_seconds: float = Field(default=300.0, gt=0)
 
 
+class StockPushSettings(BaseModel):
+    """Stock push to the shops (issue 4, point 6): debounce, reconciliation, retry pacing.
+    Shopify calls retry with the write-back settings' attempts and backoff."""
+
+    enabled: bool = True
+    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    debounce_seconds: float = Field(default=2.0, ge=0)
+    max_delay_seconds: float = Field(default=30.0, ge=0)
+    reconcile_interval_seconds: float = Field(default=900.0, gt=0)
+    failure_backoff_seconds: float = Field(default=60.0, ge=0)
+    batch_size: int = Field(default=20, ge=1)
+    lease_seconds: float = Field(default=120.0, gt=0)
+
+
 class ConnectorsSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LOTLINE_CONNECTORS__", env_nested_delimiter="__", extra="ignore"
     )
 
     write_back: WriteBackSettings = WriteBackSettings()
+    stock_push: StockPushSettings = StockPushSettings()
 
 
 @lru_cache(maxsize=1)

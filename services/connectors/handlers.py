@@ -7,7 +7,7 @@ from collections.abc import Callable
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import inventory_handlers, write_back
+from services.connectors import write_back
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
 from shared.contracts import topics
 from shared.contracts.base import Event
@@ -33,4 +33,3 @@ def register(
                 pass
 
     subscriber.subscribe(broker, topics.ORDERS, on_order_event)
-    inventory_handlers.register(subscriber, broker, engine)  # items, stock push (issue 4)

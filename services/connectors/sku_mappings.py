@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import repository
+from services.connectors import repository, stock_tracking
 from services.connectors.service import UnknownShop
 from shared import outbox
 from shared.contracts.connectors import SkuMappingChanged
@@ -22,6 +22,7 @@ async def set_mapping(engine: AsyncEngine, *, domain: str, sku: str, item_code: 
         if await repository.shop_secret(conn, domain) is None:
             raise UnknownShop(f"unknown shop {domain}")
         await repository.upsert_sku_mapping(conn, domain=domain, sku=sku, item_code=item_code)
+        await stock_tracking.track_mapping(conn, shop=domain, sku=sku, item_code=item_code)
         await outbox.add(conn, [SkuMappingChanged(shop=domain, sku=sku, item_code=item_code)])
 
 
@@ -32,4 +33,5 @@ async def delete_mapping(engine: AsyncEngine, *, domain: str, sku: str) -> None:
             raise UnknownShop(f"unknown shop {domain}")
         if not await repository.delete_sku_mapping(conn, domain=domain, sku=sku):
             raise UnknownSkuMapping(f"shop {domain} has no mapping for SKU {sku!r}")
+        await stock_tracking.forget(conn, shop=domain, sku=sku)
         await outbox.add(conn, [SkuMappingChanged(shop=domain, sku=sku, item_code=None)])

@@ -109,3 +109,39 @@ imported_order = sa.Table(
     sa.Column("line_count", sa.Integer, nullable=False),
     timestamp("created_at"),
 )
+
+# Inventory's lots as announced (LotChanged), newest revision kept: what a shop may sell.
+stock_lot = sa.Table(
+    "connectors_stock_lot",
+    metadata,
+    sa.Column("lot_code", sa.Text, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False, index=True),
+    sa.Column("on_hand", sa.Numeric(18, 6), nullable=False),
+    sa.Column("reserved", sa.Numeric(18, 6), nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("expires_on", sa.Date),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+)
+
+# Per (shop, SKU): the quantity Lotline wants the shop to show (intended), the last one it
+# set (pushed) and the last one the shop reported, so drift is visible; a row is due for a
+# push while ``pending_since`` is set (debounced on ``changed_at``).
+stock_sync = sa.Table(
+    "connectors_stock_sync",
+    metadata,
+    sa.Column("shop", sa.Text, primary_key=True),
+    sa.Column("sku", sa.Text, primary_key=True),
+    sa.Column("item_code", sa.Text, nullable=False, index=True),
+    sa.Column("intended", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("pending_since", sa.DateTime(timezone=True)),
+    sa.Column("pushed", sa.Integer),
+    sa.Column("pushed_at", sa.DateTime(timezone=True)),
+    sa.Column("reported", sa.Integer),
+    sa.Column("reported_at", sa.DateTime(timezone=True)),
+    sa.Column("pushes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    sa.Column("checked_at", sa.DateTime(timezone=True)),
+)

@@ -175,6 +175,12 @@ async def system(
         "LOTLINE_CONNECTORS__WRITE_BACK__BACKOFF_MAX_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__WRITE_BACK__JITTER_SECONDS": "0.01",
         "LOTLINE_CONNECTORS__WRITE_BACK__MAX_WAIT_SECONDS": "2",
+        # stock push (issue 4): quick debounce and a reconciliation every two seconds
+        "LOTLINE_CONNECTORS__STOCK_PUSH__POLL_INTERVAL_SECONDS": "0.2",
+        "LOTLINE_CONNECTORS__STOCK_PUSH__DEBOUNCE_SECONDS": "0.3",
+        "LOTLINE_CONNECTORS__STOCK_PUSH__MAX_DELAY_SECONDS": "3",
+        "LOTLINE_CONNECTORS__STOCK_PUSH__RECONCILE_INTERVAL_SECONDS": "2",
+        "LOTLINE_CONNECTORS__STOCK_PUSH__FAILURE_BACKOFF_SECONDS": "1",
     }
     # Databases of their own: the processes' outbox relays must not publish rows that
     # integration tests stage in theirs.

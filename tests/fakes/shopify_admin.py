@@ -31,6 +31,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from tests.fakes import serving
+from tests.fakes.shopify_inventory import INVENTORY_INPUTS, FakeInventory
 
 UNAUTHORIZED = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 INVALID_QUANTITY = "Invalid fulfillment order line item quantity requested."
@@ -420,6 +421,9 @@ INPUTS: dict[str, dict[str, str | None]] = {
 }
 
 
+INPUTS.update(INVENTORY_INPUTS)
+
+
 def _check_input(value: Any, type_name: str, where: str) -> None:
     """Refuse input fields the type does not define, as Shopify's variable coercion does."""
     fields = INPUTS.get(type_name)
@@ -469,6 +473,7 @@ class FakeShopifyAdmin:
         self._ids = itertools.count(5_100_000_000_001)
         self._scripted: list[_Scripted] = []
         self._always: _Scripted | None = None
+        self.inventory = FakeInventory()  # stock push (tests/fakes/shopify_inventory.py)
         self.app = self._build_app()
 
     # -- scripting ------------------------------------------------------------------------
@@ -640,10 +645,13 @@ class FakeShopifyAdmin:
     # -- GraphQL --------------------------------------------------------------------------
 
     def _execute(self, operation: Operation, variables: dict[str, Any]) -> dict[str, Any]:
-        roots: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = (
-            {"fulfillmentCreate": self._fulfillment_create}
+        roots: dict[str, Callable[[dict[str, Any]], Any]] = (
+            {
+                "fulfillmentCreate": self._fulfillment_create,
+                "inventorySetQuantities": self.inventory.set_quantities,
+            }
             if operation.kind == "mutation"
-            else {"order": self._order}
+            else {"order": self._order, "productVariants": self.inventory.product_variants}
         )
         root_type = "Mutation" if operation.kind == "mutation" else "QueryRoot"
         data: dict[str, Any] = {}

@@ -1,0 +1,161 @@
+"""Stock push on the real PostgreSQL against the fake Shopify over HTTP: lot snapshots in,
+one debounced push of the latest value out, throttling survived, failures visible."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.connectors import service, sku_mappings, stock_push, stock_tracking
+from services.connectors import tables as t
+from services.connectors.config import StockPushSettings, WriteBackSettings
+from shared.contracts.envelope import Envelope
+from shared.contracts.inventory import LotChanged
+from shared.units import Quantity
+from tests.fakes.shopify_admin import FakeShopifyAdmin, running_fake
+
+RETRIES = WriteBackSettings(
+    max_attempts=5,
+    backoff_initial_seconds=0.01,
+    backoff_max_seconds=0.05,
+    jitter_seconds=0.01,
+    max_wait_seconds=0.2,
+)
+AT_ONCE = StockPushSettings(debounce_seconds=0, max_delay_seconds=0, failure_backoff_seconds=0)
+PATIENT = StockPushSettings(debounce_seconds=60, max_delay_seconds=600)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeShopifyAdmin]:
+    async with running_fake() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client
+
+
+async def mapped_item(engine: AsyncEngine, fake: FakeShopifyAdmin, *, in_shop: bool = True) -> Any:
+    domain = f"stock-{uuid.uuid4().hex[:8]}.myshopify.com"
+    await service.register_shop(
+        engine,
+        domain=domain,
+        channel="shopify",
+        secret="s",
+        admin={"admin_api_url": fake.url, "access_token": fake.access_token},
+    )
+    item = f"SOAP-{uuid.uuid4().hex[:8].upper()}"
+    if in_shop:
+        fake.inventory.add_variant(item, available=0)
+    await sku_mappings.set_mapping(engine, domain=domain, sku=item, item_code=item)
+    return domain, item
+
+
+async def lot_changed(
+    engine: AsyncEngine, item: str, *, on_hand: int, reserved: int, revision: int
+) -> None:
+    event = LotChanged(
+        lot_code=f"{item}-1",
+        item_code=item,
+        on_hand=Quantity.of(on_hand, "pc"),
+        reserved=Quantity.of(reserved, "pc"),
+        revision=revision,
+    )
+    await stock_tracking.on_lot_changed(engine, Envelope.wrap(event), event)
+
+
+async def row(engine: AsyncEngine, domain: str, sku: str) -> Any:
+    async with engine.connect() as conn:
+        query = sa.select(t.stock_sync).where(
+            t.stock_sync.c.shop == domain, t.stock_sync.c.sku == sku
+        )
+        return (await conn.execute(query)).one()
+
+
+async def run(engine: AsyncEngine, http: httpx.AsyncClient, settings: StockPushSettings) -> int:
+    return await stock_push.run_once(engine, http, settings=settings, retries=RETRIES)
+
+
+async def test_a_burst_of_changes_is_one_push_of_the_latest_value(connectors_engine, fake, http):
+    domain, item = await mapped_item(connectors_engine, fake)
+    for revision, reserved in enumerate((1, 2, 3, 4, 5), start=1):
+        await lot_changed(connectors_engine, item, on_hand=20, reserved=reserved, revision=revision)
+
+    await run(connectors_engine, http, PATIENT)
+    assert fake.inventory.sets.count((item, 15)) == 0  # still within the debounce window
+    async with connectors_engine.begin() as conn:
+        await conn.execute(
+            t.stock_sync.update()
+            .where(t.stock_sync.c.shop == domain)
+            .values(changed_at=sa.func.now() - sa.text("interval '2 minutes'"))
+        )
+    await run(connectors_engine, http, PATIENT)
+
+    assert [s for s in fake.inventory.sets if s[0] == item] == [(item, 15)]
+    synced = await row(connectors_engine, domain, item)
+    assert (synced.intended, synced.pushed, synced.reported, synced.pending_since) == (
+        15,
+        15,
+        15,
+        None,
+    )
+
+
+async def test_a_stale_lot_snapshot_never_overwrites_a_newer_one(connectors_engine, fake, http):
+    domain, item = await mapped_item(connectors_engine, fake)
+
+    await lot_changed(connectors_engine, item, on_hand=10, reserved=4, revision=7)
+    await lot_changed(connectors_engine, item, on_hand=10, reserved=0, revision=6)
+
+    assert (await row(connectors_engine, domain, item)).intended == 6
+
+
+async def test_a_throttling_storm_delays_the_push_but_it_lands(connectors_engine, fake, http):
+    _, item = await mapped_item(connectors_engine, fake)
+    await lot_changed(connectors_engine, item, on_hand=8, reserved=0, revision=1)
+    fake.throttle_next(3, operation="inventorySetQuantities")
+
+    await run(connectors_engine, http, AT_ONCE)
+
+    assert fake.inventory.available(item) == 8
+    assert len(fake.requests_for("inventorySetQuantities")) == 4
+
+
+async def test_a_sku_the_shop_lacks_is_recorded_as_failing_and_retried(
+    connectors_engine, fake, http
+):
+    domain, item = await mapped_item(connectors_engine, fake, in_shop=False)
+    await lot_changed(connectors_engine, item, on_hand=3, reserved=0, revision=1)
+
+    await run(connectors_engine, http, AT_ONCE)
+    failing = await row(connectors_engine, domain, item)
+    fake.inventory.add_variant(item, available=0)
+    await run(connectors_engine, http, AT_ONCE)
+
+    assert failing.attempts == 1 and "no product variant" in failing.last_error
+    assert failing.pending_since is not None
+    fixed = await row(connectors_engine, domain, item)
+    assert (fixed.pushed, fixed.reported, fixed.last_error) == (3, 3, None)
+
+
+async def test_a_shop_given_its_token_later_is_pushed_too(connectors_engine, fake, http):
+    domain = f"late-{uuid.uuid4().hex[:8]}.myshopify.com"
+    await service.register_shop(connectors_engine, domain=domain, channel="shopify", secret="s")
+    item = f"HONEY-{uuid.uuid4().hex[:8].upper()}"
+    fake.inventory.add_variant(item, available=0)
+    await sku_mappings.set_mapping(connectors_engine, domain=domain, sku=item, item_code=item)
+    await lot_changed(connectors_engine, item, on_hand=5, reserved=1, revision=1)
+    admin = {"admin_api_url": fake.url, "access_token": fake.access_token}
+
+    await service.update_shop(connectors_engine, domain, admin)
+    await run(connectors_engine, http, AT_ONCE)
+
+    assert fake.inventory.available(item) == 4

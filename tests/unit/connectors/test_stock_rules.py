@@ -1,0 +1,79 @@
+"""What a shop may sell, when a change is pushed (debounce), and drift."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.connectors.stock_rules import (
+    LotStock,
+    SyncState,
+    available_to_sell,
+    drift,
+    is_due,
+    sync_state,
+)
+
+TODAY = date(2026, 11, 25)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+
+
+def lot(on_hand: str, reserved: str = "0", expires: date | None = None) -> LotStock:
+    return LotStock(Decimal(on_hand), Decimal(reserved), expires)
+
+
+def test_available_is_on_hand_minus_reserved_over_unexpired_lots_in_whole_units():
+    lots = [lot("10", "3"), lot("5", "0", TODAY - timedelta(days=1)), lot("2.5", "0", TODAY)]
+
+    assert available_to_sell(lots, today=TODAY) == 9  # 7 + 2.5, rounded down
+
+
+def test_an_over_reserved_lot_does_not_eat_another_lots_stock():
+    assert available_to_sell([lot("2", "5"), lot("4")], today=TODAY) == 4
+
+
+@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(0, 1000)), max_size=10))
+def test_available_is_never_negative_nor_more_than_on_hand(pairs):
+    lots = [lot(str(on_hand), str(reserved)) for on_hand, reserved in pairs]
+
+    available = available_to_sell(lots, today=TODAY)
+
+    assert 0 <= available <= sum(on_hand for on_hand, _ in pairs)
+
+
+def test_a_change_waits_until_the_value_has_been_still_for_the_debounce():
+    settings = {"debounce": 2 * SECOND, "max_delay": 30 * SECOND}
+    first_change = NOW - 10 * SECOND
+
+    assert not is_due(changed_at=NOW - SECOND, pending_since=first_change, now=NOW, **settings)
+    assert is_due(changed_at=NOW - 2 * SECOND, pending_since=first_change, now=NOW, **settings)
+
+
+def test_a_steady_trickle_of_changes_is_pushed_after_the_maximum_delay():
+    settings = {"debounce": 2 * SECOND, "max_delay": 30 * SECOND}
+
+    assert is_due(changed_at=NOW, pending_since=NOW - 30 * SECOND, now=NOW, **settings)
+
+
+def test_nothing_pending_is_never_due():
+    assert not is_due(
+        changed_at=NOW - 60 * SECOND, pending_since=None, now=NOW, debounce=SECOND, max_delay=SECOND
+    )
+
+
+def test_states_and_drift():
+    def state(intended: int, pushed: int | None, reported: int | None, **kw: bool) -> SyncState:
+        flags = {"pending": False, "failing": False, **kw}
+        return sync_state(intended=intended, pushed=pushed, reported=reported, **flags)
+
+    assert state(5, 5, 5) is SyncState.IN_SYNC
+    assert state(5, 5, 7) is SyncState.DRIFT
+    assert state(5, 4, 4) is SyncState.PENDING
+    assert state(5, 5, 5, pending=True) is SyncState.PENDING
+    assert state(5, 5, 5, failing=True) is SyncState.FAILING
+    assert drift(intended=5, reported=7) == 2
+    assert drift(intended=5, reported=None) is None
