@@ -18,6 +18,7 @@ from services.cli.commands import (
     channels,
     demo,
     orders,
+    planning,
     production,
     recipes,
     shipping,
@@ -46,12 +47,17 @@ for sub, name in (
     (trace.trace_app, "trace"),
     (webhook.webhook_app, "webhook"),
     (demo.demo_app, "demo"),
+    (planning.line_app, "line"),
+    (planning.purchase_app, "purchase"),
+    (planning.reorder_app, "reorder"),
+    (planning.suggestion_app, "suggestion"),
     (channels.manual_app, "manual-order"),
     (channels.import_app, "import"),
 ):
     app.add_typer(sub, name=name)
 app.command("can-make")(recipes.can_make)
 app.command("ship")(shipping.ship)
+app.command("quote")(planning.quote)
 
 
 @app.callback()

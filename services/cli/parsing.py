@@ -133,3 +133,27 @@ def unique_lines(lines: list[ShipLine]) -> list[ShipLine]:
             raise ValueError(f"line {line.line_no} is given twice")
         seen.add(line.line_no)
     return lines
+
+
+@dataclass(frozen=True)
+class ItemQuantity:
+    """An item and how much of it, e.g. a quoted line ``BISCUIT-JAR=10pc``."""
+
+    item_code: str
+    quantity: Decimal
+    unit: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"item_code": self.item_code, "quantity": str(self.quantity), "unit": self.unit}
+
+
+def parse_item_quantity(text: str) -> ItemQuantity:
+    """``ITEM=QTYUNIT`` (``BISCUIT-JAR=10pc``, ``FLOUR=2.5 kg``); the unit is required."""
+    item_code, sep, quantity = text.rpartition("=")
+    item_code = item_code.strip()
+    if not sep or not item_code:
+        raise ValueError(f"{text!r} is not ITEM=QUANTITY, e.g. BISCUIT-JAR=10pc")
+    value, unit = parse_quantity(quantity)
+    if unit is None:
+        raise ValueError(f"{text!r}: give the unit, e.g. {item_code}={value}pc")
+    return ItemQuantity(item_code=item_code, quantity=value, unit=unit)

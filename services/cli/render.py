@@ -70,6 +70,8 @@ def _summary(order: dict[str, Any]) -> Table:
     grid.add_row("External", f"{order['external_id']} {order['external_number'] or ''}".strip())
     grid.add_row("Customer", " · ".join(str(w) for w in who if w) or "-")
     grid.add_row("Placed at", order.get("placed_at") or "-")
+    if order.get("promised_on"):
+        grid.add_row("Promised", f"{order['promised_on']} ({order.get('promise_reason') or '-'})")
     return grid
 
 

@@ -19,6 +19,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/reservations", "inventory"),
     ("/api/receipts", "inventory"),
     ("/api/purchase-orders", "inventory"),
+    ("/api/reorder-points", "inventory"),
+    ("/api/suggestions", "inventory"),
     ("/api/ledger", "inventory"),
     ("/api/production-orders", "production"),
     ("/api/recipes", "production"),

@@ -10,9 +10,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import purchase_orders, receipts, repository, service
+from services.inventory import make_to_stock, purchase_orders, receipts, repository, service
 from services.inventory.errors import NotFound
+from services.inventory.replenishment import SuggestionStatus
 from services.inventory.schemas import (
+    DismissIn,
     ItemIn,
     ItemOut,
     LotIn,
@@ -22,8 +24,11 @@ from services.inventory.schemas import (
     PurchaseOrderOut,
     ReceiptIn,
     ReceiptOut,
+    ReorderPointIn,
+    ReorderPointOut,
     ReservationOut,
     StockOut,
+    SuggestionOut,
 )
 from shared.contracts.inventory import PurchaseOrderStatus
 from shared.runtime import engine_of
@@ -201,3 +206,49 @@ async def cancel_purchase_order(
     """Only an open order; what was received stays received. 409 otherwise."""
     record = await purchase_orders.cancel(engine, purchase_order_id, body.reason if body else None)
     return PurchaseOrderOut.model_validate(record)
+
+
+@router.put("/reorder-points/{item_code}", response_model=ReorderPointOut)
+async def set_reorder_point(
+    item_code: str, body: ReorderPointIn, engine: Engine
+) -> ReorderPointOut:
+    """Min/max for make-to-stock; stock already under the reorder point raises a suggestion."""
+    record = await make_to_stock.set_reorder_point(
+        engine,
+        item_code,
+        reorder_point=body.reorder_point,
+        target=body.target,
+        unit=body.unit,
+        pack_size=body.pack_size,
+    )
+    return ReorderPointOut.model_validate(record)
+
+
+@router.get("/reorder-points", response_model=list[ReorderPointOut])
+async def list_reorder_points(engine: Engine) -> list[ReorderPointOut]:
+    return [
+        ReorderPointOut.model_validate(r) for r in await make_to_stock.list_reorder_points(engine)
+    ]
+
+
+@router.get("/suggestions", response_model=list[SuggestionOut])
+async def list_suggestions(
+    engine: Engine, status: SuggestionStatus | None = None
+) -> list[SuggestionOut]:
+    records = await make_to_stock.list_suggestions(engine, status=status)
+    return [SuggestionOut.model_validate(r) for r in records]
+
+
+@router.post("/suggestions/{suggestion_id}/accept", response_model=SuggestionOut)
+async def accept_suggestion(suggestion_id: UUID, engine: Engine) -> SuggestionOut:
+    """Bought item: a purchase order (``reference``); made item: a production order with
+    that id, planned by production. 409 when not open."""
+    return SuggestionOut.model_validate(await make_to_stock.accept(engine, suggestion_id))
+
+
+@router.post("/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut)
+async def dismiss_suggestion(
+    suggestion_id: UUID, engine: Engine, body: DismissIn | None = None
+) -> SuggestionOut:
+    record = await make_to_stock.dismiss(engine, suggestion_id, body.reason if body else None)
+    return SuggestionOut.model_validate(record)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import repository
+from services.inventory import reorder_watch, repository
 from shared import outbox
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
@@ -19,8 +19,10 @@ async def publish(
     cause: Envelope | None = None,
     touched_lots: Sequence[int] = (),
 ) -> None:
-    """Stage ``events`` plus a fresh snapshot of every lot the transaction changed."""
+    """Stage ``events`` plus a fresh snapshot of every lot the transaction changed; the
+    changed items' reorder points are checked in the same transaction."""
     snapshots = await repository.bump_lots(conn, touched_lots)
+    await reorder_watch.raise_suggestions(conn, [s.item_code for s in snapshots])
     await outbox.add(
         conn,
         [*events, *snapshots],

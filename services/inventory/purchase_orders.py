@@ -34,34 +34,39 @@ class NewPurchaseOrder:
 
 async def place(engine: AsyncEngine, new: NewPurchaseOrder) -> dict[str, Any]:
     """Supplier and expected date default to the item's supplier and lead time."""
+    async with engine.begin() as conn:
+        return await place_in(conn, new)
+
+
+async def place_in(conn: AsyncConnection, new: NewPurchaseOrder) -> dict[str, Any]:
+    """``place`` in the caller's transaction (accepting a replenishment suggestion)."""
     if not new.quantity.is_positive:
         raise InventoryError(f"quantity must be positive, got {new.quantity.value}")
-    async with engine.begin() as conn:
-        item = await repository.get_item(conn, new.item_code)
-        if item is None:
-            raise NotFound(f"unknown item {new.item_code}")
-        quantity = _in_base_unit(new.item_code, new.quantity, item.base_unit)
-        supplier = new.supplier or item.supplier
-        if not supplier:
-            raise InventoryError(f"item {new.item_code} has no supplier: name one")
-        expected_on = new.expected_on or _by_lead_time(new.ordered_on, item.lead_time_days)
-        if expected_on is None:
-            raise InventoryError(f"item {new.item_code} has no lead time: give expected_on")
-        purchase_order_id = uuid4()
-        await conn.execute(
-            PO.insert().values(
-                id=purchase_order_id,
-                item_code=new.item_code,
-                supplier=supplier,
-                quantity=quantity.value,
-                unit=quantity.unit,
-                expected_on=expected_on,
-                status=P.OPEN.value,
-            )
+    item = await repository.get_item(conn, new.item_code)
+    if item is None:
+        raise NotFound(f"unknown item {new.item_code}")
+    quantity = _in_base_unit(new.item_code, new.quantity, item.base_unit)
+    supplier = new.supplier or item.supplier
+    if not supplier:
+        raise InventoryError(f"item {new.item_code} has no supplier: name one")
+    expected_on = new.expected_on or _by_lead_time(new.ordered_on, item.lead_time_days)
+    if expected_on is None:
+        raise InventoryError(f"item {new.item_code} has no lead time: give expected_on")
+    purchase_order_id = uuid4()
+    await conn.execute(
+        PO.insert().values(
+            id=purchase_order_id,
+            item_code=new.item_code,
+            supplier=supplier,
+            quantity=quantity.value,
+            unit=quantity.unit,
+            expected_on=expected_on,
+            status=P.OPEN.value,
         )
-        row = await _row(conn, purchase_order_id, lock=False)
-        await publish(conn, [changed(row)])
-        return as_record(row)
+    )
+    row = await _row(conn, purchase_order_id, lock=False)
+    await publish(conn, [changed(row)])
+    return as_record(row)
 
 
 async def cancel(

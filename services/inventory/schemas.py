@@ -131,3 +131,42 @@ class PurchaseOrderOut(BaseModel):
     status: str
     reason: str | None
     created_at: datetime
+
+
+class ReorderPointIn(BaseModel):
+    """Min/max of an item; ``pack_size``: the supplier's pack (bought items)."""
+
+    reorder_point: ExactDecimal
+    target: ExactDecimal
+    unit: str
+    pack_size: ExactDecimal | None = None
+
+
+class ReorderPointOut(BaseModel):
+    item_code: str
+    reorder_point: ExactDecimal
+    target: ExactDecimal
+    pack_size: ExactDecimal | None
+    unit: str
+    available: ExactDecimal
+    daily_demand: ExactDecimal
+    days_of_cover: ExactDecimal | None
+
+
+class SuggestionOut(BaseModel):
+    id: UUID
+    item_code: str
+    kind: str
+    quantity: ExactDecimal
+    unit: str
+    available: ExactDecimal
+    daily_demand: ExactDecimal
+    status: str
+    reason: str | None
+    reference: UUID | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class DismissIn(BaseModel):
+    reason: str | None = None

@@ -149,3 +149,39 @@ purchase_order = sa.Table(
     sa.CheckConstraint("received >= 0", name="purchase_order_received_not_negative"),
     sa.Index("inventory_purchase_order_item", "item_code"),
 )
+
+# Make-to-stock: min/max per item (base unit) and the replenishment suggestions they raise.
+reorder_point = sa.Table(
+    "inventory_reorder_point",
+    metadata,
+    sa.Column("item_code", sa.Text, sa.ForeignKey("inventory_item.code"), primary_key=True),
+    sa.Column("reorder_point", QTY, nullable=False),
+    sa.Column("target", QTY, nullable=False),
+    sa.Column("pack_size", QTY),
+    sa.Column("unit", sa.Text, nullable=False),
+    timestamp("updated_at"),
+)
+
+suggestion = sa.Table(
+    "inventory_suggestion",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("item_code", sa.Text, sa.ForeignKey("inventory_item.code"), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("quantity", QTY, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),
+    sa.Column("available", QTY, nullable=False),
+    sa.Column("daily_demand", QTY, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text),
+    # The production order or purchase order an accepted suggestion became.
+    sa.Column("reference", PgUUID(as_uuid=True)),
+    timestamp("created_at"),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Index(
+        "one_open_suggestion_per_item",
+        "item_code",
+        unique=True,
+        postgresql_where=sa.text("status = 'open'"),
+    ),
+)

@@ -28,6 +28,7 @@ from services.production.schemas import (
     CancelIn,
     CapacityIn,
     CapacityOut,
+    CapacityRangeIn,
     CombineIn,
     CompleteIn,
     LineIn,
@@ -112,6 +113,16 @@ async def list_lines(engine: Engine) -> list[LineOut]:
 async def set_capacity(code: str, on: date, body: CapacityIn, engine: Engine) -> CapacityOut:
     """The minutes the line has that day (0 for a breakdown), whatever its calendar says."""
     return CapacityOut.model_validate(await lines.set_capacity(engine, code, on, body.minutes))
+
+
+@router.put("/lines/{code}/capacity", response_model=list[CapacityOut])
+async def set_capacity_between(
+    code: str, body: CapacityRangeIn, engine: Engine
+) -> list[CapacityOut]:
+    """The same minutes on every day from ``from`` to ``to`` (a breakdown of several days),
+    in one change."""
+    days = await lines.set_capacity_between(engine, code, body.from_, body.to, body.minutes)
+    return [CapacityOut.model_validate(day) for day in days]
 
 
 @router.get("/lines/{code}/calendar", response_model=CalendarOut)

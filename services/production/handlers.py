@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.production import (
     cancellation,
     inventory_answers,
+    make_to_stock,
     order_edits,
     planning,
     promises,
@@ -26,6 +27,7 @@ from shared.contracts.inventory import (
     ProductionRecorded,
     ProductionRejected,
     PurchaseOrderChanged,
+    ReplenishmentRequested,
     StockReserved,
     StockShort,
 )
@@ -57,6 +59,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await inventory_answers.when_production_recorded(engine, envelope, event)
             case StockReserved():
                 await promises.promise_from_stock(engine, envelope, event)
+            case ReplenishmentRequested():
+                await make_to_stock.plan_replenishment(engine, envelope, event)
             case PurchaseOrderChanged():
                 await purchase_orders.when_purchase_order_changed(engine, envelope, event)
             case _:

@@ -75,17 +75,33 @@ async def list_lines(engine: AsyncEngine) -> list[dict[str, Any]]:
 
 async def set_capacity(engine: AsyncEngine, code: str, on: date, minutes: int) -> dict[str, Any]:
     """The minutes the line really has that day, whatever its calendar says."""
+    [day] = await set_capacity_between(engine, code, on, on, minutes)
+    return day
+
+
+async def set_capacity_between(
+    engine: AsyncEngine, code: str, start: date, end: date, minutes: int
+) -> list[dict[str, Any]]:
+    """Every day of ``[start, end]`` at once (a two-day breakdown is one change, so the
+    promises it moves move once)."""
+    if end < start:
+        raise ProductionError(f"capacity runs forwards: {end} is before {start}")
+    if (end - start).days >= MAX_CALENDAR_DAYS:
+        raise ProductionError(f"at most {MAX_CALENDAR_DAYS} days at a time")
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     async with engine.begin() as conn:
         if not await line_records(conn, codes=[code]):
             raise NotFound(f"no line {code}")
-        statement = insert(t.line_capacity).values(line_code=code, on=on, minutes=minutes)
+        statement = insert(t.line_capacity).values(
+            [{"line_code": code, "on": day, "minutes": minutes} for day in days]
+        )
         await conn.execute(
             statement.on_conflict_do_update(
                 index_elements=[t.line_capacity.c.line_code, t.line_capacity.c.on],
                 set_={"minutes": statement.excluded.minutes, "updated_at": sa.func.now()},
             )
         )
-    return {"line_code": code, "on": on, "minutes": minutes}
+    return [{"line_code": code, "on": day, "minutes": minutes} for day in days]
 
 
 async def calendar_of(engine: AsyncEngine, code: str, start: date, end: date) -> dict[str, Any]:

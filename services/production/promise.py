@@ -9,8 +9,9 @@ Conventions:
 - Dates are "by the end of that day": a material arrives on its day and production may use it
   the same day; goods made on ``end_on`` ship the same day when handling takes 0 days.
 - A material arrives after its supplier lead time (``add_working_days(today, n)``) or on its
-  open purchase order's expected date, whichever is earlier; an overdue purchase order counts
-  as arriving today, since nothing arrives in the past.
+  open purchase order's expected date, whichever is earlier. A late purchase order (its date
+  passed, the goods not received) is expected on the next working day after today: it is not
+  here today, and each day it stays away the promise moves a day (``LATE_PURCHASE_GRACE_DAYS``).
 - Each term's ``days`` are the working days from the previous term's date to its own
   (``working_days_between``), starting from today; so the days add up to the whole wait.
 - The dominant term is the supply step adding the most days (stock, material, capacity,
@@ -32,6 +33,8 @@ from services.production.scheduling import Job, Line, Slot, schedule
 
 TermKind = Literal["stock", "material", "capacity", "production", "handling", "transit"]
 SUPPLY: frozenset[TermKind] = frozenset({"stock", "material", "capacity", "production"})
+# A late purchase order is expected this many working days after today.
+LATE_PURCHASE_GRACE_DAYS = 1
 
 
 class PromiseError(ValueError):
@@ -127,7 +130,11 @@ def arrival(material: Material, *, today: date, calendar: WorkingCalendar) -> Ar
     options: list[tuple[date, int, str]] = []
     if material.expected_on is not None:
         due = material.expected_on.isoformat()
-        options.append((max(today, material.expected_on), 0, f"purchase order due {due}"))
+        if material.expected_on < today:
+            late = calendar.add_working_days(today, LATE_PURCHASE_GRACE_DAYS)
+            options.append((late, 0, f"purchase order due {due}, late"))
+        else:
+            options.append((material.expected_on, 0, f"purchase order due {due}"))
     if material.lead_time_days is not None:
         on = calendar.add_working_days(today, material.lead_time_days)
         options.append((on, 1, _days(material.lead_time_days)))

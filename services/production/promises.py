@@ -3,10 +3,11 @@
 A re-plan reads the open production as it stands (``open_production``), schedules it with the
 same pure code as quotes (``promising``) and publishes ``OrderPromised`` for each customer
 order whose date is new or different from the one last published. The same plan publishes
-nothing. It runs in a background loop (every ``REPLAN_INTERVAL_SECONDS``, and at once when a
-use case calls ``Replanner.wake``), so it follows whatever changed the plan: orders arriving,
-materials answered or received, purchase orders, production completed or cancelled, line
-capacity. One re-plan at a time (an advisory lock), so two never publish the same change.
+nothing. It runs in a background loop (every ``REPLAN_INTERVAL_SECONDS``; ``Replanner.wake``
+runs it at once, though no use case calls it yet), so it follows whatever changed the plan:
+orders arriving, materials answered or received, purchase orders, production completed or
+cancelled, line capacity. One re-plan at a time (an advisory lock), so two never publish the
+same change.
 
 Orders served wholly from stock are promised once, when inventory reserves them: stock, then
 handling and carrier transit. An order whose production is all completed keeps its last date.

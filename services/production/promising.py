@@ -84,14 +84,26 @@ def waits_for(
     production: OpenProduction, productions: Sequence[OpenProduction]
 ) -> tuple[Shortfall, ...]:
     """Its own shortfalls not being made by an open child, then its children's, depth first."""
-    children = sorted(
-        (p for p in productions if p.parent_id == production.production_order_id),
-        key=lambda p: p.queued,
-    )
-    made = {child.item_code for child in children}
+    return _waits_for(production, children_of(productions))
+
+
+def children_of(productions: Sequence[OpenProduction]) -> dict[UUID, list[OpenProduction]]:
+    """Each production order's open children, in queue order: one pass, not one per order."""
+    children: dict[UUID, list[OpenProduction]] = {}
+    for p in sorted(productions, key=lambda p: p.queued):
+        if p.parent_id is not None:
+            children.setdefault(p.parent_id, []).append(p)
+    return children
+
+
+def _waits_for(
+    production: OpenProduction, children: Mapping[UUID, list[OpenProduction]]
+) -> tuple[Shortfall, ...]:
+    mine = children.get(production.production_order_id, [])
+    made = {child.item_code for child in mine}
     found = [s for s in production.shortfalls if s.item_code not in made]
-    for child in children:
-        found += waits_for(child, productions)
+    for child in mine:
+        found += _waits_for(child, children)
     return tuple(found)
 
 
@@ -110,10 +122,11 @@ def promise_with_open_production(
     needs = list(quoted)
     need_of: dict[UUID, int] = {}
     unpromisable: dict[UUID, str] = {}
+    children = children_of(productions)
     for offset, production in enumerate(sorted(productions, key=lambda p: p.queued)):
         line_no = first_free + offset
         try:
-            materials = tuple(_material(s) for s in waits_for(production, productions))
+            materials = tuple(_material(s) for s in _waits_for(production, children))
         except PromiseError as error:
             for order_id in production.serves:
                 unpromisable[order_id] = str(error)

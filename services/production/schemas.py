@@ -253,6 +253,11 @@ class CapacityIn(BaseModel):
     minutes: int = Field(ge=0, le=24 * 60, description="0 for a breakdown")
 
 
+class CapacityRangeIn(CapacityIn):
+    from_: date = Field(alias="from")
+    to: date
+
+
 class CapacityOut(BaseModel):
     line_code: str
     on: date

@@ -359,3 +359,21 @@ class PurchaseOrderChanged(Event):
 
     def aggregate_key(self) -> str:
         return str(self.purchase_order_id)
+
+
+@register
+class ReplenishmentRequested(Event):
+    """An operator accepted a make-to-stock suggestion for a made item: production plans
+    ``production_order_id`` (whole batches) for ``quantity``, serving no customer order."""
+
+    TYPE = "inventory.replenishment_requested"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    suggestion_id: UUID
+    production_order_id: UUID
+    item_code: str
+    quantity: Quantity
+
+    def aggregate_key(self) -> str:
+        return self.item_code

@@ -75,6 +75,9 @@ def stock_receipt(
     ] = None,
     cost: Annotated[str | None, typer.Option(help="What the delivery cost, e.g. 12.50.")] = None,
     currency: Annotated[str | None, typer.Option(help="ISO 4217 code of --cost, e.g. EUR.")] = None,
+    purchase_order: Annotated[
+        str | None, typer.Option(help="The purchase order these goods arrive against.")
+    ] = None,
 ) -> None:
     """Goods receipt of a supplier's lot, under a lot code of ours.
 
@@ -89,6 +92,7 @@ def stock_receipt(
         "expires_on": _day(expires),
         "received_on": _day(received),
         "cost": _cost(cost, currency),
+        "purchase_order_id": purchase_order,
     }
     with gateway(ctx) as gw:
         lot = gw.request("POST", "/api/receipts", json=body).json()

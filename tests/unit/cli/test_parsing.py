@@ -60,3 +60,17 @@ def test_an_order_line_is_an_order_id_and_a_line_number():
 def test_an_order_line_without_a_uuid_or_a_line_from_one_is_refused(text):
     with pytest.raises(ValueError):
         parse_order_line(text)
+
+
+def test_a_quoted_line_is_an_item_a_positive_quantity_and_a_unit():
+    from services.cli.parsing import ItemQuantity, parse_item_quantity
+
+    assert parse_item_quantity("BISCUIT-JAR=10pc") == ItemQuantity("BISCUIT-JAR", Decimal(10), "pc")
+    assert parse_item_quantity(" FLOUR = 2.5 kg") == ItemQuantity("FLOUR", Decimal("2.5"), "kg")
+    for bad, complaint in (
+        ("FLOUR=2", "give the unit"),
+        ("=2kg", "ITEM=QUANTITY"),
+        ("F=0kg", "positive"),
+    ):
+        with pytest.raises(ValueError, match=complaint):
+            parse_item_quantity(bad)

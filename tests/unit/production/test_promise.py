@@ -107,8 +107,18 @@ def test_an_open_purchase_order_arriving_sooner_beats_the_lead_time():
     )
 
 
-def test_an_overdue_purchase_order_counts_as_arriving_today():
+def test_a_late_purchase_order_is_expected_the_next_working_day():
     got = arrival(Material("FLOUR-00", expected_on=on(-7)), today=MONDAY, calendar=ITALY)
+
+    assert got.arrives_on == on(1)
+    assert got.label == f"material FLOUR-00 (purchase order due {on(-7)}, late)"
+    friday = on(4)
+    late = arrival(Material("FLOUR-00", expected_on=on(-7)), today=friday, calendar=ITALY)
+    assert late.arrives_on == on(7)  # the weekend is skipped
+
+
+def test_a_purchase_order_due_today_arrives_today():
+    got = arrival(Material("FLOUR-00", expected_on=MONDAY), today=MONDAY, calendar=ITALY)
 
     assert got.arrives_on == MONDAY
 

@@ -9,7 +9,12 @@ from uuid import UUID
 
 from services.production.calendar import WorkingCalendar
 from services.production.promise import LineNeed, Production
-from services.production.promising import OpenProduction, Shortfall, promise_with_open_production
+from services.production.promising import (
+    OpenProduction,
+    Plan,
+    Shortfall,
+    promise_with_open_production,
+)
 from services.production.purchasing import Expected, covering_date
 from services.production.scheduling import Line
 
@@ -32,7 +37,7 @@ def production(n: int, *, serves: UUID | None = None, **extra: object) -> OpenPr
     return OpenProduction(**values)  # type: ignore[arg-type]
 
 
-def plan(quoted: list[LineNeed], productions: list[OpenProduction]):
+def plan(quoted: list[LineNeed], productions: list[OpenProduction]) -> Plan:
     return promise_with_open_production(
         quoted,
         productions,

@@ -1,0 +1,101 @@
+"""Watching reorder points: in the transaction of every stock change, an item whose
+available stock fell under its reorder point gets one open replenishment suggestion.
+
+No duplicates: a partial unique index allows one open suggestion per item, and the insert
+does nothing when one is open, whatever the concurrency. Accepting or dismissing it lets the
+next fall under the reorder point raise a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.inventory import replenishment as rules
+from services.inventory import tables as t
+
+OUTFLOWS = ("consumption", "shipment")
+
+
+async def raise_suggestions(conn: AsyncConnection, item_codes: Iterable[str]) -> int:
+    """One open suggestion for each watched item under its reorder point; how many new."""
+    codes = sorted(set(item_codes))
+    if not codes:
+        return 0
+    watched = await conn.execute(
+        sa.select(t.reorder_point, t.item.c.kind)
+        .join(t.item, t.item.c.code == t.reorder_point.c.item_code)
+        .where(t.reorder_point.c.item_code.in_(codes))
+    )
+    raised = 0
+    for row in watched:
+        rule = rule_of(row)
+        available = await available_of(conn, rule.item_code)
+        if not rules.needs_replenishment(available, rule):
+            continue
+        demand = await daily_demand_of(conn, rule.item_code)
+        inserted = await conn.execute(
+            insert(t.suggestion)
+            .values(
+                id=uuid4(),
+                item_code=rule.item_code,
+                kind=rules.kind_for(row.kind).value,
+                quantity=rules.suggested_quantity(available, rule),
+                unit=row.unit,
+                available=available,
+                daily_demand=demand,
+                status=rules.SuggestionStatus.OPEN.value,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[t.suggestion.c.item_code],
+                index_where=t.suggestion.c.status == rules.SuggestionStatus.OPEN.value,
+            )
+            .returning(t.suggestion.c.id)
+        )
+        raised += inserted.first() is not None
+    return raised
+
+
+def rule_of(row: Any) -> rules.ReorderRule:
+    return rules.ReorderRule(
+        item_code=row.item_code,
+        reorder_point=row.reorder_point,
+        target=row.target,
+        pack_size=row.pack_size,
+    )
+
+
+async def available_of(conn: AsyncConnection, item_code: str) -> Decimal:
+    """On hand − reserved over the item's lots (base unit)."""
+    value = await conn.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(t.lot.c.on_hand - t.lot.c.reserved), 0)).where(
+            t.lot.c.item_code == item_code
+        )
+    )
+    return Decimal(value or 0)
+
+
+async def daily_demand_of(conn: AsyncConnection, item_code: str) -> Decimal:
+    """The moving average of consumption and shipments over the demand window."""
+    today = datetime.now(UTC).date()
+    since = today - timedelta(days=rules.DEMAND_WINDOW_DAYS - 1)
+    m = t.movement
+    rows = await conn.execute(
+        sa.select(sa.func.date(m.c.created_at).label("on"), sa.func.sum(m.c.quantity).label("q"))
+        .join(t.lot, t.lot.c.id == m.c.lot_id)
+        .where(
+            t.lot.c.item_code == item_code,
+            m.c.kind.in_(OUTFLOWS),
+            m.c.created_at >= since,
+        )
+        .group_by(sa.func.date(m.c.created_at))
+    )
+    demand = rules.daily_demand([(r.on, r.q) for r in rows], today=today)
+    return demand.quantize(Decimal("0.000001"))

@@ -1,0 +1,220 @@
+"""Honest delivery dates over the real system: a quote equals the promise of the order placed
+right after it and reserves nothing; the promise includes the supplier lead time of a short
+ingredient; receiving it early moves the promise earlier quietly; a line breakdown slips it,
+``orders.promise_changed`` is published once per change and the customer is mailed once."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.orders.notifications.locales import long_date
+from shared.contracts import topics
+from tests.e2e import shopify
+from tests.e2e.conftest import Mailbox, System, eventually, json_of
+from tests.e2e.test_make_to_order import order_status, post_until_accepted
+from tests.e2e.test_shipping import localised
+from tests.e2e.test_skeleton_flow import external_id_of, new_shop
+from tests.integration.kafka_helpers import read_until
+
+pytestmark = pytest.mark.e2e
+
+
+async def promise_changes(
+    system: System, order_id: str, count: int, *, timeout: float = 10
+) -> list[dict[str, Any]]:
+    """Every orders.promise_changed of the order on the topic (waits for ``count``)."""
+
+    def of_order(records: list[Any]) -> list[dict[str, Any]]:
+        found = []
+        for record in records:
+            envelope = json.loads(record.value)
+            if (
+                envelope["event_type"] == "orders.promise_changed"
+                and envelope["payload"]["order_id"] == order_id
+            ):
+                found.append(envelope["payload"])
+        return found
+
+    records = await read_until(
+        system.settings.kafka.bootstrap_servers,
+        system.settings.kafka.topic(topics.ORDERS),
+        lambda rs: len(of_order(rs)) >= count,
+        timeout=timeout,
+    )
+    return of_order(records)
+
+
+async def test_quote_order_early_receipt_and_breakdown_move_the_promise_honestly(
+    gateway, system: System, mailbox: Mailbox
+):
+    tag = uuid.uuid4().hex[:5].upper()
+    flour, jar, biscuits, line = f"FLOUR-{tag}", f"JAR-{tag}", f"BISCUIT-{tag}", f"OVEN-{tag}"
+    catalogue: list[tuple[str, str, str, dict[str, Any]]] = [
+        (flour, "raw_material", "kg", {"supplier": "Mulino Rossi", "lead_time_days": 10}),
+        (jar, "packaging", "pc", {"supplier": "Vetri Nord", "lead_time_days": 15}),
+        (biscuits, "finished_good", "pc", {"shelf_life_days": 180}),
+    ]
+    for code, kind, unit, extra in catalogue:
+        await json_of(
+            await gateway.post(
+                "/api/items",
+                json={"code": code, "name": code, "kind": kind, "base_unit": unit, **extra},
+            )
+        )
+    await json_of(
+        await gateway.post(
+            "/api/receipts",
+            json={
+                "item_code": jar,
+                "quantity": "100",
+                "unit": "pc",
+                "supplier": "Vetri Nord",
+                "supplier_lot_code": f"VN-{tag}",
+            },
+        )
+    )
+    await json_of(await gateway.post("/api/lines", json={"code": line, "name": "Oven"}))
+    await post_until_accepted(
+        gateway,
+        "/api/recipes",
+        {
+            "item_code": biscuits,
+            "batch_size": "10",
+            "unit": "pc",
+            "line_code": line,
+            "setup_minutes": 30,
+            "minutes_per_batch": 60,
+            "lines": [
+                {"item_code": flour, "quantity": "2", "unit": "kg"},
+                {"item_code": jar, "quantity": "10", "unit": "pc"},
+            ],
+        },
+    )
+    # The jar lot must be known to production before quoting (its read model is eventual).
+    quote_body = {"lines": [{"item_code": biscuits, "quantity": "10", "unit": "pc"}]}
+
+    async def quote() -> Any:
+        return await json_of(await gateway.post("/api/quotes", json=quote_body))
+
+    quoted = await eventually(quote, lambda q: "FLOUR" in q["dominant"], timeout=30)
+    assert quoted["dominant"] == f"material {flour} (10 days)"
+    lots = await json_of(await gateway.get("/api/lots", params={"item_code": jar}))
+    assert [lot["reserved"] for lot in lots] == ["0"]  # the quote reserved nothing
+
+    shop = await new_shop(gateway)
+    await json_of(
+        await gateway.put(
+            f"/api/shops/{shop.domain}/sku-mappings/{biscuits}", json={"item_code": biscuits}
+        )
+    )
+    email = f"promise-{tag.lower()}@example.org"
+    body = localised(shopify.order_body([(biscuits, 10)]), locale="it", country="IT", email=email)
+    await shopify.post(gateway, body, shopify.headers(body, shop=shop.domain, secret=shop.secret))
+    order = await eventually(
+        functools.partial(order_status, gateway, external_id_of(body)),
+        lambda o: o is not None and o["promised_on"] is not None,
+    )
+    first = date.fromisoformat(order["promised_on"])
+    assert order["promised_on"] == quoted["promised_on"]  # the quote told the truth
+    assert order["promise_reason"] == f"material {flour} (10 days)"
+
+    # A purchase order due in five days replaces the ten-day lead time.
+    due = datetime.now(UTC).date() + timedelta(days=5)
+    purchase = await json_of(
+        await gateway.post(
+            "/api/purchase-orders",
+            json={"item_code": flour, "quantity": "5", "unit": "kg", "expected_on": str(due)},
+        )
+    )
+    assert (purchase["supplier"], purchase["status"], purchase["remaining"]) == (
+        "Mulino Rossi",
+        "open",
+        "5",
+    )
+    order = await eventually(
+        functools.partial(order_status, gateway, external_id_of(body)),
+        lambda o: "purchase order" in o["promise_reason"],
+    )
+    assert order["promise_reason"] == f"material {flour} (purchase order due {due})"
+    ordered = date.fromisoformat(order["promised_on"])
+    assert ordered < first
+
+    # Received early, in two deliveries: the first (1 kg) is not enough for the batch.
+    for quantity in ("1", "4"):
+        await json_of(
+            await gateway.post(
+                "/api/receipts",
+                json={
+                    "item_code": flour,
+                    "quantity": quantity,
+                    "unit": "kg",
+                    "supplier": "Mulino Rossi",
+                    "supplier_lot_code": f"MR-{tag}-{quantity}",
+                    "purchase_order_id": purchase["id"],
+                },
+            )
+        )
+        if quantity == "1":
+            partly = await json_of(await gateway.get(f"/api/purchase-orders/{purchase['id']}"))
+            assert (partly["status"], partly["received"], partly["remaining"]) == (
+                "open",
+                "1",
+                "4",
+            )
+    done = await json_of(await gateway.get(f"/api/purchase-orders/{purchase['id']}"))
+    assert (done["status"], done["remaining"]) == ("received", "0")
+    order = await eventually(
+        functools.partial(order_status, gateway, external_id_of(body)),
+        lambda o: date.fromisoformat(o["promised_on"]) < ordered,
+    )
+    earlier = date.fromisoformat(order["promised_on"])
+
+    today = datetime.now(UTC).date()
+    calendar = await json_of(
+        await gateway.get(
+            f"/api/lines/{line}/calendar",
+            params={"from": today.isoformat(), "to": (today + timedelta(days=14)).isoformat()},
+        )
+    )
+    first_two = [d["on"] for d in calendar["days"] if d["minutes"] > 0][:2]
+    await json_of(
+        await gateway.put(
+            f"/api/lines/{line}/capacity",
+            json={"from": first_two[0], "to": first_two[-1], "minutes": 0},
+        )
+    )
+    order = await eventually(
+        functools.partial(order_status, gateway, external_id_of(body)),
+        lambda o: date.fromisoformat(o["promised_on"]) > earlier,
+    )
+    slipped = date.fromisoformat(order["promised_on"])
+    assert order["promise_reason"] == f"line {line} down until {first_two[-1]}"
+
+    changes = await promise_changes(system, order["id"], 3)
+    assert [(c["previous_promised_on"], c["promised_on"], c["slipped"]) for c in changes] == [
+        (first.isoformat(), ordered.isoformat(), False),
+        (ordered.isoformat(), earlier.isoformat(), False),
+        (earlier.isoformat(), slipped.isoformat(), True),
+    ]
+    # Re-plans keep running (every second): the same plan publishes nothing more.
+    await asyncio.sleep(3)
+    assert len(await promise_changes(system, order["id"], 4, timeout=3)) == 3
+    mails = await eventually(
+        lambda: _slip_mails(mailbox, email), lambda ms: len(ms) == 1, timeout=30
+    )
+    text = mails[0].get_body(("plain",)).get_content()
+    assert long_date(earlier, "it") in text and long_date(slipped, "it") in text
+    timeline = await json_of(await gateway.get(f"/api/orders/{order['id']}/timeline"))
+    kinds = [e["kind"] for e in timeline if e["kind"].startswith("promise.")]
+    assert kinds == ["promise.set", "promise.earlier", "promise.earlier", "promise.slipped"]
+
+
+async def _slip_mails(mailbox: Mailbox, email: str) -> list[Any]:
+    return [m for m in mailbox.to(email) if "Nuova data di consegna" in str(m["Subject"])]
