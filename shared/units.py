@@ -19,7 +19,10 @@ def _exact_decimal(value: object) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, int | str | Decimal):
-        result = Decimal(value)
+        try:
+            result = Decimal(value)
+        except InvalidOperation:  # "10kg", "": a 422 naming the value, never a 500
+            raise ValueError(f"not a decimal number: {value!r}") from None
         if not result.is_finite():
             raise ValueError("quantities and money must be finite")
         return result

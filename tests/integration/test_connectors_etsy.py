@@ -401,7 +401,7 @@ async def test_a_lost_answer_then_replay_never_ships_twice_on_etsy(connectors_en
     assert len([r for r in fake.requests_to("POST", "/tracking") if r.status == 200]) == 1
 
 
-async def test_a_receipt_refunded_after_it_became_an_order_is_listed_for_the_operator(
+async def test_a_receipt_refunded_after_it_became_an_order_is_cancelled_once_and_listed(
     connectors_engine, fake, http
 ):
     settings = settings_for(fake)
@@ -418,6 +418,18 @@ async def test_a_receipt_refunded_after_it_became_an_order_is_listed_for_the_ope
     )
     assert (ended.receipt_id, ended.status, again.published) == ("3200000001", "fully refunded", 0)
     assert await published_receipts(connectors_engine, sid) == ["3200000001"]
+    await poller.poll_shop(connectors_engine, api, sid, settings=settings, retries=FAST)
+    async with connectors_engine.connect() as conn:
+        cancellations = (
+            await conn.execute(
+                sa.select(t.OUTBOX.c.envelope["payload"]).where(
+                    t.OUTBOX.c.event_type == "connectors.channel_order_cancelled",
+                    t.OUTBOX.c.envelope["payload"]["shop"].astext == f"etsy-{sid}",
+                )
+            )
+        ).scalars()
+        [cancelled] = list(cancellations)
+    assert (cancelled["channel"], cancelled["external_id"]) == ("etsy", "3200000001")
 
 
 async def test_an_unreadable_receipt_is_kept_never_blocks_the_others_and_is_read_once_fixed(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -27,6 +28,7 @@ from services.connectors.etsy.lifecycle import Outcome, next_outcome, publishes
 from services.connectors.retrying import with_retries
 from services.connectors.shopify.admin import AdminError
 from shared import outbox
+from shared.contracts.connectors import ChannelOrderCancelled
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +71,25 @@ async def _record(conn: AsyncConnection, shop: Any, raw: Any, mappings: dict[str
     if not recorded:
         return False
     if known is Outcome.PUBLISHED and now is Outcome.ENDED_AFTER_PUBLISH:
-        log.warning(
-            "Etsy receipt %s is %s after it became an order: cancel it in Lotline",
-            head.receipt_id,
-            head.status.value,
-        )
+        # The conditional update above succeeds once, so the cancellation is published once;
+        # orders applies it like any channel cancel (docs/connectors.md).
+        await outbox.add(conn, [_cancellation(shop, head)])
+        return False
     if not publishes(known, now):
         return False
     order = receipts.to_inbound_order(raw, shop=shop.domain, item_for=mappings.get)
     await outbox.add(conn, [order])
     return True
+
+
+def _cancellation(shop: Any, head: receipts.ReceiptHead) -> ChannelOrderCancelled:
+    return ChannelOrderCancelled(
+        channel="etsy",
+        shop=shop.domain,
+        external_id=head.receipt_id,
+        cancelled_at=datetime.fromtimestamp(head.updated_at, UTC),
+        reason=f"Etsy receipt {head.status.value}",
+    )
 
 
 async def _take_page(engine: AsyncEngine, shop: Any, results: list[Any]) -> int:

@@ -153,3 +153,12 @@ def test_converting_there_and_back_gives_back_the_exact_value(value, units):
 
     assert back.unit == from_unit
     assert back.value == value
+
+
+@pytest.mark.parametrize("text", ["10kg", "", "ten", "1,5"])
+def test_a_quantity_that_is_not_a_number_is_a_validation_error_naming_it(text):
+    """An InvalidOperation escaping pydantic would be a 500; it must be a 422."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not a decimal number"):
+        Quantity.model_validate({"value": text, "unit": "kg"})
