@@ -8,7 +8,6 @@ dedupe by event id (see ``shared.inbox``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from uuid import UUID
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.polling import poll_forever
+from shared.polling import PollingWorker
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ async def pending_count(engine: AsyncEngine) -> int:
     return int(count or 0)
 
 
-class OutboxRelay:
+class OutboxRelay(PollingWorker):
     """Polls the outbox (woken early by NOTIFY) and publishes in id order.
 
     One relay per service process keeps each aggregate's events in order: rows are
@@ -108,16 +107,11 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 0.05,
     ) -> None:
+        super().__init__(name="outbox relay", batch_size=batch_size, interval=poll_interval)
         self._engine = engine
         self._broker = broker
         self._topic_name = topic_name
         self._batch_size = batch_size
-        self._poll_interval = poll_interval
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
 
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many events were published."""
@@ -154,22 +148,5 @@ class OutboxRelay:
             )
         return len(rows)
 
-    async def run(self) -> None:
-        """Publish forever; transient failures are logged and retried after a pause."""
-        await poll_forever(
-            self.publish_pending,
-            wake=self._wake,
-            batch_size=self._batch_size,
-            interval=self._poll_interval,
-            name="outbox relay",
-        )
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def step(self) -> int:
+        return await self.publish_pending()

@@ -37,3 +37,76 @@ async def poll_forever(
             continue
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=interval)
+
+
+class PollingWorker:
+    """A background task that runs ``step`` on the ``poll_forever`` loop, woken by ``wake()``.
+
+    ``stop()`` lets the turn in hand finish for ``grace_seconds`` before cancelling it: a task
+    cancelled in the middle of a database call can leave its pooled connection unusable, and
+    a turn cut off must only roll back. Subclasses give ``step`` and, when they hold a
+    resource for their lifetime (an HTTP client), ``open``/``close``."""
+
+    def __init__(
+        self, *, name: str, batch_size: int, interval: float, grace_seconds: float = 5.0
+    ) -> None:
+        self.name = name
+        self._batch_size = batch_size
+        self._interval = interval
+        self._grace_seconds = grace_seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def step(self) -> int:
+        """One turn; how much it did (a full ``batch_size`` runs the next turn at once)."""
+        raise NotImplementedError
+
+    @property
+    def stopping(self) -> bool:
+        """True once ``stop()`` was called: a long turn should end at its next item."""
+        return self._stopping
+
+    def enabled(self) -> bool:
+        """False: ``start()`` starts nothing (e.g. a channel not configured)."""
+        return True
+
+    def open(self) -> None:
+        """Take what the turns need for the worker's lifetime, before the first one."""
+
+    async def close(self) -> None:
+        """Give back what ``open`` took, after the last turn."""
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if not self.enabled():
+            log.info("%s is not enabled", self.name)
+            return
+        self._stopping = False
+        self.open()
+        self._task = asyncio.create_task(
+            poll_forever(
+                self.step,
+                wake=self._wake,
+                batch_size=self._batch_size,
+                interval=self._interval,
+                name=self.name,
+                keep_going=lambda: not self._stopping,
+            ),
+            name=self.name.replace(" ", "-"),
+        )
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=self._grace_seconds)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        await self.close()

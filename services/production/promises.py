@@ -15,8 +15,6 @@ handling and carrier transit. An order whose production is all completed keeps i
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
@@ -37,7 +35,7 @@ from shared import inbox
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
-from shared.polling import poll_forever
+from shared.polling import PollingWorker
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +132,7 @@ async def _stored(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, da
     return {row.order_id: row.promised_on for row in rows}
 
 
-class Replanner:
+class Replanner(PollingWorker):
     """The background loop that keeps promises current; ``wake()`` re-plans at once."""
 
     def __init__(
@@ -144,34 +142,10 @@ class Replanner:
         interval: float = REPLAN_INTERVAL_SECONDS,
         today: Callable[[], date] = today_utc,
     ) -> None:
+        super().__init__(name="promise re-plan", batch_size=1, interval=interval)
         self._engine = engine
-        self._interval = interval
         self._today = today
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     async def step(self) -> int:
         await replan(self._engine, today=self._today())
         return 0  # never "a full batch": wait for the next wake or interval
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(
-            poll_forever(
-                self.step,
-                wake=self._wake,
-                batch_size=1,
-                interval=self._interval,
-                name="promise re-plan",
-            ),
-            name="promise-replan",
-        )
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

@@ -5,8 +5,6 @@ after ``inbox_max_attempts`` tries; an operator lists and replays it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from typing import Any
@@ -19,7 +17,7 @@ from services.connectors.shopify import sync_repository as repo
 from services.connectors.shopify.deliveries import ORDER_TOPICS, REFUND_TOPIC
 from services.connectors.shopify.orders import InvalidShopifyOrder
 from shared.messaging import is_transient
-from shared.polling import poll_forever
+from shared.polling import PollingWorker
 
 log = logging.getLogger(__name__)
 
@@ -66,49 +64,23 @@ async def process_one(engine: AsyncEngine, settings: ShopifySyncSettings) -> boo
     return True
 
 
-class DeliveryWorker:
-    """One task in the connectors process, woken by each accepted webhook."""
+class DeliveryWorker(PollingWorker):
+    """One task in the connectors process, woken by each accepted webhook. A delivery cut
+    off by ``stop()`` rolls back and stays pending."""
 
     def __init__(self, engine: AsyncEngine, settings: ShopifySyncSettings) -> None:
+        super().__init__(
+            name="shopify delivery worker",
+            batch_size=settings.inbox_batch_size,
+            interval=settings.inbox_poll_interval_seconds,
+        )
         self._engine = engine
         self._settings = settings
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = False
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run_once(self) -> int:
+    async def step(self) -> int:
         done = 0
         while done < self._settings.inbox_batch_size and await process_one(
             self._engine, self._settings
         ):
             done += 1
         return done
-
-    def start(self) -> None:
-        self._stopping = False
-        self._task = asyncio.create_task(
-            poll_forever(
-                self.run_once,
-                wake=self._wake,
-                batch_size=self._settings.inbox_batch_size,
-                interval=self._settings.inbox_poll_interval_seconds,
-                name="shopify delivery worker",
-                keep_going=lambda: not self._stopping,
-            ),
-            name="shopify-delivery-worker",
-        )
-
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Let the delivery in hand finish; one cut off rolls back and stays pending."""
-        if self._task is not None:
-            self._stopping = True
-            self.wake()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace_seconds)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

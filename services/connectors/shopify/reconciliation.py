@@ -11,7 +11,6 @@ and the next run (scheduled, or ``POST /api/shops/{domain}/reconcile``) covers t
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.connectors import repository
 from services.connectors import tables as t
 from services.connectors.config import ShopifySyncSettings
+from services.connectors.http_worker import HttpPollingWorker
 from services.connectors.retrying import with_retries
 from services.connectors.service import ConnectorError
 from services.connectors.shopify import order_sync
@@ -34,7 +34,6 @@ from services.connectors.shopify.admin import AdminError, default_admin_url
 from services.connectors.shopify.order_state import Verdict
 from services.connectors.shopify.orders import CHANNEL, InvalidShopifyOrder
 from services.connectors.shopify.rest_orders import OrdersPage, ShopifyOrdersRest, orders_url
-from shared.polling import poll_forever
 
 log = logging.getLogger(__name__)
 
@@ -136,53 +135,24 @@ async def reconcilable_shops(engine: AsyncEngine) -> list[str]:
         return [r.domain for r in rows]
 
 
-class ReconciliationWorker:
-    """Runs every shop's reconciliation each ``reconcile_interval_seconds``."""
+class ReconciliationWorker(HttpPollingWorker):
+    """Runs every shop's reconciliation each ``reconcile_interval_seconds``. A run cut off
+    by ``stop()`` moves no watermark, so the next run reads the same orders again."""
 
     def __init__(self, engine: AsyncEngine, settings: ShopifySyncSettings) -> None:
+        super().__init__(
+            name="shopify reconciliation",
+            batch_size=1,
+            interval=settings.reconcile_interval_seconds,
+            http_timeout=settings.retry.http_timeout_seconds,
+        )
         self._engine = engine
         self._settings = settings
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
-        self._http: httpx.AsyncClient | None = None
 
-    async def run_once(self) -> int:
-        assert self._http is not None
+    async def step(self) -> int:
         for shop in await reconcilable_shops(self._engine):
-            if self._stopping:
+            if self.stopping:
                 break
             with contextlib.suppress(CannotReconcile):
-                await reconcile_shop(self._engine, self._http, shop, self._settings)
+                await reconcile_shop(self._engine, self.http, shop, self._settings)
         return 0
-
-    def start(self) -> None:
-        self._stopping = False
-        self._http = httpx.AsyncClient(timeout=self._settings.retry.http_timeout_seconds)
-        self._task = asyncio.create_task(
-            poll_forever(
-                self.run_once,
-                wake=self._wake,
-                batch_size=1,
-                interval=self._settings.reconcile_interval_seconds,
-                name="shopify reconciliation",
-                keep_going=lambda: not self._stopping,
-            ),
-            name="shopify-reconciliation",
-        )
-
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Let the shop in hand finish; a run cut off moves no watermark, so the next run
-        reads the same orders again."""
-        if self._task is not None:
-            self._stopping = True
-            self._wake.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace_seconds)
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None

@@ -10,8 +10,6 @@ permanent error, the notification is failed for good.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from email.message import EmailMessage
@@ -30,7 +28,7 @@ from services.orders.notifications import store
 from services.orders.notifications.message import build_message
 from services.orders.notifications.render import render
 from services.orders.notifications.settings import MailSettings
-from shared.polling import poll_forever
+from shared.polling import PollingWorker
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +58,7 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".strip()
 
 
-class MailSender:
+class MailSender(PollingWorker):
     """Polls for pending notifications (``wake()`` to look at once) and mails them."""
 
     def __init__(
@@ -70,12 +68,13 @@ class MailSender:
         *,
         batch_size: int = 50,
     ) -> None:
+        super().__init__(
+            name="mail sender", batch_size=batch_size, interval=settings.poll_interval_seconds
+        )
         self._engine = engine
         self._settings = settings
         self._batch_size = batch_size
         self._not_before: dict[UUID, float] = {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     async def _smtp(self, message: EmailMessage) -> object:
         s = self._settings
@@ -113,7 +112,7 @@ class MailSender:
     async def send_pending(self) -> int:
         """One pass: try each due pending notification once; returns how many were tried."""
         tried: set[UUID] = set()
-        while len(tried) < self._batch_size:
+        while len(tried) < self._batch_size and not self.stopping:
             async with self._engine.begin() as conn:
                 due = await store.pending(conn, 1, exclude=tried | self._backing_off())
                 if not due:
@@ -166,28 +165,9 @@ class MailSender:
             settings=self._settings,
         )
 
-    def wake(self) -> None:
-        self._wake.set()
+    def enabled(self) -> bool:
+        """Customer e-mail switched off: notifications stay pending."""
+        return self._settings.enabled
 
-    async def run(self) -> None:
-        """Send forever; a database fault is logged and retried after a pause."""
-        await poll_forever(
-            self.send_pending,
-            wake=self._wake,
-            batch_size=self._batch_size,
-            interval=self._settings.poll_interval_seconds,
-            name="mail sender",
-        )
-
-    def start(self) -> None:
-        if not self._settings.enabled:
-            log.info("customer e-mail is disabled; notifications stay pending")
-            return
-        self._task = asyncio.create_task(self.run(), name="mail-sender")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def step(self) -> int:
+        return await self.send_pending()
