@@ -110,13 +110,18 @@ async def _needs(
         if not short:
             needs.append(_need(request, want.line_no, in_stock=True))
             continue
-        recipe = _recipe_on_a_line(active, want.item_code)
-        line_codes.add(str(recipe.line_code))
+        recipe = _active_recipe(active, want.item_code)
         base = Quantity(value=short, unit=items[want.item_code].base_unit)
         explosion = recipes.explode(
             want.item_code, base, items=items, recipes=active, available=available
         )
         materials = await _materials(conn, explosion.shortages)
+        if recipe.line_code is None:
+            # Production that books no line takes no capacity, exactly as the re-plan
+            # treats it (promising.promise_with_open_production): only materials wait.
+            needs.append(_need(request, want.line_no, in_stock=not materials, materials=materials))
+            continue
+        line_codes.add(str(recipe.line_code))
         [top] = [p for p in explosion.productions if p.item_code == want.item_code]
         production = Production(
             production_order_id=uuid5(QUOTE_NAMESPACE, str(want.line_no)),
@@ -162,12 +167,10 @@ def _wanted(line_no: int, line: QuoteLine, items: Mapping[str, recipes.ItemInfo]
     return Wanted(line_no=line_no, item_code=line.item_code, quantity=base.value)
 
 
-def _recipe_on_a_line(active: Mapping[str, recipes.Recipe], item_code: str) -> recipes.Recipe:
+def _active_recipe(active: Mapping[str, recipes.Recipe], item_code: str) -> recipes.Recipe:
     recipe = active.get(item_code)
     if recipe is None:
         raise ProductionError(f"{item_code} is not in stock and has no active recipe")
-    if recipe.line_code is None:
-        raise ProductionError(f"the recipe of {item_code} names no production line")
     return recipe
 
 

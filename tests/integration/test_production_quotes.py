@@ -169,6 +169,33 @@ async def test_finished_stock_short_circuits_production(api, production_engine):
     assert answer["lines"][0]["slot"] is None
 
 
+async def test_a_recipe_on_no_line_waits_only_for_its_materials(api, production_engine):
+    """As the re-plan treats it: production that books no line takes no capacity."""
+    bread, flour = code("BREAD"), code("FLOUR")
+    await define(production_engine, bread, "pc", "finished_good")
+    await define(
+        production_engine, flour, "kg", "raw_material", supplier="Mulino", lead_time_days=10
+    )
+    recipe = {
+        "item_code": bread,
+        "batch_size": "10",
+        "unit": "pc",
+        "lines": [{"item_code": flour, "quantity": "5", "unit": "kg"}],
+    }
+    assert (await api.post("/api/recipes", json=recipe)).status_code == 201
+
+    short = await quote(api, bread, "20")
+    await lot(production_engine, code("LOT"), flour, "50", "kg")
+    ready = await quote(api, bread, "20")
+
+    assert (short["promised_on"], short["dominant"]) == (
+        "2027-03-18",
+        f"material {flour} (10 days)",
+    )
+    assert short["lines"][0]["slot"] is None
+    assert ready["promised_on"] == "2027-03-04"  # handling and transit only
+
+
 async def test_a_two_day_breakdown_pushes_the_date(api, production_engine):
     line = await new_line(api)
     bread, _ = await bread_made_on(api, production_engine, line, flour_in_stock="1000")
