@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from typer.testing import CliRunner
 
 from services.cli.main import app
 from tests.e2e import shopify
+from tests.e2e.bakery import new_bakery
 from tests.e2e.conftest import System, eventually, json_of
 from tests.e2e.test_make_to_order import order_status, post_until_accepted
 from tests.e2e.test_skeleton_flow import external_id_of, new_shop
@@ -41,20 +41,7 @@ async def cli(system: System, *args: str) -> str:
 async def test_crossing_the_reorder_point_raises_one_suggestion_and_accepting_it_replenishes(
     gateway, system: System
 ):
-    tag = uuid.uuid4().hex[:5].upper()
-    flour, jar, biscuits, line = f"FLOUR-{tag}", f"JAR-{tag}", f"BISCUIT-{tag}", f"OVEN-{tag}"
-    catalogue: list[tuple[str, str, str, dict[str, Any]]] = [
-        (flour, "raw_material", "kg", {"supplier": "Mulino Rossi", "lead_time_days": 10}),
-        (jar, "packaging", "pc", {"supplier": "Vetri Nord", "lead_time_days": 15}),
-        (biscuits, "finished_good", "pc", {"shelf_life_days": 180}),
-    ]
-    for code, kind, unit, extra in catalogue:
-        await json_of(
-            await gateway.post(
-                "/api/items",
-                json={"code": code, "name": code, "kind": kind, "base_unit": unit, **extra},
-            )
-        )
+    flour, jar, biscuits, line = await new_bakery(gateway)
     for code, quantity, unit in [(flour, "50", "kg"), (jar, "100", "pc")]:
         await json_of(
             await gateway.post(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 from services.orders.notifications.locales import long_date
 from shared.contracts import topics
 from tests.e2e import shopify
+from tests.e2e.bakery import new_bakery
 from tests.e2e.conftest import Mailbox, System, eventually, json_of
 from tests.e2e.test_make_to_order import order_status, post_until_accepted
 from tests.e2e.test_shipping import localised
@@ -54,20 +54,8 @@ async def promise_changes(
 async def test_quote_order_early_receipt_and_breakdown_move_the_promise_honestly(
     gateway, system: System, mailbox: Mailbox
 ):
-    tag = uuid.uuid4().hex[:5].upper()
-    flour, jar, biscuits, line = f"FLOUR-{tag}", f"JAR-{tag}", f"BISCUIT-{tag}", f"OVEN-{tag}"
-    catalogue: list[tuple[str, str, str, dict[str, Any]]] = [
-        (flour, "raw_material", "kg", {"supplier": "Mulino Rossi", "lead_time_days": 10}),
-        (jar, "packaging", "pc", {"supplier": "Vetri Nord", "lead_time_days": 15}),
-        (biscuits, "finished_good", "pc", {"shelf_life_days": 180}),
-    ]
-    for code, kind, unit, extra in catalogue:
-        await json_of(
-            await gateway.post(
-                "/api/items",
-                json={"code": code, "name": code, "kind": kind, "base_unit": unit, **extra},
-            )
-        )
+    flour, jar, biscuits, line = await new_bakery(gateway)
+    tag = line.removeprefix("OVEN-")
     await json_of(
         await gateway.post(
             "/api/receipts",
