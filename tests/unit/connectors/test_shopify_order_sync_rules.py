@@ -16,14 +16,7 @@ from services.connectors.shopify.order_state import StoredOrder, Verdict
 from services.connectors.shopify.orders import InvalidShopifyOrder
 from services.connectors.shopify.rest_orders import next_page, orders_url
 
-REFERENCE = next(
-    (
-        folder / "shared" / "fixtures" / "marketplaces"
-        for folder in Path(__file__).resolve().parents
-        if (folder / "shared" / "fixtures" / "marketplaces").exists()
-    ),
-    Path("/nonexistent"),
-)
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "shopify"
 T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 BIG_ID = 2**63 - 25  # beyond a float's 53 bits
 
@@ -142,22 +135,30 @@ def test_a_refund_restocks_only_returned_goods():
     ]
 
 
-def test_the_real_payloads_read_as_snapshots_and_refunds():
-    if not REFERENCE.exists():
-        pytest.skip("reference payloads not on this machine")
+def test_webhook_bodies_in_shopifys_shape_read_as_snapshots_and_refunds():
+    """Our own fixtures, shaped like real bodies: the wire's escaped slashes, ids above
+    2^53, an empty SKU, a cancel carrying its ``cancel`` refund with ``current_quantity`` 0."""
     created = order_snapshot.read_order(
-        json.loads((REFERENCE / "shopify-orders-create.json").read_bytes())
+        json.loads((FIXTURES / "orders-create.raw.txt").read_bytes())
     )
-    cancel = json.loads((REFERENCE / "shopify-orders-cancelled.real.json").read_bytes())
-    refund = order_snapshot.read_refund(
-        json.loads((REFERENCE / "shopify-refunds-create.json").read_bytes())
-    )
+    cancel = json.loads((FIXTURES / "orders-cancelled.json").read_bytes())
+    refund = order_snapshot.read_refund(json.loads((FIXTURES / "refunds-create.json").read_bytes()))
 
-    assert created.external_id == "820982911946154508"
+    assert created.external_id == "5982731046158209817"
+    assert created.lines == {"14829301746501928374": 2, "14829301746501928375": 1}
     parsed = order_snapshot.read_order(cancel)
-    assert parsed.cancelled_at is not None and set(parsed.lines.values()) == {0}
-    assert [r.restocked for r in order_snapshot.refunds_of(cancel)[0].lines] == [False]
-    assert refund.refund_id == "890088186047892319" and refund.external_id == "820982911946154508"
+    assert parsed.external_id == "9007199254744993"  # exact: a float would end in ...992
+    assert parsed.cancelled_at == datetime(2026, 11, 24, 2, 57, 18, tzinfo=UTC)
+    assert parsed.cancel_reason == "customer"
+    assert set(parsed.lines.values()) == {0}
+    [cancel_refund] = order_snapshot.refunds_of(cancel)
+    assert not cancel_refund.restocks  # a "cancel" refund of unshipped goods restocks nothing
+    assert (refund.refund_id, refund.external_id) == ("1125899906843003", "9007199254744995")
+    assert [(r.quantity, r.restocked) for r in refund.lines] == [(1, True), (1, False)]
+    before = StoredOrder(
+        parsed.updated_at - timedelta(minutes=17), None, {k: 2 for k in parsed.lines}
+    )
+    assert order_state.decide(before, parsed).verdict is Verdict.CANCELLED
 
 
 def test_the_listing_follows_the_next_link_and_sits_beside_the_graphql_endpoint():
