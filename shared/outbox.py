@@ -111,7 +111,6 @@ class OutboxRelay(PollingWorker):
         self._engine = engine
         self._broker = broker
         self._topic_name = topic_name
-        self._batch_size = batch_size
 
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many events were published."""

@@ -117,8 +117,6 @@ async def get(conn: AsyncConnection, write_back_id: UUID) -> Any:
     return (await conn.execute(sa.select(W).where(W.c.id == write_back_id))).first()
 
 
-async def by_shipment(conn: AsyncConnection, shipment_id: UUID) -> Any:
-    return (await conn.execute(sa.select(W).where(W.c.shipment_id == shipment_id))).first()
 
 
 async def list_write_backs(

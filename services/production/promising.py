@@ -39,6 +39,7 @@ from services.production.promise import (
     order_promise,
     promise_lines,
 )
+from services.production.quoting import minutes_on_line
 from services.production.scheduling import Line
 
 
@@ -56,7 +57,7 @@ class Shortfall:
 class OpenProduction:
     """An open production order as the promise sees it.
 
-    ``line`` is None (or ``duration_minutes`` 0) for production that books no line;
+    ``line`` is None for production that books no line;
     ``serves`` are the customer orders whose lines it makes.
     """
 
@@ -80,11 +81,6 @@ class Plan:
     unpromisable: Mapping[UUID, str] = field(hash=False)
 
 
-def waits_for(
-    production: OpenProduction, productions: Sequence[OpenProduction]
-) -> tuple[Shortfall, ...]:
-    """Its own shortfalls not being made by an open child, then its children's, depth first."""
-    return _waits_for(production, children_of(productions))
 
 
 def children_of(productions: Sequence[OpenProduction]) -> dict[UUID, list[OpenProduction]]:
@@ -131,7 +127,7 @@ def promise_with_open_production(
             for order_id in production.serves:
                 unpromisable[order_id] = str(error)
             materials = ()
-        booked = production.line is not None and production.duration_minutes > 0
+        booked = production.line is not None
         needs.append(
             LineNeed(
                 line_no=line_no,
@@ -142,7 +138,7 @@ def promise_with_open_production(
                 production=Production(
                     production_order_id=production.production_order_id,
                     line=str(production.line),
-                    duration_minutes=production.duration_minutes,
+                    duration_minutes=minutes_on_line(production.duration_minutes),
                     priority=production.queued,
                 )
                 if booked

@@ -31,7 +31,12 @@ from services.production.promise import (
 )
 from services.production.promising import promise_with_open_production
 from services.production.purchasing import covering_date
-from services.production.quoting import Wanted, missing_after_stock, production_minutes
+from services.production.quoting import (
+    Wanted,
+    minutes_on_line,
+    missing_after_stock,
+    production_minutes,
+)
 from services.production.service import ProductionError
 from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
 
@@ -126,8 +131,7 @@ async def _needs(
         production = Production(
             production_order_id=uuid5(QUOTE_NAMESPACE, str(want.line_no)),
             line=str(recipe.line_code),
-            # a recipe that records no time still takes its line for a minute
-            duration_minutes=max(production_minutes(recipe, top.batches), 1),
+            duration_minutes=minutes_on_line(production_minutes(recipe, top.batches)),
             priority=queued,  # after every open production order
         )
         needs.append(

@@ -21,6 +21,12 @@ class Wanted:
     quantity: Decimal
 
 
+def minutes_on_line(minutes: int) -> int:
+    """A production order on a line takes it for at least a minute, even when its recipe
+    records no time: quotes and re-plans both book it (so both wait behind a busy line)."""
+    return max(minutes, 1)
+
+
 def production_minutes(recipe: Recipe, batches: Decimal) -> int:
     """Setup once, then each batch (a part batch counts in proportion), rounded up to a minute.
 

@@ -80,7 +80,9 @@ def line_capacity(
     end: Annotated[
         datetime | None, typer.Argument(formats=["%Y-%m-%d"], help="Last day; default START.")
     ] = None,
-    minutes: Annotated[int, typer.Option(help="0 for a breakdown, 480 for overtime.")] = 0,
+    minutes: Annotated[
+        int, typer.Option(help="Required: 0 for a breakdown, 480 for overtime.", show_default=False)
+    ] = ...,  # type: ignore[assignment]  # no default: forgetting it must not stop the line
 ) -> None:
     """The minutes the line really has on these days (one change: promises move once)."""
     body = {"from": _day(start), "to": _day(end or start), "minutes": minutes}

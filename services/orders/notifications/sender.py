@@ -73,7 +73,6 @@ class MailSender(PollingWorker):
         )
         self._engine = engine
         self._settings = settings
-        self._batch_size = batch_size
         self._not_before: dict[UUID, float] = {}
 
     async def _smtp(self, message: EmailMessage) -> object:
