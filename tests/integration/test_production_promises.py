@@ -24,7 +24,7 @@ from shared.contracts.inventory import (
     StockShort,
 )
 from shared.units import Quantity
-from tests.integration.test_production_api import api
+from tests.integration.test_production_api import api, code, define, lot
 from tests.integration.test_production_quotes import MONDAY, bread_made_on, new_line, quote
 
 __all__ = ["api"]
@@ -140,3 +140,35 @@ async def test_an_open_purchase_order_replaces_the_lead_time_and_a_late_one_coun
         f"material {flour} (purchase order due 2027-03-03)",
         f"material {flour} (purchase order due 2027-02-20, late)",
     ]
+
+
+async def test_a_recipe_that_records_no_time_waits_behind_its_broken_line_in_both(
+    api, production_engine
+):
+    """A quote and a real order agree even for a recipe on a line with no minutes: both
+    book the line (for a minute), so both wait until it works again."""
+    line = await new_line(api)
+    bread, flour = code("BREAD"), code("FLOUR")
+    await define(production_engine, bread, "pc", "finished_good")
+    await define(
+        production_engine, flour, "kg", "raw_material", supplier="Mulino", lead_time_days=10
+    )
+    await lot(production_engine, code("LOT"), flour, "100", "kg")
+    recipe = {
+        "item_code": bread,
+        "batch_size": "10",
+        "unit": "pc",
+        "line_code": line,
+        "lines": [{"item_code": flour, "quantity": "5", "unit": "kg"}],
+    }
+    assert (await api.post("/api/recipes", json=recipe)).status_code == 201
+    down = {"from": "2027-03-01", "to": "2027-03-02", "minutes": 0}
+    assert (await api.put(f"/api/lines/{line}/capacity", json=down)).status_code == 200
+
+    quoted = await quote(api, bread, "20")
+    order_id = await order_short_of(production_engine, bread, "20")
+    await promises.replan(production_engine, today=TODAY)
+
+    [first] = await promised(production_engine, order_id)
+    assert (first["promised_on"], first["reason"]) == (quoted["promised_on"], quoted["dominant"])
+    assert quoted["promised_on"] == "2027-03-08"  # line works again Wednesday, +1 +2 days
