@@ -22,6 +22,7 @@ from services.connectors.config import ShopifySyncSettings
 from services.connectors.main import create_app
 from services.connectors.shopify.admin import Refused, RetryLater
 from services.connectors.shopify.delivery_worker import process_one
+from services.connectors.shopify.reconciliation import reconcile_shop
 from services.connectors.shopify.rest_orders import ShopifyOrdersRest
 from shared.settings import Settings
 from tests.e2e import shopify
@@ -188,3 +189,36 @@ async def test_a_shop_that_never_answers_is_a_timeout_to_retry():
 
         with pytest.raises(RetryLater, match="network"):
             await client.page(f"http://127.0.0.1:{port}/orders.json")
+
+
+async def test_an_unreadable_order_found_by_reconciliation_is_kept_dead_never_dropped(
+    api, connectors_engine
+):
+    domain, _ = await shop(api)
+    good, bad = rest_order([("HONEY", 1)]), rest_order([("HONEY", 2)])
+    for line in bad["line_items"]:
+        line["quantity"] = line["current_quantity"] = "two"
+    async with running_fake() as admin, httpx.AsyncClient() as http:
+        listing = FakeOrdersListing(admin)
+        listing.put(good)
+        listing.put(bad)
+        patched = await api.patch(
+            f"/api/shops/{domain}",
+            json={"admin_api_url": admin.url, "access_token": admin.access_token},
+        )
+        assert patched.status_code == 200, patched.text
+        first = await reconcile_shop(connectors_engine, http, domain, SETTINGS)
+        again = await reconcile_shop(connectors_engine, http, domain, SETTINGS)
+
+    dead = (await api.get("/api/webhook-deliveries", params={"status": "dead"})).json()
+    kept = [d for d in dead if d["external_id"] == str(bad["id"])]
+    assert first.error is None and again.error is None
+    assert len(kept) == 1  # the same picture read twice is kept once
+    assert "line_items[0]" in kept[0]["last_error"]
+    assert (
+        await published(connectors_engine, "connectors.inbound_order_received", str(good["id"]))
+        == 1
+    )
+    assert (
+        await published(connectors_engine, "connectors.inbound_order_received", str(bad["id"])) == 0
+    )

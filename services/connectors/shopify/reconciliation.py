@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -75,6 +77,28 @@ async def _client(engine: AsyncEngine, http: httpx.AsyncClient, shop: str) -> tu
     return ShopifyOrdersRest(http, url, row.access_token), (row, state)
 
 
+async def _keep_unreadable(
+    engine: AsyncEngine, shop: str, order: Any, error: InvalidShopifyOrder
+) -> None:
+    """Never dropped: an order the listing returns but we cannot read is kept as a dead
+    delivery with its body, listed and replayable like a dead webhook (once per picture)."""
+    body = json.dumps(order, separators=(",", ":")).encode()
+    external_id = order.get("id") if isinstance(order, dict) else None
+    async with engine.begin() as conn:
+        await repo.insert_delivery(
+            conn,
+            webhook_id=f"reconcile:{hashlib.sha256(body).hexdigest()[:32]}",
+            shop_domain=shop,
+            topic="orders/updated",
+            external_id=str(external_id) if isinstance(external_id, int) else None,
+            body=body,
+            status="dead",
+            outcome="unreadable",
+            last_error=str(error),
+        )
+    log.error("reconciliation of %s kept an unreadable order as a dead delivery: %s", shop, error)
+
+
 async def _apply_page(engine: AsyncEngine, shop: str, page: OrdersPage) -> int:
     """Each order in its own transaction; a malformed one is logged, not fatal."""
     applied = 0
@@ -83,7 +107,7 @@ async def _apply_page(engine: AsyncEngine, shop: str, page: OrdersPage) -> int:
             async with engine.begin() as conn:
                 verdict = await order_sync.apply_order(conn, shop, order, source="reconciliation")
         except InvalidShopifyOrder as error:
-            log.error("reconciliation of %s skipped an unreadable order: %s", shop, error)
+            await _keep_unreadable(engine, shop, order, error)
             continue
         if verdict in (Verdict.NEW, Verdict.NEW_CANCELLED, Verdict.CANCELLED, Verdict.EDITED):
             applied += 1
