@@ -117,8 +117,6 @@ async def get(conn: AsyncConnection, write_back_id: UUID) -> Any:
     return (await conn.execute(sa.select(W).where(W.c.id == write_back_id))).first()
 
 
-
-
 async def list_write_backs(
     conn: AsyncConnection, *, status: str | None, limit: int
 ) -> Sequence[Any]:

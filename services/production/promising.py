@@ -81,8 +81,6 @@ class Plan:
     unpromisable: Mapping[UUID, str] = field(hash=False)
 
 
-
-
 def children_of(productions: Sequence[OpenProduction]) -> dict[UUID, list[OpenProduction]]:
     """Each production order's open children, in queue order: one pass, not one per order."""
     children: dict[UUID, list[OpenProduction]] = {}

@@ -159,8 +159,6 @@ async def reconciliation(conn: AsyncConnection, shop: str) -> Any:
     return (await conn.execute(sa.select(R).where(R.c.shop_domain == shop))).first()
 
 
-
-
 async def record_reconciliation(
     conn: AsyncConnection,
     shop: str,
