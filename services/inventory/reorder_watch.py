@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import replenishment as rules
 from services.inventory import tables as t
+from shared.contracts.inventory import PurchaseOrderStatus
 
 OUTFLOWS = ("consumption", "shipment")
 
@@ -38,7 +39,8 @@ async def raise_suggestions(conn: AsyncConnection, item_codes: Iterable[str]) ->
     for row in watched:
         rule = rule_of(row)
         available = await available_of(conn, rule.item_code)
-        if not rules.needs_replenishment(available, rule):
+        position = rules.stock_position(available, await on_order_of(conn, rule.item_code))
+        if not rules.needs_replenishment(position, rule):
             continue
         demand = await daily_demand_of(conn, rule.item_code)
         inserted = await conn.execute(
@@ -47,7 +49,7 @@ async def raise_suggestions(conn: AsyncConnection, item_codes: Iterable[str]) ->
                 id=uuid4(),
                 item_code=rule.item_code,
                 kind=rules.kind_for(row.kind).value,
-                quantity=rules.suggested_quantity(available, rule),
+                quantity=rules.suggested_quantity(position, rule),
                 unit=row.unit,
                 available=available,
                 daily_demand=demand,
@@ -80,6 +82,25 @@ async def available_of(conn: AsyncConnection, item_code: str) -> Decimal:
         )
     )
     return Decimal(value or 0)
+
+
+async def on_order_of(conn: AsyncConnection, item_code: str) -> Decimal:
+    """Still to come: open purchase orders' remainder, and accepted production suggestions
+    whose production order has no output lot yet (base unit)."""
+    purchased = sa.select(
+        sa.func.coalesce(sa.func.sum(t.purchase_order.c.quantity - t.purchase_order.c.received), 0)
+    ).where(
+        t.purchase_order.c.item_code == item_code,
+        t.purchase_order.c.status == PurchaseOrderStatus.OPEN.value,
+    )
+    made = sa.select(sa.func.coalesce(sa.func.sum(t.suggestion.c.quantity), 0)).where(
+        t.suggestion.c.item_code == item_code,
+        t.suggestion.c.kind == rules.SuggestionKind.PRODUCTION.value,
+        t.suggestion.c.status == rules.SuggestionStatus.ACCEPTED.value,
+        ~sa.exists().where(t.lot.c.production_order_id == t.suggestion.c.reference),
+    )
+    coming = Decimal(await conn.scalar(purchased) or 0)
+    return coming + Decimal(await conn.scalar(made) or 0)
 
 
 async def daily_demand_of(conn: AsyncConnection, item_code: str) -> Decimal:

@@ -61,6 +61,13 @@ def kind_for(item_kind: str) -> SuggestionKind:
     return SuggestionKind.PRODUCTION if item_kind in MADE_KINDS else SuggestionKind.PURCHASE
 
 
+def stock_position(available: Decimal, on_order: Decimal) -> Decimal:
+    """What a reorder point is compared with: stock free now plus what is already coming
+    (open purchase orders, accepted production not yet made), so an accepted suggestion is
+    not suggested again by the next stock movement."""
+    return available + on_order
+
+
 def needs_replenishment(available: Decimal, rule: ReorderRule) -> bool:
     return available < rule.reorder_point
 

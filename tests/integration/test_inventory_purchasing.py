@@ -160,3 +160,36 @@ async def test_a_rule_that_cannot_work_is_refused_and_stores_nothing(inventory_e
         )
     async with inventory_engine.connect() as conn:
         assert await make_to_stock.reorder_point_records(conn, item_code=jar) == []
+
+
+async def test_an_accepted_suggestion_counts_as_coming_so_the_next_hold_raises_none(
+    inventory_engine,
+):
+    jar = await item(inventory_engine, "JAR", "pc", lead_time=15, kind="packaging")
+    await receive(inventory_engine, jar, "100", "pc")
+    await make_to_stock.set_reorder_point(
+        inventory_engine,
+        jar,
+        reorder_point=Decimal(70),
+        target=Decimal(150),
+        unit="pc",
+        pack_size=None,
+    )
+    first = request(uuid.uuid4(), "BISCUIT", (jar, "40", "pc"))
+    await production.hold_for_production(inventory_engine, Envelope.wrap(first), first)
+    [raised] = [
+        s
+        for s in await make_to_stock.list_suggestions(inventory_engine, status=None)
+        if s["item_code"] == jar
+    ]
+    await make_to_stock.accept(inventory_engine, raised["id"])  # places 90 pc on order
+
+    more = request(uuid.uuid4(), "BISCUIT", (jar, "5", "pc"))
+    await production.hold_for_production(inventory_engine, Envelope.wrap(more), more)
+
+    found = [
+        (s["status"], s["quantity"])
+        for s in await make_to_stock.list_suggestions(inventory_engine, status=None)
+        if s["item_code"] == jar
+    ]
+    assert found == [("accepted", Decimal(90))]  # 55 free + 90 coming is over 70: no second
