@@ -120,6 +120,7 @@ async def test_the_matrix_no_credentials_401_too_little_access_403(
                 if anonymous.status_code == 401:
                     wrong.append(f"{method} {template}: public but 401")
                 continue
+            assert isinstance(need, Level)
             if anonymous.status_code != 401:
                 wrong.append(f"{method} {template}: no credentials → {anonymous.status_code}")
             for level, (_name, secret) in keys.items():
