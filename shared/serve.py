@@ -18,7 +18,7 @@ def serve(service: str, factory: str) -> None:
     uvicorn.run(
         factory,
         factory=True,
-        host=settings.host,
+        host=(settings.gateway_host or settings.host) if service == "gateway" else settings.host,
         port=getattr(settings.ports, service),
         log_level=settings.log_level.lower(),
         access_log=False,
