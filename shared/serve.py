@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import uvicorn
 
 from shared.observability.logs import configure_logging
@@ -10,6 +12,9 @@ from shared.settings import get_settings
 
 def serve(service: str, factory: str) -> None:
     settings = get_settings()
+    # Imported first: libraries that attach handlers at import (FastStream) are then
+    # re-pointed at the JSON handler too.
+    importlib.import_module(factory.partition(":")[0])
     configure_logging(service, settings.log_level)
     uvicorn.run(
         factory,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.routing import BaseRoute, Match
 
 UNMATCHED = "unmatched"
 
@@ -14,10 +15,19 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 
 def route_template(scope: Mapping[str, Any]) -> str:
-    """The template of the route that served ``scope`` (set by the router as it matched)."""
-    route = scope.get("route")
+    """The template of the route that served ``scope``: the router notes API routes as it
+    matches them; plain routes (``/openapi.json``, ``/docs``) are looked up among the app's."""
+    route = scope.get("route") or _plain_route(scope)
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
     return str(template) if template else UNMATCHED
+
+
+def _plain_route(scope: Mapping[str, Any]) -> BaseRoute | None:
+    routes: list[BaseRoute] = getattr(getattr(scope.get("app"), "router", None), "routes", [])
+    for route in routes:
+        if route.matches(dict(scope))[0] is Match.FULL:
+            return route
+    return None
 
 
 class HttpMetrics:

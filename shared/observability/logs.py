@@ -29,6 +29,16 @@ def _service_adder(service: str) -> Processor:
     return add_service
 
 
+FIRST_KEYS = ("timestamp", "level", "service", "logger", "message", "correlation_id", "order_id")
+
+
+def _first_keys_first(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
+    """The same fields in a reading order: when, how bad, who, what, which flow."""
+    ordered = {key: event[key] for key in FIRST_KEYS if key in event}
+    ordered.update((key, value) for key, value in event.items() if key not in ordered)
+    return ordered
+
+
 def _redact(_logger: WrappedLogger, _method: str, event: EventDict) -> EventDict:
     return redact_fields(event)
 
@@ -53,6 +63,7 @@ def json_formatter(service: str) -> logging.Formatter:
             structlog.processors.format_exc_info,
             structlog.processors.EventRenamer("message"),
             _redact,
+            _first_keys_first,
             structlog.processors.JSONRenderer(default=str),
         ],
     )

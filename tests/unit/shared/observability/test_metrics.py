@@ -66,7 +66,7 @@ async def test_requests_are_counted_by_route_template_not_raw_path():
     app = app_with(Metrics("orders"))
 
     raw = f"/api/orders/{uuid4()}"
-    text = await scrape(app, raw, f"/api/orders/{uuid4()}", "/nowhere")
+    text = await scrape(app, raw, f"/api/orders/{uuid4()}", "/nowhere", "/openapi.json")
 
     counted = samples(text)
     by_template = frozenset(
@@ -83,6 +83,10 @@ async def test_requests_are_counted_by_route_template_not_raw_path():
     )
     assert counted[("lotline_http_requests_total", unmatched)] == 1
     assert raw not in text
+    openapi = frozenset(
+        {("service", "orders"), ("method", "GET"), ("route", "/openapi.json"), ("status", "200")}
+    )
+    assert counted[("lotline_http_requests_total", openapi)] == 1
 
 
 async def test_a_failing_or_hanging_probe_leaves_its_samples_out_and_the_scrape_answers():
