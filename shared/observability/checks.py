@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -49,6 +50,20 @@ def kafka(settings: KafkaSettings) -> Check:
         return f"{len(cluster.get('brokers', []))} broker(s)"
 
     return Check("kafka", probe)
+
+
+def upstream(name: str, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> Check:
+    """Another process is ready: its ``GET url`` answers 200 (the gateway asks each
+    service's ``/readyz``)."""
+
+    async def probe() -> str:
+        async with httpx.AsyncClient(timeout=2.0, transport=transport) as client:
+            answer = await client.get(url)
+        if answer.status_code != 200:
+            raise NotReady(f"{url} answered {answer.status_code}")
+        return "ready"
+
+    return Check(name, probe)
 
 
 def migrations_at_head(service: str, migrations_dir: Path, engine: AsyncEngine) -> Check:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.observability.checks import NotReady, at_head
+from shared.observability.checks import NotReady, at_head, upstream
 from shared.observability.health import CheckResult, health_router, run_check, summary
 
 
@@ -86,3 +86,19 @@ def test_migrations_are_at_head_only_when_the_database_has_exactly_the_heads():
         at_head(frozenset({"0007"}), frozenset({"0006"}))
     with pytest.raises(NotReady, match="database at none"):
         at_head(frozenset({"0001"}), frozenset())
+
+
+async def test_an_upstream_is_ready_only_when_its_readyz_answers_200():
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200 if request.url.host == "orders" else 503)
+
+    transport = httpx.MockTransport(answer)
+    ready = await run_check(
+        upstream("orders", "http://orders/readyz", transport=transport), within=1
+    )
+    not_ready = await run_check(
+        upstream("inventory", "http://inventory/readyz", transport=transport), within=1
+    )
+
+    assert ready == CheckResult("orders", True, "ready")
+    assert not not_ready.ok and "answered 503" in not_ready.detail
