@@ -14,12 +14,15 @@ SECRET_NAMES = re.compile(
     re.IGNORECASE,
 )
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):[^@/\s]+@")
+# Lotline's own API keys (llk_<prefix>_<secret>): the prefix stays, to tell keys apart.
+_API_KEY = re.compile(r"\b(?P<prefix>llk_[0-9a-f]{12}_)[A-Za-z0-9_-]{20,}")
 _BEARER = re.compile(r"(?P<kind>bearer|basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 
 
 def redact_text(text: str) -> str:
     """``scheme://user:password@`` becomes ``scheme://user:[redacted]@``; bearer tokens go."""
     text = _URL_CREDENTIALS.sub(rf"\g<scheme>\g<user>:{REDACTED}@", text)
+    text = _API_KEY.sub(rf"\g<prefix>{REDACTED}", text)
     return _BEARER.sub(rf"\g<kind> {REDACTED}", text)
 
 

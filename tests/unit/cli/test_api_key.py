@@ -62,9 +62,7 @@ def test_the_env_variable_reaches_the_gateway(monkeypatch, tmp_path):
 
     monkeypatch.setattr(cli_client.httpx, "Client", recording_client)
     monkeypatch.setenv("LOTLINE_CLI_CONFIG", str(tmp_path / "none.toml"))
-    result = CliRunner().invoke(
-        app, ["stock", "show"], env={"LOTLINE_API_KEY": "llk_env"}
-    )
+    result = CliRunner().invoke(app, ["stock", "show"], env={"LOTLINE_API_KEY": "llk_env"})
 
     assert result.exit_code == 0, result.output
     assert sent == ["Bearer llk_env"]
