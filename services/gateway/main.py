@@ -121,9 +121,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Alive, ready (its own database at head and the broker; the services' own
     # readiness is on the status page, so one service down does not take the door away).
+    app.state.metrics = Metrics("gateway")
     observe(
         app,
-        Metrics("gateway"),
+        app.state.metrics,
         [
             checks.database(engine),
             checks.migrations_at_head("gateway", MIGRATIONS, engine),

@@ -103,6 +103,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/shipments/{shipment_id}/packing-slip.pdf",
         "GET /api/lines",
         "GET /api/lines/{code}/calendar",
+        "GET /api/lines/plan",
         "GET /api/production-orders",
         "GET /api/production-orders/{production_order_id}",
         "GET /api/recipes",

@@ -36,10 +36,15 @@ def _when(value: Any) -> str:
     if isinstance(value, datetime | date):
         parsed: date = value
     else:
+        text = str(value)
         try:
-            parsed = datetime.fromisoformat(str(value))
+            parsed = (
+                datetime.fromisoformat(text)
+                if "T" in text or " " in text
+                else (date.fromisoformat(text))
+            )
         except ValueError:
-            return str(value)
+            return text
     if isinstance(parsed, datetime):
         return parsed.strftime("%Y-%m-%d %H:%M")
     return parsed.isoformat()

@@ -4,7 +4,6 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from services.cli import client as cli_client
 from services.cli.client import Gateway, GatewayError, config_path, key_from_config
 from services.cli.main import app
 
@@ -60,7 +59,7 @@ def test_the_env_variable_reaches_the_gateway(monkeypatch, tmp_path):
         kwargs["transport"] = httpx.MockTransport(lambda _r: httpx.Response(200, json=[]))
         return real_client(*args, **kwargs)
 
-    monkeypatch.setattr(cli_client.httpx, "Client", recording_client)
+    monkeypatch.setattr(httpx, "Client", recording_client)
     monkeypatch.setenv("LOTLINE_CLI_CONFIG", str(tmp_path / "none.toml"))
     result = CliRunner().invoke(app, ["stock", "show"], env={"LOTLINE_API_KEY": "llk_env"})
 
