@@ -3,6 +3,7 @@ with a 422, never a 500."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
@@ -33,6 +34,18 @@ async def test_a_nul_byte_in_a_query_is_a_422_naming_the_refused_value(api):
     assert answer.json() == {
         "detail": 'invalid value: invalid byte sequence for encoding "UTF8": 0x00'
     }
+
+
+@pytest.mark.parametrize(
+    "days", [{"shelf_life_days": 2_000_000_000}, {"lead_time_days": 2_000_000_000}]
+)
+async def test_an_item_whose_expiry_or_arrival_cannot_be_a_date_is_refused(api, days):
+    code = f"HONEY-{uuid.uuid4().hex[:8].upper()}"
+
+    answer = await api.post("/api/items", json={"code": code, "name": "Honey"} | days)
+
+    assert answer.status_code == 422
+    assert (await api.get(f"/api/items/{code}")).status_code == 404
 
 
 async def test_a_refusal_is_documented_as_a_422_answer(api):
