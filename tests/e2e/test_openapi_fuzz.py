@@ -65,7 +65,44 @@ def cases(operation: Any, known: dict[str, str]) -> st.SearchStrategy[Any]:
     fixed = {name: known[name] for name in names if name in known}
     if fixed:
         strategies.append(operation.as_strategy(path_parameters=fixed))
+    if operation.path.startswith("/webhooks/"):
+        strategies.append(signed_badly(operation, known))
     return st.one_of(strategies).filter(gateway_can_forward)
+
+
+SIGNATURE_HEADERS = (
+    "x-shopify-hmac-sha256",
+    "x-shopify-topic",
+    "x-shopify-webhook-id",
+    "x-shopify-event-id",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "sendcloud-signature",
+)
+
+
+def signed_badly(operation: Any, known: dict[str, str]) -> st.SearchStrategy[Any]:
+    """A webhook documents no body (it reads the bytes its signature covers), so Schemathesis
+    would send it nothing: send JSON with signature headers, some for the seeded shop."""
+    visible = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=64)
+    headers = st.fixed_dictionaries(
+        {},
+        optional={
+            "x-shopify-shop-domain": st.just(known["domain"]) | visible,
+            **{name: visible for name in SIGNATURE_HEADERS},
+        },
+    )
+    json = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+        max_leaves=10,
+    )
+    return st.builds(
+        lambda body, sent: operation.Case(body=body, media_type="application/json", headers=sent),
+        json,
+        headers,
+    )
 
 
 def gateway_can_forward(case: Any) -> bool:
