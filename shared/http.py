@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
+
+
+class ErrorMessage(BaseModel):
+    """The body of every answer a domain error or an ``HTTPException`` gets."""
+
+    detail: str
 
 
 def install_error_handlers(
@@ -25,3 +35,54 @@ def install_error_handlers(
     for classes, code in ((not_found, 404), (conflict, 409), (invalid, 422), (unavailable, 503)):
         for cls in classes:
             app.add_exception_handler(cls, answer(code))  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, refused_value)  # type: ignore[arg-type]
+    document_refusals(app)
+
+
+async def refused_value(_request: Request, error: DBAPIError) -> JSONResponse:
+    """A value PostgreSQL cannot hold (a NUL byte, a number past its column) is the request's
+    fault, not the server's; the transaction rolled back, so nothing was half-written."""
+    reason = value_refused(error)
+    if reason is None:
+        raise error
+    return JSONResponse(status_code=422, content={"detail": f"invalid value: {reason}"})
+
+
+def value_refused(error: DBAPIError) -> str | None:
+    """Why the database refused a value, or None when the error is not about one."""
+    if error.orig is None:
+        return None
+    cause = error.orig.__cause__ or error.orig
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+    # Class 22 is "data exception"; asyncpg's own DataError (a ValueError) is raised before
+    # sending, for an argument its column type cannot encode (an int past int32, say).
+    if (isinstance(sqlstate, str) and sqlstate.startswith("22")) or isinstance(cause, ValueError):
+        return str(cause).splitlines()[0]
+    return None
+
+
+def document_refusals(app: FastAPI) -> None:
+    """A 422 is either FastAPI's list of field errors or a domain refusal's one message; the
+    document says both, so a client reading ``detail`` is not told a lie."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_refusals(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def with_refusals(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with FastAPI's default 422 answer allowed to be an ``ErrorMessage`` too."""
+    fields = {"$ref": "#/components/schemas/HTTPValidationError"}
+    either = {"anyOf": [fields, {"$ref": "#/components/schemas/ErrorMessage"}]}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("responses", {}).get("422", {}).get("content", {})
+            if body.get("application/json", {}).get("schema") == fields:
+                body["application/json"]["schema"] = either
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ErrorMessage"] = ErrorMessage.model_json_schema()
+    return document

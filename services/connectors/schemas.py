@@ -16,6 +16,8 @@ def _admin_url(value: str | None) -> str | None:
     """HTTPS only: the access token travels in a header. Plain HTTP is for a local fake."""
     if value is None:
         return None
+    if not _printable_ascii(value):
+        raise ValueError("admin_api_url must be printable ASCII")
     parts = urlsplit(value)
     if not parts.hostname:
         raise ValueError("admin_api_url must be an absolute URL")
@@ -24,7 +26,20 @@ def _admin_url(value: str | None) -> str | None:
     raise ValueError("admin_api_url must use https (plain http only on loopback)")
 
 
+def _header_safe(value: SecretStr | None) -> SecretStr | None:
+    """The token is sent as a header: a character a header cannot carry would fail every
+    later push and reconciliation of the shop, so it is refused here instead."""
+    if value is not None and not _printable_ascii(value.get_secret_value()):
+        raise ValueError("access_token must be printable ASCII without spaces")
+    return value
+
+
+def _printable_ascii(value: str) -> bool:
+    return all("!" <= char <= "~" for char in value)
+
+
 AdminUrl = Annotated[str | None, AfterValidator(_admin_url)]
+AccessToken = Annotated[SecretStr | None, AfterValidator(_header_safe)]
 # Where a refund's restocked goods go (docs/connectors.md, "Edits, cancellations and refunds").
 RestockTo = Literal["origin_lot", "quarantine"]
 
@@ -34,7 +49,7 @@ class ShopIn(BaseModel):
     channel: str = "shopify"
     webhook_secret: SecretStr = Field(min_length=8)
     admin_api_url: AdminUrl = None
-    access_token: SecretStr | None = Field(default=None, min_length=1)
+    access_token: AccessToken = Field(default=None, min_length=1)
     notify_customer: bool = False
     restock_to: RestockTo = "origin_lot"
 
@@ -46,7 +61,7 @@ class ShopPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     admin_api_url: AdminUrl = None
-    access_token: SecretStr | None = Field(default=None, min_length=1)
+    access_token: AccessToken = Field(default=None, min_length=1)
     notify_customer: bool | None = None
     restock_to: RestockTo | None = None
 

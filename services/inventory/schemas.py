@@ -29,9 +29,11 @@ class ItemIn(BaseModel):
     name: str = Field(min_length=1)
     kind: ItemKind = ItemKind.FINISHED_GOOD
     base_unit: str = Field(default="pc", min_length=1)
-    shelf_life_days: int | None = Field(default=None, ge=0)
+    # Bounded so an expiry or an arrival is still a date (and a lead time counted in weekdays
+    # takes no time to count): a century of shelf life, ten years of lead time.
+    shelf_life_days: int | None = Field(default=None, ge=0, le=36_500)
     supplier: str | None = None
-    lead_time_days: int | None = Field(default=None, ge=0)
+    lead_time_days: int | None = Field(default=None, ge=0, le=3_650)
 
     @field_validator("base_unit")
     @classmethod

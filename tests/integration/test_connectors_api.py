@@ -102,6 +102,37 @@ async def test_unsafe_or_unknown_patches_are_refused(api, body):
     assert answer.status_code == 422
 
 
+@pytest.mark.parametrize(
+    "access",
+    [
+        {"access_token": "shpat_\u00e9t\u00e9"},  # not ASCII: no header can carry it
+        {"access_token": "shpat 123"},
+        {"admin_api_url": "https://shop.example/admin\u0007/graphql.json"},
+    ],
+)
+async def test_a_token_or_url_no_request_can_carry_is_refused_and_no_shop_is_kept(api, access):
+    shop = domain()
+
+    answer = await api.post(
+        "/api/shops", json={"domain": shop, "webhook_secret": "s3cret-key"} | access
+    )
+
+    assert answer.status_code == 422
+    assert shop not in [s["domain"] for s in (await api.get("/api/shops")).json()]
+
+
+async def test_a_nul_byte_postgresql_cannot_store_is_refused_and_no_shop_is_kept(api):
+    shop = domain()
+
+    answer = await api.post(
+        "/api/shops", json={"domain": shop, "webhook_secret": "s3cret\u0000key"}
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["detail"].startswith("invalid value: ")
+    assert shop not in [s["domain"] for s in (await api.get("/api/shops")).json()]
+
+
 async def test_patching_an_unknown_shop_is_404(api):
     answer = await api.patch(f"/api/shops/{domain()}", json={"notify_customer": True})
 
