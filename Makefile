@@ -14,11 +14,11 @@ ifdef LOTLINE_KAFKA_PORT
 export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
 endif
 
-.PHONY: run test setup infra-up infra-down up down status seed lint unit integration e2e bench-trace clean-data
+.PHONY: run test setup bootstrap infra-up infra-down up down status seed lint unit integration e2e bench-trace clean-data
 
 ## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
 ## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
-run: setup infra-up
+run: setup infra-up bootstrap
 	$(PY) deploy/supervisor.py run $(PY) -m services.cli demo seed
 
 ## make test: set up, start the servers it needs, lint, type-check, then the whole suite.
@@ -37,11 +37,16 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 infra-up:
 	deploy/infra.sh start
 
+## The gateway's database, the first admin (its password printed once) and the CLI's key.
+CLI_CONFIG ?= $(or $(LOTLINE_CLI_CONFIG),$(HOME)/.config/lotline/cli.toml)
+bootstrap: setup infra-up
+	$(PY) -m services.gateway.manage bootstrap --cli-config "$(CLI_CONFIG)"
+
 infra-down:
 	deploy/infra.sh stop
 
 ## Background mode: make up / make status / make down.
-up: setup infra-up
+up: setup infra-up bootstrap
 	$(PY) deploy/supervisor.py up
 	$(PY) -m services.cli demo seed
 

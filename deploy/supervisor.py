@@ -135,6 +135,11 @@ def up() -> None:
             start(name)
     wait_ready(PROCESSES)
     print(f"Lotline is up: gateway on http://127.0.0.1:{port_of('gateway')} (logs in {LOGS})")
+    print(
+        f"Open http://127.0.0.1:{port_of('gateway')}/ and sign in as the first admin: its "
+        "password was printed once, above, on the first run (forgotten? "
+        f"{sys.executable} -m services.gateway.manage reset-password admin)"
+    )
 
 
 def down() -> None:

@@ -10,7 +10,7 @@ from email.utils import parseaddr
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["orders", "inventory", "production", "connectors", "trace"]
@@ -121,6 +121,31 @@ class ProducerSettings(BaseModel):
     address: str = "Via dell'Artigianato 1, 40100 Bologna, Italy"
 
 
+class GatewaySettings(BaseModel):
+    """The front door: sessions, sign-in limits and the first admin.
+
+    ``cookie_secure`` may be turned off only in dev/test, where the gateway answers plain
+    HTTP on loopback; in production the gateway sits behind TLS and refuses it.
+    """
+
+    session_idle_minutes: int = 480
+    session_max_hours: int = 12
+    cookie_secure: bool = True
+    sign_in_window_minutes: int = 15
+    max_failures_per_account: int = 5
+    max_failures_per_address: int = 30
+    first_admin_username: str = "admin"
+    first_admin_password: SecretStr | None = None
+    api_key_touch_seconds: float = 60.0
+
+
+# Secrets that ship in this repository's docs and demo data: fine for a demo, refused in
+# production, where anyone who read the README would know them.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {"", "admin", "password", "changeme", "change-me", "lotline", "demo-webhook-secret-change-me"}
+)
+
+
 class Settings(BaseSettings):
     """The deployment's settings; ``environment`` guards unsafe defaults outside dev."""
 
@@ -139,6 +164,24 @@ class Settings(BaseSettings):
     mail: MailSettings = MailSettings()
     carriers: CarrierSettings = CarrierSettings()
     producer: ProducerSettings = ProducerSettings()
+    gateway: GatewaySettings = GatewaySettings()
+
+    @model_validator(mode="after")
+    def _refuse_known_defaults_in_production(self) -> Settings:
+        """Outside dev/test (demo mode), a secret everyone can read in the docs is refused."""
+        if self.environment != "production":
+            return self
+        problems = []
+        if not self.gateway.cookie_secure:
+            problems.append("LOTLINE_GATEWAY__COOKIE_SECURE must stay true")
+        password = self.gateway.first_admin_password
+        if password is not None and password.get_secret_value() in KNOWN_DEFAULT_SECRETS:
+            problems.append("LOTLINE_GATEWAY__FIRST_ADMIN_PASSWORD is a known default")
+        if self.pg.password.get_secret_value() in KNOWN_DEFAULT_SECRETS:
+            problems.append("LOTLINE_PG__PASSWORD is empty or a known default")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
 
     def service_url(self, service: str) -> str:
         """Where a service's HTTP API answers: ``LOTLINE_UPSTREAMS__<NAME>`` (containers),

@@ -101,5 +101,5 @@ def settings_env(settings: Settings) -> dict[str, str]:
 async def scratch_databases(settings: Settings) -> AsyncIterator[None]:
     """Leave no test database behind."""
     yield
-    for service in ("orders", "inventory", "production", "connectors", "trace"):
+    for service in ("orders", "inventory", "production", "connectors", "trace", "gateway"):
         await db.drop_database(settings.pg, settings.pg.database(service))

@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+import os
 import time
+import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 DEFAULT_GATEWAY_URL = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the gateway answers and the API key the CLI sends it."""
+
+    url: str
+    api_key: str | None
+
+
+def config_path() -> Path:
+    """``LOTLINE_CLI_CONFIG``, else ``~/.config/lotline/cli.toml`` (written by ``make run``)."""
+    configured = os.environ.get("LOTLINE_CLI_CONFIG")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "lotline" / "cli.toml"
+
+
+def key_from_config(path: Path) -> str | None:
+    """The ``api_key`` of the CLI's TOML config file, if it has one."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    key = data.get("api_key")
+    return key if isinstance(key, str) and key else None
 
 
 class GatewayError(Exception):
@@ -46,11 +77,15 @@ class Gateway:
         self,
         base_url: str,
         *,
+        api_key: str | None = None,
         timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(
+            base_url=self.base_url, timeout=timeout, transport=transport, headers=headers
+        )
 
     def __enter__(self) -> Gateway:
         return self
@@ -75,6 +110,12 @@ class Gateway:
             ) from error
         if answer.is_success or answer.status_code in accept:
             return answer
+        if answer.status_code == 401:
+            raise GatewayError(
+                f"{method} {path} failed: HTTP 401: {describe(answer)} — give the CLI an API key "
+                "(LOTLINE_API_KEY, --api-key, or api_key in its config file: lotline --help)",
+                status=401,
+            )
         raise GatewayError(
             f"{method} {path} failed: HTTP {answer.status_code}: {describe(answer)}",
             status=answer.status_code,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
-from services.cli.client import Gateway, GatewayError
+from services.cli.client import Connection, Gateway, GatewayError
 
 out = Console()
 err = Console(stderr=True)
@@ -36,7 +36,8 @@ def warn(message: str) -> None:
 def gateway(ctx: typer.Context, *, timeout: float = 15.0) -> Iterator[Gateway]:
     """The gateway client; its errors become one line on stderr and an exit code."""
     try:
-        with Gateway(ctx.obj, timeout=timeout) as client:
+        connection: Connection = ctx.obj
+        with Gateway(connection.url, api_key=connection.api_key, timeout=timeout) as client:
             yield client
     except GatewayError as error:
         fail(str(error), code=UNREACHABLE if error.status is None else REFUSED)

@@ -2,7 +2,8 @@
 webhooks, follow orders, run production, ship, watch the write-backs to the shops, and
 trace lots (and recall them).
 
-Every command is an HTTP call to the gateway (``--gateway-url`` / ``LOTLINE_GATEWAY_URL``).
+Every command is an HTTP call to the gateway (``--gateway-url`` / ``LOTLINE_GATEWAY_URL``)
+with an API key (``--api-key`` / ``LOTLINE_API_KEY`` / ``api_key`` in the config file).
 Exit codes: 0 done, 1 the gateway or the input refused it, 2 bad usage, 3 gateway unreachable.
 """
 
@@ -12,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from services.cli.client import DEFAULT_GATEWAY_URL
+from services.cli.client import DEFAULT_GATEWAY_URL, Connection, config_path, key_from_config
 from services.cli.commands import (
     catalogue,
     channels,
@@ -66,5 +67,14 @@ def main(
     gateway_url: Annotated[
         str, typer.Option(envvar="LOTLINE_GATEWAY_URL", help="Base URL of the gateway.")
     ] = DEFAULT_GATEWAY_URL,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="LOTLINE_API_KEY",
+            help="The API key sent as 'Authorization: Bearer'; else `api_key` in the config "
+            "file (LOTLINE_CLI_CONFIG, default ~/.config/lotline/cli.toml).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = gateway_url
+    ctx.obj = Connection(gateway_url, api_key or key_from_config(config_path()))

@@ -1,35 +1,90 @@
-"""The gateway: forwards each request, byte for byte, to the service that owns its path.
-
-Webhooks pass through unchanged (the raw body is what Shopify signed). ``/openapi.json``
-is the union of the services' own documents.
-"""
+"""The gateway: the one HTTP front door — the gate (sign-in, keys, roles, CSRF, audit),
+the ops dashboard, the gateway's own API, and the proxy to the services behind it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import importlib
+import pkgutil
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.routing import Mount
 
-from services.gateway.routes import SERVICES, merge_openapi, service_for
+from services.gateway import admin_api, proxy
+from services.gateway.access import api_keys, users
+from services.gateway.access.gate import Gate, GateConfig
+from services.gateway.access.policy import GATEWAY_RULES, SERVICE_RULES, Policy, Rule
+from services.gateway.dashboard import pages
+from services.gateway.dashboard.templating import STATIC
+from services.gateway.dashboard.upstream import Upstream
+from services.gateway.routes import SERVICES, merge_openapi
+from shared import db, migrations
+from shared.messaging import with_retries
 from shared.settings import Settings, get_settings
 
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
-)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def page_modules() -> Iterator[ModuleType]:
+    """Every screen in ``dashboard/pages``: each brings its ``router`` and ``RULES``."""
+    for info in sorted(pkgutil.iter_modules(pages.__path__), key=lambda i: i.name):
+        yield importlib.import_module(f"{pages.__name__}.{info.name}")
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path template) the gateway answers itself, for the access-rule test."""
+    found: list[tuple[str, str]] = []
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            nested = getattr(route, "original_router", None)
+            if nested is not None:
+                walk(nested.routes)
+            elif isinstance(route, Mount):
+                found.append(("GET", route.path + "/{file:path}"))
+            else:
+                for method in sorted(getattr(route, "methods", None) or ()):
+                    if method != "HEAD":
+                        found.append((method, route.path))
+
+    walk(app.router.routes)
+    return found
+
+
+def policy_of(modules: list[ModuleType]) -> Policy:
+    page_rules: list[Rule] = [rule for module in modules for rule in module.RULES]
+    return Policy((*SERVICE_RULES, *GATEWAY_RULES, *page_rules))
+
+
+async def prepare_database(settings: Settings) -> None:
+    """The gateway owns its database: created and migrated at start (idempotent)."""
+    await db.ensure_database(settings.pg, settings.pg.database("gateway"))
+    await migrations.upgrade("gateway", MIGRATIONS, settings.pg.url("gateway"))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    upstream = {svc: settings.service_url(svc) for svc in SERVICES}
+    upstream_urls = {svc: settings.service_url(svc) for svc in SERVICES}
+    engine = db.create_engine(settings.pg.url("gateway"), pool_size=settings.pg.pool_size)
+    modules = list(page_modules())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await with_retries(lambda: prepare_database(settings), max_seconds=60)
         async with httpx.AsyncClient(timeout=180.0) as client:  # a carrier may retry for minutes
             app.state.client = client
-            yield
+            app.state.upstream = Upstream(client, upstream_urls)
+            try:
+                yield
+            finally:
+                await engine.dispose()
 
     app = FastAPI(
         title="Lotline gateway",
@@ -39,12 +94,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.policy = policy_of(modules)
+    app.add_middleware(Gate, config=GateConfig(app.state.policy, engine, settings.gateway))
+    _install_errors(app)
+    app.include_router(admin_api.router)
+    for module in modules:
+        app.include_router(module.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
         client: httpx.AsyncClient = request.app.state.client
-        documents = {}
-        for svc, base in upstream.items():
+        documents: dict[str, dict[str, Any]] = {"gateway": app.openapi()}
+        for svc, base in upstream_urls.items():
             try:
                 answer = await client.get(f"{base}/openapi.json")
                 documents[svc] = answer.json()
@@ -53,39 +117,50 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(merge_openapi(documents, title="Lotline API"))
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz(request: Request) -> JSONResponse:
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "alive"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
         client: httpx.AsyncClient = request.app.state.client
-        status = {}
-        for svc, base in upstream.items():
+        checks: dict[str, bool] = {}
+        try:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        for svc, base in upstream_urls.items():
             try:
-                status[svc] = (await client.get(f"{base}/openapi.json")).status_code == 200
+                checks[svc] = (await client.get(f"{base}/openapi.json")).status_code == 200
             except httpx.HTTPError:
-                status[svc] = False
-        return JSONResponse(status, status_code=200 if all(status.values()) else 503)
+                checks[svc] = False
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
 
     @app.api_route(
         "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
     )
-    async def forward(path: str, request: Request) -> Response:
-        svc = service_for("/" + path)
-        if svc is None:
-            return JSONResponse({"detail": f"no route for /{path}"}, status_code=404)
-        client: httpx.AsyncClient = request.app.state.client
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        try:
-            answer = await client.request(
-                request.method,
-                f"{upstream[svc]}/{path}",
-                params=request.query_params,
-                content=await request.body(),
-                headers=headers,
-            )
-        except httpx.HTTPError as error:
-            return JSONResponse(
-                {"detail": f"{svc} service unavailable: {error!r}"}, status_code=503
-            )
-        kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
-        kept.pop("content-encoding", None)
-        return Response(answer.content, status_code=answer.status_code, headers=kept)
+    async def forward(request: Request) -> Response:
+        return await proxy.forward(request, upstream_urls)
 
     return app
+
+
+def _install_errors(app: FastAPI) -> None:
+    def answer(code: int) -> Any:
+        async def handler(_request: Request, error: Exception) -> JSONResponse:
+            return JSONResponse(status_code=code, content={"detail": str(error)})
+
+        return handler
+
+    for cls, code in (
+        (users.UserRefused, 422),
+        (users.UserNotFound, 404),
+        (api_keys.KeyRefused, 422),
+        (api_keys.KeyNotFound, 404),
+    ):
+        app.add_exception_handler(cls, answer(code))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from email import policy
 from email.message import EmailMessage
@@ -44,6 +46,62 @@ class System:
         self.logs = logs
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.gateway = f"http://127.0.0.1:{settings.ports.gateway}"
+        self.api_key = ""
+        self.keys: dict[str, str] = {}
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The bearer key (admin scope) the suite seeds and drives the system with."""
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    @property
+    def operator_headers(self) -> dict[str, str]:
+        """A write-scoped key: what an operator's script is allowed."""
+        return {"Authorization": f"Bearer {self.keys['write']}"}
+
+    def manage(self, *args: str) -> str:
+        """``python -m services.gateway.manage …`` against this system's gateway database."""
+        done = subprocess.run(
+            [sys.executable, "-m", "services.gateway.manage", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def create_keys(self) -> None:
+        self.keys = {
+            scope: self.manage("create-key", f"e2e-{scope}", "--scope", scope).strip()
+            for scope in ("read", "write", "admin")
+        }
+        self.api_key = self.keys["admin"]
+
+    async def create_user(self, role: str, *, locale: str | None = None) -> tuple[str, str]:
+        """A new person with ``role``; their username and password."""
+        username = f"{role}-{uuid.uuid4().hex[:8]}"
+        password = f"pw-{uuid.uuid4().hex}"
+        async with httpx.AsyncClient(base_url=self.gateway, headers=self.admin_headers) as client:
+            answer = await client.post(
+                "/api/users",
+                json={"username": username, "password": password, "role": role, "locale": locale},
+            )
+            assert answer.status_code == 201, answer.text
+        return username, password
+
+    async def signed_in(self, role: str, *, locale: str | None = None) -> httpx.AsyncClient:
+        """A browser-like client of a new ``role`` user, signed in through the real /login
+        form: it holds the session cookie and sends the session's CSRF token on writes.
+        The caller closes it (``async with await system.signed_in("viewer") as c:``)."""
+        username, password = await self.create_user(role, locale=locale)
+        client = httpx.AsyncClient(base_url=self.gateway, timeout=30.0)
+        await sign_in(client, username, password)
+        me = (await client.get("/api/me")).json()
+        client.headers["X-CSRF-Token"] = me["csrf_token"]
+        return client
 
     def start(self, name: str) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
@@ -88,7 +146,8 @@ class System:
                     if process.poll() is not None:
                         raise RuntimeError(f"{name} exited: {self.tail(name)}")
                     try:
-                        answer = await client.get(f"http://127.0.0.1:{port}/openapi.json")
+                        probe = "/healthz" if name == "gateway" else "/openapi.json"
+                        answer = await client.get(f"http://127.0.0.1:{port}{probe}")
                         if answer.status_code == 200:
                             del pending[name]
                     except httpx.HTTPError:
@@ -198,6 +257,10 @@ async def system(
     fakes = {
         "LOTLINE_MAIL__SMTP_PORT": str(mailbox.port),
         "LOTLINE_MAIL__RETRY_BACKOFF_SECONDS": "0.5",
+        # httpx (like any client) keeps Secure cookies off plain HTTP; the suite's gateway
+        # answers plain HTTP on loopback. Production refuses this setting.
+        "LOTLINE_GATEWAY__COOKIE_SECURE": "false",
+        "LOTLINE_GATEWAY__API_KEY_TOUCH_SECONDS": "0",
         "LOTLINE_MAIL__POLL_INTERVAL_SECONDS": "0.1",
         "LOTLINE_CARRIERS__SENDCLOUD_BASE_URL": sendcloud.base_url,
         "LOTLINE_CARRIERS__SENDCLOUD_PUBLIC_KEY": sendcloud.public_key,
@@ -230,6 +293,8 @@ async def system(
     # integration tests stage in theirs.
     pg = settings.pg.model_copy(update={"database_prefix": f"{settings.pg.database_prefix}e2e_"})
     running = System(settings.model_copy(update={"pg": pg}), logs, fakes)
+    # The gateway's database and the suite's keys exist before the gateway starts.
+    await asyncio.to_thread(running.create_keys)
     for name in PROCESSES:
         running.start(name)
     try:
@@ -237,7 +302,7 @@ async def system(
         yield running
     finally:
         running.stop_all()
-        for service in ("orders", "inventory", "production", "connectors", "trace"):
+        for service in ("orders", "inventory", "production", "connectors", "trace", "gateway"):
             await drop_database(pg, pg.database(service))
         if os.environ.get("LOTLINE_KEEP_E2E_LOGS"):
             print(f"e2e logs in {logs}")
@@ -245,8 +310,22 @@ async def system(
 
 @pytest.fixture
 async def gateway(system: System) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=system.gateway, timeout=30.0) as client:
+    """The gateway, as the admin key the suite seeds with."""
+    async with httpx.AsyncClient(
+        base_url=system.gateway, timeout=30.0, headers=system.admin_headers
+    ) as client:
         yield client
+
+
+async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    """Sign in through the real form: fetch it (its CSRF cookie and token), then post it."""
+    form = await client.get("/login")
+    token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    return await client.post(
+        "/login",
+        data={"username": username, "password": password, "login_token": token.group(1)},
+    )
 
 
 async def json_of(answer: httpx.Response) -> Any:

@@ -99,6 +99,8 @@ async def test_good_rows_become_orders_bad_rows_are_reported_and_reimport_adds_n
                 "services.cli",
                 "--gateway-url",
                 system.gateway,
+                "--api-key",
+                system.api_key,
                 "import",
                 "orders",
                 str(path),

@@ -32,7 +32,9 @@ async def suggestions_for(client: httpx.AsyncClient, item_code: str) -> list[dic
 async def cli(system: System, *args: str) -> str:
     """The ``lotline`` command, talking to this system's gateway; its output."""
     result = await asyncio.to_thread(
-        CliRunner().invoke, app, ["--gateway-url", system.gateway, *args]
+        CliRunner().invoke,
+        app,
+        ["--gateway-url", system.gateway, "--api-key", system.api_key, *args],
     )
     assert result.exit_code == 0, result.output
     return result.output

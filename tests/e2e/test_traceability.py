@@ -169,7 +169,9 @@ async def receive(client: httpx.AsyncClient, item: str, supplier: str, supplier_
 
 @pytest.fixture(scope="module")
 async def history(system: System) -> AsyncIterator[History]:
-    async with httpx.AsyncClient(base_url=system.gateway, timeout=30.0) as client:
+    async with httpx.AsyncClient(
+        base_url=system.gateway, timeout=30.0, headers=system.admin_headers
+    ) as client:
         yield await build_history(client)
 
 

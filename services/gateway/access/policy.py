@@ -23,7 +23,7 @@ _PARAM = re.compile(r"\{(\w+)(:path)?\}")
 
 @dataclass(frozen=True)
 class Rule:
-    """``method`` on paths shaped like ``template`` (FastAPI's ``{param}`` syntax) needs ``need``."""
+    """``method`` on paths shaped like ``template`` (FastAPI's ``{param}``) needs ``need``."""
 
     method: str
     template: str
@@ -35,7 +35,9 @@ class Rule:
         regex, position = "", 0
         for match in _PARAM.finditer(self.template):
             regex += re.escape(self.template[position : match.start()])
-            regex += f"(?P<{match.group(1)}>.+)" if match.group(2) else f"(?P<{match.group(1)}>[^/]+)"
+            regex += (
+                f"(?P<{match.group(1)}>.+)" if match.group(2) else f"(?P<{match.group(1)}>[^/]+)"
+            )
             position = match.end()
         regex += re.escape(self.template[position:])
         object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
@@ -161,16 +163,13 @@ GATEWAY_RULES: tuple[Rule, ...] = (
         "GET /healthz",
         "GET /readyz",
         "GET /static/{file:path}",
-        "GET /login",
-        "POST /login",
     ),
     *rules(
         Level.READ,
         "GET /openapi.json",
         "GET /metrics",
         "GET /api/me",
-        # Everyone signed in may end their own session and choose their own language.
-        "POST /logout",
+        # Everyone signed in may choose their own language.
         "PATCH /api/me",
     ),
     *rules(

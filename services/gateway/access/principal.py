@@ -25,9 +25,7 @@ class Role(StrEnum):
 
     @property
     def level(self) -> Level:
-        return {Role.VIEWER: Level.READ, Role.OPERATOR: Level.WRITE, Role.ADMIN: Level.ADMIN}[
-            self
-        ]
+        return {Role.VIEWER: Level.READ, Role.OPERATOR: Level.WRITE, Role.ADMIN: Level.ADMIN}[self]
 
 
 class Scope(StrEnum):

@@ -48,7 +48,8 @@ class Upstream:
         try:
             return await self.client.request(method, f"{self.urls[service]}{path}", **kwargs)
         except httpx.HTTPError as error:
-            raise UpstreamError(503, f"{service} service unavailable ({type(error).__name__})")
+            detail = f"{service} service unavailable ({type(error).__name__})"
+            raise UpstreamError(503, detail) from error
 
     async def get(self, path: str, **kwargs: Any) -> Any:
         answer = await self.request("GET", path, **kwargs)

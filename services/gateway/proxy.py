@@ -1,0 +1,46 @@
+"""Forward a request, byte for byte, to the service that owns its path.
+
+Webhooks pass through unchanged (the raw body is what Shopify signed). The caller's own
+credentials (cookie, bearer key, CSRF token) stop here: no service ever sees them.
+"""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
+
+from services.gateway.routes import service_for
+
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
+)
+CREDENTIALS = frozenset({"authorization", "cookie", "x-csrf-token"})
+
+
+async def forward(request: Request, upstream: dict[str, str]) -> Response:
+    path = request.url.path
+    svc = service_for(path)
+    if svc is None:
+        return JSONResponse({"detail": f"no route for {path}"}, status_code=404)
+    client: httpx.AsyncClient = request.app.state.client
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower() not in HOP_BY_HOP and k.lower() not in CREDENTIALS
+    }
+    try:
+        answer = await client.request(
+            request.method,
+            f"{upstream[svc]}{path}",
+            params=request.query_params,
+            content=await request.body(),
+            headers=headers,
+        )
+    except httpx.HTTPError as error:
+        return JSONResponse(
+            {"detail": f"{svc} service unavailable ({type(error).__name__})"}, status_code=503
+        )
+    kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP}
+    kept.pop("content-encoding", None)
+    return Response(answer.content, status_code=answer.status_code, headers=kept)
