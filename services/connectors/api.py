@@ -122,10 +122,16 @@ async def unmap_sku(domain: str, sku: str, engine: Engine) -> None:
 
 
 @router.get("/api/shops/{domain}/sku-mappings", response_model=list[SkuMappingOut])
-async def list_sku_mappings(domain: str, engine: Engine) -> list[SkuMappingOut]:
+async def list_sku_mappings(
+    domain: str,
+    engine: Engine,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[SkuMappingOut]:
+    """By SKU, a page at a time (the default page is wide: it answered every one before)."""
     async with engine.connect() as conn:
-        mappings = await repository.sku_mappings(conn, domain)
-    return [SkuMappingOut(sku=k, item_code=v) for k, v in sorted(mappings.items())]
+        page = await repository.sku_mapping_page(conn, domain, limit=limit, offset=offset)
+    return [SkuMappingOut(sku=sku, item_code=item_code) for sku, item_code in page]
 
 
 @router.get("/api/write-backs", response_model=list[WriteBackOut])
@@ -133,9 +139,10 @@ async def list_write_backs(
     engine: Engine,
     status: WriteBackStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[WriteBackOut]:
     """Newest first; ``status=dead`` is the operator's to-do list."""
-    rows = await write_back.listing(engine, status=status, limit=limit)
+    rows = await write_back.listing(engine, status=status, limit=limit, offset=offset)
     return [WriteBackOut.model_validate(r) for r in rows]
 
 

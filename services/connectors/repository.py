@@ -69,6 +69,20 @@ async def sku_mappings(conn: AsyncConnection, domain: str) -> dict[str, str]:
     return {r.sku: r.item_code for r in rows}
 
 
+async def sku_mapping_page(
+    conn: AsyncConnection, domain: str, *, limit: int, offset: int
+) -> list[tuple[str, str]]:
+    m = t.sku_mapping
+    rows = await conn.execute(
+        sa.select(m.c.sku, m.c.item_code)
+        .where(m.c.shop_domain == domain)
+        .order_by(m.c.sku)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(r.sku, r.item_code) for r in rows]
+
+
 async def upsert_sku_mapping(
     conn: AsyncConnection, *, domain: str, sku: str, item_code: str
 ) -> None:

@@ -43,10 +43,11 @@ async def stock_sync(
     sku: str | None = None,
     item_code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[StockSyncOut]:
     """``drift`` = reported − intended; ``state``: in_sync, pending, failing or drift."""
     s = t.stock_sync
-    query = sa.select(s).order_by(s.c.shop, s.c.sku).limit(limit)
+    query = sa.select(s).order_by(s.c.shop, s.c.sku).limit(limit).offset(offset)
     for column, value in ((s.c.shop, shop), (s.c.sku, sku), (s.c.item_code, item_code)):
         if value is not None:
             query = query.where(column == value)

@@ -274,6 +274,8 @@ async def find(engine: AsyncEngine, write_back_id: UUID) -> Any:
     return row
 
 
-async def listing(engine: AsyncEngine, *, status: str | None, limit: int) -> list[Any]:
+async def listing(
+    engine: AsyncEngine, *, status: str | None, limit: int, offset: int = 0
+) -> list[Any]:
     async with engine.connect() as conn:
-        return list(await repo.list_write_backs(conn, status=status, limit=limit))
+        return list(await repo.list_write_backs(conn, status=status, limit=limit, offset=offset))

@@ -118,9 +118,9 @@ async def get(conn: AsyncConnection, write_back_id: UUID) -> Any:
 
 
 async def list_write_backs(
-    conn: AsyncConnection, *, status: str | None, limit: int
+    conn: AsyncConnection, *, status: str | None, limit: int, offset: int = 0
 ) -> Sequence[Any]:
-    query = sa.select(W).order_by(W.c.created_at.desc()).limit(limit)
+    query = sa.select(W).order_by(W.c.created_at.desc(), W.c.id).limit(limit).offset(offset)
     if status is not None:
         query = query.where(W.c.status == status)
     return (await conn.execute(query)).all()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.inventory import make_to_stock, purchase_orders, receipts, repository, service
@@ -36,6 +36,10 @@ from shared.units import Quantity
 
 router = APIRouter(prefix="/api", tags=["inventory"])
 Engine = Annotated[AsyncEngine, Depends(engine_of)]
+# Lists answer a page at a time; the default is wide because they answered everything before.
+Limit = Annotated[int, Query(ge=1, le=1000, description="at most this many")]
+Offset = Annotated[int, Query(ge=0, description="skip this many first")]
+DEFAULT_PAGE = 500
 
 
 @router.post("/items", status_code=status.HTTP_201_CREATED, response_model=ItemOut)
@@ -45,9 +49,11 @@ async def create_item(body: ItemIn, engine: Engine) -> ItemIn:
 
 
 @router.get("/items", response_model=list[ItemOut])
-async def list_items(engine: Engine) -> list[ItemOut]:
+async def list_items(
+    engine: Engine, limit: Limit = DEFAULT_PAGE, offset: Offset = 0
+) -> list[ItemOut]:
     async with engine.connect() as conn:
-        rows = await repository.list_items(conn)
+        rows = await repository.list_items(conn, limit=limit, offset=offset)
     return [ItemOut.model_validate(row._asdict()) for row in rows]
 
 
@@ -76,9 +82,18 @@ async def receive_lot(body: LotIn, engine: Engine) -> LotOut:
 
 
 @router.get("/lots", response_model=list[LotOut])
-async def list_lots(engine: Engine, item_code: str | None = None) -> list[LotOut]:
+async def list_lots(
+    engine: Engine,
+    item_code: str | None = None,
+    blocked: bool | None = None,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+) -> list[LotOut]:
+    """``blocked=true``: the quarantined lots (recalled, restocked to quarantine)."""
     async with engine.connect() as conn:
-        rows = await repository.list_lots(conn, item_code=item_code)
+        rows = await repository.list_lots(
+            conn, item_code=item_code, blocked=blocked, limit=limit, offset=offset
+        )
     return [
         LotOut(
             id=r.id,
@@ -96,9 +111,9 @@ async def list_lots(engine: Engine, item_code: str | None = None) -> list[LotOut
 
 
 @router.get("/stock", response_model=list[StockOut])
-async def stock(engine: Engine) -> list[StockOut]:
+async def stock(engine: Engine, limit: Limit = DEFAULT_PAGE, offset: Offset = 0) -> list[StockOut]:
     async with engine.connect() as conn:
-        rows = await repository.stock_by_item(conn)
+        rows = await repository.stock_by_item(conn, limit=limit, offset=offset)
     return [
         StockOut(
             item_code=r.code,
@@ -186,9 +201,15 @@ async def place_purchase_order(body: PurchaseOrderIn, engine: Engine) -> Purchas
 
 @router.get("/purchase-orders", response_model=list[PurchaseOrderOut])
 async def list_purchase_orders(
-    engine: Engine, item_code: str | None = None, status: PurchaseOrderStatus | None = None
+    engine: Engine,
+    item_code: str | None = None,
+    status: PurchaseOrderStatus | None = None,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
 ) -> list[PurchaseOrderOut]:
-    records = await purchase_orders.list_records(engine, item_code=item_code, status=status)
+    records = await purchase_orders.list_records(
+        engine, item_code=item_code, status=status, limit=limit, offset=offset
+    )
     return [PurchaseOrderOut.model_validate(r) for r in records]
 
 
@@ -233,9 +254,14 @@ async def list_reorder_points(engine: Engine) -> list[ReorderPointOut]:
 
 @router.get("/suggestions", response_model=list[SuggestionOut])
 async def list_suggestions(
-    engine: Engine, status: SuggestionStatus | None = None
+    engine: Engine,
+    status: SuggestionStatus | None = None,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
 ) -> list[SuggestionOut]:
-    records = await make_to_stock.list_suggestions(engine, status=status)
+    records = await make_to_stock.list_suggestions(
+        engine, status=status, limit=limit, offset=offset
+    )
     return [SuggestionOut.model_validate(r) for r in records]
 
 

@@ -101,8 +101,10 @@ async def list_reorder_points(engine: AsyncEngine) -> list[dict[str, Any]]:
         return await reorder_point_records(conn)
 
 
-async def list_suggestions(engine: AsyncEngine, *, status: Status | None) -> list[dict[str, Any]]:
-    query = sa.select(SG).order_by(SG.c.created_at, SG.c.id)
+async def list_suggestions(
+    engine: AsyncEngine, *, status: Status | None, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    query = sa.select(SG).order_by(SG.c.created_at, SG.c.id).limit(limit).offset(offset)
     if status is not None:
         query = query.where(SG.c.status == status.value)
     async with engine.connect() as conn:

@@ -116,9 +116,19 @@ async def receive_against(
 
 
 async def list_records(
-    engine: AsyncEngine, *, item_code: str | None, status: P | None
+    engine: AsyncEngine,
+    *,
+    item_code: str | None,
+    status: P | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    query = sa.select(PO).order_by(PO.c.expected_on, PO.c.created_at)
+    query = (
+        sa.select(PO)
+        .order_by(PO.c.expected_on, PO.c.created_at, PO.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
     if item_code is not None:
         query = query.where(PO.c.item_code == item_code)
     if status is not None:

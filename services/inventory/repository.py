@@ -73,8 +73,11 @@ async def get_item(conn: AsyncConnection, code: str) -> sa.Row[Any] | None:
     return (await conn.execute(sa.select(t.item).where(t.item.c.code == code))).first()
 
 
-async def list_items(conn: AsyncConnection) -> Sequence[Any]:
-    return (await conn.execute(sa.select(t.item).order_by(t.item.c.code))).all()
+async def list_items(
+    conn: AsyncConnection, *, limit: int | None = None, offset: int = 0
+) -> Sequence[Any]:
+    query = sa.select(t.item).order_by(t.item.c.code).limit(limit).offset(offset)
+    return (await conn.execute(query)).all()
 
 
 async def insert_lot(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
@@ -93,10 +96,20 @@ async def add_movement(
     )
 
 
-async def list_lots(conn: AsyncConnection, *, item_code: str | None) -> Sequence[Any]:
-    query = sa.select(t.lot).order_by(t.lot.c.id)
+async def list_lots(
+    conn: AsyncConnection,
+    *,
+    item_code: str | None,
+    blocked: bool | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[Any]:
+    query = sa.select(t.lot).order_by(t.lot.c.id).limit(limit).offset(offset)
     if item_code is not None:
         query = query.where(t.lot.c.item_code == item_code)
+    if blocked is not None:
+        reason = t.lot.c.blocked_reason
+        query = query.where(reason.is_not(None) if blocked else reason.is_(None))
     return (await conn.execute(query)).all()
 
 
@@ -111,7 +124,9 @@ async def reservations_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Any
     ).all()
 
 
-async def stock_by_item(conn: AsyncConnection) -> Sequence[Any]:
+async def stock_by_item(
+    conn: AsyncConnection, *, limit: int | None = None, offset: int = 0
+) -> Sequence[Any]:
     return (
         await conn.execute(
             sa.select(
@@ -123,6 +138,8 @@ async def stock_by_item(conn: AsyncConnection) -> Sequence[Any]:
             .select_from(t.item.outerjoin(t.lot, t.lot.c.item_code == t.item.c.code))
             .group_by(t.item.c.code, t.item.c.base_unit)
             .order_by(t.item.c.code)
+            .limit(limit)
+            .offset(offset)
         )
     ).all()
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.production import (
     availability,
+    line_plan,
     lines,
     operator,
     planning,
@@ -33,6 +34,7 @@ from services.production.schemas import (
     CompleteIn,
     LineIn,
     LineOut,
+    LinePlanOut,
     ProductionOrderOut,
     QuoteIn,
     QuoteOut,
@@ -49,6 +51,8 @@ from shared.units import Quantity
 
 router = APIRouter(prefix="/api", tags=["production"])
 Engine = Annotated[AsyncEngine, Depends(engine_of)]
+DEFAULT_PAGE = 500  # every list answered everything before it had pages
+MAX_PAGE = 1000
 
 
 @router.post("/recipes", status_code=status.HTTP_201_CREATED, response_model=RecipeOut)
@@ -109,6 +113,18 @@ async def list_lines(engine: Engine) -> list[LineOut]:
     return [LineOut.model_validate(r) for r in await lines.list_lines(engine)]
 
 
+@router.get("/lines/plan", response_model=LinePlanOut, response_model_by_alias=True)
+async def plan_of_lines(
+    engine: Engine,
+    from_: Annotated[date, Query(alias="from")],
+    to: date,
+) -> LinePlanOut:
+    """Each line's capacity per day and where the open production orders land on it, as
+    the promises schedule them today (at most 92 days)."""
+    today = datetime.now(UTC).date()
+    return LinePlanOut.model_validate(await line_plan.line_plan(engine, from_, to, today=today))
+
+
 @router.put("/lines/{code}/capacity/{on}", response_model=CapacityOut)
 async def set_capacity(code: str, on: date, body: CapacityIn, engine: Engine) -> CapacityOut:
     """The minutes the line has that day (0 for a breakdown), whatever its calendar says."""
@@ -164,14 +180,21 @@ async def list_production_orders(
     order_id: UUID | None = None,
     item_code: str | None = None,
     status: ProductionStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    newest_first: bool = False,
 ) -> list[ProductionOrderOut]:
-    """``order_id``: the batches serving that customer order, with the quantities."""
+    """``order_id``: the batches serving that customer order, with the quantities. Oldest
+    first (``newest_first`` turns it), a page at a time (``limit``, ``offset``)."""
     async with engine.connect() as conn:
         rows = await views.find_production_orders(
             conn,
             order_id=order_id,
             item_code=item_code,
             status=status.value if status else None,
+            limit=limit,
+            offset=offset,
+            newest_first=newest_first,
         )
     return [ProductionOrderOut.model_validate(r) for r in rows]
 

@@ -40,7 +40,7 @@ from services.production.promise import (
     promise_lines,
 )
 from services.production.quoting import minutes_on_line
-from services.production.scheduling import Line
+from services.production.scheduling import Line, Slot
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,14 @@ class OpenProduction:
 
 @dataclass(frozen=True)
 class Plan:
-    """Quoted lines' promises, each served customer order's promise, and the orders no date
-    can honestly be given to (with the reason)."""
+    """Quoted lines' promises, each served customer order's promise, the orders no date
+    can honestly be given to (with the reason), and where each open production order landed
+    on its line (what the dashboard's plan shows)."""
 
     quoted: Mapping[int, LinePromise]
     orders: Mapping[UUID, OrderPromise] = field(hash=False)
     unpromisable: Mapping[UUID, str] = field(hash=False)
+    slots: Mapping[UUID, Slot] = field(default_factory=dict, hash=False)
 
 
 def children_of(productions: Sequence[OpenProduction]) -> dict[UUID, list[OpenProduction]]:
@@ -158,6 +160,11 @@ def promise_with_open_production(
             if order_id not in unpromisable
         },
         unpromisable=unpromisable,
+        slots={
+            production_id: slot
+            for production_id, line_no in need_of.items()
+            if (slot := promises[line_no].slot) is not None
+        },
     )
 
 

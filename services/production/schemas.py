@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.production import ProductionStatus
 from shared.units import ExactDecimal, Quantity
@@ -276,6 +276,37 @@ class CalendarDayOut(BaseModel):
 class CalendarOut(BaseModel):
     line_code: str
     days: list[CalendarDayOut]
+
+
+class PlannedLineOut(BaseModel):
+    code: str
+    name: str
+    days: list[CalendarDayOut]
+
+
+class BookingOut(BaseModel):
+    """Where an open production order lands: the minutes it books on each day shown."""
+
+    production_order_id: UUID
+    item_code: str
+    status: ProductionStatus
+    quantity: ExactDecimal
+    unit: str
+    line_code: str
+    start_on: date
+    end_on: date
+    minutes_by_day: dict[date, int]
+
+
+class LinePlanOut(BaseModel):
+    """The plan per line by day: capacity from the calendars, bookings from the schedule."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    to: date
+    lines: list[PlannedLineOut]
+    bookings: list[BookingOut]
 
 
 # --- quotes --------------------------------------------------------------------------------

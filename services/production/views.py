@@ -21,11 +21,15 @@ async def find_production_orders(
     item_code: str | None = None,
     status: str | None = None,
     ids: Sequence[UUID] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    newest_first: bool = False,
 ) -> list[dict[str, Any]]:
     """Production orders with the order lines they serve, their materials, holds,
     shortages, consumption, children and history: the link navigable both ways."""
     po = t.production_order
-    query = sa.select(po).order_by(po.c.created_at, po.c.id)
+    order = (po.c.created_at.desc(), po.c.id.desc()) if newest_first else (po.c.created_at, po.c.id)
+    query = sa.select(po).order_by(*order)
     if order_id is not None:
         query = query.where(
             po.c.id.in_(
@@ -38,6 +42,9 @@ async def find_production_orders(
         query = query.where(po.c.status == status)
     if ids is not None:
         query = query.where(po.c.id.in_(ids))
+    if limit is not None:
+        query = query.limit(limit)
+    query = query.offset(offset)
     heads = (await conn.execute(query)).all()
     if not heads:
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.trace import queries, recall
@@ -79,8 +79,13 @@ async def issue_recall(body: RecallIn, engine: Engine) -> RecallOut:
 
 
 @router.get("/recalls", response_model=list[RecallOut])
-async def list_recalls(engine: Engine) -> list[RecallOut]:
-    return [_out(r) for r in await recall.list_all(engine)]
+async def list_recalls(
+    engine: Engine,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[RecallOut]:
+    """Newest first, a page at a time (the default is wide: it answered all before)."""
+    return [_out(r) for r in await recall.list_all(engine, limit=limit, offset=offset)]
 
 
 @router.get("/recalls/{recall_id}", response_model=RecallOut)

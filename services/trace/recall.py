@@ -70,7 +70,16 @@ async def get(engine: AsyncEngine, recall_id: UUID) -> Recall:
     return _recall(row)
 
 
-async def list_all(engine: AsyncEngine) -> list[Recall]:
+async def list_all(
+    engine: AsyncEngine, *, limit: int | None = None, offset: int = 0
+) -> list[Recall]:
+    """Newest first."""
+    query = (
+        sa.select(t.recall)
+        .order_by(t.recall.c.created_at.desc(), t.recall.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
     async with engine.connect() as conn:
-        rows = await conn.execute(sa.select(t.recall).order_by(t.recall.c.created_at.desc()))
+        rows = await conn.execute(query)
         return [_recall(r) for r in rows]

@@ -95,9 +95,11 @@ async def list_deliveries(
     engine: Engine,
     status: DeliveryStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[DeliveryOut]:
+    """Newest first, a page at a time."""
     async with engine.connect() as conn:
-        rows = await repo.deliveries(conn, status=status, limit=limit)
+        rows = await repo.deliveries(conn, status=status, limit=limit, offset=offset)
     return [DeliveryOut.model_validate(r) for r in rows]
 
 

@@ -76,8 +76,12 @@ async def fail_delivery(
     )
 
 
-async def deliveries(conn: AsyncConnection, *, status: str | None, limit: int) -> Sequence[Any]:
-    query = sa.select(D).order_by(D.c.received_at.desc()).limit(limit)
+async def deliveries(
+    conn: AsyncConnection, *, status: str | None, limit: int, offset: int = 0
+) -> Sequence[Any]:
+    query = (
+        sa.select(D).order_by(D.c.received_at.desc(), D.c.webhook_id).limit(limit).offset(offset)
+    )
     if status is not None:
         query = query.where(D.c.status == status)
     return (await conn.execute(query)).all()
