@@ -80,7 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await with_retries(lambda: prepare_database(settings), max_seconds=60)
-        async with httpx.AsyncClient(timeout=180.0) as client:  # a carrier may retry for minutes
+        # A carrier may retry for minutes; idle connections are dropped before uvicorn's 5 s
+        # keep-alive ends, so a page never reuses one the service is closing (ReadError).
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        async with httpx.AsyncClient(timeout=180.0, limits=limits) as client:
             app.state.client = client
             app.state.upstream = Upstream(client, upstream_urls)
             await live.start()

@@ -49,6 +49,12 @@ TIMELINE_KINDS: Final[dict[str, str]] = {
     "promise.earlier": "Promise moved earlier",
     "shipment.dispatched": "Shipment dispatched",
     "shipment.delivered": "Shipment delivered",
+    "production.planned": "Batch planned",
+    "production.materials_reserved": "Batch materials reserved",
+    "production.blocked_on_materials": "Batch blocked on materials",
+    "production.in_progress": "Batch started",
+    "production.completed": "Batch completed",
+    "production.cancelled": "Batch cancelled",
     "channel.fulfilled": "Shop told",
     "channel.write_back_failed": "Shop not told",
 }

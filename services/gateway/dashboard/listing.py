@@ -8,15 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-
 from services.gateway.dashboard.upstream import Upstream, UpstreamError
-
-
-def upstream_of(request: Request) -> Upstream:
-    """The gateway's client for the services, set up in its lifespan."""
-    upstream: Upstream = request.app.state.upstream
-    return upstream
 
 
 async def counted(upstream: Upstream, path: str, params: Any) -> tuple[list[Any], int | None]:

@@ -37,7 +37,8 @@ def _when(value: Any) -> str:
         parsed: date = value
     else:
         try:
-            parsed = datetime.fromisoformat(str(value))
+            text = str(value)  # a plain date ("2026-12-10") stays a date, not midnight
+            parsed = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
             return str(value)
     if isinstance(parsed, datetime):

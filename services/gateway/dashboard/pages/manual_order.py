@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
 from services.gateway.dashboard import manual_entry
-from services.gateway.dashboard.listing import upstream_of
 from services.gateway.dashboard.manual_entry import Entry
+from services.gateway.dashboard.screen import upstream_of
 from services.gateway.dashboard.templating import render
 from services.gateway.dashboard.upstream import UpstreamError
 

@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
 from services.gateway.dashboard import labels
-from services.gateway.dashboard.listing import counted, upstream_of
 from services.gateway.dashboard.pages.live import live_since
-from services.gateway.dashboard.paging import Page
+from services.gateway.dashboard.screen import upstream_of
+from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
 from services.gateway.dashboard.templating import is_fragment, render
 from services.gateway.dashboard.upstream import UpstreamError
 
@@ -39,28 +39,29 @@ SORTS = ("newest", "promised")
 
 
 @router.get("/orders", response_class=HTMLResponse)
-async def order_list(
-    request: Request, status: str = "", sort: str = "newest", page: int = 1
-) -> HTMLResponse:
+async def order_list(request: Request, status: str = "", sort: str = "newest") -> HTMLResponse:
     status = status if status in labels.ORDER_STATUSES else ""
     sort = sort if sort in SORTS else "newest"
     since = live_since(request)
-    offset = (max(page, 1) - 1) * PAGE_SIZE
-    params: dict[str, Any] = {"sort": sort, "limit": PAGE_SIZE, "offset": offset}
+    params: dict[str, Any] = {"sort": sort}
     if status:
         params["status"] = status
     elif sort == "promised":  # by promise: the open orders, the ones a date still matters for
         params["status"] = list(labels.OPEN_ORDER_STATUSES)
-    error, window = None, Page(offset, PAGE_SIZE, 0)
-    orders: list[Any] = []
+    error, page = None, None
     try:
-        orders, total = await counted(upstream_of(request), "/api/orders", params)
-        window = Page(offset, PAGE_SIZE, total if total is not None else offset + len(orders))
+        page = await fetch_page(
+            upstream_of(request),
+            "/api/orders",
+            offset=offset_of(request),
+            size=PAGE_SIZE,
+            params=params,
+        )
     except UpstreamError as refused:
         error = refused.detail
     context = {
-        "orders": orders,
-        "window": window,
+        "page": page,
+        "page_url": page_url,
         "status": status,
         "sort": sort,
         "error": error,

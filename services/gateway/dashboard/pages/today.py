@@ -22,8 +22,9 @@ from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
 from services.gateway.dashboard import labels
 from services.gateway.dashboard.attention import in_danger, slips_in
-from services.gateway.dashboard.listing import counted, upstream_of
+from services.gateway.dashboard.listing import counted
 from services.gateway.dashboard.pages.live import live_since
+from services.gateway.dashboard.screen import upstream_of
 from services.gateway.dashboard.templating import is_fragment, render
 from services.gateway.dashboard.upstream import Upstream, UpstreamError
 
@@ -68,9 +69,9 @@ async def _late(up: Upstream) -> dict[str, Any]:
 
 
 async def _shortages(up: Upstream) -> dict[str, Any]:
-    # The production API has no limit yet: it answers every blocked order; we show ROWS.
-    blocked = await up.get("/api/production-orders", params={"status": "blocked_on_materials"})
-    return {"production_orders": blocked[:ROWS], "total": len(blocked)}
+    params = {"status": "blocked_on_materials", "limit": ROWS + 1}
+    blocked = await up.get("/api/production-orders", params=params)
+    return {"production_orders": blocked[:ROWS], "more": len(blocked) > ROWS}
 
 
 async def _shipments(up: Upstream) -> dict[str, Any]:
