@@ -18,8 +18,8 @@ from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
 from services.gateway.dashboard import labels
 from services.gateway.dashboard.pages.live import live_since
-from services.gateway.dashboard.screen import upstream_of
 from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
+from services.gateway.dashboard.screen import upstream_of
 from services.gateway.dashboard.templating import is_fragment, render
 from services.gateway.dashboard.upstream import UpstreamError
 
