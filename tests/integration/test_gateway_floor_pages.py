@@ -8,10 +8,12 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
+from sse_starlette import ServerSentEvent
 from starlette.middleware.base import RequestResponseEndpoint
 
 from services.gateway.access.principal import Level, Principal
@@ -19,6 +21,8 @@ from services.gateway.dashboard.live_feed import LiveFeed
 from services.gateway.dashboard.pages import live, manual_order, orders, today
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES
+from shared.contracts.envelope import Envelope
+from shared.contracts.orders import OrderStatus, OrderStatusChanged
 from shared.settings import Settings
 from tests.fakes.services_api import (
     FakeServices,
@@ -450,3 +454,36 @@ def test_every_floor_route_has_exactly_one_rule() -> None:
         }
         ruled = {(rule.method, rule.template) for rule in module.RULES}
         assert routes == ruled, module.__name__
+
+
+class OpenPage:
+    """The one thing the event stream asks of its request: is the page still there."""
+
+    async def is_disconnected(self) -> bool:
+        return False
+
+
+async def first_events(feed: LiveFeed, last_id: str | None, count: int) -> list[ServerSentEvent]:
+    stream = live._stream(cast(Request, OpenPage()), feed, last_id)
+    events = [await anext(stream) for _ in range(count + 1)]  # the first says "connected"
+    await stream.aclose()  # type: ignore[attr-defined]
+    return events[1:]
+
+
+async def test_a_reconnecting_page_gets_what_it_missed_then_a_stale_one_resyncs() -> None:
+    feed = LiveFeed(Settings(), capacity=3)
+    order_id = uuid.uuid4()
+    for status in (OrderStatus.RECEIVED, OrderStatus.MATERIALS_RESERVED, OrderStatus.IN_PRODUCTION):
+        event = OrderStatusChanged(order_id=order_id, previous=None, status=status)
+        await feed.publish("order", Envelope.wrap(event))
+    seen_first = f"{feed.buffer.run}.1"
+
+    missed = await first_events(feed, seen_first, 2)
+    stale = await first_events(feed, "another-process.7", 1)
+
+    assert [(e.event, e.id) for e in missed] == [
+        ("order", f"{feed.buffer.run}.2"),
+        ("order", f"{feed.buffer.run}.3"),
+    ]
+    assert str(order_id) in str(missed[0].data)
+    assert stale[0].event == "resync"
