@@ -14,7 +14,7 @@ ifdef LOTLINE_KAFKA_PORT
 export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
 endif
 
-.PHONY: run test setup bootstrap infra-up infra-down up down status seed lint unit integration e2e bench-trace clean-data
+.PHONY: run test setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench-trace clean-data
 
 ## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
 ## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
@@ -22,7 +22,7 @@ run: setup infra-up bootstrap
 	$(PY) deploy/supervisor.py run $(PY) -m services.cli demo seed
 
 ## make test: set up, start the servers it needs, lint, type-check, then the whole suite.
-test: setup infra-up lint
+test: setup infra-up browser lint
 	$(PY) -m pytest
 
 setup: $(STAMP)
@@ -41,6 +41,10 @@ infra-up:
 CLI_CONFIG ?= $(or $(LOTLINE_CLI_CONFIG),$(HOME)/.config/lotline/cli.toml)
 bootstrap: setup infra-up
 	$(PY) -m services.gateway.manage bootstrap --cli-config "$(CLI_CONFIG)"
+
+## Debian's chromium for the dashboard's browser tests (apt-get when missing).
+browser:
+	@deploy/browser.sh
 
 infra-down:
 	deploy/infra.sh stop

@@ -51,7 +51,7 @@ def answers(name: str) -> bool:
                 return True
         except OSError:
             return False
-    path = "/healthz" if name == "gateway" else "/openapi.json"
+    path = "/healthz" if name == "gateway" else "/readyz"
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port_of(name)}{path}", timeout=2) as r:
             return bool(r.status == 200)

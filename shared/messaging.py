@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -31,6 +33,7 @@ from tenacity import (
 from shared import contracts
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
+from shared.observability import correlation
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
         client_id=client_id,
         linger_ms=2,
         graceful_timeout=10.0,
+        logger=logging.getLogger("faststream.lotline"),  # JSON lines, like every other logger
     )
 
 
@@ -108,6 +112,8 @@ class EventSubscriber:
         self._broker = broker
         self._kafka = kafka
         self._service = service
+        self.groups: dict[str, str] = {}  # consumer group → full topic (for lag metrics)
+        self.dead_lettered: Counter[str] = Counter()  # full topic → messages sent to its DLQ
 
     def subscribe(self, router: KafkaRouter | KafkaBroker, topic: str, handler: Handler) -> None:
         """Consume ``topic`` in a consumer group named after the service and handler."""
@@ -118,6 +124,7 @@ class EventSubscriber:
             await self.deliver(full_topic, message.raw_message, handler)
 
         consume.__name__ = f"{self._service}_{handler.__name__}"
+        self.groups[group_id] = full_topic
         router.subscriber(
             full_topic,
             group_id=group_id,
@@ -127,22 +134,44 @@ class EventSubscriber:
         )(consume)
 
     async def deliver(self, topic: str, record: Any, handler: Handler) -> None:
-        """Parse and handle one record; poison → DLQ; transient → raise for redelivery."""
-        raw: bytes = record.value or b""
+        """Parse and handle one record; poison → DLQ; transient → raise for redelivery.
+
+        While it is handled, its correlation id (and order id) is on every log line."""
+        envelope: Envelope | None = None
         try:
-            envelope = Envelope.from_bytes(raw)
+            envelope = Envelope.from_bytes(record.value or b"")
             event = contracts.parse(envelope)
-            if event is None:
-                return
-            await with_retries(lambda: handler(envelope, event))
-        except PoisonMessage as error:
-            await self.dead_letter(topic, record, reason=f"poison: {error}")
         except Exception as error:
-            if is_transient(error):
-                log.warning("transient failure on %s, redelivering: %r", topic, error)
-                raise
-            log.exception("handler failed on %s; dead-lettering", topic)
-            await self.dead_letter(topic, record, reason=f"handler failed: {error!r}")
+            with correlation.bound(**correlation.event_fields(envelope)):
+                await self._failed(topic, record, error)
+            return
+        if event is None:
+            return
+        with correlation.bound(**correlation.event_fields(envelope, event)):
+            try:
+                await self._handle(topic, envelope, event, handler)
+            except Exception as error:
+                await self._failed(topic, record, error)
+
+    async def _failed(self, topic: str, record: Any, error: Exception) -> None:
+        if isinstance(error, PoisonMessage):
+            await self.dead_letter(topic, record, reason=f"poison: {error}")
+            return
+        if is_transient(error):
+            log.warning("transient failure on %s, redelivering: %r", topic, error)
+            raise error
+        log.exception("handler failed on %s; dead-lettering", topic, exc_info=error)
+        await self.dead_letter(topic, record, reason=f"handler failed: {error!r}")
+
+    async def _handle(self, topic: str, envelope: Envelope, event: Event, handler: Handler) -> None:
+        started = time.perf_counter()
+        await with_retries(lambda: handler(envelope, event))
+        log.info(
+            "%s handled %s",
+            handler.__name__,
+            envelope.event_type,
+            extra={"topic": topic, "duration_ms": round((time.perf_counter() - started) * 1e3, 1)},
+        )
 
     async def dead_letter(self, topic: str, record: Any, *, reason: str) -> None:
         headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
@@ -160,3 +189,5 @@ class EventSubscriber:
             key=record.key,
             headers=headers,
         )
+        self.dead_lettered[topic] += 1
+        log.error("dead-lettered a message of %s: %s", topic, reason[:300])

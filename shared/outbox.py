@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
+from shared.observability.correlation import current_correlation_id
 from shared.polling import PollingWorker
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,13 @@ async def add(
     correlation_id: UUID | None = None,
     causation_id: UUID | None = None,
 ) -> list[Envelope]:
-    """Stage ``events`` for publication inside the caller's open transaction."""
+    """Stage ``events`` for publication inside the caller's open transaction.
+
+    Without an explicit ``correlation_id``, the events carry the one of the event or
+    request being handled (bound in ``shared.observability.correlation``), so a flow keeps
+    one id across services."""
     events = list(events)
+    correlation_id = correlation_id or current_correlation_id()
     envelopes = [
         Envelope.wrap(event, correlation_id=correlation_id, causation_id=causation_id)
         for event in events

@@ -19,6 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared import db, migrations
 from shared.contracts import topics
 from shared.messaging import EventSubscriber, ensure_topics, kafka_broker, with_retries
+from shared.observability import checks
+from shared.observability.app import observe
+from shared.observability.health import ReadinessCheck
+from shared.observability.kafka_lag import ConsumerLag
+from shared.observability.metrics import Metrics
+from shared.observability.probes import DeadLettered, OutboxBacklog
 from shared.outbox import NOTIFY_CHANNEL, OutboxRelay
 from shared.settings import Settings
 
@@ -64,6 +70,23 @@ class ServiceRuntime:
             subscriptions(self.subscriber, self.broker, self.engine)
         self._listener: asyncpg.Connection | None = None
         self._workers: list[BackgroundWorker] = []
+        self.metrics = Metrics(service)
+        self.metrics.add(
+            OutboxBacklog(self.engine),
+            ConsumerLag(settings.kafka, self.subscriber.groups),
+            DeadLettered(self.subscriber.dead_lettered),
+        )
+        self.checks: list[ReadinessCheck] = [
+            checks.database(self.engine),
+            checks.kafka(settings.kafka),
+            checks.migrations_at_head(service, migrations_dir, self.engine),
+        ]
+
+    def install(self, app: FastAPI) -> None:
+        """Make ``app`` this runtime's: ``/healthz``, ``/readyz``, ``/metrics``, request
+        metrics and correlated request logs (more probes: ``runtime.metrics.add``)."""
+        app.state.runtime = self
+        observe(app, self.metrics, self.checks)
 
     def add_worker(self, worker: BackgroundWorker) -> None:
         """Started after the broker and relay, stopped before them."""

@@ -154,7 +154,10 @@ class Settings(BaseSettings):
     )
 
     environment: Literal["dev", "test", "production"] = "dev"
+    # Where the services' own HTTP ports bind: loopback, never the way in from a network.
     host: str = "127.0.0.1"
+    # Where the gateway binds (e.g. 0.0.0.0 behind a TLS proxy); unset: ``host``.
+    gateway_host: str | None = None
     pg: PostgresSettings = PostgresSettings()
     kafka: KafkaSettings = KafkaSettings()
     ports: Ports = Ports()

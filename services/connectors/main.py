@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import (
     api,
+    gauges,
     handlers,
     imports_api,
     inventory_handlers,
@@ -92,7 +93,8 @@ def create_app(
     stock_push = stock_push or get_connectors_settings().stock_push
     runtime.add_worker(StockPushWorker(runtime.engine, stock_push, write_backs))
     app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=runtime.lifespan)
-    app.state.runtime = runtime
+    runtime.install(app)
+    runtime.metrics.add(*gauges.probes(runtime.engine))
     app.state.write_back_worker = worker
     app.include_router(api.router)
     app.include_router(manual_orders_api.router)

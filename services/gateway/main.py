@@ -28,6 +28,9 @@ from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES, merge_openapi
 from shared import db, migrations
 from shared.messaging import with_retries
+from shared.observability import checks
+from shared.observability.app import observe
+from shared.observability.metrics import Metrics
 from shared.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -124,30 +127,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 continue
         return JSONResponse(merge_openapi(documents, title="Lotline API"))
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "alive"})
-
-    @app.get("/readyz", include_in_schema=False)
-    async def readyz(request: Request) -> JSONResponse:
-        client: httpx.AsyncClient = request.app.state.client
-        checks: dict[str, bool] = {}
-        try:
-            async with engine.connect() as conn:
-                await conn.exec_driver_sql("SELECT 1")
-            checks["database"] = True
-        except Exception:
-            checks["database"] = False
-        for svc, base in upstream_urls.items():
-            try:
-                checks[svc] = (await client.get(f"{base}/openapi.json")).status_code == 200
-            except httpx.HTTPError:
-                checks[svc] = False
-        ready = all(checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
+    # Alive, ready (its own database at head and the broker; the services' own
+    # readiness is on the status page, so one service down does not take the door away).
+    observe(
+        app,
+        Metrics("gateway"),
+        [
+            checks.database(engine),
+            checks.migrations_at_head("gateway", MIGRATIONS, engine),
+            checks.kafka(settings.kafka),
+        ],
+    )
 
     @app.api_route(
         "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False

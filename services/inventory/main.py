@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "inventory", settings, migrations_dir=MIGRATIONS, subscriptions=handlers.register
     )
     app = FastAPI(title="Lotline inventory", version="0.1.0", lifespan=runtime.lifespan)
-    app.state.runtime = runtime
+    runtime.install(app)
     app.include_router(api.router)
     install_error_handlers(
         app,

@@ -22,9 +22,11 @@ from services.orders.carriers import (
     CarrierUnavailable,
     UnknownCarrier,
 )
-from services.orders.notifications import MailSender
+from services.orders.notifications import MailSender, Status
 from services.orders.shipping import ShipmentRefused
+from services.orders.tables import notification
 from shared.http import install_error_handlers
+from shared.observability.probes import count_where, dead_letters
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, get_settings
 
@@ -38,7 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     runtime.add_worker(MailSender(runtime.engine, settings.mail))
     app = FastAPI(title="Lotline orders", version="0.1.0", lifespan=runtime.lifespan)
-    app.state.runtime = runtime
+    runtime.install(app)
+    mails_given_up = count_where(notification, notification.c.status == Status.FAILED)
+    runtime.metrics.add(dead_letters(runtime.engine, {"mail": mails_given_up}))
     app.include_router(api.router)
     app.include_router(shipments_api.router)
     install_error_handlers(

@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "production", settings, migrations_dir=MIGRATIONS, subscriptions=handlers.register
     )
     app = FastAPI(title="Lotline production", version="0.1.0", lifespan=runtime.lifespan)
-    app.state.runtime = runtime
+    runtime.install(app)
     runtime.add_worker(promises.Replanner(runtime.engine))
     app.include_router(api.router)
     install_error_handlers(

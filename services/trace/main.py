@@ -22,7 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "trace", settings, migrations_dir=MIGRATIONS, subscriptions=handlers.register
     )
     app = FastAPI(title="Lotline trace", version="0.1.0", lifespan=runtime.lifespan)
-    app.state.runtime = runtime
+    runtime.install(app)
     app.include_router(api.router)
     install_error_handlers(app, not_found=(UnknownStart, UnknownRecall))
     return app

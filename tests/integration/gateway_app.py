@@ -1,0 +1,87 @@
+"""The gateway in-process over its real database, with the services behind it absent:
+the gate answers before anything is forwarded, and a forwarded call gets a quick 503."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.gateway.access import api_keys, users
+from services.gateway.access.principal import Role, Scope
+from services.gateway.main import create_app, route_table
+from services.gateway.routes import SERVICES
+from shared.settings import GatewaySettings, Settings
+
+PARAM = re.compile(r"\{(\w+)(:path)?\}")
+
+
+def gateway_settings(settings: Settings, **gateway: Any) -> Settings:
+    closed = {name: 1 for name in SERVICES}  # port 1: nothing listens, connect fails at once
+    return settings.model_copy(
+        update={
+            "ports": settings.ports.model_copy(update=closed),
+            "gateway": GatewaySettings(api_key_touch_seconds=0, **gateway),
+        }
+    )
+
+
+@asynccontextmanager
+async def running_gateway(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def client(app: FastAPI, **kwargs: Any) -> httpx.AsyncClient:
+    """HTTPS, so the Secure session cookie travels as it does behind TLS."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="https://gateway.test", **kwargs)
+
+
+async def key(app: FastAPI, scope: Scope) -> str:
+    return (await named_key(app, scope))[1]
+
+
+async def named_key(app: FastAPI, scope: Scope) -> tuple[str, str]:
+    """A new key's audit name (``key:<name>``) and its secret."""
+    name = f"{scope.value}-{uuid.uuid4().hex[:6]}"
+    _key, secret = await api_keys.create(app.state.engine, name=name, scope=scope, created_by="t")
+    return f"key:{name}", secret
+
+
+async def person(app: FastAPI, role: Role) -> tuple[str, str]:
+    username, password = f"{role.value}-{uuid.uuid4().hex[:8]}", f"pw-{uuid.uuid4().hex}"
+    await users.create(app.state.engine, username=username, password=password, role=role)
+    return username, password
+
+
+async def sign_in(http: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    form = await http.get("/login")
+    token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    return await http.post(
+        "/login", data={"username": username, "password": password, "login_token": token[1]}
+    )
+
+
+def every_route(app: FastAPI, settings: Settings) -> list[tuple[str, str]]:
+    """The route table: what every service documents, plus what the gateway answers itself."""
+    routes: list[tuple[str, str]] = []
+    for service in SERVICES:
+        module = importlib.import_module(f"services.{service}.main")
+        document = module.create_app(settings).openapi()
+        for path, operations in document["paths"].items():
+            routes += [(method.upper(), path) for method in operations]
+    routes += [(m, p) for m, p in route_table(app) if p != "/{path:path}"]
+    return sorted(set(routes))
+
+
+def concrete(template: str) -> str:
+    return PARAM.sub(lambda m: "lotline.css" if m[2] else f"x-{m[1]}", template)
