@@ -42,7 +42,8 @@ def _choices(lots: Sequence[Mapping[str, Any]], keep: set[str]) -> tuple[LotChoi
     usable = [
         lot
         for lot in fefo(lots)
-        if lot["lot_code"] in keep or (not lot.get("blocked_reason") and Decimal(lot["available"]) > 0)
+        if lot["lot_code"] in keep
+        or (not lot.get("blocked_reason") and Decimal(lot["available"]) > 0)
     ]
     return tuple(
         LotChoice(lot["lot_code"], lot.get("expires_on"), str(lot["available"]), lot["unit"])

@@ -48,9 +48,7 @@ async def fetch_page(
     params: dict[str, Any] | None = None,
     name: str = "offset",
 ) -> Page:
-    rows = await upstream.get(
-        path, params={**(params or {}), "limit": size + 1, "offset": offset}
-    )
+    rows = await upstream.get(path, params={**(params or {}), "limit": size + 1, "offset": offset})
     return Page(rows=rows[:size], offset=offset, size=size, has_next=len(rows) > size, name=name)
 
 

@@ -77,7 +77,13 @@ def _forward(index: _Index, code: str, path: frozenset[str], used: str = "") -> 
             )
             node = index.production_node(po, made)
             children.append(
-                TreeNode(node.kind, node.label, node.href, _join(amount(uses[0].get("quantity")), node.detail), node.children)
+                TreeNode(
+                    node.kind,
+                    node.label,
+                    node.href,
+                    _join(amount(uses[0].get("quantity")), node.detail),
+                    node.children,
+                )
             )
     for shipment in index.shipments:
         for use in shipment.get("lots", []):
@@ -127,9 +133,7 @@ def tree(trace: Mapping[str, Any]) -> TreeNode:
         children = tuple(_forward(index, lot, frozenset()) for lot in lots)
         return TreeNode("supplier_lot", f"{supplier} / {lot_code}", None, "", children)
     # an order or a shipment, traced backward: its shipments' lots and where they came from
-    shipments = [
-        s for s in index.shipments if kind == "shipment" or str(s.get("order_id")) == code
-    ]
+    shipments = [s for s in index.shipments if kind == "shipment" or str(s.get("order_id")) == code]
     children = tuple(
         TreeNode(
             "shipment",

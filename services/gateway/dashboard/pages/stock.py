@@ -186,9 +186,9 @@ async def receive_goods(request: Request) -> Response:
     raw = await request.form()
     form = {key: str(raw.get(key, "")) for key in RECEIPT_FIELDS}
     try:
-        answer = await upstream_of(request).send(
-            "POST", "/api/receipts", json=receipt_body(form)
-        )
+        answer = await upstream_of(request).send("POST", "/api/receipts", json=receipt_body(form))
     except UpstreamError as refused:
-        return await _stock_page(request, error=refused.detail, form=form, status_code=refused.status)
+        return await _stock_page(
+            request, error=refused.detail, form=form, status_code=refused.status
+        )
     return see_other(f"/stock/{answer['item_code']}", "received")

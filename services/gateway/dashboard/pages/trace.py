@@ -35,9 +35,7 @@ RULES: tuple[Rule, ...] = (
 
 def _search(request: Request) -> dict[str, str]:
     q = request.query_params
-    return {
-        key: q.get(key, "").strip() for key in ("lot", "order", "supplier", "supplier_lot")
-    }
+    return {key: q.get(key, "").strip() for key in ("lot", "order", "supplier", "supplier_lot")}
 
 
 def _trace_paths(search: dict[str, str]) -> list[str]:
@@ -73,7 +71,9 @@ async def trace(request: Request) -> Response:
         traces.append({"direction": answer["direction"], "tree": tree(answer), "raw": answer})
     recalls = None
     try:
-        recalls = await fetch_page(upstream, "/api/trace/recalls", offset=offset_of(request), size=10)
+        recalls = await fetch_page(
+            upstream, "/api/trace/recalls", offset=offset_of(request), size=10
+        )
     except UpstreamError as error:
         errors.append(error.detail)
     recallable = bool(search["lot"] or (search["supplier"] and search["supplier_lot"]))

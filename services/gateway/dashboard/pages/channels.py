@@ -1,0 +1,200 @@
+"""Channels: the shops and their state, webhook deliveries and dead write-backs with replay,
+stock-sync drift, and each shop's SKU mapping editor. Creating shops and their secrets stays
+with admins (the admin pages); mappings and replays are operators' work."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from services.gateway.access.policy import Rule, rules
+from services.gateway.access.principal import Level
+from services.gateway.dashboard.paging import Page, fetch_page, offset_of, page_url
+from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
+from services.gateway.dashboard.templating import render
+from services.gateway.dashboard.upstream import UpstreamError
+
+router = APIRouter()
+RULES: tuple[Rule, ...] = (
+    *rules(Level.READ, "GET /channels", "GET /channels/shops/{domain}"),
+    *rules(
+        Level.WRITE,
+        "POST /channels/webhook-deliveries/{webhook_id}/replay",
+        "POST /channels/write-backs/{write_back_id}/replay",
+        "POST /channels/shops/{domain}/sku-mappings",
+        "POST /channels/shops/{domain}/sku-mappings/{sku}/delete",
+    ),
+)
+
+
+async def _page(errors: list[str], request: Request, path: str, **kwargs: Any) -> Page | None:
+    try:
+        return await fetch_page(upstream_of(request), path, **kwargs)
+    except UpstreamError as error:
+        errors.append(error.detail)
+        return None
+
+
+async def _reconciliation(request: Request, domain: str) -> Any:
+    """The shop's last reconciliation; None when it never ran (or the service says no)."""
+    try:
+        return await upstream_of(request).get(f"/api/shops/{quote(domain, safe='')}/reconciliation")
+    except UpstreamError:
+        return None
+
+
+async def _channels_page(
+    request: Request, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    errors: list[str] = [error] if error else []
+    shops: list[Any] = []
+    try:
+        shops = await upstream_of(request).get("/api/shops")
+    except UpstreamError as refused:
+        errors.append(refused.detail)
+    runs = await asyncio.gather(*(_reconciliation(request, s["domain"]) for s in shops))
+    context = {
+        "shops": list(zip(shops, runs, strict=True)),
+        "dead_deliveries": await _page(
+            errors,
+            request,
+            "/api/webhook-deliveries",
+            offset=offset_of(request, "dd_offset"),
+            size=10,
+            params={"status": "dead"},
+            name="dd_offset",
+        ),
+        "deliveries": await _page(
+            errors, request, "/api/webhook-deliveries", offset=offset_of(request)
+        ),
+        "dead_write_backs": await _page(
+            errors,
+            request,
+            "/api/write-backs",
+            offset=offset_of(request, "wb_offset"),
+            size=10,
+            params={"status": "dead"},
+            name="wb_offset",
+        ),
+        "stock_sync": await _page(
+            errors,
+            request,
+            "/api/stock-sync",
+            offset=offset_of(request, "sync_offset"),
+            name="sync_offset",
+        ),
+    }
+    return render(
+        request,
+        "channels.html",
+        {**context, "errors": errors, "notice": notice_of(request), "page_url": page_url},
+        status_code=status_code,
+    )
+
+
+@router.get("/channels", response_class=HTMLResponse)
+async def channels(request: Request) -> Response:
+    return await _channels_page(request)
+
+
+async def _shop_page(
+    request: Request,
+    domain: str,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    errors: list[str] = [error] if error else []
+    shop = None
+    try:
+        shops = await upstream_of(request).get("/api/shops")
+        shop = next((s for s in shops if s["domain"] == domain), None)
+    except UpstreamError as refused:
+        errors.append(refused.detail)
+    if shop is None and not errors:
+        errors.append(f"unknown shop {domain}")
+    mappings = await _page(
+        errors,
+        request,
+        f"/api/shops/{quote(domain, safe='')}/sku-mappings",
+        offset=offset_of(request),
+        size=50,
+    )
+    return render(
+        request,
+        "channels_shop.html",
+        {
+            "domain": domain,
+            "shop": shop,
+            "run": await _reconciliation(request, domain) if shop else None,
+            "mappings": mappings,
+            "form": form or {},
+            "errors": errors,
+            "notice": notice_of(request),
+            "page_url": page_url,
+            "quote": quote,
+        },
+        status_code=404 if shop is None and status_code == 200 else status_code,
+    )
+
+
+@router.get("/channels/shops/{domain}", response_class=HTMLResponse)
+async def shop(domain: str, request: Request) -> Response:
+    return await _shop_page(request, domain)
+
+
+@router.post("/channels/webhook-deliveries/{webhook_id}/replay")
+async def replay_delivery(webhook_id: str, request: Request) -> Response:
+    """A dead delivery goes back to pending; the service answers 409 when it is not dead."""
+    try:
+        await upstream_of(request).send(
+            "POST", f"/api/webhook-deliveries/{quote(webhook_id, safe='')}/replay"
+        )
+    except UpstreamError as refused:
+        return await _channels_page(request, error=refused.detail, status_code=refused.status)
+    return see_other("/channels", "replayed")
+
+
+@router.post("/channels/write-backs/{write_back_id}/replay")
+async def replay_write_back(write_back_id: str, request: Request) -> Response:
+    try:
+        await upstream_of(request).send(
+            "POST", f"/api/write-backs/{quote(write_back_id, safe='')}/replay"
+        )
+    except UpstreamError as refused:
+        return await _channels_page(request, error=refused.detail, status_code=refused.status)
+    return see_other("/channels", "replayed")
+
+
+@router.post("/channels/shops/{domain}/sku-mappings")
+async def map_sku(domain: str, request: Request) -> Response:
+    """Add a mapping or replace the item an existing SKU maps to (held orders are released)."""
+    raw = await request.form()
+    form = {k: str(raw.get(k, "")).strip() for k in ("sku", "item_code")}
+    if not form["sku"] or not form["item_code"]:
+        return await _shop_page(
+            request, domain, error="give both a SKU and an item code", form=form, status_code=422
+        )
+    path = f"/api/shops/{quote(domain, safe='')}/sku-mappings/{quote(form['sku'], safe='')}"
+    try:
+        await upstream_of(request).send("PUT", path, json={"item_code": form["item_code"]})
+    except UpstreamError as refused:
+        return await _shop_page(
+            request, domain, error=refused.detail, form=form, status_code=refused.status
+        )
+    return see_other(f"/channels/shops/{quote(domain, safe='')}", "mapped")
+
+
+@router.post("/channels/shops/{domain}/sku-mappings/{sku}/delete")
+async def unmap_sku(domain: str, sku: str, request: Request) -> Response:
+    path = f"/api/shops/{quote(domain, safe='')}/sku-mappings/{quote(sku, safe='')}"
+    try:
+        await upstream_of(request).send("DELETE", path)
+    except UpstreamError as refused:
+        return await _shop_page(request, domain, error=refused.detail, status_code=refused.status)
+    return see_other(f"/channels/shops/{quote(domain, safe='')}", "unmapped")
