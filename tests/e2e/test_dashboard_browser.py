@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WAIT_MS = 45_000
+expect.set_options(timeout=WAIT_MS)  # the system is eventually consistent: wait for it
 
 
 class Kitchen:
@@ -106,9 +107,9 @@ async def signed_in(browser: Browser, system: System, role: str, locale: str) ->
     context.set_default_timeout(WAIT_MS)
     page = await context.new_page()
     await page.goto("/login")
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
+    await page.locator("#username").fill(username)  # the labels are in the browser's language
+    await page.locator("#password").fill(password)
+    await page.locator("main form button[type=submit]").click()
     await page.wait_for_url(f"{system.gateway}/")
     await page.close()
     return context
@@ -196,6 +197,7 @@ async def test_an_operator_walks_a_phone_order_to_shipment_and_a_viewer_can_only
     await figs_lot.select_option(kitchen.late_lot)  # the crate actually opened
     await shot(work, "production-complete-choosing-lots")
     await work.get_by_role("button", name="Complete", exact=True).click()
+    await expect(work.locator(".notice.ok")).to_contain_text("Production completed")
 
     await expect(watcher.locator("#order")).to_have_attribute("data-status", "ready_to_ship")
     await expect(board.locator(f'#shipments tr[data-order-id="{order_id}"]')).to_be_visible()
