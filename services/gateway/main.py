@@ -22,6 +22,7 @@ from services.gateway.access import api_keys, users
 from services.gateway.access.gate import Gate, GateConfig
 from services.gateway.access.policy import GATEWAY_RULES, SERVICE_RULES, Policy, Rule
 from services.gateway.dashboard import pages
+from services.gateway.dashboard.live_feed import LiveFeed
 from services.gateway.dashboard.templating import STATIC
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES, merge_openapi
@@ -77,16 +78,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     upstream_urls = {svc: settings.service_url(svc) for svc in SERVICES}
     engine = db.create_engine(settings.pg.url("gateway"), pool_size=settings.pg.pool_size)
     modules = list(page_modules())
+    live = LiveFeed(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await with_retries(lambda: prepare_database(settings), max_seconds=60)
-        async with httpx.AsyncClient(timeout=180.0) as client:  # a carrier may retry for minutes
+        # A carrier may retry for minutes; idle connections are dropped before uvicorn's 5 s
+        # keep-alive ends, so a page never reuses one the service is closing (ReadError).
+        limits = httpx.Limits(keepalive_expiry=2.0)
+        async with httpx.AsyncClient(timeout=180.0, limits=limits) as client:
             app.state.client = client
             app.state.upstream = Upstream(client, upstream_urls)
+            await live.start()
             try:
                 yield
             finally:
+                await live.stop()
                 await engine.dispose()
 
     app = FastAPI(
@@ -100,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.policy = policy_of(modules)
+    app.state.live = live
     app.add_middleware(Gate, config=GateConfig(app.state.policy, engine, settings.gateway))
     _install_errors(app)
     app.include_router(admin_api.router)

@@ -18,6 +18,13 @@ HOP_BY_HOP = frozenset(
 CREDENTIALS = frozenset({"authorization", "cookie", "x-csrf-token"})
 
 
+def raw_path(request: Request) -> str:
+    """The path exactly as the client sent it, still percent-encoded: the service decodes
+    it once, as the gate did, so ``%3F`` stays a parameter and never becomes a query."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if isinstance(raw, bytes) and raw else request.url.path
+
+
 async def forward(request: Request, upstream: dict[str, str]) -> Response:
     path = request.url.path
     svc = service_for(path)
@@ -32,11 +39,13 @@ async def forward(request: Request, upstream: dict[str, str]) -> Response:
     try:
         answer = await client.request(
             request.method,
-            f"{upstream[svc]}{path}",
+            f"{upstream[svc]}{raw_path(request)}",
             params=request.query_params,
             content=await request.body(),
             headers=headers,
         )
+    except httpx.InvalidURL as error:
+        return JSONResponse({"detail": f"this path cannot be forwarded: {error}"}, 400)
     except httpx.HTTPError as error:
         return JSONResponse(
             {"detail": f"{svc} service unavailable ({type(error).__name__})"}, status_code=503

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,20 +31,32 @@ async def get_order(order_id: UUID, engine: Engine) -> OrderOut:
 @router.get("/orders", response_model=list[OrderOut])
 async def find_orders(
     engine: Engine,
+    response: Response,
     channel: str | None = None,
     external_id: str | None = None,
-    status: OrderStatus | None = None,
+    status: Annotated[list[OrderStatus] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: Literal["newest", "promised"] = "newest",
 ) -> list[OrderOut]:
+    """Newest first, or ``sort=promised`` (earliest promise first); ``status`` may repeat.
+    ``X-Total-Count`` says how many match, for paging with ``limit`` and ``offset``."""
+    statuses = [s.value for s in status or ()]
     async with engine.connect() as conn:
         ids = await repository.find_order_ids(
             conn,
             channel=channel,
             external_id=external_id,
-            status=status.value if status else None,
+            statuses=statuses,
             limit=limit,
+            offset=offset,
+            by_promise=sort == "promised",
         )
         orders = [await repository.load_order(conn, order_id) for order_id in ids]
+        total = await repository.count_orders(
+            conn, channel=channel, external_id=external_id, statuses=statuses
+        )
+    response.headers["X-Total-Count"] = str(total)
     return [OrderOut.model_validate(o) for o in orders if o is not None]
 
 

@@ -220,22 +220,47 @@ async def existing_order_ids(conn: AsyncConnection, ids: Sequence[UUID]) -> set[
     return {r.id for r in rows}
 
 
+def _order_filter(
+    *, channel: str | None, external_id: str | None, statuses: Sequence[str]
+) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if channel is not None:
+        where.append(t.order.c.channel == channel)
+    if external_id is not None:
+        where.append(t.order.c.external_id == external_id)
+    if statuses:
+        where.append(t.order.c.status.in_(statuses))
+    return where
+
+
 async def find_order_ids(
     conn: AsyncConnection,
     *,
     channel: str | None,
     external_id: str | None,
-    status: str | None,
+    statuses: Sequence[str] = (),
     limit: int,
+    offset: int = 0,
+    by_promise: bool = False,
 ) -> list[UUID]:
-    query = sa.select(t.order.c.id).order_by(t.order.c.created_at.desc()).limit(limit)
-    if channel is not None:
-        query = query.where(t.order.c.channel == channel)
-    if external_id is not None:
-        query = query.where(t.order.c.external_id == external_id)
-    if status is not None:
-        query = query.where(t.order.c.status == status)
-    return [r.id for r in await conn.execute(query)]
+    """Newest first, or (``by_promise``) the earliest promised date first, unpromised last."""
+    order_by = (
+        (t.order.c.promised_on.asc().nulls_last(), t.order.c.created_at)
+        if by_promise
+        else (t.order.c.created_at.desc(),)
+    )
+    where = _order_filter(channel=channel, external_id=external_id, statuses=statuses)
+    query = sa.select(t.order.c.id).where(*where).order_by(*order_by, t.order.c.id)
+    return [r.id for r in await conn.execute(query.limit(limit).offset(offset))]
+
+
+async def count_orders(
+    conn: AsyncConnection, *, channel: str | None, external_id: str | None, statuses: Sequence[str]
+) -> int:
+    """How many orders a listing's filter matches, so a page can say "1–25 of 312"."""
+    where = _order_filter(channel=channel, external_id=external_id, statuses=statuses)
+    query = sa.select(sa.func.count()).select_from(t.order).where(*where)
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def load_order(conn: AsyncConnection, order_id: UUID) -> dict[str, Any] | None:

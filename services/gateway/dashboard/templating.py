@@ -38,11 +38,8 @@ def _when(value: Any) -> str:
     else:
         text = str(value)
         try:
-            parsed = (
-                datetime.fromisoformat(text)
-                if "T" in text or " " in text
-                else (date.fromisoformat(text))
-            )
+            # a plain date ("2026-12-10") stays a date, not midnight
+            parsed = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
             return text
     if isinstance(parsed, datetime):

@@ -1,0 +1,167 @@
+"""Today (``/``): the shift lead's first look — orders by status, late and at-risk orders,
+shortages blocking production, what ships today, and dead deliveries to replay.
+
+Each panel loads on its own and fails on its own: a service that is down empties its panel
+with a message, never the page. ``GET /today/<panel>`` re-renders one panel for htmx when a
+live notice says it changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.gateway.access.policy import Rule, rules
+from services.gateway.access.principal import Level
+from services.gateway.dashboard import labels
+from services.gateway.dashboard.attention import in_danger, slips_in
+from services.gateway.dashboard.listing import counted
+from services.gateway.dashboard.pages.live import live_since
+from services.gateway.dashboard.screen import upstream_of
+from services.gateway.dashboard.templating import is_fragment, render
+from services.gateway.dashboard.upstream import Upstream, UpstreamError
+
+router = APIRouter(include_in_schema=False)
+RULES: tuple[Rule, ...] = (
+    *rules(Level.READ, "GET /", "GET /today/{panel}"),
+    *rules(
+        Level.WRITE,
+        "POST /today/write-backs/{write_back_id}/replay",
+        "POST /today/webhook-deliveries/{webhook_id}/replay",
+    ),
+)
+
+CARDS_PER_STATUS = 4
+ROWS = 8  # each table shows this many and links to the full list
+CANDIDATES = 10  # open orders with the earliest promises, checked for danger
+
+
+async def _board(up: Upstream) -> dict[str, Any]:
+    async def column(status: str) -> dict[str, Any]:
+        limit = CARDS_PER_STATUS if status in labels.OPEN_ORDER_STATUSES else 1
+        orders, total = await counted(up, "/api/orders", {"status": status, "limit": limit})
+        return {"status": status, "orders": orders[:CARDS_PER_STATUS], "total": total}
+
+    columns = await asyncio.gather(*(column(s) for s in labels.ORDER_STATUSES))
+    return {
+        "columns": [c for c in columns if c["status"] in labels.OPEN_ORDER_STATUSES],
+        "closed": [c for c in columns if c["status"] not in labels.OPEN_ORDER_STATUSES],
+    }
+
+
+async def _late(up: Upstream) -> dict[str, Any]:
+    waiting = [s for s in labels.OPEN_ORDER_STATUSES if s != "on_hold"]
+    params = {"status": waiting, "sort": "promised", "limit": CANDIDATES}
+    candidates = await up.get("/api/orders", params=params)
+    timelines = await asyncio.gather(
+        *(up.get(f"/api/orders/{o['id']}/timeline") for o in candidates)
+    )
+    slips = {str(o["id"]): slips_in(t) for o, t in zip(candidates, timelines, strict=True)}
+    today = datetime.now(UTC).date()
+    return {"orders": in_danger(candidates, today=today, slips=slips)[:ROWS], "today": today}
+
+
+async def _shortages(up: Upstream) -> dict[str, Any]:
+    params = {"status": "blocked_on_materials", "limit": ROWS + 1}
+    blocked = await up.get("/api/production-orders", params=params)
+    return {"production_orders": blocked[:ROWS], "more": len(blocked) > ROWS}
+
+
+async def _shipments(up: Upstream) -> dict[str, Any]:
+    params = {"status": ["ready_to_ship", "partially_shipped"], "sort": "promised", "limit": ROWS}
+    orders, total = await counted(up, "/api/orders", params)
+    return {"orders": orders, "total": total}
+
+
+async def _dead(up: Upstream) -> dict[str, Any]:
+    params = {"status": "dead", "limit": ROWS + 1}
+    write_backs, deliveries = await asyncio.gather(
+        up.get("/api/write-backs", params=params),
+        up.get("/api/webhook-deliveries", params=params),
+    )
+    return {
+        "write_backs": write_backs[:ROWS],
+        "write_backs_more": len(write_backs) > ROWS,
+        "deliveries": deliveries[:ROWS],
+        "deliveries_more": len(deliveries) > ROWS,
+    }
+
+
+PANELS: dict[str, Callable[[Upstream], Awaitable[dict[str, Any]]]] = {
+    "board": _board,
+    "late": _late,
+    "shortages": _shortages,
+    "shipments": _shipments,
+    "dead": _dead,
+}
+
+
+async def _load(up: Upstream, panel: str) -> dict[str, Any]:
+    """One panel's data, or its error: a refusal or an outage stays inside the panel."""
+    try:
+        return {"panel": panel, "error": None, **await PANELS[panel](up)}
+    except UpstreamError as error:
+        return {"panel": panel, "error": error.detail}
+
+
+async def _page(
+    request: Request, *, done: str | None, error: str | None, status_code: int = 200
+) -> HTMLResponse:
+    up = upstream_of(request)
+    since = live_since(request)  # before loading: a change while we load is replayed
+    loaded = await asyncio.gather(*(_load(up, name) for name in PANELS))
+    context = {
+        "panels": {p["panel"]: p for p in loaded},
+        "labels": labels,
+        "live_since": since,
+        "done": done,
+        "error": error,
+    }
+    return render(request, "today.html", context, status_code=status_code)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def today(request: Request, done: str | None = None) -> HTMLResponse:
+    return await _page(request, done=done, error=None)
+
+
+@router.get("/today/{panel}", response_class=HTMLResponse)
+async def today_panel(request: Request, panel: str) -> HTMLResponse:
+    """One panel, re-rendered when a live notice says its data changed."""
+    if panel not in PANELS:
+        raise HTTPException(status_code=404, detail=f"no panel {panel}")
+    loaded = await _load(upstream_of(request), panel)
+    return render(request, f"today/{panel}.html", {"p": loaded, "labels": labels})
+
+
+async def _replay(request: Request, path: str) -> Response:
+    """Replay through the connectors; htmx gets the dead-letter panel, a form a redirect."""
+    up = upstream_of(request)
+    try:
+        await up.send("POST", path)
+    except UpstreamError as error:
+        if is_fragment(request):
+            loaded = {**await _load(up, "dead"), "refused": error.detail}
+            return render(request, "today/dead.html", {"p": loaded, "labels": labels})
+        return await _page(request, done=None, error=error.detail, status_code=error.status)
+    if is_fragment(request):
+        loaded = {**await _load(up, "dead"), "replayed": True}
+        return render(request, "today/dead.html", {"p": loaded, "labels": labels})
+    return RedirectResponse("/?done=replayed", status_code=303)
+
+
+@router.post("/today/write-backs/{write_back_id}/replay")
+async def replay_write_back(request: Request, write_back_id: UUID) -> Response:
+    return await _replay(request, f"/api/write-backs/{write_back_id}/replay")
+
+
+@router.post("/today/webhook-deliveries/{webhook_id}/replay")
+async def replay_webhook_delivery(request: Request, webhook_id: str) -> Response:
+    return await _replay(request, f"/api/webhook-deliveries/{quote(webhook_id, safe='')}/replay")

@@ -1,0 +1,489 @@
+"""The floor pages (Today, orders, order detail, new order) rendered over canned service
+answers: the right data on the page, no write control for a viewer, a refusal shown as the
+service's words, never a 500. The gate itself is tested with the real system (e2e)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request, Response
+from sse_starlette import ServerSentEvent
+from starlette.middleware.base import RequestResponseEndpoint
+
+from services.gateway.access.principal import Level, Principal
+from services.gateway.dashboard.live_feed import LiveFeed
+from services.gateway.dashboard.pages import live, manual_order, orders, today
+from services.gateway.dashboard.upstream import Upstream
+from services.gateway.routes import SERVICES
+from shared.contracts.envelope import Envelope
+from shared.contracts.orders import OrderStatus, OrderStatusChanged
+from shared.settings import Settings
+from tests.fakes.services_api import (
+    FakeServices,
+    days_from_today,
+    order,
+    production_order,
+    quote_answer,
+)
+
+MODULES = (live, manual_order, orders, today)
+
+
+def person(level: Level, *, locale: str | None = None) -> Principal:
+    return Principal(
+        kind="user",
+        id=uuid.uuid4(),
+        name="sara",
+        level=level,
+        locale=locale,
+        via_cookie=True,
+        csrf_token="the-csrf-token",
+    )
+
+
+def floor_app(fake: FakeServices, principal: Principal) -> FastAPI:
+    """Only the floor pages, with the caller set as the gate would set it."""
+    app = FastAPI()
+
+    @app.middleware("http")
+    async def as_caller(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        request.state.principal = principal
+        return await call_next(request)
+
+    for module in MODULES:
+        app.include_router(module.router)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(fake.handle))
+    app.state.upstream = Upstream(client, {svc: f"http://{svc}.test" for svc in SERVICES})
+    app.state.live = LiveFeed(Settings())
+    return app
+
+
+@pytest.fixture
+def fake() -> FakeServices:
+    services = FakeServices()
+    services.on("GET", "/api/orders", json=[], headers={"X-Total-Count": "0"})
+    services.on("GET", "/api/production-orders", json=[])
+    services.on("GET", "/api/write-backs", json=[])
+    services.on("GET", "/api/webhook-deliveries", json=[])
+    services.on("GET", "/api/orders/[^/]+/timeline", json=[])
+    services.on("GET", "/api/orders/[^/]+/shipments", json=[])
+    return services
+
+
+Browser = Callable[[Principal], httpx.AsyncClient]
+
+
+@pytest.fixture
+async def browser(fake: FakeServices) -> AsyncIterator[Browser]:
+    opened: list[httpx.AsyncClient] = []
+
+    def open_as(principal: Principal) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=floor_app(fake, principal))
+        client = httpx.AsyncClient(transport=transport, base_url="http://gateway.test")
+        opened.append(client)
+        return client
+
+    yield open_as
+    for client in opened:
+        await client.aclose()
+
+
+def orders_by_status(answers: dict[str, tuple[list[dict[str, object]], int]]) -> object:
+    def answer(request: httpx.Request) -> httpx.Response:
+        statuses = request.url.params.get_list("status")
+        found = [o for s in statuses for o in answers.get(s, ([], 0))[0]]
+        total = sum(answers.get(s, ([], 0))[1] for s in statuses)
+        return httpx.Response(200, json=found, headers={"X-Total-Count": str(total)})
+
+    return answer
+
+
+async def test_today_shows_the_board_the_late_orders_the_shortages_and_the_dead_write_backs(
+    fake: FakeServices, browser: Browser
+) -> None:
+    ready = order(status="ready_to_ship", external_number="2001", promised_on=days_from_today(2))
+    late = order(
+        status="awaiting_materials",
+        external_number="2002",
+        promised_on=days_from_today(-1),
+        promise_reason="material FIGS (10 days)",
+    )
+    fake.on(
+        "GET",
+        "/api/orders",
+        answer=orders_by_status({"ready_to_ship": ([ready], 7), "awaiting_materials": ([late], 1)}),  # type: ignore[arg-type]
+    )
+    blocked = production_order(
+        demands=[{"order_id": late["id"], "line_no": 1, "quantity": "12", "unit": "pc"}],
+        shortages=[
+            {
+                "item_code": "FIGS",
+                "needed": {"value": "6", "unit": "kg"},
+                "available": {"value": "2", "unit": "kg"},
+                "missing": {"value": "4", "unit": "kg"},
+                "supplier": "Frutteto Sud",
+                "lead_time_days": 10,
+            }
+        ],
+    )
+    fake.on("GET", "/api/production-orders", json=[blocked])
+    dead = {
+        "id": str(uuid.uuid4()),
+        "shipment_id": str(uuid.uuid4()),
+        "order_id": ready["id"],
+        "shop": "bottega.myshopify.com",
+        "external_id": "5550001",
+        "kind": "fulfillment",
+        "status": "dead",
+        "attempts": 4,
+        "last_error": "HTTP 502 from Shopify",
+        "external_fulfillment_id": None,
+        "payload": {},
+        "created_at": datetime.now(UTC).isoformat(),
+        "updated_at": datetime.now(UTC).isoformat(),
+    }
+    fake.on("GET", "/api/write-backs", json=[dead])
+
+    page = await browser(person(Level.WRITE)).get("/")
+
+    assert page.status_code == 200, page.text
+    html = page.text
+    board = html[html.index('id="board"') : html.index('id="late"')]
+    assert re.search(
+        r'data-status="ready_to_ship">.*?<span class="count"[^>]*>7</span>', board, re.S
+    )
+    assert f'href="/orders/{ready["id"]}"' in board
+    late_panel = html[html.index('id="late"') : html.index('id="shipments"')]
+    assert "2002" in late_panel and "the promised date has passed" in late_panel
+    assert "material FIGS (10 days)" in late_panel
+    assert "FIGS</strong>: 4 kg" in html and "Frutteto Sud, 10 days lead time" in html
+    assert f'action="/today/write-backs/{dead["id"]}/replay"' in html
+    assert 'name="csrf_token" value="the-csrf-token"' in html
+    assert "All 7 ready to ship" in html
+
+
+async def test_a_viewer_sees_no_write_control_anywhere(
+    fake: FakeServices, browser: Browser
+) -> None:
+    held = order(status="on_hold", hold_reason="unknown_sku: FIG-JAM-XL")
+    fake.on("GET", f"/api/orders/{held['id']}", json=held)
+    fake.on("GET", "/api/orders", json=[held], headers={"X-Total-Count": "1"})
+    fake.on(
+        "GET",
+        "/api/write-backs",
+        json=[
+            {
+                "id": str(uuid.uuid4()),
+                "shipment_id": str(uuid.uuid4()),
+                "order_id": held["id"],
+                "shop": "s",
+                "external_id": "1",
+                "kind": "fulfillment",
+                "status": "dead",
+                "attempts": 4,
+                "last_error": "x",
+                "external_fulfillment_id": None,
+                "payload": {},
+                "created_at": datetime.now(UTC).isoformat(),
+                "updated_at": datetime.now(UTC).isoformat(),
+            }
+        ],
+    )
+    viewer = browser(person(Level.READ))
+
+    pages = [await viewer.get(path) for path in ("/", f"/orders/{held['id']}", "/orders/new")]
+
+    for page in pages:
+        assert page.status_code == 200, page.text
+        main = page.text.split('<main id="main">', 1)[1].split("</main>", 1)[0]
+        assert "<form" not in main and "<button" not in main and "<input" not in main
+    assert "Unknown SKU: FIG-JAM-XL" in pages[1].text
+    assert "Release the hold" not in pages[1].text and "Replay" not in pages[0].text
+    assert "only an operator can take an order" in pages[2].text
+
+
+async def test_an_operator_sees_the_order_with_lots_production_shipments_and_timeline(
+    fake: FakeServices, browser: Browser
+) -> None:
+    po_id = str(uuid.uuid4())
+    shown = order(
+        status="ready_to_ship",
+        promised_on="2026-12-15",
+        promise_reason="production on OVEN-1 (1 day)",
+        reservations=[
+            {
+                "line_no": 1,
+                "item_code": "FIG-JAM-340G",
+                "lot_code": "FIG-JAM-P261201-a",
+                "quantity": "12",
+                "unit": "pc",
+                "expires_on": "2027-06-01",
+            }
+        ],
+        production_orders=[
+            {
+                "line_no": 1,
+                "production_order_id": po_id,
+                "item_code": "FIG-JAM-340G",
+                "quantity": "12",
+                "unit": "pc",
+                "status": "completed",
+                "material_shortages": [],
+            }
+        ],
+    )
+    fake.on("GET", f"/api/orders/{shown['id']}", json=shown)
+    fake.on(
+        "GET",
+        f"/api/orders/{shown['id']}/timeline",
+        json=[
+            {
+                "at": "2026-12-01T09:00:00+00:00",
+                "kind": "status.received",
+                "summary": "received",
+                "detail": {},
+            },
+            {
+                "at": "2026-12-01T09:00:01+00:00",
+                "kind": "promise.slipped",
+                "summary": "promise slipped: 2026-12-10 → 2026-12-15",
+                "detail": {},
+            },
+        ],
+    )
+
+    page = await browser(person(Level.WRITE)).get(f"/orders/{shown['id']}")
+
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "FIG-JAM-P261201-a" in html and "2027-06-01" in html
+    assert f'href="/production/{po_id}"' in html
+    assert "production on OVEN-1 (1 day)" in html and "2026-12-15" in html
+    assert "Promise slipped" in html and "2026-12-10 → 2026-12-15" in html
+    assert f'action="/orders/{shown["id"]}/ship"' in html
+    assert f'action="/orders/{shown["id"]}/cancel"' in html
+    assert "Release the hold" not in html
+
+
+async def test_a_refused_cancel_shows_the_services_words_on_the_order_page(
+    fake: FakeServices, browser: Browser
+) -> None:
+    shown = order(status="in_production")
+    fake.on("GET", f"/api/orders/{shown['id']}", json=shown)
+    fake.on(
+        "POST",
+        f"/api/orders/{shown['id']}/cancel",
+        status=409,
+        json={"detail": "order is in production: cancel its production order first"},
+    )
+
+    answer = await browser(person(Level.WRITE)).post(
+        f"/orders/{shown['id']}/cancel", data={"reason": "customer changed their mind"}
+    )
+
+    assert answer.status_code == 409
+    assert "Refused: order is in production: cancel its production order first" in answer.text
+    assert fake.body_of("POST", f"/api/orders/{shown['id']}/cancel") == {
+        "reason": "customer changed their mind"
+    }
+
+
+async def test_shipping_from_the_page_sends_the_tracking_number_and_redirects(
+    fake: FakeServices, browser: Browser
+) -> None:
+    shown = order(status="ready_to_ship")
+    fake.on("POST", f"/api/orders/{shown['id']}/shipments", status=201, json={"id": "s"})
+
+    answer = await browser(person(Level.WRITE)).post(
+        f"/orders/{shown['id']}/ship", data={"tracking_number": "BRT-0042"}
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/orders/{shown['id']}?done=shipped"
+    body = fake.body_of("POST", f"/api/orders/{shown['id']}/shipments")
+    assert body == {"carrier": "manual", "tracking_number": "BRT-0042", "tracking_url": None}
+
+
+async def test_a_refused_replay_answers_htmx_with_the_panel_and_the_reason(
+    fake: FakeServices, browser: Browser
+) -> None:
+    wb = str(uuid.uuid4())
+    fake.on("POST", f"/api/write-backs/{wb}/replay", status=409, json={"detail": "not dead"})
+
+    answer = await browser(person(Level.WRITE)).post(
+        f"/today/write-backs/{wb}/replay", headers={"HX-Request": "true"}
+    )
+
+    assert answer.status_code == 200  # htmx swaps only a 2xx: the panel carries the refusal
+    assert answer.text.lstrip().startswith('<section id="dead"')
+    assert "Refused: not dead" in answer.text
+
+
+async def test_a_service_that_is_down_empties_its_panel_not_the_page(
+    fake: FakeServices, browser: Browser
+) -> None:
+    fake.on("GET", "/api/production-orders", status=503, json={"detail": "production is down"})
+
+    page = await browser(person(Level.WRITE)).get("/")
+
+    assert page.status_code == 200
+    assert "Could not load this part: production is down" in page.text
+    assert "Orders by status" in page.text
+
+
+async def test_the_orders_list_asks_for_one_page_and_links_the_next(
+    fake: FakeServices, browser: Browser
+) -> None:
+    fake.on("GET", "/api/orders", json=[order()] * 26, headers={"X-Total-Count": "60"})
+
+    page = await browser(person(Level.READ)).get("/orders?status=received&offset=25")
+
+    assert page.status_code == 200
+    [asked] = fake.requests_to("GET", "/api/orders")
+    assert asked.url.params["limit"] == "26" and asked.url.params["offset"] == "25"
+    assert asked.url.params["status"] == "received"
+    assert page.text.count('<tr data-order-id="') == 25
+    assert "status=received&amp;offset=50" in page.text and "offset=0" in page.text
+
+
+async def test_a_manual_order_is_quoted_then_confirmed_once_with_its_idempotency_key(
+    fake: FakeServices, browser: Browser
+) -> None:
+    promised = datetime.now(UTC).date() + timedelta(days=12)
+    fake.on("POST", "/api/quotes", json=quote_answer(promised))
+    placed = str(uuid.uuid4())
+    fake.on(
+        "POST",
+        "/api/manual-orders",
+        status=201,
+        json={"order_id": placed, "channel": "manual", "external_id": "M-7", "created": True},
+    )
+    operator = browser(person(Level.WRITE))
+    typed = {
+        "source": "phone",
+        "customer_name": "Forno Bianchi",
+        "customer_email": "f@b.example",
+        "rows": "3",
+        "line-1-item_code": "fig-jam-340g",
+        "line-1-quantity": "12",
+        "line-1-unit": "pc",
+        "line-1-unit_price": "4,50",
+        "currency": "EUR",
+    }
+
+    quoted = await operator.post("/orders/new/quote", data=typed)
+    assert quoted.status_code == 200, quoted.text
+    assert promised.isoformat() in quoted.text and "material FIGS (10 days)" in quoted.text
+    confirm = re.search(
+        r'<form method="post" action="/orders/new/confirm".*?</form>', quoted.text, re.S
+    )
+    assert confirm, quoted.text
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', confirm.group(0)))
+    first = await operator.post("/orders/new/confirm", data=fields)
+    again = await operator.post("/orders/new/confirm", data=fields)
+
+    assert fake.body_of("POST", "/api/quotes") == {
+        "lines": [{"item_code": "FIG-JAM-340G", "quantity": "12", "unit": "pc"}]
+    }
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == f"/orders/{placed}?done=created"
+    sent = fake.requests_to("POST", "/api/manual-orders")
+    assert len({r.headers["idempotency-key"] for r in sent}) == 1
+    assert sent[0].content == sent[1].content  # one key, one body: the service makes one order
+
+
+async def test_a_half_typed_line_is_shown_back_not_quoted(
+    fake: FakeServices, browser: Browser
+) -> None:
+    page = await browser(person(Level.WRITE)).post(
+        "/orders/new/quote",
+        data={"source": "email", "customer_name": "Bar Sport", "line-1-item_code": "FIG-JAM-340G"},
+    )
+
+    assert page.status_code == 422
+    assert "Line 1: give an item and a quantity above zero." in page.text
+    assert 'value="FIG-JAM-340G"' in page.text
+    assert fake.requests_to("POST", "/api/quotes") == []
+
+
+async def test_an_unknown_item_refused_by_the_quote_is_shown_on_the_form(
+    fake: FakeServices, browser: Browser
+) -> None:
+    fake.on("POST", "/api/quotes", status=422, json={"detail": "unknown item FIG-JAM-1KG"})
+
+    page = await browser(person(Level.WRITE)).post(
+        "/orders/new/quote",
+        data={
+            "source": "phone",
+            "customer_name": "Bar Sport",
+            "line-1-item_code": "FIG-JAM-1KG",
+            "line-1-quantity": "2",
+        },
+    )
+
+    assert page.status_code == 422
+    assert "Refused: unknown item FIG-JAM-1KG" in page.text
+
+
+async def test_an_italian_shift_lead_reads_the_pages_in_italian(
+    fake: FakeServices, browser: Browser
+) -> None:
+    held = order(status="on_hold", hold_reason="unknown_sku: X")
+    fake.on("GET", "/api/orders", json=[held], headers={"X-Total-Count": "1"})
+    italian = browser(person(Level.WRITE, locale="it"))
+
+    board, listing = await italian.get("/"), await italian.get("/orders")
+
+    assert "Ordini per stato" in board.text and "Mancanze che bloccano la produzione" in board.text
+    assert "Sospeso" in listing.text and "SKU sconosciuto: X" in listing.text
+    assert "In attesa di materiali" in listing.text  # the status filter's options
+
+
+def test_every_floor_route_has_exactly_one_rule() -> None:
+    for module in MODULES:
+        routes = {
+            (method, route.path)
+            for route in module.router.routes
+            for method in getattr(route, "methods", ())
+        }
+        ruled = {(rule.method, rule.template) for rule in module.RULES}
+        assert routes == ruled, module.__name__
+
+
+class OpenPage:
+    """The one thing the event stream asks of its request: is the page still there."""
+
+    async def is_disconnected(self) -> bool:
+        return False
+
+
+async def first_events(feed: LiveFeed, last_id: str | None, count: int) -> list[ServerSentEvent]:
+    stream = live._stream(cast(Request, OpenPage()), feed, last_id)
+    events = [await anext(stream) for _ in range(count + 1)]  # the first says "connected"
+    await stream.aclose()  # type: ignore[attr-defined]
+    return events[1:]
+
+
+async def test_a_reconnecting_page_gets_what_it_missed_then_a_stale_one_resyncs() -> None:
+    feed = LiveFeed(Settings(), capacity=3)
+    order_id = uuid.uuid4()
+    for status in (OrderStatus.RECEIVED, OrderStatus.MATERIALS_RESERVED, OrderStatus.IN_PRODUCTION):
+        event = OrderStatusChanged(order_id=order_id, previous=None, status=status)
+        await feed.publish("order", Envelope.wrap(event))
+    seen_first = f"{feed.buffer.run}.1"
+
+    missed = await first_events(feed, seen_first, 2)
+    stale = await first_events(feed, "another-process.7", 1)
+
+    assert [(e.event, e.id) for e in missed] == [
+        ("order", f"{feed.buffer.run}.2"),
+        ("order", f"{feed.buffer.run}.3"),
+    ]
+    assert str(order_id) in str(missed[0].data)
+    assert stale[0].event == "resync"
