@@ -84,6 +84,11 @@ def render(
 ) -> HTMLResponse:
     language = language_of(request)
     principal = getattr(request.state, "principal", None)
+    context = dict(context or {})
+    # The notice id the page is rendered at, so its live feed resumes from there; pages
+    # that load data set it before loading, so a change made meanwhile is replayed.
+    feed = getattr(request.app.state, "live", None)
+    context.setdefault("live_since", feed.buffer.last_id if feed is not None else "")
     page = environment.get_template(template).render(
         request=request,
         principal=principal,
@@ -91,6 +96,6 @@ def render(
         lang=language,
         _=partial(translate, language),
         fragment=is_fragment(request),
-        **(context or {}),
+        **context,
     )
     return HTMLResponse(page, status_code=status_code)
