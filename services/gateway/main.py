@@ -27,6 +27,7 @@ from services.gateway.dashboard.templating import STATIC
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES, merge_openapi
 from shared import db, migrations
+from shared.http import document_refusals
 from shared.messaging import with_retries
 from shared.observability import checks
 from shared.observability.app import observe
@@ -156,6 +157,7 @@ def _install_errors(app: FastAPI) -> None:
 
         return handler
 
+    document_refusals(app)  # a refusal's 422 is one message, not a list of field errors
     for cls, code in (
         (users.UserRefused, 422),
         (users.UserNotFound, 404),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 ROUTES: tuple[tuple[str, str], ...] = (
@@ -46,10 +47,15 @@ def service_for(path: str) -> str | None:
 
 
 def merge_openapi(documents: dict[str, dict[str, Any]], *, title: str) -> dict[str, Any]:
-    """One OpenAPI document from each service's: paths and component schemas united."""
+    """One OpenAPI document from each service's: paths and component schemas united.
+
+    Two services may name different schemas alike (orders' and production's
+    ``ShortageOut``): the later one is renamed ``<service>.<name>`` in its own document, so
+    no answer is checked against another service's shape."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    for document in documents.values():
+    for service, original in documents.items():
+        document = _without_clashes(service, original, schemas)
         paths.update(document.get("paths", {}))
         schemas.update(document.get("components", {}).get("schemas", {}))
     return {
@@ -58,3 +64,22 @@ def merge_openapi(documents: dict[str, dict[str, Any]], *, title: str) -> dict[s
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": dict(sorted(schemas.items()))},
     }
+
+
+def _without_clashes(
+    service: str, document: dict[str, Any], taken: dict[str, Any]
+) -> dict[str, Any]:
+    own = document.get("components", {}).get("schemas", {})
+    clashes = [name for name, schema in own.items() if name in taken and taken[name] != schema]
+    if not clashes:
+        return document
+    text = json.dumps(document)
+    for name in clashes:
+        text = text.replace(
+            f'"#/components/schemas/{name}"', f'"#/components/schemas/{service}.{name}"'
+        )
+    renamed: dict[str, Any] = json.loads(text)
+    schemas = renamed["components"]["schemas"]
+    for name in clashes:
+        schemas[f"{service}.{name}"] = schemas.pop(name)
+    return renamed
