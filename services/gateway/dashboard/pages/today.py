@@ -43,13 +43,27 @@ ROWS = 8  # each table shows this many and links to the full list
 CANDIDATES = 10  # open orders with the earliest promises, checked for danger
 
 
+def once_each(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An order that changed status while the columns were read one by one shows once: in
+    the column of its freshest reading (the latest ``updated_at``)."""
+    freshest: dict[str, tuple[str, str]] = {}
+    for col in columns:
+        for order in col["orders"]:
+            key, seen_at = str(order["id"]), str(order.get("updated_at", ""))
+            if key not in freshest or seen_at > freshest[key][1]:
+                freshest[key] = (col["status"], seen_at)
+    for col in columns:
+        col["orders"] = [o for o in col["orders"] if freshest[str(o["id"])][0] == col["status"]]
+    return columns
+
+
 async def _board(up: Upstream) -> dict[str, Any]:
     async def column(status: str) -> dict[str, Any]:
         limit = CARDS_PER_STATUS if status in labels.OPEN_ORDER_STATUSES else 1
         orders, total = await counted(up, "/api/orders", {"status": status, "limit": limit})
         return {"status": status, "orders": orders[:CARDS_PER_STATUS], "total": total}
 
-    columns = await asyncio.gather(*(column(s) for s in labels.ORDER_STATUSES))
+    columns = once_each(await asyncio.gather(*(column(s) for s in labels.ORDER_STATUSES)))
     return {
         "columns": [c for c in columns if c["status"] in labels.OPEN_ORDER_STATUSES],
         "closed": [c for c in columns if c["status"] not in labels.OPEN_ORDER_STATUSES],
