@@ -7,10 +7,11 @@ original record back as it was, naming only the dead letter it came from.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 REASON: Final = "x-dlq-reason"
 GROUP: Final = "x-dlq-group"
@@ -95,13 +96,25 @@ class DeadLetter:
     def original_topic(self) -> str | None:
         return self.header(ORIGINAL_TOPIC)
 
+    def _field(self, name: str) -> str | None:
+        """From the headers, else from the value when it is an envelope that says it."""
+        found = self.header(name)
+        if found is not None:
+            return found
+        try:
+            body: Any = json.loads(self.value)
+        except ValueError:
+            return None
+        value = body.get(name) if isinstance(body, dict) else None
+        return str(value) if isinstance(value, str | int) else None
+
     @property
     def event_type(self) -> str | None:
-        return self.header("event_type")
+        return self._field("event_type")
 
     @property
     def event_id(self) -> str | None:
-        return self.header("event_id")
+        return self._field("event_id")
 
 
 def replay_headers(letter: DeadLetter) -> dict[str, str]:

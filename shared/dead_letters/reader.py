@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.dead_letters.letters import Coordinates, DeadLetter
 from shared.settings import KafkaSettings
@@ -31,6 +32,25 @@ class DeadLetterReader:
     def __init__(self, kafka: KafkaSettings, *, timeout: float = 5.0) -> None:
         self._kafka = kafka
         self._timeout = timeout
+
+    async def _partitions(self, topics: list[str]) -> list[TopicPartition]:
+        """The partitions of those of ``topics`` that exist (a consumer with no group and
+        no subscription knows no topic's partitions)."""
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self._kafka.bootstrap_servers,
+            request_timeout_ms=int(self._timeout * 1000),
+        )
+        await admin.start()
+        try:
+            described = await admin.describe_topics(topics)
+        finally:
+            await admin.close()
+        return sorted(
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in described
+            if not topic.get("error_code")
+            for partition in topic["partitions"]
+        )
 
     def _consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -55,13 +75,7 @@ class DeadLetterReader:
     async def _recent(
         self, consumer: AIOKafkaConsumer, topics: list[str], per_partition: int
     ) -> list[DeadLetter]:
-        known = await consumer.topics()
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            if topic in known
-            for partition in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = await self._partitions(topics)
         if not partitions:
             return []
         consumer.assign(partitions)
@@ -94,12 +108,9 @@ class DeadLetterReader:
             await consumer.stop()
 
     async def _one(self, consumer: AIOKafkaConsumer, at: Coordinates) -> DeadLetter | None:
-        known = await consumer.topics()
-        if at.topic not in known or at.partition not in (
-            consumer.partitions_for_topic(at.topic) or ()
-        ):
-            return None
         tp = TopicPartition(at.topic, at.partition)
+        if tp not in await self._partitions([at.topic]):
+            return None
         consumer.assign([tp])
         begin = (await consumer.beginning_offsets([tp]))[tp]
         end = (await consumer.end_offsets([tp]))[tp]

@@ -22,7 +22,11 @@ T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def letter(
-    offset: int = 7, *, service: str = "inventory", minutes: int = 0, **extra: str
+    offset: int = 7,
+    *,
+    service: str = "inventory",
+    minutes: int = 0,
+    extra: dict[str, str] | None = None,
 ) -> DeadLetter:
     headers = dead_letter_headers(
         [("event_type", b"orders.order_received"), ("event_id", b"e-1")],
@@ -33,7 +37,7 @@ def letter(
         group="lotline.inventory.on_order_event",
         service=service,
     )
-    headers.update(extra)
+    headers.update(extra or {})
     return DeadLetter(
         at=Coordinates("lotline.orders.events.dlq", 0, offset),
         dead_at=T0 + timedelta(minutes=minutes),
@@ -73,7 +77,7 @@ def test_a_replay_sends_the_original_headers_without_the_bookkeeping_and_names_i
 
 
 def test_a_letter_reads_its_headers_the_last_value_winning():
-    dead = letter(**{"x-dlq-reason": "poison: newer"})
+    dead = letter(extra={"x-dlq-reason": "poison: newer"})
 
     assert dead.reason == "poison: newer"
     assert (dead.service, dead.group) == ("inventory", "lotline.inventory.on_order_event")
@@ -85,7 +89,7 @@ def test_it_goes_back_only_to_its_own_topic_and_only_one_the_service_reads():
     with pytest.raises(NotReplayable, match="does not read"):
         replay_target(letter(), allowed={"lotline.inventory.events"})
     with pytest.raises(NotReplayable, match="names no original topic"):
-        replay_target(letter(**{"x-original-topic": ""}), allowed={"lotline.orders.events"})
+        replay_target(letter(extra={"x-original-topic": ""}), allowed={"lotline.orders.events"})
 
 
 def test_each_service_sees_only_what_its_own_consumers_dead_lettered():
@@ -104,3 +108,19 @@ def test_a_listing_is_newest_first_and_capped():
     ]
 
     assert [x.at.offset for x in newest_first(letters, limit=3)] == [3, 2, 4]
+
+
+def test_without_headers_the_event_is_named_from_its_envelope_and_unreadable_bytes_name_none():
+    bare = DeadLetter(
+        at=Coordinates("x.dlq", 0, 1),
+        dead_at=T0,
+        key=None,
+        value=b'{"event_id": "e-9", "event_type": "inventory.lot_received"}',
+        headers=(),
+    )
+    poison = DeadLetter(
+        at=Coordinates("x.dlq", 0, 2), dead_at=T0, key=None, value=b"{not", headers=()
+    )
+
+    assert (bare.event_type, bare.event_id) == ("inventory.lot_received", "e-9")
+    assert (poison.event_type, poison.event_id) == (None, None)
