@@ -89,9 +89,9 @@ def with_refusals(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-# Who asked, as the gateway names them ("user:sara", "api_key:cli"); the gateway sets it on
-# every request it forwards and drops any a caller sent, so a service may record it.
-# Percent-encoded: a header carries ASCII, a name need not be.
+# Who asked, by the name the gateway's audit trail gives them ("sara", "key:erp"): the
+# gateway sets it on every request it forwards and drops any a caller sent, so a service
+# may record it. Percent-encoded: a header carries ASCII, a name need not be.
 ACTOR_HEADER = "x-lotline-actor"
 
 

@@ -24,9 +24,10 @@ NOT_FROM_CALLERS = CREDENTIALS | {ACTOR_HEADER}
 
 
 def actor_headers(request: Request) -> dict[str, str]:
-    """Who the gate let in, for the service to record; nothing for a public request."""
+    """Who the gate let in, by the name the audit trail gives them (``sara``, ``key:erp``),
+    for the service to record; nothing for a public request."""
     principal = getattr(request.state, "principal", None)
-    return actor_header(principal.actor) if isinstance(principal, Principal) else {}
+    return actor_header(principal.name) if isinstance(principal, Principal) else {}
 
 
 def raw_path(request: Request) -> str:

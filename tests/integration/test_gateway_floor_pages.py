@@ -375,7 +375,7 @@ async def test_replaying_a_dead_letter_asks_its_service_as_the_caller_and_says_s
     assert answer.status_code == 303
     assert answer.headers["location"] == "/?done=republished"
     [sent] = fake.requests_to("POST", path)
-    assert sent.headers["x-lotline-actor"] == "user:sara"
+    assert sent.headers["x-lotline-actor"] == "sara"
     shown = await operator.get(answer.headers["location"])
     assert "Published again on its original topic." in shown.text
 

@@ -69,11 +69,6 @@ class Principal:
         return self.can(Level.ADMIN)
 
     @property
-    def actor(self) -> str:
-        """How a service records who asked (``user:sara``, ``api_key:cli``)."""
-        return f"{self.kind}:{self.name}"
-
-    @property
     def role_name(self) -> str:
         """The role a person holds (or the scope of a key), as shown on pages."""
         return {Level.READ: "viewer", Level.WRITE: "operator", Level.ADMIN: "admin"}[self.level]
