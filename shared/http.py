@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, unquote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -86,3 +87,18 @@ def with_refusals(document: dict[str, Any]) -> dict[str, Any]:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorMessage"] = ErrorMessage.model_json_schema()
     return document
+
+
+# Who asked, by the name the gateway's audit trail gives them ("sara", "key:erp"): the
+# gateway sets it on every request it forwards and drops any a caller sent, so a service
+# may record it. Percent-encoded: a header carries ASCII, a name need not be.
+ACTOR_HEADER = "x-lotline-actor"
+
+
+def actor_header(actor: str) -> dict[str, str]:
+    return {ACTOR_HEADER: quote(actor, safe=":@._-")}
+
+
+def actor_of(request: Request) -> str | None:
+    value = request.headers.get(ACTOR_HEADER)
+    return unquote(value) if value else None

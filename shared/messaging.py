@@ -4,7 +4,8 @@ Every subscriber here commits its offset only after the handler's transaction co
 (``AckPolicy.NACK_ON_ERROR``; FastStream's Kafka default would commit first and can
 lose messages). Transient faults are retried in-process with tenacity, then re-raised so
 Kafka redelivers; poison messages and deterministic failures go to ``<topic>.dlq`` with the
-reason, and the partition moves on.
+reason and the service and consumer group that failed them, and the partition moves on
+(``shared.dead_letters`` lists and replays them).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tenacity import (
 from shared import contracts
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
+from shared.dead_letters.letters import dead_letter_headers
 from shared.observability import correlation
 from shared.settings import KafkaSettings
 
@@ -121,7 +123,7 @@ class EventSubscriber:
         group_id = f"{self._kafka.topic_prefix}{self._service}.{handler.__name__}"
 
         async def consume(message: KafkaMessage) -> None:
-            await self.deliver(full_topic, message.raw_message, handler)
+            await self.deliver(full_topic, message.raw_message, handler, group=group_id)
 
         consume.__name__ = f"{self._service}_{handler.__name__}"
         self.groups[group_id] = full_topic
@@ -133,7 +135,7 @@ class EventSubscriber:
             max_poll_interval_ms=300_000,
         )(consume)
 
-    async def deliver(self, topic: str, record: Any, handler: Handler) -> None:
+    async def deliver(self, topic: str, record: Any, handler: Handler, *, group: str = "") -> None:
         """Parse and handle one record; poison → DLQ; transient → raise for redelivery.
 
         While it is handled, its correlation id (and order id) is on every log line."""
@@ -143,7 +145,7 @@ class EventSubscriber:
             event = contracts.parse(envelope)
         except Exception as error:
             with correlation.bound(**correlation.event_fields(envelope)):
-                await self._failed(topic, record, error)
+                await self._failed(topic, record, error, group=group)
             return
         if event is None:
             return
@@ -151,17 +153,17 @@ class EventSubscriber:
             try:
                 await self._handle(topic, envelope, event, handler)
             except Exception as error:
-                await self._failed(topic, record, error)
+                await self._failed(topic, record, error, group=group)
 
-    async def _failed(self, topic: str, record: Any, error: Exception) -> None:
+    async def _failed(self, topic: str, record: Any, error: Exception, *, group: str) -> None:
         if isinstance(error, PoisonMessage):
-            await self.dead_letter(topic, record, reason=f"poison: {error}")
+            await self.dead_letter(topic, record, reason=f"poison: {error}", group=group)
             return
         if is_transient(error):
             log.warning("transient failure on %s, redelivering: %r", topic, error)
             raise error
         log.exception("handler failed on %s; dead-lettering", topic, exc_info=error)
-        await self.dead_letter(topic, record, reason=f"handler failed: {error!r}")
+        await self.dead_letter(topic, record, reason=f"handler failed: {error!r}", group=group)
 
     async def _handle(self, topic: str, envelope: Envelope, event: Event, handler: Handler) -> None:
         started = time.perf_counter()
@@ -173,15 +175,16 @@ class EventSubscriber:
             extra={"topic": topic, "duration_ms": round((time.perf_counter() - started) * 1e3, 1)},
         )
 
-    async def dead_letter(self, topic: str, record: Any, *, reason: str) -> None:
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
-        headers.update(
-            {
-                "x-dlq-reason": reason[:2000],
-                "x-original-topic": topic,
-                "x-original-partition": str(record.partition),
-                "x-original-offset": str(record.offset),
-            }
+    async def dead_letter(self, topic: str, record: Any, *, reason: str, group: str = "") -> None:
+        """Park ``record`` on ``<topic>.dlq``, saying why and which service and group failed."""
+        headers = dead_letter_headers(
+            record.headers or [],
+            reason=reason,
+            topic=topic,
+            partition=record.partition,
+            offset=record.offset,
+            group=group,
+            service=self._service,
         )
         await self._broker.publish(
             record.value or b"",

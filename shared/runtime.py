@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import db, migrations
 from shared.contracts import topics
+from shared.dead_letters import api as dead_letters_api
+from shared.dead_letters.reader import DeadLetterReader
+from shared.dead_letters.service import DeadLetters
 from shared.messaging import EventSubscriber, ensure_topics, kafka_broker, with_retries
 from shared.observability import checks
 from shared.observability.app import observe
@@ -68,6 +71,13 @@ class ServiceRuntime:
         self.subscriber = EventSubscriber(self.broker, settings.kafka, service=service)
         if subscriptions is not None:
             subscriptions(self.subscriber, self.broker, self.engine)
+        self.dead_letters = DeadLetters(
+            service,
+            self.engine,
+            self.broker,
+            DeadLetterReader(settings.kafka),
+            consumed=self.subscriber.groups.values,
+        )
         self._listener: asyncpg.Connection | None = None
         self._workers: list[BackgroundWorker] = []
         self.metrics = Metrics(service)
@@ -84,9 +94,11 @@ class ServiceRuntime:
 
     def install(self, app: FastAPI) -> None:
         """Make ``app`` this runtime's: ``/healthz``, ``/readyz``, ``/metrics``, request
-        metrics and correlated request logs (more probes: ``runtime.metrics.add``)."""
+        metrics and correlated request logs (more probes: ``runtime.metrics.add``), and
+        ``/api/dead-letters/<service>`` to list and replay what its consumers dead-lettered."""
         app.state.runtime = self
         observe(app, self.metrics, self.checks)
+        dead_letters_api.install(app, self.dead_letters)
 
     def add_worker(self, worker: BackgroundWorker) -> None:
         """Started after the broker and relay, stopped before them."""

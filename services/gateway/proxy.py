@@ -1,7 +1,9 @@
 """Forward a request, byte for byte, to the service that owns its path.
 
 Webhooks pass through unchanged (the raw body is what Shopify signed). The caller's own
-credentials (cookie, bearer key, CSRF token) stop here: no service ever sees them.
+credentials (cookie, bearer key, CSRF token) stop here: no service ever sees them; instead
+the service is told who asked (``x-lotline-actor``, set here from the gate's principal and
+never taken from the caller), so it can record who replayed a dead letter.
 """
 
 from __future__ import annotations
@@ -10,12 +12,22 @@ import httpx
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
+from services.gateway.access.principal import Principal
 from services.gateway.routes import service_for
+from shared.http import ACTOR_HEADER, actor_header
 
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
 )
 CREDENTIALS = frozenset({"authorization", "cookie", "x-csrf-token"})
+NOT_FROM_CALLERS = CREDENTIALS | {ACTOR_HEADER}
+
+
+def actor_headers(request: Request) -> dict[str, str]:
+    """Who the gate let in, by the name the audit trail gives them (``sara``, ``key:erp``),
+    for the service to record; nothing for a public request."""
+    principal = getattr(request.state, "principal", None)
+    return actor_header(principal.name) if isinstance(principal, Principal) else {}
 
 
 def raw_path(request: Request) -> str:
@@ -34,8 +46,8 @@ async def forward(request: Request, upstream: dict[str, str]) -> Response:
     headers = {
         k: v
         for k, v in request.headers.items()
-        if k.lower() not in HOP_BY_HOP and k.lower() not in CREDENTIALS
-    }
+        if k.lower() not in HOP_BY_HOP and k.lower() not in NOT_FROM_CALLERS
+    } | actor_headers(request)
     try:
         answer = await client.request(
             request.method,

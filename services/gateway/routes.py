@@ -33,6 +33,12 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/manual-orders", "connectors"),
     ("/api/imports", "connectors"),
     ("/api/stock-sync", "connectors"),
+    # each service lists and replays the dead letters its own consumers wrote
+    ("/api/dead-letters/orders", "orders"),
+    ("/api/dead-letters/inventory", "inventory"),
+    ("/api/dead-letters/production", "production"),
+    ("/api/dead-letters/connectors", "connectors"),
+    ("/api/dead-letters/trace", "trace"),
 )
 
 SERVICES: tuple[str, ...] = ("orders", "inventory", "production", "connectors", "trace")

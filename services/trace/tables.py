@@ -6,12 +6,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
 from shared.db import timestamp
+from shared.dead_letters.replays import replay_table
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
 
 metadata = sa.MetaData()
 OUTBOX = outbox_table(metadata)
 INBOX = inbox_table(metadata)
+DEAD_LETTER_REPLAY = replay_table(metadata)
 
 QTY = sa.Numeric(18, 6)
 # Keys compare byte by byte: the walk probes the indexes once per node, and the "C"

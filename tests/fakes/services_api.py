@@ -157,3 +157,25 @@ def quote_answer(promised_on: date) -> dict[str, Any]:
             }
         ],
     }
+
+
+def dead_letter(**overrides: Any) -> dict[str, Any]:
+    """A waiting dead letter as ``GET /api/dead-letters/{service}`` answers it."""
+    base: dict[str, Any] = {
+        "dlq_topic": "lotline.orders.events.dlq",
+        "partition": 1,
+        "offset": 42,
+        "dead_at": datetime.now(UTC).isoformat(),
+        "status": "waiting",
+        "service": "inventory",
+        "group": "lotline.inventory.on_order_event",
+        "original_topic": "lotline.orders.events",
+        "event_type": "orders.order_received",
+        "event_id": str(uuid.uuid4()),
+        "reason": "handler failed: IntegrityError('duplicate key')",
+        "key": None,
+        "value_preview": "{}",
+        "replayed_by": None,
+        "replayed_at": None,
+    }
+    return {**base, **overrides}

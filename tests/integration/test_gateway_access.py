@@ -354,3 +354,30 @@ async def test_the_last_admin_cannot_be_demoted(gateway: FastAPI):
 
     assert answer.status_code == 422
     assert "last active admin" in answer.json()["detail"]
+
+
+async def test_a_forwarded_request_names_the_caller_and_never_what_the_caller_claimed(
+    gateway: FastAPI,
+):
+    name, secret = await named_key(gateway, Scope.WRITE)
+    seen: list[httpx.Request] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    real = gateway.state.client
+    gateway.state.client = httpx.AsyncClient(transport=httpx.MockTransport(service))
+    try:
+        async with client(gateway) as http:
+            await http.post(
+                "/api/dead-letters/orders/t.dlq/0/1/replay",
+                headers={"Authorization": f"Bearer {secret}", "X-Lotline-Actor": "user:admin"},
+            )
+    finally:
+        await gateway.state.client.aclose()
+        gateway.state.client = real
+
+    [forwarded] = seen
+    assert forwarded.headers.get_list("x-lotline-actor") == [name]  # as the audit names it
+    assert "authorization" not in forwarded.headers

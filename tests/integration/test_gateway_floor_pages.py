@@ -27,6 +27,7 @@ from shared.settings import Settings
 from tests.fakes.services_api import (
     FakeServices,
     days_from_today,
+    dead_letter,
     order,
     production_order,
     quote_answer,
@@ -71,6 +72,7 @@ def fake() -> FakeServices:
     services.on("GET", "/api/production-orders", json=[])
     services.on("GET", "/api/write-backs", json=[])
     services.on("GET", "/api/webhook-deliveries", json=[])
+    services.on("GET", "/api/dead-letters/[a-z]+", json=[], headers={"X-Total-Count": "0"})
     services.on("GET", "/api/orders/[^/]+/timeline", json=[])
     services.on("GET", "/api/orders/[^/]+/shipments", json=[])
     return services
@@ -195,6 +197,7 @@ async def test_a_viewer_sees_no_write_control_anywhere(
             }
         ],
     )
+    fake.on("GET", "/api/dead-letters/inventory", json=[dead_letter()])
     viewer = browser(person(Level.READ))
 
     pages = [await viewer.get(path) for path in ("/", f"/orders/{held['id']}", "/orders/new")]
@@ -323,6 +326,75 @@ async def test_a_refused_replay_answers_htmx_with_the_panel_and_the_reason(
     assert answer.status_code == 200  # htmx swaps only a 2xx: the panel carries the refusal
     assert answer.text.lstrip().startswith('<section id="dead"')
     assert "Refused: not dead" in answer.text
+
+
+async def test_today_lists_the_waiting_kafka_dead_letters_of_every_service_with_replay(
+    fake: FakeServices, browser: Browser
+) -> None:
+    older = dead_letter(dead_at=(datetime.now(UTC) - timedelta(hours=2)).isoformat())
+    newer = dead_letter(
+        service="trace",
+        dlq_topic="lotline.inventory.events.dlq",
+        offset=7,
+        original_topic="lotline.inventory.events",
+        event_type=None,
+        reason="poison: not JSON",
+    )
+    fake.on("GET", "/api/dead-letters/inventory", json=[older], headers={"X-Total-Count": "12"})
+    fake.on("GET", "/api/dead-letters/trace", json=[newer], headers={"X-Total-Count": "1"})
+    fake.on("GET", "/api/dead-letters/production", status=503, json={"detail": "Kafka is down"})
+
+    page = await browser(person(Level.WRITE)).get("/")
+
+    assert page.status_code == 200, page.text
+    panel = page.text[page.text.index('id="dead"') :]
+    assert "Dead-lettered events on the Kafka topics have no replay yet" not in page.text
+    assert panel.index("poison: not JSON") < panel.index("IntegrityError")  # newest first
+    assert "orders.order_received" in panel and "unreadable" in panel
+    assert "lotline.inventory.on_order_event" in panel
+    assert 'action="/today/dead-letters/inventory/lotline.orders.events.dlq/1/42/replay"' in panel
+    assert 'action="/today/dead-letters/trace/lotline.inventory.events.dlq/1/7/replay"' in panel
+    assert 'name="csrf_token" value="the-csrf-token"' in panel
+    assert "Showing 2 of 13 waiting." in panel
+    assert "Could not load the dead letters of production: Kafka is down" in panel
+    asked = fake.requests_to("GET", "/api/dead-letters/inventory")[0]
+    assert asked.url.params["status"] == "waiting"
+
+
+async def test_replaying_a_dead_letter_asks_its_service_as_the_caller_and_says_so(
+    fake: FakeServices, browser: Browser
+) -> None:
+    path = "/api/dead-letters/inventory/lotline.orders.events.dlq/1/42/replay"
+    fake.on("POST", path, json={"original_topic": "lotline.orders.events"})
+    operator = browser(person(Level.WRITE))
+
+    answer = await operator.post(
+        "/today/dead-letters/inventory/lotline.orders.events.dlq/1/42/replay"
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/?done=republished"
+    [sent] = fake.requests_to("POST", path)
+    assert sent.headers["x-lotline-actor"] == "sara"
+    shown = await operator.get(answer.headers["location"])
+    assert "Published again on its original topic." in shown.text
+
+
+async def test_a_second_replay_of_a_dead_letter_shows_the_services_refusal(
+    fake: FakeServices, browser: Browser
+) -> None:
+    path = "/api/dead-letters/trace/t.dlq/0/3/replay"
+    fake.on("POST", path, status=409, json={"detail": "t.dlq/0/3 was already replayed by user:ada"})
+    operator = browser(person(Level.WRITE))
+
+    answer = await operator.post(
+        "/today/dead-letters/trace/t.dlq/0/3/replay", headers={"HX-Request": "true"}
+    )
+    unknown = await operator.post("/today/dead-letters/billing/t.dlq/0/3/replay")
+
+    assert answer.status_code == 200
+    assert "Refused: t.dlq/0/3 was already replayed by user:ada" in answer.text
+    assert unknown.status_code == 404
 
 
 async def test_a_service_that_is_down_empties_its_panel_not_the_page(

@@ -1,5 +1,7 @@
 """Today (``/``): the shift lead's first look — orders by status, late and at-risk orders,
-shortages blocking production, what ships today, and dead deliveries to replay.
+shortages blocking production, what ships today, and what waits for an operator to replay:
+dead write-backs, dead webhook deliveries and the events the services' consumers
+dead-lettered on Kafka.
 
 Each panel loads on its own and fails on its own: a service that is down empties its panel
 with a message, never the page. ``GET /today/<panel>`` re-renders one panel for htmx when a
@@ -27,6 +29,8 @@ from services.gateway.dashboard.pages.live import live_since
 from services.gateway.dashboard.screen import upstream_of
 from services.gateway.dashboard.templating import is_fragment, render
 from services.gateway.dashboard.upstream import Upstream, UpstreamError
+from services.gateway.proxy import actor_headers
+from services.gateway.routes import SERVICES
 
 router = APIRouter(include_in_schema=False)
 RULES: tuple[Rule, ...] = (
@@ -35,6 +39,7 @@ RULES: tuple[Rule, ...] = (
         Level.WRITE,
         "POST /today/write-backs/{write_back_id}/replay",
         "POST /today/webhook-deliveries/{webhook_id}/replay",
+        "POST /today/dead-letters/{service}/{topic}/{partition}/{offset}/replay",
     ),
 )
 
@@ -94,13 +99,37 @@ async def _shipments(up: Upstream) -> dict[str, Any]:
     return {"orders": orders, "total": total}
 
 
+async def _dead_letters(up: Upstream) -> dict[str, Any]:
+    """Every service's waiting Kafka dead letters, newest first; a service that does not
+    answer is named, and the others still show."""
+
+    async def of(service: str) -> tuple[str, list[Any], int, str | None]:
+        path = f"/api/dead-letters/{service}"
+        try:
+            letters, total = await counted(up, path, {"status": "waiting", "limit": ROWS})
+        except UpstreamError as error:
+            return service, [], 0, error.detail
+        return service, letters, len(letters) if total is None else total, None
+
+    answers = await asyncio.gather(*(of(service) for service in SERVICES))
+    letters = [{**x, "owner": service} for service, found, _, _ in answers for x in found]
+    letters.sort(key=lambda x: str(x["dead_at"]), reverse=True)
+    return {
+        "letters": letters[:ROWS],
+        "letters_total": sum(total for _, _, total, _ in answers),
+        "letters_unreachable": [(service, why) for service, _, _, why in answers if why],
+    }
+
+
 async def _dead(up: Upstream) -> dict[str, Any]:
     params = {"status": "dead", "limit": ROWS + 1}
-    write_backs, deliveries = await asyncio.gather(
+    write_backs, deliveries, letters = await asyncio.gather(
         up.get("/api/write-backs", params=params),
         up.get("/api/webhook-deliveries", params=params),
+        _dead_letters(up),
     )
     return {
+        **letters,
         "write_backs": write_backs[:ROWS],
         "write_backs_more": len(write_backs) > ROWS,
         "deliveries": deliveries[:ROWS],
@@ -155,20 +184,20 @@ async def today_panel(request: Request, panel: str) -> HTMLResponse:
     return render(request, f"today/{panel}.html", {"p": loaded, "labels": labels})
 
 
-async def _replay(request: Request, path: str) -> Response:
-    """Replay through the connectors; htmx gets the dead-letter panel, a form a redirect."""
+async def _replay(request: Request, path: str, *, done: str = "replayed") -> Response:
+    """Replay through the service that owns it; htmx gets the panel, a form a redirect."""
     up = upstream_of(request)
     try:
-        await up.send("POST", path)
+        await up.send("POST", path, headers=actor_headers(request))
     except UpstreamError as error:
         if is_fragment(request):
             loaded = {**await _load(up, "dead"), "refused": error.detail}
             return render(request, "today/dead.html", {"p": loaded, "labels": labels})
         return await _page(request, done=None, error=error.detail, status_code=error.status)
     if is_fragment(request):
-        loaded = {**await _load(up, "dead"), "replayed": True}
+        loaded = {**await _load(up, "dead"), done: True}
         return render(request, "today/dead.html", {"p": loaded, "labels": labels})
-    return RedirectResponse("/?done=replayed", status_code=303)
+    return RedirectResponse(f"/?done={done}", status_code=303)
 
 
 @router.post("/today/write-backs/{write_back_id}/replay")
@@ -179,3 +208,14 @@ async def replay_write_back(request: Request, write_back_id: UUID) -> Response:
 @router.post("/today/webhook-deliveries/{webhook_id}/replay")
 async def replay_webhook_delivery(request: Request, webhook_id: str) -> Response:
     return await _replay(request, f"/api/webhook-deliveries/{quote(webhook_id, safe='')}/replay")
+
+
+@router.post("/today/dead-letters/{service}/{topic}/{partition}/{offset}/replay")
+async def replay_dead_letter(
+    request: Request, service: str, topic: str, partition: int, offset: int
+) -> Response:
+    """Send a dead-lettered event back to its topic, through the service that failed it."""
+    if service not in SERVICES:
+        raise HTTPException(status_code=404, detail=f"no service {service}")
+    path = f"/api/dead-letters/{service}/{quote(topic, safe='')}/{partition}/{offset}/replay"
+    return await _replay(request, path, done="republished")
