@@ -1,9 +1,11 @@
 """The gateway's one OpenAPI document keeps each service's schemas its own."""
 
+from typing import Any
+
 from services.gateway.routes import merge_openapi
 
 
-def doc(path: str, shortage: dict) -> dict:
+def doc(path: str, shortage: dict[str, Any]) -> dict[str, Any]:
     ref = {"$ref": "#/components/schemas/ShortageOut"}
     return {
         "paths": {
