@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from services.gateway.dashboard.upstream import Upstream
+from services.gateway.dashboard.upstream import Upstream, UpstreamError
 
 PAGE_SIZE = 20
 
@@ -57,3 +57,14 @@ def page_url(request: Request, name: str, offset: int) -> str:
     params = {k: v for k, v in request.query_params.items() if k not in ("notice", name)}
     params[name] = str(offset)
     return f"{request.url.path}?{urlencode(params)}"
+
+
+async def page_or_refusal(
+    errors: list[str], upstream: Upstream, path: str, **kwargs: Any
+) -> Page | None:
+    """One table's page; a refusal joins ``errors`` and the rest of the screen still shows."""
+    try:
+        return await fetch_page(upstream, path, **kwargs)
+    except UpstreamError as error:
+        errors.append(error.detail)
+        return None

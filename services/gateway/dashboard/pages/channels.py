@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
-from services.gateway.dashboard.paging import Page, fetch_page, offset_of, page_url
+from services.gateway.dashboard.paging import Page, offset_of, page_or_refusal, page_url
 from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
 from services.gateway.dashboard.templating import render
 from services.gateway.dashboard.upstream import UpstreamError
@@ -32,11 +32,7 @@ RULES: tuple[Rule, ...] = (
 
 
 async def _page(errors: list[str], request: Request, path: str, **kwargs: Any) -> Page | None:
-    try:
-        return await fetch_page(upstream_of(request), path, **kwargs)
-    except UpstreamError as error:
-        errors.append(error.detail)
-        return None
+    return await page_or_refusal(errors, upstream_of(request), path, **kwargs)
 
 
 async def _reconciliation(request: Request, domain: str) -> Any:
