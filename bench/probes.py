@@ -163,6 +163,7 @@ def _infrastructure() -> dict[str, list[int]]:
 def cpu_ticks(pids: dict[str, int]) -> dict[str, int]:
     """CPU ticks used so far, per process of the system and for Kafka and PostgreSQL."""
     groups: dict[str, Iterable[int]] = {name: [pid] for name, pid in pids.items()}
+    groups["bench"] = [os.getpid()]  # the load generator shares the two cores
     groups.update(_infrastructure())
     return {name: sum(_ticks(p) for p in group) for name, group in groups.items()}
 

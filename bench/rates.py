@@ -4,6 +4,7 @@ wait (bounded) for the backlog to drain, then count and time every order in the 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import Counter
@@ -28,9 +29,7 @@ def percentiles(values: Sequence[float]) -> dict[str, float | None]:
     ordered = sorted(values)
 
     def rank(p: float) -> float:
-        return round(
-            ordered[min(len(ordered) - 1, max(0, int(p * len(ordered) + 0.999) - 1))] * 1000, 1
-        )
+        return round(ordered[max(0, math.ceil(p * len(ordered)) - 1)] * 1000, 1)
 
     return {"p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99), "max": rank(1.0)}
 

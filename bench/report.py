@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,14 @@ def write_json(report: dict[str, Any], path: Path) -> None:
 
 
 def write_chart(report: dict[str, Any], path: Path) -> None:
-    """Achieved against offered throughput, and p50 / p95 / p99 settle latency."""
+    """Achieved against offered throughput, and p50 / p95 / p99 settle latency.
+    (matplotlib 3.10.0 calls pyparsing names that pyparsing 3.3 deprecates: not ours.)"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _draw(report, path)
+
+
+def _draw(report: dict[str, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,10 +16,12 @@ from shared.db import drop_database
 from shared.observability.kafka_admin import admin_client
 from shared.settings import KafkaSettings, Ports, PostgresSettings, Settings
 from tests.conftest import PROCESS_PORTS
-from tests.containers import free_port
 from tests.e2e.conftest import PROCESSES, System
 
 SERVICES = ("orders", "inventory", "production", "connectors", "trace")
+# Below Linux's ephemeral range (32768–60999): a port the OS hands out for "any free port"
+# can be taken by one of the many outbound connections the services open while starting.
+QUIET_PORTS = range(20000, 32000)
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,25 @@ class Target:
     pids: dict[str, int]
 
 
+def quiet_port(taken: set[int]) -> int:
+    """A free port no outbound connection will be given meanwhile."""
+    while True:
+        port = random.choice(QUIET_PORTS)
+        if port in taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        taken.add(port)
+        return port
+
+
 def bench_settings(run_id: str) -> Settings:
     """Settings of a fresh namespace, never the demo system's or a test run's."""
     base = Settings()
+    taken: set[int] = set()
     return base.model_copy(
         update={
             "environment": "test",
@@ -47,7 +67,7 @@ def bench_settings(run_id: str) -> Settings:
             "kafka": KafkaSettings(
                 bootstrap_servers=base.kafka.bootstrap_servers, topic_prefix=f"b{run_id}."
             ),
-            "ports": Ports(**{name: free_port() for name in PROCESS_PORTS}),
+            "ports": Ports(**{name: quiet_port(taken) for name in PROCESS_PORTS}),
             "upstreams": {},
         }
     )
@@ -66,6 +86,10 @@ async def running_system(logs: Path) -> AsyncIterator[Target]:
         for name in PROCESSES:
             system.start(name)
         await system.wait_ready()
+        await asyncio.sleep(2)  # a process that lost its port exits just after its startup
+        gone = [name for name, p in system.processes.items() if p.poll() is not None]
+        if gone:
+            raise RuntimeError(f"exited after starting: {gone}: {system.tail(gone[0])}")
         pids = {name: p.pid for name, p in system.processes.items()}
         yield Target(system.gateway, system.admin_headers, settings, pids)
     finally:
