@@ -114,12 +114,14 @@ async def end_offsets(settings: Settings) -> dict[str, int]:
 class Gauges:
     consumer_lag: dict[str, float]  # per consumer group, summed over partitions
     outbox_unpublished: dict[str, float]  # per service
+    webhook_inbox_pending: float  # deliveries answered 200, not applied yet (connectors)
 
 
 async def gauges(target: Target) -> Gauges:
-    """The services' own ``lotline_kafka_consumer_lag`` and ``lotline_outbox_unpublished``."""
+    """The services' own backlog gauges: consumer lag, outbox rows, the webhook inbox."""
     lag: dict[str, float] = {}
     outbox: dict[str, float] = {}
+    inbox = 0.0
     async with httpx.AsyncClient(timeout=30.0) as client:
         for service in SERVICES:
             port = getattr(target.settings.ports, service)
@@ -130,7 +132,9 @@ async def gauges(target: Target) -> Gauges:
                         lag[s.labels["group"]] = lag.get(s.labels["group"], 0.0) + s.value
                     elif s.name == "lotline_outbox_unpublished":
                         outbox[service] = outbox.get(service, 0.0) + s.value
-    return Gauges(lag, outbox)
+                    elif s.name == "lotline_webhook_deliveries_pending":
+                        inbox += s.value
+    return Gauges(lag, outbox, inbox)
 
 
 def _ticks(pid: int) -> int:

@@ -150,6 +150,7 @@ async def run_rate(
         window_seconds=round(window, 2),
         consumer_lag=gauges.consumer_lag,
         outbox_unpublished=gauges.outbox_unpublished,
+        webhook_inbox_pending=gauges.webhook_inbox_pending,
         cpu_share=probes.cpu_share(ticks0, ticks1, window),
         **costs,
     )
@@ -160,11 +161,17 @@ def _costs(
     orders: int, transactions: int, messages: int, seconds: float, background: Idle
 ) -> dict[str, float | None]:
     """Per settled order, with the idle background over the same time taken off."""
+    raw: dict[str, float | None] = {
+        "transactions": transactions,
+        "kafka_messages": messages,
+        "counted_over_seconds": round(seconds, 1),
+    }
     if orders == 0:
-        return {"transactions_per_order": None, "kafka_messages_per_order": None}
+        return {**raw, "transactions_per_order": None, "kafka_messages_per_order": None}
     xact = transactions - background.transactions_per_second * seconds
     msgs = messages - background.messages_per_second * seconds
     return {
+        **raw,
         "transactions_per_order": round(xact / orders, 1),
         "kafka_messages_per_order": round(msgs / orders, 1),
     }

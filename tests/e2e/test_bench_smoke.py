@@ -16,7 +16,8 @@ pytestmark = pytest.mark.e2e
 RATE_FIELDS = {
     "offered_per_second", "sent", "answered_2xx", "errors", "orders", "settled", "lost",
     "duplicates", "achieved_per_second", "answer_ms", "settle_ms", "drained", "consumer_lag",
-    "outbox_unpublished", "cpu_share", "transactions_per_order", "kafka_messages_per_order",
+    "outbox_unpublished", "webhook_inbox_pending", "cpu_share", "transactions_per_order",
+    "kafka_messages_per_order",
 }  # fmt: skip
 
 
