@@ -14,7 +14,7 @@ ifdef LOTLINE_KAFKA_PORT
 export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
 endif
 
-.PHONY: run test setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench-trace clean-data
+.PHONY: run test setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace clean-data
 
 ## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
 ## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
@@ -80,6 +80,19 @@ integration: setup infra-up
 
 e2e: setup infra-up
 	$(PY) -m pytest tests/e2e
+
+## Orders per second, end to end (a benchmark, not a test): the whole system in a namespace
+## of its own, open-loop signed Shopify webhooks at 10–200 orders/s, beside pgbench -N and
+## Kafka's producer perf test; writes bench/results/throughput-*.json and .png.
+## Other rates: make bench BENCH_ARGS="--rates 10,25,50 --duration 20"
+bench: setup infra-up bench-tools
+	$(PY) -m bench.throughput $(BENCH_ARGS)
+
+## Kafka's perf tools (kafka-tools, not needed by the broker) next to the broker's jars.
+KAFKA_TOOLS_VERSION ?= 4.4.0
+bench-tools:
+	@ls .cache/kafka-tools/kafka-tools-*.jar >/dev/null 2>&1 || mvn -B -q dependency:copy \
+		-Dartifact=org.apache.kafka:kafka-tools:$(KAFKA_TOOLS_VERSION) -DoutputDirectory=.cache/kafka-tools
 
 ## Time traces over a generated history of 1M+ stock movements and 100k orders (not a test).
 bench-trace: setup infra-up

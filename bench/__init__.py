@@ -1,0 +1,1 @@
+"""Benchmarks: run against a system of their own, print figures; never timed tests."""

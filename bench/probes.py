@@ -1,0 +1,181 @@
+"""What the benchmark reads from outside the services: the orders' and connectors' own
+timestamps, /metrics, /proc CPU ticks, pg_stat_database and the topics' end offsets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka.structs import TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
+
+from bench.system import SERVICES, Target
+from shared.db import asyncpg_dsn
+from shared.observability.kafka_admin import admin_client, offsets_reader
+from shared.settings import PostgresSettings, Settings
+
+SETTLED = ("ready_to_ship", "awaiting_production", "awaiting_materials", "on_hold")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    order_id: str
+    status: str
+    settled_at: float | None  # epoch seconds of its first settled status
+    settled_as: str | None
+
+
+async def _connect(pg: PostgresSettings, database: str) -> asyncpg.Connection:
+    return await asyncpg.connect(asyncpg_dsn(pg.url_for_database(database)))
+
+
+async def orders_by_external_id(
+    settings: Settings, external_ids: Sequence[str]
+) -> dict[str, list[OrderRow]]:
+    """Every order of those channel ids (two rows for one id would be a duplicate)."""
+    conn = await _connect(settings.pg, settings.pg.database("orders"))
+    try:
+        rows = await conn.fetch(
+            """
+            SELECT o.external_id, o.id::text AS order_id, o.status,
+                   extract(epoch FROM first.at)::float8 AS settled_at, first.status AS settled_as
+            FROM orders_order o
+            LEFT JOIN LATERAL (
+                SELECT h.at, h.status FROM orders_status_history h
+                WHERE h.order_id = o.id AND h.status = ANY($2::text[])
+                ORDER BY h.at, h.id LIMIT 1
+            ) first ON true
+            WHERE o.channel = 'shopify' AND o.external_id = ANY($1::text[])
+            """,
+            list(external_ids),
+            list(SETTLED),
+        )
+    finally:
+        await conn.close()
+    found: dict[str, list[OrderRow]] = {}
+    for r in rows:
+        row = OrderRow(r["order_id"], r["status"], r["settled_at"], r["settled_as"])
+        found.setdefault(r["external_id"], []).append(row)
+    return found
+
+
+async def received_at(settings: Settings, webhook_ids: Sequence[str]) -> dict[str, float]:
+    """When the connectors recorded each delivery, just before answering it."""
+    conn = await _connect(settings.pg, settings.pg.database("connectors"))
+    try:
+        rows = await conn.fetch(
+            "SELECT webhook_id, extract(epoch FROM received_at)::float8 AS at"
+            " FROM connectors_webhook_delivery WHERE webhook_id = ANY($1::text[])",
+            list(webhook_ids),
+        )
+    finally:
+        await conn.close()
+    return {r["webhook_id"]: r["at"] for r in rows}
+
+
+async def transactions(pg: PostgresSettings) -> dict[str, int]:
+    """Committed transactions so far, per database of this run."""
+    conn = await _connect(pg, "postgres")
+    try:
+        rows = await conn.fetch(
+            "SELECT datname, xact_commit FROM pg_stat_database WHERE datname LIKE $1",
+            pg.database_prefix + "%",
+        )
+    finally:
+        await conn.close()
+    return {r["datname"][len(pg.database_prefix) :]: int(r["xact_commit"]) for r in rows}
+
+
+async def end_offsets(settings: Settings) -> dict[str, int]:
+    """Messages ever written to each topic of this run (sum of its partitions' ends)."""
+    prefix = settings.kafka.topic_prefix
+    async with admin_client(settings.kafka) as admin, offsets_reader(settings.kafka) as reader:
+        topics = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
+        described = await admin.describe_topics(topics)
+        partitions = [
+            TopicPartition(d["topic"], p["partition"])
+            for d in described
+            if d["error_code"] == 0
+            for p in d["partitions"]
+        ]
+        ends = await reader.end_offsets(partitions) if partitions else {}
+    totals: dict[str, int] = {}
+    for tp, end in ends.items():
+        totals[tp.topic[len(prefix) :]] = totals.get(tp.topic[len(prefix) :], 0) + end
+    return totals
+
+
+@dataclass(frozen=True)
+class Gauges:
+    consumer_lag: dict[str, float]  # per consumer group, summed over partitions
+    outbox_unpublished: dict[str, float]  # per service
+    webhook_inbox_pending: float  # deliveries answered 200, not applied yet (connectors)
+
+
+async def gauges(target: Target) -> Gauges:
+    """The services' own backlog gauges: consumer lag, outbox rows, the webhook inbox."""
+    lag: dict[str, float] = {}
+    outbox: dict[str, float] = {}
+    inbox = 0.0
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        for service in SERVICES:
+            port = getattr(target.settings.ports, service)
+            text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+            for family in text_string_to_metric_families(text):
+                for s in family.samples:
+                    if s.name == "lotline_kafka_consumer_lag":
+                        lag[s.labels["group"]] = lag.get(s.labels["group"], 0.0) + s.value
+                    elif s.name == "lotline_outbox_unpublished":
+                        outbox[service] = outbox.get(service, 0.0) + s.value
+                    elif s.name == "lotline_webhook_deliveries_pending":
+                        inbox += s.value
+    return Gauges(lag, outbox, inbox)
+
+
+def _ticks(pid: int) -> int:
+    """utime + stime of one process, in clock ticks (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _infrastructure() -> dict[str, list[int]]:
+    """Kafka's JVM and every PostgreSQL process on the box (the server is shared)."""
+    found: dict[str, list[int]] = {"kafka": [], "postgresql": []}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if comm == "postgres":
+            found["postgresql"].append(int(entry.name))
+        elif b"kafka.Kafka" in cmdline:
+            found["kafka"].append(int(entry.name))
+    return found
+
+
+def cpu_ticks(pids: dict[str, int]) -> dict[str, int]:
+    """CPU ticks used so far, per process of the system and for Kafka and PostgreSQL."""
+    groups: dict[str, Iterable[int]] = {name: [pid] for name, pid in pids.items()}
+    groups["bench"] = [os.getpid()]  # the load generator shares the two cores
+    groups.update(_infrastructure())
+    return {name: sum(_ticks(p) for p in group) for name, group in groups.items()}
+
+
+def cpu_share(before: dict[str, int], after: dict[str, int], seconds: float) -> dict[str, float]:
+    """Share of one core per process over ``seconds`` (1.0 = one core busy throughout).
+    PostgreSQL backends that exit in between take their ticks with them."""
+    return {
+        name: round(max(after[name] - before.get(name, 0), 0) / TICKS / seconds, 3)
+        for name in after
+    }

@@ -1,0 +1,107 @@
+"""The whole system in a namespace of its own for a benchmark run: its own database prefix,
+topic prefix and free ports, the e2e suite's process runner, one admin key."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.db import drop_database
+from shared.observability.kafka_admin import admin_client
+from shared.settings import KafkaSettings, Ports, PostgresSettings, Settings
+from tests.conftest import PROCESS_PORTS
+from tests.e2e.conftest import PROCESSES, System
+
+SERVICES = ("orders", "inventory", "production", "connectors", "trace")
+# Below Linux's ephemeral range (32768–60999): a port the OS hands out for "any free port"
+# can be taken by one of the many outbound connections the services open while starting.
+QUIET_PORTS = range(20000, 32000)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a benchmark drives and reads: the gateway, its key, the settings the processes
+    run with (databases, topics, ports) and their process ids, for CPU shares."""
+
+    gateway: str
+    headers: dict[str, str]
+    settings: Settings
+    pids: dict[str, int]
+
+
+def quiet_port(taken: set[int]) -> int:
+    """A free port no outbound connection will be given meanwhile."""
+    while True:
+        port = random.choice(QUIET_PORTS)
+        if port in taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        taken.add(port)
+        return port
+
+
+def bench_settings(run_id: str) -> Settings:
+    """Settings of a fresh namespace, never the demo system's or a test run's."""
+    base = Settings()
+    taken: set[int] = set()
+    return base.model_copy(
+        update={
+            "environment": "test",
+            "pg": PostgresSettings(
+                host=base.pg.host,
+                port=base.pg.port,
+                user=base.pg.user,
+                password=base.pg.password,
+                database_prefix=f"lotline_b{run_id}_",
+            ),
+            "kafka": KafkaSettings(
+                bootstrap_servers=base.kafka.bootstrap_servers, topic_prefix=f"b{run_id}."
+            ),
+            "ports": Ports(**{name: quiet_port(taken) for name in PROCESS_PORTS}),
+            "upstreams": {},
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_system(logs: Path) -> AsyncIterator[Target]:
+    """Start every process with an admin key made beforehand; stop them and drop their
+    databases and topics at the end, whatever happened."""
+    settings = bench_settings(uuid.uuid4().hex[:8])
+    await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
+    system = System(settings, logs, {})
+    try:
+        key = await asyncio.to_thread(system.manage, "create-key", "bench", "--scope", "admin")
+        system.api_key = key.strip()
+        for name in PROCESSES:
+            system.start(name)
+        await system.wait_ready()
+        await asyncio.sleep(2)  # a process that lost its port exits just after its startup
+        gone = [name for name, p in system.processes.items() if p.poll() is not None]
+        if gone:
+            raise RuntimeError(f"exited after starting: {gone}: {system.tail(gone[0])}")
+        pids = {name: p.pid for name, p in system.processes.items()}
+        yield Target(system.gateway, system.admin_headers, settings, pids)
+    finally:
+        system.stop_all()
+        for name in PROCESSES:
+            await drop_database(settings.pg, settings.pg.database(name))
+        await drop_topics(settings.kafka)
+
+
+async def drop_topics(kafka: KafkaSettings) -> None:
+    """Every topic under the run's prefix (the services create them as they start)."""
+    async with admin_client(kafka) as admin:
+        mine = [t for t in await admin.list_topics() if t.startswith(kafka.topic_prefix)]
+        if mine:
+            await admin.delete_topics(mine)

@@ -1,0 +1,47 @@
+"""The throughput benchmark's core, for a handful of orders against the suite's system:
+the report has its shape and nothing is lost. A smoke, never a timed assertion."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench import report
+from bench.system import Target
+from bench.throughput import run_core
+
+pytestmark = pytest.mark.e2e
+
+RATE_FIELDS = {
+    "offered_per_second", "sent", "answered_2xx", "errors", "orders", "settled", "lost",
+    "duplicates", "achieved_per_second", "answer_ms", "settle_ms", "drained", "consumer_lag",
+    "outbox_unpublished", "webhook_inbox_pending", "cpu_share", "transactions_per_order",
+    "kafka_messages_per_order",
+}  # fmt: skip
+
+
+async def test_a_few_benchmarked_orders_are_all_counted_and_reported(system, tmp_path):
+    target = Target(
+        system.gateway,
+        system.admin_headers,
+        system.settings,
+        {name: process.pid for name, process in system.processes.items()},
+    )
+
+    result = await run_core(
+        target, offered=(5.0,), duration=2.0, drain_timeout=90, idle_seconds=0,
+        stats_flush_seconds=0,
+    )  # fmt: skip
+    result["machine"] = {"summary": "smoke"}
+    report.write_json(result, tmp_path / "smoke.json")
+    report.write_chart(result, tmp_path / "smoke.png")
+
+    [rate] = result["rates"]
+    assert rate.keys() >= RATE_FIELDS
+    assert {"p50", "p95", "p99", "max"} == rate["settle_ms"].keys() == rate["answer_ms"].keys()
+    assert rate["sent"] == rate["answered_2xx"] == 10
+    assert (rate["lost"], rate["duplicates"], rate["settled"]) == (0, 0, 10)
+    assert {"orders", "connectors", "gateway", "kafka", "postgresql"} <= rate["cpu_share"].keys()
+    assert "headline" in json.loads((tmp_path / "smoke.json").read_text())
+    assert (tmp_path / "smoke.png").read_bytes().startswith(b"\x89PNG")
