@@ -10,10 +10,12 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.system import SERVICES, Target
+from shared.contracts import topics
 from shared.db import asyncpg_dsn
 from shared.observability.kafka_admin import admin_client, offsets_reader
 from shared.settings import PostgresSettings, Settings
@@ -92,18 +94,27 @@ async def transactions(pg: PostgresSettings) -> dict[str, int]:
 
 
 async def end_offsets(settings: Settings) -> dict[str, int]:
-    """Messages ever written to each topic of this run (sum of its partitions' ends)."""
+    """Messages ever written to each topic of this run (sum of its partitions' ends).
+
+    Only the run's own topics by name: another namespace sharing the prefix (a test's, a
+    topic being deleted) must not make the count fail. An unreadable count is empty (it is
+    informational; the orders themselves are counted in the databases)."""
     prefix = settings.kafka.topic_prefix
-    async with admin_client(settings.kafka) as admin, offsets_reader(settings.kafka) as reader:
-        topics = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
-        described = await admin.describe_topics(topics)
-        partitions = [
-            TopicPartition(d["topic"], p["partition"])
-            for d in described
-            if d["error_code"] == 0
-            for p in d["partitions"]
-        ]
-        ends = await reader.end_offsets(partitions) if partitions else {}
+    own = {settings.kafka.topic(name) for name in topics.ALL}
+    own |= {topics.dead_letter(name) for name in own}
+    try:
+        async with admin_client(settings.kafka) as admin, offsets_reader(settings.kafka) as reader:
+            present = sorted(own & set(await admin.list_topics()))
+            described = await admin.describe_topics(present) if present else []
+            partitions = [
+                TopicPartition(d["topic"], p["partition"])
+                for d in described
+                if d["error_code"] == 0
+                for p in d["partitions"]
+            ]
+            ends = await reader.end_offsets(partitions) if partitions else {}
+    except (KafkaError, TimeoutError):
+        return {}
     totals: dict[str, int] = {}
     for tp, end in ends.items():
         totals[tp.topic[len(prefix) :]] = totals.get(tp.topic[len(prefix) :], 0) + end
