@@ -27,7 +27,7 @@ from services.gateway.dashboard.templating import STATIC
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES, merge_openapi
 from shared import db, migrations
-from shared.http import document_refusals
+from shared.http import install_error_handlers
 from shared.messaging import with_retries
 from shared.observability import checks
 from shared.observability.app import observe
@@ -151,17 +151,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _install_errors(app: FastAPI) -> None:
-    def answer(code: int) -> Any:
-        async def handler(_request: Request, error: Exception) -> JSONResponse:
-            return JSONResponse(status_code=code, content={"detail": str(error)})
-
-        return handler
-
-    document_refusals(app)  # a refusal's 422 is one message, not a list of field errors
-    for cls, code in (
-        (users.UserRefused, 422),
-        (users.UserNotFound, 404),
-        (api_keys.KeyRefused, 422),
-        (api_keys.KeyNotFound, 404),
-    ):
-        app.add_exception_handler(cls, answer(code))
+    """The same refusals-to-answers mapping as every service (and the same 422 document)."""
+    install_error_handlers(
+        app,
+        not_found=(users.UserNotFound, api_keys.KeyNotFound),
+        invalid=(users.UserRefused, api_keys.KeyRefused),
+    )

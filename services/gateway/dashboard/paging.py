@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
+from services.gateway.dashboard.screen import upstream_of
 from services.gateway.dashboard.upstream import Upstream, UpstreamError
 
 PAGE_SIZE = 20
@@ -60,11 +61,25 @@ def page_url(request: Request, name: str, offset: int) -> str:
 
 
 async def page_or_refusal(
-    errors: list[str], upstream: Upstream, path: str, **kwargs: Any
+    errors: list[str],
+    request: Request,
+    path: str,
+    *,
+    name: str = "offset",
+    size: int = PAGE_SIZE,
+    params: dict[str, Any] | None = None,
 ) -> Page | None:
-    """One table's page; a refusal joins ``errors`` and the rest of the screen still shows."""
+    """One table's page at the offset the request names for it (query parameter ``name``);
+    a refusal joins ``errors`` and the rest of the screen still shows."""
     try:
-        return await fetch_page(upstream, path, **kwargs)
+        return await fetch_page(
+            upstream_of(request),
+            path,
+            offset=offset_of(request, name),
+            size=size,
+            params=params,
+            name=name,
+        )
     except UpstreamError as error:
         errors.append(error.detail)
         return None

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
-from services.gateway.dashboard.paging import Page, offset_of, page_or_refusal, page_url
+from services.gateway.dashboard.paging import page_or_refusal, page_url
 from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
 from services.gateway.dashboard.templating import render
 from services.gateway.dashboard.upstream import UpstreamError
@@ -29,10 +29,6 @@ RULES: tuple[Rule, ...] = (
         "POST /channels/shops/{domain}/sku-mappings/{sku}/delete",
     ),
 )
-
-
-async def _page(errors: list[str], request: Request, path: str, **kwargs: Any) -> Page | None:
-    return await page_or_refusal(errors, upstream_of(request), path, **kwargs)
 
 
 async def _reconciliation(request: Request, domain: str) -> Any:
@@ -55,32 +51,27 @@ async def _channels_page(
     runs = await asyncio.gather(*(_reconciliation(request, s["domain"]) for s in shops))
     context = {
         "shops": list(zip(shops, runs, strict=True)),
-        "dead_deliveries": await _page(
+        "dead_deliveries": await page_or_refusal(
             errors,
             request,
             "/api/webhook-deliveries",
-            offset=offset_of(request, "dd_offset"),
             size=10,
             params={"status": "dead"},
             name="dd_offset",
         ),
-        "deliveries": await _page(
-            errors, request, "/api/webhook-deliveries", offset=offset_of(request)
-        ),
-        "dead_write_backs": await _page(
+        "deliveries": await page_or_refusal(errors, request, "/api/webhook-deliveries"),
+        "dead_write_backs": await page_or_refusal(
             errors,
             request,
             "/api/write-backs",
-            offset=offset_of(request, "wb_offset"),
             size=10,
             params={"status": "dead"},
             name="wb_offset",
         ),
-        "stock_sync": await _page(
+        "stock_sync": await page_or_refusal(
             errors,
             request,
             "/api/stock-sync",
-            offset=offset_of(request, "sync_offset"),
             name="sync_offset",
         ),
     }
@@ -114,11 +105,10 @@ async def _shop_page(
         errors.append(refused.detail)
     if shop is None and not errors:
         errors.append(f"unknown shop {domain}")
-    mappings = await _page(
+    mappings = await page_or_refusal(
         errors,
         request,
         f"/api/shops/{quote(domain, safe='')}/sku-mappings",
-        offset=offset_of(request),
         size=50,
     )
     return render(

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
-from services.gateway.dashboard.paging import Page, offset_of, page_or_refusal, page_url
+from services.gateway.dashboard.paging import page_or_refusal, page_url
 from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
 from services.gateway.dashboard.templating import render
 from services.gateway.dashboard.upstream import UpstreamError
@@ -51,10 +51,6 @@ def expiry_state(expires_on: str | None, *, today: date) -> str:
     return "soon" if on <= today + timedelta(days=SOON_DAYS) else ""
 
 
-async def _section(errors: list[str], request: Request, path: str, **kwargs: Any) -> Page | None:
-    return await page_or_refusal(errors, upstream_of(request), path, **kwargs)
-
-
 async def _stock_page(
     request: Request,
     *,
@@ -64,30 +60,27 @@ async def _stock_page(
 ) -> Response:
     errors: list[str] = [error] if error else []
     context = {
-        "items": await _section(errors, request, "/api/stock", offset=offset_of(request)),
-        "quarantined": await _section(
+        "items": await page_or_refusal(errors, request, "/api/stock"),
+        "quarantined": await page_or_refusal(
             errors,
             request,
             "/api/lots",
-            offset=offset_of(request, "q_offset"),
             size=10,
             params={"blocked": "true"},
             name="q_offset",
         ),
-        "suggestions": await _section(
+        "suggestions": await page_or_refusal(
             errors,
             request,
             "/api/suggestions",
-            offset=offset_of(request, "s_offset"),
             size=10,
             params={"status": "open"},
             name="s_offset",
         ),
-        "purchase_orders": await _section(
+        "purchase_orders": await page_or_refusal(
             errors,
             request,
             "/api/purchase-orders",
-            offset=offset_of(request, "po_offset"),
             size=10,
             params={"status": "open"},
             name="po_offset",
@@ -121,9 +114,7 @@ async def item_stock(item_code: str, request: Request) -> Response:
         item = await upstream_of(request).get(f"/api/items/{item_code}")
     except UpstreamError as error:
         errors.append(error.detail)
-    lots = await _section(
-        errors, request, "/api/lots", offset=offset_of(request), params={"item_code": item_code}
-    )
+    lots = await page_or_refusal(errors, request, "/api/lots", params={"item_code": item_code})
     today = datetime.now(UTC).date()
     return render(
         request,

@@ -21,7 +21,7 @@ class Fixed:
 
     async def check(self) -> str:
         if self.hang:
-            await asyncio.sleep(30)
+            await asyncio.Event().wait()  # never answers; the deadline must cut it off
         if self.answer is None:
             raise ConnectionRefusedError("connection refused")
         return self.answer

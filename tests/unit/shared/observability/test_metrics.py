@@ -26,7 +26,7 @@ class Probe:
 
     async def collect(self) -> Iterable[Metric]:
         if self.hang:
-            await asyncio.sleep(30)
+            await asyncio.Event().wait()  # never answers; the deadline must cut it off
         if self.value is None:
             raise RuntimeError("database down")
         family = GaugeMetricFamily(f"lotline_test_{self.name}", "a test gauge")
