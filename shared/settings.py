@@ -10,7 +10,7 @@ from email.utils import parseaddr
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["orders", "inventory", "production", "connectors", "trace"]
@@ -121,6 +121,18 @@ class ProducerSettings(BaseModel):
     address: str = "Via dell'Artigianato 1, 40100 Bologna, Italy"
 
 
+class PromiseSettings(BaseModel):
+    """The last two terms of every delivery-date promise, quote and real order alike:
+    handling (pack and hand over) per shop or channel, carrier transit per carrier service.
+    Keys: a shop (``bakery.myshopify.com``) wins over its channel (``shopify``); a service
+    is the channel's shipping-line code (e.g. ``Express``). Working days."""
+
+    handling_days: int = Field(default=1, ge=0, le=60)
+    handling_days_by_shop: dict[str, int] = {}
+    transit_days: int = Field(default=2, ge=0, le=60)
+    transit_days_by_service: dict[str, int] = {}
+
+
 class GatewaySettings(BaseModel):
     """The front door: sessions, sign-in limits and the first admin.
 
@@ -168,6 +180,7 @@ class Settings(BaseSettings):
     carriers: CarrierSettings = CarrierSettings()
     producer: ProducerSettings = ProducerSettings()
     gateway: GatewaySettings = GatewaySettings()
+    promise: PromiseSettings = PromiseSettings()
 
     @model_validator(mode="after")
     def _refuse_known_defaults_in_production(self) -> Settings:

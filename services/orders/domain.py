@@ -12,7 +12,7 @@ from uuid import UUID
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.inventory import StockReserved, StockShort
 from shared.contracts.orders import OrderLineRef, OrderReceived, OrderStatus, OrderStatusChanged
-from shared.contracts.production import ProductionStatus
+from shared.contracts.production import MissingMaterial, ProductionStatus
 from shared.units import is_whole_where_counted
 
 S = OrderStatus
@@ -83,6 +83,7 @@ class NewOrder:
             external_number=inbound.external_number,
             customer_name=inbound.customer.name,
             customer_email=inbound.customer.email,
+            shipping_service=inbound.shipping_service,
         )
         return [born, received]
 
@@ -133,14 +134,18 @@ def after_stock(current: OrderStatus, event: StockReserved | StockShort) -> Orde
     return S.READY_TO_SHIP if isinstance(event, StockReserved) else S.AWAITING_PRODUCTION
 
 
-def status_from_production(production: Sequence[ProductionStatus]) -> OrderStatus:
+def status_from_production(
+    production: Sequence[ProductionStatus], *, materials_missing: bool | None = None
+) -> OrderStatus:
     """What an order waiting for production can be told, from its production orders:
-    any batch blocked → awaiting materials; any started (or all done, output not yet
-    allocated) → in production; every open batch holding its materials → materials
-    reserved; otherwise awaiting production."""
+    any batch blocked → awaiting materials, unless production says nothing is missing at
+    any level any more (``materials_missing`` False: the blocked batch waits only for
+    intermediates being made); any started (or all done, output not yet allocated) → in
+    production; every open batch holding its materials → materials reserved; otherwise
+    awaiting production."""
     P = ProductionStatus
     open_batches = [s for s in production if s not in (P.CANCELLED, P.COMPLETED)]
-    if P.BLOCKED_ON_MATERIALS in open_batches:
+    if P.BLOCKED_ON_MATERIALS in open_batches and materials_missing is not False:
         return S.AWAITING_MATERIALS
     if P.IN_PROGRESS in open_batches or (not open_batches and P.COMPLETED in production):
         return S.IN_PRODUCTION  # completed, its output on the way to the order
@@ -150,15 +155,42 @@ def status_from_production(production: Sequence[ProductionStatus]) -> OrderStatu
 
 
 def follow_production(
-    order_id: UUID, current: OrderStatus, production: Sequence[ProductionStatus]
+    order_id: UUID,
+    current: OrderStatus,
+    production: Sequence[ProductionStatus],
+    *,
+    missing: Sequence[MissingMaterial] | None = None,
 ) -> OrderStatusChanged | None:
-    """The status change (if any) a production update means for an order waiting on it."""
+    """The status change (if any) a production update means for an order waiting on it;
+    ``missing`` is what its production lacks at every level (None: not reported yet)."""
     if current not in IN_PRODUCTION_PHASE:
         return None
-    target = status_from_production(production)
+    target = status_from_production(
+        production, materials_missing=None if missing is None else bool(missing)
+    )
     if target is current:
         return None
-    return transition(order_id, current, target)
+    return transition(order_id, current, target, reason=production_reason(target, missing))
+
+
+def production_reason(target: OrderStatus, missing: Sequence[MissingMaterial] | None) -> str | None:
+    """In words, why an order waits: the materials missing at any depth, or that nothing
+    is missing and production is what it waits for."""
+    if target is S.AWAITING_MATERIALS and missing:
+        return "waiting for materials: " + describe_missing(missing)
+    if target is S.AWAITING_PRODUCTION and missing is not None and not missing:
+        return "every material is in; waiting for production"
+    return None
+
+
+def describe_missing(missing: Sequence[MissingMaterial]) -> str:
+    """``FLOUR 0.6 kg (expected 2026-12-10)``, one per material."""
+    parts = []
+    for m in missing:
+        amount = "" if m.missing is None else f" {m.missing.value.normalize():f} {m.missing.unit}"
+        when = m.expected_on or m.arrives_on
+        parts.append(f"{m.item_code}{amount} ({f'expected {when}' if when else 'no date yet'})")
+    return ", ".join(parts)
 
 
 def after_allocation(current: OrderStatus, *, fully_reserved: bool) -> OrderStatus | None:

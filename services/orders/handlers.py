@@ -26,6 +26,7 @@ from shared.contracts.inventory import (
     StockShort,
 )
 from shared.contracts.production import (
+    OrderMaterialsChanged,
     OrderPromised,
     ProductionOrderDemandsChanged,
     ProductionOrderPlanned,
@@ -69,6 +70,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
         promises its delivery date."""
         if isinstance(event, OrderPromised):
             await service.record_promise(engine, envelope, event)
+        elif isinstance(event, OrderMaterialsChanged):
+            await service.record_missing_materials(engine, envelope, event)
         elif isinstance(
             event,
             ProductionOrderPlanned | ProductionOrderStatusChanged | ProductionOrderDemandsChanged,

@@ -15,7 +15,7 @@ from services.orders import tables as t
 from shared.contracts.connectors import InboundOrderReceived
 from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
-from shared.contracts.production import Demand, ProductionStatus
+from shared.contracts.production import Demand, MissingMaterial, ProductionStatus
 
 
 async def insert_order(
@@ -200,6 +200,26 @@ async def replace_production_links(
     return before | known
 
 
+async def set_missing_materials(
+    conn: AsyncConnection, order_id: UUID, missing: Sequence[MissingMaterial]
+) -> None:
+    await conn.execute(
+        t.order.update()
+        .where(t.order.c.id == order_id)
+        .values(
+            missing_materials=[m.model_dump(mode="json") for m in missing],
+            updated_at=sa.func.now(),
+        )
+    )
+
+
+def missing_materials_of(head: Any) -> tuple[MissingMaterial, ...] | None:
+    """What production last said the order's production lacks; None before it said."""
+    if head.missing_materials is None:
+        return None
+    return tuple(MissingMaterial.model_validate(m) for m in head.missing_materials)
+
+
 async def production_statuses(conn: AsyncConnection, order_id: UUID) -> list[ProductionStatus]:
     rows = await conn.execute(
         sa.select(t.production_link.c.status).where(t.production_link.c.order_id == order_id)
@@ -275,8 +295,19 @@ async def load_order(conn: AsyncConnection, order_id: UUID) -> dict[str, Any] | 
         )
         return [dict(r._mapping) for r in result]
 
+    missing = missing_materials_of(head)
     return {
         **head._asdict(),
+        "missing_materials": None
+        if missing is None
+        else [
+            {
+                **m.model_dump(exclude={"missing"}),
+                "missing": None if m.missing is None else m.missing.value,
+                "unit": None if m.missing is None else m.missing.unit,
+            }
+            for m in missing
+        ],
         "lines": await rows(t.line, t.line.c.line_no),
         "reservations": await rows(t.reservation, t.reservation.c.line_no, t.reservation.c.id),
         "shortages": await rows(t.shortage, t.shortage.c.line_no),

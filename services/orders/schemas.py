@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.contracts.orders import OrderStatus
 from shared.contracts.production import ProductionStatus
@@ -39,6 +39,20 @@ class ShortageOut(BaseModel):
     item_code: str
     missing: ExactDecimal
     unit: str
+
+
+class MissingMaterialOut(BaseModel):
+    """A material the order's production lacks, at any recipe level, and when it comes:
+    ``expected_on`` by an open purchase order, else ``arrives_on`` by the supplier's lead
+    time (both None: nothing brings it yet)."""
+
+    item_code: str
+    missing: ExactDecimal | None
+    unit: str | None
+    lead_time_days: int | None
+    expected_on: date | None
+    arrives_on: date | None
+    production_order_id: UUID | None
 
 
 class ProductionLinkOut(BaseModel):
@@ -84,4 +98,8 @@ class OrderOut(BaseModel):
     reservations: list[ReservationOut]
     shortages: list[ShortageOut]
     production_orders: list[ProductionLinkOut]
+    missing_materials: list[MissingMaterialOut] | None = Field(
+        default=None,
+        description="what its production lacks at every recipe level (null: not reported)",
+    )
     history: list[StatusChangeOut]

@@ -30,6 +30,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
 from shared.contracts.orders import OrderCancelled, OrderStatus, OrderStatusChanged
 from shared.contracts.production import (
+    OrderMaterialsChanged,
     OrderPromised,
     ProductionOrderDemandsChanged,
     ProductionOrderPlanned,
@@ -128,6 +129,7 @@ async def follow_production(
             if current is None:
                 continue
             production = await repository.production_statuses(conn, order_id)
+            head = await repository.order_head(conn, order_id)
             await shipments_repository.log_event(
                 conn,
                 order_id=order_id,
@@ -135,11 +137,44 @@ async def follow_production(
                 detail=f"production order {event.production_order_id} ({event.item_code}) "
                 f"{status.value}",
             )
-            change = domain.follow_production(order_id, current, production)
+            change = domain.follow_production(
+                order_id, current, production, missing=repository.missing_materials_of(head)
+            )
             if change is not None:
                 await repository.record_status(conn, change)
                 changes.append(change)
         await _publish(conn, envelope, list(changes))
+
+
+async def record_missing_materials(
+    engine: AsyncEngine, envelope: Envelope, event: OrderMaterialsChanged
+) -> None:
+    """What the order's production lacks at every level: shown on the order, logged on its
+    timeline, and its status follows (nothing missing any more → it waits for production)."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        current = await repository.status_for_update(conn, event.order_id)
+        if current is None:
+            log.warning("missing materials for unknown order %s", event.order_id)
+            return
+        await repository.set_missing_materials(conn, event.order_id, event.missing)
+        await shipments_repository.log_event(
+            conn,
+            order_id=event.order_id,
+            kind="production.materials",
+            detail="missing at any level: " + domain.describe_missing(event.missing)
+            if event.missing
+            else "nothing missing at any level",
+        )
+        production = await repository.production_statuses(conn, event.order_id)
+        change = domain.follow_production(
+            event.order_id, current, production, missing=event.missing
+        )
+        if change is None:
+            return
+        await repository.record_status(conn, change)
+        await _publish(conn, envelope, [change])
 
 
 async def receive_allocation(

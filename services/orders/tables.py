@@ -35,6 +35,9 @@ order = sa.Table(
     # The delivery date production promises (OrderPromised) and the step that sets it.
     sa.Column("promised_on", sa.Date),
     sa.Column("promise_reason", sa.Text),
+    # What its production lacks at every recipe level (OrderMaterialsChanged); NULL until
+    # production first says, [] when nothing is missing.
+    sa.Column("missing_materials", JSONB),
     timestamp("created_at"),
     timestamp("updated_at"),
     # The channel's updated_at of the last edit applied (issue 4): older edits are ignored.

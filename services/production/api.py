@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.production import (
@@ -21,6 +21,7 @@ from services.production import (
     views,
 )
 from services.production.completion import Consumed
+from services.production.promise_terms import terms_for
 from services.production.recipes import RecipeLine
 from services.production.schemas import (
     AvailabilityIn,
@@ -47,10 +48,20 @@ from services.production.schemas import (
 from services.production.service import NotFound
 from shared.contracts.production import ProductionStatus
 from shared.runtime import engine_of
+from shared.settings import PromiseSettings
 from shared.units import Quantity
 
 router = APIRouter(prefix="/api", tags=["production"])
 Engine = Annotated[AsyncEngine, Depends(engine_of)]
+
+
+def promise_terms_of(request: Request) -> PromiseSettings:
+    """The deployment's promise terms (``create_app`` sets them); the defaults otherwise."""
+    terms = getattr(request.app.state, "promise_terms", None)
+    return terms if isinstance(terms, PromiseSettings) else PromiseSettings()
+
+
+Terms = Annotated[PromiseSettings, Depends(promise_terms_of)]
 DEFAULT_PAGE = 500  # every list answered everything before it had pages
 MAX_PAGE = 1000
 
@@ -152,13 +163,20 @@ async def line_calendar(
 
 
 @router.post("/quotes", response_model=QuoteOut)
-async def quote(body: QuoteIn, engine: Engine) -> QuoteOut:
-    """Capable to promise: the earliest delivery date and the step that sets it. Reserves,
-    stores and publishes nothing."""
+async def quote(body: QuoteIn, engine: Engine, settings: Terms) -> QuoteOut:
+    """Capable to promise: the earliest delivery date and the step that sets it. Handling
+    and transit are the shop's and the carrier service's, as a real order of that shop
+    gets them, unless given. Reserves, stores and publishes nothing."""
+    terms = terms_for(
+        settings,
+        channel=body.channel,
+        shop=body.shop,
+        service=body.carrier_service,
+    )
     request = quotes.QuoteRequest(
         lines=tuple(quotes.QuoteLine(ln.item_code, ln.quantity, ln.unit) for ln in body.lines),
-        handling_days=body.handling_days,
-        transit_days=body.transit_days,
+        handling_days=terms.handling_days if body.handling_days is None else body.handling_days,
+        transit_days=terms.transit_days if body.transit_days is None else body.transit_days,
         per_line=body.per_line,
     )
     today = body.as_of or datetime.now(UTC).date()

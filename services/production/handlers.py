@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.production import (
     cancellation,
+    customer_orders,
     inventory_answers,
     make_to_stock,
     order_edits,
@@ -31,11 +32,20 @@ from shared.contracts.inventory import (
     StockReserved,
     StockShort,
 )
-from shared.contracts.orders import OrderCancelled, OrderLinesReduced
+from shared.contracts.orders import OrderCancelled, OrderLinesReduced, OrderReceived
 from shared.messaging import EventSubscriber
+from shared.settings import PromiseSettings
 
 
-def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
+def register(
+    subscriber: EventSubscriber,
+    broker: KafkaBroker,
+    engine: AsyncEngine,
+    *,
+    promise: PromiseSettings | None = None,
+) -> None:
+    terms = promise or PromiseSettings()
+
     async def on_inventory_event(envelope: Envelope, event: Event) -> None:
         """Shortages become production; items, lots and purchase orders feed the read
         models; materials and completion answers move production orders on; an order wholly
@@ -58,7 +68,7 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             case ProductionRecorded():
                 await inventory_answers.when_production_recorded(engine, envelope, event)
             case StockReserved():
-                await promises.promise_from_stock(engine, envelope, event)
+                await promises.promise_from_stock(engine, envelope, event, terms=terms)
             case ReplenishmentRequested():
                 await make_to_stock.plan_replenishment(engine, envelope, event)
             case PurchaseOrderChanged():
@@ -67,8 +77,11 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 pass
 
     async def on_order_event(envelope: Envelope, event: Event) -> None:
-        """A cancelled order stops the production made only for it; a reduced one shrinks it."""
+        """A cancelled order stops the production made only for it; a reduced one shrinks it;
+        a new one's shop and shipping service set its promise's last terms."""
         match event:
+            case OrderReceived():
+                await customer_orders.remember(engine, envelope, event)
             case OrderCancelled():
                 await cancellation.when_order_cancelled(engine, envelope, event)
             case OrderLinesReduced():

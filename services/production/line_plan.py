@@ -7,17 +7,20 @@ not a stored copy, so what the dashboard shows is what the promises were given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import lines
 from services.production import tables as t
 from services.production.open_production import open_productions
-from services.production.promises import HANDLING_DAYS, SITE_CALENDAR, TRANSIT_DAYS
-from services.production.promising import promise_with_open_production
+from services.production.promises import SITE_CALENDAR
+from services.production.promising import OpenProduction, promise_with_open_production
+from services.production.scheduling import Slot
 from services.production.service import ProductionError
 
 MAX_PLAN_DAYS = 92
@@ -33,6 +36,7 @@ async def line_plan(engine: AsyncEngine, start: date, end: date, *, today: date)
         records = await lines.line_records(conn)
         scheduled = await lines.load_lines(conn, [r["code"] for r in records])
         productions = await open_productions(conn)
+        slots = await slots_now(conn, today=today, productions=productions)
         heads = {
             row.id: row
             for row in await conn.execute(
@@ -44,18 +48,9 @@ async def line_plan(engine: AsyncEngine, start: date, end: date, *, today: date)
                 ).where(t.production_order.c.id.in_([p.production_order_id for p in productions]))
             )
         }
-    plan = promise_with_open_production(
-        (),
-        [p for p in productions if p.line is None or p.line in scheduled],
-        today=today,
-        calendar=SITE_CALENDAR,
-        lines=list(scheduled.values()),
-        handling_days=HANDLING_DAYS,
-        transit_days=TRANSIT_DAYS,
-    )
     items = {p.production_order_id: p.item_code for p in productions}
     bookings = []
-    for production_order_id, slot in plan.slots.items():
+    for production_order_id, slot in slots.items():
         if slot.end_on < start or slot.start_on > end:
             continue
         head = heads[production_order_id]
@@ -86,3 +81,24 @@ async def line_plan(engine: AsyncEngine, start: date, end: date, *, today: date)
         ],
         "bookings": bookings,
     }
+
+
+async def slots_now(
+    conn: AsyncConnection, *, today: date, productions: Sequence[OpenProduction] | None = None
+) -> dict[UUID, Slot]:
+    """Where every open production order made on a line lands, as the promise schedules it
+    now (handling and transit come after production: they move no slot)."""
+    if productions is None:
+        productions = await open_productions(conn)
+    codes = {p.line for p in productions if p.line is not None}
+    scheduled = await lines.load_lines(conn, codes)
+    plan = promise_with_open_production(
+        (),
+        [p for p in productions if p.line is None or p.line in scheduled],
+        today=today,
+        calendar=SITE_CALENDAR,
+        lines=list(scheduled.values()),
+        handling_days=0,
+        transit_days=0,
+    )
+    return dict(plan.slots)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -21,11 +22,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     runtime = ServiceRuntime(
-        "production", settings, migrations_dir=MIGRATIONS, subscriptions=handlers.register
+        "production",
+        settings,
+        migrations_dir=MIGRATIONS,
+        subscriptions=functools.partial(handlers.register, promise=settings.promise),
     )
     app = FastAPI(title="Lotline production", version="0.1.0", lifespan=runtime.lifespan)
     runtime.install(app)
-    runtime.add_worker(promises.Replanner(runtime.engine))
+    app.state.promise_terms = settings.promise
+    runtime.add_worker(promises.Replanner(runtime.engine, terms=settings.promise))
     app.include_router(api.router)
     install_error_handlers(
         app,

@@ -141,14 +141,14 @@ async def _recorded_shortfalls(
     """What inventory reported short, with the lead time it reported."""
     s = t.shortage
     rows = await conn.execute(
-        sa.select(s.c.production_order_id, s.c.item_code, s.c.lead_time_days, s.c.missing)
+        sa.select(s.c.production_order_id, s.c.item_code, s.c.lead_time_days, s.c.missing, s.c.unit)
         .where(s.c.production_order_id.in_(list(ids)))
         .order_by(s.c.production_order_id, s.c.item_code)
     )
     found: dict[UUID, list[Shortfall]] = {}
     for row in rows:
         found.setdefault(row.production_order_id, []).append(
-            Shortfall(row.item_code, row.lead_time_days, missing=row.missing)
+            Shortfall(row.item_code, row.lead_time_days, missing=row.missing, unit=row.unit)
         )
     return {k: tuple(v) for k, v in found.items()}
 
@@ -168,10 +168,10 @@ async def _exploded_shortfalls(
     active = await recipe_book.active_recipes(conn)
     found: dict[UUID, tuple[Shortfall, ...]] = {}
     short_codes: set[str] = set()
-    exploded: dict[UUID, list[tuple[str, Decimal | None]]] = {}
+    exploded: dict[UUID, list[tuple[str, Decimal | None, str | None]]] = {}
     for row in planned:
         if row.item_code not in active or row.item_code not in items:
-            exploded[row.id] = [(row.item_code, None)]
+            exploded[row.id] = [(row.item_code, None, None)]
         else:
             try:
                 explosion = recipes.explode(
@@ -182,14 +182,17 @@ async def _exploded_shortfalls(
                     available=available,
                 )
             except recipes.RecipeError:
-                exploded[row.id] = [(row.item_code, None)]
+                exploded[row.id] = [(row.item_code, None, None)]
             else:
-                exploded[row.id] = [(m.item_code, m.short.value) for m in explosion.shortages]
-        short_codes.update(code for code, _ in exploded[row.id])
+                exploded[row.id] = [
+                    (m.item_code, m.short.value, m.short.unit) for m in explosion.shortages
+                ]
+        short_codes.update(code for code, _, _ in exploded[row.id])
     lead_times = await lead_times_of(conn, short_codes)
     for production_order_id, shorts in exploded.items():
         found[production_order_id] = tuple(
-            Shortfall(code, lead_times.get(code), missing=missing) for code, missing in shorts
+            Shortfall(code, lead_times.get(code), missing=missing, unit=unit)
+            for code, missing, unit in shorts
         )
     return found
 

@@ -22,7 +22,7 @@ Conventions:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Literal
@@ -199,6 +199,22 @@ def line_promise(
     """One line on its own: ``promise_lines`` for an order of one line."""
     promises = promise_lines([need], today=today, calendar=calendar, lines=lines, planned=planned)
     return promises[need.line_no]
+
+
+def with_terms(
+    promise: LinePromise, *, handling_days: int, transit_days: int, calendar: WorkingCalendar
+) -> LinePromise:
+    """The same line handed over and carried on other terms (another shop's handling,
+    another carrier service): supply steps kept, handling and transit counted again from
+    the day the goods are there."""
+    supply = [t for t in promise.breakdown if t.kind not in ("handling", "transit")]
+    chain = _Chain(supply[-1].done_on, calendar)
+    chain.terms = supply
+    shipped_on = calendar.add_working_days(chain.last, handling_days)
+    chain.step("handling", f"handling ({_days(handling_days)})", shipped_on)
+    delivered_on = calendar.add_working_days(shipped_on, transit_days)
+    chain.step("transit", f"carrier transit ({_days(transit_days)})", delivered_on)
+    return replace(promise, promised_on=delivered_on, breakdown=tuple(chain.terms))
 
 
 def order_promise(lines: Mapping[int, LinePromise], *, per_line: bool) -> OrderPromise:

@@ -24,11 +24,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.production import lines
+from services.production import customer_orders, lines, material_waits, missing_materials
 from services.production import tables as t
 from services.production.calendar import WorkingCalendar
 from services.production.open_production import open_productions
 from services.production.promise import LineNeed, line_promise
+from services.production.promise_terms import terms_for
 from services.production.promising import promise_with_open_production
 from services.production.service import CONSUMER, publish
 from shared import inbox
@@ -36,12 +37,10 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
 from shared.polling import PollingWorker
+from shared.settings import PromiseSettings
 
 log = logging.getLogger(__name__)
 
-# A real order's carrier service is not known to production yet: the quote's defaults.
-HANDLING_DAYS = 1
-TRANSIT_DAYS = 2
 REPLAN_INTERVAL_SECONDS = 1.0
 SITE_CALENDAR = WorkingCalendar()
 
@@ -50,23 +49,29 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-async def replan(engine: AsyncEngine, *, today: date) -> int:
+async def replan(engine: AsyncEngine, *, today: date, terms: PromiseSettings | None = None) -> int:
     """Promise every customer order the open production serves; publish what changed."""
     async with engine.begin() as conn:
         await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('production:replan'))"))
         productions = await open_productions(conn)
+        await missing_materials.record_missing(
+            conn, material_waits.missing_by_order(productions, today=today, calendar=SITE_CALENDAR)
+        )
         if not productions:
             return 0
         codes = {p.line for p in productions if p.line is not None}
         scheduled = await lines.load_lines(conn, codes)
+        settings = terms or PromiseSettings()
+        served = {order_id for p in productions for order_id in p.serves}
         plan = promise_with_open_production(
             (),
             [p for p in productions if p.line is None or p.line in scheduled],
             today=today,
             calendar=SITE_CALENDAR,
             lines=list(scheduled.values()),
-            handling_days=HANDLING_DAYS,
-            transit_days=TRANSIT_DAYS,
+            handling_days=settings.handling_days,
+            transit_days=settings.transit_days,
+            terms_of=await customer_orders.terms_of(conn, served, settings),
         )
         for order_id, why in sorted(plan.unpromisable.items()):
             log.info("order %s cannot be promised: %s", order_id, why)
@@ -74,15 +79,28 @@ async def replan(engine: AsyncEngine, *, today: date) -> int:
         return await record(conn, dates)
 
 
-async def promise_from_stock(engine: AsyncEngine, envelope: Envelope, event: StockReserved) -> None:
-    """Every line reserved from stock: handling, then transit, from today (first time only)."""
+async def promise_from_stock(
+    engine: AsyncEngine,
+    envelope: Envelope,
+    event: StockReserved,
+    *,
+    terms: PromiseSettings | None = None,
+) -> None:
+    """Every line reserved from stock: the shop's handling, then the carrier service's
+    transit, from today (first time only)."""
+    settings = terms or PromiseSettings()
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
         if await _stored(conn, [event.order_id]):
             return
+        own = await customer_orders.terms_of(conn, [event.order_id], settings)
+        found = own.get(event.order_id) or terms_for(settings)
         need = LineNeed(
-            line_no=1, in_stock=True, handling_days=HANDLING_DAYS, transit_days=TRANSIT_DAYS
+            line_no=1,
+            in_stock=True,
+            handling_days=found.handling_days,
+            transit_days=found.transit_days,
         )
         promise = line_promise(need, today=today_utc(), calendar=SITE_CALENDAR)
         await record(conn, {event.order_id: (promise.promised_on, promise.dominant)})
@@ -141,11 +159,13 @@ class Replanner(PollingWorker):
         *,
         interval: float = REPLAN_INTERVAL_SECONDS,
         today: Callable[[], date] = today_utc,
+        terms: PromiseSettings | None = None,
     ) -> None:
         super().__init__(name="promise re-plan", batch_size=1, interval=interval)
         self._engine = engine
         self._today = today
+        self._terms = terms
 
     async def step(self) -> int:
-        await replan(self._engine, today=self._today())
+        await replan(self._engine, today=self._today(), terms=self._terms)
         return 0  # never "a full batch": wait for the next wake or interval

@@ -38,7 +38,9 @@ from services.production.promise import (
     PromiseError,
     order_promise,
     promise_lines,
+    with_terms,
 )
+from services.production.promise_terms import Terms
 from services.production.quoting import minutes_on_line
 from services.production.scheduling import Line, Slot
 
@@ -51,6 +53,7 @@ class Shortfall:
     lead_time_days: int | None = None
     expected_on: date | None = None
     missing: Decimal | None = None  # in the item's base unit, when known
+    unit: str | None = None  # of ``missing``
 
 
 @dataclass(frozen=True)
@@ -92,14 +95,27 @@ def children_of(productions: Sequence[OpenProduction]) -> dict[UUID, list[OpenPr
     return children
 
 
-def _waits_for(
+def waits_for(
     production: OpenProduction, children: Mapping[UUID, list[OpenProduction]]
 ) -> tuple[Shortfall, ...]:
+    """What ``production`` waits for at every depth (the root shortages)."""
+    return tuple(shortfall for _, shortfall in waits_by_batch(production, children))
+
+
+def waits_by_batch(
+    production: OpenProduction, children: Mapping[UUID, list[OpenProduction]]
+) -> tuple[tuple[UUID, Shortfall], ...]:
+    """Each root shortage with the production order it blocks: ``production``'s own
+    shortfalls but the items an open child makes, then each child's, recursively."""
     mine = children.get(production.production_order_id, [])
     made = {child.item_code for child in mine}
-    found = [s for s in production.shortfalls if s.item_code not in made]
+    found = [
+        (production.production_order_id, s)
+        for s in production.shortfalls
+        if s.item_code not in made
+    ]
     for child in mine:
-        found += _waits_for(child, children)
+        found += waits_by_batch(child, children)
     return tuple(found)
 
 
@@ -112,8 +128,11 @@ def promise_with_open_production(
     lines: Sequence[Line],
     handling_days: int,
     transit_days: int,
+    terms_of: Mapping[UUID, Terms] | None = None,
 ) -> Plan:
-    """Schedule the open production and the quoted lines together; promise both."""
+    """Schedule the open production and the quoted lines together; promise both. A customer
+    order in ``terms_of`` is handed over and carried on its own terms (its shop's handling,
+    its carrier service's transit); the others on ``handling_days`` and ``transit_days``."""
     first_free = max((n.line_no for n in quoted), default=0) + 1
     needs = list(quoted)
     need_of: dict[UUID, int] = {}
@@ -122,7 +141,7 @@ def promise_with_open_production(
     for offset, production in enumerate(sorted(productions, key=lambda p: p.queued)):
         line_no = first_free + offset
         try:
-            materials = tuple(_material(s) for s in _waits_for(production, children))
+            materials = tuple(_material(s) for s in waits_for(production, children))
         except PromiseError as error:
             for order_id in production.serves:
                 unpromisable[order_id] = str(error)
@@ -148,10 +167,20 @@ def promise_with_open_production(
         need_of[production.production_order_id] = line_no
     promises = promise_lines(needs, today=today, calendar=calendar, lines=lines)
     by_order: dict[UUID, dict[int, LinePromise]] = {}
+    own_terms = terms_of or {}
     for production in productions:
         for order_id in production.serves:
             line_no = need_of[production.production_order_id]
-            by_order.setdefault(order_id, {})[line_no] = promises[line_no]
+            found = promises[line_no]
+            terms = own_terms.get(order_id)
+            if terms is not None:
+                found = with_terms(
+                    found,
+                    handling_days=terms.handling_days,
+                    transit_days=terms.transit_days,
+                    calendar=calendar,
+                )
+            by_order.setdefault(order_id, {})[line_no] = found
     return Plan(
         quoted={n.line_no: promises[n.line_no] for n in quoted},
         orders={

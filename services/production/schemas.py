@@ -142,6 +142,16 @@ class ShortageOut(BaseModel):
     lead_time_days: int | None
 
 
+class SlotOut(BaseModel):
+    """Where a production order (or a quoted line) lands on its line: first and last day,
+    and the minutes it books each day."""
+
+    line: str
+    start_on: date
+    end_on: date
+    minutes_by_day: dict[date, int]
+
+
 class ChildOut(BaseModel):
     id: UUID
     item_code: str
@@ -182,6 +192,9 @@ class ProductionOrderOut(BaseModel):
     consumed: list[LotQuantityOut] = Field(description="recorded at completion")
     children: list[ChildOut] = Field(description="production orders making its intermediates")
     history: list[HistoryOut]
+    slot: SlotOut | None = Field(
+        default=None, description="its place on its line (open orders made on a line)"
+    )
 
 
 class ConsumedIn(BaseModel):
@@ -320,8 +333,15 @@ class QuoteLineIn(BaseModel):
 
 class QuoteIn(BaseModel):
     lines: list[QuoteLineIn] = Field(min_length=1)
-    handling_days: int = Field(default=1, ge=0)
-    transit_days: int = Field(default=2, ge=0)
+    channel: str | None = Field(default=None, description="whose handling terms apply")
+    shop: str | None = Field(default=None, description="whose handling terms apply")
+    carrier_service: str | None = Field(default=None, description="whose transit applies")
+    handling_days: int | None = Field(
+        default=None, ge=0, le=60, description="default: the shop's (LOTLINE_PROMISE__…)"
+    )
+    transit_days: int | None = Field(
+        default=None, ge=0, le=60, description="default: the carrier service's"
+    )
     per_line: bool = Field(default=False, description="each line keeps its own date")
     as_of: date | None = Field(default=None, description="promise as if today were this day")
 
@@ -331,13 +351,6 @@ class TermOut(BaseModel):
     label: str
     done_on: date
     days: int
-
-
-class SlotOut(BaseModel):
-    line: str
-    start_on: date
-    end_on: date
-    minutes_by_day: dict[date, int]
 
 
 class QuoteLineOut(BaseModel):

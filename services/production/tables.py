@@ -2,7 +2,7 @@
 materials, recipes, and read models of inventory's items and lots."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
 from shared.db import timestamp
@@ -252,6 +252,27 @@ purchase_order = sa.Table(
 
 # The promise last published for each customer order (OrderPromised): a re-plan publishes
 # only what changed.
+# What each customer order's production lacks at every level, as last published
+# (``OrderMaterialsChanged``): a re-plan publishes only what differs.
+order_missing_material = sa.Table(
+    "production_order_missing_material",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("missing", JSONB, nullable=False),
+    timestamp("updated_at"),
+)
+
+# Each customer order's channel, shop and shipping service (from OrderReceived): whose
+# handling and transit terms its promise counts.
+customer_order = sa.Table(
+    "production_customer_order",
+    metadata,
+    sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("shop", sa.Text),
+    sa.Column("shipping_service", sa.Text),
+)
+
 order_promise = sa.Table(
     "production_order_promise",
     metadata,

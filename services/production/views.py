@@ -4,6 +4,7 @@ materials, holds, shortages, consumption, children and history (the link both wa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
+from services.production.line_plan import slots_now
+from services.production.scheduling import Slot
 from shared.units import Quantity
 
 
@@ -68,6 +71,7 @@ async def find_production_orders(
     }
     consumed = await rows(t.consumption, t.consumption.c.item_code, t.consumption.c.lot_code)
     history = await rows(t.status_history, t.status_history.c.id)
+    slots = await slots_now(conn, today=datetime.now(UTC).date())
     children: dict[UUID, list[dict[str, Any]]] = {}
     for child in await conn.execute(
         sa.select(
@@ -92,6 +96,7 @@ async def find_production_orders(
             "consumed": consumed.get(h.id, []),
             "children": children.get(h.id, []),
             "history": history.get(h.id, []),
+            "slot": _slot_out(slots[h.id]) if h.id in slots else None,
         }
         for h in heads
     ]
@@ -102,4 +107,13 @@ def _shortage_out(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **row,
         **{k: Quantity.of(row[k], unit) for k in ("needed", "available", "missing")},
+    }
+
+
+def _slot_out(slot: Slot) -> dict[str, Any]:
+    return {
+        "line": slot.line,
+        "start_on": slot.start_on,
+        "end_on": slot.end_on,
+        "minutes_by_day": dict(slot.minutes_by_day),
     }

@@ -72,6 +72,9 @@ class InboundOrderReceived(Event):
     # Set when the first thing Lotline hears of the order is that it was cancelled (a
     # cancel webhook before the create): the order is born cancelled and never reserves.
     cancelled_at: datetime | None = None
+    # How the customer chose to have it carried (Shopify: the shipping line's code): the
+    # promise counts that carrier service's transit.
+    shipping_service: str | None = None
 
     def aggregate_key(self) -> str:
         return f"{self.channel}:{self.external_id}"

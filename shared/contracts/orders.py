@@ -55,6 +55,8 @@ class OrderReceived(Event):
     external_number: str | None = None
     customer_name: str | None = None
     customer_email: str | None = None
+    # The channel's shipping service (added later): the promise's carrier transit.
+    shipping_service: str | None = None
 
     def aggregate_key(self) -> str:
         return str(self.order_id)

@@ -151,3 +151,36 @@ class OrderPromised(Event):
 
     def aggregate_key(self) -> str:
         return str(self.order_id)
+
+
+class MissingMaterial(BaseModel):
+    """A material nothing in stock covers, at any depth of the recipe (the flour behind the
+    dough behind the biscuits), and when it is expected: ``expected_on`` of an open
+    purchase order, else ``arrives_on`` by the supplier's lead time (None: nothing brings
+    it yet)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    item_code: str
+    missing: Quantity | None = None
+    lead_time_days: int | None = None
+    expected_on: date | None = None
+    arrives_on: date | None = None
+    production_order_id: UUID | None = None  # the batch that waits for it
+
+
+@register
+class OrderMaterialsChanged(Event):
+    """What a customer order's production still lacks at every level, published when it
+    changes; an empty ``missing`` says nothing is missing any more (it waits for production
+    only)."""
+
+    TYPE = "production.order_materials_changed"
+    VERSION = 1
+    TOPIC = topics.PRODUCTION
+
+    order_id: UUID
+    missing: tuple[MissingMaterial, ...] = ()
+
+    def aggregate_key(self) -> str:
+        return str(self.order_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -158,6 +159,28 @@ async def test_an_order_beyond_stock_is_produced_through_two_levels_and_ships_fr
         (s["item_code"], s["missing"]["value"], s["lead_time_days"]) for s in child["shortages"]
     ] == [(flour, "0.6", 10)]
 
+    # The order names the flour two levels down, its kilograms and when it comes.
+    order = await eventually(
+        functools.partial(order_status, gateway, external_id),
+        lambda o: bool(o["missing_materials"]),
+    )
+    [missing] = order["missing_materials"]
+    assert (missing["item_code"], missing["missing"], missing["unit"]) == (flour, "0.6", "kg")
+    assert (missing["lead_time_days"], missing["production_order_id"]) == (10, str(child_id))
+    assert missing["expected_on"] is None and missing["arrives_on"] is not None
+    due = datetime.now(UTC).date() + timedelta(days=4)
+    await json_of(
+        await gateway.post(
+            "/api/purchase-orders",
+            json={"item_code": flour, "quantity": "5", "unit": "kg", "expected_on": str(due)},
+        )
+    )
+    order = await eventually(
+        functools.partial(order_status, gateway, external_id),
+        lambda o: [m["expected_on"] for m in o["missing_materials"]] == [str(due)],
+    )
+    assert order["status"] == "awaiting_materials"
+
     receipt = await json_of(
         await gateway.post(
             "/api/receipts",
@@ -177,6 +200,15 @@ async def test_an_order_beyond_stock_is_produced_through_two_levels_and_ships_fr
         functools.partial(production_order, gateway, str(child_id)),
         lambda po: po["status"] == "materials_reserved",
     )
+    # Nothing is missing at any level now: the order waits for production, not materials,
+    # although its own batch still waits for the dough being made.
+    order = await eventually(
+        functools.partial(order_status, gateway, external_id), has_status("awaiting_production")
+    )
+    assert order["missing_materials"] == []
+    assert order["history"][-1]["reason"] == "every material is in; waiting for production"
+    parent = await production_order(gateway, link["production_order_id"])
+    assert parent["status"] == "blocked_on_materials"
     await json_of(await gateway.post(f"/api/production-orders/{child_id}/start"))
     await json_of(
         await gateway.post(
@@ -217,4 +249,9 @@ async def test_an_order_beyond_stock_is_produced_through_two_levels_and_ships_fr
     assert await json_of(await gateway.get("/api/ledger/mismatches")) == []
     history = [h["status"] for h in order["history"]]
     assert history[0] == "received" and history[-1] == "ready_to_ship"
-    assert {"awaiting_materials", "materials_reserved", "in_production"} <= set(history)
+    assert {
+        "awaiting_materials",
+        "awaiting_production",
+        "materials_reserved",
+        "in_production",
+    } <= set(history)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -10,7 +11,7 @@ from services.orders import domain
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.inventory import StockReserved, StockShort
 from shared.contracts.orders import OrderReceived, OrderStatus, OrderStatusChanged
-from shared.contracts.production import ProductionStatus
+from shared.contracts.production import MissingMaterial, ProductionStatus
 from shared.units import Quantity
 
 S = OrderStatus
@@ -132,3 +133,43 @@ def test_an_order_can_be_cancelled_before_shipping_but_not_twice():
     assert change.status is S.CANCELLED and change.reason == "customer changed mind"
     with pytest.raises(domain.IllegalTransition):
         domain.cancel(order_id, S.CANCELLED, reason=None)
+
+
+def test_a_blocked_batch_whose_materials_are_all_in_at_every_level_waits_for_production():
+    flour = MissingMaterial(item_code="FLOUR", missing=Quantity.of("0.6", "kg"))
+    blocked = [P.BLOCKED_ON_MATERIALS]
+
+    assert domain.status_from_production(blocked, materials_missing=None) is S.AWAITING_MATERIALS
+    assert domain.status_from_production(blocked, materials_missing=True) is S.AWAITING_MATERIALS
+    assert domain.status_from_production(blocked, materials_missing=False) is S.AWAITING_PRODUCTION
+    assert (
+        domain.status_from_production(
+            [P.BLOCKED_ON_MATERIALS, P.IN_PROGRESS], materials_missing=False
+        )
+        is S.IN_PRODUCTION
+    )
+    order_id = uuid4()
+    still = domain.follow_production(order_id, S.AWAITING_PRODUCTION, blocked, missing=[flour])
+    assert still is not None and still.status is S.AWAITING_MATERIALS
+    assert still.reason == "waiting for materials: FLOUR 0.6 kg (no date yet)"
+    freed = domain.follow_production(order_id, S.AWAITING_MATERIALS, blocked, missing=[])
+    assert freed is not None and freed.status is S.AWAITING_PRODUCTION
+    assert freed.reason == "every material is in; waiting for production"
+
+
+def test_missing_materials_read_as_words_with_their_dates():
+    told = domain.describe_missing(
+        [
+            MissingMaterial(
+                item_code="FLOUR", missing=Quantity.of("12.500", "kg"), expected_on=date(2027, 3, 5)
+            ),
+            MissingMaterial(
+                item_code="JAR", missing=Quantity.of("40", "pc"), arrives_on=date(2027, 3, 9)
+            ),
+            MissingMaterial(item_code="SALT"),
+        ]
+    )
+
+    assert told == (
+        "FLOUR 12.5 kg (expected 2027-03-05), JAR 40 pc (expected 2027-03-09), SALT (no date yet)"
+    )
