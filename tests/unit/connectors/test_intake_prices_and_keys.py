@@ -19,6 +19,11 @@ from shared.contracts.connectors import InboundOrderReceived
 REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "marketplaces"
 
 
+def nothing(key: str) -> str | None:
+    """A shop with no mappings yet."""
+    return None
+
+
 def usd(amount: int) -> dict[str, Any]:
     return {"amount": amount, "divisor": 100, "currency_code": "USD"}
 
@@ -46,7 +51,7 @@ def etsy_receipt() -> dict[str, Any]:
 
 
 def test_etsy_lines_without_a_sku_are_keyed_by_product_then_listing():
-    order = receipts.to_inbound_order(etsy_receipt(), shop="etsy-1", item_for={}.get)
+    order = receipts.to_inbound_order(etsy_receipt(), shop="etsy-1", item_for=nothing)
 
     assert [line.mapping_key for line in order.lines] == ["product:1785405", "listing:157234"]
     assert domain.hold_reason(order.lines) == (
@@ -58,7 +63,7 @@ def test_etsy_float_coupons_become_exact_cents_and_the_receipt_totals_are_kept()
     receipt = etsy_receipt()
     receipt["transactions"][0]["shop_coupon"] = 22.6
 
-    order = receipts.to_inbound_order(receipt, shop="etsy-1", item_for={}.get)
+    order = receipts.to_inbound_order(receipt, shop="etsy-1", item_for=nothing)
 
     paid = [(str(ln.gross), str(ln.discount), str(ln.net)) for ln in order.lines]
     assert paid == [("113.00 USD", "22.60 USD", "90.40 USD")] * 2
@@ -114,7 +119,7 @@ def test_a_test_order_creates_no_demand_unless_its_shop_made_test_orders_live():
 def test_the_real_discounted_order_keeps_what_each_line_was_paid_and_the_totals():
     payload = json.loads((REFERENCE / "shopify-orders-create.real-discounts.json").read_text())
 
-    order = orders.to_inbound_order(payload, shop="x.myshopify.com", item_for={}.get)
+    order = orders.to_inbound_order(payload, shop="x.myshopify.com", item_for=nothing)
 
     nets = [str(line.net.amount) if line.net else None for line in order.lines]
     assert nets == ["89.22", "94.92", "94.93", "94.93"]
