@@ -63,6 +63,7 @@ def _shop_out(row: Any) -> ShopOut:
         has_access_token=bool(row.access_token),
         notify_customer=row.notify_customer,
         restock_to=row.restock_to,
+        test_orders_live=row.test_orders_live,
         uninstalled_at=row.uninstalled_at,
     )
 
@@ -80,6 +81,8 @@ def _admin_values(body: ShopIn | ShopPatch) -> dict[str, Any]:
         values["notify_customer"] = body.notify_customer
     if "restock_to" in sent and body.restock_to is not None:
         values["restock_to"] = body.restock_to
+    if "test_orders_live" in sent and body.test_orders_live is not None:
+        values["test_orders_live"] = body.test_orders_live
     return values
 
 
@@ -110,7 +113,9 @@ async def list_shops(engine: Engine) -> list[ShopOut]:
 
 @router.put("/api/shops/{domain}/sku-mappings/{sku}", response_model=SkuMappingOut)
 async def map_sku(domain: str, sku: str, body: SkuMappingIn, engine: Engine) -> SkuMappingOut:
-    """Create or change a mapping; held orders with this SKU are then released (orders)."""
+    """Create or change a mapping of a SKU, or of ``variant:<id>`` / ``product:<id>`` /
+    ``listing:<id>`` for lines without one; held orders keyed so are then released (orders).
+    422 for such a key whose id is not a number."""
     await sku_mappings.set_mapping(engine, domain=domain, sku=sku, item_code=body.item_code)
     return SkuMappingOut(sku=sku, item_code=body.item_code)
 

@@ -112,6 +112,7 @@ def create_app(
             write_back.UnknownWriteBack,
             sku_mappings.UnknownSkuMapping,
             sync_api.UnknownDelivery,
+            reconciliation.ShopToReconcileNotFound,
         ),
         conflict=(
             service.ShopExists,
@@ -121,6 +122,7 @@ def create_app(
             reconciliation.CannotReconcile,
         ),
         invalid=(
+            sku_mappings.InvalidMappingKey,
             manual_orders.InvalidManualOrder,
             wholesale_csv.UnreadableFile,
             etsy_service.AuthorizationFailed,

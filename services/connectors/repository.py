@@ -38,6 +38,7 @@ SHOP_COLUMNS = (
     t.shop.c.notify_customer,
     t.shop.c.uninstalled_at,  # Shopify sync (issue 4)
     t.shop.c.restock_to,
+    t.shop.c.test_orders_live,  # issue 18
 )
 
 

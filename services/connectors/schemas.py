@@ -52,6 +52,7 @@ class ShopIn(BaseModel):
     access_token: AccessToken = Field(default=None, min_length=1)
     notify_customer: bool = False
     restock_to: RestockTo = "origin_lot"
+    test_orders_live: bool = False  # a trial run: the channel's test orders become demand
 
 
 class ShopPatch(BaseModel):
@@ -64,6 +65,7 @@ class ShopPatch(BaseModel):
     access_token: AccessToken = Field(default=None, min_length=1)
     notify_customer: bool | None = None
     restock_to: RestockTo | None = None
+    test_orders_live: bool | None = None
 
 
 class ShopOut(BaseModel):
@@ -76,6 +78,7 @@ class ShopOut(BaseModel):
     has_access_token: bool = False
     notify_customer: bool = False
     restock_to: RestockTo = "origin_lot"
+    test_orders_live: bool = False
     uninstalled_at: datetime | None = None  # app/uninstalled received: the shop is disabled
 
 
@@ -84,7 +87,7 @@ class SkuMappingIn(BaseModel):
 
 
 class SkuMappingOut(BaseModel):
-    sku: str
+    sku: str  # a SKU, or variant:<id> / product:<id> / listing:<id> for lines without one
     item_code: str
 
 

@@ -30,6 +30,8 @@ shop = sa.Table(
     sa.Column("uninstalled_at", sa.DateTime(timezone=True)),
     # Where a refund's restocked goods go: back to the lot they shipped from, or quarantine.
     sa.Column("restock_to", sa.Text, nullable=False, server_default="origin_lot"),
+    # Issue 18: a shop on a trial run makes its test orders live demand (off: kept, flagged).
+    sa.Column("test_orders_live", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 sku_mapping = sa.Table(

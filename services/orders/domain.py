@@ -35,6 +35,8 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.CANCELLED: frozenset(),
 }
 
+TEST_ORDER_HOLD = "test_order: a channel test order creates no demand"
+
 CANCELLABLE = frozenset(status for status, moves in ALLOWED.items() if S.CANCELLED in moves)
 
 
@@ -96,15 +98,22 @@ def order_line_refs(lines: Sequence[InboundOrderLine]) -> tuple[OrderLineRef, ..
     )
 
 
+def _unmapped(line: InboundOrderLine) -> str:
+    """How a hold names an unmapped line: by the key an operator maps it with."""
+    if line.sku:
+        return line.sku
+    return f"(empty) {line.mapping_key}" if line.mapping_key else "(empty)"
+
+
 def hold_reason(lines: Sequence[InboundOrderLine]) -> str | None:
     """Why an order cannot proceed as it came in: unmapped SKUs or bad quantities."""
     if not lines:
         return "no_lines: the order has no lines"
-    unknown = [line.sku or "(empty)" for line in lines if line.item_code is None]
+    unknown = [_unmapped(line) for line in lines if line.item_code is None]
     if unknown:
         return "unknown_sku: " + ", ".join(unknown)
     bad = [
-        line.sku
+        line.key
         for line in lines
         if not line.quantity.is_positive
         or not is_whole_where_counted(line.quantity.value, line.quantity.unit)
@@ -116,9 +125,12 @@ def hold_reason(lines: Sequence[InboundOrderLine]) -> str | None:
 
 def accept(order_id: UUID, inbound: InboundOrderReceived) -> NewOrder:
     """A channel order becomes a Lotline order: received, or on hold with the reason; one
-    the channel had already cancelled is born cancelled (it never reserves anything)."""
+    the channel had already cancelled is born cancelled (it never reserves anything), and a
+    test order is held as one unless its shop made test orders live."""
     if inbound.cancelled_at is not None:
         return NewOrder(order_id, S.CANCELLED, None, inbound.lines)
+    if not inbound.creates_demand:  # kept and shown, but nothing is reserved or made for it
+        return NewOrder(order_id, S.ON_HOLD, TEST_ORDER_HOLD, inbound.lines)
     reason = hold_reason(inbound.lines)
     return NewOrder(
         order_id=order_id,

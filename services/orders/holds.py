@@ -27,11 +27,17 @@ class HeldLine:
     sku: str
     item_code: str | None
     quantity: Quantity
+    mapping_key: str | None = None  # a line without a SKU is mapped by this (variant:<id>…)
+
+    @property
+    def key(self) -> str:
+        return self.sku or self.mapping_key or ""
 
     def as_inbound(self) -> InboundOrderLine:
         return InboundOrderLine(
             external_line_id=self.external_line_id,
             sku=self.sku,
+            mapping_key=self.mapping_key,
             item_code=self.item_code,
             quantity=self.quantity,
         )
@@ -40,21 +46,23 @@ class HeldLine:
 def fill_unmapped(
     lines: Sequence[InboundOrderLine], mappings: Mapping[str, str]
 ) -> tuple[InboundOrderLine, ...]:
-    """Give each line without an item the mapped item of its SKU (an empty SKU maps to none)."""
+    """Give each line without an item the mapped item of its key (its SKU, or for a line
+    without one its variant or product id; a line with no key at all maps to nothing)."""
     return tuple(
-        line.model_copy(update={"item_code": mappings[line.sku]})
-        if line.item_code is None and line.sku and line.sku in mappings
+        line.model_copy(update={"item_code": mappings[line.key]})
+        if line.item_code is None and line.key and line.key in mappings
         else line
         for line in lines
     )
 
 
 def map_sku(lines: Sequence[HeldLine], *, sku: str, item_code: str) -> list[HeldLine]:
-    """The lines of ``sku`` that had no item, now mapped (only those: the caller saves them)."""
+    """The lines keyed ``sku`` (a SKU, or ``variant:<id>``… for a line without one) that had
+    no item, now mapped (only those: the caller saves them)."""
     return [
         replace(line, item_code=item_code)
         for line in lines
-        if line.sku == sku and line.item_code is None and sku
+        if line.key == sku and line.item_code is None and sku
     ]
 
 

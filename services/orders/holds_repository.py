@@ -52,7 +52,7 @@ async def held_orders_with_sku(conn: AsyncConnection, *, shop: str, sku: str) ->
         .where(
             t.order.c.shop == shop,
             t.order.c.status == OrderStatus.ON_HOLD.value,
-            t.line.c.sku == sku,
+            sa.func.coalesce(sa.func.nullif(t.line.c.sku, ""), t.line.c.mapping_key) == sku,
             t.line.c.item_code.is_(None),
         )
         .distinct()
@@ -70,6 +70,7 @@ async def lines(conn: AsyncConnection, order_id: UUID) -> list[HeldLine]:
             line_no=r.line_no,
             external_line_id=r.external_line_id,
             sku=r.sku,
+            mapping_key=r.mapping_key,
             item_code=r.item_code,
             quantity=Quantity(value=r.quantity, unit=r.unit),
         )

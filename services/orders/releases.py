@@ -37,7 +37,7 @@ async def with_known_mappings(
     conn: AsyncConnection, inbound: InboundOrderReceived
 ) -> InboundOrderReceived:
     """Complete a new order's unmapped lines from mappings announced before it arrived."""
-    skus = sorted({ln.sku for ln in inbound.lines if ln.item_code is None and ln.sku})
+    skus = sorted({ln.key for ln in inbound.lines if ln.item_code is None and ln.key})
     known = await holds_repository.mappings_for(conn, shop=inbound.shop, skus=skus)
     if not known:
         return inbound
@@ -78,7 +78,7 @@ async def _map_held_order(
     if still is not None:
         await holds_repository.set_hold_reason(conn, order_id, still)
         return
-    reason = f"SKU {sku} mapped to {item_code}"
+    reason = f"{'' if ':' in sku else 'SKU '}{sku} mapped to {item_code}"
     await _release(conn, head, lines, reason=reason, envelope=envelope)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
-from shared.contracts.connectors import InboundOrderReceived
+from shared.contracts.connectors import InboundOrderReceived, OrderTotals
 from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
 from shared.contracts.production import Demand, MissingMaterial, ProductionStatus
@@ -41,6 +42,8 @@ async def insert_order(
             customer=inbound.customer.model_dump(mode="json"),
             placed_at=inbound.placed_at,
             requested_on=inbound.requested_on,
+            is_test=inbound.test,
+            **_totals(inbound.totals),
         )
         .on_conflict_do_nothing()
         .returning(t.order.c.id)
@@ -61,11 +64,23 @@ async def insert_order(
                 "unit": ln.quantity.unit,
                 "unit_price": ln.unit_price.amount if ln.unit_price else None,
                 "currency": ln.unit_price.currency if ln.unit_price else None,
+                "mapping_key": ln.mapping_key,
+                "gross": ln.gross.amount if ln.gross else None,
+                "discount": ln.discount.amount if ln.discount else None,
+                "net": ln.net.amount if ln.net else None,
             }
             for no, ln in enumerate(inbound.lines, start=1)
         ],
     ) if inbound.lines else None
     return True
+
+
+def _totals(totals: OrderTotals | None) -> dict[str, Decimal | None]:
+    """The channel's own figures, kept exactly as reported (the order's currency)."""
+    names = ("subtotal", "discounts", "shipping", "tax", "total")
+    if totals is None:
+        return dict.fromkeys(names)
+    return {name: (m.amount if (m := getattr(totals, name)) else None) for name in names}
 
 
 async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = False) -> Any:

@@ -23,6 +23,10 @@ class LineOut(BaseModel):
     unit: str
     unit_price: MoneyDecimal | None
     currency: str | None
+    mapping_key: str | None = None  # what a line without a SKU is mapped by (variant:<id>…)
+    gross: MoneyDecimal | None = None  # unit price × quantity
+    discount: MoneyDecimal | None = None  # the channel's discounts allocated to the line
+    net: MoneyDecimal | None = None  # what the customer pays for the line
 
 
 class ReservationOut(BaseModel):
@@ -92,6 +96,12 @@ class OrderOut(BaseModel):
     requested_on: date | None
     promised_on: date | None = None
     promise_reason: str | None = None
+    is_test: bool = False  # the channel's test order: no demand unless its shop runs a trial
+    subtotal: MoneyDecimal | None = None  # the order's money as the channel reported it
+    discounts: MoneyDecimal | None = None
+    shipping: MoneyDecimal | None = None
+    tax: MoneyDecimal | None = None
+    total: MoneyDecimal | None = None
     created_at: datetime
     updated_at: datetime
     lines: list[LineOut]

@@ -42,6 +42,14 @@ order = sa.Table(
     timestamp("updated_at"),
     # The channel's updated_at of the last edit applied (issue 4): older edits are ignored.
     sa.Column("channel_version", sa.DateTime(timezone=True)),
+    # Issue 18: the channel's test order (kept, shown as one, no demand unless its shop runs a
+    # trial) and the order's money as the channel reported it, exact (unscaled numeric).
+    sa.Column("is_test", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("subtotal", sa.Numeric),
+    sa.Column("discounts", sa.Numeric),
+    sa.Column("shipping", sa.Numeric),
+    sa.Column("tax", sa.Numeric),
+    sa.Column("total", sa.Numeric),
     sa.UniqueConstraint("channel", "external_id", name="one_order_per_channel_order"),
 )
 
@@ -58,6 +66,11 @@ line = sa.Table(
     sa.Column("unit", sa.Text, nullable=False),
     sa.Column("unit_price", MONEY),
     sa.Column("currency", sa.Text),
+    # Issue 18: what a line without a SKU is mapped by, and what the customer pays for it.
+    sa.Column("mapping_key", sa.Text),
+    sa.Column("gross", sa.Numeric),
+    sa.Column("discount", sa.Numeric),
+    sa.Column("net", sa.Numeric),
 )
 
 reservation = sa.Table(

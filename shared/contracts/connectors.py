@@ -49,7 +49,32 @@ class InboundOrderLine(BaseModel):
     item_code: str | None
     title: str | None = None
     quantity: Quantity
-    unit_price: Money | None = None
+    unit_price: Money | None = None  # the list price of one unit, before discounts
+    # What a line without a SKU is mapped by (issue 18): ``variant:<id>`` or ``product:<id>``
+    # (Shopify), ``product:<id>`` or ``listing:<id>`` (Etsy). None: the SKU is the key.
+    mapping_key: str | None = None
+    # What the customer pays for the whole line, as the channel reported it (issue 18):
+    # gross = unit price × quantity, discount = the discounts allocated to it, net = the rest.
+    gross: Money | None = None
+    discount: Money | None = None
+    net: Money | None = None
+
+    @property
+    def key(self) -> str:
+        """The key a shop's mapping names this line by ("" only when the channel gave none)."""
+        return self.sku or self.mapping_key or ""
+
+
+class OrderTotals(BaseModel):
+    """An order's money as the channel reported it, in the shop's currency (issue 18)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    subtotal: Money | None = None  # lines after line discounts, before shipping and tax
+    discounts: Money | None = None
+    shipping: Money | None = None
+    tax: Money | None = None
+    total: Money | None = None
 
 
 @register
@@ -75,6 +100,16 @@ class InboundOrderReceived(Event):
     # How the customer chose to have it carried (Shopify: the shipping line's code): the
     # promise counts that carrier service's transit.
     shipping_service: str | None = None
+    totals: OrderTotals | None = None
+    # A channel's test order (Shopify ``test: true``) is kept and shown as one; it creates
+    # demand only when its shop runs a trial (``test_orders_live``, carried here as ``live``).
+    test: bool = False
+    test_live: bool = False
+
+    @property
+    def creates_demand(self) -> bool:
+        """A test order reserves and plans nothing unless its shop made test orders live."""
+        return not self.test or self.test_live
 
     def aggregate_key(self) -> str:
         return f"{self.channel}:{self.external_id}"
@@ -121,7 +156,8 @@ class ChannelWriteBackFailed(Event):
 @register
 class SkuMappingChanged(Event):
     """A shop's SKU now maps to ``item_code`` (None: the mapping was deleted). Orders applies
-    it to the lines it holds for that (shop, SKU) and releases what is then complete."""
+    it to the lines it holds for that (shop, SKU) and releases what is then complete. ``sku``
+    may be a line's fallback key (``variant:<id>``…) when the channel sent no SKU."""
 
     TYPE = "connectors.sku_mapping_changed"
     VERSION = 1

@@ -3,6 +3,7 @@ when the mapping is fixed (over Kafka) or by an operator."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -95,7 +96,8 @@ async def test_an_empty_sku_is_held_with_its_line_kept_and_released_by_an_operat
     [held] = await eventually(
         lambda: order_by_external_id(gateway, external_id_of(body)), one_with("on_hold")
     )
-    assert held["hold_reason"] == "unknown_sku: (empty)"
+    variant = json.loads(body)["line_items"][0]["variant_id"]
+    assert held["hold_reason"] == f"unknown_sku: (empty) variant:{variant}"  # its mapping key
     empty_line = held["lines"][0]
     assert (empty_line["sku"], empty_line["quantity"], empty_line["item_code"]) == ("", "2", None)
     assert empty_line["external_line_id"]  # the channel line is kept, so nothing is lost

@@ -50,6 +50,7 @@ async def test_a_shop_registered_without_admin_access_still_works_and_has_the_de
         "has_access_token": False,
         "notify_customer": False,
         "restock_to": "origin_lot",
+        "test_orders_live": False,
         "uninstalled_at": None,
     }
 

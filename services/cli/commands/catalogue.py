@@ -91,11 +91,12 @@ def shop_admin(
 
 @sku_app.command("map")
 def sku_map(ctx: typer.Context, domain: str, sku: str, item_code: str) -> None:
-    """Map a shop's SKU to a Lotline item code."""
+    """Map a shop's SKU to a Lotline item code; for lines without a SKU give the variant or
+    product id instead: ``variant:<id>``, ``product:<id>`` (Etsy: ``listing:<id>``)."""
     with gateway(ctx) as gw:
         path = f"/api/shops/{segment(domain)}/sku-mappings/{segment(sku)}"
         gw.request("PUT", path, json={"item_code": item_code})
-    say(f"{domain}: SKU {sku} → item {item_code}")
+    say(f"{domain}: {'' if ':' in sku else 'SKU '}{sku} → item {item_code}")
 
 
 @item_app.command("add")

@@ -3,10 +3,12 @@
 Etsy quirks handled here (seen in real answers, not only in the reference):
 - every amount is a ``Money`` object ``{amount, divisor, currency_code}`` of integers; the
   value is amount / divisor, computed exactly as a Decimal (never through a float). The
-  coupon fields ``buyer_coupon``/``shop_coupon`` are JSON floats and are not read;
+  coupon field ``shop_coupon`` (a line's share of the shop's discount) is a JSON float and is
+  read through ``str``; ``buyer_coupon`` is not read;
 - ``status`` arrives Title-Case (``"Completed"``, ``"Fully Refunded"``) although the
   OpenAPI enum is lower-case: it is compared case-insensitively;
-- ``sku`` is often ``""``: the line keeps ``item_code=None`` so orders puts it on hold;
+- ``sku`` is often ``""``: such a line is mapped by ``product:<id>`` (else ``listing:<id>``)
+  and, until that is mapped, keeps ``item_code=None`` so orders puts it on hold;
 - ids are 64-bit integers: carried as strings.
 """
 
@@ -19,7 +21,13 @@ from decimal import Decimal, Inexact, InvalidOperation, localcontext
 from enum import StrEnum
 from typing import Any
 
-from shared.contracts.connectors import Address, Customer, InboundOrderLine, InboundOrderReceived
+from shared.contracts.connectors import (
+    Address,
+    Customer,
+    InboundOrderLine,
+    InboundOrderReceived,
+    OrderTotals,
+)
 from shared.units import Money, Quantity
 
 CHANNEL = "etsy"
@@ -141,20 +149,75 @@ def _customer(receipt: Mapping[str, Any]) -> Customer:
     )
 
 
+def mapping_key(raw: Mapping[str, Any]) -> str | None:
+    """What a transaction without a SKU is mapped by: its product (the variation sold),
+    else its listing."""
+    for field, prefix in (("product_id", "product"), ("listing_id", "listing")):
+        value = raw.get(field)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{prefix}:{value}"
+    return None
+
+
+def coupon(value: Any, like: Money, where: str) -> Money | None:
+    """Etsy's ``shop_coupon`` is a JSON float (22.6): read through ``str`` into the line's
+    currency and places, never as a binary float."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidEtsyReceipt(f"{where} must be a number, got {value!r}")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as error:
+        raise InvalidEtsyReceipt(f"{where} is not a number: {value!r}") from error
+    exponent = like.amount.as_tuple().exponent
+    places = Decimal(1).scaleb(exponent) if isinstance(exponent, int) else Decimal("0.01")
+    return Money(amount=amount.quantize(places), currency=like.currency)
+
+
 def _line(raw: Any, index: int, item_for: Callable[[str], str | None]) -> InboundOrderLine:
     where = f"transactions[{index}]"
     if not isinstance(raw, Mapping):
         raise InvalidEtsyReceipt(f"{where} must be an object")
     quantity = _integer(raw.get("quantity"), f"{where}.quantity")
     sku = (raw.get("sku") or "").strip() if isinstance(raw.get("sku"), str | None) else ""
+    key = sku or mapping_key(raw)
     price = raw.get("price")
+    unit_price = money(price, f"{where}.price") if price is not None else None
+    gross = discount = net = None
+    if unit_price is not None:
+        gross = Money(amount=unit_price.amount * quantity, currency=unit_price.currency)
+        discount = coupon(raw.get("shop_coupon", 0), gross, f"{where}.shop_coupon")
+        if discount is not None:
+            net = Money(amount=gross.amount - discount.amount, currency=gross.currency)
     return InboundOrderLine(
         external_line_id=str(_integer(raw.get("transaction_id"), f"{where}.transaction_id")),
         sku=sku,
-        item_code=item_for(sku) if sku else None,
+        mapping_key=None if sku else key,
+        item_code=item_for(key) if key else None,
         title=_text(raw.get("title")),
         quantity=Quantity.of(quantity, "pc"),
-        unit_price=money(price, f"{where}.price") if price is not None else None,
+        unit_price=unit_price,
+        gross=gross,
+        discount=discount,
+        net=net,
+    )
+
+
+def _totals(receipt: Mapping[str, Any]) -> OrderTotals:
+    """The receipt's own Money figures: subtotal (after the shop's discount), the discount,
+    shipping, tax and the grand total the buyer paid."""
+
+    def read(key: str) -> Money | None:
+        raw = receipt.get(key)
+        return money(raw, f"receipt.{key}") if raw is not None else None
+
+    return OrderTotals(
+        subtotal=read("subtotal"),
+        discounts=read("discount_amt"),
+        shipping=read("total_shipping_cost"),
+        tax=read("total_tax_cost"),
+        total=read("grandtotal"),
     )
 
 
@@ -177,4 +240,5 @@ def to_inbound_order(
         currency=currency,
         customer=_customer(receipt),
         lines=tuple(_line(raw, i, item_for) for i, raw in enumerate(transactions)),
+        totals=_totals(receipt),
     )

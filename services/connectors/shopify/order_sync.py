@@ -39,17 +39,23 @@ class OrderNotSeenYet(LookupError):
 async def _new_order(
     conn: AsyncConnection, shop: str, payload: Any, snapshot: OrderSnapshot
 ) -> InboundOrderReceived:
-    """The order as it is now: lines at their current quantity, removed lines left out."""
+    """The order as it is now: lines at their current quantity, removed lines left out. An
+    order born cancelled keeps every line as ordered (the record of what was asked for); it
+    is born cancelled, so those lines make no demand."""
     mappings = await repository.sku_mappings(conn, shop)
     order = shopify_orders.to_inbound_order(payload, shop=shop, item_for=mappings.get)
-    lines = tuple(
-        line.model_copy(
-            update={"quantity": Quantity.of(snapshot.lines[line.external_line_id], "pc")}
+    shop_row = await repository.shop(conn, shop)
+    live = bool(shop_row is not None and shop_row.test_orders_live)
+    update: dict[str, Any] = {"cancelled_at": snapshot.cancelled_at, "test_live": live}
+    if snapshot.cancelled_at is None:
+        update["lines"] = tuple(
+            line.model_copy(
+                update={"quantity": Quantity.of(snapshot.lines[line.external_line_id], "pc")}
+            )
+            for line in order.lines
+            if snapshot.lines.get(line.external_line_id, 0) > 0
         )
-        for line in order.lines
-        if snapshot.lines.get(line.external_line_id, 0) > 0
-    )
-    return order.model_copy(update={"lines": lines, "cancelled_at": snapshot.cancelled_at})
+    return order.model_copy(update=update)
 
 
 def _quantities(lines: dict[str, int]) -> tuple[ChannelLineQuantity, ...]:

@@ -44,6 +44,10 @@ class CannotReconcile(ConnectorError):
     """The shop is unknown, uninstalled or has no Admin API token."""
 
 
+class ShopToReconcileNotFound(CannotReconcile):
+    """No such shop: answered 404 before anything else is read or called."""
+
+
 @dataclass(frozen=True)
 class RunSummary:
     shop: str
@@ -68,7 +72,7 @@ async def _client(engine: AsyncEngine, http: httpx.AsyncClient, shop: str) -> tu
         row = await repository.shop(conn, shop)
         state = await repo.reconciliation(conn, shop)
     if row is None:
-        raise CannotReconcile(f"unknown shop {shop}")
+        raise ShopToReconcileNotFound(f"unknown shop {shop}")
     if row.uninstalled_at is not None:
         raise CannotReconcile(f"shop {shop} uninstalled the app")
     if not row.access_token:
