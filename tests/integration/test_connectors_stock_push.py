@@ -16,7 +16,7 @@ from services.connectors import service, sku_mappings, stock_push, stock_trackin
 from services.connectors import tables as t
 from services.connectors.config import StockPushSettings, WriteBackSettings
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import LotChanged
+from shared.contracts.inventory import LotChanged, LotStatus
 from shared.units import Quantity
 from tests.fakes.shopify_admin import FakeShopifyAdmin, running_fake
 
@@ -60,14 +60,22 @@ async def mapped_item(engine: AsyncEngine, fake: FakeShopifyAdmin, *, in_shop: b
 
 
 async def lot_changed(
-    engine: AsyncEngine, item: str, *, on_hand: int, reserved: int, revision: int
+    engine: AsyncEngine,
+    item: str,
+    *,
+    on_hand: int,
+    reserved: int,
+    revision: int,
+    status: LotStatus = LotStatus.AVAILABLE,
+    lot_code: str | None = None,
 ) -> None:
     event = LotChanged(
-        lot_code=f"{item}-1",
+        lot_code=lot_code or f"{item}-1",
         item_code=item,
         on_hand=Quantity.of(on_hand, "pc"),
         reserved=Quantity.of(reserved, "pc"),
         revision=revision,
+        status=status,
     )
     await stock_tracking.on_lot_changed(engine, Envelope.wrap(event), event)
 
