@@ -119,10 +119,15 @@ def _lot_out(r: Any) -> LotOut:
 
 
 @router.get("/stock", response_model=list[StockOut])
-async def stock(engine: Engine, limit: Limit = DEFAULT_PAGE, offset: Offset = 0) -> list[StockOut]:
+async def stock(
+    engine: Engine,
+    item_code: str | None = None,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+) -> list[StockOut]:
     """``available`` leaves blocked and quarantined lots out; their free stock is ``blocked``."""
     async with engine.connect() as conn:
-        rows = await repository.stock_by_item(conn, limit=limit, offset=offset)
+        rows = await repository.stock_by_item(conn, item_code=item_code, limit=limit, offset=offset)
     return [
         StockOut(
             item_code=item.code,

@@ -132,17 +132,17 @@ async def reservations_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Any
 
 
 async def stock_by_item(
-    conn: AsyncConnection, *, limit: int | None = None, offset: int = 0
+    conn: AsyncConnection,
+    *,
+    item_code: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[tuple[Any, StockFigures]]:
     """A page of items with their stock figures; which lots count is ``domain``'s rule."""
-    items = (
-        await conn.execute(
-            sa.select(t.item.c.code, t.item.c.base_unit)
-            .order_by(t.item.c.code)
-            .limit(limit)
-            .offset(offset)
-        )
-    ).all()
+    query = sa.select(t.item.c.code, t.item.c.base_unit).order_by(t.item.c.code)
+    if item_code is not None:
+        query = query.where(t.item.c.code == item_code)
+    items = (await conn.execute(query.limit(limit).offset(offset))).all()
     figures = await lot_figures(conn, [r.code for r in items])
     return [(r, stock_figures(figures.get(r.code, []))) for r in items]
 
