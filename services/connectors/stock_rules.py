@@ -10,22 +10,26 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from shared.contracts.inventory import LotStatus
+
 
 @dataclass(frozen=True)
 class LotStock:
     on_hand: Decimal
     reserved: Decimal
     expires_on: date | None
+    status: LotStatus = LotStatus.AVAILABLE
 
 
 def available_to_sell(lots: Iterable[LotStock], *, today: date) -> int:
-    """On hand minus reserved over the item's unexpired lots, in whole units (a shop sells
-    whole units; an expired lot is never sold), never below zero."""
+    """On hand minus reserved over the item's unexpired lots whose status counts, in whole
+    units (a shop sells whole units; an expired, recalled or quarantined lot is never sold),
+    never below zero."""
     free = sum(
         (
             max(Decimal(0), lot.on_hand - lot.reserved)
             for lot in lots
-            if lot.expires_on is None or lot.expires_on >= today
+            if lot.status.counts and (lot.expires_on is None or lot.expires_on >= today)
         ),
         Decimal(0),
     )

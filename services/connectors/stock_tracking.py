@@ -15,13 +15,14 @@ from services.connectors import tables as t
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
 from shared import inbox
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import LotChanged
+from shared.contracts.inventory import LotChanged, LotStatus
 
 CONSUMER = "connectors"
 
 
 async def on_lot_changed(engine: AsyncEngine, envelope: Envelope, event: LotChanged) -> None:
-    """Keep the newest snapshot of the lot and re-derive what the item's shops should show."""
+    """Keep the newest snapshot of the lot and re-derive what the item's shops should show;
+    a recall's snapshot (status blocked) thus lowers every shop's quantity by itself."""
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
@@ -32,6 +33,7 @@ async def on_lot_changed(engine: AsyncEngine, envelope: Envelope, event: LotChan
             "unit": event.on_hand.unit,
             "expires_on": event.expires_on,
             "revision": event.revision,
+            "status": event.status.value,
         }
         statement = insert(t.stock_lot).values(lot_code=event.lot_code, **values)
         await conn.execute(
@@ -45,12 +47,13 @@ async def on_lot_changed(engine: AsyncEngine, envelope: Envelope, event: LotChan
 
 
 async def _available(conn: AsyncConnection, item_code: str) -> int:
+    L = t.stock_lot.c
     rows = await conn.execute(
-        sa.select(t.stock_lot.c.on_hand, t.stock_lot.c.reserved, t.stock_lot.c.expires_on).where(
-            t.stock_lot.c.item_code == item_code
-        )
+        sa.select(L.on_hand, L.reserved, L.expires_on, L.status).where(L.item_code == item_code)
     )
-    lots = [stock_rules.LotStock(r.on_hand, r.reserved, r.expires_on) for r in rows]
+    lots = [
+        stock_rules.LotStock(r.on_hand, r.reserved, r.expires_on, LotStatus(r.status)) for r in rows
+    ]
     return stock_rules.available_to_sell(lots, today=datetime.now(UTC).date())
 
 

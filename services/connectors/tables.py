@@ -184,6 +184,8 @@ stock_lot = sa.Table(
     sa.Column("unit", sa.Text, nullable=False),
     sa.Column("expires_on", sa.Date),
     sa.Column("revision", sa.BigInteger, nullable=False),
+    # LotStatus: a blocked (recalled) or quarantined lot is sold nowhere (invariant 8).
+    sa.Column("status", sa.Text, nullable=False, server_default="available"),
 )
 
 # Per (shop, SKU): the quantity Lotline wants the shop to show (intended), the last one it

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.inventory import make_to_stock, purchase_orders, receipts, repository, service
+from services.inventory.domain import LotFigures, lot_status, stock_figures
 from services.inventory.errors import NotFound
 from services.inventory.replenishment import SuggestionStatus
 from services.inventory.schemas import (
@@ -30,7 +31,7 @@ from services.inventory.schemas import (
     StockOut,
     SuggestionOut,
 )
-from shared.contracts.inventory import PurchaseOrderStatus
+from shared.contracts.inventory import LotStatus, PurchaseOrderStatus
 from shared.runtime import engine_of
 from shared.units import Quantity
 
@@ -77,6 +78,7 @@ async def receive_lot(body: LotIn, engine: Engine) -> LotOut:
         on_hand=body.quantity,
         reserved=Decimal(0),
         available=body.quantity,
+        status=LotStatus.AVAILABLE,
         expires_on=body.expires_on,
     )
 
@@ -94,35 +96,48 @@ async def list_lots(
         rows = await repository.list_lots(
             conn, item_code=item_code, blocked=blocked, limit=limit, offset=offset
         )
-    return [
-        LotOut(
-            id=r.id,
-            lot_code=r.lot_code,
-            item_code=r.item_code,
-            unit=r.unit,
-            on_hand=r.on_hand,
-            reserved=r.reserved,
-            available=r.on_hand - r.reserved,
-            expires_on=r.expires_on,
-            blocked_reason=r.blocked_reason,
-        )
-        for r in rows
-    ]
+    return [_lot_out(r) for r in rows]
+
+
+def _lot_out(r: Any) -> LotOut:
+    """A blocked or quarantined lot shows nothing available, whatever it holds."""
+    status = lot_status(blocked=r.blocked_by_recall is not None, quarantined=r.quarantined)
+    figures = stock_figures([LotFigures(status, r.on_hand, r.reserved)])
+    return LotOut(
+        id=r.id,
+        lot_code=r.lot_code,
+        item_code=r.item_code,
+        unit=r.unit,
+        on_hand=r.on_hand,
+        reserved=r.reserved,
+        available=figures.available,
+        blocked=figures.blocked,
+        status=status,
+        expires_on=r.expires_on,
+        blocked_reason=r.blocked_reason,
+    )
 
 
 @router.get("/stock", response_model=list[StockOut])
-async def stock(engine: Engine, limit: Limit = DEFAULT_PAGE, offset: Offset = 0) -> list[StockOut]:
+async def stock(
+    engine: Engine,
+    item_code: str | None = None,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+) -> list[StockOut]:
+    """``available`` leaves blocked and quarantined lots out; their free stock is ``blocked``."""
     async with engine.connect() as conn:
-        rows = await repository.stock_by_item(conn, limit=limit, offset=offset)
+        rows = await repository.stock_by_item(conn, item_code=item_code, limit=limit, offset=offset)
     return [
         StockOut(
-            item_code=r.code,
-            unit=r.base_unit,
-            on_hand=r.on_hand,
-            reserved=r.reserved,
-            available=r.on_hand - r.reserved,
+            item_code=item.code,
+            unit=item.base_unit,
+            on_hand=figures.on_hand,
+            reserved=figures.reserved,
+            available=figures.available,
+            blocked=figures.blocked,
         )
-        for r in rows
+        for item, figures in rows
     ]
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from shared.contracts.inventory import ReservedLot, Shortage, StockReserved, StockShort
+from shared.contracts.inventory import (
+    LotStatus,
+    ReservedLot,
+    Shortage,
+    StockReserved,
+    StockShort,
+)
 from shared.contracts.orders import OrderLineRef
 from shared.units import Quantity
 
@@ -25,10 +31,57 @@ class Lot:
     reserved: Decimal
     expires_on: date | None = None
     blocked: bool = False  # by a recall
+    quarantined: bool = False  # returned goods held apart
 
     @property
     def available(self) -> Decimal:
         return self.on_hand - self.reserved
+
+    @property
+    def status(self) -> LotStatus:
+        return lot_status(blocked=self.blocked, quarantined=self.quarantined)
+
+
+def lot_status(*, blocked: bool, quarantined: bool) -> LotStatus:
+    """A recall outranks a quarantine: a recalled quarantine lot is reported blocked."""
+    if blocked:
+        return LotStatus.BLOCKED
+    return LotStatus.QUARANTINED if quarantined else LotStatus.AVAILABLE
+
+
+@dataclass(frozen=True)
+class LotFigures:
+    """One lot's (or one status's summed) quantities, in the item's base unit."""
+
+    status: LotStatus
+    on_hand: Decimal
+    reserved: Decimal
+
+
+@dataclass(frozen=True)
+class StockFigures:
+    """An item's stock: ``on_hand = reserved + available + blocked`` whenever nothing is
+    oversold; ``blocked`` is the unreserved stock of blocked and quarantined lots."""
+
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    blocked: Decimal
+
+
+def stock_figures(lots: Iterable[LotFigures]) -> StockFigures:
+    """Blocked and quarantined stock stays on hand but leaves ``available`` at once
+    (invariant 8); what orders still hold on such lots stays ``reserved``."""
+    on_hand = reserved = available = blocked = Decimal(0)
+    for lot in lots:
+        on_hand += lot.on_hand
+        reserved += lot.reserved
+        free = max(Decimal(0), lot.on_hand - lot.reserved)
+        if lot.status.counts:
+            available += free
+        else:
+            blocked += free
+    return StockFigures(on_hand=on_hand, reserved=reserved, available=available, blocked=blocked)
 
 
 @dataclass(frozen=True)

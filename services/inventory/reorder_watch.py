@@ -19,7 +19,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import replenishment as rules
+from services.inventory import repository
 from services.inventory import tables as t
+from services.inventory.domain import stock_figures
 from shared.contracts.inventory import PurchaseOrderStatus
 
 OUTFLOWS = ("consumption", "shipment")
@@ -75,13 +77,9 @@ def rule_of(row: Any) -> rules.ReorderRule:
 
 
 async def available_of(conn: AsyncConnection, item_code: str) -> Decimal:
-    """On hand − reserved over the item's lots (base unit)."""
-    value = await conn.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(t.lot.c.on_hand - t.lot.c.reserved), 0)).where(
-            t.lot.c.item_code == item_code
-        )
-    )
-    return Decimal(value or 0)
+    """What may still be sold of the item (base unit): blocked and quarantined lots are out."""
+    figures = await repository.lot_figures(conn, [item_code])
+    return stock_figures(figures.get(item_code, [])).available
 
 
 async def on_order_of(conn: AsyncConnection, item_code: str) -> Decimal:

@@ -12,7 +12,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
-from services.inventory.domain import Allocation, Lot
+from services.inventory.domain import (
+    Allocation,
+    Lot,
+    LotFigures,
+    StockFigures,
+    lot_status,
+    stock_figures,
+)
 from shared.contracts.inventory import LotChanged
 from shared.units import Quantity
 
@@ -125,23 +132,44 @@ async def reservations_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Any
 
 
 async def stock_by_item(
-    conn: AsyncConnection, *, limit: int | None = None, offset: int = 0
-) -> Sequence[Any]:
-    return (
-        await conn.execute(
-            sa.select(
-                t.item.c.code,
-                t.item.c.base_unit,
-                sa.func.coalesce(sa.func.sum(t.lot.c.on_hand), 0).label("on_hand"),
-                sa.func.coalesce(sa.func.sum(t.lot.c.reserved), 0).label("reserved"),
-            )
-            .select_from(t.item.outerjoin(t.lot, t.lot.c.item_code == t.item.c.code))
-            .group_by(t.item.c.code, t.item.c.base_unit)
-            .order_by(t.item.c.code)
-            .limit(limit)
-            .offset(offset)
+    conn: AsyncConnection,
+    *,
+    item_code: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[tuple[Any, StockFigures]]:
+    """A page of items with their stock figures; which lots count is ``domain``'s rule."""
+    query = sa.select(t.item.c.code, t.item.c.base_unit).order_by(t.item.c.code)
+    if item_code is not None:
+        query = query.where(t.item.c.code == item_code)
+    items = (await conn.execute(query.limit(limit).offset(offset))).all()
+    figures = await lot_figures(conn, [r.code for r in items])
+    return [(r, stock_figures(figures.get(r.code, []))) for r in items]
+
+
+async def lot_figures(
+    conn: AsyncConnection, item_codes: Sequence[str]
+) -> dict[str, list[LotFigures]]:
+    """The items' lot quantities summed per blocked/quarantined state, for ``stock_figures``."""
+    if not item_codes:
+        return {}
+    blocked = t.lot.c.blocked_by_recall.is_not(None).label("blocked")
+    rows = await conn.execute(
+        sa.select(
+            t.lot.c.item_code,
+            blocked,
+            t.lot.c.quarantined,
+            sa.func.sum(t.lot.c.on_hand).label("on_hand"),
+            sa.func.sum(t.lot.c.reserved).label("reserved"),
         )
-    ).all()
+        .where(t.lot.c.item_code.in_(sorted(set(item_codes))))
+        .group_by(t.lot.c.item_code, blocked, t.lot.c.quarantined)
+    )
+    result: dict[str, list[LotFigures]] = {}
+    for r in rows:
+        status = lot_status(blocked=r.blocked, quarantined=r.quarantined)
+        result.setdefault(r.item_code, []).append(LotFigures(status, r.on_hand, r.reserved))
+    return result
 
 
 async def ledger_mismatches(conn: AsyncConnection) -> Sequence[Any]:
@@ -170,6 +198,7 @@ def _lot(r: Any) -> Lot:
         reserved=r.reserved,
         expires_on=r.expires_on,
         blocked=r.blocked_by_recall is not None,
+        quarantined=r.quarantined,
     )
 
 
@@ -206,6 +235,7 @@ async def bump_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[LotCh
             reserved=Quantity.of(r.reserved, r.unit),
             expires_on=r.expires_on,
             revision=r.revision,
+            status=lot_status(blocked=r.blocked_by_recall is not None, quarantined=r.quarantined),
         )
         for r in sorted(rows, key=lambda r: r.id)
     ]

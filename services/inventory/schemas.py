@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
 
+from shared.contracts.inventory import LotStatus
 from shared.units import KNOWN_UNITS, ExactDecimal, Money
 
 
@@ -60,17 +62,23 @@ class LotOut(BaseModel):
     unit: str
     on_hand: ExactDecimal
     reserved: ExactDecimal
-    available: ExactDecimal
+    available: ExactDecimal  # zero unless ``status`` is available (invariant 8)
+    blocked: ExactDecimal = Decimal(0)  # free stock of a blocked or quarantined lot
+    status: LotStatus = LotStatus.AVAILABLE
     expires_on: date | None
     blocked_reason: str | None = None  # set by a recall
 
 
 class StockOut(BaseModel):
+    """``on_hand = reserved + available + blocked``: blocked and quarantined lots' free stock
+    is on the shelf but for sale nowhere."""
+
     item_code: str
     unit: str
     on_hand: ExactDecimal
     reserved: ExactDecimal
     available: ExactDecimal
+    blocked: ExactDecimal = Decimal(0)
 
 
 class ReservationOut(BaseModel):

@@ -1,8 +1,9 @@
 """Production's copies of inventory's items and lots, fed by inventory events.
 
 They are eventual: an item defined in inventory is known here once its ``ItemDefined`` has
-been consumed (normally well under a second), and a lot's quantities are those of the newest
-``LotChanged`` seen. Recipes are validated, and availability computed, against these copies.
+been consumed (normally well under a second), and a lot's quantities and status (available,
+blocked by a recall, quarantined) are those of the newest ``LotChanged`` seen. Recipes are
+validated, and availability computed, against these copies.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from services.production import tables as t
 from services.production.service import CONSUMER
 from shared import inbox
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import ItemDefined, LotChanged
+from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
 from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:
         "unit": event.on_hand.unit,
         "expires_on": event.expires_on,
         "revision": event.revision,
+        "status": event.status.value,
     }
     statement = insert(t.lot).values(**values)
     result = await conn.execute(
@@ -113,16 +115,20 @@ async def items(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, sa.Row
 async def available_by_item(
     conn: AsyncConnection, base_units: dict[str, str]
 ) -> dict[str, Decimal]:
-    """Σ(on hand − reserved) of each item's lots, in the item's base unit."""
+    """Σ(on hand − reserved) of each item's lots whose status counts, in the item's base
+    unit: a recalled or quarantined lot feeds no quote and no can-make (invariant 8)."""
     rows = await conn.execute(
         sa.select(
             t.lot.c.item_code,
             t.lot.c.unit,
+            t.lot.c.status,
             sa.func.sum(t.lot.c.on_hand - t.lot.c.reserved).label("available"),
-        ).group_by(t.lot.c.item_code, t.lot.c.unit)
+        ).group_by(t.lot.c.item_code, t.lot.c.unit, t.lot.c.status)
     )
     result: dict[str, Decimal] = {}
     for r in rows:
+        if not LotStatus(r.status).counts:
+            continue
         unit = base_units.get(r.item_code, r.unit)
         try:
             value = convert(Quantity.of(r.available, r.unit), unit).value

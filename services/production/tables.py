@@ -226,6 +226,8 @@ lot = sa.Table(
     sa.Column("expires_on", sa.Date),
     sa.Column("revision", sa.BigInteger, nullable=False),
     timestamp("updated_at"),
+    # LotStatus: only an available lot's free stock is counted (invariant 8).
+    sa.Column("status", sa.Text, nullable=False, server_default="available"),
     sa.Index("production_lot_item", "item_code"),
 )
 

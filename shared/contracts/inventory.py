@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -108,13 +109,30 @@ class ItemDefined(Event):
         return self.code
 
 
+class LotStatus(StrEnum):
+    """Whether a lot's free stock may be counted anywhere (invariant 8): only an
+    ``available`` lot's may; a blocked or quarantined lot is on hand but promised to nobody."""
+
+    AVAILABLE = "available"
+    BLOCKED = "blocked"  # by a recall
+    QUARANTINED = "quarantined"  # returned goods held apart (``<lot>-Q``)
+
+    @property
+    def counts(self) -> bool:
+        """True when the lot's on hand − reserved is stock to sell, quote or make from."""
+        return self is LotStatus.AVAILABLE
+
+
 @register
 class LotChanged(Event):
-    """A lot's current quantities; ``revision`` grows with every change, so a reader
-    keeps the highest one it has seen and ignores stale snapshots."""
+    """A lot's current quantities and status; ``revision`` grows with every change, so a
+    reader keeps the highest one it has seen and ignores stale snapshots.
+
+    v2 added ``status``: a reader that counts on hand − reserved as available must leave a
+    lot out unless its status counts (a recall or a quarantine is a lot change too)."""
 
     TYPE = "inventory.lot_changed"
-    VERSION = 1
+    VERSION = 2
     TOPIC = topics.INVENTORY
 
     lot_code: str
@@ -123,9 +141,16 @@ class LotChanged(Event):
     reserved: Quantity
     expires_on: date | None = None
     revision: int
+    status: LotStatus
 
     def aggregate_key(self) -> str:
         return self.lot_code
+
+    @staticmethod
+    def upcast_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+        """v1 named no status: every lot it announced was counted, so it reads as available
+        (a v1 snapshot of a recalled lot is superseded by the recall's own v2 snapshot)."""
+        return {**data, "status": LotStatus.AVAILABLE.value}
 
 
 class MaterialNeed(BaseModel):

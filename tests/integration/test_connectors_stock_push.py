@@ -16,7 +16,7 @@ from services.connectors import service, sku_mappings, stock_push, stock_trackin
 from services.connectors import tables as t
 from services.connectors.config import StockPushSettings, WriteBackSettings
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import LotChanged
+from shared.contracts.inventory import LotChanged, LotStatus
 from shared.units import Quantity
 from tests.fakes.shopify_admin import FakeShopifyAdmin, running_fake
 
@@ -60,14 +60,22 @@ async def mapped_item(engine: AsyncEngine, fake: FakeShopifyAdmin, *, in_shop: b
 
 
 async def lot_changed(
-    engine: AsyncEngine, item: str, *, on_hand: int, reserved: int, revision: int
+    engine: AsyncEngine,
+    item: str,
+    *,
+    on_hand: int,
+    reserved: int,
+    revision: int,
+    status: LotStatus = LotStatus.AVAILABLE,
+    lot_code: str | None = None,
 ) -> None:
     event = LotChanged(
-        lot_code=f"{item}-1",
+        lot_code=lot_code or f"{item}-1",
         item_code=item,
         on_hand=Quantity.of(on_hand, "pc"),
         reserved=Quantity.of(reserved, "pc"),
         revision=revision,
+        status=status,
     )
     await stock_tracking.on_lot_changed(engine, Envelope.wrap(event), event)
 
@@ -107,6 +115,34 @@ async def test_a_burst_of_changes_is_one_push_of_the_latest_value(connectors_eng
         15,
         None,
     )
+
+
+async def test_a_recalled_lot_alone_lowers_what_the_shop_shows(connectors_engine, fake, http):
+    domain, item = await mapped_item(connectors_engine, fake)
+    await lot_changed(connectors_engine, item, on_hand=6, reserved=0, revision=1)
+    quarantine = f"{item}-1-Q"
+    await lot_changed(
+        connectors_engine,
+        item,
+        on_hand=3,
+        reserved=0,
+        revision=1,
+        lot_code=quarantine,
+        status=LotStatus.QUARANTINED,
+    )
+    good = f"{item}-2"
+    await lot_changed(connectors_engine, item, on_hand=4, reserved=1, revision=1, lot_code=good)
+    await run(connectors_engine, http, AT_ONCE)
+    assert fake.inventory.available(item) == 9  # the quarantined 3 never counted
+
+    await lot_changed(
+        connectors_engine, item, on_hand=6, reserved=0, revision=2, status=LotStatus.BLOCKED
+    )
+    await run(connectors_engine, http, AT_ONCE)
+
+    assert fake.inventory.available(item) == 3
+    assert [q for sku, q in fake.inventory.sets if sku == item][-1] == 3
+    assert (await row(connectors_engine, domain, item)).intended == 3
 
 
 async def test_a_stale_lot_snapshot_never_overwrites_a_newer_one(connectors_engine, fake, http):

@@ -6,13 +6,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from services.inventory import production, recalls, service, shipping
+from services.inventory import channel_changes, production, recalls, repository, service, shipping
+from services.inventory import tables as t
+from services.inventory.domain import StockFigures, stock_figures
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot
-from shared.contracts.orders import OrderLineRef, OrderReceived
+from shared.contracts.orders import OrderItemsReturned, OrderLineRef, OrderReceived, ReturnedLot
 from shared.contracts.production import ProductionCompleted
 from shared.contracts.trace import RecallIssued
 from shared.units import Quantity
@@ -117,3 +121,63 @@ async def test_shipping_a_blocked_lot_is_refused_whole_and_deducts_nothing(inven
         Decimal(10),
         Decimal(2),
     )
+
+
+async def figures_of(engine, sku: str) -> StockFigures:
+    async with engine.connect() as conn:
+        return stock_figures((await repository.lot_figures(conn, [sku]))[sku])
+
+
+async def test_a_recall_takes_the_lot_out_of_available_stock_and_announces_it_blocked(
+    inventory_engine,
+):
+    _, sku, (first, second) = await reserved_order(inventory_engine)  # 3 + 2 of 3 and 10
+    before = await figures_of(inventory_engine, sku)
+
+    await recall(inventory_engine, second)
+
+    after = await figures_of(inventory_engine, sku)
+    assert (before.available, before.blocked) == (Decimal(8), Decimal(0))
+    assert (after.on_hand, after.reserved) == (Decimal(13), Decimal(5))
+    assert (after.available, after.blocked) == (Decimal(0), Decimal(8))
+    snapshots = await staged_by_lot(inventory_engine, second)
+    assert [s["status"] for s in snapshots] == ["available", "available", "blocked"]
+    assert snapshots[-1]["on_hand"] == {"value": "10", "unit": "pc"}
+    assert [s["status"] for s in await staged_by_lot(inventory_engine, first)][-1] == "available"
+
+
+async def test_goods_returned_to_quarantine_are_on_hand_but_not_available(inventory_engine):
+    order_id, sku, (first, second) = await reserved_order(inventory_engine)
+    sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
+    await shipping.dispatch(inventory_engine, Envelope.wrap(sent), sent)
+    returned = OrderItemsReturned(
+        order_id=order_id,
+        return_id=uuid.uuid4().hex,
+        destination="quarantine",
+        lots=(
+            ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
+        ),
+    )
+
+    await channel_changes.restock_returned(inventory_engine, Envelope.wrap(returned), returned)
+
+    figures = await figures_of(inventory_engine, sku)
+    assert (figures.on_hand, figures.available, figures.blocked) == (
+        Decimal(10),
+        Decimal(8),
+        Decimal(2),
+    )
+    [snapshot] = await staged_by_lot(inventory_engine, f"{first}-Q")
+    assert snapshot["status"] == "quarantined"
+    assert snapshot["on_hand"] == {"value": "2", "unit": "pc"}
+
+
+async def staged_by_lot(engine, lot_code: str) -> list[dict[str, Any]]:
+    """The lot's LotChanged snapshots in the outbox, oldest first."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(t.OUTBOX.c.envelope)
+            .where(t.OUTBOX.c.key == lot_code, t.OUTBOX.c.event_type == "inventory.lot_changed")
+            .order_by(t.OUTBOX.c.id)
+        )
+        return [r.envelope["payload"] for r in rows]

@@ -17,7 +17,7 @@ from services.production import planning, read_models
 from services.production import tables as t
 from services.production.main import create_app
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import ItemDefined, LotChanged, Shortage, StockShort
+from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus, Shortage, StockShort
 from shared.settings import Settings
 from shared.units import Quantity
 
@@ -44,7 +44,14 @@ async def define(engine: AsyncEngine, item: str, unit: str, kind: str, **more: A
 
 
 async def lot(
-    engine: AsyncEngine, lot_code: str, item: str, on_hand: str, unit: str, *, revision: int = 1
+    engine: AsyncEngine,
+    lot_code: str,
+    item: str,
+    on_hand: str,
+    unit: str,
+    *,
+    revision: int = 1,
+    status: LotStatus = LotStatus.AVAILABLE,
 ) -> None:
     event = LotChanged(
         lot_code=lot_code,
@@ -52,6 +59,7 @@ async def lot(
         on_hand=Quantity.of(on_hand, unit),
         reserved=Quantity.zero(unit),
         revision=revision,
+        status=status,
     )
     await read_models.when_lot_changed(engine, Envelope.wrap(event), event)
 

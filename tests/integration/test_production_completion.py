@@ -29,6 +29,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     ItemDefined,
     LotChanged,
+    LotStatus,
     MaterialLot,
     MaterialsReserved,
     ProductionRecorded,
@@ -57,6 +58,7 @@ async def lot_seen(
         on_hand=Quantity.of(on_hand, unit),
         reserved=Quantity.of(reserved, unit),
         revision=1,
+        status=LotStatus.AVAILABLE,
     )
     await read_models.when_lot_changed(engine, Envelope.wrap(event), event)
 

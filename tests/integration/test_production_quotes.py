@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.production import tables as t
+from shared.contracts.inventory import LotStatus
 from tests.integration.test_production_api import api, code, define, lot
 
 __all__ = ["api"]  # the fixture, imported so that pytest finds it here
@@ -252,3 +253,34 @@ async def test_a_quote_for_an_unknown_item_is_refused(api):
 
     assert answer.status_code == 422
     assert "is unknown" in answer.json()["detail"]
+
+
+async def test_recalled_or_quarantined_stock_is_neither_quoted_nor_counted_to_make(
+    api, production_engine
+):
+    line = await new_line(api)
+    bread, flour = await bread_made_on(api, production_engine, line, flour_in_stock=None)
+    await lot(production_engine, code("LOT"), bread, "50", "pc", status=LotStatus.BLOCKED)
+    await lot(production_engine, code("LOT"), bread, "50", "pc", status=LotStatus.QUARANTINED)
+    await lot(production_engine, code("LOT"), flour, "50", "kg", status=LotStatus.BLOCKED)
+    body = {"item_code": bread, "quantity": "20", "unit": "pc"}
+
+    answer = await quote(api, bread, "20")
+    can_make = (await api.post("/api/availability", json=body)).json()
+
+    assert answer["dominant"] == f"material {flour} (10 days)"
+    assert can_make["can_start_now"] is False
+    [material] = can_make["materials"]
+    assert (material["item_code"], material["available"], material["short"]) == (flour, "0", "10")
+
+
+async def test_a_lot_released_from_its_block_counts_again(api, production_engine):
+    line = await new_line(api)
+    bread, _ = await bread_made_on(api, production_engine, line, flour_in_stock=None)
+    held = code("LOT")
+    await lot(production_engine, held, bread, "50", "pc", status=LotStatus.QUARANTINED)
+    await lot(production_engine, held, bread, "50", "pc", revision=2)
+
+    answer = await quote(api, bread, "20")
+
+    assert answer["dominant"] == "stock"

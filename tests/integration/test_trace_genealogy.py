@@ -18,6 +18,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     LotChanged,
     LotReceived,
+    LotStatus,
     MaterialLot,
     ProductionRecorded,
     ReservedLot,
@@ -98,6 +99,7 @@ def history(tag: str) -> dict[str, list[Event]]:
                 on_hand=q("14", "pc"),
                 reserved=q("0", "pc"),
                 revision=3,
+                status=LotStatus.AVAILABLE,
             ),
             LotChanged(
                 lot_code=biscuits,
@@ -105,6 +107,7 @@ def history(tag: str) -> dict[str, list[Event]]:
                 on_hand=q("20", "pc"),
                 reserved=q("6", "pc"),
                 revision=2,
+                status=LotStatus.AVAILABLE,
             ),
         ],
         "orders": [

@@ -16,6 +16,7 @@ from services.connectors.stock_rules import (
     is_due,
     sync_state,
 )
+from shared.contracts.inventory import LotStatus
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -30,6 +31,31 @@ def test_available_is_on_hand_minus_reserved_over_unexpired_lots_in_whole_units(
     lots = [lot("10", "3"), lot("5", "0", TODAY - timedelta(days=1)), lot("2.5", "0", TODAY)]
 
     assert available_to_sell(lots, today=TODAY) == 9  # 7 + 2.5, rounded down
+
+
+def test_a_recalled_or_quarantined_lot_is_sold_nowhere():
+    lots = [
+        lot("10", "3"),
+        LotStock(Decimal(6), Decimal(0), None, LotStatus.BLOCKED),
+        LotStock(Decimal(2), Decimal(0), None, LotStatus.QUARANTINED),
+    ]
+
+    assert available_to_sell(lots, today=TODAY) == 7
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 100), st.integers(0, 100), st.sampled_from(list(LotStatus))),
+        max_size=10,
+    )
+)
+def test_blocking_a_lot_never_raises_what_a_shop_may_sell(rows):
+    lots = [LotStock(Decimal(o), Decimal(r), None, status) for o, r, status in rows]
+    blocked = [LotStock(x.on_hand, x.reserved, None, LotStatus.BLOCKED) for x in lots[:1]]
+
+    after = available_to_sell([*blocked, *lots[1:]], today=TODAY)
+
+    assert after <= available_to_sell(lots, today=TODAY)
 
 
 def test_an_over_reserved_lot_does_not_eat_another_lots_stock():

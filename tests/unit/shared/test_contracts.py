@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import uuid4
 
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from shared import contracts
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import LotReceived
+from shared.contracts.inventory import LotChanged, LotReceived, LotStatus
 from shared.contracts.registry import register
 from shared.units import Money, Quantity
 
@@ -103,3 +104,15 @@ def test_money_keeps_cents_and_quantities_drop_trailing_zeros():
     quantity = Quantity.of("3.000000", "pc").model_dump(mode="json")
 
     assert (price["amount"], precise["amount"], quantity["value"]) == ("12.50", "0.125", "3")
+
+
+def test_a_v1_lot_snapshot_reads_as_an_available_lot_and_v2_carries_the_block():
+    sample = Path(__file__).resolve().parents[3] / "shared/contracts/samples"
+    v1 = Envelope.from_bytes((sample / "inventory.lot_changed.v1.json").read_bytes())
+    v2 = Envelope.from_bytes((sample / "inventory.lot_changed.v2.json").read_bytes())
+
+    old, new = contracts.parse(v1), contracts.parse(v2)
+
+    assert isinstance(old, LotChanged) and old.status is LotStatus.AVAILABLE
+    assert isinstance(new, LotChanged) and new.status is LotStatus.BLOCKED
+    assert not new.status.counts
