@@ -4,6 +4,7 @@ PostgreSQL, in this run's own namespace and ports."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -250,6 +251,11 @@ def etsy_env(etsy: FakeEtsy, gateway_port: int) -> dict[str, str]:
     }
 
 
+# The shop whose handling takes no day (and the Express service's one-day transit) in the
+# suite's settings: ``test_promise_terms``.
+EXPRESS_SHOP = "e2e-express-bakery.myshopify.com"
+
+
 @pytest.fixture(scope="package")
 async def system(
     settings: Settings,
@@ -294,6 +300,9 @@ async def system(
         "LOTLINE_CONNECTORS__STOCK_PUSH__MAX_DELAY_SECONDS": "3",
         "LOTLINE_CONNECTORS__STOCK_PUSH__RECONCILE_INTERVAL_SECONDS": "2",
         "LOTLINE_CONNECTORS__STOCK_PUSH__FAILURE_BACKOFF_SECONDS": "1",
+        # promise terms (issue 18): one shop hands over the same day, Express takes a day
+        "LOTLINE_PROMISE__HANDLING_DAYS_BY_SHOP": json.dumps({EXPRESS_SHOP: 0}),
+        "LOTLINE_PROMISE__TRANSIT_DAYS_BY_SERVICE": json.dumps({"Express": 1}),
     }
     # Databases of their own: the processes' outbox relays must not publish rows that
     # integration tests stage in theirs.
