@@ -65,6 +65,10 @@ def _summary(order: dict[str, Any]) -> Table:
     if order.get("hold_reason"):
         state.append(f" ({order['hold_reason']})", style="red")
     who = [customer.get("name"), customer.get("email"), customer.get("country_code")]
+    if order.get("is_test"):
+        state.append(
+            " · TEST ORDER (creates no demand unless its shop runs a trial)", style="yellow"
+        )
     grid.add_row("Status", state)
     grid.add_row("Channel", f"{order['channel']} · shop {order['shop']}")
     grid.add_row("External", f"{order['external_id']} {order['external_number'] or ''}".strip())
@@ -159,6 +163,15 @@ def _quantity(row: dict[str, Any], key: str = "quantity") -> str:
     return f"{row[key]} {row['unit']}"
 
 
+def _expected(missing: dict[str, Any]) -> str:
+    """By an open purchase order, else by the supplier's lead time, else not yet known."""
+    if missing.get("expected_on"):
+        return f"{missing['expected_on']} (purchase order)"
+    if missing.get("arrives_on"):
+        return f"{missing['arrives_on']} ({missing.get('lead_time_days')} d lead time)"
+    return "no date: nothing brings it yet"
+
+
 def _production_status(link: dict[str, Any]) -> Text:
     """The batch's status and, while it is blocked, what it waits for."""
     text = status(link["status"])
@@ -197,6 +210,19 @@ def order_view(order: dict[str, Any]) -> Panel:
             "Shortages",
             ("#", "Item", "Missing"),
             [(s["line_no"], s["item_code"], _quantity(s, "missing")) for s in order["shortages"]],
+        ),
+        (
+            "Materials missing (any recipe level)",
+            ("Item", "Missing", "Expected", "Batch"),
+            [
+                (
+                    m["item_code"],
+                    "?" if m["missing"] is None else f"{m['missing']} {m['unit']}",
+                    _expected(m),
+                    m["production_order_id"],
+                )
+                for m in order.get("missing_materials") or []
+            ],
         ),
         (
             "Production",

@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from services.cli.render import shortage_text, when
+from rich.console import Console
+
+from services.cli.render import order_view, shortage_text, when
 from services.cli.render_recipes import verdict
 
 
@@ -59,3 +61,51 @@ def test_a_shortage_reads_as_item_quantity_and_supplier():
 def test_timestamps_are_shown_to_the_second():
     assert when("2026-11-25T14:51:01.624701Z") == "2026-11-25 14:51:01"
     assert when(None) == ""
+
+
+def test_an_order_shows_the_materials_missing_at_any_level_and_its_test_flag():
+    order: dict[str, Any] = {
+        "id": "o-1",
+        "status": "awaiting_materials",
+        "hold_reason": None,
+        "is_test": True,
+        "channel": "shopify",
+        "shop": "bakery.myshopify.com",
+        "external_id": "1",
+        "external_number": "#1001",
+        "customer": {},
+        "lines": [],
+        "reservations": [],
+        "shortages": [],
+        "production_orders": [],
+        "history": [],
+        "missing_materials": [
+            {
+                "item_code": "FLOUR",
+                "missing": "0.6",
+                "unit": "kg",
+                "lead_time_days": 10,
+                "expected_on": "2027-03-05",
+                "arrives_on": "2027-03-15",
+                "production_order_id": "po-dough",
+            },
+            {
+                "item_code": "SALT",
+                "missing": None,
+                "unit": None,
+                "lead_time_days": None,
+                "expected_on": None,
+                "arrives_on": None,
+                "production_order_id": "po-dough",
+            },
+        ],
+    }
+    console = Console(width=200, record=True)
+
+    console.print(order_view(order))
+
+    shown = console.export_text()
+    assert "TEST ORDER" in shown
+    assert "Materials missing (any recipe level)" in shown
+    assert "FLOUR" in shown and "0.6 kg" in shown and "2027-03-05 (purchase order)" in shown
+    assert "no date: nothing brings it yet" in shown
