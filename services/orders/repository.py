@@ -329,3 +329,39 @@ async def load_order(conn: AsyncConnection, order_id: UUID) -> dict[str, Any] | 
         "production_orders": await rows(t.production_link, t.production_link.c.line_no),
         "history": await rows(t.status_history, t.status_history.c.id),
     }
+
+
+async def open_order_rows(conn: AsyncConnection, statuses: Sequence[str]) -> list[Any]:
+    """Every open, non-test order with how often its promise slipped: the exceptions are
+    counted over all of them, never a sample (DESIGN invariant 7)."""
+    slips = (
+        sa.select(sa.func.count())
+        .select_from(t.channel_event)
+        .where(
+            t.channel_event.c.order_id == t.order.c.id,
+            t.channel_event.c.kind == "promise.slipped",
+        )
+        .scalar_subquery()
+        .label("slips")
+    )
+    query = (
+        sa.select(
+            t.order.c.id,
+            t.order.c.channel,
+            t.order.c.shop,
+            t.order.c.external_id,
+            t.order.c.external_number,
+            t.order.c.customer,
+            t.order.c.status,
+            t.order.c.hold_reason,
+            t.order.c.requested_on,
+            t.order.c.promised_on,
+            t.order.c.promise_reason,
+            t.order.c.missing_materials,
+            t.order.c.created_at,
+            slips,
+        )
+        .where(t.order.c.status.in_(statuses), sa.not_(t.order.c.is_test))
+        .order_by(t.order.c.promised_on.asc().nulls_last(), t.order.c.created_at, t.order.c.id)
+    )
+    return list(await conn.execute(query))
