@@ -256,9 +256,15 @@ async def existing_order_ids(conn: AsyncConnection, ids: Sequence[UUID]) -> set[
 
 
 def _order_filter(
-    *, channel: str | None, external_id: str | None, statuses: Sequence[str]
+    *,
+    channel: str | None,
+    external_id: str | None,
+    statuses: Sequence[str],
+    due_by: date | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = []
+    if due_by is not None:  # due: promised on or before, or never given a date
+        where.append(sa.or_(t.order.c.promised_on.is_(None), t.order.c.promised_on <= due_by))
     if channel is not None:
         where.append(t.order.c.channel == channel)
     if external_id is not None:
@@ -277,6 +283,7 @@ async def find_order_ids(
     limit: int,
     offset: int = 0,
     by_promise: bool = False,
+    due_by: date | None = None,
 ) -> list[UUID]:
     """Newest first, or (``by_promise``) the earliest promised date first, unpromised last."""
     order_by = (
@@ -284,16 +291,25 @@ async def find_order_ids(
         if by_promise
         else (t.order.c.created_at.desc(),)
     )
-    where = _order_filter(channel=channel, external_id=external_id, statuses=statuses)
+    where = _order_filter(
+        channel=channel, external_id=external_id, statuses=statuses, due_by=due_by
+    )
     query = sa.select(t.order.c.id).where(*where).order_by(*order_by, t.order.c.id)
     return [r.id for r in await conn.execute(query.limit(limit).offset(offset))]
 
 
 async def count_orders(
-    conn: AsyncConnection, *, channel: str | None, external_id: str | None, statuses: Sequence[str]
+    conn: AsyncConnection,
+    *,
+    channel: str | None,
+    external_id: str | None,
+    statuses: Sequence[str],
+    due_by: date | None = None,
 ) -> int:
     """How many orders a listing's filter matches, so a page can say "1–25 of 312"."""
-    where = _order_filter(channel=channel, external_id=external_id, statuses=statuses)
+    where = _order_filter(
+        channel=channel, external_id=external_id, statuses=statuses, due_by=due_by
+    )
     query = sa.select(sa.func.count()).select_from(t.order).where(*where)
     return int((await conn.execute(query)).scalar_one())
 

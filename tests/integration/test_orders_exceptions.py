@@ -169,3 +169,26 @@ async def test_an_exception_says_its_reasons_and_next_action_in_words(
 
 async def test_an_unknown_kind_is_refused(api: httpx.AsyncClient) -> None:
     assert (await api.get("/api/orders/exceptions", params={"kind": "sample"})).status_code == 422
+
+
+async def test_due_by_lists_what_is_promised_by_that_day_or_has_no_date(
+    api: httpx.AsyncClient, orders_engine: AsyncEngine
+) -> None:
+    """What ships today: due today or earlier, never tomorrow's."""
+    due = {
+        await seed(orders_engine, "ready_to_ship", promised_on=day(0)),
+        await seed(orders_engine, "ready_to_ship", promised_on=day(-4)),
+        await seed(orders_engine, "ready_to_ship"),
+    }
+    tomorrow = await seed(orders_engine, "ready_to_ship", promised_on=day(1))
+    params: dict[str, str | int] = {
+        "status": "ready_to_ship",
+        "due_by": day(0).isoformat(),
+        "limit": 500,
+    }
+
+    answer = await api.get("/api/orders", params=params)
+
+    listed = {uuid.UUID(o["id"]) for o in answer.json()}
+    assert due <= listed and tomorrow not in listed
+    assert int(answer.headers["X-Total-Count"]) == len(listed)
