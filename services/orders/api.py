@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -38,8 +38,10 @@ async def find_orders(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
     sort: Literal["newest", "promised"] = "newest",
+    due_by: date | None = None,
 ) -> list[OrderOut]:
-    """Newest first, or ``sort=promised`` (earliest promise first); ``status`` may repeat.
+    """Newest first, or ``sort=promised`` (earliest promise first); ``status`` may repeat;
+    ``due_by``: promised on or before that day, or with no date (what ships today).
     ``X-Total-Count`` says how many match, for paging with ``limit`` and ``offset``."""
     statuses = [s.value for s in status or ()]
     async with engine.connect() as conn:
@@ -51,10 +53,11 @@ async def find_orders(
             limit=limit,
             offset=offset,
             by_promise=sort == "promised",
+            due_by=due_by,
         )
         orders = [await repository.load_order(conn, order_id) for order_id in ids]
         total = await repository.count_orders(
-            conn, channel=channel, external_id=external_id, statuses=statuses
+            conn, channel=channel, external_id=external_id, statuses=statuses, due_by=due_by
         )
     response.headers["X-Total-Count"] = str(total)
     return [OrderOut.model_validate(o) for o in orders if o is not None]

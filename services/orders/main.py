@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.orders import (
     api,
     domain,
+    exceptions_api,
     handlers,
     holds,
     releases,
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.install(app)
     mails_given_up = count_where(notification, notification.c.status == Status.FAILED)
     runtime.metrics.add(dead_letters(runtime.engine, {"mail": mails_given_up}))
+    app.include_router(exceptions_api.router)  # before /api/orders/{order_id}
     app.include_router(api.router)
     app.include_router(shipments_api.router)
     install_error_handlers(

@@ -256,9 +256,15 @@ async def existing_order_ids(conn: AsyncConnection, ids: Sequence[UUID]) -> set[
 
 
 def _order_filter(
-    *, channel: str | None, external_id: str | None, statuses: Sequence[str]
+    *,
+    channel: str | None,
+    external_id: str | None,
+    statuses: Sequence[str],
+    due_by: date | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = []
+    if due_by is not None:  # due: promised on or before, or never given a date
+        where.append(sa.or_(t.order.c.promised_on.is_(None), t.order.c.promised_on <= due_by))
     if channel is not None:
         where.append(t.order.c.channel == channel)
     if external_id is not None:
@@ -277,6 +283,7 @@ async def find_order_ids(
     limit: int,
     offset: int = 0,
     by_promise: bool = False,
+    due_by: date | None = None,
 ) -> list[UUID]:
     """Newest first, or (``by_promise``) the earliest promised date first, unpromised last."""
     order_by = (
@@ -284,16 +291,25 @@ async def find_order_ids(
         if by_promise
         else (t.order.c.created_at.desc(),)
     )
-    where = _order_filter(channel=channel, external_id=external_id, statuses=statuses)
+    where = _order_filter(
+        channel=channel, external_id=external_id, statuses=statuses, due_by=due_by
+    )
     query = sa.select(t.order.c.id).where(*where).order_by(*order_by, t.order.c.id)
     return [r.id for r in await conn.execute(query.limit(limit).offset(offset))]
 
 
 async def count_orders(
-    conn: AsyncConnection, *, channel: str | None, external_id: str | None, statuses: Sequence[str]
+    conn: AsyncConnection,
+    *,
+    channel: str | None,
+    external_id: str | None,
+    statuses: Sequence[str],
+    due_by: date | None = None,
 ) -> int:
     """How many orders a listing's filter matches, so a page can say "1–25 of 312"."""
-    where = _order_filter(channel=channel, external_id=external_id, statuses=statuses)
+    where = _order_filter(
+        channel=channel, external_id=external_id, statuses=statuses, due_by=due_by
+    )
     query = sa.select(sa.func.count()).select_from(t.order).where(*where)
     return int((await conn.execute(query)).scalar_one())
 
@@ -329,3 +345,39 @@ async def load_order(conn: AsyncConnection, order_id: UUID) -> dict[str, Any] | 
         "production_orders": await rows(t.production_link, t.production_link.c.line_no),
         "history": await rows(t.status_history, t.status_history.c.id),
     }
+
+
+async def open_order_rows(conn: AsyncConnection, statuses: Sequence[str]) -> list[Any]:
+    """Every open, non-test order with how often its promise slipped: the exceptions are
+    counted over all of them, never a sample (DESIGN invariant 7)."""
+    slips = (
+        sa.select(sa.func.count())
+        .select_from(t.channel_event)
+        .where(
+            t.channel_event.c.order_id == t.order.c.id,
+            t.channel_event.c.kind == "promise.slipped",
+        )
+        .scalar_subquery()
+        .label("slips")
+    )
+    query = (
+        sa.select(
+            t.order.c.id,
+            t.order.c.channel,
+            t.order.c.shop,
+            t.order.c.external_id,
+            t.order.c.external_number,
+            t.order.c.customer,
+            t.order.c.status,
+            t.order.c.hold_reason,
+            t.order.c.requested_on,
+            t.order.c.promised_on,
+            t.order.c.promise_reason,
+            t.order.c.missing_materials,
+            t.order.c.created_at,
+            slips,
+        )
+        .where(t.order.c.status.in_(statuses), sa.not_(t.order.c.is_test))
+        .order_by(t.order.c.promised_on.asc().nulls_last(), t.order.c.created_at, t.order.c.id)
+    )
+    return list(await conn.execute(query))

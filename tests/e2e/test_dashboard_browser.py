@@ -6,6 +6,7 @@ posts are refused. Screenshots go to ``.run/screenshots/`` for a reviewer."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -175,6 +176,13 @@ async def test_an_operator_walks_a_phone_order_to_shipment_and_a_viewer_can_only
     board = await operator.new_page()
     await board.goto("/")
     await live(board)
+    # Every exception kind has its panel, counted by the orders service over all open orders.
+    counts = (await json_of(await gateway.get("/api/orders/exceptions", params={"limit": 1})))[
+        "counts"
+    ]
+    assert set(counts) == {"late", "held", "materials", "stuck", "at_risk"}
+    for kind in counts:
+        await expect(board.locator(f"#{kind} h2 .count")).to_have_text(re.compile(r"^\d+$"))
     await mark_as_not_reloaded(board)
     work = await operator.new_page()
     order_id = await take_phone_order(work, kitchen)

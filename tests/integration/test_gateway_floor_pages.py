@@ -75,7 +75,62 @@ def fake() -> FakeServices:
     services.on("GET", "/api/dead-letters/[a-z]+", json=[], headers={"X-Total-Count": "0"})
     services.on("GET", "/api/orders/[^/]+/timeline", json=[])
     services.on("GET", "/api/orders/[^/]+/shipments", json=[])
+    services.on("GET", "/api/orders/exceptions", answer=exceptions_answer({}))  # type: ignore[arg-type]
     return services
+
+
+def exceptions_answer(found: dict[str, list[dict[str, object]]], open_orders: int = 60) -> object:
+    """``GET /api/orders/exceptions`` over ``found`` (kind → its items), paged as asked."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        kind = request.url.params["kind"]
+        limit, offset = int(request.url.params["limit"]), int(request.url.params["offset"])
+        items = found.get(kind, [])
+        body = {
+            "today": datetime.now(UTC).date().isoformat(),
+            "open_orders": open_orders,
+            "counts": {k: len(v) for k, v in found.items()},
+            "kind": kind,
+            "total": len(items),
+            "offset": offset,
+            "limit": limit,
+            "items": items[offset : offset + limit],
+        }
+        return httpx.Response(200, json=body)
+
+    return answer
+
+
+def words(code: str, message: str, **params: str) -> dict[str, object]:
+    return {"code": code, "message": message, "params": params, "text": message.format(**params)}
+
+
+def exception(
+    kind: str, number: str, *reasons: dict[str, object], **more: object
+) -> dict[str, object]:
+    """One exception as the orders service lists it."""
+    return {
+        "id": str(uuid.uuid4()),
+        "kind": kind,
+        "channel": "shopify",
+        "shop": "bottega.myshopify.com",
+        "external_id": number,
+        "external_number": number,
+        "customer_name": "Forno Bianchi",
+        "status": more.get("status", "awaiting_production"),
+        "requested_on": more.get("requested_on"),
+        "promised_on": more.get("promised_on"),
+        "promise_reason": more.get("promise_reason"),
+        "hold_reason": None,
+        "slips": 0,
+        "created_at": datetime.now(UTC).isoformat(),
+        "reasons": list(reasons),
+        "action": more.get("action", words("tell_customer", "tell the customer the new date")),
+        "missing_materials": None,
+    }
+
+
+NO_RECIPE = "no promise yet: production cannot plan it (no active recipe or no line)"
 
 
 Browser = Callable[[Principal], httpx.AsyncClient]
@@ -116,6 +171,17 @@ async def test_today_shows_the_board_the_late_orders_the_shortages_and_the_dead_
         promised_on=days_from_today(-1),
         promise_reason="material FIGS (10 days)",
     )
+    passed = "promised for {promised}: the date has passed and it has not shipped"
+    late_exception = exception(
+        "late",
+        "2002",
+        words("late", passed, promised=str(late["promised_on"])),
+        status="awaiting_materials",
+        promised_on=late["promised_on"],
+        promise_reason="material FIGS (10 days)",
+    )
+    late_exception["id"] = late["id"]
+    fake.on("GET", "/api/orders/exceptions", answer=exceptions_answer({"late": [late_exception]}))  # type: ignore[arg-type]
     fake.on(
         "GET",
         "/api/orders",
@@ -161,13 +227,122 @@ async def test_today_shows_the_board_the_late_orders_the_shortages_and_the_dead_
         r'data-status="ready_to_ship">.*?<span class="count"[^>]*>7</span>', board, re.S
     )
     assert f'href="/orders/{ready["id"]}"' in board
-    late_panel = html[html.index('id="late"') : html.index('id="shipments"')]
-    assert "2002" in late_panel and "the promised date has passed" in late_panel
+    late_panel = html[html.index('id="late"') : html.index('id="held"')]
+    assert "2002" in late_panel and "the date has passed and it has not shipped" in late_panel
     assert "material FIGS (10 days)" in late_panel
+    assert 'data-count="1"' in late_panel
     assert "FIGS</strong>: 4 kg" in html and "Frutteto Sud, 10 days lead time" in html
     assert f'action="/today/write-backs/{dead["id"]}/replay"' in html
     assert 'name="csrf_token" value="the-csrf-token"' in html
-    assert "All 7 ready to ship" in html
+    [shipping] = [r for r in fake.requests_to("GET", "/api/orders") if "due_by" in r.url.params]
+    assert shipping.url.params["due_by"] == datetime.now(UTC).date().isoformat()
+    assert shipping.url.params.get_list("status") == ["ready_to_ship", "partially_shipped"]
+
+
+async def test_every_exception_kind_has_its_panel_with_its_count_reasons_and_next_action(
+    fake: FakeServices, browser: Browser
+) -> None:
+    """More stuck orders than a panel shows: the count is the service's, not the page's,
+    and the next page is one link away."""
+    stuck = [
+        exception(
+            "stuck",
+            f"30{n:02}",
+            words("cannot_plan", NO_RECIPE),
+            action=words("add_recipe", "give its item an active recipe and a production line"),
+        )
+        for n in range(11)
+    ]
+    flour = words(
+        "material_expected",
+        "{item}: {missing} missing, expected on {date} (purchase order)",
+        item="FLOUR",
+        missing="12.5 kg",
+        date="2027-01-04",
+    )
+    blocked = exception("materials", "3100", flour, status="awaiting_materials")
+    held = exception(
+        "held",
+        "3200",
+        words("unmapped_item", "on hold: no item is mapped to {skus}", skus="FIG-9"),
+        status="on_hold",
+    )
+    asked = words(
+        "misses_requested",
+        "promised for {promised}, after the {requested} the customer asked for",
+        promised="2026-12-28",
+        requested="2026-12-18",
+    )
+    risky = exception(
+        "at_risk",
+        "3300",
+        asked,
+        status="in_production",
+        promised_on="2026-12-28",
+        requested_on="2026-12-18",
+    )
+    fake.on(
+        "GET",
+        "/api/orders/exceptions",
+        answer=exceptions_answer(  # type: ignore[arg-type]
+            {"stuck": stuck, "materials": [blocked], "held": [held], "at_risk": [risky]}
+        ),
+    )
+    client = browser(person(Level.READ))
+
+    html = (await client.get("/")).text
+    following = (await client.get("/today/stuck?stuck_offset=8")).text
+
+    def panel(kind: str, text: str) -> str:
+        start = text.index(f'<section id="{kind}"')
+        return text[start : text.index("</section>", start)]
+
+    stuck_panel = panel("stuck", html)
+    assert 'data-count="11"' in stuck_panel
+    assert stuck_panel.count('data-reason="cannot_plan"') == today.ROWS
+    assert NO_RECIPE in stuck_panel and "give its item an active recipe" in stuck_panel
+    assert "1–8 of 11" in stuck_panel and 'hx-get="/today/stuck?stuck_offset=8"' in stuck_panel
+    assert panel("stuck", following).count('data-reason="cannot_plan"') == 3
+    assert "9–11 of 11" in following and "3010" in following
+    assert "FLOUR: 12.5 kg missing, expected on 2027-01-04" in panel("materials", html)
+    assert "no item is mapped to FIG-9" in panel("held", html)
+    assert "after the 2026-12-18 the customer asked for" in panel("at_risk", html)
+    assert "No open order is past its promised date. (60 open orders looked at)" in panel(
+        "late", html
+    )
+    asked_for = [r.url.params for r in fake.requests_to("GET", "/api/orders/exceptions")]
+    assert {p["kind"] for p in asked_for} == set(today.EXCEPTIONS)
+    assert all(p["limit"] == str(today.ROWS) for p in asked_for)
+
+
+async def test_a_missing_order_looks_again_a_few_times_then_stops_and_says_so(
+    fake: FakeServices, browser: Browser
+) -> None:
+    missing = uuid.uuid4()
+    fake.on("GET", f"/api/orders/{missing}", status=404, json={"detail": "no order"})
+    client = browser(person(Level.READ))
+
+    first = await client.get(f"/orders/{missing}")
+    last = await client.get(f"/orders/{missing}?look={orders.LOOKS - 1}")
+    gave_up = await client.get(f"/orders/{missing}?look={orders.LOOKS}")
+
+    assert first.status_code == gave_up.status_code == 404
+    assert f'content="2;url=/orders/{missing}?look=1"' in first.text
+    assert f"?look={orders.LOOKS}" in last.text and 'id="order-pending"' in last.text
+    assert 'http-equiv="refresh"' not in gave_up.text
+    assert "looked for it for 30 seconds and stopped" in gave_up.text
+
+
+async def test_an_italian_shift_lead_reads_the_exceptions_in_italian(
+    fake: FakeServices, browser: Browser
+) -> None:
+    stuck = exception("stuck", "3001", words("cannot_plan", NO_RECIPE))
+    fake.on("GET", "/api/orders/exceptions", answer=exceptions_answer({"stuck": [stuck]}))  # type: ignore[arg-type]
+
+    html = (await browser(person(Level.READ, locale="it")).get("/")).text
+
+    assert "Fermi senza data promessa" in html
+    assert "la produzione non può pianificarlo (nessuna ricetta attiva" in html
 
 
 async def test_a_viewer_sees_no_write_control_anywhere(

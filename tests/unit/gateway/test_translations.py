@@ -30,3 +30,17 @@ def test_every_shown_text_has_an_italian_translation():
 
 def test_no_translation_is_left_empty():
     assert [k for k, v in i18n.catalogs()["it"].items() if not v.strip()] == []
+
+
+ORDERS_WORDS = Path(i18n.__file__).parents[2] / "orders" / "exceptions.py"
+WORDS = re.compile(r"""Words\(\s*"\w+",\s*"(?P<text>[^"]+)\"""")
+
+
+def test_every_exception_reason_and_action_of_the_orders_service_has_its_italian():
+    """The Today page translates the orders service's exception words by their English
+    ``message``; a new sentence there without its Italian would show in English."""
+    messages = {m["text"] for m in WORDS.finditer(ORDERS_WORDS.read_text(encoding="utf-8"))}
+    italian = i18n.catalogs()["it"]
+
+    assert len(messages) > 20
+    assert sorted(m for m in messages if m not in italian) == []

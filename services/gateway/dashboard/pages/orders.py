@@ -36,6 +36,8 @@ RULES: tuple[Rule, ...] = (
 
 PAGE_SIZE = 25
 SORTS = ("newest", "promised")
+LOOK_EVERY_SECONDS = 2
+LOOKS = 15  # a new order appears within seconds; after ~30 s of none, stop and say so
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -94,6 +96,7 @@ async def _detail(
     done: str | None = None,
     refused: str | None = None,
     status_code: int = 200,
+    look: int = 0,
 ) -> HTMLResponse:
     since = live_since(request)
     base = {"labels": labels, "live_since": since, "done": done, "refused": refused}
@@ -102,16 +105,20 @@ async def _detail(
     except UpstreamError as error:
         context = {**base, "order_id": order_id, "error": error.detail}
         return render(request, "orders/unavailable.html", context, status_code=error.status)
-    if found is None:
-        context = {**base, "order_id": order_id}
+    if found is None:  # looks again a few times (it may be arriving), then stops and says so
+        looks = {"look": look, "looks": LOOKS, "every": LOOK_EVERY_SECONDS}
+        context = {**base, "order_id": order_id, **looks}
         return render(request, "orders/pending.html", context, status_code=404)
     template = "orders/detail_body.html" if is_fragment(request) else "orders/detail.html"
     return render(request, template, {**base, **found}, status_code=status_code)
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-async def order_detail(request: Request, order_id: UUID, done: str | None = None) -> HTMLResponse:
-    return await _detail(request, order_id, done=done)
+async def order_detail(
+    request: Request, order_id: UUID, done: str | None = None, look: int = 0
+) -> HTMLResponse:
+    """``look``: how many times a missing order's page has looked for it already."""
+    return await _detail(request, order_id, done=done, look=max(look, 0))
 
 
 async def _act(request: Request, order_id: UUID, path: str, body: Any, done: str) -> Response:

@@ -1,7 +1,9 @@
-"""Today (``/``): the shift lead's first look — orders by status, late and at-risk orders,
-shortages blocking production, what ships today, and what waits for an operator to replay:
-dead write-backs, dead webhook deliveries and the events the services' consumers
-dead-lettered on Kafka.
+"""Today (``/``): the shift lead's first look — orders by status, the exceptions (late, on
+hold, blocked on materials, stuck with no promise, at risk: every open order that cannot
+reach its promise, in exactly one of them, counted over all orders by the orders service and
+paged here), shortages blocking production, what ships today (due today or earlier), and what
+waits for an operator to replay: dead write-backs, dead webhook deliveries and the events the
+services' consumers dead-lettered on Kafka.
 
 Each panel loads on its own and fails on its own: a service that is down empties its panel
 with a message, never the page. ``GET /today/<panel>`` re-renders one panel for htmx when a
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -23,9 +26,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
 from services.gateway.dashboard import labels
-from services.gateway.dashboard.attention import in_danger, slips_in
 from services.gateway.dashboard.listing import counted
 from services.gateway.dashboard.pages.live import live_since
+from services.gateway.dashboard.paging import offset_of
 from services.gateway.dashboard.screen import upstream_of
 from services.gateway.dashboard.templating import is_fragment, render
 from services.gateway.dashboard.upstream import Upstream, UpstreamError
@@ -45,7 +48,7 @@ RULES: tuple[Rule, ...] = (
 
 CARDS_PER_STATUS = 4
 ROWS = 8  # each table shows this many and links to the full list
-CANDIDATES = 10  # open orders with the earliest promises, checked for danger
+EXCEPTIONS = ("late", "held", "materials", "stuck", "at_risk")  # the orders service's kinds
 
 
 def once_each(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -62,7 +65,7 @@ def once_each(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return columns
 
 
-async def _board(up: Upstream) -> dict[str, Any]:
+async def _board(up: Upstream, request: Request) -> dict[str, Any]:
     async def column(status: str) -> dict[str, Any]:
         limit = CARDS_PER_STATUS if status in labels.OPEN_ORDER_STATUSES else 1
         orders, total = await counted(up, "/api/orders", {"status": status, "limit": limit})
@@ -75,28 +78,38 @@ async def _board(up: Upstream) -> dict[str, Any]:
     }
 
 
-async def _late(up: Upstream) -> dict[str, Any]:
-    waiting = [s for s in labels.OPEN_ORDER_STATUSES if s != "on_hold"]
-    params = {"status": waiting, "sort": "promised", "limit": CANDIDATES}
-    candidates = await up.get("/api/orders", params=params)
-    timelines = await asyncio.gather(
-        *(up.get(f"/api/orders/{o['id']}/timeline") for o in candidates)
-    )
-    slips = {str(o["id"]): slips_in(t) for o, t in zip(candidates, timelines, strict=True)}
-    today = datetime.now(UTC).date()
-    return {"orders": in_danger(candidates, today=today, slips=slips)[:ROWS], "today": today}
+async def _exceptions(kind: str, up: Upstream, request: Request) -> dict[str, Any]:
+    """One kind of exception, one page of it (``<kind>_offset``), and how many there are
+    over every open order: the orders service classifies them all, we never sample."""
+    offset = offset_of(request, f"{kind}_offset")
+    params = {"kind": kind, "limit": ROWS, "offset": offset}
+    answer = await up.get("/api/orders/exceptions", params=params)
+    return {
+        "orders": answer["items"],
+        "total": answer["total"],
+        "open_orders": answer["open_orders"],
+        "offset": offset,
+        "size": ROWS,
+    }
 
 
-async def _shortages(up: Upstream) -> dict[str, Any]:
+async def _shortages(up: Upstream, request: Request) -> dict[str, Any]:
     params = {"status": "blocked_on_materials", "limit": ROWS + 1}
     blocked = await up.get("/api/production-orders", params=params)
     return {"production_orders": blocked[:ROWS], "more": len(blocked) > ROWS}
 
 
-async def _shipments(up: Upstream) -> dict[str, Any]:
-    params = {"status": ["ready_to_ship", "partially_shipped"], "sort": "promised", "limit": ROWS}
+async def _shipments(up: Upstream, request: Request) -> dict[str, Any]:
+    """Ready orders due today or earlier (or with no date: nothing to wait for)."""
+    today = datetime.now(UTC).date()
+    params = {
+        "status": ["ready_to_ship", "partially_shipped"],
+        "sort": "promised",
+        "due_by": today.isoformat(),
+        "limit": ROWS,
+    }
     orders, total = await counted(up, "/api/orders", params)
-    return {"orders": orders, "total": total}
+    return {"orders": orders, "total": total, "today": today}
 
 
 async def _dead_letters(up: Upstream) -> dict[str, Any]:
@@ -121,7 +134,7 @@ async def _dead_letters(up: Upstream) -> dict[str, Any]:
     }
 
 
-async def _dead(up: Upstream) -> dict[str, Any]:
+async def _dead(up: Upstream, request: Request) -> dict[str, Any]:
     params = {"status": "dead", "limit": ROWS + 1}
     write_backs, deliveries, letters = await asyncio.gather(
         up.get("/api/write-backs", params=params),
@@ -137,19 +150,23 @@ async def _dead(up: Upstream) -> dict[str, Any]:
     }
 
 
-PANELS: dict[str, Callable[[Upstream], Awaitable[dict[str, Any]]]] = {
+PANELS: dict[str, Callable[[Upstream, Request], Awaitable[dict[str, Any]]]] = {
     "board": _board,
-    "late": _late,
+    **{kind: partial(_exceptions, kind) for kind in EXCEPTIONS},
     "shortages": _shortages,
     "shipments": _shipments,
     "dead": _dead,
 }
 
 
-async def _load(up: Upstream, panel: str) -> dict[str, Any]:
+def template_of(panel: str) -> str:
+    return "today/exceptions.html" if panel in EXCEPTIONS else f"today/{panel}.html"
+
+
+async def _load(up: Upstream, panel: str, request: Request) -> dict[str, Any]:
     """One panel's data, or its error: a refusal or an outage stays inside the panel."""
     try:
-        return {"panel": panel, "error": None, **await PANELS[panel](up)}
+        return {"panel": panel, "error": None, **await PANELS[panel](up, request)}
     except UpstreamError as error:
         return {"panel": panel, "error": error.detail}
 
@@ -159,10 +176,11 @@ async def _page(
 ) -> HTMLResponse:
     up = upstream_of(request)
     since = live_since(request)  # before loading: a change while we load is replayed
-    loaded = await asyncio.gather(*(_load(up, name) for name in PANELS))
+    loaded = await asyncio.gather(*(_load(up, name, request) for name in PANELS))
     context = {
         "panels": {p["panel"]: p for p in loaded},
         "labels": labels,
+        "exceptions": EXCEPTIONS,
         "live_since": since,
         "done": done,
         "error": error,
@@ -180,8 +198,8 @@ async def today_panel(request: Request, panel: str) -> HTMLResponse:
     """One panel, re-rendered when a live notice says its data changed."""
     if panel not in PANELS:
         raise HTTPException(status_code=404, detail=f"no panel {panel}")
-    loaded = await _load(upstream_of(request), panel)
-    return render(request, f"today/{panel}.html", {"p": loaded, "labels": labels})
+    loaded = await _load(upstream_of(request), panel, request)
+    return render(request, template_of(panel), {"p": loaded, "labels": labels})
 
 
 async def _replay(request: Request, path: str, *, done: str = "replayed") -> Response:
@@ -191,11 +209,11 @@ async def _replay(request: Request, path: str, *, done: str = "replayed") -> Res
         await up.send("POST", path, headers=actor_headers(request))
     except UpstreamError as error:
         if is_fragment(request):
-            loaded = {**await _load(up, "dead"), "refused": error.detail}
+            loaded = {**await _load(up, "dead", request), "refused": error.detail}
             return render(request, "today/dead.html", {"p": loaded, "labels": labels})
         return await _page(request, done=None, error=error.detail, status_code=error.status)
     if is_fragment(request):
-        loaded = {**await _load(up, "dead"), done: True}
+        loaded = {**await _load(up, "dead", request), done: True}
         return render(request, "today/dead.html", {"p": loaded, "labels": labels})
     return RedirectResponse(f"/?done={done}", status_code=303)
 
