@@ -191,8 +191,16 @@ async def build_history(client: httpx.AsyncClient) -> History:
 
     # O1 (Alice, 3): no biscuits, no dough → biscuit batch P1 (5) and dough batch D (0.5 kg).
     external["o1"] = await place(client, shop, biscuits, 3, ALICE)
+    # Its batch waits for dough, but flour and butter are in: nothing is missing at any
+    # level, so the order waits for production.
     o1 = await eventually(
-        functools.partial(order_status, client, external["o1"]), has_status("awaiting_materials")
+        functools.partial(order_status, client, external["o1"]),
+        lambda o: (
+            o is not None
+            and o["status"] == "awaiting_production"
+            and o["missing_materials"] == []
+            and [p["status"] for p in o["production_orders"]] == ["blocked_on_materials"]
+        ),
     )
     first_batch = o1["production_orders"][0]["production_order_id"]
     [dough_order] = (await production(client, first_batch))["children"]
