@@ -90,6 +90,8 @@ WRAPPING = frozenset(
         "Summary · shipment",
         "Lots",
         "Write-back · shop order · shipment · last error",
+        "Expected",
+        "Batch",
     }
 )
 
