@@ -1,11 +1,15 @@
-"""Run Lotline's processes: every service and the gateway, each its own OS process.
+"""Run and supervise Lotline's processes: every service and the gateway, each its own OS
+process, started again when it dies (invariant 9).
 
     python deploy/supervisor.py run      # foreground; Ctrl-C stops them all
-    python deploy/supervisor.py up       # background, pid files in .run/pids
+    python deploy/supervisor.py up       # background: a watcher process, pid files in .run/pids
     python deploy/supervisor.py down
     python deploy/supervisor.py status
 
-Waits until every process answers HTTP before it reports ready.
+A process that dies is started again after a backoff, and the log says why it died
+(``restart_policy``); five deaths within a minute is a crash loop and it stays down, marked
+``failed`` in ``status``. Waits until every process answers HTTP before it reports ready.
+``LOTLINE_SUPERVISE=orders,trace`` supervises only those (tests).
 """
 
 from __future__ import annotations
@@ -17,7 +21,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from deploy.restart_policy import Policy, Restarts, describe_exit
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = Path(os.environ.get("LOTLINE_RUN_DIR", ROOT / ".run"))
@@ -26,7 +34,11 @@ LOGS = RUN / "logs"
 SERVICES = ("orders", "inventory", "production", "connectors", "trace", "gateway")
 # The local mail catcher runs unless mail goes to a real relay (LOTLINE_MAIL__SMTP_HOST).
 CATCH_MAIL = os.environ.get("LOTLINE_MAIL__SMTP_HOST", "127.0.0.1") in ("127.0.0.1", "localhost")
-PROCESSES = (("mailcatcher",) if CATCH_MAIL else ()) + SERVICES
+PROCESSES: tuple[str, ...] = (("mailcatcher",) if CATCH_MAIL else ()) + SERVICES
+if os.environ.get("LOTLINE_SUPERVISE"):
+    PROCESSES = tuple(n for n in os.environ["LOTLINE_SUPERVISE"].split(",") if n)
+WATCHER = "supervisor"
+TICK_SECONDS = 0.2
 DEFAULT_PORTS = {
     "mailcatcher": 8025,
     "gateway": 8000,
@@ -129,10 +141,30 @@ def stop(names: tuple[str, ...], timeout: float = 20.0) -> None:
         (PIDS / f"{name}.pid").unlink(missing_ok=True)
 
 
+def log(message: str) -> None:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    print(f"{stamp} supervisor: {message}", flush=True)
+
+
+def failed_marker(name: str) -> Path:
+    return PIDS / f"{name}.failed"
+
+
 def up() -> None:
-    for name in PROCESSES:
-        if read_pid(name) is None:
-            start(name)
+    """Start the watcher in the background (it starts and supervises every process)."""
+    watcher = read_pid(WATCHER)
+    if watcher is None:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        PIDS.mkdir(parents=True, exist_ok=True)
+        out = open(LOGS / f"{WATCHER}.log", "ab")  # noqa: SIM115 - the watcher owns it
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "watch"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        (PIDS / f"{WATCHER}.pid").write_text(str(process.pid))
     wait_ready(PROCESSES)
     print(f"Lotline is up: gateway on http://127.0.0.1:{port_of('gateway')} (logs in {LOGS})")
     print(
@@ -140,18 +172,28 @@ def up() -> None:
         "password was printed once, above, on the first run (forgotten? "
         f"{sys.executable} -m services.gateway.manage reset-password admin)"
     )
+    print(f"Supervised: a process that dies is started again ({LOGS / WATCHER}.log says why)")
 
 
 def down() -> None:
+    """Stop the watcher (it stops what it supervises), then anything left behind."""
+    stop((WATCHER,))
     stop(PROCESSES)
+    for name in PROCESSES:
+        failed_marker(name).unlink(missing_ok=True)
     print("Lotline processes stopped")
 
 
 def status() -> int:
     code = 0
+    watcher = read_pid(WATCHER)
+    print(f"{WATCHER:<11} {'watching' if watcher else 'stopped':<9} pid={watcher or '-'}")
     for name in PROCESSES:
         pid = read_pid(name)
-        state = "answering" if pid and answers(name) else ("starting" if pid else "stopped")
+        if failed_marker(name).exists() and pid is None:
+            state = "failed"
+        else:
+            state = "answering" if pid and answers(name) else ("starting" if pid else "stopped")
         code = code if state == "answering" else 3
         print(f"{name:<11} {state:<9} pid={pid or '-'} port={port_of(name)}")
     return code
@@ -161,29 +203,97 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_foreground(after_ready: list[str]) -> None:
-    """Start everything, run ``after_ready`` (e.g. the demo seed), stop all on Ctrl-C.
+class Watcher:
+    """Starts every process, starts again the ones that die (with backoff), gives up on a
+    crash loop, and stops them all when it is stopped."""
 
-    SIGINT and SIGTERM are handled explicitly: a shell that starts us in the background
-    ignores SIGINT for us, and ``kill`` should stop the children too.
-    """
+    def __init__(self, names: tuple[str, ...], policy: Policy | None = None) -> None:
+        self.names = names
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.records = {name: Restarts(policy or Policy()) for name in names}
+        self.due: dict[str, float] = {}
+
+    def start_all(self) -> None:
+        stale = tuple(n for n in self.names if read_pid(n) is not None)
+        if stale:  # left running by an unsupervised start: take them over cleanly
+            log(f"stopping unsupervised {', '.join(stale)} to supervise them")
+            stop(stale)
+        for name in self.names:
+            failed_marker(name).unlink(missing_ok=True)
+            self._start(name)
+
+    def _start(self, name: str) -> None:
+        self.children[name] = start(name)
+        self.records[name].started(time.monotonic())
+
+    def tick(self) -> None:
+        """Notice deaths, schedule restarts, start what is due."""
+        now = time.monotonic()
+        for name, child in list(self.children.items()):
+            code = child.poll()
+            if code is None:
+                continue
+            del self.children[name]
+            (PIDS / f"{name}.pid").unlink(missing_ok=True)
+            delay = self.records[name].died(now)
+            why = describe_exit(code)
+            if delay is None:
+                failed_marker(name).write_text(why)
+                log(f"{name} {why}; crash loop (too many deaths within a minute): left down")
+            else:
+                log(f"{name} {why}; starting it again in {delay:.1f}s (see {LOGS}/{name}.log)")
+                self.due[name] = now + delay
+        for name, at in list(self.due.items()):
+            if now >= at:
+                del self.due[name]
+                self._start(name)
+                log(f"{name} started again (pid {self.children[name].pid})")
+
+    def stop_all(self) -> None:
+        stop(tuple(self.children))
+        self.children.clear()
+
+
+def watch(after_ready: list[str] | None = None) -> None:
+    """Supervise until SIGINT/SIGTERM; run ``after_ready`` (e.g. the demo seed) once every
+    process answers. SIGINT and SIGTERM are handled explicitly: a shell that starts us in the
+    background ignores SIGINT for us, and ``kill`` should stop the children too."""
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    up()
-    if after_ready:
-        subprocess.run(after_ready, cwd=ROOT, check=True)
-    print("Press Ctrl-C to stop.")
+    watcher = Watcher(PROCESSES)
+    seed: subprocess.Popen[bytes] | None = None
+    pending = list(PROCESSES)
+    next_check = 0.0
     try:
+        watcher.start_all()
+        log(f"supervising {', '.join(PROCESSES)}")
         while True:
-            time.sleep(1)
-            dead = [n for n in PROCESSES if read_pid(n) is None]
-            if dead:
-                print(f"process exited: {', '.join(dead)} — see {LOGS}; stopping")
-                break
+            watcher.tick()
+            if pending and time.monotonic() >= next_check:
+                pending = [n for n in pending if not answers(n)]
+                next_check = time.monotonic() + 0.5
+                if not pending:
+                    log("every process answers")
+                    if after_ready:
+                        seed = subprocess.Popen(after_ready, cwd=ROOT)
+            if seed is not None and seed.poll() is not None:
+                if seed.returncode != 0:
+                    log(f"{' '.join(after_ready or [])} failed ({describe_exit(seed.returncode)})")
+                seed = None
+                print("Press Ctrl-C to stop.", flush=True)
+            time.sleep(TICK_SECONDS)
     except KeyboardInterrupt:
         pass
     finally:
-        down()
+        watcher.stop_all()
+        log("stopped")
+
+
+def run_foreground(after_ready: list[str]) -> None:
+    """Supervise in the foreground; Ctrl-C stops everything."""
+    if read_pid(WATCHER) is not None:
+        raise SystemExit("Lotline is already running in the background (make down first)")
+    watch(after_ready)
 
 
 def main() -> None:
@@ -196,6 +306,8 @@ def main() -> None:
         raise SystemExit(status())
     elif command == "run":
         run_foreground(sys.argv[2:])
+    elif command == "watch":
+        watch()
     else:
         raise SystemExit(__doc__)
 

@@ -1,0 +1,1 @@
+"""How Lotline runs: infrastructure scripts, the process supervisor, systemd units."""
