@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, unquote
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
@@ -37,7 +40,39 @@ def install_error_handlers(
         for cls in classes:
             app.add_exception_handler(cls, answer(code))  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, refused_value)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     document_refusals(app)
+
+
+# A field whose name holds one of these is a credential: a refusal never echoes its value.
+SECRET_FIELD_WORDS = ("secret", "token", "password", "api_key", "apikey", "credential")
+
+
+async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, with the value of every secret field left out: a mistyped webhook
+    secret or token must not come back in the answer (nor in a proxy's log of it)."""
+    return JSONResponse(
+        status_code=422, content={"detail": jsonable_encoder(redacted(error.errors()))}
+    )
+
+
+def redacted(errors: Sequence[Any]) -> list[Any]:
+    found = []
+    for one in errors:
+        names = " ".join(str(part).lower() for part in one.get("loc", ()))
+        if any(word in names for word in SECRET_FIELD_WORDS):
+            one = {k: v for k, v in one.items() if k not in ("input", "ctx")}
+        elif isinstance(one.get("input"), dict):  # the whole body: drop its secret fields
+            one = {**one, "input": _without_secrets(one["input"])}
+        found.append(one)
+    return found
+
+
+def _without_secrets(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: "***" if any(word in key.lower() for word in SECRET_FIELD_WORDS) else value
+        for key, value in body.items()
+    }
 
 
 async def refused_value(_request: Request, error: DBAPIError) -> JSONResponse:

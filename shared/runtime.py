@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import db, migrations
+from shared import db, encryption, migrations
 from shared.contracts import topics
 from shared.dead_letters import api as dead_letters_api
 from shared.dead_letters.reader import DeadLetterReader
@@ -57,6 +57,7 @@ class ServiceRuntime:
     ) -> None:
         self.service = service
         self.settings = settings
+        encryption.configure(settings.secrets.keys)
         self.migrations_dir = migrations_dir
         self.url = settings.pg.url(service)
         self.engine = db.create_engine(self.url, pool_size=settings.pg.pool_size)

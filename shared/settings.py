@@ -121,6 +121,19 @@ class ProducerSettings(BaseModel):
     address: str = "Via dell'Artigianato 1, 40100 Bologna, Italy"
 
 
+# The key every demo and test installation shares: refused in production (``Settings``).
+DEMO_SECRETS_KEY = "bG90bGluZS1kZW1vLWtleS1ub3QtZm9yLXByb2R1Y3Q="
+
+
+class SecretsSettings(BaseModel):
+    """Keys for the credentials stored at rest (shops' webhook secrets, access and refresh
+    tokens): Fernet keys (url-safe base64 of 32 bytes, ``Fernet.generate_key()``). The first
+    encrypts; every one decrypts. To rotate: put the new key first, keep the old one after
+    it, run ``python -m services.connectors.rotate_secrets``, then drop the old key."""
+
+    keys: list[SecretStr] = Field(default_factory=lambda: [SecretStr(DEMO_SECRETS_KEY)])
+
+
 class PromiseSettings(BaseModel):
     """The last two terms of every delivery-date promise, quote and real order alike:
     handling (pack and hand over) per shop or channel, carrier transit per carrier service.
@@ -181,6 +194,7 @@ class Settings(BaseSettings):
     producer: ProducerSettings = ProducerSettings()
     gateway: GatewaySettings = GatewaySettings()
     promise: PromiseSettings = PromiseSettings()
+    secrets: SecretsSettings = SecretsSettings()
 
     @model_validator(mode="after")
     def _refuse_known_defaults_in_production(self) -> Settings:
@@ -195,6 +209,9 @@ class Settings(BaseSettings):
             problems.append("LOTLINE_GATEWAY__FIRST_ADMIN_PASSWORD is a known default")
         if self.pg.password.get_secret_value() in KNOWN_DEFAULT_SECRETS:
             problems.append("LOTLINE_PG__PASSWORD is empty or a known default")
+        keys = [k.get_secret_value() for k in self.secrets.keys]
+        if not keys or DEMO_SECRETS_KEY in keys:
+            problems.append("LOTLINE_SECRETS__KEYS must hold keys of your own (not the demo key)")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

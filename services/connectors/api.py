@@ -24,6 +24,7 @@ from services.connectors.schemas import (
 from services.connectors.shopify import deliveries
 from services.connectors.shopify.admin import default_admin_url
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from shared import encryption
 from shared.runtime import engine_of
 
 router = APIRouter(tags=["connectors"])
@@ -61,6 +62,7 @@ def _shop_out(row: Any) -> ShopOut:
         created_at=row.created_at,
         admin_api_url=url,
         has_access_token=bool(row.access_token),
+        access_token_hint=encryption.hint(row.access_token),
         notify_customer=row.notify_customer,
         restock_to=row.restock_to,
         test_orders_live=row.test_orders_live,

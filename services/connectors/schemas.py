@@ -38,7 +38,15 @@ def _printable_ascii(value: str) -> bool:
     return all("!" <= char <= "~" for char in value)
 
 
+def _no_control_characters(value: SecretStr) -> SecretStr:
+    """A secret typed or pasted with a NUL or a line break is a mistake, not a secret."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value.get_secret_value()):
+        raise ValueError("webhook_secret must not contain control characters")
+    return value
+
+
 AdminUrl = Annotated[str | None, AfterValidator(_admin_url)]
+WebhookSecret = Annotated[SecretStr, Field(min_length=8), AfterValidator(_no_control_characters)]
 AccessToken = Annotated[SecretStr | None, AfterValidator(_header_safe)]
 # Where a refund's restocked goods go (docs/connectors.md, "Edits, cancellations and refunds").
 RestockTo = Literal["origin_lot", "quarantine"]
@@ -47,7 +55,7 @@ RestockTo = Literal["origin_lot", "quarantine"]
 class ShopIn(BaseModel):
     domain: str = Field(min_length=3, max_length=255, pattern=r"^[A-Za-z0-9.\-]+$")
     channel: str = "shopify"
-    webhook_secret: SecretStr = Field(min_length=8)
+    webhook_secret: WebhookSecret
     admin_api_url: AdminUrl = None
     access_token: AccessToken = Field(default=None, min_length=1)
     notify_customer: bool = False
@@ -76,6 +84,9 @@ class ShopOut(BaseModel):
     created_at: datetime | None = None
     admin_api_url: str | None = None
     has_access_token: bool = False
+    access_token_hint: str | None = Field(
+        default=None, description="its last four characters, to tell tokens apart"
+    )
     notify_customer: bool = False
     restock_to: RestockTo = "origin_lot"
     test_orders_live: bool = False

@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 
 from shared.db import timestamp
 from shared.dead_letters.replays import replay_table
+from shared.encryption import EncryptedText
 from shared.inbox import inbox_table
 from shared.outbox import outbox_table
 
@@ -20,11 +21,11 @@ shop = sa.Table(
     metadata,
     sa.Column("domain", sa.Text, primary_key=True),
     sa.Column("channel", sa.Text, nullable=False),
-    sa.Column("webhook_secret", sa.Text, nullable=False),
+    sa.Column("webhook_secret", EncryptedText, nullable=False),
     timestamp("created_at"),
     # Admin API access for write-backs; a null URL means the shop's own default URL.
     sa.Column("admin_api_url", sa.Text),
-    sa.Column("access_token", sa.Text),
+    sa.Column("access_token", EncryptedText),
     sa.Column("notify_customer", sa.Boolean, nullable=False, server_default=sa.false()),
     # Shopify sync (issue 4): set by app/uninstalled; a disabled shop gets no more calls.
     sa.Column("uninstalled_at", sa.DateTime(timezone=True)),
@@ -222,9 +223,9 @@ etsy_shop = sa.Table(
     ),
     # OAuth tokens: the access token lives an hour; the refresh token rotates on every use,
     # so both are replaced in one UPDATE while the row is locked.
-    sa.Column("access_token", sa.Text),
+    sa.Column("access_token", EncryptedText),
     sa.Column("access_expires_at", sa.DateTime(timezone=True)),
-    sa.Column("refresh_token", sa.Text),
+    sa.Column("refresh_token", EncryptedText),
     sa.Column("tokens_updated_at", sa.DateTime(timezone=True)),
     sa.Column("refresh_count", sa.Integer, nullable=False, server_default="0"),
     # Receipts modified up to here (epoch seconds, Etsy's clock) have all been read.

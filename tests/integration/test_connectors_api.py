@@ -6,14 +6,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import write_back
+from services.connectors import rotate_secrets, write_back
+from services.connectors import tables as t
 from services.connectors.config import WriteBackSettings
 from services.connectors.main import create_app
+from shared import encryption
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
 from shared.settings import Settings
@@ -48,6 +53,7 @@ async def test_a_shop_registered_without_admin_access_still_works_and_has_the_de
         "created_at": None,
         "admin_api_url": f"https://{shop}/admin/api/2025-01/graphql.json",
         "has_access_token": False,
+        "access_token_hint": None,
         "notify_customer": False,
         "restock_to": "origin_lot",
         "test_orders_live": False,
@@ -77,6 +83,7 @@ async def test_admin_access_is_set_on_registration_and_by_patch_and_the_token_ne
     listed = await api.get("/api/shops")
 
     assert created.json()["has_access_token"] is True
+    assert created.json()["access_token_hint"] == "…irst"
     assert patched.json()["admin_api_url"] == "http://127.0.0.1:9/admin/api/2025-01/graphql.json"
     assert (patched.json()["has_access_token"], patched.json()["notify_customer"]) == (True, True)
     assert cleared.json()["has_access_token"] is False
@@ -122,7 +129,7 @@ async def test_a_token_or_url_no_request_can_carry_is_refused_and_no_shop_is_kep
     assert shop not in [s["domain"] for s in (await api.get("/api/shops")).json()]
 
 
-async def test_a_nul_byte_postgresql_cannot_store_is_refused_and_no_shop_is_kept(api):
+async def test_a_nul_byte_in_a_secret_is_refused_and_no_shop_is_kept(api):
     shop = domain()
 
     answer = await api.post(
@@ -130,7 +137,8 @@ async def test_a_nul_byte_postgresql_cannot_store_is_refused_and_no_shop_is_kept
     )
 
     assert answer.status_code == 422
-    assert answer.json()["detail"].startswith("invalid value: ")
+    assert "webhook_secret must not contain control characters" in answer.text
+    assert "s3cret" not in answer.text  # the secret is never echoed back
     assert shop not in [s["domain"] for s in (await api.get("/api/shops")).json()]
 
 
@@ -190,3 +198,55 @@ async def test_unknown_write_backs_and_statuses_are_refused(api):
     assert (await api.get(f"/api/write-backs/{missing}")).status_code == 404
     assert (await api.post(f"/api/write-backs/{missing}/replay")).status_code == 404
     assert (await api.get("/api/write-backs?status=lost")).status_code == 422
+
+
+async def test_secrets_are_stored_encrypted_and_a_rotated_key_still_reads_them(
+    api, connectors_engine: AsyncEngine
+):
+    shop = domain()
+    await api.post(
+        "/api/shops",
+        json={"domain": shop, "webhook_secret": "s3cret-key", "access_token": "shpat_secret"},
+    )
+    raw = sa.select(
+        sa.cast(t.shop.c.webhook_secret, sa.Text), sa.cast(t.shop.c.access_token, sa.Text)
+    ).where(t.shop.c.domain == shop)
+
+    async with connectors_engine.connect() as conn:
+        stored = (await conn.execute(raw)).one()
+        clear = (
+            await conn.execute(
+                sa.select(t.shop.c.webhook_secret, t.shop.c.access_token).where(
+                    t.shop.c.domain == shop
+                )
+            )
+        ).one()
+        everything = " ".join(
+            str(value)
+            for row in await conn.execute(sa.text("SELECT * FROM connectors_shop"))
+            for value in row
+        )
+
+    assert all(encryption.is_encrypted(value) for value in stored)
+    assert "s3cret-key" not in everything and "shpat_secret" not in everything
+    assert (clear[0], clear[1]) == ("s3cret-key", "shpat_secret")
+
+    old = Settings().secrets.keys[0]
+    new = Fernet.generate_key().decode()
+    try:
+        encryption.configure([new, old])
+        async with connectors_engine.connect() as conn:
+            assert (await conn.execute(clear_query(shop))).scalar_one() == "s3cret-key"
+        assert await rotate_secrets.rotate_all(connectors_engine) >= 2
+        encryption.configure([new])  # the old key is gone: rotated rows still read
+        async with connectors_engine.connect() as conn:
+            assert (await conn.execute(clear_query(shop))).scalar_one() == "s3cret-key"
+            assert (await conn.execute(raw)).one()[0] != stored[0]
+    finally:
+        encryption.configure([old, new])
+        await rotate_secrets.rotate_all(connectors_engine)  # back under the suite's key
+        encryption.configure([old])
+
+
+def clear_query(shop: str) -> sa.Select[Any]:
+    return sa.select(t.shop.c.webhook_secret).where(t.shop.c.domain == shop)
