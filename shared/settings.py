@@ -162,6 +162,9 @@ class GatewaySettings(BaseModel):
     first_admin_username: str = "admin"
     first_admin_password: SecretStr | None = None
     api_key_touch_seconds: float = 60.0
+    # Request bodies (413 beyond): JSON, webhooks and forms; the wholesale CSV import.
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
 
 # Secrets that ship in this repository's docs and demo data: fine for a demo, refused in

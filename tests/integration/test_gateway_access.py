@@ -381,3 +381,16 @@ async def test_a_forwarded_request_names_the_caller_and_never_what_the_caller_cl
     [forwarded] = seen
     assert forwarded.headers.get_list("x-lotline-actor") == [name]  # as the audit names it
     assert "authorization" not in forwarded.headers
+
+
+async def test_an_oversized_body_is_refused_at_the_door_before_anything_reads_it(
+    gateway: FastAPI,
+):
+    limit = gateway.state.settings.gateway.max_body_bytes
+    body = b"{" + b" " * limit + b"}"
+
+    async with client(gateway) as http:  # no credentials: the size is refused first
+        answer = await http.post("/webhooks/shopify", content=body)
+
+    assert answer.status_code == 413
+    assert answer.json()["detail"] == f"the request body is larger than {limit} bytes"
