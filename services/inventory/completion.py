@@ -39,6 +39,8 @@ def check_consumption(
             raise CompletionRefused(f"unknown lot {item.lot_code}")
         if lot.blocked:
             raise CompletionRefused(f"lot {item.lot_code} is blocked by a recall")
+        if lot.quarantined:
+            raise CompletionRefused(f"lot {item.lot_code} is in quarantine (returned goods)")
         if lot.item_code != item.item_code:
             raise CompletionRefused(
                 f"lot {item.lot_code} holds {lot.item_code}, not {item.item_code}"

@@ -56,9 +56,10 @@ class Effects:
         self.touched_lots.extend(other.touched_lots)
 
 
-async def _try_to_hold(
+async def try_to_hold(
     conn: AsyncConnection, production_order_id: UUID, materials: Sequence[MaterialNeed]
 ) -> tuple[MaterialsReserved | MaterialsShort, list[int]]:
+    """Hold every material of the order from lots that may be used, or none (short)."""
     items = await repository.items_by_code(conn, [m.item_code for m in materials])
     base_units = {code: row.base_unit for code, row in items.items()}
     try:
@@ -105,7 +106,7 @@ async def hold_for_production(
             materials=[m.model_dump(mode="json") for m in event.materials],
             status=PENDING,
         )
-        answer, held = await _try_to_hold(conn, event.production_order_id, event.materials)
+        answer, held = await try_to_hold(conn, event.production_order_id, event.materials)
         others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
         await publish(
             conn,
@@ -123,7 +124,7 @@ async def retry_waiting_requests(conn: AsyncConnection, item_codes: Sequence[str
     waiting = await repository.pending_requests_needing(conn, item_codes)
     for request in waiting:
         materials = [MaterialNeed.model_validate(m) for m in request.materials]
-        answer, held = await _try_to_hold(conn, request.production_order_id, materials)
+        answer, held = await try_to_hold(conn, request.production_order_id, materials)
         if isinstance(answer, MaterialsReserved):
             effects.events.append(answer)
             effects.touched_lots.extend(held)

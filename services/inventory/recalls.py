@@ -1,15 +1,22 @@
-"""A recall reaches inventory: its lots are blocked, and the open orders holding stock of
-them are named, so orders can put them on hold."""
+"""A recall reaches inventory: its lots are blocked — with the quarantine lots of goods
+returned from them — the open orders holding stock of them are named, so orders can put
+them on hold, and production holding them is held again from other lots (or told it is
+short), so no batch is left to consume a recalled lot."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.inventory import repository
+from services.inventory.channel_rules import quarantine_lot_code
+from services.inventory.production import try_to_hold
 from services.inventory.publishing import publish
 from shared import inbox
+from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import RecallApplied, RecalledReservation
+from shared.contracts.inventory import MaterialNeed, RecallApplied, RecalledReservation
 from shared.contracts.trace import RecallIssued
 from shared.units import Quantity
 
@@ -21,17 +28,21 @@ async def block_recalled_lots(engine: AsyncEngine, envelope: Envelope, event: Re
     async with engine.begin() as conn:
         if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
             return
-        lots = await repository.lots_by_code_for_update(conn, event.lot_codes)
+        named = set(event.lot_codes)
+        lots = await repository.lots_by_code_for_update(
+            conn, sorted(named | {quarantine_lot_code(code) for code in named})
+        )
         ids = [lot.id for lot in lots.values()]
         changed = await repository.block_lots(
             conn, ids, recall_id=event.recall_id, reason=event.reason
         )
         held = await repository.open_reservations_on(conn, ids)
+        answers, touched = await _hold_production_elsewhere(conn, ids)
         applied = RecallApplied(
             recall_id=event.recall_id,
             reason=event.reason,
             blocked_lots=tuple(sorted(lots)),
-            unknown_lots=tuple(sorted(set(event.lot_codes) - set(lots))),
+            unknown_lots=tuple(sorted(named - set(lots))),
             reservations=tuple(
                 RecalledReservation(
                     order_id=r.order_id,
@@ -42,4 +53,24 @@ async def block_recalled_lots(engine: AsyncEngine, envelope: Envelope, event: Re
                 for r in held
             ),
         )
-        await publish(conn, [applied], cause=envelope, touched_lots=changed)
+        await publish(conn, [applied, *answers], cause=envelope, touched_lots=[*changed, *touched])
+
+
+async def _hold_production_elsewhere(
+    conn: AsyncConnection, lot_ids: Sequence[int]
+) -> tuple[list[Event], list[int]]:
+    """Every production order holding a recalled lot gives its holds back and asks again:
+    held from other lots (``MaterialsReserved``: production swaps its default inputs) or
+    short (``MaterialsShort``: it is blocked and says on what)."""
+    answers: list[Event] = []
+    touched: list[int] = []
+    for production_order_id in await repository.production_holding(conn, lot_ids):
+        request = await repository.material_request(conn, production_order_id)
+        if request is None:
+            continue
+        touched += await repository.release_holds(conn, production_order_id)
+        needs = [MaterialNeed.model_validate(m) for m in request.materials]
+        answer, held = await try_to_hold(conn, production_order_id, needs)
+        answers.append(answer)
+        touched += held
+    return answers, touched

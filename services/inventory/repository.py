@@ -488,6 +488,19 @@ async def block_lots(
     return sorted(r.id for r in rows)
 
 
+async def production_holding(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[UUID]:
+    """The production orders whose held materials include any of the lots, in id order."""
+    if not lot_ids:
+        return []
+    rows = await conn.execute(
+        sa.select(t.material_reservation.c.production_order_id)
+        .where(t.material_reservation.c.lot_id.in_(sorted(set(lot_ids))))
+        .distinct()
+        .order_by(t.material_reservation.c.production_order_id)
+    )
+    return [r.production_order_id for r in rows]
+
+
 async def open_reservations_on(conn: AsyncConnection, lot_ids: Sequence[int]) -> Sequence[Any]:
     """What customer orders not cancelled still hold on the lots (unshipped by definition:
     a shipment takes its quantity out of the reservation)."""

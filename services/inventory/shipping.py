@@ -24,7 +24,8 @@ class OverShipment(PoisonMessage):
 
 
 class RecalledShipment(PoisonMessage):
-    """A shipment names a lot blocked by a recall: nothing is deducted."""
+    """A shipment names a lot blocked by a recall or held in quarantine: nothing is
+    deducted."""
 
 
 async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]:
@@ -38,6 +39,10 @@ async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]
         if lot.blocked:
             raise RecalledShipment(
                 f"shipment {event.shipment_id}: lot {shipped.lot_code} is blocked by a recall"
+            )
+        if lot.quarantined:
+            raise RecalledShipment(
+                f"shipment {event.shipment_id}: lot {shipped.lot_code} is in quarantine"
             )
         try:
             quantity = convert(shipped.quantity, lot.unit).value

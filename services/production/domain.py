@@ -297,9 +297,12 @@ def intermediates_to_make(
 
 def after_materials_reserved(current: ProductionStatus) -> ProductionStatus | None:
     """Where a MaterialsReserved takes the order; None: too late, ignore it. Already
-    reserved: the newer answer replaces the held lots, the status stays."""
+    reserved or started: the newer answer replaces the held lots (a recall moved them to
+    other lots), the status stays."""
     if current in (S.PLANNED, S.BLOCKED_ON_MATERIALS, S.MATERIALS_RESERVED):
         return S.MATERIALS_RESERVED
+    if current is S.IN_PROGRESS:
+        return S.IN_PROGRESS
     return None
 
 

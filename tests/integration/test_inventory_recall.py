@@ -181,3 +181,105 @@ async def staged_by_lot(engine, lot_code: str) -> list[dict[str, Any]]:
             .order_by(t.OUTBOX.c.id)
         )
         return [r.envelope["payload"] for r in rows]
+
+
+async def test_production_holding_a_recalled_lot_is_held_again_from_another_lot(
+    inventory_engine,
+):
+    flour = await item(inventory_engine, "FLOUR", "kg")
+    bread = await item(inventory_engine, "BREAD", "pc", kind="finished_good")
+    recalled = await receive(inventory_engine, flour, "5", "kg", expires="2027-01-10")
+    spare = await receive(inventory_engine, flour, "5", "kg", expires="2027-03-31")
+    po = uuid.uuid4()
+    wanted = request(po, bread, (flour, "2", "kg"))
+    await production.hold_for_production(inventory_engine, Envelope.wrap(wanted), wanted)
+    assert (await lot_row(inventory_engine, recalled)).reserved == Decimal(2)  # FEFO
+
+    await recall(inventory_engine, recalled)
+
+    first, again = await staged(inventory_engine, po, "inventory.materials_reserved")
+    assert [r["lot_code"] for r in first["reservations"]] == [recalled]
+    assert [(r["lot_code"], r["quantity"]["value"]) for r in again["reservations"]] == [
+        (spare, "2")
+    ]
+    assert (await lot_row(inventory_engine, recalled)).reserved == Decimal(0)
+    assert (await lot_row(inventory_engine, spare)).reserved == Decimal(2)
+
+
+async def test_production_holding_a_recalled_lot_with_no_other_stock_is_told_it_is_short(
+    inventory_engine,
+):
+    flour = await item(inventory_engine, "FLOUR", "kg", lead_time=4)
+    bread = await item(inventory_engine, "BREAD", "pc", kind="finished_good")
+    recalled = await receive(inventory_engine, flour, "5", "kg")
+    po = uuid.uuid4()
+    wanted = request(po, bread, (flour, "2", "kg"))
+    await production.hold_for_production(inventory_engine, Envelope.wrap(wanted), wanted)
+
+    await recall(inventory_engine, recalled)
+
+    [short] = await staged(inventory_engine, po, "inventory.materials_short")
+    assert (short["shortages"][0]["item_code"], short["shortages"][0]["missing"]["value"]) == (
+        flour,
+        "2",
+    )
+    assert (await lot_row(inventory_engine, recalled)).reserved == Decimal(0)
+
+
+async def test_a_recall_reaches_the_quarantine_lot_of_goods_returned_from_the_lot(
+    inventory_engine,
+):
+    order_id, sku, (first, second) = await reserved_order(inventory_engine)
+    sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
+    await shipping.dispatch(inventory_engine, Envelope.wrap(sent), sent)
+    returned = OrderItemsReturned(
+        order_id=order_id,
+        return_id=uuid.uuid4().hex,
+        destination="quarantine",
+        lots=(
+            ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
+        ),
+    )
+    await channel_changes.restock_returned(inventory_engine, Envelope.wrap(returned), returned)
+
+    event = await recall(inventory_engine, first)
+
+    [applied] = await staged(inventory_engine, event.recall_id, "inventory.recall_applied")
+    assert applied["blocked_lots"] == [first, f"{first}-Q"]
+    assert applied["unknown_lots"] == []
+    assert (await lot_row(inventory_engine, f"{first}-Q")).blocked_reason == "listeria"
+    assert (await staged_by_lot(inventory_engine, f"{first}-Q"))[-1]["status"] == "blocked"
+
+
+async def test_a_quarantined_lot_is_never_consumed_by_production(inventory_engine):
+    order_id, sku, (first, second) = await reserved_order(inventory_engine)
+    sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
+    await shipping.dispatch(inventory_engine, Envelope.wrap(sent), sent)
+    returned = OrderItemsReturned(
+        order_id=order_id,
+        return_id=uuid.uuid4().hex,
+        destination="quarantine",
+        lots=(
+            ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
+        ),
+    )
+    await channel_changes.restock_returned(inventory_engine, Envelope.wrap(returned), returned)
+    box = await item(inventory_engine, "GIFTBOX", "pc", kind="finished_good")
+    po = uuid.uuid4()
+    done = ProductionCompleted(
+        production_order_id=po,
+        item_code=box,
+        output=Quantity.of(1, "pc"),
+        output_lot_code=f"{box}-P1",
+        produced_on=date(2026, 11, 24),
+        consumed=(
+            MaterialLot(item_code=sku, lot_code=f"{first}-Q", quantity=Quantity.of(1, "pc")),
+        ),
+        demands=(),
+    )
+
+    await production.apply_completion(inventory_engine, Envelope.wrap(done), done)
+
+    [rejected] = await staged(inventory_engine, po, "inventory.production_rejected")
+    assert rejected["reason"] == f"lot {first}-Q is in quarantine (returned goods)"
+    assert (await lot_row(inventory_engine, f"{first}-Q")).on_hand == Decimal(2)
