@@ -21,7 +21,7 @@ from shared.contracts.production import (
     ProductionCompleted,
     ProductionOrderStatusChanged,
 )
-from shared.contracts.trace import RecallIssued
+from shared.contracts.trace import RecallIssued, RecallWithdrawn
 from shared.messaging import EventSubscriber
 
 
@@ -55,9 +55,11 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 pass
 
     async def on_trace_event(envelope: Envelope, event: Event) -> None:
-        """A recall blocks its lots."""
+        """A recall blocks its lots; its withdrawal unblocks exactly those."""
         if isinstance(event, RecallIssued):
             await recalls.block_recalled_lots(engine, envelope, event)
+        elif isinstance(event, RecallWithdrawn):
+            await recalls.unblock_withdrawn_recall(engine, envelope, event)
 
     subscriber.subscribe(broker, topics.ORDERS, on_order_event)
     subscriber.subscribe(broker, topics.TRACE, on_trace_event)

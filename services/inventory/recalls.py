@@ -11,13 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.inventory import repository
 from services.inventory.channel_rules import quarantine_lot_code
-from services.inventory.production import try_to_hold
+from services.inventory.production import retry_waiting_requests, try_to_hold
 from services.inventory.publishing import publish
 from shared import inbox
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import MaterialNeed, RecallApplied, RecalledReservation
-from shared.contracts.trace import RecallIssued
+from shared.contracts.inventory import (
+    MaterialNeed,
+    RecallApplied,
+    RecalledReservation,
+    RecallLifted,
+)
+from shared.contracts.trace import RecallIssued, RecallWithdrawn
 from shared.units import Quantity
 
 CONSUMER = "inventory"
@@ -54,6 +59,30 @@ async def block_recalled_lots(engine: AsyncEngine, envelope: Envelope, event: Re
             ),
         )
         await publish(conn, [applied, *answers], cause=envelope, touched_lots=[*changed, *touched])
+
+
+async def unblock_withdrawn_recall(
+    engine: AsyncEngine, envelope: Envelope, event: RecallWithdrawn
+) -> None:
+    """Unblock exactly what the withdrawn recall blocked; waiting material requests get
+    another try with the stock back; orders hear which lots count again."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        unblocked = await repository.unblock_lots_of(conn, event.recall_id)
+        ids = [lot_id for lot_id, _ in unblocked]
+        retried = await retry_waiting_requests(conn, await repository.items_of_lots(conn, ids))
+        lifted = RecallLifted(
+            recall_id=event.recall_id,
+            reason=event.reason,
+            unblocked_lots=tuple(code for _, code in unblocked),
+        )
+        await publish(
+            conn,
+            [lifted, *retried.events],
+            cause=envelope,
+            touched_lots=[*ids, *retried.touched_lots],
+        )
 
 
 async def _hold_production_elsewhere(

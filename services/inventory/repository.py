@@ -488,6 +488,18 @@ async def block_lots(
     return sorted(r.id for r in rows)
 
 
+async def unblock_lots_of(conn: AsyncConnection, recall_id: UUID) -> list[tuple[int, str]]:
+    """Unblock the lots ``recall_id`` blocked (a lot another recall blocked first keeps that
+    block); their ids and codes."""
+    rows = await conn.execute(
+        t.lot.update()
+        .where(t.lot.c.blocked_by_recall == recall_id)
+        .values(blocked_by_recall=None, blocked_reason=None)
+        .returning(t.lot.c.id, t.lot.c.lot_code)
+    )
+    return sorted((r.id, r.lot_code) for r in rows)
+
+
 async def production_holding(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[UUID]:
     """The production orders whose held materials include any of the lots, in id order."""
     if not lot_ids:

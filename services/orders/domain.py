@@ -23,7 +23,9 @@ IN_PRODUCTION_PHASE = frozenset(
 
 ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.RECEIVED: frozenset({S.READY_TO_SHIP, S.AWAITING_PRODUCTION, S.ON_HOLD, S.CANCELLED}),
-    S.ON_HOLD: frozenset({S.RECEIVED, S.CANCELLED}),
+    # Back to where it was when a recall held it (the recall withdrawn), or received when
+    # an operator releases it.
+    S.ON_HOLD: frozenset({S.RECEIVED, S.CANCELLED, S.READY_TO_SHIP}) | IN_PRODUCTION_PHASE,
     **{
         phase: (IN_PRODUCTION_PHASE - {phase}) | {S.READY_TO_SHIP, S.ON_HOLD, S.CANCELLED}
         for phase in IN_PRODUCTION_PHASE
@@ -203,6 +205,30 @@ def describe_missing(missing: Sequence[MissingMaterial]) -> str:
         when = m.expected_on or m.arrives_on
         parts.append(f"{m.item_code}{amount} ({f'expected {when}' if when else 'no date yet'})")
     return ", ".join(parts)
+
+
+def after_recall_lifted(
+    order_id: UUID,
+    before_hold: OrderStatus | None,
+    production: Sequence[ProductionStatus],
+    *,
+    missing: Sequence[MissingMaterial] | None,
+    reason: str,
+) -> OrderStatusChanged | None:
+    """A withdrawn recall releases the order it held: back to the status it had (one waiting
+    for production is told what its production does now); None when it cannot go back."""
+    if before_hold is None or before_hold in (S.ON_HOLD, S.CANCELLED):
+        return None
+    target = (
+        status_from_production(
+            production, materials_missing=None if missing is None else bool(missing)
+        )
+        if before_hold in IN_PRODUCTION_PHASE
+        else before_hold
+    )
+    if not can_move(S.ON_HOLD, target):
+        return None
+    return transition(order_id, S.ON_HOLD, target, reason=reason)
 
 
 def after_allocation(current: OrderStatus, *, fully_reserved: bool) -> OrderStatus | None:

@@ -20,6 +20,7 @@ from shared.contracts.connectors import (
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     RecallApplied,
+    RecallLifted,
     StockAllocated,
     StockReleased,
     StockReserved,
@@ -62,6 +63,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
                 await service.forget_released_stock(engine, envelope, event)
             case RecallApplied():
                 await recalls.hold_orders_on_recalled_lots(engine, envelope, event)
+            case RecallLifted():
+                await recalls.release_orders_of_lifted_recall(engine, envelope, event)
             case _:
                 pass
 

@@ -1,5 +1,5 @@
 """A recall puts the open orders that hold stock of a recalled lot on hold, with the reason,
-so none of them ships it (shipping refuses an order on hold)."""
+so none of them ships it (shipping refuses an order on hold); its withdrawal releases them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.orders import domain, holds, repository
 from shared import inbox, outbox
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import RecallApplied
+from shared.contracts.inventory import RecallApplied, RecallLifted
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,42 @@ async def hold_orders_on_recalled_lots(
             change = domain.transition(
                 order_id, current, OrderStatus.ON_HOLD, reason=hold_reason(event)
             )
+            await repository.record_status(conn, change)
+            await repository.set_held_by_recall(conn, order_id, event.recall_id)
+            changes.append(change)
+        await outbox.add(
+            conn,
+            changes,
+            correlation_id=envelope.correlation_id or envelope.event_id,
+            causation_id=envelope.event_id,
+        )
+
+
+async def release_orders_of_lifted_recall(
+    engine: AsyncEngine, envelope: Envelope, event: RecallLifted
+) -> None:
+    """The recall was withdrawn and its lots count again: every order it put on hold (and
+    still on hold) goes back to the status it had, with the withdrawal's reason."""
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
+            return
+        changes: list[OrderStatusChanged] = []
+        for order_id in await repository.held_by_recall(conn, event.recall_id):
+            current = await repository.status_for_update(conn, order_id)
+            await repository.set_held_by_recall(conn, order_id, None)
+            if current is not OrderStatus.ON_HOLD:
+                continue
+            head = await repository.order_head(conn, order_id)
+            change = domain.after_recall_lifted(
+                order_id,
+                await repository.status_before_hold(conn, order_id),
+                await repository.production_statuses(conn, order_id),
+                missing=repository.missing_materials_of(head),
+                reason=f"recall withdrawn: {event.reason}",
+            )
+            if change is None:
+                log.warning("recall %s lifted: order %s stays on hold", event.recall_id, order_id)
+                continue
             await repository.record_status(conn, change)
             changes.append(change)
         await outbox.add(

@@ -215,6 +215,33 @@ async def replace_production_links(
     return before | known
 
 
+async def set_held_by_recall(conn: AsyncConnection, order_id: UUID, recall_id: UUID | None) -> None:
+    await conn.execute(
+        t.order.update().where(t.order.c.id == order_id).values(held_by_recall=recall_id)
+    )
+
+
+async def held_by_recall(conn: AsyncConnection, recall_id: UUID) -> list[UUID]:
+    rows = await conn.execute(
+        sa.select(t.order.c.id).where(t.order.c.held_by_recall == recall_id).order_by(t.order.c.id)
+    )
+    return [r.id for r in rows]
+
+
+async def status_before_hold(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:
+    """The status the order had when it last went on hold."""
+    h = t.status_history
+    row = (
+        await conn.execute(
+            sa.select(h.c.previous)
+            .where(h.c.order_id == order_id, h.c.status == OrderStatus.ON_HOLD.value)
+            .order_by(h.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None or row.previous is None else OrderStatus(row.previous)
+
+
 async def set_missing_materials(
     conn: AsyncConnection, order_id: UUID, missing: Sequence[MissingMaterial]
 ) -> None:

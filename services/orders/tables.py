@@ -38,6 +38,8 @@ order = sa.Table(
     # What its production lacks at every recipe level (OrderMaterialsChanged); NULL until
     # production first says, [] when nothing is missing.
     sa.Column("missing_materials", JSONB),
+    # The recall that put it on hold (released when that recall is withdrawn).
+    sa.Column("held_by_recall", PgUUID(as_uuid=True)),
     timestamp("created_at"),
     timestamp("updated_at"),
     # The channel's updated_at of the last edit applied (issue 4): older edits are ignored.

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.trace import queries, recall
 from services.trace.recall_report import Producer, Recall, recall_csv, recall_pdf
-from services.trace.schemas import RecallIn, RecallOut
+from services.trace.schemas import RecallIn, RecallOut, WithdrawIn
 from services.trace.tracing import Direction, Trace
+from shared.http import actor_of
 from shared.runtime import engine_of
 from shared.settings import get_settings
 
@@ -60,7 +61,20 @@ def _out(issued: Recall) -> RecallOut:
         lot_codes=issued.lot_codes,
         customers=tuple(c.customer for c in issued.trace.customers),
         trace=issued.trace,
+        withdrawn_at=issued.withdrawn_at,
+        withdrawn_by=issued.withdrawn_by,
+        withdrawn_reason=issued.withdrawn_reason,
     )
+
+
+@router.post("/recalls/{recall_id}/withdraw", response_model=RecallOut)
+async def withdraw_recall(
+    recall_id: UUID, body: WithdrawIn, engine: Engine, request: Request
+) -> RecallOut:
+    """Withdraw a recall issued in error: inventory unblocks exactly the lots it blocked and
+    orders releases the orders it held. 404 unknown, 409 already withdrawn."""
+    by = actor_of(request) or "unknown"
+    return _out(await recall.withdraw(engine, recall_id, reason=body.reason, by=by))
 
 
 @router.post("/recalls", status_code=status.HTTP_201_CREATED, response_model=RecallOut)

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.trace import api, handlers
 from services.trace.queries import UnknownStart
-from services.trace.recall import UnknownRecall
+from services.trace.recall import AlreadyWithdrawn, UnknownRecall
 from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, get_settings
@@ -24,5 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Lotline trace", version="0.1.0", lifespan=runtime.lifespan)
     runtime.install(app)
     app.include_router(api.router)
-    install_error_handlers(app, not_found=(UnknownStart, UnknownRecall))
+    install_error_handlers(
+        app, not_found=(UnknownStart, UnknownRecall), conflict=(AlreadyWithdrawn,)
+    )
     return app

@@ -15,13 +15,17 @@ from services.trace.queries import trace_in
 from services.trace.recall_report import Recall
 from services.trace.tracing import Direction, Trace
 from shared import outbox
-from shared.contracts.trace import RecallIssued
+from shared.contracts.trace import RecallIssued, RecallWithdrawn
 
 TRACES: TypeAdapter[Trace] = TypeAdapter(Trace)
 
 
 class UnknownRecall(LookupError):
     pass
+
+
+class AlreadyWithdrawn(ValueError):
+    """A recall is withdrawn once; withdrawing it again would say nothing new."""
 
 
 async def issue(
@@ -59,7 +63,40 @@ def _recall(row: Any) -> Recall:
         reason=row.reason,
         created_at=row.created_at,
         trace=TRACES.validate_python(row.trace),
+        withdrawn_at=row.withdrawn_at,
+        withdrawn_by=row.withdrawn_by,
+        withdrawn_reason=row.withdrawn_reason,
     )
+
+
+async def withdraw(engine: AsyncEngine, recall_id: UUID, *, reason: str, by: str) -> Recall:
+    """Mark the recall withdrawn and tell inventory (which unblocks exactly the lots this
+    recall blocked, then orders releases what it held), in one transaction."""
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                sa.select(t.recall).where(t.recall.c.id == recall_id).with_for_update()
+            )
+        ).first()
+        if row is None:
+            raise UnknownRecall(f"no recall {recall_id}")
+        if row.withdrawn_at is not None:
+            raise AlreadyWithdrawn(
+                f"recall {recall_id} was withdrawn on {row.withdrawn_at:%Y-%m-%d} by "
+                f"{row.withdrawn_by}: {row.withdrawn_reason}"
+            )
+        updated = (
+            await conn.execute(
+                t.recall.update()
+                .where(t.recall.c.id == recall_id)
+                .values(withdrawn_at=sa.func.now(), withdrawn_by=by, withdrawn_reason=reason)
+                .returning(t.recall)
+            )
+        ).one()
+        await outbox.add(
+            conn, [RecallWithdrawn(recall_id=recall_id, reason=reason, withdrawn_by=by)]
+        )
+    return _recall(updated)
 
 
 async def get(engine: AsyncEngine, recall_id: UUID) -> Recall:

@@ -47,6 +47,9 @@ class Recall:
     reason: str
     created_at: datetime
     trace: Trace
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawn_reason: str | None = None
 
     @property
     def lot_codes(self) -> tuple[str, ...]:

@@ -31,6 +31,14 @@ class RecallIn(BaseModel):
         return self
 
 
+class WithdrawIn(BaseModel):
+    """Why the recall was issued in error (kept with it, and in the audit trail)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000)
+
+
 class RecallOut(BaseModel):
     recall_id: UUID
     origin_kind: str
@@ -40,3 +48,6 @@ class RecallOut(BaseModel):
     lot_codes: tuple[str, ...]
     customers: tuple[str, ...]
     trace: Trace
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawn_reason: str | None = None

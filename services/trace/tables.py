@@ -62,4 +62,8 @@ recall = sa.Table(
     # The forward trace as it stood when the recall was issued: the recall list.
     sa.Column("trace", JSONB, nullable=False),
     timestamp("created_at"),
+    # A recall issued in error can be withdrawn, once, by an authorised person.
+    sa.Column("withdrawn_at", sa.DateTime(timezone=True)),
+    sa.Column("withdrawn_by", sa.Text),
+    sa.Column("withdrawn_reason", sa.Text),
 )

@@ -356,6 +356,23 @@ class RecallApplied(Event):
         return str(self.recall_id)
 
 
+@register
+class RecallLifted(Event):
+    """A withdrawn recall reached inventory: ``unblocked_lots`` (exactly those the recall
+    blocked, and not blocked by another recall) count and may be used again."""
+
+    TYPE = "inventory.recall_lifted"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+
+    recall_id: UUID
+    reason: str
+    unblocked_lots: tuple[str, ...]
+
+    def aggregate_key(self) -> str:
+        return str(self.recall_id)
+
+
 class PurchaseOrderStatus(StrEnum):
     OPEN = "open"
     RECEIVED = "received"

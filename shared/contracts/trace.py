@@ -25,3 +25,20 @@ class RecallIssued(Event):
 
     def aggregate_key(self) -> str:
         return str(self.recall_id)
+
+
+@register
+class RecallWithdrawn(Event):
+    """A recall issued in error was withdrawn by an authorised person, with the reason:
+    what it blocked is to be unblocked, and the orders it held released."""
+
+    TYPE = "trace.recall_withdrawn"
+    VERSION = 1
+    TOPIC = topics.TRACE
+
+    recall_id: UUID
+    reason: str
+    withdrawn_by: str
+
+    def aggregate_key(self) -> str:
+        return str(self.recall_id)

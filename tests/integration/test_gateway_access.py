@@ -72,6 +72,7 @@ ADMIN_ROUTES = {
     "POST /api/etsy/shops",
     "POST /api/etsy/shops/{shop_id}/connect",
     "GET /api/etsy/oauth/callback",
+    "POST /api/trace/recalls/{recall_id}/withdraw",  # puts recalled stock back on sale
 }
 ADMIN_PREFIXES = ("/api/users", "/api/api-keys", "/api/audit", "/admin")
 READ_ONLY_WRITES = {

@@ -71,6 +71,8 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "POST /api/etsy/shops",
         "POST /api/etsy/shops/{shop_id}/connect",
         "GET /api/etsy/oauth/callback",
+        # Undoing a recall puts recalled stock back on sale: admins only (audited).
+        "POST /api/trace/recalls/{recall_id}/withdraw",
     ),
     *rules(
         Level.READ,

@@ -173,3 +173,20 @@ def test_missing_materials_read_as_words_with_their_dates():
     assert told == (
         "FLOUR 12.5 kg (expected 2027-03-05), JAR 40 pc (expected 2027-03-09), SALT (no date yet)"
     )
+
+
+def test_a_lifted_recall_sends_the_order_back_where_it_was():
+    order_id = uuid4()
+
+    ready = domain.after_recall_lifted(
+        order_id, S.READY_TO_SHIP, [], missing=None, reason="recall withdrawn: lab error"
+    )
+    waiting = domain.after_recall_lifted(
+        order_id, S.AWAITING_MATERIALS, [P.MATERIALS_RESERVED], missing=[], reason="r"
+    )
+
+    assert ready is not None and (ready.previous, ready.status) == (S.ON_HOLD, S.READY_TO_SHIP)
+    assert ready.reason == "recall withdrawn: lab error"
+    assert waiting is not None and waiting.status is S.MATERIALS_RESERVED  # as production is now
+    assert domain.after_recall_lifted(order_id, None, [], missing=None, reason="r") is None
+    assert domain.after_recall_lifted(order_id, S.CANCELLED, [], missing=None, reason="r") is None
