@@ -449,6 +449,48 @@ async def test_an_operator_sees_the_order_with_lots_production_shipments_and_tim
     assert "Release the hold" not in html
 
 
+async def test_the_order_page_names_the_materials_missing_deep_down_and_flags_a_test_order(
+    fake: FakeServices, browser: Browser
+) -> None:
+    shown = order(
+        status="awaiting_materials",
+        is_test=True,
+        missing_materials=[
+            {
+                "item_code": "FLOUR-00",
+                "missing": "4",
+                "unit": "kg",
+                "lead_time_days": 10,
+                "expected_on": "2026-12-10",
+                "arrives_on": "2026-12-22",
+                "production_order_id": str(uuid.uuid4()),
+            },
+            {
+                "item_code": "SALT",
+                "missing": None,
+                "unit": None,
+                "lead_time_days": None,
+                "expected_on": None,
+                "arrives_on": None,
+                "production_order_id": None,
+            },
+        ],
+    )
+    fake.on("GET", f"/api/orders/{shown['id']}", json=shown)
+    fake.on("GET", f"/api/orders/{shown['id']}/timeline", json=[])
+
+    page = await browser(person(Level.READ)).get(f"/orders/{shown['id']}")
+
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert 'id="test-order"' in html
+    assert "Materials missing at any recipe level" in html
+    flour = html[html.index('data-item-code="FLOUR-00"') :].split("</li>")[0]
+    assert "4 kg" in flour and "(purchase order)" in flour
+    salt = html[html.index('data-item-code="SALT"') :].split("</li>")[0]
+    assert "nothing brings it yet" in salt
+
+
 async def test_a_refused_cancel_shows_the_services_words_on_the_order_page(
     fake: FakeServices, browser: Browser
 ) -> None:
