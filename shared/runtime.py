@@ -68,7 +68,9 @@ class ServiceRuntime:
             batch_size=settings.relay.batch_size,
             poll_interval=settings.relay.poll_interval_seconds,
         )
-        self.subscriber = EventSubscriber(self.broker, settings.kafka, service=service)
+        self.subscriber = EventSubscriber(
+            self.broker, settings.kafka, service=service, consumer=settings.consumer
+        )
         if subscriptions is not None:
             subscriptions(self.subscriber, self.broker, self.engine)
         self.dead_letters = DeadLetters(

@@ -67,6 +67,14 @@ class RelaySettings(BaseModel):
     batch_size: int = 500
 
 
+class ConsumerSettings(BaseModel):
+    """How many events a consumer applies per transaction, and how long a fetch waits
+    for the first of them (an empty fetch waits as long again before the next)."""
+
+    max_batch: int = 200
+    batch_timeout_ms: int = 100
+
+
 class MailSettings(BaseModel):
     """The SMTP relay, the sender address and how hard to try before giving up."""
 
@@ -174,6 +182,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     ports: Ports = Ports()
     relay: RelaySettings = RelaySettings()
+    consumer: ConsumerSettings = ConsumerSettings()
     log_level: str = "INFO"
     upstreams: dict[str, str] = {}
     mail: MailSettings = MailSettings()

@@ -31,9 +31,8 @@ from services.production.open_production import open_productions
 from services.production.promise import LineNeed, line_promise
 from services.production.promise_terms import terms_for
 from services.production.promising import promise_with_open_production
-from services.production.service import CONSUMER, publish
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from services.production.service import publish
+from shared.consuming import Delivery
 from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
 from shared.polling import PollingWorker
@@ -80,30 +79,24 @@ async def replan(engine: AsyncEngine, *, today: date, terms: PromiseSettings | N
 
 
 async def promise_from_stock(
-    engine: AsyncEngine,
-    envelope: Envelope,
-    event: StockReserved,
-    *,
-    terms: PromiseSettings | None = None,
+    tx: Delivery, event: StockReserved, *, terms: PromiseSettings | None = None
 ) -> None:
     """Every line reserved from stock: the shop's handling, then the carrier service's
     transit, from today (first time only)."""
     settings = terms or PromiseSettings()
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        if await _stored(conn, [event.order_id]):
-            return
-        own = await customer_orders.terms_of(conn, [event.order_id], settings)
-        found = own.get(event.order_id) or terms_for(settings)
-        need = LineNeed(
-            line_no=1,
-            in_stock=True,
-            handling_days=found.handling_days,
-            transit_days=found.transit_days,
-        )
-        promise = line_promise(need, today=today_utc(), calendar=SITE_CALENDAR)
-        await record(conn, {event.order_id: (promise.promised_on, promise.dominant)})
+    conn = tx.conn
+    if await _stored(conn, [event.order_id]):
+        return
+    own = await customer_orders.terms_of(conn, [event.order_id], settings)
+    found = own.get(event.order_id) or terms_for(settings)
+    need = LineNeed(
+        line_no=1,
+        in_stock=True,
+        handling_days=found.handling_days,
+        transit_days=found.transit_days,
+    )
+    promise = line_promise(need, today=today_utc(), calendar=SITE_CALENDAR)
+    await record(conn, {event.order_id: (promise.promised_on, promise.dominant)})
 
 
 async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) -> int:
