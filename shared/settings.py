@@ -63,7 +63,7 @@ class Ports(BaseModel):
 class RelaySettings(BaseModel):
     """How eagerly the outbox relay polls and how much it publishes per batch."""
 
-    poll_interval_seconds: float = 0.05
+    poll_interval_seconds: float = 1.0  # a fallback: commits that stage events wake it
     batch_size: int = 500
 
 
@@ -88,7 +88,7 @@ class MailSettings(BaseModel):
     enabled: bool = True
     disabled_channels: list[str] = []
     max_attempts: int = 5
-    poll_interval_seconds: float = 0.5
+    poll_interval_seconds: float = 5.0  # a fallback: staging a mail wakes the sender
     retry_backoff_seconds: float = 60.0
 
     @property

@@ -3,6 +3,8 @@ gives each its transaction)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,8 +19,10 @@ from services.production import (
     purchase_orders,
     read_models,
 )
-from shared.consuming import Delivery
+from shared import wakeups
+from shared.consuming import Delivery, UseCase
 from shared.contracts import topics
+from shared.contracts.base import Event
 from shared.contracts.inventory import (
     ItemDefined,
     LotChanged,
@@ -33,8 +37,24 @@ from shared.contracts.inventory import (
     StockShort,
 )
 from shared.contracts.orders import OrderCancelled, OrderLinesReduced, OrderReceived
-from shared.messaging import EventSubscriber
+from shared.messaging import EventSubscriber, Routes
 from shared.settings import PromiseSettings
+
+
+def replans(routes: Routes) -> dict[type[Event], UseCase]:
+    """Every event production consumes may change the plan (orders, stock, materials,
+    purchase orders, completions): each marks its transaction so the re-plan runs after."""
+
+    def marking(use_case: UseCase) -> UseCase:
+        async def applied(tx: Delivery, event: Any) -> Any:
+            result = await use_case(tx, event)
+            wakeups.mark(tx.conn, promises.PLAN_CHANGED)
+            return result
+
+        applied.__name__ = getattr(use_case, "__name__", "applied")
+        return applied
+
+    return {event_type: marking(use_case) for event_type, use_case in routes.items()}
 
 
 def register(
@@ -56,19 +76,22 @@ def register(
         broker,
         topics.INVENTORY,
         engine,
-        {
-            StockShort: planning.plan_for_stock_short,
-            ItemDefined: read_models.when_item_defined,
-            LotChanged: read_models.when_lot_changed,
-            MaterialsReserved: inventory_answers.when_materials_reserved,
-            MaterialsShort: inventory_answers.when_materials_short,
-            MaterialsReleased: inventory_answers.when_materials_released,
-            ProductionRejected: inventory_answers.when_production_rejected,
-            ProductionRecorded: inventory_answers.when_production_recorded,
-            StockReserved: promise_from_stock,
-            ReplenishmentRequested: make_to_stock.plan_replenishment,
-            PurchaseOrderChanged: purchase_orders.when_purchase_order_changed,
-        },
+        replans(
+            {
+                StockShort: planning.plan_for_stock_short,
+                ItemDefined: read_models.when_item_defined,
+                LotChanged: read_models.when_lot_changed,
+                MaterialsReserved: inventory_answers.when_materials_reserved,
+                MaterialsShort: inventory_answers.when_materials_short,
+                MaterialsReleased: inventory_answers.when_materials_released,
+                ProductionRejected: inventory_answers.when_production_rejected,
+                ProductionRecorded: inventory_answers.when_production_recorded,
+                ReplenishmentRequested: make_to_stock.plan_replenishment,
+                PurchaseOrderChanged: purchase_orders.when_purchase_order_changed,
+            }
+        )
+        # an order reserved from stock is promised here and now; no production changed
+        | {StockReserved: promise_from_stock},
         name="on_inventory_event",
     )
     # A cancelled order stops the production made only for it; a reduced one shrinks it;
@@ -77,10 +100,12 @@ def register(
         broker,
         topics.ORDERS,
         engine,
-        {
-            OrderReceived: customer_orders.remember,
-            OrderCancelled: cancellation.when_order_cancelled,
-            OrderLinesReduced: order_edits.when_order_lines_reduced,
-        },
+        replans(
+            {
+                OrderReceived: customer_orders.remember,
+                OrderCancelled: cancellation.when_order_cancelled,
+                OrderLinesReduced: order_edits.when_order_lines_reduced,
+            }
+        ),
         name="on_order_event",
     )

@@ -3,11 +3,13 @@
 A re-plan reads the open production as it stands (``open_production``), schedules it with the
 same pure code as quotes (``promising``) and publishes ``OrderPromised`` for each customer
 order whose date is new or different from the one last published. The same plan publishes
-nothing. It runs in a background loop (every ``REPLAN_INTERVAL_SECONDS``; ``Replanner.wake``
-runs it at once, though no use case calls it yet), so it follows whatever changed the plan:
-orders arriving, materials answered or received, purchase orders, production completed or
-cancelled, line capacity. One re-plan at a time (an advisory lock), so two never publish the
-same change.
+nothing. It runs in a background loop, woken (and debounced by ``REPLAN_SETTLE_SECONDS``)
+after each committed transaction marked ``PLAN_CHANGED`` (every event production consumes)
+and after each successful change through production's API, so it follows whatever changed
+the plan: orders arriving, materials answered or received, purchase orders, production
+completed or cancelled, line capacity. ``REPLAN_INTERVAL_SECONDS`` is only the fallback (a
+new day, a change made elsewhere). One re-plan at a time (an advisory lock), so two never
+publish the same change.
 
 Orders served wholly from stock are promised once, when inventory reserves them: stock, then
 handling and carrier transit. An order whose production is all completed keeps its last date.
@@ -32,6 +34,7 @@ from services.production.promise import LineNeed, line_promise
 from services.production.promise_terms import terms_for
 from services.production.promising import promise_with_open_production
 from services.production.service import publish
+from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
@@ -40,7 +43,9 @@ from shared.settings import PromiseSettings
 
 log = logging.getLogger(__name__)
 
-REPLAN_INTERVAL_SECONDS = 1.0
+REPLAN_INTERVAL_SECONDS = 30.0
+REPLAN_SETTLE_SECONDS = 0.25
+PLAN_CHANGED = "production re-plan"  # the mark (``shared.wakeups``) that wakes the re-plan
 SITE_CALENDAR = WorkingCalendar()
 
 
@@ -144,18 +149,20 @@ async def _stored(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, da
 
 
 class Replanner(PollingWorker):
-    """The background loop that keeps promises current; ``wake()`` re-plans at once."""
+    """The background loop that keeps promises current; ``wake()`` re-plans shortly."""
 
     def __init__(
         self,
         engine: AsyncEngine,
         *,
         interval: float = REPLAN_INTERVAL_SECONDS,
+        settle: float = REPLAN_SETTLE_SECONDS,
         today: Callable[[], date] = today_utc,
         terms: PromiseSettings | None = None,
     ) -> None:
-        super().__init__(name="promise re-plan", batch_size=1, interval=interval)
+        super().__init__(name="promise re-plan", batch_size=1, interval=interval, settle=settle)
         self._engine = engine
+        wakeups.wake_after_commit(engine, PLAN_CHANGED, self.wake)
         self._today = today
         self._terms = terms
 

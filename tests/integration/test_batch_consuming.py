@@ -137,7 +137,7 @@ async def effect_count(engine: AsyncEngine, envelopes: Sequence[Envelope]) -> di
             )
         )
         seen = Counter(str(row.envelope["payload"]["lot_code"]) for row in staged)
-        return {**dict(applied.tuples().all()), **seen}
+        return {**{row[0]: row[1] for row in applied}, **seen}
 
 
 async def publish_all(settings: Settings, envelopes: Sequence[Envelope]) -> None:
