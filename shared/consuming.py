@@ -17,6 +17,7 @@ effects are durable (wake a worker) goes to ``delivery.after_commit``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ from shared import inbox, outbox
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
 from shared.observability import correlation
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -111,6 +114,9 @@ async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed
             delivery = Delivery(conn, envelope, consumer)
             with correlation.bound(**correlation.event_fields(envelope, event)):
                 await use_case(delivery, event)
+                log.info(  # one line per event, with its correlation id, as when applied alone
+                    "%s handled %s", getattr(use_case, "__name__", consumer), envelope.event_type
+                )
             deliveries.append(delivery)
     _run_after_commit(deliveries)
     return len(deliveries)

@@ -9,12 +9,15 @@ nobody. Work staged by another process is found by the worker's fallback interva
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import Pool
 
 _MARKS = "lotline_wake_after_commit"
 
@@ -30,15 +33,23 @@ def _forget(conn: Connection) -> None:
 
 def wake_after_commit(engine: AsyncEngine, what: str, wake: Callable[[], None]) -> None:
     """Call ``wake`` each time a connection of ``engine`` marked ``what`` is checked back
-    into the pool after its transaction committed."""
+    into the pool after its transaction committed (every wake-up registered for it)."""
     sync = engine.sync_engine
-    if not event.contains(sync, "rollback", _forget):
+    wakers = _wakers.get(sync.pool)
+    if wakers is None:
+        wakers = _wakers[sync.pool] = {}
         event.listen(sync, "rollback", _forget)
+        event.listen(sync.pool, "checkin", functools.partial(_on_checkin, wakers))
+    wakers.setdefault(what, []).append(wake)
 
-    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        marks = record.info.get(_MARKS) if record is not None else None
-        if marks and what in marks:
-            marks.discard(what)
+
+_wakers: weakref.WeakKeyDictionary[Pool, dict[str, list[Callable[[], None]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _on_checkin(wakers: dict[str, list[Callable[[], None]]], _dbapi: Any, record: Any) -> None:
+    marks = record.info.pop(_MARKS, None) if record is not None else None
+    for what in marks or ():
+        for wake in wakers.get(what, ()):
             wake()
-
-    event.listen(sync.pool, "checkin", on_checkin)

@@ -77,6 +77,7 @@ async def test_a_worker_on_a_slow_fallback_runs_once_per_burst_of_commits(
 async def test_staging_events_wakes_the_relay_and_the_replanner_listens_for_its_mark(
     orders_engine: AsyncEngine, production_engine: AsyncEngine
 ):
+    earlier = outbox.OutboxRelay(orders_engine, None, topic_name=str)  # type: ignore[arg-type]
     relay = outbox.OutboxRelay(orders_engine, None, topic_name=str)  # type: ignore[arg-type]
     event = LotReceived(lot_code="L-WAKE", item_code="HONEY", quantity=Quantity.of(1, "pc"))
     async with orders_engine.begin() as conn:
@@ -85,7 +86,7 @@ async def test_staging_events_wakes_the_relay_and_the_replanner_listens_for_its_
         await conn.execute(
             outbox.OUTBOX.delete().where(outbox.OUTBOX.c.event_id == staged.event_id)
         )
-    assert relay._wake.is_set()
+    assert relay._wake.is_set() and earlier._wake.is_set()  # every one registered is woken
 
     replanner = promises.Replanner(production_engine)
     async with production_engine.begin() as conn:
