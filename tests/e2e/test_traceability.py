@@ -61,13 +61,6 @@ def q(value: str, unit: str) -> dict[str, str]:
     return {"value": value, "unit": unit}
 
 
-def went_through(status: str) -> Any:
-    """The order's history holds ``status``, whatever it moved on to since."""
-    return lambda order: (
-        order is not None and any(change["status"] == status for change in order["history"])
-    )
-
-
 async def production(client: httpx.AsyncClient, po_id: str) -> Any:
     return await json_of(await client.get(f"/api/production-orders/{po_id}"))
 
@@ -198,8 +191,16 @@ async def build_history(client: httpx.AsyncClient) -> History:
 
     # O1 (Alice, 3): no biscuits, no dough → biscuit batch P1 (5) and dough batch D (0.5 kg).
     external["o1"] = await place(client, shop, biscuits, 3, ALICE)
-    o1 = await eventually(  # transient: the re-plan soon finds the dough batch will cover it
-        functools.partial(order_status, client, external["o1"]), went_through("awaiting_materials")
+    # Its batch waits for dough, but flour and butter are in: nothing is missing at any
+    # level, so the order waits for production.
+    o1 = await eventually(
+        functools.partial(order_status, client, external["o1"]),
+        lambda o: (
+            o is not None
+            and o["status"] == "awaiting_production"
+            and o["missing_materials"] == []
+            and [p["status"] for p in o["production_orders"]] == ["blocked_on_materials"]
+        ),
     )
     first_batch = o1["production_orders"][0]["production_order_id"]
     [dough_order] = (await production(client, first_batch))["children"]
