@@ -3,11 +3,12 @@ transaction as its effects (invariant 4)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -36,3 +37,21 @@ async def record(conn: AsyncConnection, event_id: UUID, *, consumer: str) -> boo
         .returning(INBOX.c.event_id)
     )
     return result.first() is not None
+
+
+_RECORD_MANY = sa.text(
+    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(:event_ids) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+).bindparams(sa.bindparam("event_ids", type_=ARRAY(PgUUID(as_uuid=True))))
+
+
+async def record_many(
+    conn: AsyncConnection, event_ids: Iterable[UUID], *, consumer: str
+) -> set[UUID]:
+    """The ids of ``event_ids`` that ``consumer`` sees for the first time, in one statement
+    (the others are redeliveries)."""
+    unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return set()
+    result = await conn.execute(_RECORD_MANY, {"consumer": consumer, "event_ids": unique})
+    return {row[0] for row in result}

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -24,6 +24,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -32,15 +33,27 @@ from tenacity import (
 )
 
 from shared import contracts
+from shared.consuming import UseCase, apply_batch, apply_once
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
 from shared.dead_letters.letters import dead_letter_headers
 from shared.observability import correlation
-from shared.settings import KafkaSettings
+from shared.settings import ConsumerSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope, Event], Awaitable[None]]
+# What a consumer does with each event type (the first class of the event's MRO listed);
+# events of other types are skipped without a transaction.
+Routes = Mapping[type[Event], UseCase]
+
+
+def route(routes: Routes, event: Event) -> UseCase | None:
+    for cls in type(event).__mro__:
+        use_case = routes.get(cls)
+        if use_case is not None:
+            return use_case
+    return None
 
 
 def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
@@ -110,10 +123,18 @@ async def with_retries(call: Callable[[], Awaitable[Any]], *, max_seconds: float
 class EventSubscriber:
     """Wires one handler to one topic with the project's delivery guarantees."""
 
-    def __init__(self, broker: KafkaBroker, kafka: KafkaSettings, *, service: str) -> None:
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        kafka: KafkaSettings,
+        *,
+        service: str,
+        consumer: ConsumerSettings | None = None,
+    ) -> None:
         self._broker = broker
         self._kafka = kafka
         self._service = service
+        self._consumer = consumer or ConsumerSettings()
         self.groups: dict[str, str] = {}  # consumer group → full topic (for lag metrics)
         self.dead_lettered: Counter[str] = Counter()  # full topic → messages sent to its DLQ
 
@@ -134,6 +155,89 @@ class EventSubscriber:
             auto_offset_reset="earliest",
             max_poll_interval_ms=300_000,
         )(consume)
+
+    def consume(
+        self,
+        router: KafkaRouter | KafkaBroker,
+        topic: str,
+        engine: AsyncEngine,
+        routes: Routes,
+        *,
+        name: str,
+    ) -> None:
+        """Consume ``topic`` a batch at a time in group ``<service>.<name>``: each routed
+        event is applied by its use case in one transaction per batch (``shared.consuming``);
+        the offsets are committed after it."""
+        full_topic = self._kafka.topic(topic)
+        group_id = f"{self._kafka.topic_prefix}{self._service}.{name}"
+
+        async def one(envelope: Envelope, event: Event) -> None:
+            use_case = route(routes, event)
+            if use_case is not None:
+                await apply_once(engine, use_case, envelope, event, consumer=self._service)
+
+        one.__name__ = name
+
+        async def consume(message: KafkaMessage) -> None:
+            raw = message.raw_message
+            records = raw if isinstance(raw, tuple) else (raw,)
+            await self.deliver_batch(full_topic, records, engine, routes, one, group=group_id)
+
+        consume.__name__ = f"{self._service}_{name}"
+        self.groups[group_id] = full_topic
+        router.subscriber(
+            full_topic,
+            group_id=group_id,
+            batch=True,
+            max_records=self._consumer.max_batch,
+            batch_timeout_ms=self._consumer.batch_timeout_ms,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=300_000,
+        )(consume)
+
+    async def deliver_batch(
+        self,
+        topic: str,
+        records: Sequence[Any],
+        engine: AsyncEngine,
+        routes: Routes,
+        one: Handler,
+        *,
+        group: str = "",
+    ) -> None:
+        """Apply the routed events of ``records`` in one transaction; if anything in it
+        fails (or a record is unreadable), apply each record alone instead (``deliver``):
+        the bad one is retried or dead-lettered by itself, the others commit."""
+        started = time.perf_counter()
+        batch = []
+        try:
+            for record in records:
+                envelope = Envelope.from_bytes(record.value or b"")
+                event = contracts.parse(envelope)
+                use_case = route(routes, event) if event is not None else None
+                if event is not None and use_case is not None:
+                    batch.append((envelope, event, use_case))
+            applied = await apply_batch(engine, self._service, batch)
+        except Exception as error:
+            log.warning(
+                "batch of %d on %s failed (%r); applying each alone", len(records), topic, error
+            )
+            for record in records:
+                await self.deliver(topic, record, one, group=group)
+            return
+        if batch:
+            log.info(
+                "%s handled %d events (%d new)",
+                one.__name__,
+                len(batch),
+                applied,
+                extra={
+                    "topic": topic,
+                    "batch": len(records),
+                    "duration_ms": round((time.perf_counter() - started) * 1e3, 1),
+                },
+            )
 
     async def deliver(self, topic: str, record: Any, handler: Handler, *, group: str = "") -> None:
         """Parse and handle one record; poison → DLQ; transient → raise for redelivery.

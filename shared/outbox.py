@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared import wakeups
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
 from shared.observability.correlation import current_correlation_id
@@ -25,7 +26,7 @@ from shared.polling import PollingWorker
 
 log = logging.getLogger(__name__)
 
-NOTIFY_CHANNEL = "lotline_outbox"
+WAKE = "outbox"  # the mark (``shared.wakeups``) of a transaction that staged events
 
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:
@@ -84,7 +85,7 @@ async def add(
             for env in envelopes
         ],
     )
-    await conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+    wakeups.mark(conn, WAKE)  # the relay publishes them as soon as they are committed
     return envelopes
 
 
@@ -97,7 +98,9 @@ async def pending_count(engine: AsyncEngine) -> int:
 
 
 class OutboxRelay(PollingWorker):
-    """Polls the outbox (woken early by NOTIFY) and publishes in id order.
+    """Publishes the outbox in id order, woken in-process after each commit that staged
+    events (``shared.wakeups``); ``poll_interval`` is only the fallback for rows staged by
+    another process.
 
     One relay per service process keeps each aggregate's events in order: rows are
     taken ``FOR UPDATE SKIP LOCKED`` and marked published only after Kafka acknowledged
@@ -111,12 +114,13 @@ class OutboxRelay(PollingWorker):
         *,
         topic_name: Callable[[str], str],
         batch_size: int = 500,
-        poll_interval: float = 0.05,
+        poll_interval: float = 1.0,
     ) -> None:
         super().__init__(name="outbox relay", batch_size=batch_size, interval=poll_interval)
         self._engine = engine
         self._broker = broker
         self._topic_name = topic_name
+        wakeups.wake_after_commit(engine, WAKE, self.wake)
 
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many events were published."""

@@ -20,9 +20,11 @@ async def poll_forever(
     name: str,
     keep_going: Callable[[], bool] = lambda: True,
     pause_after_fault: float = 1.0,
+    settle: float = 0.0,
 ) -> None:
     """Run ``step`` (which returns how much it did) until cancelled or ``keep_going`` says
-    stop. A fault is logged and retried after a pause: a worker never dies of one bad turn."""
+    stop. A fault is logged and retried after a pause: a worker never dies of one bad turn.
+    After a wake, wait ``settle`` seconds first, so a burst of wakes costs one turn."""
     while keep_going():
         wake.clear()
         try:
@@ -37,6 +39,8 @@ async def poll_forever(
             continue
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=interval)
+            if settle and keep_going():
+                await asyncio.sleep(settle)
 
 
 class PollingWorker:
@@ -48,9 +52,16 @@ class PollingWorker:
     resource for their lifetime (an HTTP client), ``open``/``close``."""
 
     def __init__(
-        self, *, name: str, batch_size: int, interval: float, grace_seconds: float = 5.0
+        self,
+        *,
+        name: str,
+        batch_size: int,
+        interval: float,
+        grace_seconds: float = 5.0,
+        settle: float = 0.0,
     ) -> None:
         self.name = name
+        self._settle = settle
         self._batch_size = batch_size
         self._interval = interval
         self._grace_seconds = grace_seconds
@@ -94,6 +105,7 @@ class PollingWorker:
                 interval=self._interval,
                 name=self.name,
                 keep_going=lambda: not self._stopping,
+                settle=self._settle,
             ),
             name=self.name.replace(" ", "-"),
         )

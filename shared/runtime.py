@@ -3,15 +3,12 @@ outbox relay, started and stopped together from the FastAPI lifespan."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-import asyncpg
 from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,7 +26,7 @@ from shared.observability.health import ReadinessCheck
 from shared.observability.kafka_lag import ConsumerLag
 from shared.observability.metrics import Metrics
 from shared.observability.probes import DeadLettered, OutboxBacklog
-from shared.outbox import NOTIFY_CHANNEL, OutboxRelay
+from shared.outbox import OutboxRelay
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -70,7 +67,9 @@ class ServiceRuntime:
             batch_size=settings.relay.batch_size,
             poll_interval=settings.relay.poll_interval_seconds,
         )
-        self.subscriber = EventSubscriber(self.broker, settings.kafka, service=service)
+        self.subscriber = EventSubscriber(
+            self.broker, settings.kafka, service=service, consumer=settings.consumer
+        )
         if subscriptions is not None:
             subscriptions(self.subscriber, self.broker, self.engine)
         self.dead_letters = DeadLetters(
@@ -80,7 +79,6 @@ class ServiceRuntime:
             DeadLetterReader(settings.kafka),
             consumed=self.subscriber.groups.values,
         )
-        self._listener: asyncpg.Connection | None = None
         self._workers: list[BackgroundWorker] = []
         self.metrics = Metrics(service)
         self.metrics.add(
@@ -121,23 +119,15 @@ class ServiceRuntime:
         await with_retries(self.prepare_database, max_seconds=60)
         await with_retries(lambda: ensure_topics(self.settings.kafka, topics.ALL), max_seconds=60)
         await self.broker.start()
-        self._listener = await asyncpg.connect(db.asyncpg_dsn(self.url))
-        await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
         self.relay.start()
         for worker in self._workers:
             worker.start()
         log.info("%s service started", self.service)
 
-    def _on_notify(self, *_: Any) -> None:
-        self.relay.wake()
-
     async def stop(self) -> None:
         for worker in reversed(self._workers):
             await worker.stop()
         await self.relay.stop()
-        if self._listener is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._listener.close(), timeout=2)
         await self.broker.stop()
         await self.engine.dispose()
 

@@ -63,8 +63,16 @@ class Ports(BaseModel):
 class RelaySettings(BaseModel):
     """How eagerly the outbox relay polls and how much it publishes per batch."""
 
-    poll_interval_seconds: float = 0.05
+    poll_interval_seconds: float = 1.0  # a fallback: commits that stage events wake it
     batch_size: int = 500
+
+
+class ConsumerSettings(BaseModel):
+    """How many events a consumer applies per transaction, and how long a fetch waits
+    for the first of them (an empty fetch waits as long again before the next)."""
+
+    max_batch: int = 200
+    batch_timeout_ms: int = 100
 
 
 class MailSettings(BaseModel):
@@ -80,7 +88,7 @@ class MailSettings(BaseModel):
     enabled: bool = True
     disabled_channels: list[str] = []
     max_attempts: int = 5
-    poll_interval_seconds: float = 0.5
+    poll_interval_seconds: float = 5.0  # a fallback: staging a mail wakes the sender
     retry_backoff_seconds: float = 60.0
 
     @property
@@ -190,6 +198,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     ports: Ports = Ports()
     relay: RelaySettings = RelaySettings()
+    consumer: ConsumerSettings = ConsumerSettings()
     log_level: str = "INFO"
     upstreams: dict[str, str] = {}
     mail: MailSettings = MailSettings()

@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.connectors import write_back
 from services.connectors.etsy.receipts import CHANNEL as ETSY
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from shared.consuming import Delivery
 from shared.contracts import topics
-from shared.contracts.base import Event
-from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched
 from shared.messaging import EventSubscriber
 
@@ -24,13 +23,16 @@ def register(
     *,
     on_staged: Callable[[], None] = lambda: None,
 ) -> None:
-    async def on_order_event(envelope: Envelope, event: Event) -> None:
-        """Tell the shop a Shopify or Etsy order shipped; other channels have no write-back."""
-        match event:
-            case ShipmentDispatched(channel=channel) if channel in (SHOPIFY, ETSY):
-                if await write_back.stage_for_shipment(engine, envelope, event):
-                    on_staged()
-            case _:
-                pass
+    async def write_back_shipment(tx: Delivery, event: ShipmentDispatched) -> None:
+        """Tell the shop a Shopify or Etsy order shipped; other channels have no write-back.
+        The worker is woken once the write-back is committed."""
+        if event.channel in (SHOPIFY, ETSY) and await write_back.stage_for_shipment(tx, event):
+            tx.after_commit(on_staged)
 
-    subscriber.subscribe(broker, topics.ORDERS, on_order_event)
+    subscriber.consume(
+        broker,
+        topics.ORDERS,
+        engine,
+        {ShipmentDispatched: write_back_shipment},
+        name="on_order_event",
+    )

@@ -7,21 +7,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import items, stock_tracking
 from shared.contracts import topics
-from shared.contracts.base import Event
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ItemDefined, LotChanged
 from shared.messaging import EventSubscriber
 
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
-    async def on_inventory_event(envelope: Envelope, event: Event) -> None:
-        """Know the items hand-made orders may name, and what each shop may sell."""
-        match event:
-            case ItemDefined():
-                await items.remember_item(engine, envelope, event)
-            case LotChanged():
-                await stock_tracking.on_lot_changed(engine, envelope, event)
-            case _:
-                pass
-
-    subscriber.subscribe(broker, topics.INVENTORY, on_inventory_event)
+    # Know the items hand-made orders may name, and what each shop may sell.
+    subscriber.consume(
+        broker,
+        topics.INVENTORY,
+        engine,
+        {ItemDefined: items.remember_item, LotChanged: stock_tracking.on_lot_changed},
+        name="on_inventory_event",
+    )

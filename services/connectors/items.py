@@ -7,27 +7,24 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors import tables as t
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined
 
 CONSUMER = "connectors"
 
 
-async def remember_item(engine: AsyncEngine, envelope: Envelope, event: ItemDefined) -> None:
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        values = {"name": event.name, "kind": event.kind, "base_unit": event.base_unit}
-        statement = insert(t.item).values(code=event.code, **values)
-        await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[t.item.c.code], set_={**values, "updated_at": sa.func.now()}
-            )
+async def remember_item(tx: Delivery, event: ItemDefined) -> None:
+    conn = tx.conn
+    values = {"name": event.name, "kind": event.kind, "base_unit": event.base_unit}
+    statement = insert(t.item).values(code=event.code, **values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.item.c.code], set_={**values, "updated_at": sa.func.now()}
         )
+    )
 
 
 async def base_units(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, str]:

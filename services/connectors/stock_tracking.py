@@ -13,37 +13,34 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.connectors import stock_rules
 from services.connectors import tables as t
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from shared.consuming import Delivery
 from shared.contracts.inventory import LotChanged, LotStatus
 
 CONSUMER = "connectors"
 
 
-async def on_lot_changed(engine: AsyncEngine, envelope: Envelope, event: LotChanged) -> None:
+async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:
     """Keep the newest snapshot of the lot and re-derive what the item's shops should show;
     a recall's snapshot (status blocked) thus lowers every shop's quantity by itself."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        values = {
-            "item_code": event.item_code,
-            "on_hand": event.on_hand.value,
-            "reserved": event.reserved.value,
-            "unit": event.on_hand.unit,
-            "expires_on": event.expires_on,
-            "revision": event.revision,
-            "status": event.status.value,
-        }
-        statement = insert(t.stock_lot).values(lot_code=event.lot_code, **values)
-        await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[t.stock_lot.c.lot_code],
-                set_=values,
-                where=t.stock_lot.c.revision < statement.excluded.revision,
-            )
+    conn = tx.conn
+    values = {
+        "item_code": event.item_code,
+        "on_hand": event.on_hand.value,
+        "reserved": event.reserved.value,
+        "unit": event.on_hand.unit,
+        "expires_on": event.expires_on,
+        "revision": event.revision,
+        "status": event.status.value,
+    }
+    statement = insert(t.stock_lot).values(lot_code=event.lot_code, **values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.stock_lot.c.lot_code],
+            set_=values,
+            where=t.stock_lot.c.revision < statement.excluded.revision,
         )
-        await refresh_item(conn, event.item_code)
+    )
+    await refresh_item(conn, event.item_code)
 
 
 async def _available(conn: AsyncConnection, item_code: str) -> int:

@@ -29,9 +29,9 @@ from services.connectors.service import ConnectorError
 from services.connectors.shopify import fulfillment as shopify_fulfillment
 from services.connectors.shopify.admin import AdminError, Refused, ShopifyAdmin, default_admin_url
 from services.connectors.shopify.orders import CHANNEL
-from shared import inbox, outbox
+from shared import outbox
+from shared.consuming import Delivery
 from shared.contracts.connectors import ChannelFulfilled, ChannelWriteBackFailed
-from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched
 from shared.messaging import is_transient
 
@@ -64,11 +64,10 @@ def _payload(event: ShipmentDispatched) -> tuple[dict[str, Any], str | None]:
     return {"lines": rows, "tracking": tracking}, None
 
 
-async def stage_for_shipment(
-    engine: AsyncEngine, envelope: Envelope, event: ShipmentDispatched
-) -> bool:
+async def stage_for_shipment(tx: Delivery, event: ShipmentDispatched) -> bool:
     """One write-back per shipment, committed with the inbox row; True when a new pending
     write-back awaits the worker. A shipment that cannot be mapped is born dead."""
+    conn, envelope = tx.conn, tx.envelope
     if event.channel == ETSY:  # Etsy block
         payload, problem = etsy_shipment.payload(event)
         kind = etsy_shipment.KIND
@@ -77,34 +76,31 @@ async def stage_for_shipment(
         kind = KIND
     write_back_id = uuid4()
     correlation_id = envelope.correlation_id or envelope.event_id
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return False
-        inserted = await repo.insert_write_back(
-            conn,
-            id=write_back_id,
-            shipment_id=event.shipment_id,
+    inserted = await repo.insert_write_back(
+        conn,
+        id=write_back_id,
+        shipment_id=event.shipment_id,
+        order_id=event.order_id,
+        shop=event.shop,
+        external_id=event.external_id,
+        kind=kind,
+        payload=payload,
+        status="dead" if problem else "pending",
+        last_error=problem,
+        correlation_id=correlation_id,
+        causation_id=envelope.event_id,
+    )
+    if inserted and problem:
+        failed = ChannelWriteBackFailed(
             order_id=event.order_id,
-            shop=event.shop,
-            external_id=event.external_id,
-            kind=kind,
-            payload=payload,
-            status="dead" if problem else "pending",
-            last_error=problem,
-            correlation_id=correlation_id,
-            causation_id=envelope.event_id,
+            shipment_id=event.shipment_id,
+            channel=event.channel,
+            reason=problem,
+            write_back_id=write_back_id,
         )
-        if inserted and problem:
-            failed = ChannelWriteBackFailed(
-                order_id=event.order_id,
-                shipment_id=event.shipment_id,
-                channel=event.channel,
-                reason=problem,
-                write_back_id=write_back_id,
-            )
-            await outbox.add(
-                conn, [failed], correlation_id=correlation_id, causation_id=envelope.event_id
-            )
+        await outbox.add(
+            conn, [failed], correlation_id=correlation_id, causation_id=envelope.event_id
+        )
     return inserted and problem is None
 
 

@@ -9,17 +9,15 @@ from decimal import Decimal
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import repository
 from services.inventory import tables as t
 from services.inventory.channel_rules import HeldLot, quarantine_lot_code, release_down_to
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
-from services.inventory.service import CONSUMER
-from shared import inbox
+from shared.consuming import Delivery
 from shared.contracts.base import Event
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ReservedLot, StockReleased
 from shared.contracts.orders import OrderItemsReturned, OrderLinesReduced, ReturnedLot
 from shared.units import Quantity
@@ -52,46 +50,40 @@ async def _release(conn: AsyncConnection, held: HeldLot, quantity: Decimal) -> N
     await repository.change_reserved(conn, held.lot_id, -quantity)
 
 
-async def shrink_for_reduced_lines(
-    engine: AsyncEngine, envelope: Envelope, event: OrderLinesReduced
-) -> None:
+async def shrink_for_reduced_lines(tx: Delivery, event: OrderLinesReduced) -> None:
     """Each reduced line keeps at most its new quantity reserved; the rest is free stock."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        released: list[ReservedLot] = []
-        touched: list[int] = []
-        for line in event.lines:
-            await conn.execute(
-                t.order_line.update()
-                .where(t.order_line.c.order_id == event.order_id)
-                .where(t.order_line.c.line_no == line.line_no)
-                .values(requested=sa.func.least(t.order_line.c.requested, line.quantity.value))
-            )
-            for held, quantity in release_down_to(
-                await _held(conn, event.order_id, line.line_no), line.quantity.value
-            ):
-                await _release(conn, held, quantity)
-                touched.append(held.lot_id)
-                released.append(
-                    ReservedLot(
-                        line_no=line.line_no,
-                        item_code=held.item_code,
-                        lot_code=held.lot_code,
-                        quantity=Quantity.of(quantity, held.unit),
-                        expires_on=held.expires_on,
-                    )
-                )
-        if not released:
-            return
-        waiting = await retry_waiting_requests(conn, sorted({r.item_code for r in released}))
-        events: list[Event] = [
-            StockReleased(order_id=event.order_id, released=tuple(released), partial=True),
-            *waiting.events,
-        ]
-        await publish(
-            conn, events, cause=envelope, touched_lots=touched + list(waiting.touched_lots)
+    conn, envelope = tx.conn, tx.envelope
+    released: list[ReservedLot] = []
+    touched: list[int] = []
+    for line in event.lines:
+        await conn.execute(
+            t.order_line.update()
+            .where(t.order_line.c.order_id == event.order_id)
+            .where(t.order_line.c.line_no == line.line_no)
+            .values(requested=sa.func.least(t.order_line.c.requested, line.quantity.value))
         )
+        for held, quantity in release_down_to(
+            await _held(conn, event.order_id, line.line_no), line.quantity.value
+        ):
+            await _release(conn, held, quantity)
+            touched.append(held.lot_id)
+            released.append(
+                ReservedLot(
+                    line_no=line.line_no,
+                    item_code=held.item_code,
+                    lot_code=held.lot_code,
+                    quantity=Quantity.of(quantity, held.unit),
+                    expires_on=held.expires_on,
+                )
+            )
+    if not released:
+        return
+    waiting = await retry_waiting_requests(conn, sorted({r.item_code for r in released}))
+    events: list[Event] = [
+        StockReleased(order_id=event.order_id, released=tuple(released), partial=True),
+        *waiting.events,
+    ]
+    await publish(conn, events, cause=envelope, touched_lots=touched + list(waiting.touched_lots))
 
 
 async def _target_lot(conn: AsyncConnection, returned: ReturnedLot, destination: str) -> int | None:
@@ -128,30 +120,26 @@ async def _already_booked(conn: AsyncConnection, lot_id: int, reference: str) ->
     return found.first() is not None
 
 
-async def restock_returned(
-    engine: AsyncEngine, envelope: Envelope, event: OrderItemsReturned
-) -> None:
+async def restock_returned(tx: Delivery, event: OrderItemsReturned) -> None:
     """Goods back on hand with a ``return`` movement per lot, once per return id."""
+    conn, envelope = tx.conn, tx.envelope
     reference = f"return:{event.return_id}"
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        touched: list[int] = []
-        for returned in event.lots:
-            lot_id = await _target_lot(conn, returned, event.destination)
-            if lot_id is None or await _already_booked(conn, lot_id, reference):
-                continue
-            await conn.execute(sa.select(t.lot.c.id).where(t.lot.c.id == lot_id).with_for_update())
-            await repository.change_on_hand(
-                conn, lot_id, returned.quantity.value, kind="return", reference=reference
-            )
-            touched.append(lot_id)
-        if touched:
-            items = sorted({r.item_code for r in event.lots})
-            waiting = await retry_waiting_requests(conn, items)
-            await publish(
-                conn,
-                list(waiting.events),
-                cause=envelope,
-                touched_lots=touched + list(waiting.touched_lots),
-            )
+    touched: list[int] = []
+    for returned in event.lots:
+        lot_id = await _target_lot(conn, returned, event.destination)
+        if lot_id is None or await _already_booked(conn, lot_id, reference):
+            continue
+        await conn.execute(sa.select(t.lot.c.id).where(t.lot.c.id == lot_id).with_for_update())
+        await repository.change_on_hand(
+            conn, lot_id, returned.quantity.value, kind="return", reference=reference
+        )
+        touched.append(lot_id)
+    if touched:
+        items = sorted({r.item_code for r in event.lots})
+        waiting = await retry_waiting_requests(conn, items)
+        await publish(
+            conn,
+            list(waiting.events),
+            cause=envelope,
+            touched_lots=touched + list(waiting.touched_lots),
+        )

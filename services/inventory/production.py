@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import repository
 from services.inventory.completion import (
@@ -18,9 +18,8 @@ from services.inventory.completion import (
 )
 from services.inventory.materials import Supply, hold_materials, merge_needs
 from services.inventory.publishing import publish
-from shared import inbox
+from shared.consuming import Delivery
 from shared.contracts.base import Event, PoisonMessage
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     LotReceived,
     MaterialNeed,
@@ -88,32 +87,28 @@ async def try_to_hold(
     return reserved, [h.lot.id for h in outcome.holds]
 
 
-async def hold_for_production(
-    engine: AsyncEngine, envelope: Envelope, event: MaterialsRequested
-) -> None:
+async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
     """Hold all materials or none; a new request for the same order replaces the old one."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        existing = await repository.material_request(conn, event.production_order_id)
-        if existing is not None and existing.status in (CONSUMED, RELEASED):
-            return
-        released = await repository.release_holds(conn, event.production_order_id)
-        await repository.upsert_material_request(
-            conn,
-            event.production_order_id,
-            item_code=event.item_code,
-            materials=[m.model_dump(mode="json") for m in event.materials],
-            status=PENDING,
-        )
-        answer, held = await try_to_hold(conn, event.production_order_id, event.materials)
-        others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
-        await publish(
-            conn,
-            [answer, *others.events],
-            cause=envelope,
-            touched_lots=[*released, *held, *others.touched_lots],
-        )
+    conn, envelope = tx.conn, tx.envelope
+    existing = await repository.material_request(conn, event.production_order_id)
+    if existing is not None and existing.status in (CONSUMED, RELEASED):
+        return
+    released = await repository.release_holds(conn, event.production_order_id)
+    await repository.upsert_material_request(
+        conn,
+        event.production_order_id,
+        item_code=event.item_code,
+        materials=[m.model_dump(mode="json") for m in event.materials],
+        status=PENDING,
+    )
+    answer, held = await try_to_hold(conn, event.production_order_id, event.materials)
+    others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
+    await publish(
+        conn,
+        [answer, *others.events],
+        cause=envelope,
+        touched_lots=[*released, *held, *others.touched_lots],
+    )
 
 
 async def retry_waiting_requests(conn: AsyncConnection, item_codes: Sequence[str]) -> Effects:
@@ -132,48 +127,42 @@ async def retry_waiting_requests(conn: AsyncConnection, item_codes: Sequence[str
 
 
 async def release_for_cancelled_production(
-    engine: AsyncEngine, envelope: Envelope, event: ProductionOrderStatusChanged
+    tx: Delivery, event: ProductionOrderStatusChanged
 ) -> None:
     """A cancelled production order lets go of its materials (and stops waiting)."""
+    conn, envelope = tx.conn, tx.envelope
     if event.status is not ProductionStatus.CANCELLED:
         return
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        request = await repository.material_request(conn, event.production_order_id)
-        if request is None or request.status in (CONSUMED, RELEASED):
-            return
-        released = await repository.release_holds(conn, event.production_order_id)
-        await repository.set_request_status(conn, event.production_order_id, RELEASED)
-        others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
-        await publish(
-            conn,
-            [MaterialsReleased(production_order_id=event.production_order_id), *others.events],
-            cause=envelope,
-            touched_lots=[*released, *others.touched_lots],
-        )
+    request = await repository.material_request(conn, event.production_order_id)
+    if request is None or request.status in (CONSUMED, RELEASED):
+        return
+    released = await repository.release_holds(conn, event.production_order_id)
+    await repository.set_request_status(conn, event.production_order_id, RELEASED)
+    others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
+    await publish(
+        conn,
+        [MaterialsReleased(production_order_id=event.production_order_id), *others.events],
+        cause=envelope,
+        touched_lots=[*released, *others.touched_lots],
+    )
 
 
-async def apply_completion(
-    engine: AsyncEngine, envelope: Envelope, event: ProductionCompleted
-) -> None:
+async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
     """Consume exactly the recorded lots, create the output lot and allocate it — or, if
     stock cannot honour the record, change nothing and say why."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        request = await repository.material_request(conn, event.production_order_id)
-        if request is not None and request.status == CONSUMED:
-            return
-        try:
-            async with conn.begin_nested():
-                effects = await _complete(conn, event)
-        except CompletionRefused as refusal:
-            rejected = ProductionRejected(
-                production_order_id=event.production_order_id, reason=str(refusal)
-            )
-            effects = Effects(events=[rejected])
-        await publish(conn, effects.events, cause=envelope, touched_lots=effects.touched_lots)
+    conn, envelope = tx.conn, tx.envelope
+    request = await repository.material_request(conn, event.production_order_id)
+    if request is not None and request.status == CONSUMED:
+        return
+    try:
+        async with conn.begin_nested():
+            effects = await _complete(conn, event)
+    except CompletionRefused as refusal:
+        rejected = ProductionRejected(
+            production_order_id=event.production_order_id, reason=str(refusal)
+        )
+        effects = Effects(events=[rejected])
+    await publish(conn, effects.events, cause=envelope, touched_lots=effects.touched_lots)
 
 
 async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effects:

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import repository
 from services.inventory.channel_rules import quarantine_lot_code
 from services.inventory.production import retry_waiting_requests, try_to_hold
 from services.inventory.publishing import publish
-from shared import inbox
+from shared.consuming import Delivery
 from shared.contracts.base import Event
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     MaterialNeed,
     RecallApplied,
@@ -28,61 +27,50 @@ from shared.units import Quantity
 CONSUMER = "inventory"
 
 
-async def block_recalled_lots(engine: AsyncEngine, envelope: Envelope, event: RecallIssued) -> None:
+async def block_recalled_lots(tx: Delivery, event: RecallIssued) -> None:
     """Block every recalled lot we hold (once), and name the reservations on them."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        named = set(event.lot_codes)
-        lots = await repository.lots_by_code_for_update(
-            conn, sorted(named | {quarantine_lot_code(code) for code in named})
-        )
-        ids = [lot.id for lot in lots.values()]
-        changed = await repository.block_lots(
-            conn, ids, recall_id=event.recall_id, reason=event.reason
-        )
-        held = await repository.open_reservations_on(conn, ids)
-        answers, touched = await _hold_production_elsewhere(conn, ids)
-        applied = RecallApplied(
-            recall_id=event.recall_id,
-            reason=event.reason,
-            blocked_lots=tuple(sorted(lots)),
-            unknown_lots=tuple(sorted(named - set(lots))),
-            reservations=tuple(
-                RecalledReservation(
-                    order_id=r.order_id,
-                    line_no=r.line_no,
-                    lot_code=r.lot_code,
-                    quantity=Quantity.of(r.quantity, r.unit),
-                )
-                for r in held
-            ),
-        )
-        await publish(conn, [applied, *answers], cause=envelope, touched_lots=[*changed, *touched])
+    conn, envelope = tx.conn, tx.envelope
+    named = set(event.lot_codes)
+    lots = await repository.lots_by_code_for_update(
+        conn, sorted(named | {quarantine_lot_code(code) for code in named})
+    )
+    ids = [lot.id for lot in lots.values()]
+    changed = await repository.block_lots(conn, ids, recall_id=event.recall_id, reason=event.reason)
+    held = await repository.open_reservations_on(conn, ids)
+    answers, touched = await _hold_production_elsewhere(conn, ids)
+    applied = RecallApplied(
+        recall_id=event.recall_id,
+        reason=event.reason,
+        blocked_lots=tuple(sorted(lots)),
+        unknown_lots=tuple(sorted(named - set(lots))),
+        reservations=tuple(
+            RecalledReservation(
+                order_id=r.order_id,
+                line_no=r.line_no,
+                lot_code=r.lot_code,
+                quantity=Quantity.of(r.quantity, r.unit),
+            )
+            for r in held
+        ),
+    )
+    await publish(conn, [applied, *answers], cause=envelope, touched_lots=[*changed, *touched])
 
 
-async def unblock_withdrawn_recall(
-    engine: AsyncEngine, envelope: Envelope, event: RecallWithdrawn
-) -> None:
+async def unblock_withdrawn_recall(tx: Delivery, event: RecallWithdrawn) -> None:
     """Unblock exactly what the withdrawn recall blocked; waiting material requests get
     another try with the stock back; orders hear which lots count again."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        unblocked = await repository.unblock_lots_of(conn, event.recall_id)
-        ids = [lot_id for lot_id, _ in unblocked]
-        retried = await retry_waiting_requests(conn, await repository.items_of_lots(conn, ids))
-        lifted = RecallLifted(
-            recall_id=event.recall_id,
-            reason=event.reason,
-            unblocked_lots=tuple(code for _, code in unblocked),
-        )
-        await publish(
-            conn,
-            [lifted, *retried.events],
-            cause=envelope,
-            touched_lots=[*ids, *retried.touched_lots],
-        )
+    conn, envelope = tx.conn, tx.envelope
+    unblocked = await repository.unblock_lots_of(conn, event.recall_id)
+    ids = [lot_id for lot_id, _ in unblocked]
+    retried = await retry_waiting_requests(conn, await repository.items_of_lots(conn, ids))
+    lifted = RecallLifted(
+        recall_id=event.recall_id,
+        reason=event.reason,
+        unblocked_lots=tuple(code for _, code in unblocked),
+    )
+    await publish(
+        conn, [lifted, *retried.events], cause=envelope, touched_lots=[*ids, *retried.touched_lots]
+    )
 
 
 async def _hold_production_elsewhere(

@@ -13,8 +13,7 @@ from services.inventory import domain, repository
 from services.inventory.errors import Conflict, InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined, LotReceived, ReservedLot, StockReleased
 from shared.contracts.orders import OrderCancelled, OrderReceived
 from shared.units import Quantity, is_whole_where_counted
@@ -42,57 +41,51 @@ class NewLot:
     expires_on: date | None = None
 
 
-async def reserve_for_order(engine: AsyncEngine, envelope: Envelope, event: OrderReceived) -> None:
+async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
     """Apply OrderReceived once: reserve FEFO, publish reserved or short, all in one commit."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        lots = await repository.lots_for_update(
-            conn, item_codes=[line.item_code for line in event.lines]
-        )
-        outcome = domain.reserve(lots, event.lines)
-        result = outcome.event(event.order_id)
-        if not await repository.claim_order(conn, event.order_id, outcome=result.TYPE):
-            return
-        await repository.save_order_lines(conn, event.order_id, event.lines)
-        await repository.save_allocations(conn, event.order_id, outcome.allocations)
-        await publish(
-            conn, [result], cause=envelope, touched_lots=[a.lot.id for a in outcome.allocations]
-        )
+    conn, envelope = tx.conn, tx.envelope
+    lots = await repository.lots_for_update(
+        conn, item_codes=[line.item_code for line in event.lines]
+    )
+    outcome = domain.reserve(lots, event.lines)
+    result = outcome.event(event.order_id)
+    if not await repository.claim_order(conn, event.order_id, outcome=result.TYPE):
+        return
+    await repository.save_order_lines(conn, event.order_id, event.lines)
+    await repository.save_allocations(conn, event.order_id, outcome.allocations)
+    await publish(
+        conn, [result], cause=envelope, touched_lots=[a.lot.id for a in outcome.allocations]
+    )
 
 
-async def release_for_cancelled_order(
-    engine: AsyncEngine, envelope: Envelope, event: OrderCancelled
-) -> None:
+async def release_for_cancelled_order(tx: Delivery, event: OrderCancelled) -> None:
     """A cancelled order gives its reserved lots back to available stock."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        await repository.mark_order_cancelled(conn, event.order_id)
-        released = await repository.release_order(conn, event.order_id)
-        items = sorted({row.item_code for row in released})
-        waiting = await retry_waiting_requests(conn, items)
-        await publish(
-            conn,
-            [
-                StockReleased(
-                    order_id=event.order_id,
-                    released=tuple(
-                        ReservedLot(
-                            line_no=r.line_no,
-                            item_code=r.item_code,
-                            lot_code=r.lot_code,
-                            quantity=Quantity.of(r.quantity, r.unit),
-                            expires_on=r.expires_on,
-                        )
-                        for r in released
-                    ),
+    conn, envelope = tx.conn, tx.envelope
+    await repository.mark_order_cancelled(conn, event.order_id)
+    released = await repository.release_order(conn, event.order_id)
+    items = sorted({row.item_code for row in released})
+    waiting = await retry_waiting_requests(conn, items)
+    await publish(
+        conn,
+        [
+            StockReleased(
+                order_id=event.order_id,
+                released=tuple(
+                    ReservedLot(
+                        line_no=r.line_no,
+                        item_code=r.item_code,
+                        lot_code=r.lot_code,
+                        quantity=Quantity.of(r.quantity, r.unit),
+                        expires_on=r.expires_on,
+                    )
+                    for r in released
                 ),
-                *waiting.events,
-            ],
-            cause=envelope,
-            touched_lots=[r.lot_id for r in released] + list(waiting.touched_lots),
-        )
+            ),
+            *waiting.events,
+        ],
+        cause=envelope,
+        touched_lots=[r.lot_id for r in released] + list(waiting.touched_lots),
+    )
 
 
 async def create_item(engine: AsyncEngine, item: NewItem) -> None:

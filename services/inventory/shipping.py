@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import repository
 from services.inventory.publishing import publish
-from shared import inbox
+from shared.consuming import Delivery
 from shared.contracts.base import PoisonMessage
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ReservedLot, StockShipped
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
 from shared.units import UnitMismatch, UnknownUnit, convert
@@ -73,16 +72,14 @@ def _shipped(lots: Sequence[ShippedLot]) -> tuple[ReservedLot, ...]:
     )
 
 
-async def dispatch(engine: AsyncEngine, envelope: Envelope, event: ShipmentDispatched) -> None:
+async def dispatch(tx: Delivery, event: ShipmentDispatched) -> None:
     """Deduct once per shipment; a shipment beyond the reservation is refused whole
     (it goes to the dead-letter topic with the reason) and changes nothing."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        if not await repository.claim_shipment(conn, event.shipment_id):
-            return
-        touched = await _deduct(conn, event)
-        shipped = StockShipped(
-            order_id=event.order_id, shipment_id=event.shipment_id, lots=_shipped(event.lots)
-        )
-        await publish(conn, [shipped], cause=envelope, touched_lots=touched)
+    conn, envelope = tx.conn, tx.envelope
+    if not await repository.claim_shipment(conn, event.shipment_id):
+        return
+    touched = await _deduct(conn, event)
+    shipped = StockShipped(
+        order_id=event.order_id, shipment_id=event.shipment_id, lots=_shipped(event.lots)
+    )
+    await publish(conn, [shipped], cause=envelope, touched_lots=touched)

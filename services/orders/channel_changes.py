@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import channel_repository, channel_rules, repository, shipments_repository
 from services.orders.channel_rules import EditKind
 from services.orders.domain import CANCELLABLE
-from services.orders.service import CONSUMER, _publish, cancel_in, order_id_for
-from shared import inbox
+from services.orders.service import _publish, cancel_in, order_id_for
+from shared.consuming import Delivery
 from shared.contracts.connectors import (
     ChannelOrderCancelled,
     ChannelOrderEdited,
@@ -26,24 +26,20 @@ log = logging.getLogger(__name__)
 ChannelChange = ChannelOrderCancelled | ChannelOrderEdited | ChannelRefundCreated
 
 
-async def apply_channel_change(
-    engine: AsyncEngine, envelope: Envelope, event: ChannelChange
-) -> None:
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        order_id = order_id_for(event.channel, event.external_id)
-        current = await repository.status_for_update(conn, order_id)
-        if current is None:  # connectors publishes an order before any change of it
-            log.error("%s for unknown order %s:%s", event.TYPE, event.channel, event.external_id)
-            return
-        match event:
-            case ChannelOrderCancelled():
-                await _cancelled(conn, envelope, event, order_id, current)
-            case ChannelOrderEdited():
-                await _edited(conn, envelope, event, order_id, current)
-            case ChannelRefundCreated():
-                await _refunded(conn, envelope, event, order_id)
+async def apply_channel_change(tx: Delivery, event: ChannelChange) -> None:
+    conn, envelope = tx.conn, tx.envelope
+    order_id = order_id_for(event.channel, event.external_id)
+    current = await repository.status_for_update(conn, order_id)
+    if current is None:  # connectors publishes an order before any change of it
+        log.error("%s for unknown order %s:%s", event.TYPE, event.channel, event.external_id)
+        return
+    match event:
+        case ChannelOrderCancelled():
+            await _cancelled(conn, envelope, event, order_id, current)
+        case ChannelOrderEdited():
+            await _edited(conn, envelope, event, order_id, current)
+        case ChannelRefundCreated():
+            await _refunded(conn, envelope, event, order_id)
 
 
 async def _note(conn: AsyncConnection, order_id: UUID, kind: str, detail: str) -> None:

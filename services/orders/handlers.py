@@ -1,4 +1,5 @@
-"""Orders' subscribers: channel orders in, stock and production outcomes back."""
+"""Orders' subscribers: channel orders in, stock and production outcomes back; which use
+case applies each event type (``shared.consuming`` gives each its transaction)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.orders import channel_changes, recalls, releases, service
 from shared.contracts import topics
-from shared.contracts.base import Event
 from shared.contracts.connectors import (
     ChannelFulfilled,
     ChannelOrderCancelled,
@@ -17,7 +17,6 @@ from shared.contracts.connectors import (
     InboundOrderReceived,
     SkuMappingChanged,
 )
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     RecallApplied,
     RecallLifted,
@@ -37,50 +36,50 @@ from shared.messaging import EventSubscriber
 
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
-    async def on_inbound_order(envelope: Envelope, event: Event) -> None:
-        """Every accepted channel order becomes exactly one Lotline order; the channel's
-        answers to our write-backs go on the order's timeline."""
-        match event:
-            case InboundOrderReceived():
-                await service.receive_inbound_order(engine, envelope, event)
-            case ChannelFulfilled() | ChannelWriteBackFailed():
-                await service.record_channel_news(engine, envelope, event)
-            case ChannelOrderCancelled() | ChannelOrderEdited() | ChannelRefundCreated():
-                await channel_changes.apply_channel_change(engine, envelope, event)
-            case SkuMappingChanged():
-                await releases.apply_sku_mapping(engine, envelope, event)
-            case _:
-                pass
-
-    async def on_inventory_event(envelope: Envelope, event: Event) -> None:
-        """Reservations, allocations of produced goods and releases move the order on."""
-        match event:
-            case StockReserved() | StockShort():
-                await service.apply_stock_outcome(engine, envelope, event)
-            case StockAllocated():
-                await service.receive_allocation(engine, envelope, event)
-            case StockReleased():
-                await service.forget_released_stock(engine, envelope, event)
-            case RecallApplied():
-                await recalls.hold_orders_on_recalled_lots(engine, envelope, event)
-            case RecallLifted():
-                await recalls.release_orders_of_lifted_recall(engine, envelope, event)
-            case _:
-                pass
-
-    async def on_production_event(envelope: Envelope, event: Event) -> None:
-        """Production orders serving the order explain and drive its status; production
-        promises its delivery date."""
-        if isinstance(event, OrderPromised):
-            await service.record_promise(engine, envelope, event)
-        elif isinstance(event, OrderMaterialsChanged):
-            await service.record_missing_materials(engine, envelope, event)
-        elif isinstance(
-            event,
-            ProductionOrderPlanned | ProductionOrderStatusChanged | ProductionOrderDemandsChanged,
-        ):
-            await service.follow_production(engine, envelope, event)
-
-    subscriber.subscribe(broker, topics.INBOUND_ORDERS, on_inbound_order)
-    subscriber.subscribe(broker, topics.INVENTORY, on_inventory_event)
-    subscriber.subscribe(broker, topics.PRODUCTION, on_production_event)
+    # Every accepted channel order becomes exactly one Lotline order; the channel's answers
+    # to our write-backs go on the order's timeline.
+    subscriber.consume(
+        broker,
+        topics.INBOUND_ORDERS,
+        engine,
+        {
+            InboundOrderReceived: service.receive_inbound_order,
+            ChannelFulfilled: service.record_channel_news,
+            ChannelWriteBackFailed: service.record_channel_news,
+            ChannelOrderCancelled: channel_changes.apply_channel_change,
+            ChannelOrderEdited: channel_changes.apply_channel_change,
+            ChannelRefundCreated: channel_changes.apply_channel_change,
+            SkuMappingChanged: releases.apply_sku_mapping,
+        },
+        name="on_inbound_order",
+    )
+    # Reservations, allocations of produced goods and releases move the order on.
+    subscriber.consume(
+        broker,
+        topics.INVENTORY,
+        engine,
+        {
+            StockReserved: service.apply_stock_outcome,
+            StockShort: service.apply_stock_outcome,
+            StockAllocated: service.receive_allocation,
+            StockReleased: service.forget_released_stock,
+            RecallApplied: recalls.hold_orders_on_recalled_lots,
+            RecallLifted: recalls.release_orders_of_lifted_recall,
+        },
+        name="on_inventory_event",
+    )
+    # Production orders serving the order explain and drive its status; production
+    # promises its delivery date.
+    subscriber.consume(
+        broker,
+        topics.PRODUCTION,
+        engine,
+        {
+            OrderPromised: service.record_promise,
+            OrderMaterialsChanged: service.record_missing_materials,
+            ProductionOrderPlanned: service.follow_production,
+            ProductionOrderStatusChanged: service.follow_production,
+            ProductionOrderDemandsChanged: service.follow_production,
+        },
+        name="on_production_event",
+    )

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.orders import holds, holds_repository, repository
 from services.orders.domain import IllegalTransition
 from services.orders.notifier import notify
-from shared import inbox, outbox
+from shared import outbox
+from shared.consuming import Delivery
 from shared.contracts.connectors import InboundOrderReceived, SkuMappingChanged
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import OrderStatus
@@ -44,22 +45,18 @@ async def with_known_mappings(
     return inbound.model_copy(update={"lines": holds.fill_unmapped(inbound.lines, known)})
 
 
-async def apply_sku_mapping(
-    engine: AsyncEngine, envelope: Envelope, event: SkuMappingChanged
-) -> None:
+async def apply_sku_mapping(tx: Delivery, event: SkuMappingChanged) -> None:
     """Remember the mapping, give it to every held line of that (shop, SKU) and release each
     order that then has nothing left to hold it."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        await holds_repository.remember_mapping(
-            conn, shop=event.shop, sku=event.sku, item_code=event.item_code
-        )
-        if event.item_code is None:
-            return
-        held = await holds_repository.held_orders_with_sku(conn, shop=event.shop, sku=event.sku)
-        for order_id in held:
-            await _map_held_order(conn, envelope, order_id, event.sku, event.item_code)
+    conn, envelope = tx.conn, tx.envelope
+    await holds_repository.remember_mapping(
+        conn, shop=event.shop, sku=event.sku, item_code=event.item_code
+    )
+    if event.item_code is None:
+        return
+    held = await holds_repository.held_orders_with_sku(conn, shop=event.shop, sku=event.sku)
+    for order_id in held:
+        await _map_held_order(conn, envelope, order_id, event.sku, event.item_code)
 
 
 async def _map_held_order(

@@ -16,7 +16,8 @@ from services.orders import (
     shipments_repository,
 )
 from services.orders.notifier import notify
-from shared import inbox, outbox
+from shared import outbox
+from shared.consuming import Delivery
 from shared.contracts.base import Event
 from shared.contracts.connectors import (
     ChannelFulfilled,
@@ -51,53 +52,45 @@ async def _publish(conn: AsyncConnection, envelope: Envelope, events: list[Event
     )
 
 
-async def receive_inbound_order(
-    engine: AsyncEngine, envelope: Envelope, event: InboundOrderReceived
-) -> None:
+async def receive_inbound_order(tx: Delivery, event: InboundOrderReceived) -> None:
     """Persist a channel order once per (channel, external id), even when delivered twice."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        order_id = order_id_for(event.channel, event.external_id)
-        event = await releases.with_known_mappings(conn, event)
-        new = domain.accept(order_id, event)
-        inserted = await repository.insert_order(
-            conn, order_id, event, status=new.status, hold_reason=new.hold_reason
-        )
-        if not inserted:
-            log.info("order %s:%s already exists", event.channel, event.external_id)
-            return
-        events = new.events(event)
-        for change in events:
-            if isinstance(change, OrderStatusChanged):
-                await repository.record_status(conn, change)
-        if new.status is OrderStatus.RECEIVED:
-            head = await repository.order_head(conn, order_id)
-            await notify(conn, head, kind="order_confirmed", context={})
-        await _publish(conn, envelope, list(events))
+    conn, envelope = tx.conn, tx.envelope
+    order_id = order_id_for(event.channel, event.external_id)
+    event = await releases.with_known_mappings(conn, event)
+    new = domain.accept(order_id, event)
+    inserted = await repository.insert_order(
+        conn, order_id, event, status=new.status, hold_reason=new.hold_reason
+    )
+    if not inserted:
+        log.info("order %s:%s already exists", event.channel, event.external_id)
+        return
+    events = new.events(event)
+    for change in events:
+        if isinstance(change, OrderStatusChanged):
+            await repository.record_status(conn, change)
+    if new.status is OrderStatus.RECEIVED:
+        head = await repository.order_head(conn, order_id)
+        await notify(conn, head, kind="order_confirmed", context={})
+    await _publish(conn, envelope, list(events))
 
 
-async def apply_stock_outcome(
-    engine: AsyncEngine, envelope: Envelope, event: StockReserved | StockShort
-) -> None:
+async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -> None:
     """Record what inventory reserved (and what is short) and move the order on."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        current = await repository.status_for_update(conn, event.order_id)
-        if current is None:
-            log.warning("stock outcome for unknown order %s", event.order_id)
-            return
-        target = domain.after_stock(current, event)
-        if not domain.can_move(current, target):
-            log.warning("order %s is %s; ignoring %s", event.order_id, current, event.TYPE)
-            return
-        await repository.save_reservations(conn, event.order_id, event.reservations)
-        if isinstance(event, StockShort):
-            await repository.save_shortages(conn, event.order_id, event.shortages)
-        change = domain.transition(event.order_id, current, target)
-        await repository.record_status(conn, change)
-        await _publish(conn, envelope, [change])
+    conn, envelope = tx.conn, tx.envelope
+    current = await repository.status_for_update(conn, event.order_id)
+    if current is None:
+        log.warning("stock outcome for unknown order %s", event.order_id)
+        return
+    target = domain.after_stock(current, event)
+    if not domain.can_move(current, target):
+        log.warning("order %s is %s; ignoring %s", event.order_id, current, event.TYPE)
+        return
+    await repository.save_reservations(conn, event.order_id, event.reservations)
+    if isinstance(event, StockShort):
+        await repository.save_shortages(conn, event.order_id, event.shortages)
+    change = domain.transition(event.order_id, current, target)
+    await repository.record_status(conn, change)
+    await _publish(conn, envelope, [change])
 
 
 ProductionUpdate = (
@@ -105,108 +98,90 @@ ProductionUpdate = (
 )
 
 
-async def follow_production(
-    engine: AsyncEngine, envelope: Envelope, event: ProductionUpdate
-) -> None:
+async def follow_production(tx: Delivery, event: ProductionUpdate) -> None:
     """Keep the order lines ↔ production orders links current and tell each order what its
     production means for it (awaiting materials, materials reserved, in production)."""
+    conn, envelope = tx.conn, tx.envelope
     status = ProductionStatus.PLANNED if isinstance(event, ProductionOrderPlanned) else event.status
     shortages = event.shortages if isinstance(event, ProductionOrderStatusChanged) else ()
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        affected = await repository.replace_production_links(
-            conn,
-            production_order_id=event.production_order_id,
-            item_code=event.item_code,
-            status=status.value,
-            demands=event.demands,
-            shortages=shortages,
-        )
-        changes = []
-        for order_id in sorted(affected):
-            current = await repository.status_for_update(conn, order_id)
-            if current is None:
-                continue
-            production = await repository.production_statuses(conn, order_id)
-            head = await repository.order_head(conn, order_id)
-            await shipments_repository.log_event(
-                conn,
-                order_id=order_id,
-                kind=f"production.{status.value}",
-                detail=f"production order {event.production_order_id} ({event.item_code}) "
-                f"{status.value}",
-            )
-            change = domain.follow_production(
-                order_id, current, production, missing=repository.missing_materials_of(head)
-            )
-            if change is not None:
-                await repository.record_status(conn, change)
-                changes.append(change)
-        await _publish(conn, envelope, list(changes))
-
-
-async def record_missing_materials(
-    engine: AsyncEngine, envelope: Envelope, event: OrderMaterialsChanged
-) -> None:
-    """What the order's production lacks at every level: shown on the order, logged on its
-    timeline, and its status follows (nothing missing any more → it waits for production)."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        current = await repository.status_for_update(conn, event.order_id)
+    affected = await repository.replace_production_links(
+        conn,
+        production_order_id=event.production_order_id,
+        item_code=event.item_code,
+        status=status.value,
+        demands=event.demands,
+        shortages=shortages,
+    )
+    changes = []
+    for order_id in sorted(affected):
+        current = await repository.status_for_update(conn, order_id)
         if current is None:
-            log.warning("missing materials for unknown order %s", event.order_id)
-            return
-        await repository.set_missing_materials(conn, event.order_id, event.missing)
+            continue
+        production = await repository.production_statuses(conn, order_id)
+        head = await repository.order_head(conn, order_id)
         await shipments_repository.log_event(
             conn,
-            order_id=event.order_id,
-            kind="production.materials",
-            detail="missing at any level: " + domain.describe_missing(event.missing)
-            if event.missing
-            else "nothing missing at any level",
+            order_id=order_id,
+            kind=f"production.{status.value}",
+            detail=f"production order {event.production_order_id} ({event.item_code}) "
+            f"{status.value}",
         )
-        production = await repository.production_statuses(conn, event.order_id)
         change = domain.follow_production(
-            event.order_id, current, production, missing=event.missing
+            order_id, current, production, missing=repository.missing_materials_of(head)
         )
-        if change is None:
-            return
-        await repository.record_status(conn, change)
-        await _publish(conn, envelope, [change])
+        if change is not None:
+            await repository.record_status(conn, change)
+            changes.append(change)
+    await _publish(conn, envelope, list(changes))
 
 
-async def receive_allocation(
-    engine: AsyncEngine, envelope: Envelope, event: StockAllocated
-) -> None:
+async def record_missing_materials(tx: Delivery, event: OrderMaterialsChanged) -> None:
+    """What the order's production lacks at every level: shown on the order, logged on its
+    timeline, and its status follows (nothing missing any more → it waits for production)."""
+    conn, envelope = tx.conn, tx.envelope
+    current = await repository.status_for_update(conn, event.order_id)
+    if current is None:
+        log.warning("missing materials for unknown order %s", event.order_id)
+        return
+    await repository.set_missing_materials(conn, event.order_id, event.missing)
+    await shipments_repository.log_event(
+        conn,
+        order_id=event.order_id,
+        kind="production.materials",
+        detail="missing at any level: " + domain.describe_missing(event.missing)
+        if event.missing
+        else "nothing missing at any level",
+    )
+    production = await repository.production_statuses(conn, event.order_id)
+    change = domain.follow_production(event.order_id, current, production, missing=event.missing)
+    if change is None:
+        return
+    await repository.record_status(conn, change)
+    await _publish(conn, envelope, [change])
+
+
+async def receive_allocation(tx: Delivery, event: StockAllocated) -> None:
     """Produced goods were allocated to the order: record them; ready to ship when complete."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        current = await repository.status_for_update(conn, event.order_id)
-        if current is None:
-            return
-        await repository.save_reservations(conn, event.order_id, event.reservations)
-        target = domain.after_allocation(current, fully_reserved=event.fully_reserved)
-        if target is None:
-            return
-        await repository.clear_shortages(conn, event.order_id)
-        change = domain.transition(event.order_id, current, target)
-        await repository.record_status(conn, change)
-        await _publish(conn, envelope, [change])
+    conn, envelope = tx.conn, tx.envelope
+    current = await repository.status_for_update(conn, event.order_id)
+    if current is None:
+        return
+    await repository.save_reservations(conn, event.order_id, event.reservations)
+    target = domain.after_allocation(current, fully_reserved=event.fully_reserved)
+    if target is None:
+        return
+    await repository.clear_shortages(conn, event.order_id)
+    change = domain.transition(event.order_id, current, target)
+    await repository.record_status(conn, change)
+    await _publish(conn, envelope, [change])
 
 
-async def forget_released_stock(
-    engine: AsyncEngine, envelope: Envelope, event: StockReleased
-) -> None:
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        if event.partial:
-            await channel_repository.shrink_reservations(conn, event.order_id, event.released)
-            return
-        await repository.drop_reservations(conn, event.order_id)
+async def forget_released_stock(tx: Delivery, event: StockReleased) -> None:
+    conn = tx.conn
+    if event.partial:
+        await channel_repository.shrink_reservations(conn, event.order_id, event.released)
+        return
+    await repository.drop_reservations(conn, event.order_id)
 
 
 class OrderNotFound(LookupError):
@@ -244,69 +219,61 @@ async def cancel_in(
 
 
 async def record_channel_news(
-    engine: AsyncEngine, envelope: Envelope, event: ChannelFulfilled | ChannelWriteBackFailed
+    tx: Delivery, event: ChannelFulfilled | ChannelWriteBackFailed
 ) -> None:
     """What the channel was told (or failed to be told) goes on the order's timeline."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        if await repository.order_head(conn, event.order_id) is None:
-            return
-        if isinstance(event, ChannelFulfilled):
-            kind = "channel.fulfilled"
-            detail = (
-                f"{event.channel} fulfilment {event.external_fulfillment_id or '(already there)'}"
-            )
-        else:
-            kind = "channel.write_back_failed"
-            detail = f"{event.channel} write-back failed: {event.reason}"
-        await shipments_repository.log_event(
-            conn, order_id=event.order_id, kind=kind, detail=detail, shipment_id=event.shipment_id
-        )
+    conn = tx.conn
+    if await repository.order_head(conn, event.order_id) is None:
+        return
+    if isinstance(event, ChannelFulfilled):
+        kind = "channel.fulfilled"
+        detail = f"{event.channel} fulfilment {event.external_fulfillment_id or '(already there)'}"
+    else:
+        kind = "channel.write_back_failed"
+        detail = f"{event.channel} write-back failed: {event.reason}"
+    await shipments_repository.log_event(
+        conn, order_id=event.order_id, kind=kind, detail=detail, shipment_id=event.shipment_id
+    )
 
 
-async def record_promise(engine: AsyncEngine, envelope: Envelope, event: OrderPromised) -> None:
+async def record_promise(tx: Delivery, event: OrderPromised) -> None:
     """Store the date production promises; a change is published once, a slip mailed once."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        head = await repository.order_head(conn, event.order_id, lock=True)
-        if head is None:
-            log.warning("promise for unknown order %s", event.order_id)
-            return
-        update = promising.on_promise(
-            event.order_id,
-            OrderStatus(head.status),
-            head.promised_on,
-            event.promised_on,
-            event.reason,
+    conn, envelope = tx.conn, tx.envelope
+    head = await repository.order_head(conn, event.order_id, lock=True)
+    if head is None:
+        log.warning("promise for unknown order %s", event.order_id)
+        return
+    update = promising.on_promise(
+        event.order_id,
+        OrderStatus(head.status),
+        head.promised_on,
+        event.promised_on,
+        event.reason,
+    )
+    if update is None:
+        return
+    await repository.set_promise(conn, event.order_id, update.promised_on, update.reason)
+    if update.change is None:
+        kind, detail = "promise.set", f"promised for {update.promised_on} ({update.reason})"
+    else:
+        verb = "slipped" if update.change.slipped else "moved earlier"
+        kind = "promise.slipped" if update.change.slipped else "promise.earlier"
+        detail = (
+            f"promise {verb}: {update.change.previous_promised_on} → "
+            f"{update.promised_on} ({update.reason})"
         )
-        if update is None:
-            return
-        await repository.set_promise(conn, event.order_id, update.promised_on, update.reason)
-        if update.change is None:
-            kind, detail = "promise.set", f"promised for {update.promised_on} ({update.reason})"
-        else:
-            verb = "slipped" if update.change.slipped else "moved earlier"
-            kind = "promise.slipped" if update.change.slipped else "promise.earlier"
-            detail = (
-                f"promise {verb}: {update.change.previous_promised_on} → "
-                f"{update.promised_on} ({update.reason})"
-            )
-        await shipments_repository.log_event(
-            conn, order_id=event.order_id, kind=kind, detail=detail
+    await shipments_repository.log_event(conn, order_id=event.order_id, kind=kind, detail=detail)
+    if update.tell_customer and update.change is not None:
+        await notify(
+            conn,
+            head,
+            kind="promise_slipped",
+            reference=update.change.previous_promised_on.isoformat(),
+            context={
+                "previous_promised_on": update.change.previous_promised_on.isoformat(),
+                "promised_on": update.promised_on.isoformat(),
+                "reason": update.reason,
+            },
         )
-        if update.tell_customer and update.change is not None:
-            await notify(
-                conn,
-                head,
-                kind="promise_slipped",
-                reference=update.change.previous_promised_on.isoformat(),
-                context={
-                    "previous_promised_on": update.change.previous_promised_on.isoformat(),
-                    "promised_on": update.promised_on.isoformat(),
-                    "reason": update.reason,
-                },
-            )
-        if update.change is not None:
-            await _publish(conn, envelope, [update.change])
+    if update.change is not None:
+        await _publish(conn, envelope, [update.change])

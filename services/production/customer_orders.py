@@ -10,31 +10,27 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
 from services.production.promise_terms import Terms, terms_for
-from services.production.service import CONSUMER
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from shared.consuming import Delivery
 from shared.contracts.orders import OrderReceived
 from shared.settings import PromiseSettings
 
 
-async def remember(engine: AsyncEngine, envelope: Envelope, event: OrderReceived) -> None:
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        await conn.execute(
-            insert(t.customer_order)
-            .values(
-                order_id=event.order_id,
-                channel=event.channel,
-                shop=event.shop,
-                shipping_service=event.shipping_service,
-            )
-            .on_conflict_do_nothing()
+async def remember(tx: Delivery, event: OrderReceived) -> None:
+    """Keep the order's channel, shop and shipping service for its promise's terms."""
+    await tx.conn.execute(
+        insert(t.customer_order)
+        .values(
+            order_id=event.order_id,
+            channel=event.channel,
+            shop=event.shop,
+            shipping_service=event.shipping_service,
         )
+        .on_conflict_do_nothing()
+    )
 
 
 async def terms_of(

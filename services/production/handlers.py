@@ -1,6 +1,9 @@
-"""Production's subscribers: thin routing from events to use cases."""
+"""Production's subscribers: which use case applies each event type (``shared.consuming``
+gives each its transaction)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,9 +19,10 @@ from services.production import (
     purchase_orders,
     read_models,
 )
+from shared import wakeups
+from shared.consuming import Delivery, UseCase
 from shared.contracts import topics
 from shared.contracts.base import Event
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     ItemDefined,
     LotChanged,
@@ -33,8 +37,24 @@ from shared.contracts.inventory import (
     StockShort,
 )
 from shared.contracts.orders import OrderCancelled, OrderLinesReduced, OrderReceived
-from shared.messaging import EventSubscriber
+from shared.messaging import EventSubscriber, Routes
 from shared.settings import PromiseSettings
+
+
+def replans(routes: Routes) -> dict[type[Event], UseCase]:
+    """Every event production consumes may change the plan (orders, stock, materials,
+    purchase orders, completions): each marks its transaction so the re-plan runs after."""
+
+    def marking(use_case: UseCase) -> UseCase:
+        async def applied(tx: Delivery, event: Any) -> Any:
+            result = await use_case(tx, event)
+            wakeups.mark(tx.conn, promises.PLAN_CHANGED)
+            return result
+
+        applied.__name__ = getattr(use_case, "__name__", "applied")
+        return applied
+
+    return {event_type: marking(use_case) for event_type, use_case in routes.items()}
 
 
 def register(
@@ -46,48 +66,46 @@ def register(
 ) -> None:
     terms = promise or PromiseSettings()
 
-    async def on_inventory_event(envelope: Envelope, event: Event) -> None:
-        """Shortages become production; items, lots and purchase orders feed the read
-        models; materials and completion answers move production orders on; an order wholly
-        reserved from stock is promised at once."""
-        match event:
-            case StockShort():
-                await planning.plan_for_stock_short(engine, envelope, event)
-            case ItemDefined():
-                await read_models.when_item_defined(engine, envelope, event)
-            case LotChanged():
-                await read_models.when_lot_changed(engine, envelope, event)
-            case MaterialsReserved():
-                await inventory_answers.when_materials_reserved(engine, envelope, event)
-            case MaterialsShort():
-                await inventory_answers.when_materials_short(engine, envelope, event)
-            case MaterialsReleased():
-                await inventory_answers.when_materials_released(engine, envelope, event)
-            case ProductionRejected():
-                await inventory_answers.when_production_rejected(engine, envelope, event)
-            case ProductionRecorded():
-                await inventory_answers.when_production_recorded(engine, envelope, event)
-            case StockReserved():
-                await promises.promise_from_stock(engine, envelope, event, terms=terms)
-            case ReplenishmentRequested():
-                await make_to_stock.plan_replenishment(engine, envelope, event)
-            case PurchaseOrderChanged():
-                await purchase_orders.when_purchase_order_changed(engine, envelope, event)
-            case _:
-                pass
+    async def promise_from_stock(tx: Delivery, event: StockReserved) -> None:
+        await promises.promise_from_stock(tx, event, terms=terms)
 
-    async def on_order_event(envelope: Envelope, event: Event) -> None:
-        """A cancelled order stops the production made only for it; a reduced one shrinks it;
-        a new one's shop and shipping service set its promise's last terms."""
-        match event:
-            case OrderReceived():
-                await customer_orders.remember(engine, envelope, event)
-            case OrderCancelled():
-                await cancellation.when_order_cancelled(engine, envelope, event)
-            case OrderLinesReduced():
-                await order_edits.when_order_lines_reduced(engine, envelope, event)
-            case _:
-                pass
-
-    subscriber.subscribe(broker, topics.INVENTORY, on_inventory_event)
-    subscriber.subscribe(broker, topics.ORDERS, on_order_event)
+    # Shortages become production; items, lots and purchase orders feed the read models;
+    # materials and completion answers move production orders on; an order wholly reserved
+    # from stock is promised at once.
+    subscriber.consume(
+        broker,
+        topics.INVENTORY,
+        engine,
+        replans(
+            {
+                StockShort: planning.plan_for_stock_short,
+                ItemDefined: read_models.when_item_defined,
+                LotChanged: read_models.when_lot_changed,
+                MaterialsReserved: inventory_answers.when_materials_reserved,
+                MaterialsShort: inventory_answers.when_materials_short,
+                MaterialsReleased: inventory_answers.when_materials_released,
+                ProductionRejected: inventory_answers.when_production_rejected,
+                ProductionRecorded: inventory_answers.when_production_recorded,
+                ReplenishmentRequested: make_to_stock.plan_replenishment,
+                PurchaseOrderChanged: purchase_orders.when_purchase_order_changed,
+            }
+        )
+        # an order reserved from stock is promised here and now; no production changed
+        | {StockReserved: promise_from_stock},
+        name="on_inventory_event",
+    )
+    # A cancelled order stops the production made only for it; a reduced one shrinks it;
+    # a new one's shop and shipping service set its promise's last terms.
+    subscriber.consume(
+        broker,
+        topics.ORDERS,
+        engine,
+        replans(
+            {
+                OrderReceived: customer_orders.remember,
+                OrderCancelled: cancellation.when_order_cancelled,
+                OrderLinesReduced: order_edits.when_order_lines_reduced,
+            }
+        ),
+        name="on_order_event",
+    )

@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import domain, repository
 from services.production.planning import plan_intermediates
-from services.production.service import CONSUMER, move, publish
-from shared import inbox
+from services.production.service import move, publish
+from shared.consuming import Delivery
 from shared.contracts.base import Event
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     MaterialsReleased,
     MaterialsReserved,
@@ -50,101 +49,77 @@ async def _answered_order(
     return order, target
 
 
-async def when_materials_reserved(
-    engine: AsyncEngine, envelope: Envelope, event: MaterialsReserved
-) -> None:
+async def when_materials_reserved(tx: Delivery, event: MaterialsReserved) -> None:
     """Every material is held: the order may start; the held lots are its default inputs."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        answered = await _answered_order(conn, event, domain.after_materials_reserved)
-        if answered is None:
-            return
-        order, target = answered
-        await repository.replace_reserved_lots(conn, order.id, event.reservations)
-        await repository.replace_shortages(conn, order.id, ())
-        if target is order.status:
-            return  # a newer answer replaced the held lots; the status stays
-        _, change = await move(conn, order, target)
-        await publish(conn, [change], cause=envelope)
+    conn, envelope = tx.conn, tx.envelope
+    answered = await _answered_order(conn, event, domain.after_materials_reserved)
+    if answered is None:
+        return
+    order, target = answered
+    await repository.replace_reserved_lots(conn, order.id, event.reservations)
+    await repository.replace_shortages(conn, order.id, ())
+    if target is order.status:
+        return  # a newer answer replaced the held lots; the status stays
+    _, change = await move(conn, order, target)
+    await publish(conn, [change], cause=envelope)
 
 
-async def when_materials_short(
-    engine: AsyncEngine, envelope: Envelope, event: MaterialsShort
-) -> None:
+async def when_materials_short(tx: Delivery, event: MaterialsShort) -> None:
     """Blocked, with the shortages stored and announced; intermediates production makes
     itself are planned as child production orders (once per parent and item while open)."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        answered = await _answered_order(conn, event, domain.after_materials_short)
-        if answered is None:
-            return
-        order, target = answered
-        await repository.replace_shortages(conn, order.id, event.shortages)
-        await repository.replace_reserved_lots(conn, order.id, ())
-        reason = domain.shortage_reason(event.shortages)
-        events: list[Event] = []
-        if target is order.status:
-            # Still blocked, by other shortages now: say so, so the orders served can tell.
-            change = domain.status_event(
-                order, previous=order.status, reason=reason, shortages=event.shortages
-            )
-            await repository.record_status(conn, change)
-        else:
-            order, change = await move(
-                conn, order, target, reason=reason, shortages=event.shortages
-            )
-        events.append(change)
-        events += await plan_intermediates(conn, order, event.shortages)
-        await publish(conn, events, cause=envelope)
+    conn, envelope = tx.conn, tx.envelope
+    answered = await _answered_order(conn, event, domain.after_materials_short)
+    if answered is None:
+        return
+    order, target = answered
+    await repository.replace_shortages(conn, order.id, event.shortages)
+    await repository.replace_reserved_lots(conn, order.id, ())
+    reason = domain.shortage_reason(event.shortages)
+    events: list[Event] = []
+    if target is order.status:
+        # Still blocked, by other shortages now: say so, so the orders served can tell.
+        change = domain.status_event(
+            order, previous=order.status, reason=reason, shortages=event.shortages
+        )
+        await repository.record_status(conn, change)
+    else:
+        order, change = await move(conn, order, target, reason=reason, shortages=event.shortages)
+    events.append(change)
+    events += await plan_intermediates(conn, order, event.shortages)
+    await publish(conn, events, cause=envelope)
 
 
-async def when_materials_released(
-    engine: AsyncEngine, envelope: Envelope, event: MaterialsReleased
-) -> None:
+async def when_materials_released(tx: Delivery, event: MaterialsReleased) -> None:
     """Nothing to change: the order was cancelled (or re-requested) before; just record it."""
-    async with engine.begin() as conn:
-        await inbox.record(conn, envelope.event_id, consumer=CONSUMER)
     log.info("materials of production order %s released", event.production_order_id)
 
 
-async def when_production_rejected(
-    engine: AsyncEngine, envelope: Envelope, event: ProductionRejected
-) -> None:
+async def when_production_rejected(tx: Delivery, event: ProductionRejected) -> None:
     """Inventory could not apply the completion: back in progress, with its reason, so the
     operator records it again (with other lots or quantities)."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        order = await repository.order_for_update(conn, event.production_order_id)
-        if order is None or not domain.can_move(order.status, S.IN_PROGRESS):
-            log.warning(
-                "ignoring %s for production order %s", event.TYPE, event.production_order_id
-            )
-            return
-        await repository.save_completion(
-            conn,
-            order.id,
-            output=None,
-            output_lot_code=None,
-            produced_on=None,
-            expires_on=None,
-            consumed=(),
-        )
-        _, change = await move(
-            conn, order, S.IN_PROGRESS, reason=f"completion rejected by inventory: {event.reason}"
-        )
-        await publish(conn, [change], cause=envelope)
+    conn, envelope = tx.conn, tx.envelope
+    order = await repository.order_for_update(conn, event.production_order_id)
+    if order is None or not domain.can_move(order.status, S.IN_PROGRESS):
+        log.warning("ignoring %s for production order %s", event.TYPE, event.production_order_id)
+        return
+    await repository.save_completion(
+        conn,
+        order.id,
+        output=None,
+        output_lot_code=None,
+        produced_on=None,
+        expires_on=None,
+        consumed=(),
+    )
+    _, change = await move(
+        conn, order, S.IN_PROGRESS, reason=f"completion rejected by inventory: {event.reason}"
+    )
+    await publish(conn, [change], cause=envelope)
 
 
-async def when_production_recorded(
-    engine: AsyncEngine, envelope: Envelope, event: ProductionRecorded
-) -> None:
+async def when_production_recorded(tx: Delivery, event: ProductionRecorded) -> None:
     """The output lot exists now: remember its code (and the output as inventory counts it)."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        await repository.set_output_lot(
-            conn, event.production_order_id, lot_code=event.output_lot_code, output=event.output
-        )
+    conn = tx.conn
+    await repository.set_output_lot(
+        conn, event.production_order_id, lot_code=event.output_lot_code, output=event.output
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from services.production import api, completion, domain, handlers, lines, promises, recipes
 from services.production.calendar import CalendarError
@@ -30,7 +31,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Lotline production", version="0.1.0", lifespan=runtime.lifespan)
     runtime.install(app)
     app.state.promise_terms = settings.promise
-    runtime.add_worker(promises.Replanner(runtime.engine, terms=settings.promise))
+    replanner = promises.Replanner(runtime.engine, terms=settings.promise)
+    runtime.add_worker(replanner)
+
+    @app.middleware("http")
+    async def replan_after_changes(request: Request, call_next: Any) -> Response:
+        """A change made through the API (lines, calendars, production orders, purchase
+        orders) may move promises: re-plan after it rather than at the next fallback."""
+        response: Response = await call_next(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+            replanner.wake()
+        return response
+
     app.include_router(api.router)
     install_error_handlers(
         app,

@@ -4,31 +4,22 @@ with its materials requested. Delivered twice, it plans once (the id comes with 
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from services.production import domain, repository
 from services.production.planning import planning_context
-from services.production.service import CONSUMER, publish
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from services.production.service import publish
+from shared.consuming import Delivery
 from shared.contracts.inventory import ReplenishmentRequested
 
 
-async def plan_replenishment(
-    engine: AsyncEngine, envelope: Envelope, event: ReplenishmentRequested
-) -> None:
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        recipes_by_item, items = await planning_context(conn, [event.item_code])
-        new = domain.new_production_order(
-            event.production_order_id,
-            event.item_code,
-            (),
-            domain.plan(
-                event.item_code, event.quantity, recipes_by_item.get(event.item_code), items
-            ),
-            note=f"make to stock: suggestion {event.suggestion_id}",
-        )
-        if await repository.insert_production_order(conn, new):
-            await publish(conn, new.events(), cause=envelope)
+async def plan_replenishment(tx: Delivery, event: ReplenishmentRequested) -> None:
+    conn, envelope = tx.conn, tx.envelope
+    recipes_by_item, items = await planning_context(conn, [event.item_code])
+    new = domain.new_production_order(
+        event.production_order_id,
+        event.item_code,
+        (),
+        domain.plan(event.item_code, event.quantity, recipes_by_item.get(event.item_code), items),
+        note=f"make to stock: suggestion {event.suggestion_id}",
+    )
+    if await repository.insert_production_order(conn, new):
+        await publish(conn, new.events(), cause=envelope)

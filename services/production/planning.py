@@ -15,16 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import domain, read_models, recipe_book, recipes, repository
 from services.production.service import (
-    CONSUMER,
     NotFound,
     ProductionError,
     cancel_with_children,
     move,
     publish,
 )
-from shared import inbox
+from shared.consuming import Delivery
 from shared.contracts.base import Event
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialShortage, StockShort
 from shared.contracts.production import Demand, ProductionStatus
 from shared.units import Quantity
@@ -42,29 +40,25 @@ def child_id(parent_id: UUID, item_code: str, nth: int) -> UUID:
     return uuid5(NAMESPACE_URL, f"lotline:production:{parent_id}:makes:{item_code}:{nth}")
 
 
-async def plan_for_stock_short(engine: AsyncEngine, envelope: Envelope, event: StockShort) -> None:
+async def plan_for_stock_short(tx: Delivery, event: StockShort) -> None:
     """Make-to-order: what finished stock could not cover becomes planned production, one
     production order per short item, with its materials requested."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        if await repository.is_cancelled(conn, event.order_id):
-            return  # the cancellation overtook the shortage: nothing to make
-        groups = domain.group_shortages(event.order_id, event.shortages)
-        recipes_by_item, items = await planning_context(conn, [g.item_code for g in groups])
-        events: list[Event] = []
-        for group in groups:
-            new = domain.new_production_order(
-                make_to_order_id(event.order_id, group.key),
-                group.item_code,
-                group.demands,
-                domain.plan(
-                    group.item_code, group.wanted, recipes_by_item.get(group.item_code), items
-                ),
-            )
-            if await repository.insert_production_order(conn, new):
-                events += new.events()
-        await publish(conn, events, cause=envelope)
+    conn, envelope = tx.conn, tx.envelope
+    if await repository.is_cancelled(conn, event.order_id):
+        return  # the cancellation overtook the shortage: nothing to make
+    groups = domain.group_shortages(event.order_id, event.shortages)
+    recipes_by_item, items = await planning_context(conn, [g.item_code for g in groups])
+    events: list[Event] = []
+    for group in groups:
+        new = domain.new_production_order(
+            make_to_order_id(event.order_id, group.key),
+            group.item_code,
+            group.demands,
+            domain.plan(group.item_code, group.wanted, recipes_by_item.get(group.item_code), items),
+        )
+        if await repository.insert_production_order(conn, new):
+            events += new.events()
+    await publish(conn, events, cause=envelope)
 
 
 async def plan_intermediates(

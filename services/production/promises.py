@@ -3,11 +3,13 @@
 A re-plan reads the open production as it stands (``open_production``), schedules it with the
 same pure code as quotes (``promising``) and publishes ``OrderPromised`` for each customer
 order whose date is new or different from the one last published. The same plan publishes
-nothing. It runs in a background loop (every ``REPLAN_INTERVAL_SECONDS``; ``Replanner.wake``
-runs it at once, though no use case calls it yet), so it follows whatever changed the plan:
-orders arriving, materials answered or received, purchase orders, production completed or
-cancelled, line capacity. One re-plan at a time (an advisory lock), so two never publish the
-same change.
+nothing. It runs in a background loop, woken (and debounced by ``REPLAN_SETTLE_SECONDS``)
+after each committed transaction marked ``PLAN_CHANGED`` (every event production consumes)
+and after each successful change through production's API, so it follows whatever changed
+the plan: orders arriving, materials answered or received, purchase orders, production
+completed or cancelled, line capacity. ``REPLAN_INTERVAL_SECONDS`` is only the fallback (a
+new day, a change made elsewhere). One re-plan at a time (an advisory lock), so two never
+publish the same change.
 
 Orders served wholly from stock are promised once, when inventory reserves them: stock, then
 handling and carrier transit. An order whose production is all completed keeps its last date.
@@ -31,9 +33,9 @@ from services.production.open_production import open_productions
 from services.production.promise import LineNeed, line_promise
 from services.production.promise_terms import terms_for
 from services.production.promising import promise_with_open_production
-from services.production.service import CONSUMER, publish
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from services.production.service import publish
+from shared import wakeups
+from shared.consuming import Delivery
 from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
 from shared.polling import PollingWorker
@@ -41,7 +43,9 @@ from shared.settings import PromiseSettings
 
 log = logging.getLogger(__name__)
 
-REPLAN_INTERVAL_SECONDS = 1.0
+REPLAN_INTERVAL_SECONDS = 30.0
+REPLAN_SETTLE_SECONDS = 0.25
+PLAN_CHANGED = "production re-plan"  # the mark (``shared.wakeups``) that wakes the re-plan
 SITE_CALENDAR = WorkingCalendar()
 
 
@@ -80,30 +84,24 @@ async def replan(engine: AsyncEngine, *, today: date, terms: PromiseSettings | N
 
 
 async def promise_from_stock(
-    engine: AsyncEngine,
-    envelope: Envelope,
-    event: StockReserved,
-    *,
-    terms: PromiseSettings | None = None,
+    tx: Delivery, event: StockReserved, *, terms: PromiseSettings | None = None
 ) -> None:
     """Every line reserved from stock: the shop's handling, then the carrier service's
     transit, from today (first time only)."""
     settings = terms or PromiseSettings()
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        if await _stored(conn, [event.order_id]):
-            return
-        own = await customer_orders.terms_of(conn, [event.order_id], settings)
-        found = own.get(event.order_id) or terms_for(settings)
-        need = LineNeed(
-            line_no=1,
-            in_stock=True,
-            handling_days=found.handling_days,
-            transit_days=found.transit_days,
-        )
-        promise = line_promise(need, today=today_utc(), calendar=SITE_CALENDAR)
-        await record(conn, {event.order_id: (promise.promised_on, promise.dominant)})
+    conn = tx.conn
+    if await _stored(conn, [event.order_id]):
+        return
+    own = await customer_orders.terms_of(conn, [event.order_id], settings)
+    found = own.get(event.order_id) or terms_for(settings)
+    need = LineNeed(
+        line_no=1,
+        in_stock=True,
+        handling_days=found.handling_days,
+        transit_days=found.transit_days,
+    )
+    promise = line_promise(need, today=today_utc(), calendar=SITE_CALENDAR)
+    await record(conn, {event.order_id: (promise.promised_on, promise.dominant)})
 
 
 async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) -> int:
@@ -151,18 +149,20 @@ async def _stored(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, da
 
 
 class Replanner(PollingWorker):
-    """The background loop that keeps promises current; ``wake()`` re-plans at once."""
+    """The background loop that keeps promises current; ``wake()`` re-plans shortly."""
 
     def __init__(
         self,
         engine: AsyncEngine,
         *,
         interval: float = REPLAN_INTERVAL_SECONDS,
+        settle: float = REPLAN_SETTLE_SECONDS,
         today: Callable[[], date] = today_utc,
         terms: PromiseSettings | None = None,
     ) -> None:
-        super().__init__(name="promise re-plan", batch_size=1, interval=interval)
+        super().__init__(name="promise re-plan", batch_size=1, interval=interval, settle=settle)
         self._engine = engine
+        wakeups.wake_after_commit(engine, PLAN_CHANGED, self.wake)
         self._today = today
         self._terms = terms
 

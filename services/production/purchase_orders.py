@@ -5,40 +5,34 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
 from services.production.purchasing import Expected
-from services.production.service import CONSUMER
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from shared.consuming import Delivery
 from shared.contracts.inventory import PurchaseOrderChanged, PurchaseOrderStatus
 
 
-async def when_purchase_order_changed(
-    engine: AsyncEngine, envelope: Envelope, event: PurchaseOrderChanged
-) -> None:
+async def when_purchase_order_changed(tx: Delivery, event: PurchaseOrderChanged) -> None:
     """Keep the highest revision; the next re-plan uses it."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        values = {
-            "id": event.purchase_order_id,
-            "item_code": event.item_code,
-            "remaining": event.remaining.value,
-            "unit": event.remaining.unit,
-            "expected_on": event.expected_on,
-            "status": event.status.value,
-            "revision": event.revision,
-        }
-        statement = insert(t.purchase_order).values(**values)
-        await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[t.purchase_order.c.id],
-                set_={k: statement.excluded[k] for k in values if k != "id"},
-                where=t.purchase_order.c.revision < statement.excluded.revision,
-            )
+    conn = tx.conn
+    values = {
+        "id": event.purchase_order_id,
+        "item_code": event.item_code,
+        "remaining": event.remaining.value,
+        "unit": event.remaining.unit,
+        "expected_on": event.expected_on,
+        "status": event.status.value,
+        "revision": event.revision,
+    }
+    statement = insert(t.purchase_order).values(**values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.purchase_order.c.id],
+            set_={k: statement.excluded[k] for k in values if k != "id"},
+            where=t.purchase_order.c.revision < statement.excluded.revision,
         )
+    )
 
 
 async def open_by_item(conn: AsyncConnection) -> dict[str, list[Expected]]:

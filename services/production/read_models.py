@@ -15,36 +15,26 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import completion, recipes
 from services.production import tables as t
-from services.production.service import CONSUMER
-from shared import inbox
-from shared.contracts.envelope import Envelope
+from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
 from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
 
 log = logging.getLogger(__name__)
 
 
-async def when_item_defined(engine: AsyncEngine, envelope: Envelope, event: ItemDefined) -> None:
+async def when_item_defined(tx: Delivery, event: ItemDefined) -> None:
     """The newest master data wins: recipes and lead times use it from now on."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        await upsert_item(conn, event)
+    await upsert_item(tx.conn, event)
 
 
-async def when_lot_changed(engine: AsyncEngine, envelope: Envelope, event: LotChanged) -> None:
+async def when_lot_changed(tx: Delivery, event: LotChanged) -> None:
     """Keep the highest revision of each lot; a stale snapshot arriving late is ignored."""
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        if not await upsert_lot(conn, event):
-            log.debug(
-                "lot %s revision %s is stale; kept the newer one", event.lot_code, event.revision
-            )
+    if not await upsert_lot(tx.conn, event):
+        log.debug("lot %s revision %s is stale; kept the newer one", event.lot_code, event.revision)
 
 
 # --- queries -------------------------------------------------------------------------------

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from services.trace import genealogy, repository
-from shared import inbox
+from shared.consuming import Delivery
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotChanged, LotReceived, ProductionRecorded, StockShipped
@@ -32,12 +30,10 @@ def facts_of(envelope: Envelope, event: Event) -> genealogy.Facts | None:
             return None
 
 
-async def project(engine: AsyncEngine, envelope: Envelope, event: Event) -> None:
+async def project(tx: Delivery, event: Event) -> None:
     """Merge the event's facts once (inbox); the merge itself is order-tolerant."""
+    conn, envelope = tx.conn, tx.envelope
     facts = facts_of(envelope, event)
     if facts is None:
         return
-    async with engine.begin() as conn:
-        if not await inbox.record(conn, envelope.event_id, consumer=CONSUMER):
-            return
-        await repository.apply(conn, facts)
+    await repository.apply(conn, facts)

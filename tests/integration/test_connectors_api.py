@@ -19,6 +19,7 @@ from services.connectors import tables as t
 from services.connectors.config import WriteBackSettings
 from services.connectors.main import create_app
 from shared import encryption
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
 from shared.settings import Settings
@@ -160,7 +161,7 @@ async def dead_write_back(engine: AsyncEngine) -> ShipmentDispatched:
         lots=(ShippedLot(line_no=1, item_code="X", lot_code="L", quantity=Quantity.of(1, "pc")),),
         completes_order=True,
     )
-    await write_back.stage_for_shipment(engine, Envelope.wrap(event), event)
+    await apply_once(engine, write_back.stage_for_shipment, Envelope.wrap(event), event)
     return event
 
 

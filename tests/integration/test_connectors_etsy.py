@@ -24,6 +24,7 @@ from services.connectors.etsy import poller, repository, service, tokens
 from services.connectors.etsy.budget import etsy_api
 from services.connectors.etsy.client import DailyBudgetSpent
 from services.connectors.etsy.config import EtsySettings
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
 from shared.units import Quantity
@@ -348,7 +349,7 @@ def dispatched(sid: str, receipt_id: str, *, tracking: str) -> ShipmentDispatche
 
 
 async def etsy_write_back(engine: AsyncEngine, event: ShipmentDispatched) -> Any:
-    await write_back.stage_for_shipment(engine, Envelope.wrap(event), event)
+    await apply_once(engine, write_back.stage_for_shipment, Envelope.wrap(event), event)
     async with engine.connect() as conn:
         return (
             await conn.execute(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.connectors import service, sku_mappings, stock_push, stock_tracking
 from services.connectors import tables as t
 from services.connectors.config import StockPushSettings, WriteBackSettings
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotChanged, LotStatus
 from shared.units import Quantity
@@ -77,7 +78,7 @@ async def lot_changed(
         revision=revision,
         status=status,
     )
-    await stock_tracking.on_lot_changed(engine, Envelope.wrap(event), event)
+    await apply_once(engine, stock_tracking.on_lot_changed, Envelope.wrap(event), event)
 
 
 async def row(engine: AsyncEngine, domain: str, sku: str) -> Any:

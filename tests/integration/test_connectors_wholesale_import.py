@@ -10,13 +10,14 @@ import sqlalchemy as sa
 
 from services.connectors import items, wholesale_import
 from services.connectors import tables as t
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ItemDefined
 
 
 async def known_item(engine, code: str) -> None:
     event = ItemDefined(code=code, name=code, kind="finished_good", base_unit="pc")
-    await items.remember_item(engine, Envelope.wrap(event), event)
+    await apply_once(engine, items.remember_item, Envelope.wrap(event), event)
 
 
 async def published_for(engine, references: list[str]) -> list[str]:

@@ -20,9 +20,11 @@ from services.connectors import tables as t
 from services.connectors.config import WriteBackSettings
 from services.connectors.shopify.admin import Refused, ShopifyAdmin
 from services.connectors.worker import WriteBackWorker
+from shared.consuming import apply_once
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
+from shared.messaging import route
 from shared.units import Quantity
 from tests.fakes.shopify_admin import INVALID_QUANTITY, FakeShopifyAdmin, running_fake
 
@@ -101,7 +103,7 @@ def dispatched(
 async def staged(engine: AsyncEngine, event: ShipmentDispatched) -> Any:
     """Stage the shipment's write-back and return its row."""
     envelope = Envelope.wrap(event)
-    await write_back.stage_for_shipment(engine, envelope, event)
+    await apply_once(engine, write_back.stage_for_shipment, envelope, event)
     return await row_of(engine, event.shipment_id)
 
 
@@ -216,10 +218,10 @@ async def test_a_redelivered_shipment_makes_one_write_back(connectors_engine, fa
     event = dispatched(shop, external_id, (LAVENDER, 3))
     envelope = Envelope.wrap(event)
 
-    first = await write_back.stage_for_shipment(connectors_engine, envelope, event)
-    again = await write_back.stage_for_shipment(connectors_engine, envelope, event)
-    republished = await write_back.stage_for_shipment(
-        connectors_engine, Envelope.wrap(event), event
+    first = await apply_once(connectors_engine, write_back.stage_for_shipment, envelope, event)
+    again = await apply_once(connectors_engine, write_back.stage_for_shipment, envelope, event)
+    republished = await apply_once(
+        connectors_engine, write_back.stage_for_shipment, Envelope.wrap(event), event
     )
     await write_back.perform(
         connectors_engine,
@@ -228,7 +230,7 @@ async def test_a_redelivered_shipment_makes_one_write_back(connectors_engine, fa
         write_back_id=(await row_of(connectors_engine, event.shipment_id)).id,
     )
 
-    assert (first, again, republished) == (True, False, False)
+    assert (first, again, republished) == (True, None, False)  # None: a redelivery
     async with connectors_engine.connect() as conn:
         count = await conn.scalar(
             sa.select(sa.func.count())
@@ -374,7 +376,9 @@ async def test_an_unmappable_shipment_is_born_dead_and_says_so(connectors_engine
         }
     )
 
-    accepted = await write_back.stage_for_shipment(connectors_engine, Envelope.wrap(event), event)
+    accepted = await apply_once(
+        connectors_engine, write_back.stage_for_shipment, Envelope.wrap(event), event
+    )
 
     row = await row_of(connectors_engine, event.shipment_id)
     assert accepted is False
@@ -393,7 +397,12 @@ class Subscriptions:
     def __init__(self) -> None:
         self.handlers: dict[str, Any] = {}
 
-    def subscribe(self, _broker: Any, topic: str, handler: Any) -> None:
+    def consume(self, _broker: Any, topic: str, engine: Any, routes: Any, *, name: str) -> None:
+        async def handler(envelope: Envelope, event: Any) -> None:
+            use_case = route(routes, event)
+            if use_case is not None:
+                await apply_once(engine, use_case, envelope, event)
+
         self.handlers[topic] = handler
 
 

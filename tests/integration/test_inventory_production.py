@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.inventory import production, receipts, repository, service
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot, MaterialNeed
 from shared.contracts.orders import OrderLineRef, OrderReceived
@@ -100,7 +101,7 @@ async def test_a_short_material_holds_nothing_until_a_receipt_unblocks_it(invent
     po = uuid.uuid4()
 
     event = request(po, "BISCUIT", (flour, "3", "kg"), (sugar, "1.2", "kg"))
-    await production.hold_for_production(inventory_engine, Envelope.wrap(event), event)
+    await apply_once(inventory_engine, production.hold_for_production, Envelope.wrap(event), event)
 
     [short] = await staged(inventory_engine, po, "inventory.materials_short")
     assert short["shortages"] == [
@@ -133,7 +134,9 @@ async def test_a_repeated_request_replaces_the_earlier_hold(inventory_engine):
 
     for qty in ("6", "4"):
         event = request(po, "BREAD", (flour, qty, "kg"))
-        await production.hold_for_production(inventory_engine, Envelope.wrap(event), event)
+        await apply_once(
+            inventory_engine, production.hold_for_production, Envelope.wrap(event), event
+        )
 
     assert (await lot_row(inventory_engine, lot)).reserved == Decimal(4)
 
@@ -146,7 +149,10 @@ async def test_batches_racing_for_the_same_raw_lots_never_hold_more_than_on_hand
     events = [request(uuid.uuid4(), "BREAD", (flour, "4", "kg")) for _ in range(10)]
 
     await asyncio.gather(
-        *(production.hold_for_production(inventory_engine, Envelope.wrap(e), e) for e in events)
+        *(
+            apply_once(inventory_engine, production.hold_for_production, Envelope.wrap(e), e)
+            for e in events
+        )
     )
 
     rows = [await lot_row(inventory_engine, lot) for lot in lots]
@@ -163,7 +169,7 @@ async def order_short_of(engine: AsyncEngine, jar: str, wanted: str) -> uuid.UUI
         external_id=uuid.uuid4().hex,
         lines=(OrderLineRef(line_no=1, item_code=jar, quantity=Quantity.of(wanted, "pc")),),
     )
-    await service.reserve_for_order(engine, Envelope.wrap(order), order)
+    await apply_once(engine, service.reserve_for_order, Envelope.wrap(order), order)
     return order.order_id
 
 
@@ -179,7 +185,7 @@ async def test_completion_consumes_exactly_the_recorded_lots_and_allocates_the_o
     order_id = await order_short_of(inventory_engine, jar, "10")
     po = uuid.uuid4()
     hold = request(po, jar, (honey, "1750", "g"), (jar_glass, "7", "pc"))
-    await production.hold_for_production(inventory_engine, Envelope.wrap(hold), hold)
+    await apply_once(inventory_engine, production.hold_for_production, Envelope.wrap(hold), hold)
 
     done = ProductionCompleted(
         production_order_id=po,
@@ -195,8 +201,8 @@ async def test_completion_consumes_exactly_the_recorded_lots_and_allocates_the_o
         demands=(Demand(order_id=order_id, line_no=1, quantity=Quantity.of(7, "pc")),),
     )
     envelope = Envelope.wrap(done)
-    await production.apply_completion(inventory_engine, envelope, done)
-    await production.apply_completion(inventory_engine, envelope, done)
+    await apply_once(inventory_engine, production.apply_completion, envelope, done)
+    await apply_once(inventory_engine, production.apply_completion, envelope, done)
 
     honey_row, glass_row = (
         await lot_row(inventory_engine, honey_lot),
@@ -246,7 +252,7 @@ async def test_a_completion_consuming_more_than_on_hand_is_rejected_and_changes_
         demands=(),
     )
 
-    await production.apply_completion(inventory_engine, Envelope.wrap(done), done)
+    await apply_once(inventory_engine, production.apply_completion, Envelope.wrap(done), done)
 
     [rejected] = await staged(inventory_engine, po, "inventory.production_rejected")
     assert rejected["reason"] == f"lot {lot} has only 2 kg free to consume, not 3"

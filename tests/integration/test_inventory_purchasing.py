@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.inventory import make_to_stock, production, purchase_orders, receipts
 from services.inventory import tables as t
 from services.inventory.errors import Conflict, InventoryError, NotFound
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.units import Quantity
 from tests.integration.test_inventory_production import item, receive, request, staged
@@ -116,7 +117,10 @@ async def test_racing_holds_under_the_reorder_point_raise_exactly_one_suggestion
     events = [request(uuid.uuid4(), "BISCUIT", (jar, "10", "pc")) for _ in range(6)]
 
     await asyncio.gather(
-        *(production.hold_for_production(inventory_engine, Envelope.wrap(e), e) for e in events)
+        *(
+            apply_once(inventory_engine, production.hold_for_production, Envelope.wrap(e), e)
+            for e in events
+        )
     )
 
     found = [
@@ -131,7 +135,7 @@ async def test_racing_holds_under_the_reorder_point_raise_exactly_one_suggestion
     assert dismissed["status"] == "dismissed"
     # Dismissed, the next change under the reorder point raises a new one.
     more = request(uuid.uuid4(), "BISCUIT", (jar, "1", "pc"))
-    await production.hold_for_production(inventory_engine, Envelope.wrap(more), more)
+    await apply_once(inventory_engine, production.hold_for_production, Envelope.wrap(more), more)
     open_now = await make_to_stock.list_suggestions(
         inventory_engine, status=make_to_stock.Status.OPEN
     )
@@ -176,7 +180,7 @@ async def test_an_accepted_suggestion_counts_as_coming_so_the_next_hold_raises_n
         pack_size=None,
     )
     first = request(uuid.uuid4(), "BISCUIT", (jar, "40", "pc"))
-    await production.hold_for_production(inventory_engine, Envelope.wrap(first), first)
+    await apply_once(inventory_engine, production.hold_for_production, Envelope.wrap(first), first)
     [raised] = [
         s
         for s in await make_to_stock.list_suggestions(inventory_engine, status=None)
@@ -185,7 +189,7 @@ async def test_an_accepted_suggestion_counts_as_coming_so_the_next_hold_raises_n
     await make_to_stock.accept(inventory_engine, raised["id"])  # places 90 pc on order
 
     more = request(uuid.uuid4(), "BISCUIT", (jar, "5", "pc"))
-    await production.hold_for_production(inventory_engine, Envelope.wrap(more), more)
+    await apply_once(inventory_engine, production.hold_for_production, Envelope.wrap(more), more)
 
     found = [
         (s["status"], s["quantity"])

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from services.inventory import channel_changes, production, recalls, repository, service, shipping
 from services.inventory import tables as t
 from services.inventory.domain import StockFigures, stock_figures
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot
 from shared.contracts.orders import OrderItemsReturned, OrderLineRef, OrderReceived, ReturnedLot
@@ -35,8 +36,10 @@ def recall_of(*lot_codes: str) -> RecallIssued:
 async def recall(engine, *lot_codes: str) -> RecallIssued:
     event = recall_of(*lot_codes)
     envelope = Envelope.wrap(event)
-    await recalls.block_recalled_lots(engine, envelope, event)
-    await recalls.block_recalled_lots(engine, envelope, event)  # redelivered: no second effect
+    await apply_once(engine, recalls.block_recalled_lots, envelope, event)
+    await apply_once(
+        engine, recalls.block_recalled_lots, envelope, event
+    )  # redelivered: no second effect
     return event
 
 
@@ -72,7 +75,7 @@ async def test_a_blocked_lot_is_never_reserved_for_a_new_order(inventory_engine)
         lines=(OrderLineRef(line_no=1, item_code=sku, quantity=Quantity.of(2, "pc")),),
     )
 
-    await service.reserve_for_order(inventory_engine, Envelope.wrap(order), order)
+    await apply_once(inventory_engine, service.reserve_for_order, Envelope.wrap(order), order)
 
     [short] = await staged(inventory_engine, order.order_id, "inventory.stock_short")
     assert short["reservations"] == []
@@ -87,7 +90,9 @@ async def test_a_blocked_lot_is_never_held_nor_consumed_by_production(inventory_
     po = uuid.uuid4()
     wanted = request(po, bread, (flour, "1", "kg"))
 
-    await production.hold_for_production(inventory_engine, Envelope.wrap(wanted), wanted)
+    await apply_once(
+        inventory_engine, production.hold_for_production, Envelope.wrap(wanted), wanted
+    )
     done = ProductionCompleted(
         production_order_id=po,
         item_code=bread,
@@ -97,7 +102,7 @@ async def test_a_blocked_lot_is_never_held_nor_consumed_by_production(inventory_
         consumed=(MaterialLot(item_code=flour, lot_code=lot, quantity=Quantity.of(1, "kg")),),
         demands=(),
     )
-    await production.apply_completion(inventory_engine, Envelope.wrap(done), done)
+    await apply_once(inventory_engine, production.apply_completion, Envelope.wrap(done), done)
 
     [short] = await staged(inventory_engine, po, "inventory.materials_short")
     assert short["shortages"][0]["available"] == {"value": "0", "unit": "kg"}
@@ -112,7 +117,7 @@ async def test_shipping_a_blocked_lot_is_refused_whole_and_deducts_nothing(inven
     event = dispatched(order_id, sku, (first, "3"), (second, "2"))
 
     with pytest.raises(shipping.RecalledShipment, match=f"lot {second} is blocked by a recall"):
-        await shipping.dispatch(inventory_engine, Envelope.wrap(event), event)
+        await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(event), event)
 
     a, b = await lot_row(inventory_engine, first), await lot_row(inventory_engine, second)
     assert (a.on_hand, a.reserved, b.on_hand, b.reserved) == (
@@ -149,7 +154,7 @@ async def test_a_recall_takes_the_lot_out_of_available_stock_and_announces_it_bl
 async def test_goods_returned_to_quarantine_are_on_hand_but_not_available(inventory_engine):
     order_id, sku, (first, second) = await reserved_order(inventory_engine)
     sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
-    await shipping.dispatch(inventory_engine, Envelope.wrap(sent), sent)
+    await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(sent), sent)
     returned = OrderItemsReturned(
         order_id=order_id,
         return_id=uuid.uuid4().hex,
@@ -159,7 +164,9 @@ async def test_goods_returned_to_quarantine_are_on_hand_but_not_available(invent
         ),
     )
 
-    await channel_changes.restock_returned(inventory_engine, Envelope.wrap(returned), returned)
+    await apply_once(
+        inventory_engine, channel_changes.restock_returned, Envelope.wrap(returned), returned
+    )
 
     figures = await figures_of(inventory_engine, sku)
     assert (figures.on_hand, figures.available, figures.blocked) == (
@@ -192,7 +199,9 @@ async def test_production_holding_a_recalled_lot_is_held_again_from_another_lot(
     spare = await receive(inventory_engine, flour, "5", "kg", expires="2027-03-31")
     po = uuid.uuid4()
     wanted = request(po, bread, (flour, "2", "kg"))
-    await production.hold_for_production(inventory_engine, Envelope.wrap(wanted), wanted)
+    await apply_once(
+        inventory_engine, production.hold_for_production, Envelope.wrap(wanted), wanted
+    )
     assert (await lot_row(inventory_engine, recalled)).reserved == Decimal(2)  # FEFO
 
     await recall(inventory_engine, recalled)
@@ -214,7 +223,9 @@ async def test_production_holding_a_recalled_lot_with_no_other_stock_is_told_it_
     recalled = await receive(inventory_engine, flour, "5", "kg")
     po = uuid.uuid4()
     wanted = request(po, bread, (flour, "2", "kg"))
-    await production.hold_for_production(inventory_engine, Envelope.wrap(wanted), wanted)
+    await apply_once(
+        inventory_engine, production.hold_for_production, Envelope.wrap(wanted), wanted
+    )
 
     await recall(inventory_engine, recalled)
 
@@ -231,7 +242,7 @@ async def test_a_recall_reaches_the_quarantine_lot_of_goods_returned_from_the_lo
 ):
     order_id, sku, (first, second) = await reserved_order(inventory_engine)
     sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
-    await shipping.dispatch(inventory_engine, Envelope.wrap(sent), sent)
+    await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(sent), sent)
     returned = OrderItemsReturned(
         order_id=order_id,
         return_id=uuid.uuid4().hex,
@@ -240,7 +251,9 @@ async def test_a_recall_reaches_the_quarantine_lot_of_goods_returned_from_the_lo
             ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
         ),
     )
-    await channel_changes.restock_returned(inventory_engine, Envelope.wrap(returned), returned)
+    await apply_once(
+        inventory_engine, channel_changes.restock_returned, Envelope.wrap(returned), returned
+    )
 
     event = await recall(inventory_engine, first)
 
@@ -254,7 +267,7 @@ async def test_a_recall_reaches_the_quarantine_lot_of_goods_returned_from_the_lo
 async def test_a_quarantined_lot_is_never_consumed_by_production(inventory_engine):
     order_id, sku, (first, second) = await reserved_order(inventory_engine)
     sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
-    await shipping.dispatch(inventory_engine, Envelope.wrap(sent), sent)
+    await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(sent), sent)
     returned = OrderItemsReturned(
         order_id=order_id,
         return_id=uuid.uuid4().hex,
@@ -263,7 +276,9 @@ async def test_a_quarantined_lot_is_never_consumed_by_production(inventory_engin
             ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
         ),
     )
-    await channel_changes.restock_returned(inventory_engine, Envelope.wrap(returned), returned)
+    await apply_once(
+        inventory_engine, channel_changes.restock_returned, Envelope.wrap(returned), returned
+    )
     box = await item(inventory_engine, "GIFTBOX", "pc", kind="finished_good")
     po = uuid.uuid4()
     done = ProductionCompleted(
@@ -278,7 +293,7 @@ async def test_a_quarantined_lot_is_never_consumed_by_production(inventory_engin
         demands=(),
     )
 
-    await production.apply_completion(inventory_engine, Envelope.wrap(done), done)
+    await apply_once(inventory_engine, production.apply_completion, Envelope.wrap(done), done)
 
     [rejected] = await staged(inventory_engine, po, "inventory.production_rejected")
     assert rejected["reason"] == f"lot {first}-Q is in quarantine (returned goods)"

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.inventory import repository, service
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import OrderLineRef, OrderReceived
 from shared.units import Quantity
@@ -63,7 +64,7 @@ async def test_a_redelivered_order_reserves_once(inventory_engine):
     envelope, event = order_for(sku, "3")
 
     for _ in range(3):
-        await service.reserve_for_order(inventory_engine, envelope, event)
+        await apply_once(inventory_engine, service.reserve_for_order, envelope, event)
 
     assert await reserved_total(inventory_engine, sku) == (Decimal(3), Decimal(10))
 
@@ -72,8 +73,8 @@ async def test_the_same_order_in_a_new_envelope_still_reserves_once(inventory_en
     sku = await stocked(inventory_engine, ("10", "2027-05-01"))
     envelope, event = order_for(sku, "4")
 
-    await service.reserve_for_order(inventory_engine, envelope, event)
-    await service.reserve_for_order(inventory_engine, Envelope.wrap(event), event)
+    await apply_once(inventory_engine, service.reserve_for_order, envelope, event)
+    await apply_once(inventory_engine, service.reserve_for_order, Envelope.wrap(event), event)
 
     assert (await reserved_total(inventory_engine, sku))[0] == Decimal(4)
 
@@ -82,7 +83,9 @@ async def test_concurrent_orders_never_oversell(inventory_engine):
     sku = await stocked(inventory_engine, ("6", "2027-05-01"), ("4", "2027-04-01"))
     orders = [order_for(sku, "3") for _ in range(8)]
 
-    await asyncio.gather(*(service.reserve_for_order(inventory_engine, e, o) for e, o in orders))
+    await asyncio.gather(
+        *(apply_once(inventory_engine, service.reserve_for_order, e, o) for e, o in orders)
+    )
 
     reserved, on_hand = await reserved_total(inventory_engine, sku)
     assert reserved == on_hand == Decimal(10)  # three orders of 3, the fourth gets the last unit
@@ -106,7 +109,7 @@ async def test_reservation_and_its_event_commit_together(inventory_engine):
     sku = await stocked(inventory_engine, ("2", "2027-05-01"))
     envelope, event = order_for(sku, "5")
 
-    await service.reserve_for_order(inventory_engine, envelope, event)
+    await apply_once(inventory_engine, service.reserve_for_order, envelope, event)
 
     async with inventory_engine.connect() as conn:
         staged = (
@@ -141,7 +144,7 @@ async def test_the_database_refuses_a_reservation_beyond_on_hand(inventory_engin
 async def test_the_ledger_balances_after_receipts_and_reservations(inventory_engine):
     sku = await stocked(inventory_engine, ("7", "2027-05-01"), ("2", "2027-01-01"))
     envelope, event = order_for(sku, "2")
-    await service.reserve_for_order(inventory_engine, envelope, event)
+    await apply_once(inventory_engine, service.reserve_for_order, envelope, event)
 
     async with inventory_engine.connect() as conn:
         mismatches = await repository.ledger_mismatches(conn)
@@ -167,7 +170,7 @@ async def test_an_expired_lot_is_never_reserved(inventory_engine):
     sku = await stocked(inventory_engine, ("5", "2020-01-31"), ("2", "2099-01-31"))
     envelope, event = order_for(sku, "4")
 
-    await service.reserve_for_order(inventory_engine, envelope, event)
+    await apply_once(inventory_engine, service.reserve_for_order, envelope, event)
 
     async with inventory_engine.connect() as conn:
         rows = (

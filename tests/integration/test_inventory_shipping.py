@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from services.inventory import repository, service, shipping
 from services.inventory import tables as t
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import OrderLineRef, OrderReceived, ShipmentDispatched, ShippedLot
 from shared.units import Quantity
@@ -34,7 +35,7 @@ async def reserved_order(engine, qty: str = "5") -> tuple[uuid.UUID, str, list[s
         external_id=uuid.uuid4().hex,
         lines=(OrderLineRef(line_no=1, item_code=sku, quantity=Quantity.of(qty, "pc")),),
     )
-    await service.reserve_for_order(engine, Envelope.wrap(order), order)
+    await apply_once(engine, service.reserve_for_order, Envelope.wrap(order), order)
     return order.order_id, sku, lots
 
 
@@ -66,8 +67,8 @@ async def test_dispatch_deducts_the_shipped_lots_once_with_a_movement_naming_the
     event = dispatched(order_id, sku, (first, "3"), (second, "1"))
     envelope = Envelope.wrap(event)
 
-    await shipping.dispatch(inventory_engine, envelope, event)
-    await shipping.dispatch(inventory_engine, Envelope.wrap(event), event)
+    await apply_once(inventory_engine, shipping.dispatch, envelope, event)
+    await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(event), event)
 
     a, b = await lot(inventory_engine, first), await lot(inventory_engine, second)
     assert (a.on_hand, a.reserved) == (Decimal(0), Decimal(0))
@@ -90,7 +91,7 @@ async def test_a_shipment_beyond_the_reservation_is_refused_and_changes_nothing(
     event = dispatched(order_id, sku, (first, "3"), (second, "3"))  # only 2 reserved on second
 
     with pytest.raises(shipping.OverShipment, match="more than is reserved"):
-        await shipping.dispatch(inventory_engine, Envelope.wrap(event), event)
+        await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(event), event)
 
     a, b = await lot(inventory_engine, first), await lot(inventory_engine, second)
     assert (a.on_hand, a.reserved, b.on_hand, b.reserved) == (

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.orders import service
 from services.orders import tables as t
 from services.orders.main import create_app
+from shared.consuming import apply_once
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.envelope import Envelope
 from shared.settings import Settings
@@ -117,7 +118,9 @@ async def test_every_exception_is_listed_once_and_counted_over_all_open_orders(
             ),
         ),
     )
-    await service.receive_inbound_order(orders_engine, Envelope.wrap(unmapped), unmapped)
+    await apply_once(
+        orders_engine, service.receive_inbound_order, Envelope.wrap(unmapped), unmapped
+    )
     expected["held"].add(service.order_id_for("shopify", unmapped.external_id))
     never = {
         await seed(orders_engine, "awaiting_production", is_test=True),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from services.orders import repository, service
 from services.orders import tables as t
+from shared.consuming import apply_once
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ReservedLot, StockReserved
@@ -35,7 +36,7 @@ async def test_duplicate_deliveries_make_one_order(orders_engine):
     envelopes = [Envelope.wrap(event) for _ in range(4)] + [Envelope.wrap(event)] * 2
 
     await asyncio.gather(
-        *(service.receive_inbound_order(orders_engine, e, event) for e in envelopes)
+        *(apply_once(orders_engine, service.receive_inbound_order, e, event) for e in envelopes)
     )
 
     async with orders_engine.connect() as conn:
@@ -59,7 +60,7 @@ async def test_duplicate_deliveries_make_one_order(orders_engine):
 async def test_an_unknown_sku_is_stored_on_hold_with_the_reason(orders_engine):
     event = inbound(str(uuid.uuid4().int >> 65), sku="NOPE-1", item=None)
 
-    await service.receive_inbound_order(orders_engine, Envelope.wrap(event), event)
+    await apply_once(orders_engine, service.receive_inbound_order, Envelope.wrap(event), event)
 
     async with orders_engine.connect() as conn:
         order = await repository.load_order(
@@ -73,7 +74,7 @@ async def test_an_unknown_sku_is_stored_on_hold_with_the_reason(orders_engine):
 
 async def test_a_stock_outcome_moves_the_order_once(orders_engine):
     event = inbound(str(uuid.uuid4().int >> 65))
-    await service.receive_inbound_order(orders_engine, Envelope.wrap(event), event)
+    await apply_once(orders_engine, service.receive_inbound_order, Envelope.wrap(event), event)
     order_id = service.order_id_for("shopify", event.external_id)
     reserved = StockReserved(
         order_id=order_id,
@@ -83,8 +84,8 @@ async def test_a_stock_outcome_moves_the_order_once(orders_engine):
     )
     envelope = Envelope.wrap(reserved)
 
-    await service.apply_stock_outcome(orders_engine, envelope, reserved)
-    await service.apply_stock_outcome(orders_engine, envelope, reserved)
+    await apply_once(orders_engine, service.apply_stock_outcome, envelope, reserved)
+    await apply_once(orders_engine, service.apply_stock_outcome, envelope, reserved)
 
     async with orders_engine.connect() as conn:
         order = await repository.load_order(conn, order_id)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.orders import repository, service
 from services.orders import tables as t
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.production import OrderPromised
 from tests.integration.test_orders_intake import inbound
@@ -20,14 +21,16 @@ from tests.integration.test_orders_intake import inbound
 
 async def new_order(engine: AsyncEngine) -> uuid.UUID:
     event = inbound(str(uuid.uuid4().int >> 65))
-    await service.receive_inbound_order(engine, Envelope.wrap(event), event)
+    await apply_once(engine, service.receive_inbound_order, Envelope.wrap(event), event)
     return service.order_id_for("shopify", event.external_id)
 
 
 async def deliver(engine: AsyncEngine, event: OrderPromised, times: int) -> None:
     """The same message delivered ``times`` times at once (at-least-once delivery)."""
     envelope = Envelope.wrap(event)
-    await asyncio.gather(*(service.record_promise(engine, envelope, event) for _ in range(times)))
+    await asyncio.gather(
+        *(apply_once(engine, service.record_promise, envelope, event) for _ in range(times))
+    )
 
 
 async def published(engine: AsyncEngine, order_id: uuid.UUID) -> list[dict[str, Any]]:

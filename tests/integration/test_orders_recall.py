@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from services.orders import recalls, releases, repository, service
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     RecallApplied,
@@ -21,7 +22,7 @@ from tests.integration.test_orders_intake import inbound
 
 async def ready_order(engine, lot_code: str) -> uuid.UUID:
     event = inbound(str(uuid.uuid4().int >> 65))
-    await service.receive_inbound_order(engine, Envelope.wrap(event), event)
+    await apply_once(engine, service.receive_inbound_order, Envelope.wrap(event), event)
     order_id = service.order_id_for("shopify", event.external_id)
     reserved = StockReserved(
         order_id=order_id,
@@ -31,7 +32,7 @@ async def ready_order(engine, lot_code: str) -> uuid.UUID:
             ),
         ),
     )
-    await service.apply_stock_outcome(engine, Envelope.wrap(reserved), reserved)
+    await apply_once(engine, service.apply_stock_outcome, Envelope.wrap(reserved), reserved)
     return order_id
 
 
@@ -52,8 +53,8 @@ async def test_a_recall_holds_the_open_order_with_the_reason_once(orders_engine)
     )
     envelope = Envelope.wrap(applied)
 
-    await recalls.hold_orders_on_recalled_lots(orders_engine, envelope, applied)
-    await recalls.hold_orders_on_recalled_lots(orders_engine, envelope, applied)
+    await apply_once(orders_engine, recalls.hold_orders_on_recalled_lots, envelope, applied)
+    await apply_once(orders_engine, recalls.hold_orders_on_recalled_lots, envelope, applied)
 
     async with orders_engine.connect() as conn:
         order = await repository.load_order(conn, order_id)
@@ -77,7 +78,9 @@ async def test_an_operator_cannot_release_a_recall_hold(orders_engine):
             ),
         ),
     )
-    await recalls.hold_orders_on_recalled_lots(orders_engine, Envelope.wrap(applied), applied)
+    await apply_once(
+        orders_engine, recalls.hold_orders_on_recalled_lots, Envelope.wrap(applied), applied
+    )
 
     with pytest.raises(releases.OrderNotHeld, match="held by a recall"):
         await releases.release_order(orders_engine, order_id, items={}, reason=None)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.orders import holds, releases, repository, service
 from services.orders import tables as t
+from shared.consuming import apply_once
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived, SkuMappingChanged
 from shared.contracts.envelope import Envelope
 from shared.units import Quantity
@@ -33,7 +34,7 @@ def held_order(shop: str, *skus: str) -> InboundOrderReceived:
 
 
 async def receive(engine: AsyncEngine, event: InboundOrderReceived) -> uuid.UUID:
-    await service.receive_inbound_order(engine, Envelope.wrap(event), event)
+    await apply_once(engine, service.receive_inbound_order, Envelope.wrap(event), event)
     return service.order_id_for(event.channel, event.external_id)
 
 
@@ -61,7 +62,7 @@ async def test_a_mapping_delivered_many_times_concurrently_releases_the_order_on
     envelopes = [Envelope.wrap(mapping) for _ in range(5)]  # five publications of one change
 
     await asyncio.gather(
-        *(releases.apply_sku_mapping(orders_engine, e, mapping) for e in envelopes * 2)
+        *(apply_once(orders_engine, releases.apply_sku_mapping, e, mapping) for e in envelopes * 2)
     )
 
     order = await head(orders_engine, order_id)
@@ -74,12 +75,12 @@ async def test_an_order_with_two_unknown_skus_waits_for_both(orders_engine):
     order_id = await receive(orders_engine, held_order(shop, "A-1", "B-1"))
     first = SkuMappingChanged(shop=shop, sku="A-1", item_code="ITEM-A")
 
-    await releases.apply_sku_mapping(orders_engine, Envelope.wrap(first), first)
+    await apply_once(orders_engine, releases.apply_sku_mapping, Envelope.wrap(first), first)
 
     order = await head(orders_engine, order_id)
     assert (order.status, order.hold_reason) == ("on_hold", "unknown_sku: B-1")
     second = SkuMappingChanged(shop=shop, sku="B-1", item_code="ITEM-B")
-    await releases.apply_sku_mapping(orders_engine, Envelope.wrap(second), second)
+    await apply_once(orders_engine, releases.apply_sku_mapping, Envelope.wrap(second), second)
     assert (await head(orders_engine, order_id)).status == "received"
 
 
@@ -88,7 +89,7 @@ async def test_a_mapping_of_another_shop_releases_nothing(orders_engine):
     order_id = await receive(orders_engine, held_order(shop, "SAME-SKU"))
     elsewhere = SkuMappingChanged(shop="other.myshopify.com", sku="SAME-SKU", item_code="X")
 
-    await releases.apply_sku_mapping(orders_engine, Envelope.wrap(elsewhere), elsewhere)
+    await apply_once(orders_engine, releases.apply_sku_mapping, Envelope.wrap(elsewhere), elsewhere)
 
     assert (await head(orders_engine, order_id)).status == "on_hold"
 

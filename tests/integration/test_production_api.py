@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.production import planning, read_models
 from services.production import tables as t
 from services.production.main import create_app
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus, Shortage, StockShort
 from shared.settings import Settings
@@ -40,7 +41,7 @@ async def api(
 
 async def define(engine: AsyncEngine, item: str, unit: str, kind: str, **more: Any) -> None:
     event = ItemDefined(code=item, name=item.title(), kind=kind, base_unit=unit, **more)
-    await read_models.when_item_defined(engine, Envelope.wrap(event), event)
+    await apply_once(engine, read_models.when_item_defined, Envelope.wrap(event), event)
 
 
 async def lot(
@@ -61,7 +62,7 @@ async def lot(
         revision=revision,
         status=status,
     )
-    await read_models.when_lot_changed(engine, Envelope.wrap(event), event)
+    await apply_once(engine, read_models.when_lot_changed, Envelope.wrap(event), event)
 
 
 def recipe_body(item: str, *lines: tuple[str, str, str], batch: str = "10", unit: str = "kg"):
@@ -211,7 +212,7 @@ async def test_operator_answers_name_the_status_and_the_link_works_both_ways(
             ),
         ),
     )
-    await planning.plan_for_stock_short(production_engine, Envelope.wrap(event), event)
+    await apply_once(production_engine, planning.plan_for_stock_short, Envelope.wrap(event), event)
     po_id = str(planning.make_to_order_id(order_id, soap))
 
     [served] = (await api.get("/api/production-orders", params={"order_id": str(order_id)})).json()

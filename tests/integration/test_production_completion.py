@@ -25,6 +25,7 @@ from services.production import tables as t
 from services.production.completion import CompletionRefused, Consumed
 from services.production.domain import IllegalTransition
 from services.production.recipes import RecipeLine
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     ItemDefined,
@@ -46,7 +47,7 @@ def code(prefix: str) -> str:
 
 async def define(engine: AsyncEngine, item: str, unit: str, kind: str, **more: Any) -> None:
     event = ItemDefined(code=item, name=item.title(), kind=kind, base_unit=unit, **more)
-    await read_models.when_item_defined(engine, Envelope.wrap(event), event)
+    await apply_once(engine, read_models.when_item_defined, Envelope.wrap(event), event)
 
 
 async def lot_seen(
@@ -60,7 +61,7 @@ async def lot_seen(
         revision=1,
         status=LotStatus.AVAILABLE,
     )
-    await read_models.when_lot_changed(engine, Envelope.wrap(event), event)
+    await apply_once(engine, read_models.when_lot_changed, Envelope.wrap(event), event)
 
 
 async def reserved_soap_order(engine: AsyncEngine) -> tuple[UUID, str, str, str]:
@@ -89,7 +90,7 @@ async def reserved_soap_order(engine: AsyncEngine) -> tuple[UUID, str, str, str]
                 ),
             ),
         )
-        await planning.plan_for_stock_short(engine, Envelope.wrap(event), event)
+        await apply_once(engine, planning.plan_for_stock_short, Envelope.wrap(event), event)
     po_id = await planning.combine(
         engine, [planning.make_to_order_id(a, soap), planning.make_to_order_id(b, soap)]
     )
@@ -100,7 +101,9 @@ async def reserved_soap_order(engine: AsyncEngine) -> tuple[UUID, str, str, str]
         production_order_id=po_id,
         reservations=(MaterialLot(item_code=oil, lot_code=lot_a, quantity=Quantity.of("5", "l")),),
     )
-    await inventory_answers.when_materials_reserved(engine, Envelope.wrap(reserved), reserved)
+    await apply_once(
+        engine, inventory_answers.when_materials_reserved, Envelope.wrap(reserved), reserved
+    )
     return po_id, soap, lot_a, lot_b
 
 
@@ -216,8 +219,11 @@ async def test_a_rejected_completion_goes_back_in_progress_and_a_recorded_one_ke
     await operator.complete(production_engine, po_id, record)
 
     rejected = ProductionRejected(production_order_id=po_id, reason=f"lot {lot_a} has only 4 l")
-    await inventory_answers.when_production_rejected(
-        production_engine, Envelope.wrap(rejected), rejected
+    await apply_once(
+        production_engine,
+        inventory_answers.when_production_rejected,
+        Envelope.wrap(rejected),
+        rejected,
     )
     found, _ = await state(production_engine, po_id)
     assert found["status"] == "in_progress"
@@ -234,8 +240,11 @@ async def test_a_rejected_completion_goes_back_in_progress_and_a_recorded_one_ke
         consumed=completed.consumed,
         allocations=(),
     )
-    await inventory_answers.when_production_recorded(
-        production_engine, Envelope.wrap(recorded), recorded
+    await apply_once(
+        production_engine,
+        inventory_answers.when_production_recorded,
+        Envelope.wrap(recorded),
+        recorded,
     )
     found, _ = await state(production_engine, po_id)
     assert (found["status"], found["output_lot_code"]) == ("completed", f"{soap}-X")
@@ -253,8 +262,11 @@ async def test_held_lots_complete_even_before_their_snapshot_reaches_production(
             MaterialLot(item_code=code("OIL"), lot_code=fresh, quantity=Quantity.of("5", "l")),
         ),
     )
-    await inventory_answers.when_materials_reserved(
-        production_engine, Envelope.wrap(reserved), reserved
+    await apply_once(
+        production_engine,
+        inventory_answers.when_materials_reserved,
+        Envelope.wrap(reserved),
+        reserved,
     )
     await operator.start(production_engine, po_id)
 
@@ -265,8 +277,11 @@ async def test_held_lots_complete_even_before_their_snapshot_reaches_production(
     assert [(c.lot_code, c.quantity) for c in completed.consumed] == [(fresh, Quantity.of(5, "l"))]
     too_much = operator.CompletionRecord(Decimal(10), consumed=[Consumed(fresh, Decimal(6))])
     rejected = ProductionRejected(production_order_id=po_id, reason="test")
-    await inventory_answers.when_production_rejected(
-        production_engine, Envelope.wrap(rejected), rejected
+    await apply_once(
+        production_engine,
+        inventory_answers.when_production_rejected,
+        Envelope.wrap(rejected),
+        rejected,
     )
     with pytest.raises(CompletionRefused, match=f"lot {fresh} has only 5 l"):
         await operator.complete(production_engine, po_id, too_much)

@@ -27,6 +27,7 @@ from services.production import (
 from services.production import tables as t
 from services.production.domain import IllegalTransition, PlanningRefused
 from services.production.recipes import RecipeLine
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     ItemDefined,
@@ -63,7 +64,7 @@ class Jam:
 
 async def define(engine: AsyncEngine, item: str, unit: str, kind: str, **more: Any) -> None:
     event = ItemDefined(code=item, name=item.title(), kind=kind, base_unit=unit, **more)
-    await read_models.when_item_defined(engine, Envelope.wrap(event), event)
+    await apply_once(engine, read_models.when_item_defined, Envelope.wrap(event), event)
 
 
 async def jam_world(engine: AsyncEngine, *, pulp_recipe: bool = True) -> Jam:
@@ -119,7 +120,7 @@ def short(order_id: UUID, *lines: tuple[int, str, str]) -> StockShort:
 
 
 async def deliver_short(engine: AsyncEngine, event: StockShort) -> None:
-    await planning.plan_for_stock_short(engine, Envelope.wrap(event), event)
+    await apply_once(engine, planning.plan_for_stock_short, Envelope.wrap(event), event)
 
 
 async def staged(
@@ -158,8 +159,8 @@ async def test_a_stock_short_plans_a_whole_batch_order_and_stages_it_once(produc
     envelope = Envelope.wrap(event)
 
     for _ in range(3):
-        await planning.plan_for_stock_short(production_engine, envelope, event)
-    await planning.plan_for_stock_short(production_engine, Envelope.wrap(event), event)
+        await apply_once(production_engine, planning.plan_for_stock_short, envelope, event)
+    await apply_once(production_engine, planning.plan_for_stock_short, Envelope.wrap(event), event)
 
     po_id = planning.make_to_order_id(order_id, w.jam)
     found = await detail(production_engine, po_id)
@@ -231,10 +232,12 @@ async def test_materials_short_of_an_intermediate_plans_one_child_order(producti
     event = materials_short(parent, (w.pulp, "9.6"), (w.sugar, "1"))
     envelope = Envelope.wrap(event)
 
-    await inventory_answers.when_materials_short(production_engine, envelope, event)
-    await inventory_answers.when_materials_short(production_engine, envelope, event)
+    await apply_once(production_engine, inventory_answers.when_materials_short, envelope, event)
+    await apply_once(production_engine, inventory_answers.when_materials_short, envelope, event)
     again = materials_short(parent, (w.pulp, "9.6"))
-    await inventory_answers.when_materials_short(production_engine, Envelope.wrap(again), again)
+    await apply_once(
+        production_engine, inventory_answers.when_materials_short, Envelope.wrap(again), again
+    )
 
     found = await detail(production_engine, parent)
     assert found["status"] == "blocked_on_materials"
@@ -262,8 +265,11 @@ async def test_materials_reserved_unblocks_and_keeps_the_held_lots(production_en
     w = await jam_world(production_engine)
     po_id = await planned_for(production_engine, uuid.uuid4(), w.jam)
     short_event = materials_short(po_id, (w.jar, "48"))
-    await inventory_answers.when_materials_short(
-        production_engine, Envelope.wrap(short_event), short_event
+    await apply_once(
+        production_engine,
+        inventory_answers.when_materials_short,
+        Envelope.wrap(short_event),
+        short_event,
     )
     reserved = MaterialsReserved(
         production_order_id=po_id,
@@ -273,8 +279,11 @@ async def test_materials_reserved_unblocks_and_keeps_the_held_lots(production_en
         ),
     )
 
-    await inventory_answers.when_materials_reserved(
-        production_engine, Envelope.wrap(reserved), reserved
+    await apply_once(
+        production_engine,
+        inventory_answers.when_materials_reserved,
+        Envelope.wrap(reserved),
+        reserved,
     )
 
     found = await detail(production_engine, po_id)
@@ -348,8 +357,11 @@ async def test_splitting_moves_lines_to_a_new_order_and_replans_both(production_
     await deliver_short(production_engine, short(order_id, (1, w.jam, "10"), (2, w.jam, "20")))
     original = planning.make_to_order_id(order_id, w.jam)
     reserved = MaterialsReserved(production_order_id=original, reservations=())
-    await inventory_answers.when_materials_reserved(
-        production_engine, Envelope.wrap(reserved), reserved
+    await apply_once(
+        production_engine,
+        inventory_answers.when_materials_reserved,
+        Envelope.wrap(reserved),
+        reserved,
     )
 
     new_id = await planning.split(production_engine, original, [(order_id, 2)])
@@ -383,7 +395,7 @@ async def test_a_split_of_every_line_is_refused_and_changes_nothing(production_e
 
 async def cancel_order(engine: AsyncEngine, order_id: UUID) -> None:
     event = OrderCancelled(order_id=order_id, reason="customer changed their mind")
-    await cancellation.when_order_cancelled(engine, Envelope.wrap(event), event)
+    await apply_once(engine, cancellation.when_order_cancelled, Envelope.wrap(event), event)
 
 
 async def test_a_cancelled_order_cancels_production_serving_only_it_but_not_shared_production(
@@ -399,8 +411,11 @@ async def test_a_cancelled_order_cancels_production_serving_only_it_but_not_shar
         [planning.make_to_order_id(b, w.jam), planning.make_to_order_id(c, w.jam)],
     )
     child_short = materials_short(only_a, (w.pulp, "9.6"))
-    await inventory_answers.when_materials_short(
-        production_engine, Envelope.wrap(child_short), child_short
+    await apply_once(
+        production_engine,
+        inventory_answers.when_materials_short,
+        Envelope.wrap(child_short),
+        child_short,
     )
     [child] = await children_of(production_engine, only_a)
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.production import planning, promises, purchase_orders
 from services.production import tables as t
+from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
     PurchaseOrderChanged,
@@ -47,7 +48,7 @@ async def order_short_of(engine: AsyncEngine, bread: str, missing: str) -> uuid.
             ),
         ),
     )
-    await planning.plan_for_stock_short(engine, Envelope.wrap(event), event)
+    await apply_once(engine, planning.plan_for_stock_short, Envelope.wrap(event), event)
     return order_id
 
 
@@ -122,8 +123,11 @@ async def test_an_open_purchase_order_replaces_the_lead_time_and_a_late_one_coun
             status=PurchaseOrderStatus.OPEN,
             revision=revision,
         )
-        await purchase_orders.when_purchase_order_changed(
-            production_engine, Envelope.wrap(event), event
+        await apply_once(
+            production_engine,
+            purchase_orders.when_purchase_order_changed,
+            Envelope.wrap(event),
+            event,
         )
 
     po_id = uuid.uuid4()

@@ -13,6 +13,7 @@ import pytest
 
 from services.trace import projection, queries
 from services.trace.tracing import Amount, Direction
+from shared.consuming import apply_once
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
@@ -127,7 +128,7 @@ def history(tag: str) -> dict[str, list[Event]]:
 
 async def apply_all(engine, envelopes: list[tuple[Envelope, Event]]) -> None:
     for envelope, event in envelopes:
-        await projection.project(engine, envelope, event)
+        await apply_once(engine, projection.project, envelope, event)
 
 
 def wrapped(events: dict[str, list[Event]]) -> list[tuple[Envelope, Event]]:

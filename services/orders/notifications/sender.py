@@ -28,6 +28,7 @@ from services.orders.notifications import store
 from services.orders.notifications.message import build_message
 from services.orders.notifications.render import render
 from services.orders.notifications.settings import MailSettings
+from shared import wakeups
 from shared.polling import PollingWorker
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ def describe(error: BaseException) -> str:
 
 
 class MailSender(PollingWorker):
-    """Polls for pending notifications (``wake()`` to look at once) and mails them."""
+    """Mails pending notifications; woken after each commit that staged one, else polls on
+    a slow fallback interval (retries, rows staged by another process)."""
 
     def __init__(
         self,
@@ -74,6 +76,7 @@ class MailSender(PollingWorker):
         self._engine = engine
         self._settings = settings
         self._not_before: dict[UUID, float] = {}
+        wakeups.wake_after_commit(engine, store.WAKE, self.wake)
 
     async def _smtp(self, message: EmailMessage) -> object:
         s = self._settings

@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.orders.notifications.kinds import InvalidNotification, spec_of
 from services.orders.notifications.locales import SUPPORTED
 from services.orders.tables import notification as N
+from shared import wakeups
 
 MAX_ERROR_LENGTH = 1000
+WAKE = "mail"  # the mark (``shared.wakeups``) of a transaction that staged a notification
 
 
 class Status(StrEnum):
@@ -108,6 +110,7 @@ async def stage(
         .on_conflict_do_nothing()
         .returning(N.c.id)
     )
+    wakeups.mark(conn, WAKE)  # the sender looks as soon as this is committed
     return result.first() is not None
 
 

@@ -1,0 +1,128 @@
+"""The one shape of every consumer: a use case gets a ``Delivery`` (the consumed envelope,
+an open transaction, an outbox to append to, the flow's ids already derived) and the
+event; this module does the rest in one place.
+
+- **Inbox dedupe** (invariant 4): an event's id is recorded in the same transaction as
+  its effects, so a redelivery applies nothing.
+- **Outbox**: what the use case publishes is staged in that same transaction, carrying
+  the consumed event's correlation id and naming it as the cause.
+- **Commit, a batch at a time**: ``apply_batch`` applies many deliveries in one
+  transaction (one inbox statement, one commit); when any of them fails, the batch rolls
+  back as a whole and the caller applies each alone with ``apply_once``, so one bad
+  message is retried or dead-lettered by itself and the others still commit.
+
+Use cases touch only the database through ``delivery.conn``; anything to do once the
+effects are durable (wake a worker) goes to ``delivery.after_commit``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared import inbox, outbox
+from shared.contracts.base import Event
+from shared.contracts.envelope import Envelope
+from shared.observability import correlation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Delivery:
+    """One consumed event inside its consumer's open transaction."""
+
+    conn: AsyncConnection
+    envelope: Envelope
+    consumer: str
+    _after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def correlation_id(self) -> UUID:
+        """The flow's id, carried on by everything this delivery publishes."""
+        return correlation.correlation_of(self.envelope)
+
+    @property
+    def causation_id(self) -> UUID:
+        """What published events name as their cause: the consumed event."""
+        return self.envelope.event_id
+
+    async def publish(self, events: Iterable[Event]) -> list[Envelope]:
+        """Stage ``events`` in the outbox, in this delivery's transaction."""
+        return await outbox.add(
+            self.conn, events, correlation_id=self.correlation_id, causation_id=self.causation_id
+        )
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the transaction committed (never if it rolls back)."""
+        self._after_commit.append(action)
+
+
+UseCase = Callable[[Delivery, Any], Awaitable[Any]]
+
+
+def consumer_of(use_case: UseCase) -> str:
+    """The inbox consumer a use case belongs to: its service (``services.<service>.…``)."""
+    parts = use_case.__module__.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "services" else use_case.__module__
+
+
+async def apply_once(
+    engine: AsyncEngine,
+    use_case: UseCase,
+    envelope: Envelope,
+    event: Event,
+    *,
+    consumer: str | None = None,
+) -> Any:
+    """Apply one delivery in its own transaction; None (and no effect) for a redelivery,
+    else what the use case returns."""
+    consumer = consumer or consumer_of(use_case)
+    async with engine.begin() as conn:
+        if not await inbox.record(conn, envelope.event_id, consumer=consumer):
+            return None
+        delivery = Delivery(conn, envelope, consumer)
+        result = await use_case(delivery, event)
+    _run_after_commit([delivery])
+    return result
+
+
+Routed = tuple[Envelope, Event, UseCase]
+
+
+async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed]) -> int:
+    """Apply ``batch`` in order in one transaction; how many were new (not redeliveries).
+
+    Any exception rolls the whole batch back and propagates: the caller then applies each
+    alone. An event delivered twice within the batch applies once."""
+    if not batch:
+        return 0
+    deliveries: list[Delivery] = []
+    async with engine.begin() as conn:
+        fresh = await inbox.record_many(
+            conn, [envelope.event_id for envelope, _, _ in batch], consumer=consumer
+        )
+        for envelope, event, use_case in batch:
+            if envelope.event_id not in fresh:
+                continue
+            fresh.discard(envelope.event_id)
+            delivery = Delivery(conn, envelope, consumer)
+            with correlation.bound(**correlation.event_fields(envelope, event)):
+                await use_case(delivery, event)
+                log.info(  # one line per event, with its correlation id, as when applied alone
+                    "%s handled %s", getattr(use_case, "__name__", consumer), envelope.event_type
+                )
+            deliveries.append(delivery)
+    _run_after_commit(deliveries)
+    return len(deliveries)
+
+
+def _run_after_commit(deliveries: Iterable[Delivery]) -> None:
+    for delivery in deliveries:
+        for action in delivery._after_commit:
+            action()
