@@ -11,13 +11,20 @@ completed or cancelled, line capacity. ``REPLAN_INTERVAL_SECONDS`` is only the f
 new day, a change made elsewhere). One re-plan at a time (an advisory lock), so two never
 publish the same change.
 
+A later date (a slip, which customers are e-mailed about) is published only once the plan
+has kept it for a moment (``slip_confirmation``): production's read models follow inventory
+through separate events, and a re-plan between two of them must not announce a slip no real
+change supports.
+
 Orders served wholly from stock are promised once, when inventory reserves them: stock, then
 handling and carrier transit. An order whose production is all completed keeps its last date.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from uuid import UUID
@@ -34,6 +41,7 @@ from services.production.promise import LineNeed, line_promise
 from services.production.promise_terms import terms_for
 from services.production.promising import promise_with_open_production
 from services.production.service import publish
+from services.production.slip_confirmation import CONFIRM_SECONDS, PendingSlips
 from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import StockReserved
@@ -53,8 +61,15 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-async def replan(engine: AsyncEngine, *, today: date, terms: PromiseSettings | None = None) -> int:
-    """Promise every customer order the open production serves; publish what changed."""
+async def replan(
+    engine: AsyncEngine,
+    *,
+    today: date,
+    terms: PromiseSettings | None = None,
+    slips: PendingSlips | None = None,
+) -> int:
+    """Promise every customer order the open production serves; publish what changed (with
+    ``slips``, a later date only once the plan has kept it: ``slip_confirmation``)."""
     async with engine.begin() as conn:
         await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('production:replan'))"))
         productions = await open_productions(conn)
@@ -80,6 +95,11 @@ async def replan(engine: AsyncEngine, *, today: date, terms: PromiseSettings | N
         for order_id, why in sorted(plan.unpromisable.items()):
             log.info("order %s cannot be promised: %s", order_id, why)
         dates = {o: (p.promised_on, p.dominant) for o, p in plan.orders.items()}
+        if slips is not None:
+            stored = await _stored(conn, list(dates))
+            planned = {o: promised_on for o, (promised_on, _) in dates.items()}
+            ready = slips.publishable(stored, planned, now=time.monotonic())
+            dates = {o: d for o, d in dates.items() if o in ready}
         return await record(conn, dates)
 
 
@@ -165,7 +185,10 @@ class Replanner(PollingWorker):
         wakeups.wake_after_commit(engine, PLAN_CHANGED, self.wake)
         self._today = today
         self._terms = terms
+        self._slips = PendingSlips()
 
     async def step(self) -> int:
-        await replan(self._engine, today=self._today(), terms=self._terms)
+        await replan(self._engine, today=self._today(), terms=self._terms, slips=self._slips)
+        if self._slips.waiting:  # look again once a slip has had time to be confirmed
+            asyncio.get_running_loop().call_later(CONFIRM_SECONDS, self.wake)
         return 0  # never "a full batch": wait for the next wake or interval
