@@ -51,10 +51,14 @@ async def create_item(body: ItemIn, engine: Engine) -> ItemIn:
 
 @router.get("/items", response_model=list[ItemOut])
 async def list_items(
-    engine: Engine, limit: Limit = DEFAULT_PAGE, offset: Offset = 0
+    engine: Engine,
+    limit: Limit = DEFAULT_PAGE,
+    offset: Offset = 0,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[ItemOut]:
+    """Every item by code; ``q``: part of its name or code, in any case."""
     async with engine.connect() as conn:
-        rows = await repository.list_items(conn, limit=limit, offset=offset)
+        rows = await repository.list_items(conn, limit=limit, offset=offset, q=q)
     return [ItemOut.model_validate(row._asdict()) for row in rows]
 
 
@@ -90,11 +94,13 @@ async def list_lots(
     blocked: bool | None = None,
     limit: Limit = DEFAULT_PAGE,
     offset: Offset = 0,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[LotOut]:
-    """``blocked=true``: the quarantined lots (recalled, restocked to quarantine)."""
+    """``blocked=true``: the quarantined lots (recalled, restocked to quarantine); ``q``:
+    the start of a lot code or of a supplier's lot code, in any case."""
     async with engine.connect() as conn:
         rows = await repository.list_lots(
-            conn, item_code=item_code, blocked=blocked, limit=limit, offset=offset
+            conn, item_code=item_code, blocked=blocked, limit=limit, offset=offset, q=q
         )
     return [_lot_out(r) for r in rows]
 

@@ -20,6 +20,7 @@ from services.inventory.domain import (
     lot_status,
     stock_figures,
 )
+from shared import search
 from shared.contracts.inventory import LotChanged
 from shared.units import Quantity
 
@@ -81,9 +82,13 @@ async def get_item(conn: AsyncConnection, code: str) -> sa.Row[Any] | None:
 
 
 async def list_items(
-    conn: AsyncConnection, *, limit: int | None = None, offset: int = 0
+    conn: AsyncConnection, *, limit: int | None = None, offset: int = 0, q: str | None = None
 ) -> Sequence[Any]:
     query = sa.select(t.item).order_by(t.item.c.code).limit(limit).offset(offset)
+    if q is not None and q.strip():  # part of the name ("butter biscuits") or of the code
+        query = query.where(
+            sa.or_(search.contains(t.item.c.name, q), search.contains(t.item.c.code, q))
+        )
     return (await conn.execute(query)).all()
 
 
@@ -110,8 +115,16 @@ async def list_lots(
     blocked: bool | None = None,
     limit: int | None = None,
     offset: int = 0,
+    q: str | None = None,
 ) -> Sequence[Any]:
     query = sa.select(t.lot).order_by(t.lot.c.id).limit(limit).offset(offset)
+    if q is not None and q.strip():  # the start of our lot code or of the supplier's
+        query = query.where(
+            sa.or_(
+                search.starts_with(t.lot.c.lot_code, q),
+                search.starts_with(t.lot.c.supplier_lot_code, q),
+            )
+        )
     if item_code is not None:
         query = query.where(t.lot.c.item_code == item_code)
     if blocked is not None:

@@ -39,9 +39,12 @@ async def find_orders(
     offset: Annotated[int, Query(ge=0)] = 0,
     sort: Literal["newest", "promised"] = "newest",
     due_by: date | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[OrderOut]:
     """Newest first, or ``sort=promised`` (earliest promise first); ``status`` may repeat;
-    ``due_by``: promised on or before that day, or with no date (what ships today).
+    ``due_by``: promised on or before that day, or with no date (what ships today);
+    ``q``: what a person types — the order's number (its start, with or without ``#``), the
+    channel's id, part of the customer's name or e-mail, or the start of Lotline's id.
     ``X-Total-Count`` says how many match, for paging with ``limit`` and ``offset``."""
     statuses = [s.value for s in status or ()]
     async with engine.connect() as conn:
@@ -54,10 +57,16 @@ async def find_orders(
             offset=offset,
             by_promise=sort == "promised",
             due_by=due_by,
+            q=q,
         )
         orders = [await repository.load_order(conn, order_id) for order_id in ids]
         total = await repository.count_orders(
-            conn, channel=channel, external_id=external_id, statuses=statuses, due_by=due_by
+            conn,
+            channel=channel,
+            external_id=external_id,
+            statuses=statuses,
+            due_by=due_by,
+            q=q,
         )
     response.headers["X-Total-Count"] = str(total)
     return [OrderOut.model_validate(o) for o in orders if o is not None]

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
+from shared import search
 from shared.contracts.connectors import InboundOrderReceived, OrderTotals
 from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
@@ -288,8 +289,21 @@ def _order_filter(
     external_id: str | None,
     statuses: Sequence[str],
     due_by: date | None = None,
+    q: str | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     where: list[sa.ColumnElement[bool]] = []
+    if q is not None and q.strip():  # what a person types: number, customer, id
+        o = t.order.c
+        where.append(
+            sa.or_(
+                search.starts_with(o.external_number, q),
+                search.starts_with(o.external_number, "#" + q.strip().lstrip("#")),
+                o.external_id == q.strip(),
+                search.contains(o.customer["name"].astext, q),
+                search.contains(o.customer["email"].astext, q),
+                search.starts_with(sa.cast(o.id, sa.Text), q),
+            )
+        )
     if due_by is not None:  # due: promised on or before, or never given a date
         where.append(sa.or_(t.order.c.promised_on.is_(None), t.order.c.promised_on <= due_by))
     if channel is not None:
@@ -311,6 +325,7 @@ async def find_order_ids(
     offset: int = 0,
     by_promise: bool = False,
     due_by: date | None = None,
+    q: str | None = None,
 ) -> list[UUID]:
     """Newest first, or (``by_promise``) the earliest promised date first, unpromised last."""
     order_by = (
@@ -319,7 +334,7 @@ async def find_order_ids(
         else (t.order.c.created_at.desc(),)
     )
     where = _order_filter(
-        channel=channel, external_id=external_id, statuses=statuses, due_by=due_by
+        channel=channel, external_id=external_id, statuses=statuses, due_by=due_by, q=q
     )
     query = sa.select(t.order.c.id).where(*where).order_by(*order_by, t.order.c.id)
     return [r.id for r in await conn.execute(query.limit(limit).offset(offset))]
@@ -332,10 +347,11 @@ async def count_orders(
     external_id: str | None,
     statuses: Sequence[str],
     due_by: date | None = None,
+    q: str | None = None,
 ) -> int:
     """How many orders a listing's filter matches, so a page can say "1–25 of 312"."""
     where = _order_filter(
-        channel=channel, external_id=external_id, statuses=statuses, due_by=due_by
+        channel=channel, external_id=external_id, statuses=statuses, due_by=due_by, q=q
     )
     query = sa.select(sa.func.count()).select_from(t.order).where(*where)
     return int((await conn.execute(query)).scalar_one())
