@@ -152,6 +152,9 @@ async def take_phone_order(page: Page, kitchen: Kitchen) -> str:
         await page.wait_for_timeout(500)
         async with page.expect_navigation():
             await page.get_by_role("button", name="Confirm the order").click()
+    # The order may land a moment after it is accepted: its page looks again by itself
+    # until it shows; leave the page only then, or its next look interrupts ours.
+    await expect(page.locator("#order")).to_be_visible(timeout=30_000)
     return page.url.split("/orders/", 1)[1].split("?", 1)[0]
 
 

@@ -18,7 +18,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from services.gateway.access.principal import Level, Principal
 from services.gateway.dashboard.live_feed import LiveFeed
-from services.gateway.dashboard.pages import live, manual_order, orders, today
+from services.gateway.dashboard.pages import live, manual_order, orders, search, today, trace
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES
 from shared.contracts.envelope import Envelope
@@ -33,7 +33,7 @@ from tests.fakes.services_api import (
     quote_answer,
 )
 
-MODULES = (live, manual_order, orders, today)
+MODULES = (live, manual_order, orders, search, today, trace)
 
 
 def person(level: Level, *, locale: str | None = None) -> Principal:
@@ -776,3 +776,57 @@ async def test_a_reconnecting_page_gets_what_it_missed_then_a_stale_one_resyncs(
     ]
     assert str(order_id) in str(missed[0].data)
     assert stale[0].event == "resync"
+
+
+async def test_the_header_search_finds_orders_lots_and_items_by_what_people_type(
+    fake: FakeServices, browser: Browser
+) -> None:
+    bruno = order(external_number="TEL-0612-BRUNO", customer={"name": "Trattoria Bruno"})
+    fake.on("GET", "/api/orders", json=[bruno])
+    fake.on(
+        "GET",
+        "/api/lots",
+        json=[
+            {
+                "id": 1,
+                "lot_code": "BB-2611-A",
+                "item_code": "BUTTER-BISCUITS-250G",
+                "unit": "pc",
+                "on_hand": "4",
+                "reserved": "0",
+                "available": "4",
+                "status": "available",
+                "expires_on": None,
+            }
+        ],
+    )
+    fake.on("GET", "/api/items", json=[{"code": "BUTTER-BISCUITS-250G", "name": "Butter biscuits"}])
+
+    page = await browser(person(Level.READ)).get("/search", params={"q": "bruno"})
+
+    assert page.status_code == 200, page.text
+    assert f'href="/orders/{bruno["id"]}"' in page.text and "TEL-0612-BRUNO" in page.text
+    assert 'href="/trace?lot=BB-2611-A"' in page.text
+    assert "Butter biscuits" in page.text
+    for path in ("/api/orders", "/api/lots", "/api/items"):
+        [asked] = fake.requests_to("GET", path)
+        assert asked.url.params["q"] == "bruno"
+
+
+async def test_traceability_takes_an_order_by_its_number(
+    fake: FakeServices, browser: Browser
+) -> None:
+    bruno = order(external_number="TEL-0612-BRUNO")
+    fake.on("GET", "/api/orders", json=[bruno])
+    fake.on("GET", "/api/trace/recalls", json=[])
+    fake.on(
+        "GET",
+        f"/api/trace/orders/{bruno['id']}/backward",
+        json={"direction": "backward", "start": f"order:{bruno['id']}", "lots": []},
+    )
+
+    await browser(person(Level.READ)).get("/trace", params={"order": "TEL-0612-BRUNO"})
+
+    [looked_up] = fake.requests_to("GET", "/api/orders")
+    assert looked_up.url.params["q"] == "TEL-0612-BRUNO"
+    assert fake.requests_to("GET", f"/api/trace/orders/{bruno['id']}/backward")

@@ -17,7 +17,7 @@ from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
 from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
 from services.gateway.dashboard.templating import render
 from services.gateway.dashboard.trace_tree import tree
-from services.gateway.dashboard.upstream import UpstreamError
+from services.gateway.dashboard.upstream import Upstream, UpstreamError
 
 router = APIRouter()
 RULES: tuple[Rule, ...] = (
@@ -54,13 +54,31 @@ def _trace_paths(search: dict[str, str]) -> list[str]:
     return []
 
 
+async def _order_id_of(upstream: Upstream, typed: str, errors: list[str]) -> str:
+    """An order named as people name it (its number, its customer): its id when exactly one
+    order matches; otherwise say so and trace nothing."""
+    try:
+        found = await upstream.get("/api/orders", params={"q": typed, "limit": 2})
+    except UpstreamError as error:
+        errors.append(error.detail)
+        return ""
+    if len(found) == 1:
+        return str(found[0]["id"])
+    errors.append(
+        f"no order matches {typed!r}"
+        if not found
+        else f"{typed!r} matches several orders: type more of its number"
+    )
+    return ""
+
+
 @router.get("/trace", response_class=HTMLResponse)
 async def trace(request: Request) -> Response:
     search = _search(request)
     upstream = upstream_of(request)
     errors: list[str] = []
     if search["order"] and not _trace_paths(search):
-        errors.append(f"{search['order']!r} is not an order id")
+        search["order"] = await _order_id_of(upstream, search["order"], errors)
     traces = []
     for path in _trace_paths(search):
         try:
