@@ -20,7 +20,10 @@ payload ``EmptyPayload``. This script therefore adds, from the code's own contra
 * the ``Envelope`` schema as every message's payload, and the envelope headers;
 * the payload schema of every event that travels on the subscribed topics or that the service
   publishes (``shared.contracts`` registry; an event's ``TYPE`` prefix names its producer);
-* a description (document and messages) naming those event types, their versions and topics.
+* a description (document and messages) naming those event types, their versions and topics;
+* each topic's retention (``shared.contracts.topics.retention_ms``, set by ``ensure_topics``):
+  in a channel's Kafka binding as ``topicConfiguration["retention.ms"]`` and in the
+  descriptions, with its dead-letter topic's.
 """
 
 from __future__ import annotations
@@ -103,6 +106,15 @@ def _event_line(cls: type[Event], settings: Settings) -> str:
     )
 
 
+def _retention_line(topic: str) -> str:
+    """A topic's retention and its dead-letter topic's, in words."""
+    dlq = topics.dead_letter(topic)
+    return (
+        f"Kafka keeps `{topic}` {topics.describe_retention(topics.retention_ms(topic))} "
+        f"and `{dlq}` {topics.describe_retention(topics.retention_ms(dlq))}."
+    )
+
+
 def _description(service: str, subscribed: list[str], settings: Settings) -> str:
     published = _published_by(service)
     lines = [
@@ -118,6 +130,10 @@ def _description(service: str, subscribed: list[str], settings: Settings) -> str
         "so not listed as operations):",
     ]
     lines += [f"- {_event_line(cls, settings)}" for cls in published] or ["- nothing"]
+    own = sorted({settings.kafka.topic(cls.TOPIC) for cls in published})
+    if own:
+        lines += ["", "Retention (set when the topics are created, re-applied at start):"]
+        lines += [f"- {_retention_line(topic)}" for topic in own]
     if subscribed:
         lines += [
             "",
@@ -160,8 +176,11 @@ def enrich(doc: dict[str, Any], service: str, settings: Settings) -> dict[str, A
         text = "Envelope JSON carrying: " + (
             "; ".join(_event_line(cls, settings) for cls in carried) or "no known event type"
         )
-        text += ". Event types this service does not handle are skipped (offset committed)."
+        text += ". Event types this service does not handle are skipped (offset committed). "
+        text += _retention_line(channel["address"])
         channel["description"] = text
+        kafka = channel.setdefault("bindings", {}).setdefault("kafka", {})
+        kafka["topicConfiguration"] = {"retention.ms": topics.retention_ms(channel["address"])}
     doc["info"]["description"] = _description(service, subscribed, settings)
     return doc
 

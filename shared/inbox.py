@@ -1,5 +1,6 @@
 """Inbox: a consumed event is applied once, because its id is recorded in the same
-transaction as its effects (invariant 4)."""
+transaction as its effects (invariant 4). An id is kept as long as a duplicate can still
+arrive, then pruned by ``shared.retention`` (indexed by ``processed_at`` for it)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column(
             "processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
+        sa.Index("inbox_by_processed_at", "processed_at"),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaRouter
@@ -69,22 +70,60 @@ def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
     )
 
 
+RETENTION_MS = "retention.ms"
+
+
 async def ensure_topics(kafka: KafkaSettings, names: Iterable[str]) -> None:
-    """Create each logical topic and its dead-letter topic with the configured partitions."""
+    """Create each logical topic and its dead-letter topic with the configured partitions
+    and their retention (``topics.retention_ms``); a topic that exists with another
+    retention gets it set, so changing the policy needs no manual step."""
+    wanted: dict[str, int] = {}
+    for name in names:
+        for logical in (name, contracts.topics.dead_letter(name)):
+            wanted[kafka.topic(logical)] = contracts.topics.retention_ms(logical)
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = []
-        for name in names:
-            for topic in (kafka.topic(name), kafka.topic(contracts.topics.dead_letter(name))):
-                if topic not in existing:
-                    wanted.append(NewTopic(topic, kafka.partitions, 1))
-        if wanted:
+        missing = [
+            NewTopic(topic, kafka.partitions, 1, topic_configs={RETENTION_MS: str(ms)})
+            for topic, ms in wanted.items()
+            if topic not in existing
+        ]
+        if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+                await admin.create_topics(missing)
+        present = {topic: ms for topic, ms in wanted.items() if topic in existing}
+        current = await topic_retention(admin, present)
+        stale = [
+            ConfigResource(ConfigResourceType.TOPIC, topic, {RETENTION_MS: str(ms)})
+            for topic, ms in present.items()
+            if current.get(topic) != ms
+        ]
+        if stale:
+            # AlterConfigs (not incremental) replaces a topic's overrides: retention.ms is
+            # the only one Lotline sets, so nothing else is lost.
+            for response in await admin.alter_configs(stale):
+                for error_code, message, _type, topic in response.resources:
+                    if error_code:
+                        raise KafkaError(f"cannot set retention.ms of {topic}: {message}")
+            log.info("set retention.ms on %s", ", ".join(r.name for r in stale))
     finally:
         await admin.close()
+
+
+async def topic_retention(admin: AIOKafkaAdminClient, names: Iterable[str]) -> dict[str, int]:
+    """``retention.ms`` of each existing topic of ``names`` as the broker reports it."""
+    resources = [ConfigResource(ConfigResourceType.TOPIC, n, {RETENTION_MS: None}) for n in names]
+    if not resources:
+        return {}
+    found: dict[str, int] = {}
+    for response in await admin.describe_configs(resources):
+        for error_code, _message, _type, topic, entries in response.resources:
+            for entry in entries if not error_code else ():
+                if entry[0] == RETENTION_MS and entry[1] is not None:
+                    found[topic] = int(entry[1])
+    return found
 
 
 def is_transient(error: BaseException) -> bool:

@@ -1,8 +1,9 @@
 """Transactional outbox: events are written in the same transaction as the state change
 (invariant 4) and a relay publishes them to Kafka afterwards, keyed by aggregate id.
 
-A crash between "produced" and "marked published" re-publishes the batch; consumers
-dedupe by event id (see ``shared.inbox``).
+A row is deleted in the transaction that published it, so the table holds only what waits
+(Kafka keeps the history: ``shared.contracts.topics``). A crash between "produced" and
+"deleted" re-publishes the batch; consumers dedupe by event id (see ``shared.inbox``).
 """
 
 from __future__ import annotations
@@ -42,8 +43,6 @@ def outbox_table(metadata: sa.MetaData) -> sa.Table:
         sa.Column(
             "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
-        sa.Column("published_at", sa.DateTime(timezone=True)),
-        sa.Index("outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
     )
 
 
@@ -90,10 +89,9 @@ async def add(
 
 
 async def pending_count(engine: AsyncEngine) -> int:
+    """Events staged and not yet published (every row: published ones are deleted)."""
     async with engine.connect() as conn:
-        count = await conn.scalar(
-            sa.select(sa.func.count()).select_from(OUTBOX).where(OUTBOX.c.published_at.is_(None))
-        )
+        count = await conn.scalar(sa.select(sa.func.count()).select_from(OUTBOX))
     return int(count or 0)
 
 
@@ -103,8 +101,9 @@ class OutboxRelay(PollingWorker):
     another process.
 
     One relay per service process keeps each aggregate's events in order: rows are
-    taken ``FOR UPDATE SKIP LOCKED`` and marked published only after Kafka acknowledged
-    every message of the batch (acks=all, idempotent producer).
+    taken ``FOR UPDATE SKIP LOCKED`` in id order and deleted only after Kafka acknowledged
+    every message of the batch (acks=all, idempotent producer), in the same transaction:
+    a failed batch rolls back and is taken again, from its first row.
     """
 
     def __init__(
@@ -128,7 +127,6 @@ class OutboxRelay(PollingWorker):
             rows = (
                 await conn.execute(
                     sa.select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.envelope)
-                    .where(OUTBOX.c.published_at.is_(None))
                     .order_by(OUTBOX.c.id)
                     .limit(self._batch_size)
                     .with_for_update(skip_locked=True)
@@ -150,11 +148,7 @@ class OutboxRelay(PollingWorker):
                     )
                 )
             await asyncio.gather(*deliveries)
-            await conn.execute(
-                OUTBOX.update()
-                .where(OUTBOX.c.id.in_([row.id for row in rows]))
-                .values(published_at=sa.func.now())
-            )
+            await conn.execute(OUTBOX.delete().where(OUTBOX.c.id.in_([row.id for row in rows])))
         return len(rows)
 
     async def step(self) -> int:

@@ -1,5 +1,5 @@
-"""A service process: its database (created and migrated), its broker, subscribers and
-outbox relay, started and stopped together from the FastAPI lifespan."""
+"""A service process: its database (created and migrated), its broker, subscribers, outbox
+relay and retention prune, started and stopped together from the FastAPI lifespan."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from shared.observability.kafka_lag import ConsumerLag
 from shared.observability.metrics import Metrics
 from shared.observability.probes import DeadLettered, OutboxBacklog
 from shared.outbox import OutboxRelay
+from shared.retention import RetentionWorker, inbox_prune
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,15 @@ class ServiceRuntime:
             topic_name=settings.kafka.topic,
             batch_size=settings.relay.batch_size,
             poll_interval=settings.relay.poll_interval_seconds,
+        )
+        retention = settings.retention
+        # More tables kept only for deduplication: ``runtime.retention.add`` (connectors).
+        self.retention = RetentionWorker(
+            self.engine,
+            [inbox_prune()],
+            window_days=retention.inbox_days,
+            batch_size=retention.prune_batch,
+            interval=retention.prune_interval_seconds,
         )
         self.subscriber = EventSubscriber(
             self.broker, settings.kafka, service=service, consumer=settings.consumer
@@ -120,6 +130,7 @@ class ServiceRuntime:
         await with_retries(lambda: ensure_topics(self.settings.kafka, topics.ALL), max_seconds=60)
         await self.broker.start()
         self.relay.start()
+        self.retention.start()
         for worker in self._workers:
             worker.start()
         log.info("%s service started", self.service)
@@ -127,6 +138,7 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for worker in reversed(self._workers):
             await worker.stop()
+        await self.retention.stop()
         await self.relay.stop()
         await self.broker.stop()
         await self.engine.dispose()

@@ -67,6 +67,20 @@ class RelaySettings(BaseModel):
     batch_size: int = 500
 
 
+class RetentionSettings(BaseModel):
+    """How long consumed-event ids (and connectors' done webhook deliveries) are kept to
+    recognise a duplicate, and how often the prune runs.
+
+    The window must outlast every way a message can come back: Kafka redelivering after a
+    consumer group lost its committed offsets (offsets.retention.minutes, 7 days by default)
+    and Shopify retrying a webhook (up to 48 hours). An id older than that cannot come back,
+    so its row is only cost."""
+
+    inbox_days: float = Field(default=30.0, ge=8.0)
+    prune_interval_seconds: float = Field(default=3600.0, gt=0)  # hourly: idle costs nothing
+    prune_batch: int = Field(default=5000, ge=1)  # rows per delete: short transactions
+
+
 class ConsumerSettings(BaseModel):
     """How many events a consumer applies per transaction, and how long a fetch waits
     for the first of them (an empty fetch waits as long again before the next)."""
@@ -199,6 +213,7 @@ class Settings(BaseSettings):
     ports: Ports = Ports()
     relay: RelaySettings = RelaySettings()
     consumer: ConsumerSettings = ConsumerSettings()
+    retention: RetentionSettings = RetentionSettings()
     log_level: str = "INFO"
     upstreams: dict[str, str] = {}
     mail: MailSettings = MailSettings()

@@ -34,7 +34,7 @@ from services.connectors.etsy import api as etsy_api
 from services.connectors.etsy import service as etsy_service
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.worker import EtsyPollWorker
-from services.connectors.shopify import reconciliation, sync_api
+from services.connectors.shopify import reconciliation, sync_api, sync_repository
 from services.connectors.shopify.delivery_worker import DeliveryWorker
 from services.connectors.stock_push_worker import StockPushWorker
 from services.connectors.worker import WriteBackWorker
@@ -95,6 +95,7 @@ def create_app(
     app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=runtime.lifespan)
     runtime.install(app)
     runtime.metrics.add(*gauges.probes(runtime.engine))
+    runtime.retention.add(sync_repository.DONE_DELIVERIES)
     app.state.write_back_worker = worker
     app.include_router(api.router)
     app.include_router(manual_orders_api.router)

@@ -13,10 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors import tables as t
 from services.connectors.shopify.order_state import StoredOrder
+from shared.retention import Prune
 
 D = t.webhook_delivery
 O = t.shopify_order  # noqa: E741 - the table's short name, like D and R
 R = t.shopify_reconciliation
+
+# Done deliveries only serve to recognise Shopify re-sending one (for up to 48 hours): past
+# the retention window they go (``shared.retention``). Pending and dead ones stay, for the
+# worker and for an operator's replay.
+DONE_DELIVERIES = Prune(
+    "connectors_webhook_delivery", D, (D.c.webhook_id,), D.c.received_at, (D.c.status == "done",)
+)
 
 
 async def insert_delivery(conn: AsyncConnection, **values: Any) -> bool:
