@@ -573,12 +573,13 @@ def figures(
     }
 
 
-async def run_chaos(plan: Plan, run_dir: Path) -> dict[str, Any]:
-    """Start the supervised system, seed it, drive and fault it, drain, check."""
+async def run_chaos(plan: Plan, run_dir: Path, base: Settings | None = None) -> dict[str, Any]:
+    """Start the supervised system (on the servers of ``base``), seed it, drive and fault
+    it, drain, check."""
     rng = random.Random(plan.seed)
     tally = Tally()
     started = time.monotonic()
-    async with supervised_system(run_dir) as target:
+    async with supervised_system(run_dir, base=base) as target:
         async with httpx.AsyncClient(
             base_url=target.gateway, headers=target.headers, timeout=60
         ) as client:

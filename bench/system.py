@@ -63,9 +63,10 @@ def quiet_port(taken: set[int]) -> int:
         return port
 
 
-def bench_settings(run_id: str) -> Settings:
-    """Settings of a fresh namespace, never the demo system's or a test run's."""
-    base = Settings()
+def bench_settings(run_id: str, base: Settings | None = None) -> Settings:
+    """Settings of a fresh namespace, never the demo system's or a test run's; the servers
+    of ``base`` (default: the environment's)."""
+    base = base or Settings()
     taken: set[int] = set()
     return base.model_copy(
         update={
@@ -125,14 +126,14 @@ SUPERVISOR = ROOT / "deploy" / "supervisor.py"
 
 @contextlib.asynccontextmanager
 async def supervised_system(
-    run_dir: Path, extra_env: dict[str, str] | None = None
+    run_dir: Path, extra_env: dict[str, str] | None = None, base: Settings | None = None
 ) -> AsyncIterator[Target]:
     """The whole system started and supervised by ``deploy/supervisor.py`` (the watcher of
     ``make up``), in a namespace of its own: a process that dies is started again by the
     supervisor, never by the caller. Its pid files and logs go to ``run_dir``
     (``logs/supervisor.log`` says who died and when it came back). Stopped with
     ``supervisor.py down``; databases and topics dropped at the end."""
-    settings = bench_settings(uuid.uuid4().hex[:8])
+    settings = bench_settings(uuid.uuid4().hex[:8], base)
     await asyncio.to_thread(run_dir.mkdir, parents=True, exist_ok=True)
     taken = {getattr(settings.ports, name) for name in PROCESS_PORTS}
     env = {
