@@ -573,6 +573,20 @@ def figures(
     }
 
 
+async def progress(tally: Tally, started: float, every: float = 30.0) -> None:
+    """A line now and then, so a long run shows it is alive."""
+    console = Console(width=140)
+    while True:
+        await asyncio.sleep(every)
+        kills = Counter(k["process"] for k in tally.kills if k["pid"])
+        console.print(
+            f"{time.monotonic() - started:5.0f}s: sent {len(tally.first_sent)}, accepted "
+            f"{len(tally.accepted)}, kills {dict(kills)}, broker/database restarts "
+            f"{[i['what'] for i in tally.infra]}, oversold samples {len(tally.oversold)}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+
+
 async def run_chaos(plan: Plan, run_dir: Path, base: Settings | None = None) -> dict[str, Any]:
     """Start the supervised system (on the servers of ``base``), seed it, drive and fault
     it, drain, check."""
@@ -589,8 +603,10 @@ async def run_chaos(plan: Plan, run_dir: Path, base: Settings | None = None) -> 
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_lots(target, tally, stop))
         faulting = asyncio.create_task(faults(target, plan, window, tally, rng))
+        telling = asyncio.create_task(progress(tally, started))
         await drive(target, catalogue, plan, tally, rng)
         await faulting
+        telling.cancel()
         sent_for = time.monotonic() - started
         facts, drain_seconds = await wait_drained(target.settings, tally, plan.drain_timeout)
         stop.set()
