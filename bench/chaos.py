@@ -499,7 +499,22 @@ async def dead_letters(settings: Settings) -> int:
     return sum(n for topic, n in (await end_offsets(settings)).items() if topic.endswith(".dlq"))
 
 
-def judge(facts: Facts, tally: Tally, ledger: list[Any], dlq: int, log: str) -> check.Findings:
+def mailed(run_dir: Path) -> list[str]:
+    """The notification id of every e-mail the run's mailcatcher kept (one file each)."""
+    ids = []
+    for path in sorted((run_dir / "mail").glob("*.eml")):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.lower().startswith("x-lotline-notification:"):
+                ids.append(line.split(":", 1)[1].strip())
+                break
+            if not line:
+                break
+    return ids
+
+
+def judge(
+    facts: Facts, tally: Tally, ledger: list[Any], dlq: int, log: str, mails: list[str]
+) -> check.Findings:
     lost, duplicated = check.lost_and_duplicated(tally.accepted, facts.orders)
     cancelled_ids = [o.order_id for o in facts.orders if o.status == "cancelled"]
     _, given_up = check.restarts_in_log(log)
@@ -517,6 +532,7 @@ def judge(facts: Facts, tally: Tally, ledger: list[Any], dlq: int, log: str) -> 
             "notifications": check.repeated(facts.notifications),
             "shipments": check.repeated(s[1] for s in facts.shipments),
             "write-backs": check.repeated(facts.write_backs),
+            "e-mails": check.repeated(mails),
         },
         oversold=tally.oversold,
         ledger=check.ledger_mismatches(facts.on_hand, facts.movements),
@@ -614,9 +630,10 @@ async def run_chaos(plan: Plan, run_dir: Path, base: Settings | None = None) -> 
         ledger = await ledger_api(target)
         dlq = await dead_letters(target.settings)
         log = supervisor_log(run_dir)
-        findings = judge(facts, tally, ledger, dlq, log)
+        mails = await asyncio.to_thread(mailed, run_dir)
+        findings = judge(facts, tally, ledger, dlq, log, mails)
         return figures(
-            plan, tally, facts, findings, log,
+            plan, tally, facts, findings, log, emails_sent=len(mails),
             seconds={"driving": round(sent_for), "draining": round(drain_seconds)},
             run_dir=str(run_dir), finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )  # fmt: skip
@@ -636,7 +653,8 @@ def print_figures(report: dict[str, Any]) -> None:
         f"lost {report['lost']}, duplicated {report['duplicated']}, "
         f"unsettled {report['unsettled']}, "
         f"oversold samples {report['oversold_samples']} of {report['lot_samples']}, "
-        f"ledger mismatches {report['ledger_mismatches']}, dead letters {report['dead_letters']}",
+        f"ledger mismatches {report['ledger_mismatches']}, dead letters {report['dead_letters']}, "
+        f"e-mails sent {report.get('emails_sent')}",
         f"e2e (first send → settled) p50 {report['e2e_ms']['p50']} ms, "
         f"p99 {report['e2e_ms']['p99']} ms",
         f"seconds: {report['seconds']}, statuses: {report['statuses']}",

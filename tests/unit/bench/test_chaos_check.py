@@ -11,7 +11,7 @@ import random
 from decimal import Decimal as D
 
 from bench import chaos_check as check
-from bench.chaos import PROCESSES, Plan, cancellation, kill_schedule
+from bench.chaos import PROCESSES, Plan, cancellation, kill_schedule, mailed
 from bench.chaos_check import Findings, LotSample, OrderFact, Reservation
 
 
@@ -160,3 +160,13 @@ def test_a_cancellation_zeroes_every_line_and_is_newer_than_the_order():
 
     assert cancelled["cancelled_at"] and cancelled["updated_at"] > "2026-01-01T00:00:00+00:00"
     assert cancelled["line_items"][0]["current_quantity"] == 0
+
+
+def test_an_e_mail_kept_twice_for_one_notification_is_found(tmp_path):
+    (tmp_path / "mail").mkdir()
+    for n, notification in enumerate(("n-1", "n-2", "n-1")):
+        headers = f"Subject: Ordine\nX-Lotline-Notification: {notification}\n"
+        mail = headers + "\nX-Lotline-Notification: a line of the body\n"
+        (tmp_path / "mail" / f"{n}.eml").write_text(mail)
+
+    assert check.repeated(mailed(tmp_path)) == {"n-1": 2}
