@@ -14,7 +14,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.db import drop_database
+import asyncpg
+
+from shared.db import asyncpg_dsn, drop_database, ensure_database
 from shared.observability.kafka_admin import admin_client
 from shared.settings import KafkaSettings, Ports, PostgresSettings, Settings
 from tests.conftest import PROCESS_PORTS, ROOT, settings_env
@@ -156,6 +158,8 @@ async def supervised_system(
             )  # fmt: skip
 
     try:
+        for name in PROCESSES:
+            await durable_database(settings, name)
         key = await asyncio.to_thread(system.manage, "create-key", "chaos", "--scope", "admin")
         system.api_key = key.strip()
         await asyncio.to_thread(call, "up", 180)
@@ -169,6 +173,21 @@ async def supervised_system(
                 await drop_database(settings.pg, settings.pg.database(name))
         with contextlib.suppress(Exception):
             await drop_topics(settings.kafka)
+
+
+async def durable_database(settings: Settings, name: str) -> None:
+    """Create the process's database beforehand with ``synchronous_commit = on``: the local
+    dev cluster turns durability off for speed (deploy/infra.sh), so a PostgreSQL crash there
+    forgets the last commits it acknowledged — an order a service committed, and whose Kafka
+    offset it committed after, would be gone. A real server keeps what it acknowledged; so do
+    the databases of a run that crashes PostgreSQL on purpose."""
+    database = settings.pg.database(name)
+    await ensure_database(settings.pg, database)
+    conn = await asyncpg.connect(asyncpg_dsn(settings.pg.url_for_database("postgres")))
+    try:
+        await conn.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = on')
+    finally:
+        await conn.close()
 
 
 def supervisor_log(run_dir: Path) -> str:
