@@ -14,7 +14,7 @@ ifdef LOTLINE_KAFKA_PORT
 export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
 endif
 
-.PHONY: run test setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace clean-data
+.PHONY: run test setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace chaos clean-data
 
 ## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
 ## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
@@ -87,6 +87,16 @@ e2e: setup infra-up
 ## Other rates: make bench BENCH_ARGS="--rates 10,25,50 --duration 20"
 bench: setup infra-up bench-tools
 	$(PY) -m bench.throughput $(BENCH_ARGS)
+
+## The whole system under faults (a check, not a benchmark): orders in (webhooks with
+## redeliveries and cancellations, manual orders, goods receipts) while every process is
+## SIGKILLed and started again by deploy/supervisor.py, the broker and PostgreSQL restarted
+## once; then every database is checked (lost, duplicated, oversold, ledger, settled, outbox).
+## Exits non-zero on a violation; writes bench/results/chaos-*.json. ~15–20 minutes here.
+## A smaller one: make chaos CHAOS_ARGS="--orders 500 --kills 1 --no-infra"
+CHAOS_ARGS ?= --orders 3600 --rate 4 --kills 3
+chaos: setup infra-up
+	$(PY) -m bench.chaos $(CHAOS_ARGS)
 
 ## Kafka's perf tools (kafka-tools, not needed by the broker) next to the broker's jars.
 KAFKA_TOOLS_VERSION ?= 4.4.0

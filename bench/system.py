@@ -7,15 +7,19 @@ import asyncio
 import contextlib
 import random
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.db import drop_database
+import asyncpg
+
+from shared.db import asyncpg_dsn, drop_database, ensure_database
 from shared.observability.kafka_admin import admin_client
 from shared.settings import KafkaSettings, Ports, PostgresSettings, Settings
-from tests.conftest import PROCESS_PORTS
+from tests.conftest import PROCESS_PORTS, ROOT, settings_env
 from tests.e2e.conftest import PROCESSES, System
 
 SERVICES = ("orders", "inventory", "production", "connectors", "trace")
@@ -33,6 +37,17 @@ class Target:
     headers: dict[str, str]
     settings: Settings
     pids: dict[str, int]
+    run_dir: Path | None = None  # the supervisor's pids and logs, when supervised
+
+    def pid(self, name: str) -> int | None:
+        """The process's current pid: the supervisor's pid file when supervised (it
+        changes with every restart), else the pid it was started with."""
+        if self.run_dir is None:
+            return self.pids.get(name)
+        try:
+            return int((self.run_dir / "pids" / f"{name}.pid").read_text().strip())
+        except (OSError, ValueError):
+            return None
 
 
 def quiet_port(taken: set[int]) -> int:
@@ -50,9 +65,10 @@ def quiet_port(taken: set[int]) -> int:
         return port
 
 
-def bench_settings(run_id: str) -> Settings:
-    """Settings of a fresh namespace, never the demo system's or a test run's."""
-    base = Settings()
+def bench_settings(run_id: str, base: Settings | None = None) -> Settings:
+    """Settings of a fresh namespace, never the demo system's or a test run's; the servers
+    of ``base`` (default: the environment's)."""
+    base = base or Settings()
     taken: set[int] = set()
     return base.model_copy(
         update={
@@ -105,3 +121,75 @@ async def drop_topics(kafka: KafkaSettings) -> None:
         mine = [t for t in await admin.list_topics() if t.startswith(kafka.topic_prefix)]
         if mine:
             await admin.delete_topics(mine)
+
+
+SUPERVISOR = ROOT / "deploy" / "supervisor.py"
+
+
+@contextlib.asynccontextmanager
+async def supervised_system(
+    run_dir: Path, extra_env: dict[str, str] | None = None, base: Settings | None = None
+) -> AsyncIterator[Target]:
+    """The whole system started and supervised by ``deploy/supervisor.py`` (the watcher of
+    ``make up``), in a namespace of its own: a process that dies is started again by the
+    supervisor, never by the caller. Its pid files and logs go to ``run_dir``
+    (``logs/supervisor.log`` says who died and when it came back). Stopped with
+    ``supervisor.py down``; databases and topics dropped at the end."""
+    settings = bench_settings(uuid.uuid4().hex[:8], base)
+    await asyncio.to_thread(run_dir.mkdir, parents=True, exist_ok=True)
+    taken = {getattr(settings.ports, name) for name in PROCESS_PORTS}
+    env = {
+        **settings_env(settings),
+        "LOTLINE_RUN_DIR": str(run_dir),
+        "LOTLINE_MAIL__SMTP_PORT": str(quiet_port(taken)),
+        "LOTLINE_MAIL__SMTP_HOST": "127.0.0.1",
+        "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
+    }
+    system = System(settings, run_dir, {})
+    system.env = env
+    supervise = [sys.executable, str(SUPERVISOR)]
+
+    def call(command: str, timeout: float) -> None:
+        with open(run_dir / "supervisor-cli.log", "ab") as out:
+            subprocess.run(
+                [*supervise, command], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                timeout=timeout, check=command != "down",
+            )  # fmt: skip
+
+    try:
+        for name in PROCESSES:
+            await durable_database(settings, name)
+        key = await asyncio.to_thread(system.manage, "create-key", "chaos", "--scope", "admin")
+        system.api_key = key.strip()
+        await asyncio.to_thread(call, "up", 180)
+        target = Target(system.gateway, system.admin_headers, settings, {}, run_dir)
+        pids = {name: pid for name in PROCESSES if (pid := target.pid(name)) is not None}
+        yield Target(system.gateway, system.admin_headers, settings, pids, run_dir)
+    finally:
+        await asyncio.to_thread(call, "down", 120)
+        for name in PROCESSES:
+            with contextlib.suppress(OSError):
+                await drop_database(settings.pg, settings.pg.database(name))
+        with contextlib.suppress(Exception):
+            await drop_topics(settings.kafka)
+
+
+async def durable_database(settings: Settings, name: str) -> None:
+    """Create the process's database beforehand with ``synchronous_commit = on``: the local
+    dev cluster turns durability off for speed (deploy/infra.sh), so a PostgreSQL crash there
+    forgets the last commits it acknowledged — an order a service committed, and whose Kafka
+    offset it committed after, would be gone. A real server keeps what it acknowledged; so do
+    the databases of a run that crashes PostgreSQL on purpose."""
+    database = settings.pg.database(name)
+    await ensure_database(settings.pg, database)
+    conn = await asyncpg.connect(asyncpg_dsn(settings.pg.url_for_database("postgres")))
+    try:
+        await conn.execute(f'ALTER DATABASE "{database}" SET synchronous_commit = on')
+    finally:
+        await conn.close()
+
+
+def supervisor_log(run_dir: Path) -> str:
+    path = run_dir / "logs" / "supervisor.log"
+    return path.read_text(errors="replace") if path.exists() else ""
