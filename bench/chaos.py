@@ -442,9 +442,8 @@ async def read_facts(settings: Settings, tally: Tally) -> Facts:
     unpublished = {}
     for service in PROCESSES:
         try:
-            [row] = await _fetch(
-                settings, service, "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-            )
+            # The relay deletes what it published: every row left is unpublished.
+            [row] = await _fetch(settings, service, "SELECT count(*) FROM outbox")
             unpublished[service] = int(row[0])
         except asyncpg.UndefinedTableError:
             continue
@@ -477,12 +476,14 @@ async def wait_drained(settings: Settings, tally: Tally, limit: float) -> tuple[
     the last reading."""
     started = time.monotonic()
     while True:
+        waited = time.monotonic() - started
         try:
             facts = await read_facts(settings, tally)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            if waited > limit:  # not recovering: a query the schema no longer answers
+                raise
             await asyncio.sleep(2)  # PostgreSQL may still be recovering
             continue
-        waited = time.monotonic() - started
         if drained(facts, tally) or waited > limit:
             return facts, waited
         await asyncio.sleep(2)
