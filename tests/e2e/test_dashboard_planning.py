@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -198,6 +199,13 @@ async def test_start_and_complete_from_the_production_page_with_the_fefo_lot(
 async def test_the_recall_preview_names_the_shipped_order_and_the_report_downloads(
     operator, admin, bakery
 ):
+    # The batch completed above is stock once inventory has applied its completion.
+    async def biscuits_in_stock() -> Any:
+        return await json_of(await admin.get("/api/lots", params={"item_code": bakery.biscuits}))
+
+    await eventually(
+        biscuits_in_stock, lambda lots: sum(Decimal(lot["available"]) for lot in lots) >= 3
+    )
     external = await place(admin, bakery.shop, bakery.biscuits, 3, ALICE)
     order = await eventually(
         functools.partial(order_status, admin, external), has_status("ready_to_ship")
