@@ -29,3 +29,38 @@ async def new_bakery(gateway: httpx.AsyncClient) -> tuple[str, str, str, str]:
             )
         )
     return flour, jar, biscuits, line
+
+
+async def biscuits_on_an_oven(gateway: httpx.AsyncClient) -> tuple[str, str, str, str]:
+    """``new_bakery`` with 100 jars received, its oven line defined and biscuits made on it
+    (10 a batch: 2 kg flour and 10 jars, 30 min setup + 60 min a batch); flour stays short."""
+    from tests.e2e.test_make_to_order import post_until_accepted
+
+    flour, jar, biscuits, line = await new_bakery(gateway)
+    tag = line.removeprefix("OVEN-")
+    receipt = {
+        "item_code": jar,
+        "quantity": "100",
+        "unit": "pc",
+        "supplier": "Vetri Nord",
+        "supplier_lot_code": f"VN-{tag}",
+    }
+    await json_of(await gateway.post("/api/receipts", json=receipt))
+    await json_of(await gateway.post("/api/lines", json={"code": line, "name": "Oven"}))
+    await post_until_accepted(
+        gateway,
+        "/api/recipes",
+        {
+            "item_code": biscuits,
+            "batch_size": "10",
+            "unit": "pc",
+            "line_code": line,
+            "setup_minutes": 30,
+            "minutes_per_batch": 60,
+            "lines": [
+                {"item_code": flour, "quantity": "2", "unit": "kg"},
+                {"item_code": jar, "quantity": "10", "unit": "pc"},
+            ],
+        },
+    )
+    return flour, jar, biscuits, line

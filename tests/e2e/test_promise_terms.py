@@ -14,45 +14,16 @@ from typing import Any
 import pytest
 
 from tests.e2e import shopify
-from tests.e2e.bakery import new_bakery
+from tests.e2e.bakery import biscuits_on_an_oven
 from tests.e2e.conftest import EXPRESS_SHOP, eventually, json_of
-from tests.e2e.test_make_to_order import order_status, post_until_accepted
+from tests.e2e.test_make_to_order import order_status
 from tests.e2e.test_skeleton_flow import external_id_of
 
 pytestmark = pytest.mark.e2e
 
 
 async def test_a_quote_and_an_order_agree_under_a_shop_with_its_own_handling_and_transit(gateway):
-    flour, jar, biscuits, line = await new_bakery(gateway)
-    await json_of(
-        await gateway.post(
-            "/api/receipts",
-            json={
-                "item_code": jar,
-                "quantity": "100",
-                "unit": "pc",
-                "supplier": "Vetri Nord",
-                "supplier_lot_code": f"VN-{line}",
-            },
-        )
-    )
-    await json_of(await gateway.post("/api/lines", json={"code": line, "name": "Oven"}))
-    await post_until_accepted(
-        gateway,
-        "/api/recipes",
-        {
-            "item_code": biscuits,
-            "batch_size": "10",
-            "unit": "pc",
-            "line_code": line,
-            "setup_minutes": 30,
-            "minutes_per_batch": 60,
-            "lines": [
-                {"item_code": flour, "quantity": "2", "unit": "kg"},
-                {"item_code": jar, "quantity": "10", "unit": "pc"},
-            ],
-        },
-    )
+    flour, _, biscuits, line = await biscuits_on_an_oven(gateway)
     wanted = [{"item_code": biscuits, "quantity": "10", "unit": "pc"}]
 
     async def quote(**terms: str) -> Any:

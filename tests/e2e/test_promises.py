@@ -16,9 +16,9 @@ import pytest
 from services.orders.notifications.locales import long_date
 from shared.contracts import topics
 from tests.e2e import shopify
-from tests.e2e.bakery import new_bakery
+from tests.e2e.bakery import biscuits_on_an_oven
 from tests.e2e.conftest import Mailbox, System, eventually, json_of
-from tests.e2e.test_make_to_order import order_status, post_until_accepted
+from tests.e2e.test_make_to_order import order_status
 from tests.e2e.test_shipping import localised
 from tests.e2e.test_skeleton_flow import external_id_of, new_shop
 from tests.integration.kafka_helpers import read_until
@@ -54,37 +54,8 @@ async def promise_changes(
 async def test_quote_order_early_receipt_and_breakdown_move_the_promise_honestly(
     gateway, system: System, mailbox: Mailbox
 ):
-    flour, jar, biscuits, line = await new_bakery(gateway)
+    flour, jar, biscuits, line = await biscuits_on_an_oven(gateway)
     tag = line.removeprefix("OVEN-")
-    await json_of(
-        await gateway.post(
-            "/api/receipts",
-            json={
-                "item_code": jar,
-                "quantity": "100",
-                "unit": "pc",
-                "supplier": "Vetri Nord",
-                "supplier_lot_code": f"VN-{tag}",
-            },
-        )
-    )
-    await json_of(await gateway.post("/api/lines", json={"code": line, "name": "Oven"}))
-    await post_until_accepted(
-        gateway,
-        "/api/recipes",
-        {
-            "item_code": biscuits,
-            "batch_size": "10",
-            "unit": "pc",
-            "line_code": line,
-            "setup_minutes": 30,
-            "minutes_per_batch": 60,
-            "lines": [
-                {"item_code": flour, "quantity": "2", "unit": "kg"},
-                {"item_code": jar, "quantity": "10", "unit": "pc"},
-            ],
-        },
-    )
     # The jar lot must be known to production before quoting (its read model is eventual).
     quote_body = {"lines": [{"item_code": biscuits, "quantity": "10", "unit": "pc"}]}
 

@@ -152,21 +152,7 @@ async def test_a_recall_takes_the_lot_out_of_available_stock_and_announces_it_bl
 
 
 async def test_goods_returned_to_quarantine_are_on_hand_but_not_available(inventory_engine):
-    order_id, sku, (first, second) = await reserved_order(inventory_engine)
-    sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
-    await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(sent), sent)
-    returned = OrderItemsReturned(
-        order_id=order_id,
-        return_id=uuid.uuid4().hex,
-        destination="quarantine",
-        lots=(
-            ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
-        ),
-    )
-
-    await apply_once(
-        inventory_engine, channel_changes.restock_returned, Envelope.wrap(returned), returned
-    )
+    sku, first = await two_returned_to_quarantine(inventory_engine)
 
     figures = await figures_of(inventory_engine, sku)
     assert (figures.on_hand, figures.available, figures.blocked) == (
@@ -177,6 +163,24 @@ async def test_goods_returned_to_quarantine_are_on_hand_but_not_available(invent
     [snapshot] = await staged_by_lot(inventory_engine, f"{first}-Q")
     assert snapshot["status"] == "quarantined"
     assert snapshot["on_hand"] == {"value": "2", "unit": "pc"}
+
+
+async def two_returned_to_quarantine(engine) -> tuple[str, str]:
+    """An order shipped 3 + 2 from two lots; 2 of the first lot come back into quarantine
+    (``<first>-Q``): the item and the first lot's code."""
+    order_id, sku, (first, second) = await reserved_order(engine)
+    sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
+    await apply_once(engine, shipping.dispatch, Envelope.wrap(sent), sent)
+    returned = OrderItemsReturned(
+        order_id=order_id,
+        return_id=uuid.uuid4().hex,
+        destination="quarantine",
+        lots=(
+            ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
+        ),
+    )
+    await apply_once(engine, channel_changes.restock_returned, Envelope.wrap(returned), returned)
+    return sku, first
 
 
 async def staged_by_lot(engine, lot_code: str) -> list[dict[str, Any]]:
@@ -240,20 +244,7 @@ async def test_production_holding_a_recalled_lot_with_no_other_stock_is_told_it_
 async def test_a_recall_reaches_the_quarantine_lot_of_goods_returned_from_the_lot(
     inventory_engine,
 ):
-    order_id, sku, (first, second) = await reserved_order(inventory_engine)
-    sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
-    await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(sent), sent)
-    returned = OrderItemsReturned(
-        order_id=order_id,
-        return_id=uuid.uuid4().hex,
-        destination="quarantine",
-        lots=(
-            ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
-        ),
-    )
-    await apply_once(
-        inventory_engine, channel_changes.restock_returned, Envelope.wrap(returned), returned
-    )
+    _, first = await two_returned_to_quarantine(inventory_engine)
 
     event = await recall(inventory_engine, first)
 
@@ -265,20 +256,7 @@ async def test_a_recall_reaches_the_quarantine_lot_of_goods_returned_from_the_lo
 
 
 async def test_a_quarantined_lot_is_never_consumed_by_production(inventory_engine):
-    order_id, sku, (first, second) = await reserved_order(inventory_engine)
-    sent = dispatched(order_id, sku, (first, "3"), (second, "2"))
-    await apply_once(inventory_engine, shipping.dispatch, Envelope.wrap(sent), sent)
-    returned = OrderItemsReturned(
-        order_id=order_id,
-        return_id=uuid.uuid4().hex,
-        destination="quarantine",
-        lots=(
-            ReturnedLot(line_no=1, item_code=sku, lot_code=first, quantity=Quantity.of(2, "pc")),
-        ),
-    )
-    await apply_once(
-        inventory_engine, channel_changes.restock_returned, Envelope.wrap(returned), returned
-    )
+    sku, first = await two_returned_to_quarantine(inventory_engine)
     box = await item(inventory_engine, "GIFTBOX", "pc", kind="finished_good")
     po = uuid.uuid4()
     done = ProductionCompleted(
