@@ -12,7 +12,19 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.settings import RequestLimits
+
+
+def install(app: FastAPI, limits: RequestLimits) -> None:
+    """The deployment's limits on ``app`` (the gateway and every service alike)."""
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=limits.max_body_bytes,
+        per_prefix={limits.import_prefix: limits.max_import_bytes},
+    )
 
 
 class BodyTooLarge(Exception):

@@ -13,8 +13,7 @@ from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import db, encryption, migrations
-from shared.body_limit import BodyLimit
+from shared import body_limit, db, encryption, migrations
 from shared.contracts import topics
 from shared.dead_letters import api as dead_letters_api
 from shared.dead_letters.reader import DeadLetterReader
@@ -109,12 +108,7 @@ class ServiceRuntime:
         app.state.runtime = self
         observe(app, self.metrics, self.checks)
         dead_letters_api.install(app, self.dead_letters)
-        limits = self.settings.gateway
-        app.add_middleware(
-            BodyLimit,
-            max_bytes=limits.max_body_bytes,
-            per_prefix={"/api/imports": limits.max_import_bytes},
-        )
+        body_limit.install(app, self.settings.requests)
 
     def add_worker(self, worker: BackgroundWorker) -> None:
         """Started after the broker and relay, stopped before them."""

@@ -184,9 +184,15 @@ class GatewaySettings(BaseModel):
     first_admin_username: str = "admin"
     first_admin_password: SecretStr | None = None
     api_key_touch_seconds: float = 60.0
-    # Request bodies (413 beyond): JSON, webhooks and forms; the wholesale CSV import.
+
+
+class RequestLimits(BaseModel):
+    """The largest request body the gateway and every service read (413 beyond): JSON,
+    webhooks and forms; the wholesale CSV import under ``import_prefix``."""
+
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    import_prefix: str = "/api/imports"
 
 
 # Secrets that ship in this repository's docs and demo data: fine for a demo, refused in
@@ -220,6 +226,7 @@ class Settings(BaseSettings):
     carriers: CarrierSettings = CarrierSettings()
     producer: ProducerSettings = ProducerSettings()
     gateway: GatewaySettings = GatewaySettings()
+    requests: RequestLimits = RequestLimits()
     promise: PromiseSettings = PromiseSettings()
     secrets: SecretsSettings = SecretsSettings()
 

@@ -19,29 +19,34 @@ from services.connectors import tables as t
 from shared import db, encryption
 from shared.settings import get_settings
 
-SECRET_COLUMNS = {
-    t.shop: (t.shop.c.domain, ("webhook_secret", "access_token")),
-    t.etsy_shop: (t.etsy_shop.c.shop_id, ("access_token", "refresh_token")),
-}
+
+def secret_columns(metadata: sa.MetaData) -> list[sa.Column[str]]:
+    """Every column stored encrypted, read off the tables themselves (a new secret column
+    is rotated without anyone remembering to list it)."""
+    return [
+        column
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, encryption.EncryptedText)
+    ]
 
 
 async def rotate_all(engine: AsyncEngine) -> int:
     """How many stored secrets were rewritten under the first key."""
     rewritten = 0
-    for table, (key, columns) in SECRET_COLUMNS.items():
-        for column in columns:
-            raw = sa.cast(table.c[column], sa.Text)  # the ciphertext, not the decrypted value
-            async with engine.connect() as conn:
-                rows = (await conn.execute(sa.select(key, raw).where(raw.is_not(None)))).all()
-            for row_key, stored in rows:
-                async with engine.begin() as conn:
-                    await conn.execute(
-                        sa.text(
-                            f"UPDATE {table.name} SET {column} = :value WHERE {key.name} = :key"
-                        ),
-                        {"value": encryption.rotate(stored), "key": row_key},
-                    )
-                rewritten += 1
+    for column in secret_columns(t.metadata):
+        table = column.table
+        [key] = table.primary_key.columns
+        raw = sa.cast(column, sa.Text)  # the ciphertext, not the decrypted value
+        async with engine.connect() as conn:
+            rows = (await conn.execute(sa.select(key, raw).where(raw.is_not(None)))).all()
+        for row_key, stored in rows:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    sa.text(f"UPDATE {table.name} SET {column.name} = :v WHERE {key.name} = :k"),
+                    {"v": encryption.rotate(stored), "k": row_key},
+                )
+            rewritten += 1
     return rewritten
 
 

@@ -26,8 +26,7 @@ from services.gateway.dashboard.live_feed import LiveFeed
 from services.gateway.dashboard.templating import STATIC
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES, merge_openapi
-from shared import db, migrations
-from shared.body_limit import BodyLimit
+from shared import body_limit, db, migrations
 from shared.http import install_error_handlers
 from shared.messaging import with_retries
 from shared.observability import checks
@@ -112,11 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live = live
     app.add_middleware(Gate, config=GateConfig(app.state.policy, engine, settings.gateway))
     # Outermost: an oversized body is refused before sign-in checks or proxying read it.
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=settings.gateway.max_body_bytes,
-        per_prefix={"/api/imports": settings.gateway.max_import_bytes},
-    )
+    body_limit.install(app, settings.requests)
     _install_errors(app)
     app.include_router(admin_api.router)
     for module in modules:

@@ -12,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.orders import channel_repository, channel_rules, repository, shipments_repository
 from services.orders.channel_rules import EditKind
 from services.orders.domain import CANCELLABLE
-from services.orders.service import _publish, cancel_in, order_id_for
+from services.orders.service import cancel_in, order_id_for
 from shared.consuming import Delivery
 from shared.contracts.connectors import (
     ChannelOrderCancelled,
     ChannelOrderEdited,
     ChannelRefundCreated,
 )
-from shared.contracts.envelope import Envelope
 from shared.contracts.orders import OrderItemsReturned, OrderLinesReduced, OrderStatus
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ ChannelChange = ChannelOrderCancelled | ChannelOrderEdited | ChannelRefundCreate
 
 
 async def apply_channel_change(tx: Delivery, event: ChannelChange) -> None:
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     order_id = order_id_for(event.channel, event.external_id)
     current = await repository.status_for_update(conn, order_id)
     if current is None:  # connectors publishes an order before any change of it
@@ -35,11 +34,11 @@ async def apply_channel_change(tx: Delivery, event: ChannelChange) -> None:
         return
     match event:
         case ChannelOrderCancelled():
-            await _cancelled(conn, envelope, event, order_id, current)
+            await _cancelled(tx, event, order_id, current)
         case ChannelOrderEdited():
-            await _edited(conn, envelope, event, order_id, current)
+            await _edited(tx, event, order_id, current)
         case ChannelRefundCreated():
-            await _refunded(conn, envelope, event, order_id)
+            await _refunded(tx, event, order_id)
 
 
 async def _note(conn: AsyncConnection, order_id: UUID, kind: str, detail: str) -> None:
@@ -47,27 +46,21 @@ async def _note(conn: AsyncConnection, order_id: UUID, kind: str, detail: str) -
 
 
 async def _cancelled(
-    conn: AsyncConnection,
-    envelope: Envelope,
-    event: ChannelOrderCancelled,
-    order_id: UUID,
-    current: OrderStatus,
+    tx: Delivery, event: ChannelOrderCancelled, order_id: UUID, current: OrderStatus
 ) -> None:
     """The existing cancel path; an order already shipped only notes it on its timeline."""
+    conn = tx.conn
     reason = f"cancelled on {event.channel}" + (f": {event.reason}" if event.reason else "")
     if current not in CANCELLABLE:
         await _note(conn, order_id, "channel.cancel_not_applied", f"{reason}; order is {current}")
         return
-    await cancel_in(conn, order_id, current, reason=reason, envelope=envelope)
+    await cancel_in(conn, order_id, current, reason=reason, tx=tx)
 
 
 async def _edited(
-    conn: AsyncConnection,
-    envelope: Envelope,
-    event: ChannelOrderEdited,
-    order_id: UUID,
-    current: OrderStatus,
+    tx: Delivery, event: ChannelOrderEdited, order_id: UUID, current: OrderStatus
 ) -> None:
+    conn = tx.conn
     if not await channel_repository.claim_channel_version(conn, order_id, event.version):
         await _note(conn, order_id, "channel.edit_ignored", "an older edit arrived late")
         return
@@ -79,16 +72,15 @@ async def _edited(
         return
     await channel_repository.set_line_quantities(conn, order_id, plan.new_quantities)
     if plan.kind is EditKind.CANCEL:
-        await cancel_in(conn, order_id, current, reason=plan.reason, envelope=envelope)
+        await cancel_in(conn, order_id, current, reason=plan.reason, tx=tx)
         return
     if plan.announce:
         reduced = OrderLinesReduced(order_id=order_id, lines=plan.announce, reason=plan.reason)
-        await _publish(conn, envelope, [reduced])
+        await tx.publish([reduced])
 
 
-async def _refunded(
-    conn: AsyncConnection, envelope: Envelope, event: ChannelRefundCreated, order_id: UUID
-) -> None:
+async def _refunded(tx: Delivery, event: ChannelRefundCreated, order_id: UUID) -> None:
+    conn = tx.conn
     by_external = {
         line.external_line_id: line for line in await channel_repository.lines(conn, order_id)
     }
@@ -119,4 +111,4 @@ async def _refunded(
     returned = OrderItemsReturned(
         order_id=order_id, return_id=return_id, destination=event.restock_to, lots=lots
     )
-    await _publish(conn, envelope, [returned])
+    await tx.publish([returned])

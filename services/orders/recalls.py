@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 from services.orders import domain, holds, repository
-from shared import outbox
 from shared.consuming import Delivery
 from shared.contracts.inventory import RecallApplied, RecallLifted
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
@@ -21,7 +20,7 @@ def hold_reason(event: RecallApplied) -> str:
 
 async def hold_orders_on_recalled_lots(tx: Delivery, event: RecallApplied) -> None:
     """Each affected order that may still go on hold does, once; shipped ones cannot."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     changes: list[OrderStatusChanged] = []
     for order_id in sorted({r.order_id for r in event.reservations}):
         current = await repository.status_for_update(conn, order_id)
@@ -34,18 +33,13 @@ async def hold_orders_on_recalled_lots(tx: Delivery, event: RecallApplied) -> No
         await repository.record_status(conn, change)
         await repository.set_held_by_recall(conn, order_id, event.recall_id)
         changes.append(change)
-    await outbox.add(
-        conn,
-        changes,
-        correlation_id=envelope.correlation_id or envelope.event_id,
-        causation_id=envelope.event_id,
-    )
+    await tx.publish(changes)
 
 
 async def release_orders_of_lifted_recall(tx: Delivery, event: RecallLifted) -> None:
     """The recall was withdrawn and its lots count again: every order it put on hold (and
     still on hold) goes back to the status it had, with the withdrawal's reason."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     changes: list[OrderStatusChanged] = []
     for order_id in await repository.held_by_recall(conn, event.recall_id):
         current = await repository.status_for_update(conn, order_id)
@@ -65,9 +59,4 @@ async def release_orders_of_lifted_recall(tx: Delivery, event: RecallLifted) -> 
             continue
         await repository.record_status(conn, change)
         changes.append(change)
-    await outbox.add(
-        conn,
-        changes,
-        correlation_id=envelope.correlation_id or envelope.event_id,
-        causation_id=envelope.event_id,
-    )
+    await tx.publish(changes)

@@ -27,7 +27,6 @@ from shared.contracts.connectors import (
 )
 
 __all__ = ["order_id_for"]  # the id every channel order gets, computed in shared.contracts
-from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import StockAllocated, StockReleased, StockReserved, StockShort
 from shared.contracts.orders import OrderCancelled, OrderStatus, OrderStatusChanged
 from shared.contracts.production import (
@@ -43,18 +42,9 @@ log = logging.getLogger(__name__)
 CONSUMER = "orders"
 
 
-async def _publish(conn: AsyncConnection, envelope: Envelope, events: list[Event]) -> None:
-    await outbox.add(
-        conn,
-        events,
-        correlation_id=envelope.correlation_id or envelope.event_id,
-        causation_id=envelope.event_id,
-    )
-
-
 async def receive_inbound_order(tx: Delivery, event: InboundOrderReceived) -> None:
     """Persist a channel order once per (channel, external id), even when delivered twice."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     order_id = order_id_for(event.channel, event.external_id)
     event = await releases.with_known_mappings(conn, event)
     new = domain.accept(order_id, event)
@@ -71,12 +61,12 @@ async def receive_inbound_order(tx: Delivery, event: InboundOrderReceived) -> No
     if new.status is OrderStatus.RECEIVED:
         head = await repository.order_head(conn, order_id)
         await notify(conn, head, kind="order_confirmed", context={})
-    await _publish(conn, envelope, list(events))
+    await tx.publish(list(events))
 
 
 async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -> None:
     """Record what inventory reserved (and what is short) and move the order on."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     current = await repository.status_for_update(conn, event.order_id)
     if current is None:
         log.warning("stock outcome for unknown order %s", event.order_id)
@@ -90,7 +80,7 @@ async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -
         await repository.save_shortages(conn, event.order_id, event.shortages)
     change = domain.transition(event.order_id, current, target)
     await repository.record_status(conn, change)
-    await _publish(conn, envelope, [change])
+    await tx.publish([change])
 
 
 ProductionUpdate = (
@@ -101,7 +91,7 @@ ProductionUpdate = (
 async def follow_production(tx: Delivery, event: ProductionUpdate) -> None:
     """Keep the order lines ↔ production orders links current and tell each order what its
     production means for it (awaiting materials, materials reserved, in production)."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     status = ProductionStatus.PLANNED if isinstance(event, ProductionOrderPlanned) else event.status
     shortages = event.shortages if isinstance(event, ProductionOrderStatusChanged) else ()
     affected = await repository.replace_production_links(
@@ -132,13 +122,13 @@ async def follow_production(tx: Delivery, event: ProductionUpdate) -> None:
         if change is not None:
             await repository.record_status(conn, change)
             changes.append(change)
-    await _publish(conn, envelope, list(changes))
+    await tx.publish(list(changes))
 
 
 async def record_missing_materials(tx: Delivery, event: OrderMaterialsChanged) -> None:
     """What the order's production lacks at every level: shown on the order, logged on its
     timeline, and its status follows (nothing missing any more → it waits for production)."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     current = await repository.status_for_update(conn, event.order_id)
     if current is None:
         log.warning("missing materials for unknown order %s", event.order_id)
@@ -157,12 +147,12 @@ async def record_missing_materials(tx: Delivery, event: OrderMaterialsChanged) -
     if change is None:
         return
     await repository.record_status(conn, change)
-    await _publish(conn, envelope, [change])
+    await tx.publish([change])
 
 
 async def receive_allocation(tx: Delivery, event: StockAllocated) -> None:
     """Produced goods were allocated to the order: record them; ready to ship when complete."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     current = await repository.status_for_update(conn, event.order_id)
     if current is None:
         return
@@ -173,7 +163,7 @@ async def receive_allocation(tx: Delivery, event: StockAllocated) -> None:
     await repository.clear_shortages(conn, event.order_id)
     change = domain.transition(event.order_id, current, target)
     await repository.record_status(conn, change)
-    await _publish(conn, envelope, [change])
+    await tx.publish([change])
 
 
 async def forget_released_stock(tx: Delivery, event: StockReleased) -> None:
@@ -195,7 +185,7 @@ async def cancel_order(engine: AsyncEngine, order_id: UUID, *, reason: str | Non
         current = await repository.status_for_update(conn, order_id)
         if current is None:
             raise OrderNotFound(f"no order {order_id}")
-        await cancel_in(conn, order_id, current, reason=reason, envelope=None)
+        await cancel_in(conn, order_id, current, reason=reason, tx=None)
 
 
 async def cancel_in(
@@ -204,18 +194,19 @@ async def cancel_in(
     current: OrderStatus,
     *,
     reason: str | None,
-    envelope: Envelope | None,
+    tx: Delivery | None,
 ) -> None:
-    """The one cancel path (operator or channel), inside the caller's transaction."""
+    """The one cancel path (operator or channel), inside the caller's transaction; a
+    channel's cancellation (``tx``) names the event it came from."""
     change = domain.cancel(order_id, current, reason=reason)
     await repository.record_status(conn, change)
     head = await repository.order_head(conn, order_id)
     await notify(conn, head, kind="order_cancelled", context={"reason": reason})
     events: list[Event] = [change, OrderCancelled(order_id=order_id, reason=reason)]
-    if envelope is None:
+    if tx is None:
         await outbox.add(conn, events)
     else:
-        await _publish(conn, envelope, events)
+        await tx.publish(events)
 
 
 async def record_channel_news(
@@ -238,7 +229,7 @@ async def record_channel_news(
 
 async def record_promise(tx: Delivery, event: OrderPromised) -> None:
     """Store the date production promises; a change is published once, a slip mailed once."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     head = await repository.order_head(conn, event.order_id, lock=True)
     if head is None:
         log.warning("promise for unknown order %s", event.order_id)
@@ -276,4 +267,4 @@ async def record_promise(tx: Delivery, event: OrderPromised) -> None:
             },
         )
     if update.change is not None:
-        await _publish(conn, envelope, [update.change])
+        await tx.publish([update.change])

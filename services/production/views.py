@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
+from services.production.domain import OPEN
 from services.production.line_plan import slots_now
 from services.production.scheduling import Slot
+from shared.contracts.production import ProductionStatus
 from shared.units import Quantity
 
 
@@ -71,7 +73,9 @@ async def find_production_orders(
     }
     consumed = await rows(t.consumption, t.consumption.c.item_code, t.consumption.c.lot_code)
     history = await rows(t.status_history, t.status_history.c.id)
-    slots = await slots_now(conn, today=datetime.now(UTC).date())
+    # Where open orders land on their lines: one schedule for the page, none when all closed.
+    any_open = any(ProductionStatus(h.status) in OPEN for h in heads)
+    slots = await slots_now(conn, today=datetime.now(UTC).date()) if any_open else {}
     children: dict[UUID, list[dict[str, Any]]] = {}
     for child in await conn.execute(
         sa.select(

@@ -387,7 +387,7 @@ async def test_a_forwarded_request_names_the_caller_and_never_what_the_caller_cl
 async def test_an_oversized_body_is_refused_at_the_door_before_anything_reads_it(
     gateway: FastAPI,
 ):
-    limit = gateway.state.settings.gateway.max_body_bytes
+    limit = gateway.state.settings.requests.max_body_bytes
     body = b"{" + b" " * limit + b"}"
 
     async with client(gateway) as http:  # no credentials: the size is refused first

@@ -1,5 +1,6 @@
 """Secrets at rest: round trip, rotation under MultiFernet, legacy plain text, a dropped key
-said in words, the API's hint, and a 422 that never echoes a secret."""
+said in words, the API's hint, and a 422 that never echoes a secret (production refusing the
+demo key: ``test_production_settings``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from cryptography.fernet import Fernet
 
 from shared import encryption
 from shared.http import redacted
-from shared.settings import DEMO_SECRETS_KEY, Settings
+from shared.settings import DEMO_SECRETS_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -49,15 +50,6 @@ def test_the_api_shows_at_most_the_last_four_characters():
     assert encryption.hint("shpat_0123456789") == "…6789"
     assert encryption.hint("short") == "…"
     assert encryption.hint(None) is None
-
-
-def test_production_refuses_the_demo_key(monkeypatch):
-    monkeypatch.setenv("LOTLINE_ENVIRONMENT", "production")
-    monkeypatch.setenv("LOTLINE_PG__PASSWORD", "a-real-password-1")
-    with pytest.raises(ValueError, match="LOTLINE_SECRETS__KEYS"):
-        Settings()
-    monkeypatch.setenv("LOTLINE_SECRETS__KEYS", f'["{Fernet.generate_key().decode()}"]')
-    assert Settings().environment == "production"
 
 
 def test_a_refused_request_never_echoes_a_secret():

@@ -8,7 +8,7 @@ Shops' webhook secrets and access tokens and Etsy's tokens were stored in plain 
 is rewritten encrypted with the deployment's first key (LOTLINE_SECRETS__KEYS). The columns
 stay text; ``shared.encryption.EncryptedText`` reads them.
 """
-from typing import Sequence, Union
+from typing import Callable, Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
@@ -30,23 +30,16 @@ SECRETS = {
 
 def upgrade() -> None:
     """Encrypt every secret still in plain text."""
-    conn = op.get_bind()
-    for table, (key, columns) in SECRETS.items():
-        for column in columns:
-            rows = conn.execute(
-                sa.text(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL")
-            ).all()
-            for row_key, value in rows:
-                if encryption.is_encrypted(value):
-                    continue
-                conn.execute(
-                    sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :key"),
-                    {"value": encryption.encrypt(value), "key": row_key},
-                )
+    _rewrite(lambda value: value if encryption.is_encrypted(value) else encryption.encrypt(value))
 
 
 def downgrade() -> None:
     """Decrypt them again (plain text, as before)."""
+    _rewrite(encryption.decrypt)
+
+
+def _rewrite(transform: Callable[[str], str]) -> None:
+    """Every stored secret replaced by ``transform`` of it, row by row."""
     conn = op.get_bind()
     for table, (key, columns) in SECRETS.items():
         for column in columns:
@@ -54,7 +47,9 @@ def downgrade() -> None:
                 sa.text(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL")
             ).all()
             for row_key, value in rows:
-                conn.execute(
-                    sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :key"),
-                    {"value": encryption.decrypt(value), "key": row_key},
-                )
+                new = transform(value)
+                if new != value:
+                    conn.execute(
+                        sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :key"),
+                        {"value": new, "key": row_key},
+                    )

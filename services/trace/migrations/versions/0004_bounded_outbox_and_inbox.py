@@ -6,13 +6,12 @@ index on processed_at for the prune (shared.retention).
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2027-01-10 10:00:00.000000
+Create Date: 2026-12-06 21:00:00.000000
 
 """
 from typing import Sequence, Union
 
-from alembic import op
-import sqlalchemy as sa
+from shared.storage_migrations import bound_outbox_and_inbox, unbound_outbox_and_inbox
 
 
 # revision identifiers, used by Alembic.
@@ -24,14 +23,9 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     """Upgrade schema."""
-    op.execute("DELETE FROM outbox WHERE published_at IS NOT NULL")
-    op.drop_index('outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
-    op.drop_column('outbox', 'published_at')
-    op.create_index('inbox_by_processed_at', 'inbox', ['processed_at'], unique=False)
+    bound_outbox_and_inbox()
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.drop_index('inbox_by_processed_at', table_name='inbox')
-    op.add_column('outbox', sa.Column('published_at', sa.DateTime(timezone=True), nullable=True))
-    op.create_index('outbox_unpublished', 'outbox', ['id'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
+    unbound_outbox_and_inbox()
