@@ -24,7 +24,23 @@
   }
 
   /* Bursts of events for one kind are folded into one refresh a moment later, carrying
-     every order id concerned, so a busy floor does not reload a panel per event. */
+     every order id concerned, so a busy floor does not reload a panel per event.
+     A refresh is held back while any panel's request is in flight (htmx marks it with
+     "htmx-request"): htmx queues a trigger that arrives mid-request on the element that
+     asked, and a panel that swaps itself (outerHTML) is gone when the queue runs, so the
+     second change would be lost and the panel left stale. Held back at most 5 s. */
+  var FOLD_MS = 250, BUSY_RETRY_MS = 100, MAX_HOLD_MS = 5000;
+
+  function fire(kind, since) {
+    if (document.querySelector(".htmx-request") && Date.now() - since < MAX_HOLD_MS) {
+      window.setTimeout(function () { fire(kind, since); }, BUSY_RETRY_MS);
+      return;
+    }
+    var detail = pending[kind];
+    delete pending[kind];
+    htmx.trigger(document.body, "live:" + kind, detail);
+  }
+
   function announce(kind, data) {
     var ids = data.order_ids || [];
     var waiting = pending[kind];
@@ -33,11 +49,7 @@
       return;
     }
     pending[kind] = { type: data.type, order_ids: ids.slice() };
-    window.setTimeout(function () {
-      var detail = pending[kind];
-      delete pending[kind];
-      htmx.trigger(document.body, "live:" + kind, detail);
-    }, 250);
+    window.setTimeout(function () { fire(kind, Date.now()); }, FOLD_MS);
   }
 
   function connect() {
@@ -51,7 +63,7 @@
     });
     source.addEventListener("resync", function (event) {
       lastId = event.lastEventId || lastId;
-      htmx.trigger(document.body, "live:resync", {});
+      announce("resync", {});
     });
     source.onopen = function () {
       retry = 1000;
