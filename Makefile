@@ -22,6 +22,8 @@ run: setup infra-up bootstrap
 	$(PY) deploy/supervisor.py run $(PY) -m services.cli demo seed
 
 ## make test: set up, start the servers it needs, lint, type-check, then the whole suite.
+## The suite's PostgreSQL skips fsync for speed (LOTLINE_PG_DURABLE=0); make run's is durable.
+test: export LOTLINE_PG_DURABLE ?= 0
 test: setup infra-up browser lint
 	$(PY) -m pytest
 

@@ -9,7 +9,9 @@
 #   deploy/infra.sh reset                          stop everything and delete all data
 #
 # Environment: LOTLINE_KAFKA_PORT (19092), LOTLINE_KAFKA_CONTROLLER_PORT (19093),
-#              LOTLINE_PG_PORT (55432), LOTLINE_RUN_DIR (<repo>/.run).
+#              LOTLINE_PG_PORT (55432), LOTLINE_RUN_DIR (<repo>/.run),
+#              LOTLINE_PG_DURABLE (1: PostgreSQL keeps every commit it acknowledged; 0: fsync
+#              and synchronous commit off, for the test suite's speed only — `make test`).
 set -euo pipefail
 
 # --------------------------------------------------------------------------- settings
@@ -30,6 +32,7 @@ KAFKA_STOP_TIMEOUT=30
 
 PG_VERSION=15
 PG_PORT="${LOTLINE_PG_PORT:-55432}"
+PG_DURABLE="${LOTLINE_PG_DURABLE:-1}"
 PG_START_TIMEOUT=60
 PG_STOP_TIMEOUT=30
 
@@ -409,19 +412,38 @@ port = $PG_PORT
 unix_socket_directories = '$PG_SOCKDIR'
 max_connections = 300
 shared_buffers = 256MB
-# DEV/TEST CLUSTER ONLY: durability is switched off for speed. A crash of the machine (or of
-# PostgreSQL itself) can lose or corrupt data; never copy these three lines to a real server.
+EOF
+    if [ "$PG_DURABLE" = 0 ]; then
+        cat >>"$PG_DATA/lotline.conf" <<EOF
+# LOTLINE_PG_DURABLE=0 (make test): durability is switched off for speed. A crash of the
+# machine (or of PostgreSQL itself) can lose or corrupt data; never use this for real orders.
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 EOF
+    else
+        cat >>"$PG_DATA/lotline.conf" <<EOF
+# Durable (the default): an acknowledged commit survives a crash, which the outbox and
+# inbox guarantees rest on. Written out so that a reload turns a fast cluster durable again.
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+EOF
+    fi
     if is_root; then chown postgres:postgres "$PG_DATA/lotline.conf"; fi
+}
+
+pg_durability() {
+    if [ "$PG_DURABLE" = 0 ]; then echo "NOT durable (LOTLINE_PG_DURABLE=0, tests only)"; else echo "durable"; fi
 }
 
 pg_start() {
     local pid
     if pid="$(pg_pid)"; then
-        log "postgres: already running (pid $pid, port $PG_PORT)"
+        pg_find_bin
+        pg_write_config  # durability follows LOTLINE_PG_DURABLE at every start
+        pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null
+        log "postgres: already running (pid $pid, port $PG_PORT), $(pg_durability)"
         return 0
     fi
     pg_find_bin
@@ -448,7 +470,7 @@ pg_start() {
         sleep 0.25
     done
     pid="$(pg_pid || true)"
-    log "postgres: running (pid ${pid:-?}, port $PG_PORT), ready in $((SECONDS - started_at))s; logs in $PG_LOGDIR"
+    log "postgres: running (pid ${pid:-?}, port $PG_PORT), ready in $((SECONDS - started_at))s, $(pg_durability); logs in $PG_LOGDIR"
 }
 
 pg_stop() {
