@@ -4,12 +4,21 @@ A due (shop, SKU) row is leased, its shop's level read, the ``available`` quanti
 compare-and-set when it differs, and read back; the row then records pushed and reported.
 A reconciliation pass re-reads rows checked longer ago than the interval: a shop showing
 something else than what was pushed (drift: an edit in the shop admin, a lost update) makes
-the row pending again, and the next push corrects it."""
+the row pending again, and the next push corrects it.
+
+A lease is held, not just taken: each row's lease is renewed when its turn in the batch
+comes and every third of its length while its push runs (throttling and retries can outlast
+it), and every write back to the row checks the lease is still the one we set. A row whose
+lease ran out is left to whichever process took it since, so no row is pushed by two."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -49,7 +58,69 @@ async def _claim(engine: AsyncEngine, settings: StockPushSettings, where: Any) -
         return list(claimed.all())
 
 
-def _due(settings: StockPushSettings) -> Any:
+@dataclass
+class Lease:
+    """Our hold on one row: the end we last set, which is also the proof that we hold it."""
+
+    shop: str
+    sku: str
+    until: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> Lease:
+        return cls(row.shop, row.sku, row.claimed_until)
+
+    def held(self) -> Any:
+        return sa.and_(S.c.shop == self.shop, S.c.sku == self.sku, S.c.claimed_until == self.until)
+
+
+async def renew(engine: AsyncEngine, lease: Lease, settings: StockPushSettings) -> bool:
+    """Extend a lease we still hold (its end is the one we set and has not passed); False
+    when it ran out, whether or not another process has taken the row since."""
+    extended = sa.func.now() + timedelta(seconds=settings.lease_seconds)
+    async with engine.begin() as conn:
+        until = (
+            await conn.execute(
+                S.update()
+                .where(lease.held(), S.c.claimed_until > sa.func.now())
+                .values(claimed_until=extended)
+                .returning(S.c.claimed_until)
+            )
+        ).scalar_one_or_none()
+    if until is None:
+        return False
+    lease.until = until
+    return True
+
+
+@asynccontextmanager
+async def kept(
+    engine: AsyncEngine, lease: Lease, settings: StockPushSettings
+) -> AsyncIterator[Lease]:
+    """Renew the lease every third of its length while the block runs. The renewer is
+    stopped, not cancelled, so a renewal in flight is never half-known when we write."""
+    stop = asyncio.Event()
+
+    async def renewing() -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=settings.lease_seconds / 3)
+            except TimeoutError:
+                if not await renew(engine, lease, settings):
+                    log.warning(
+                        "stock push %s %s: lease lost during the push", lease.shop, lease.sku
+                    )
+                    return
+
+    renewer = asyncio.create_task(renewing())
+    try:
+        yield lease
+    finally:
+        stop.set()
+        await renewer
+
+
+def due(settings: StockPushSettings) -> Any:
     now = sa.func.now()
     debounce = timedelta(seconds=settings.debounce_seconds)
     max_delay = timedelta(seconds=settings.max_delay_seconds)
@@ -95,6 +166,7 @@ async def push(
     engine: AsyncEngine,
     http: httpx.AsyncClient,
     row: Any,
+    lease: Lease,
     *,
     settings: StockPushSettings,
     retries: WriteBackSettings,
@@ -105,81 +177,96 @@ async def push(
         return None
 
     try:
-        client = await _client(engine, http, row.shop)
-        level = await retrying.with_retries(
-            lambda: _push_once(client, row), retries, on_failure=noted
-        )
+        async with kept(engine, lease, settings):
+            client = await _client(engine, http, row.shop)
+            level = await retrying.with_retries(
+                lambda: _push_once(client, row), retries, on_failure=noted
+            )
     except AdminError as error:
         log.warning("stock push %s %s failed: %s", row.shop, row.sku, error)
-        await _failed(engine, row, str(error), settings)
+        await _failed(engine, row, lease, str(error), settings)
         return
-    await _pushed(engine, row, level.available)
+    await _pushed(engine, row, lease, level.available)
 
 
-async def _pushed(engine: AsyncEngine, row: Any, reported: int) -> None:
+async def _written(engine: AsyncEngine, lease: Lease, values: dict[str, Any]) -> None:
+    """Write the row's outcome only while we hold it: after a lost lease the row belongs to
+    the process that took it, whose own outcome will be written."""
+    async with engine.begin() as conn:
+        done = await conn.execute(S.update().where(lease.held()).values(**values))
+    if done.rowcount == 0:
+        log.warning(
+            "stock push %s %s: lease lost; outcome left to its holder", lease.shop, lease.sku
+        )
+
+
+async def _pushed(engine: AsyncEngine, row: Any, lease: Lease, reported: int) -> None:
     now = sa.func.now()
-    async with engine.begin() as conn:
-        await conn.execute(
-            S.update()
-            .where(S.c.shop == row.shop, S.c.sku == row.sku)
-            .values(
-                pushed=row.intended,
-                pushed_at=now,
-                pushes=S.c.pushes + 1,
-                reported=reported,
-                reported_at=now,
-                checked_at=now,
-                attempts=0,
-                last_error=None,
-                claimed_until=None,
-                # a change that arrived during the push keeps the row pending
-                pending_since=sa.case(
-                    (S.c.intended == row.intended, None), else_=S.c.pending_since
-                ),
-            )
-        )
+    await _written(
+        engine,
+        lease,
+        dict(
+            pushed=row.intended,
+            pushed_at=now,
+            pushes=S.c.pushes + 1,
+            reported=reported,
+            reported_at=now,
+            checked_at=now,
+            attempts=0,
+            last_error=None,
+            claimed_until=None,
+            # a change that arrived during the push keeps the row pending
+            pending_since=sa.case((S.c.intended == row.intended, None), else_=S.c.pending_since),
+        ),
+    )
 
 
-async def _failed(engine: AsyncEngine, row: Any, reason: str, settings: StockPushSettings) -> None:
+async def _failed(
+    engine: AsyncEngine, row: Any, lease: Lease, reason: str, settings: StockPushSettings
+) -> None:
     retry_at = sa.func.now() + timedelta(seconds=settings.failure_backoff_seconds)
-    async with engine.begin() as conn:
-        await conn.execute(
-            S.update()
-            .where(S.c.shop == row.shop, S.c.sku == row.sku)
-            .values(
-                attempts=S.c.attempts + 1,
-                last_error=reason[:2000],
-                claimed_until=retry_at,
-                pending_since=sa.func.coalesce(S.c.pending_since, sa.func.now()),
-            )
-        )
+    await _written(
+        engine,
+        lease,
+        dict(
+            attempts=S.c.attempts + 1,
+            last_error=reason[:2000],
+            claimed_until=retry_at,
+            pending_since=sa.func.coalesce(S.c.pending_since, sa.func.now()),
+        ),
+    )
 
 
 async def reconcile(
-    engine: AsyncEngine, http: httpx.AsyncClient, row: Any, *, settings: StockPushSettings
+    engine: AsyncEngine,
+    http: httpx.AsyncClient,
+    row: Any,
+    lease: Lease,
+    *,
+    settings: StockPushSettings,
 ) -> None:
     """Read what the shop shows; a difference from what we pushed makes the row pending."""
     try:
-        client = await _client(engine, http, row.shop)
-        level = await client.level(row.sku)
+        async with kept(engine, lease, settings):
+            client = await _client(engine, http, row.shop)
+            level = await client.level(row.sku)
     except AdminError as error:
-        await _failed(engine, row, f"reconciliation: {error}", settings)
+        await _failed(engine, row, lease, f"reconciliation: {error}", settings)
         return
     now = sa.func.now()
     differs = level.available != row.intended
-    async with engine.begin() as conn:
-        await conn.execute(
-            S.update()
-            .where(S.c.shop == row.shop, S.c.sku == row.sku)
-            .values(
-                reported=level.available,
-                reported_at=now,
-                checked_at=now,
-                claimed_until=None,
-                pending_since=now if differs else S.c.pending_since,
-                changed_at=sa.func.now() - timedelta(days=1) if differs else S.c.changed_at,
-            )
-        )
+    await _written(
+        engine,
+        lease,
+        dict(
+            reported=level.available,
+            reported_at=now,
+            checked_at=now,
+            claimed_until=None,
+            pending_since=now if differs else S.c.pending_since,
+            changed_at=sa.func.now() - timedelta(days=1) if differs else S.c.changed_at,
+        ),
+    )
     if differs:
         log.info(
             "drift %s %s: shop shows %s, Lotline %s",
@@ -200,10 +287,30 @@ async def run_once(
     """Track mapped SKUs without a row, push the due rows, then re-check the rows due for
     reconciliation; how many were done."""
     done = await stock_tracking.track_untracked(engine)
-    for row in await _claim(engine, settings, _due(settings)):
-        await push(engine, http, row, settings=settings, retries=retries)
+    async for row, lease in in_turn(engine, await claim(engine, settings, due(settings)), settings):
+        await push(engine, http, row, lease, settings=settings, retries=retries)
         done += 1
-    for row in await _claim(engine, settings, _stale_check(settings)):
-        await reconcile(engine, http, row, settings=settings)
+    stale = await claim(engine, settings, _stale_check(settings))
+    async for row, lease in in_turn(engine, stale, settings):
+        await reconcile(engine, http, row, lease, settings=settings)
         done += 1
     return done
+
+
+async def claim(
+    engine: AsyncEngine, settings: StockPushSettings, where: Any
+) -> list[tuple[Any, Lease]]:
+    """Rows matching ``where``, each with its lease; taken one after another by ``in_turn``."""
+    return [(row, Lease.of(row)) for row in await _claim(engine, settings, where)]
+
+
+async def in_turn(
+    engine: AsyncEngine, claimed: list[tuple[Any, Lease]], settings: StockPushSettings
+) -> AsyncIterator[tuple[Any, Lease]]:
+    """The claimed rows whose lease still holds when their turn comes (renewed then); a
+    row whose lease ran out while earlier ones were pushed is skipped."""
+    for row, lease in claimed:
+        if await renew(engine, lease, settings):
+            yield row, lease
+        else:
+            log.info("stock push %s %s: lease ran out before its turn", row.shop, row.sku)

@@ -3,6 +3,7 @@ one debounced push of the latest value out, throttling survived, failures visibl
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -196,3 +197,58 @@ async def test_a_shop_given_its_token_later_is_pushed_too(connectors_engine, fak
     await run(connectors_engine, http, AT_ONCE)
 
     assert fake.inventory.available(item) == 4
+
+
+async def test_a_lease_that_ran_out_before_its_turn_is_left_to_the_process_that_took_it(
+    connectors_engine, fake, http
+):
+    short = StockPushSettings(
+        debounce_seconds=0, max_delay_seconds=0, failure_backoff_seconds=0, lease_seconds=0.5
+    )
+    domain, item = await mapped_item(connectors_engine, fake)
+    await lot_changed(connectors_engine, item, on_hand=7, reserved=0, revision=1)
+    ours = [
+        (r, lease)
+        for r, lease in await stock_push.claim(connectors_engine, short, stock_push.due(short))
+        if r.sku == item
+    ]
+    await asyncio.sleep(0.7)  # our lease runs out while "earlier rows" are pushed
+    theirs = [
+        (r, lease)
+        for r, lease in await stock_push.claim(connectors_engine, short, stock_push.due(short))
+        if r.sku == item
+    ]
+
+    skipped = [r async for r in stock_push.in_turn(connectors_engine, ours, short)]
+    taken = [r async for r in stock_push.in_turn(connectors_engine, theirs, short)]
+    for claimed, lease in taken:
+        await stock_push.push(
+            connectors_engine, http, claimed, lease, settings=short, retries=RETRIES
+        )
+
+    assert len(ours) == 1 and skipped == [] and len(taken) == 1
+    assert [s for s in fake.inventory.sets if s[0] == item] == [(item, 7)]  # pushed once
+    synced = await row(connectors_engine, domain, item)
+    assert (synced.pushed, synced.claimed_until) == (7, None)
+
+
+async def test_a_push_outlasting_its_lease_keeps_it_and_its_outcome(connectors_engine, fake, http):
+    short = StockPushSettings(
+        debounce_seconds=0, max_delay_seconds=0, failure_backoff_seconds=0, lease_seconds=0.6
+    )
+    domain, item = await mapped_item(connectors_engine, fake)
+    await lot_changed(connectors_engine, item, on_hand=5, reserved=1, revision=1)
+    [(_, lease)] = [
+        (r, lease)
+        for r, lease in await stock_push.claim(connectors_engine, short, stock_push.due(short))
+        if r.sku == item
+    ]
+    first_end = lease.until
+
+    async with stock_push.kept(connectors_engine, lease, short):
+        await asyncio.sleep(1.5)  # a throttled push, two and a half leases long
+        rivals = await stock_push.claim(connectors_engine, short, stock_push.due(short))
+
+    assert item not in [r.sku for r, _ in rivals]  # nobody could take it meanwhile
+    assert lease.until > first_end
+    assert (await row(connectors_engine, domain, item)).claimed_until == lease.until
