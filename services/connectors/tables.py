@@ -236,6 +236,16 @@ etsy_shop = sa.Table(
     timestamp("created_at"),
 )
 
+# A refresh of the shop's tokens asked of Etsy and not yet stored: written and committed
+# before the call, deleted with the new tokens. Left behind, it says the refresh token may
+# have been spent by an answer we lost.
+etsy_token_refresh = sa.Table(
+    "connectors_etsy_token_refresh",
+    metadata,
+    sa.Column("shop_id", sa.Text, primary_key=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 etsy_oauth_state = sa.Table(
     "connectors_etsy_oauth_state",
     metadata,

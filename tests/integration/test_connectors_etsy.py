@@ -24,6 +24,7 @@ from services.connectors.etsy import poller, repository, service, tokens
 from services.connectors.etsy.budget import etsy_api
 from services.connectors.etsy.client import DailyBudgetSpent
 from services.connectors.etsy.config import EtsySettings
+from services.connectors.shopify.admin import Refused
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
@@ -177,6 +178,63 @@ async def test_the_spent_refresh_token_is_refused_by_the_fake(connectors_engine,
     await api.refresh(issued["refresh_token"])
     with pytest.raises(Exception, match="invalid_grant"):
         await api.refresh(issued["refresh_token"])
+
+
+class Crash(BaseException):
+    """The process dying: nothing after it runs, nothing of its transaction commits."""
+
+
+class CrashAfterEtsyAnswers:
+    """Etsy rotates the refresh token and answers; the process dies before our commit."""
+
+    def __init__(self, api: Any) -> None:
+        self._api = api
+
+    async def refresh(self, refresh_token: str) -> Any:
+        await self._api.refresh(refresh_token)
+        raise Crash
+
+
+async def test_a_refresh_cut_off_after_etsy_answered_tells_the_operator_to_reconnect(
+    connectors_engine, fake, http
+):
+    sid, issued = await connected_shop(connectors_engine, fake, expired=True)
+    api = etsy_api(connectors_engine, http, settings_for(fake))
+
+    with pytest.raises(Crash):
+        await tokens.refresh(connectors_engine, CrashAfterEtsyAnswers(api), sid, margin_seconds=300)
+    assert fake.refresh_tokens_spent == [issued["refresh_token"]]  # rotated at Etsy, lost here
+
+    for _ in range(2):  # and it keeps saying so, not a bare invalid_grant the second time
+        with pytest.raises(Refused, match=r"cut off before its new token was stored.*connect"):
+            await tokens.access_token(connectors_engine, api, sid, margin_seconds=300)
+
+    again = fake.issue_tokens()  # the operator connects the shop again
+    async with connectors_engine.begin() as conn:
+        await repository.save_tokens(
+            conn,
+            sid,
+            access_token=again["access_token"],
+            expires_at=datetime.now(UTC) - timedelta(seconds=60),
+            refresh_token=again["refresh_token"],
+        )
+    fresh = await tokens.access_token(connectors_engine, api, sid, margin_seconds=300)
+    assert fresh == (await shop_row(connectors_engine, sid)).access_token
+    async with connectors_engine.connect() as conn:
+        assert await repository.refresh_in_doubt(conn, sid) is None
+
+
+async def test_a_refresh_token_etsy_refuses_outright_is_named_as_refused_not_cut_off(
+    connectors_engine, fake, http
+):
+    sid, issued = await connected_shop(connectors_engine, fake, expired=True)
+    api = etsy_api(connectors_engine, http, settings_for(fake))
+    await api.refresh(issued["refresh_token"])  # spent elsewhere: revoked, as far as we know
+
+    for _ in range(2):
+        with pytest.raises(Refused, match="Etsy refused the refresh token") as refused:
+            await tokens.access_token(connectors_engine, api, sid, margin_seconds=300)
+        assert "cut off" not in str(refused.value)
 
 
 async def test_polling_resumes_from_the_watermark_and_never_publishes_twice(

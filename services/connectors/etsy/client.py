@@ -26,6 +26,11 @@ class InvalidToken(Refused):
     """HTTP 401: Etsy no longer takes this access token (revoked, or clocks apart)."""
 
 
+class InvalidGrant(Refused):
+    """The token endpoint's ``invalid_grant``: a code or refresh token it will not take
+    (used already, expired, revoked)."""
+
+
 class DailyBudgetSpent(RetryLater):
     """The app's 10,000 requests of the day are spent: wait for the next UTC day."""
 
@@ -99,6 +104,8 @@ class EtsyApi:
             raise RetryLater(f"HTTP {response.status_code}: {_error_text(response)}")
         if response.status_code == 401:
             raise InvalidToken(f"HTTP 401: {_error_text(response)}")
+        if response.status_code == 400 and _error_text(response).startswith("invalid_grant"):
+            raise InvalidGrant(f"HTTP 400: {_error_text(response)}")
         if response.status_code >= 300:
             raise Refused(f"HTTP {response.status_code}: {_error_text(response)}")
         try:

@@ -3,7 +3,8 @@ the app's daily call budget."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -43,11 +44,21 @@ async def connected_shops(conn: AsyncConnection) -> Sequence[Any]:
     return (await conn.execute(query)).all()
 
 
-async def shop_for_update(conn: AsyncConnection, shop_id: str) -> Any:
-    """The shop row, locked: whoever holds it is the only one spending its refresh token."""
-    return (
-        await conn.execute(sa.select(S).where(S.c.shop_id == shop_id).with_for_update())
-    ).first()
+@asynccontextmanager
+async def refresh_lock(conn: AsyncConnection, shop_id: str) -> AsyncIterator[None]:
+    """The shop's refresh lock: whoever holds it is the only one spending its refresh token.
+    A session advisory lock, so it spans the mark's commit, Etsy's answer and the tokens'
+    commit; a crash ends the session and frees it."""
+    key = sa.func.hashtextextended(f"etsy-refresh:{shop_id}", 0)
+    await conn.execute(sa.select(sa.func.pg_advisory_lock(key)))
+    await conn.commit()
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            await conn.rollback()
+        await conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+        await conn.commit()
 
 
 async def save_tokens(
@@ -70,6 +81,30 @@ async def save_tokens(
             refresh_count=S.c.refresh_count + 1,
         )
     )
+    await refresh_settled(conn, shop_id)  # whatever refresh was in flight is moot now
+
+
+async def refresh_settled(conn: AsyncConnection, shop_id: str) -> None:
+    """No refresh of the shop is in doubt any more."""
+    F = t.etsy_token_refresh
+    await conn.execute(F.delete().where(F.c.shop_id == shop_id))
+
+
+async def refresh_started(conn: AsyncConnection, shop_id: str) -> None:
+    """Mark a refresh as asked of Etsy (committed before the call, under the refresh lock)."""
+    F = t.etsy_token_refresh
+    statement = insert(F).values(shop_id=shop_id, started_at=sa.func.now())
+    await conn.execute(
+        statement.on_conflict_do_nothing(index_elements=[F.c.shop_id])
+    )  # an older mark stays: its answer is still the one that may be lost
+
+
+async def refresh_in_doubt(conn: AsyncConnection, shop_id: str) -> datetime | None:
+    """When a refresh whose new tokens were never stored was asked of Etsy, if one was."""
+    F = t.etsy_token_refresh
+    found = await conn.execute(sa.select(F.c.started_at).where(F.c.shop_id == shop_id))
+    started: datetime | None = found.scalar_one_or_none()
+    return started
 
 
 async def save_oauth_state(
