@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, unquote
@@ -12,6 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger(__name__)
 
 
 class ErrorMessage(BaseModel):
@@ -40,6 +43,7 @@ def install_error_handlers(
         for cls in classes:
             app.add_exception_handler(cls, answer(code))  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, refused_value)  # type: ignore[arg-type]
+    app.add_exception_handler(ConnectionError, database_unavailable)
     app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     document_refusals(app)
 
@@ -75,13 +79,46 @@ def _without_secrets(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def refused_value(_request: Request, error: DBAPIError) -> JSONResponse:
+async def refused_value(request: Request, error: DBAPIError) -> JSONResponse:
     """A value PostgreSQL cannot hold (a NUL byte, a number past its column) is the request's
-    fault, not the server's; the transaction rolled back, so nothing was half-written."""
+    fault, not the server's; the transaction rolled back, so nothing was half-written. A
+    database that is restarting or out of reach is a 503 the caller may retry."""
+    if connection_lost(error):
+        return await database_unavailable(request, error)
     reason = value_refused(error)
     if reason is None:
         raise error
     return JSONResponse(status_code=422, content={"detail": f"invalid value: {reason}"})
+
+
+# SQLSTATE classes and codes that mean "no database to talk to right now": 08 connection
+# exception; 57P01-57P03 admin shutdown, crash shutdown, cannot connect now (starting up).
+UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03")
+RETRY_AFTER_SECONDS = 2
+
+
+def connection_lost(error: DBAPIError) -> bool:
+    """Whether the error says the database went away, rather than refusing what we sent."""
+    if error.connection_invalidated:
+        return True
+    cause = error.orig.__cause__ if error.orig is not None else None
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_STATES):
+        return True
+    return isinstance(cause, ConnectionError | TimeoutError) or isinstance(
+        error.orig, ConnectionError
+    )
+
+
+async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+    """503 with Retry-After: a shop's webhook or a client's call is retried, and nothing
+    was half-written (the transaction never committed). The cause stays in our log only."""
+    log.warning("database unavailable during %s %s: %r", request.method, request.url.path, error)
+    return JSONResponse(
+        status_code=503,
+        content={"detail": "the database is unavailable for a moment; retry shortly"},
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def value_refused(error: DBAPIError) -> str | None:
