@@ -5,7 +5,8 @@ event; this module does the rest in one place.
 - **Inbox dedupe** (invariant 4): an event's id is recorded in the same transaction as
   its effects, so a redelivery applies nothing.
 - **Outbox**: what the use case publishes is staged in that same transaction, carrying
-  the consumed event's correlation id and naming it as the cause.
+  the consumed event's correlation id and naming it as the cause, under ids derived from
+  it (``shared.derived_ids``), so applying it again after a restore repeats no effect.
 - **Commit, a batch at a time**: ``apply_batch`` applies many deliveries in one
   transaction (one inbox statement, one commit); when any of them fails, the batch rolls
   back as a whole and the caller applies each alone with ``apply_once``, so one bad
@@ -25,7 +26,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared import inbox, outbox
+from shared import derived_ids, inbox, outbox
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
 from shared.observability import correlation
@@ -87,7 +88,8 @@ async def apply_once(
         if not await inbox.record(conn, envelope.event_id, consumer=consumer):
             return None
         delivery = Delivery(conn, envelope, consumer)
-        result = await use_case(delivery, event)
+        with derived_ids.applying(conn, consumer, {envelope.event_id}):
+            result = await use_case(delivery, event)
     _run_after_commit([delivery])
     return result
 
@@ -107,17 +109,20 @@ async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed
         fresh = await inbox.record_many(
             conn, [envelope.event_id for envelope, _, _ in batch], consumer=consumer
         )
-        for envelope, event, use_case in batch:
-            if envelope.event_id not in fresh:
-                continue
-            fresh.discard(envelope.event_id)
-            delivery = Delivery(conn, envelope, consumer)
-            with correlation.bound(**correlation.event_fields(envelope, event)):
-                await use_case(delivery, event)
-                log.info(  # one line per event, with its correlation id, as when applied alone
-                    "%s handled %s", getattr(use_case, "__name__", consumer), envelope.event_type
-                )
-            deliveries.append(delivery)
+        with derived_ids.applying(conn, consumer, set(fresh)):
+            for envelope, event, use_case in batch:
+                if envelope.event_id not in fresh:
+                    continue
+                fresh.discard(envelope.event_id)
+                delivery = Delivery(conn, envelope, consumer)
+                with correlation.bound(**correlation.event_fields(envelope, event)):
+                    await use_case(delivery, event)
+                    log.info(  # one line per event, with its correlation id, as alone
+                        "%s handled %s",
+                        getattr(use_case, "__name__", consumer),
+                        envelope.event_type,
+                    )
+                deliveries.append(delivery)
     _run_after_commit(deliveries)
     return len(deliveries)
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared import wakeups
+from shared import derived_ids, wakeups
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
 from shared.observability.correlation import current_correlation_id
@@ -64,9 +64,13 @@ async def add(
     one id across services."""
     events = list(events)
     correlation_id = correlation_id or current_correlation_id()
+    derived = derived_ids.ids_for(conn, causation_id, len(events))
+    ids: list[UUID | None] = list(derived) if derived is not None else [None] * len(events)
     envelopes = [
-        Envelope.wrap(event, correlation_id=correlation_id, causation_id=causation_id)
-        for event in events
+        Envelope.wrap(
+            event, correlation_id=correlation_id, causation_id=causation_id, event_id=event_id
+        )
+        for event, event_id in zip(events, ids, strict=True)
     ]
     if not envelopes:
         return []
