@@ -59,6 +59,12 @@ class Delivery:
             self.conn, events, correlation_id=self.correlation_id, causation_id=self.causation_id
         )
 
+    def alongside(self, envelope: Envelope) -> Delivery:
+        """Another consumed event applied in this same transaction (one kept aside earlier
+        and applied now); what it publishes names it as the cause, under derived ids."""
+        derived_ids.also_applying(self.conn, envelope.event_id)
+        return Delivery(self.conn, envelope, self.consumer, self._after_commit)
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the transaction committed (never if it rolls back)."""
         self._after_commit.append(action)

@@ -51,3 +51,11 @@ def ids_for(conn: AsyncConnection, cause: UUID | None, count: int) -> list[UUID]
     if cause is None or state is None or cause not in state.staged:
         return None
     return state.next_ids(cause, count)
+
+
+def also_applying(conn: AsyncConnection, cause: UUID) -> None:
+    """Count ``cause`` among the events this transaction applies: an event consumed earlier
+    and kept aside (orders' parking), applied now exactly once, in this transaction."""
+    state: Applying | None = conn.info.get(_KEY)
+    if state is not None:
+        state.staged.setdefault(cause, 0)

@@ -3,11 +3,15 @@ case applies each event type (``shared.consuming`` gives each its transaction)."
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import channel_changes, recalls, releases, service
+from services.orders import channel_changes, parking, recalls, releases, service
+from services.orders.parking import UseCase
 from shared.contracts import topics
+from shared.contracts.base import Event
 from shared.contracts.connectors import (
     ChannelFulfilled,
     ChannelOrderCancelled,
@@ -34,6 +38,22 @@ from shared.contracts.production import (
 )
 from shared.messaging import EventSubscriber
 
+# What inventory and production say of one order; parked while the order is not known
+# yet (``services.orders.parking``), applied when the channel order creates it.
+ABOUT_AN_ORDER: dict[type[Event], UseCase] = {
+    StockReserved: service.apply_stock_outcome,
+    StockShort: service.apply_stock_outcome,
+    StockAllocated: service.receive_allocation,
+    StockReleased: service.forget_released_stock,
+    OrderPromised: service.record_promise,
+    OrderMaterialsChanged: service.record_missing_materials,
+}
+PARKED = {kind: parking.until_known(use_case) for kind, use_case in ABOUT_AN_ORDER.items()}
+
+
+def _order_of(event: InboundOrderReceived) -> UUID:
+    return service.order_id_for(event.channel, event.external_id)
+
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
     # Every accepted channel order becomes exactly one Lotline order; the channel's answers
@@ -43,7 +63,9 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
         topics.INBOUND_ORDERS,
         engine,
         {
-            InboundOrderReceived: service.receive_inbound_order,
+            InboundOrderReceived: parking.then_unparked(
+                service.receive_inbound_order, _order_of, ABOUT_AN_ORDER
+            ),
             ChannelFulfilled: service.record_channel_news,
             ChannelWriteBackFailed: service.record_channel_news,
             ChannelOrderCancelled: channel_changes.apply_channel_change,
@@ -59,10 +81,10 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
         topics.INVENTORY,
         engine,
         {
-            StockReserved: service.apply_stock_outcome,
-            StockShort: service.apply_stock_outcome,
-            StockAllocated: service.receive_allocation,
-            StockReleased: service.forget_released_stock,
+            StockReserved: PARKED[StockReserved],
+            StockShort: PARKED[StockShort],
+            StockAllocated: PARKED[StockAllocated],
+            StockReleased: PARKED[StockReleased],
             RecallApplied: recalls.hold_orders_on_recalled_lots,
             RecallLifted: recalls.release_orders_of_lifted_recall,
         },
@@ -75,8 +97,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
         topics.PRODUCTION,
         engine,
         {
-            OrderPromised: service.record_promise,
-            OrderMaterialsChanged: service.record_missing_materials,
+            OrderPromised: PARKED[OrderPromised],
+            OrderMaterialsChanged: PARKED[OrderMaterialsChanged],
             ProductionOrderPlanned: service.follow_production,
             ProductionOrderStatusChanged: service.follow_production,
             ProductionOrderDemandsChanged: service.follow_production,

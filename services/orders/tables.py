@@ -231,3 +231,17 @@ sku_mapping = sa.Table(
     sa.Column("item_code", sa.Text, nullable=False),
     timestamp("updated_at"),
 )
+
+
+# Events about an order not known yet (services.orders.parking), applied when it is.
+parked_event = sa.Table(
+    "orders_parked_event",
+    metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("event_id", PgUUID(as_uuid=True), nullable=False, unique=True),
+    sa.Column("order_id", PgUUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("envelope", JSONB, nullable=False),
+    sa.Column(
+        "parked_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)

@@ -7,7 +7,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.orders import repository, service
+from services.orders import handlers, parking, repository, service
 from services.orders import tables as t
 from shared.consuming import apply_once
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
@@ -93,3 +93,43 @@ async def test_a_stock_outcome_moves_the_order_once(orders_engine):
     assert order["status"] == "ready_to_ship"
     assert len(order["reservations"]) == 1
     assert [h["status"] for h in order["history"]] == ["received", "ready_to_ship"]
+
+
+async def test_a_reservation_read_before_its_order_waits_for_it_and_applies_once(orders_engine):
+    """After a restore, inventory's answer can be read before the channel order."""
+    event = inbound(str(uuid.uuid4().int >> 65))
+    order_id = service.order_id_for("shopify", event.external_id)
+    reserved = StockReserved(
+        order_id=order_id,
+        reservations=(
+            ReservedLot(line_no=1, item_code="SOAP", lot_code="L-1", quantity=Quantity.of(2, "pc")),
+        ),
+    )
+    early = Envelope.wrap(reserved)
+    apply_reserved = handlers.PARKED[StockReserved]
+    receive = parking.then_unparked(
+        service.receive_inbound_order, handlers._order_of, handlers.ABOUT_AN_ORDER
+    )
+
+    await apply_once(orders_engine, apply_reserved, early, reserved, consumer="orders")
+    async with orders_engine.connect() as conn:
+        assert await repository.load_order(conn, order_id) is None
+    await apply_once(orders_engine, receive, Envelope.wrap(event), event, consumer="orders")
+    await apply_once(orders_engine, apply_reserved, early, reserved, consumer="orders")  # again
+
+    async with orders_engine.connect() as conn:
+        order = await repository.load_order(conn, order_id)
+        parked = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.parked_event)
+            .where(t.parked_event.c.order_id == order_id)
+        )
+        caused = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.OUTBOX)
+            .where(t.OUTBOX.c.envelope["causation_id"].astext == str(early.event_id))
+        )
+    assert order is not None and order["status"] == "ready_to_ship"
+    assert [h["status"] for h in order["history"]] == ["received", "ready_to_ship"]
+    assert len(order["reservations"]) == 1 and parked == 0
+    assert caused == 1  # the status change it caused, published once

@@ -1,0 +1,93 @@
+"""Events about an order the service does not know yet, kept until it does.
+
+In the normal flow an order exists before anything else is said of it: inventory reserves
+only after the order's own ``order_received``. But the topics are read by separate
+consumers, and after a restore (``make restore``) each replays from its offsets: inventory's
+reservation for an order can be read before the channel order that creates it. Dropping it
+would leave the order ``received`` for good, and its replay (same derived id) would be
+skipped by the inbox. So such an event is parked, and applied in the transaction that
+creates the order, under the same id it came with.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+from uuid import UUID
+
+from sqlalchemy.dialects.postgresql import insert
+
+from services.orders import repository
+from services.orders import tables as t
+from shared import contracts
+from shared.consuming import Delivery
+from shared.contracts.base import Event
+from shared.contracts.envelope import Envelope
+
+log = logging.getLogger(__name__)
+P = t.parked_event
+
+
+class AboutOneOrder(Protocol):
+    order_id: UUID
+
+
+UseCase = Callable[[Delivery, Any], Awaitable[Any]]
+
+
+def until_known(use_case: UseCase) -> UseCase:
+    """``use_case``, or the event parked when its order does not exist yet."""
+
+    async def applied_or_parked(tx: Delivery, event: AboutOneOrder) -> Any:
+        if await repository.order_head(tx.conn, event.order_id) is None:
+            await park(tx, event.order_id)
+            return None
+        return await use_case(tx, event)
+
+    applied_or_parked.__name__ = getattr(use_case, "__name__", "applied_or_parked")
+    return applied_or_parked
+
+
+async def park(tx: Delivery, order_id: UUID) -> None:
+    log.info("%s for order %s, not known yet: parked", tx.envelope.event_type, order_id)
+    row = {
+        "event_id": tx.envelope.event_id,
+        "order_id": order_id,
+        "envelope": tx.envelope.model_dump(mode="json"),
+    }
+    await tx.conn.execute(insert(P).values(row).on_conflict_do_nothing())
+
+
+async def unpark(tx: Delivery, order_id: UUID, routes: Mapping[type[Event], UseCase]) -> int:
+    """Apply the events parked for ``order_id`` in the order they came, in ``tx``'s
+    transaction; how many. Each publishes under ids derived from its own event."""
+    taken = await tx.conn.execute(
+        P.delete().where(P.c.order_id == order_id).returning(P.c.envelope, P.c.seq)
+    )
+    applied = 0
+    for row in sorted(taken, key=lambda r: r.seq):
+        envelope = Envelope.model_validate(row.envelope)
+        event = contracts.parse(envelope)
+        use_case = routes.get(type(event)) if event is not None else None
+        if use_case is None:
+            continue
+        await use_case(tx.alongside(envelope), event)
+        applied += 1
+    if applied:
+        log.info("order %s: %d parked events applied", order_id, applied)
+    return applied
+
+
+def then_unparked(
+    use_case: UseCase, order_of: Callable[[Any], UUID], routes: Mapping[type[Event], UseCase]
+) -> UseCase:
+    """``use_case`` (which may create an order), then what was parked for that order."""
+
+    async def and_unparked(tx: Delivery, event: Any) -> Any:
+        result = await use_case(tx, event)
+        await unpark(tx, order_of(event), routes)
+        return result
+
+    and_unparked.__name__ = getattr(use_case, "__name__", "and_unparked")
+    return and_unparked
