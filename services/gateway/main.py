@@ -13,21 +13,24 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
 from services.gateway import admin_api, proxy
 from services.gateway.access import api_keys, users
 from services.gateway.access.gate import Gate, GateConfig
 from services.gateway.access.policy import GATEWAY_RULES, SERVICE_RULES, Policy, Rule
-from services.gateway.dashboard import pages
+from services.gateway.dashboard import error_pages, pages
 from services.gateway.dashboard.live_feed import LiveFeed
 from services.gateway.dashboard.templating import STATIC
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES, merge_openapi
 from shared import body_limit, db, migrations
-from shared.http import install_error_handlers
+from shared.http import install_error_handlers, invalid_request
 from shared.messaging import with_retries
 from shared.observability import checks
 from shared.observability.app import observe
@@ -109,7 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.policy = policy_of(modules)
     app.state.live = live
-    app.add_middleware(Gate, config=GateConfig(app.state.policy, engine, settings.gateway))
+    gate = GateConfig(app.state.policy, engine, settings.gateway, refusal=error_pages.refusal)
+    app.add_middleware(Gate, config=gate)
     # Outermost: an oversized body is refused before sign-in checks or proxying read it.
     body_limit.install(app, settings.requests)
     _install_errors(app)
@@ -159,3 +163,22 @@ def _install_errors(app: FastAPI) -> None:
         not_found=(users.UserNotFound, api_keys.KeyNotFound),
         invalid=(users.UserRefused, api_keys.KeyRefused),
     )
+
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        """A malformed address of a page (``/orders/not-an-id``) is a page, not JSON."""
+        if error_pages.is_page_request(request.url.path, request.headers):
+            return error_pages.error_page(request, 422, "; ".join(_field_errors(error)))
+        return await invalid_request(request, error)
+
+    async def not_found(request: Request, error: StarletteHTTPException) -> Response:
+        if error_pages.is_page_request(request.url.path, request.headers):
+            return error_pages.error_page(request, error.status_code, str(error.detail))
+        return await http_exception_handler(request, error)
+
+    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, not_found)  # type: ignore[arg-type]
+
+
+def _field_errors(error: RequestValidationError) -> list[str]:
+    """Each wrong part of the address, without the value typed (it may be anything)."""
+    return [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in error.errors()]

@@ -222,6 +222,7 @@ async def test_an_operator_walks_a_phone_order_to_shipment_and_a_viewer_can_only
     await work.get_by_label("Tracking number", exact=True).fill("BRT-0042-NER")
     await work.get_by_role("button", name="Ship", exact=True).click()
     await expect(work.locator(".notice.ok")).to_contain_text("Shipment recorded")
+    await expect(work.locator("#shipped-tracking")).to_contain_text("BRT-0042-NER")
     await expect(watcher.locator("#order")).to_have_attribute("data-status", "shipped")
     await expect(watcher.locator("#shipments .tracking")).to_contain_text("BRT-0042-NER")
     await assert_not_reloaded(watcher)

@@ -126,6 +126,8 @@ async def test_receive_goods_from_the_stock_page_creates_lots_marked_by_expiry(
     assert first.status_code == second.status_code == 303
     assert first.headers["location"].startswith(f"/stock/{bakery.flour}")
     bakery.later_lot, bakery.soon_lot = await lot_codes(admin, bakery.flour)
+    landed = await operator.get(second.headers["location"])  # says which lot it made
+    assert f"Goods received: the new lot is {bakery.soon_lot}, in stock now." in landed.text
     page = await operator.get(f"/stock/{bakery.flour}")
     assert bakery.soon_lot in page.text and bakery.later_lot in page.text
     assert page.text.count("expires within 30 days") == 1
@@ -226,9 +228,10 @@ async def test_the_recall_preview_names_the_shipped_order_and_the_report_downloa
     preview = await eventually(preview_page, lambda page: order["id"][:8] in page.text)
     assert preview.status_code == 200
     assert order["id"][:8] in preview.text and "alice@example.org" in preview.text
-    issued = await operator.post(
-        "/trace/recalls", data={"lot": bakery.soon_lot, "reason": "mould in the flour"}
-    )
+    recall = {"lot": bakery.soon_lot, "reason": "mould in the flour"}
+    asked = await operator.post("/trace/recalls", data=recall)  # a second question first
+    assert asked.status_code == 200 and 'id="confirm-recall"' in asked.text
+    issued = await operator.post("/trace/recalls", data={**recall, "confirmed": "yes"})
 
     assert issued.status_code == 303
     recall_id = issued.headers["location"].split("/")[3].split("?")[0]

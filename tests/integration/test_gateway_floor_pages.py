@@ -503,8 +503,15 @@ async def test_a_refused_cancel_shows_the_services_words_on_the_order_page(
         json={"detail": "order is in production: cancel its production order first"},
     )
 
-    answer = await browser(person(Level.WRITE)).post(
+    operator = browser(person(Level.WRITE))
+    asked = await operator.post(
         f"/orders/{shown['id']}/cancel", data={"reason": "customer changed their mind"}
+    )
+    assert asked.status_code == 200 and 'id="confirm-cancel"' in asked.text
+    assert fake.requests_to("POST", f"/api/orders/{shown['id']}/cancel") == []
+    answer = await operator.post(
+        f"/orders/{shown['id']}/cancel",
+        data={"reason": "customer changed their mind", "confirmed": "yes"},
     )
 
     assert answer.status_code == 409
@@ -653,6 +660,7 @@ async def test_a_manual_order_is_quoted_then_confirmed_once_with_its_idempotency
         status=201,
         json={"order_id": placed, "channel": "manual", "external_id": "M-7", "created": True},
     )
+    fake.on("GET", f"/api/orders/{placed}", json=order(id=placed))
     operator = browser(person(Level.WRITE))
     typed = {
         "source": "phone",

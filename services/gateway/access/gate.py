@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
@@ -45,11 +46,21 @@ RESOURCE_FIELDS = (
 CAPTURE_LIMIT = 65536
 
 
+# How a refusal is answered: (request, status, detail) → the answer. The dashboard gives
+# one that shows a browser a page in its language; without it every refusal is JSON.
+Refusal = Callable[[Request, int, str], Response]
+
+
+def json_refusal(_request: Request, status: int, detail: str) -> Response:
+    return JSONResponse({"detail": detail}, status)
+
+
 @dataclass(frozen=True)
 class GateConfig:
     policy: Policy
     engine: AsyncEngine
     settings: GatewaySettings
+    refusal: Refusal = json_refusal
 
 
 def resource_of(match: Match, body: bytes, content_type: str) -> str | None:
@@ -93,8 +104,10 @@ class Gate:
         if principal is None:
             await self._unauthenticated(request, problem)(scope, receive, send)
             return
+        scope.setdefault("state", {})["principal"] = principal
         if match is None:
-            await JSONResponse({"detail": f"no route for {path}"}, 404)(scope, receive, send)
+            answer = self.config.refusal(request, 404, f"no route for {path}")
+            await answer(scope, receive, send)
             return
         need = match.rule.need
         unsafe = method in UNSAFE_METHODS
@@ -107,19 +120,16 @@ class Gate:
             )
             if unsafe:
                 await self._audit(actor, method, path, 403, match, address, b"", "")
-            await JSONResponse({"detail": detail}, 403)(scope, receive, send)
+            await self.config.refusal(request, 403, detail)(scope, receive, send)
             return
         if unsafe and principal.via_cookie:
             receive, presented = await self._csrf_token(request, scope, receive)
             expected = principal.csrf_token or ""
             if not presented or not hmac.compare_digest(presented, expected):
                 await self._audit(actor, method, path, 403, match, address, b"", "")
-                answer = JSONResponse(
-                    {"detail": "CSRF token missing or wrong: reload the page"}, 403
-                )
-                await answer(scope, receive, send)
+                detail = "CSRF token missing or wrong: reload the page"
+                await self.config.refusal(request, 403, detail)(scope, receive, send)
                 return
-        scope.setdefault("state", {})["principal"] = principal
         if not unsafe:
             await self.app(scope, receive, send)
             return

@@ -18,7 +18,7 @@ MAX_ROWS: Final = 50
 
 
 # A message (English, the key of its translation) and the numbers it names.
-Problem = tuple[str, dict[str, int]]
+Problem = tuple[str, dict[str, int | str]]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Orders: the list (``/orders``, filtered by status, paged) and one order's page
 (``/orders/{id}``) with what the floor can do to it — release a hold, cancel, ship.
+Cancelling asks once more, on a page of its own, before anything is sent.
 
 Every write goes to the orders service's own API; a refusal (409, 422) comes back as the
 service's words on the same page, and a success redirects so a reload does not repeat it.
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
 from services.gateway.dashboard import labels
+from services.gateway.dashboard.money import order_total
 from services.gateway.dashboard.pages.live import live_since
 from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
 from services.gateway.dashboard.screen import upstream_of
@@ -86,7 +88,8 @@ async def _order_context(request: Request, order_id: UUID) -> dict[str, Any] | N
     shipments, timeline = await asyncio.gather(
         up.get(f"/api/orders/{order_id}/shipments"), up.get(f"/api/orders/{order_id}/timeline")
     )
-    return {"order": order, "shipments": shipments, "timeline": timeline}
+    total = order_total(order)
+    return {"order": order, "shipments": shipments, "timeline": timeline, "total": total}
 
 
 async def _detail(
@@ -149,8 +152,20 @@ async def release(request: Request, order_id: UUID) -> Response:
 
 @router.post("/orders/{order_id}/cancel")
 async def cancel(request: Request, order_id: UUID) -> Response:
+    """Cancels only when the form says ``confirmed=yes``; otherwise shows what would be
+    cancelled and asks (a red button next to Ship is too easy to press)."""
     form = await request.form()
-    return await _act(request, order_id, "cancel", {"reason": _text(form, "reason")}, "cancelled")
+    reason = _text(form, "reason")
+    if form.get("confirmed") == "yes":
+        return await _act(request, order_id, "cancel", {"reason": reason}, "cancelled")
+    try:
+        found = await _order_context(request, order_id)
+    except UpstreamError as error:
+        return await _detail(request, order_id, refused=error.detail, status_code=error.status)
+    if found is None:
+        return await _detail(request, order_id)
+    context = {"labels": labels, "reason": reason or "", **found}
+    return render(request, "orders/confirm_cancel.html", context)
 
 
 @router.post("/orders/{order_id}/ship")

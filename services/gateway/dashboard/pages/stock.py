@@ -4,7 +4,9 @@ purchase orders and goods receipt; one item's lots with their expiry."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -41,14 +43,37 @@ RECEIPT_FIELDS = (
 )
 
 
-def expiry_state(expires_on: str | None, *, today: date) -> str:
-    """``expired``, ``soon`` (within 30 days) or ``""``: how a lot's row is marked."""
-    if not expires_on:
+def expiry_state(expires_on: str | None, *, today: date, on_hand: Any = None) -> str:
+    """``expired``, ``soon`` (within 30 days) or ``""``: how a lot's row is marked. An empty
+    lot (nothing on hand) is marked by nothing: there is nothing left to expire."""
+    if not expires_on or _is_empty(on_hand):
         return ""
     on = date.fromisoformat(expires_on)
     if on < today:
         return "expired"
     return "soon" if on <= today + timedelta(days=SOON_DAYS) else ""
+
+
+def _is_empty(on_hand: Any) -> bool:
+    try:
+        return on_hand is not None and Decimal(str(on_hand)) <= 0
+    except InvalidOperation:
+        return False
+
+
+async def _received_lot(request: Request, item_code: str) -> str | None:
+    """The lot a receipt just made (named by the redirect), once inventory lists it under
+    this item: never text from the address shown as is."""
+    code = request.query_params.get("lot", "")
+    if request.query_params.get("notice") != "received" or not code:
+        return None
+    try:
+        found = await upstream_of(request).get(
+            "/api/lots", params={"item_code": item_code, "q": code, "limit": 5}
+        )
+    except UpstreamError:
+        return None
+    return code if any(lot.get("lot_code") == code for lot in found) else None
 
 
 async def _stock_page(
@@ -123,7 +148,10 @@ async def item_stock(item_code: str, request: Request) -> Response:
             "item_code": item_code,
             "item": item,
             "lots": lots,
-            "state": lambda lot: expiry_state(lot.get("expires_on"), today=today),
+            "state": lambda lot: expiry_state(
+                lot.get("expires_on"), today=today, on_hand=lot.get("on_hand")
+            ),
+            "received": await _received_lot(request, item_code),
             "page_url": page_url,
             "errors": errors,
         },
@@ -177,4 +205,5 @@ async def receive_goods(request: Request) -> Response:
         return await _stock_page(
             request, error=refused.detail, form=form, status_code=refused.status
         )
-    return see_other(f"/stock/{answer['item_code']}", "received")
+    lot = quote(str(answer["lot_code"]), safe="")
+    return see_other(f"/stock/{quote(str(answer['item_code']), safe='')}?lot={lot}", "received")

@@ -111,7 +111,12 @@ async def trace(request: Request) -> Response:
 
 
 async def _preview(
-    request: Request, search: dict[str, str], *, reason: str = "", error: str | None = None
+    request: Request,
+    search: dict[str, str],
+    *,
+    reason: str = "",
+    error: str | None = None,
+    confirming: bool = False,
 ) -> Response:
     """The forward trace of what would be recalled: every lot, shipment and customer."""
     paths = [p for p in _trace_paths(search) if p.endswith("/forward")]
@@ -133,6 +138,7 @@ async def _preview(
             "tree": tree(affected) if affected else None,
             "reason": reason,
             "errors": errors,
+            "confirming": confirming and affected is not None,
         },
         status_code=422 if error else 200,
     )
@@ -145,7 +151,8 @@ async def recall_preview(request: Request) -> Response:
 
 @router.post("/trace/recalls")
 async def issue_recall(request: Request) -> Response:
-    """Issue the recall previewed: the lots are blocked and open orders on them held."""
+    """Issue the recall previewed: the lots are blocked and open orders on them held. Only
+    with ``confirmed=yes``: the first press shows what it reaches once more and asks."""
     form = await request.form()
     search = {k: str(form.get(k, "")).strip() for k in ("lot", "supplier", "supplier_lot")}
     search["order"] = ""
@@ -157,6 +164,8 @@ async def issue_recall(request: Request) -> Response:
         body["supplier"], body["supplier_lot_code"] = search["supplier"], search["supplier_lot"]
     if not reason:
         return await _preview(request, search, error="a recall needs a reason")
+    if form.get("confirmed") != "yes":
+        return await _preview(request, search, reason=reason, confirming=True)
     try:
         issued = await upstream_of(request).send("POST", "/api/trace/recalls", json=body)
     except UpstreamError as refused:
