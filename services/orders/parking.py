@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 from uuid import UUID
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 
 from services.orders import repository
@@ -40,6 +41,7 @@ def until_known(use_case: UseCase) -> UseCase:
     """``use_case``, or the event parked when its order does not exist yet."""
 
     async def applied_or_parked(tx: Delivery, event: AboutOneOrder) -> Any:
+        await _order_lock(tx, event.order_id)
         if await repository.order_head(tx.conn, event.order_id) is None:
             await park(tx, event.order_id)
             return None
@@ -47,6 +49,14 @@ def until_known(use_case: UseCase) -> UseCase:
 
     applied_or_parked.__name__ = getattr(use_case, "__name__", "applied_or_parked")
     return applied_or_parked
+
+
+async def _order_lock(tx: Delivery, order_id: UUID) -> None:
+    """Parking and unparking one order take turns: without it, an event parked by one
+    consumer while another creates the order (and finds nothing parked yet) would wait
+    for ever. Whoever comes second sees what the first committed."""
+    key = sa.func.hashtextextended(f"orders.parking:{order_id}", 0)
+    await tx.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
 async def park(tx: Delivery, order_id: UUID) -> None:
@@ -62,6 +72,7 @@ async def park(tx: Delivery, order_id: UUID) -> None:
 async def unpark(tx: Delivery, order_id: UUID, routes: Mapping[type[Event], UseCase]) -> int:
     """Apply the events parked for ``order_id`` in the order they came, in ``tx``'s
     transaction; how many. Each publishes under ids derived from its own event."""
+    await _order_lock(tx, order_id)
     taken = await tx.conn.execute(
         P.delete().where(P.c.order_id == order_id).returning(P.c.envelope, P.c.seq)
     )

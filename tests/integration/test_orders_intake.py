@@ -133,3 +133,46 @@ async def test_a_reservation_read_before_its_order_waits_for_it_and_applies_once
     assert [h["status"] for h in order["history"]] == ["received", "ready_to_ship"]
     assert len(order["reservations"]) == 1 and parked == 0
     assert caused == 1  # the status change it caused, published once
+
+
+async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behind(
+    orders_engine, monkeypatch
+):
+    """One consumer parks (its transaction still open) while another creates the order:
+    the creation waits for the parking to commit, then applies it."""
+    park = parking.park
+
+    async def slow_park(tx, order_id):  # the parking transaction stays open a while
+        await park(tx, order_id)
+        await asyncio.sleep(0.5)
+
+    monkeypatch.setattr(parking, "park", slow_park)
+    receive = parking.then_unparked(
+        service.receive_inbound_order, handlers._order_of, handlers.ABOUT_AN_ORDER
+    )
+    event = inbound(str(uuid.uuid4().int >> 65))
+    order_id = service.order_id_for("shopify", event.external_id)
+    line = ReservedLot(line_no=1, item_code="SOAP", lot_code="L-1", quantity=Quantity.of(2, "pc"))
+    reserved = StockReserved(order_id=order_id, reservations=(line,))
+    parking_first = asyncio.create_task(
+        apply_once(
+            orders_engine,
+            handlers.PARKED[StockReserved],
+            Envelope.wrap(reserved),
+            reserved,
+            consumer="orders",
+        )
+    )
+    await asyncio.sleep(0.2)  # parked, not committed yet
+
+    await apply_once(orders_engine, receive, Envelope.wrap(event), event, consumer="orders")
+    await parking_first
+
+    async with orders_engine.connect() as conn:
+        order = await repository.load_order(conn, order_id)
+        parked = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.parked_event)
+            .where(t.parked_event.c.order_id == order_id)
+        )
+    assert order is not None and order["status"] == "ready_to_ship" and parked == 0
