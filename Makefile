@@ -14,7 +14,7 @@ ifdef LOTLINE_KAFKA_PORT
 export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
 endif
 
-.PHONY: run test setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace chaos clean-data
+.PHONY: run test setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace chaos clean-data backup restore
 
 ## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
 ## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
@@ -99,6 +99,16 @@ bench: setup infra-up bench-tools
 CHAOS_ARGS ?= --orders 3600 --rate 4 --kills 3
 chaos: setup infra-up
 	$(PY) -m bench.chaos $(CHAOS_ARGS)
+
+## Every service's database dumped with its consumers' Kafka offsets (while running);
+## restored onto empty databases with every Lotline process stopped (make down), after
+## which the system carries on from the broker. BACKUP_DIR defaults to backups/<UTC time>.
+backup: setup infra-up
+	$(PY) -m deploy.backup backup $(if $(BACKUP_DIR),--to "$(BACKUP_DIR)")
+
+restore: setup infra-up
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<time>"; exit 2; }
+	$(PY) -m deploy.backup restore "$(FROM)" --yes
 
 ## Kafka's perf tools (kafka-tools, not needed by the broker) next to the broker's jars.
 KAFKA_TOOLS_VERSION ?= 4.4.0
