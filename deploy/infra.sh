@@ -7,6 +7,7 @@
 #   deploy/infra.sh stop   [kafka|postgres|all]    stop (idempotent)
 #   deploy/infra.sh status [kafka|postgres|all]    one line each; exit 0 if all running, 3 otherwise
 #   deploy/infra.sh reset                          stop everything and delete all data
+#   deploy/infra.sh cluster start|stop|status      a three-node replicated cluster (deploy/kafka_cluster.py)
 #
 # Environment: LOTLINE_KAFKA_PORT (19092), LOTLINE_KAFKA_CONTROLLER_PORT (19093),
 #              LOTLINE_PG_PORT (55432), LOTLINE_RUN_DIR (<repo>/.run),
@@ -510,6 +511,7 @@ commands:
   stop   [kafka|postgres|all]  stop (already stopped: exit 0)
   status [kafka|postgres|all]  one line each; exit 0 if all running, 3 otherwise
   reset                        stop everything and delete all Kafka and PostgreSQL data
+  cluster start|stop|status    a three-node replicated Kafka cluster (LOTLINE_KAFKA_CLUSTER_PORT, 19192)
 
 environment:
   LOTLINE_KAFKA_PORT=$KAFKA_PORT  LOTLINE_KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT  LOTLINE_PG_PORT=$PG_PORT
@@ -584,6 +586,12 @@ main() {
         stop) cmd_stop "$@" ;;
         status) cmd_status "$@" ;;
         reset) cmd_reset ;;
+        cluster)
+            # A three-node replicated cluster beside the single node (deploy/kafka_cluster.py).
+            [ -f "$LIBS_DIR/$FETCH_MARKER" ] || cmd_fetch
+            require_java
+            LOTLINE_RUN_DIR="$RUN_DIR" PYTHONPATH="$ROOT" exec python3 "$DEPLOY_DIR/kafka_cluster.py" "${1:-status}"
+            ;;
         -h | --help | help) usage ;;
         *) usage >&2; exit 2 ;;
     esac

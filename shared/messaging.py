@@ -60,7 +60,7 @@ def route(routes: Routes, event: Event) -> UseCase | None:
 def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
     """A broker whose producer is durable: idempotent, acks=all (not aiokafka's default)."""
     return KafkaBroker(
-        kafka.bootstrap_servers,
+        kafka.servers(),
         acks="all",
         enable_idempotence=True,
         client_id=client_id,
@@ -86,7 +86,12 @@ async def ensure_topics(kafka: KafkaSettings, names: Iterable[str]) -> None:
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(topic, kafka.partitions, 1, topic_configs={RETENTION_MS: str(ms)})
+            NewTopic(
+                topic,
+                kafka.partitions,
+                kafka.replication_factor,
+                topic_configs={RETENTION_MS: str(ms)},
+            )
             for topic, ms in wanted.items()
             if topic not in existing
         ]
@@ -192,6 +197,7 @@ class EventSubscriber:
             group_id=group_id,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
+            isolation_level="read_committed",  # never an aborted transaction's records
             max_poll_interval_ms=300_000,
         )(consume)
 
@@ -232,6 +238,7 @@ class EventSubscriber:
             batch_timeout_ms=self._consumer.batch_timeout_ms,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
+            isolation_level="read_committed",  # never an aborted transaction's records
             max_poll_interval_ms=300_000,
         )(consume)
 

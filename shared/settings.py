@@ -44,9 +44,17 @@ class KafkaSettings(BaseModel):
     bootstrap_servers: str = "127.0.0.1:19092"
     topic_prefix: str = "lotline."
     partitions: int = 3
+    # Copies of each topic Lotline creates: 1 on the single dev node, 3 on a cluster
+    # (deploy/kafka_cluster.py, whose brokers require 2 in sync for an acks=all write).
+    replication_factor: int = 1
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    def servers(self) -> list[str]:
+        """``bootstrap_servers`` as a list: a cluster is named by several addresses, and
+        FastStream takes one string as one address."""
+        return [s.strip() for s in self.bootstrap_servers.split(",") if s.strip()]
 
 
 class Ports(BaseModel):

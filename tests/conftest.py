@@ -89,6 +89,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "LOTLINE_PG__DATABASE_PREFIX": settings.pg.database_prefix,
             "LOTLINE_KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
             "LOTLINE_KAFKA__TOPIC_PREFIX": settings.kafka.topic_prefix,
+            "LOTLINE_KAFKA__REPLICATION_FACTOR": str(settings.kafka.replication_factor),
             "LOTLINE_LOG_LEVEL": "INFO",
         }
     )

@@ -6,82 +6,22 @@ off, nothing left unpublished."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bench import chaos_check as check
-from bench.chaos import Facts, Tally, read_facts, wait_drained
-from bench.load import Delivery, deliveries, drive
+from bench.chaos import Tally, read_facts, wait_drained
+from bench.load import deliveries
 from bench.seed import seed
-from bench.system import bench_settings, drop_topics
 from deploy import backup
 from shared.db import drop_database
 from shared.settings import Settings
-from tests.e2e.conftest import PROCESSES, System
+from tests.e2e.conftest import PROCESSES
+from tests.e2e.isolated_system import CLEAN, held, judged, own_system, send
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
-
-
-@contextlib.asynccontextmanager
-async def own_system(base: Settings, logs: Path) -> AsyncIterator[System]:
-    """A whole system in a namespace of its own: its databases are dropped on purpose."""
-    await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
-    system = System(bench_settings(uuid.uuid4().hex[:8], base), logs, {})
-    try:
-        system.api_key = system.manage("create-key", "restore", "--scope", "admin").strip()
-        for name in PROCESSES:
-            system.start(name)
-        await system.wait_ready()
-        yield system
-    finally:
-        system.stop_all()
-        for name in PROCESSES:
-            with contextlib.suppress(OSError):
-                await drop_database(system.settings.pg, system.settings.pg.database(name))
-        with contextlib.suppress(Exception):
-            await drop_topics(system.settings.kafka)
-
-
-async def send(system: System, batch: list[Delivery], tally: Tally) -> None:
-    for sent in await drive(system.gateway, batch, rate=10.0):
-        assert sent.accepted, sent
-        key = ("shopify", sent.delivery.external_id)
-        tally.first_sent.setdefault(key, sent.sent_at)
-        tally.accepted.add(key)
-
-
-CLEAN: dict[str, object] = {
-    "lost": [],
-    "duplicated": {},
-    "unsettled": [],
-    "over_reserved": {},
-    "ledger": {},
-    "unpublished": {},
-}
-
-
-def held(facts: Facts) -> list[tuple[str, int, str, str]]:
-    return sorted((r.order_id, r.line_no, r.lot_code, str(r.quantity)) for r in facts.reservations)
-
-
-def judged(facts: Facts, tally: Tally) -> dict[str, object]:
-    """What the chaos checker judges, by name; ``CLEAN`` when nothing is wrong."""
-    lost, duplicated = check.lost_and_duplicated(tally.accepted, facts.orders)
-    return {
-        "lost": lost,
-        "duplicated": duplicated,
-        "unsettled": check.unsettled(facts.orders),
-        "over_reserved": check.over_reserved(facts.requested, facts.reservations),
-        "ledger": check.ledger_mismatches(facts.on_hand, facts.movements),
-        "unpublished": {service: n for service, n in facts.unpublished.items() if n},
-    }
 
 
 async def test_a_restored_system_carries_on_from_the_broker_with_every_order_once(

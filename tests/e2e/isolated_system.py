@@ -1,0 +1,78 @@
+"""A whole system in a namespace of its own (databases, topics, ports), for tests that
+break things on purpose — drop its databases, kill its broker — and the chaos checker's
+verdict on it, by name."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from bench import chaos_check as check
+from bench.chaos import Facts, Tally
+from bench.load import Delivery, drive
+from bench.system import bench_settings, drop_topics
+from shared.db import drop_database
+from shared.settings import Settings
+from tests.e2e.conftest import PROCESSES, System
+
+CLEAN: dict[str, object] = {
+    "lost": [],
+    "duplicated": {},
+    "unsettled": [],
+    "over_reserved": {},
+    "ledger": {},
+    "unpublished": {},
+}
+
+
+@contextlib.asynccontextmanager
+async def own_system(base: Settings, logs: Path) -> AsyncIterator[System]:
+    """Every process started with an admin key; stopped, its databases and topics dropped
+    at the end. ``base`` gives the servers (and the Kafka replication factor)."""
+    await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
+    settings = bench_settings(uuid.uuid4().hex[:8], base)
+    kafka = settings.kafka.model_copy(update={"replication_factor": base.kafka.replication_factor})
+    system = System(settings.model_copy(update={"kafka": kafka}), logs, {})
+    try:
+        system.api_key = system.manage("create-key", "isolated", "--scope", "admin").strip()
+        for name in PROCESSES:
+            system.start(name)
+        await system.wait_ready()
+        yield system
+    finally:
+        system.stop_all()
+        for name in PROCESSES:
+            with contextlib.suppress(OSError):
+                await drop_database(system.settings.pg, system.settings.pg.database(name))
+        with contextlib.suppress(Exception):
+            await drop_topics(system.settings.kafka)
+
+
+async def send(system: System, batch: list[Delivery], tally: Tally, *, rate: float = 10.0) -> None:
+    """Signed webhooks on a schedule; each must be accepted, and is noted in ``tally``."""
+    for sent in await drive(system.gateway, batch, rate=rate):
+        assert sent.accepted, sent
+        key = ("shopify", sent.delivery.external_id)
+        tally.first_sent.setdefault(key, sent.sent_at)
+        tally.accepted.add(key)
+
+
+def held(facts: Facts) -> list[tuple[str, int, str, str]]:
+    """Every reservation, comparable across readings."""
+    return sorted((r.order_id, r.line_no, r.lot_code, str(r.quantity)) for r in facts.reservations)
+
+
+def judged(facts: Facts, tally: Tally) -> dict[str, object]:
+    """What the chaos checker judges, by name; ``CLEAN`` when nothing is wrong."""
+    lost, duplicated = check.lost_and_duplicated(tally.accepted, facts.orders)
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "unsettled": check.unsettled(facts.orders),
+        "over_reserved": check.over_reserved(facts.requested, facts.reservations),
+        "ledger": check.ledger_mismatches(facts.on_hand, facts.movements),
+        "unpublished": {service: n for service, n in facts.unpublished.items() if n},
+    }

@@ -1,0 +1,99 @@
+"""A replicated Kafka cluster under load (issue 15 §2): three KRaft nodes on loopback,
+every topic with three replicas and two required in sync. While orders flow, the leader
+of the busiest partition (the inbound orders' first) is SIGKILLed and started again a few
+seconds later. Nothing is lost or doubled, every order settles, and no Lotline process
+was restarted: producers and consumers moved to the new leaders by themselves."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import random
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka.errors import KafkaError
+
+from bench.chaos import Tally, wait_drained
+from bench.load import deliveries
+from bench.seed import seed
+from bench.system import QUIET_PORTS
+from deploy.kafka_cluster import Cluster
+from shared.contracts import topics
+from shared.observability.kafka_admin import admin_client
+from shared.settings import KafkaSettings, Settings
+from tests.e2e.conftest import PROCESSES, eventually
+from tests.e2e.isolated_system import CLEAN, judged, own_system, send
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+
+
+def free_block(size: int) -> int:
+    """A base port with ``size`` consecutive free ports (a broker and a controller each)."""
+    while True:
+        base = random.randrange(QUIET_PORTS.start, QUIET_PORTS.stop - size)
+        if all(bindable(port) for port in range(base, base + size)):
+            return base
+
+
+def bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def leader_of(kafka: KafkaSettings, topic: str, partition: int) -> int:
+    """The partition's leader as a live broker reports it; -1 when the one asked is the
+    dead one (the admin client may pick any node)."""
+    try:
+        async with admin_client(kafka) as admin:
+            [described] = await admin.describe_topics([topic])
+    except KafkaError:
+        return -1
+    [found] = [p for p in described["partitions"] if p["partition"] == partition]
+    return int(found["leader"])
+
+
+async def test_orders_flow_on_while_a_partition_leader_dies_and_returns(
+    settings: Settings, tmp_path: Path
+) -> None:
+    cluster = Cluster(tmp_path / "run", free_block(6))
+    await asyncio.to_thread(cluster.start)
+    try:
+        kafka = settings.kafka.model_copy(
+            update={"bootstrap_servers": cluster.bootstrap_servers, "replication_factor": 3}
+        )
+        base = settings.model_copy(update={"kafka": kafka})
+        tally = Tally()
+        async with own_system(base, tmp_path / "logs") as system:
+            async with httpx.AsyncClient(
+                base_url=system.gateway, headers=system.admin_headers, timeout=30.0
+            ) as client:
+                catalogue = await seed(client, orders=80)
+            batch = deliveries(catalogue, 60, random.Random(2))
+            load = asyncio.create_task(send(system, batch, tally, rate=6.0))
+            await asyncio.sleep(3.0)  # orders in flight on every topic
+            inbound = system.settings.kafka.topic(topics.INBOUND_ORDERS)
+            victim = await leader_of(system.settings.kafka, inbound, 0)
+            await asyncio.to_thread(cluster.kill, victim)
+            moved_to = await eventually(
+                functools.partial(leader_of, system.settings.kafka, inbound, 0),
+                lambda leader: leader not in (victim, -1),
+                timeout=30.0,
+            )  # the controller fenced the dead broker: another replica leads
+            await asyncio.sleep(3.0)  # orders keep flowing on two nodes
+            await asyncio.to_thread(cluster.start_node, victim)
+            await load
+            facts, _ = await wait_drained(system.settings, tally, 150.0)
+            still_running = {n: system.processes[n].poll() is None for n in PROCESSES}
+    finally:
+        await asyncio.to_thread(cluster.stop)
+
+    assert moved_to != victim and len(tally.accepted) == 60
+    assert judged(facts, tally) == CLEAN
+    assert still_running == dict.fromkeys(PROCESSES, True)  # nobody was restarted
