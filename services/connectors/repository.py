@@ -51,6 +51,12 @@ async def shop(conn: AsyncConnection, domain: str) -> Any:
     return (await conn.execute(sa.select(*SHOP_COLUMNS).where(t.shop.c.domain == domain))).first()
 
 
+async def shop_for_webhook(conn: AsyncConnection, domain: str) -> Any:
+    """The shop with its webhook secret, in one round trip (every webhook reads both)."""
+    query = sa.select(*SHOP_COLUMNS, t.shop.c.webhook_secret).where(t.shop.c.domain == domain)
+    return (await conn.execute(query)).first()
+
+
 async def update_shop(conn: AsyncConnection, domain: str, values: dict[str, Any]) -> bool:
     """False when no such shop."""
     if not values:

@@ -41,8 +41,8 @@ def _external_id(topic: str, payload: Any) -> str | None:
 async def _verified_shop(conn: AsyncConnection, delivery: ShopifyDelivery) -> Any:
     if not delivery.shop:
         raise WebhookRejected(401, "missing X-Shopify-Shop-Domain")
-    shop = await repository.shop(conn, delivery.shop)
-    secret = await repository.shop_secret(conn, delivery.shop) if shop is not None else None
+    shop = await repository.shop_for_webhook(conn, delivery.shop)
+    secret = None if shop is None else str(shop.webhook_secret)
     if secret is None or not signature.verify(delivery.body, secret, delivery.hmac):
         raise WebhookRejected(401, "invalid webhook signature")
     if shop.uninstalled_at is not None:
@@ -51,18 +51,18 @@ async def _verified_shop(conn: AsyncConnection, delivery: ShopifyDelivery) -> An
 
 
 async def accept(engine: AsyncEngine, delivery: ShopifyDelivery) -> Outcome:
-    """401 bad signature, 410 uninstalled shop, 400 bad body; else stored once, pending."""
-    async with engine.connect() as conn:
-        await _verified_shop(conn, delivery)
-    if not delivery.webhook_id or not delivery.topic:
-        raise WebhookRejected(400, "missing X-Shopify-Webhook-Id or X-Shopify-Topic")
-    try:
-        payload = json.loads(delivery.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise WebhookRejected(400, f"malformed JSON: {error}") from error
-    handled = delivery.topic in ORDER_TOPICS | {REFUND_TOPIC, UNINSTALLED_TOPIC}
-    external_id = _external_id(delivery.topic, payload) if handled else None
+    """401 bad signature, 410 uninstalled shop, 400 bad body; else stored once, pending.
+    One transaction: the shop read and the row written in four round trips."""
     async with engine.begin() as conn:
+        await _verified_shop(conn, delivery)
+        if not delivery.webhook_id or not delivery.topic:
+            raise WebhookRejected(400, "missing X-Shopify-Webhook-Id or X-Shopify-Topic")
+        try:
+            payload = json.loads(delivery.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise WebhookRejected(400, f"malformed JSON: {error}") from error
+        handled = delivery.topic in ORDER_TOPICS | {REFUND_TOPIC, UNINSTALLED_TOPIC}
+        external_id = _external_id(delivery.topic, payload) if handled else None
         first = await repo.insert_delivery(
             conn,
             webhook_id=delivery.webhook_id,

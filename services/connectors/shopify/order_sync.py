@@ -1,6 +1,6 @@
 """The one idempotent path every Shopify order picture goes through — a webhook from the
 inbox or an order found by reconciliation: lock the order, decide against its last applied
-state (``order_state.decide``), publish what changed, store the new state; all in the
+state (``order_changes.change``), publish what changed, store the new state; all in the
 caller's transaction, so the state and its events commit together."""
 
 from __future__ import annotations
@@ -11,21 +11,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors import repository
-from services.connectors.shopify import order_snapshot, order_state
+from services.connectors.shopify import order_changes, order_snapshot
 from services.connectors.shopify import orders as shopify_orders
 from services.connectors.shopify import sync_repository as repo
-from services.connectors.shopify.order_snapshot import OrderSnapshot, Refund
-from services.connectors.shopify.order_state import Decision, Verdict
+from services.connectors.shopify.order_changes import Change, ShopContext
+from services.connectors.shopify.order_snapshot import Refund
+from services.connectors.shopify.order_state import Verdict
 from shared import outbox
-from shared.contracts.base import Event
-from shared.contracts.connectors import (
-    ChannelLineQuantity,
-    ChannelOrderCancelled,
-    ChannelOrderEdited,
-    ChannelRefundCreated,
-    InboundOrderReceived,
-)
-from shared.units import Quantity
+from shared.contracts.connectors import ChannelRefundCreated
 
 log = logging.getLogger(__name__)
 CHANNEL = shopify_orders.CHANNEL
@@ -36,61 +29,23 @@ class OrderNotSeenYet(LookupError):
     brings the order with its refunds, so the refund is never lost)."""
 
 
-async def _new_order(
-    conn: AsyncConnection, shop: str, payload: Any, snapshot: OrderSnapshot
-) -> InboundOrderReceived:
-    """The order as it is now: lines at their current quantity, removed lines left out. An
-    order born cancelled keeps every line as ordered (the record of what was asked for); it
-    is born cancelled, so those lines make no demand."""
+async def shop_context(conn: AsyncConnection, shop: str) -> ShopContext:
+    """The shop's SKU mappings and test-order switch, read once for its new orders."""
     mappings = await repository.sku_mappings(conn, shop)
-    order = shopify_orders.to_inbound_order(payload, shop=shop, item_for=mappings.get)
     shop_row = await repository.shop(conn, shop)
     live = bool(shop_row is not None and shop_row.test_orders_live)
-    update: dict[str, Any] = {"cancelled_at": snapshot.cancelled_at, "test_live": live}
-    if snapshot.cancelled_at is None:
-        update["lines"] = tuple(
-            line.model_copy(
-                update={"quantity": Quantity.of(snapshot.lines[line.external_line_id], "pc")}
-            )
-            for line in order.lines
-            if snapshot.lines.get(line.external_line_id, 0) > 0
+    return ShopContext(mappings, live)
+
+
+def warn_if_grown(shop: str, external_id: str, result: Change, *, seen_before: bool) -> None:
+    """Additions to a known order are not mirrored: say so where an operator looks."""
+    if result.decision.grown and seen_before:
+        log.warning(
+            "%s order %s grew (%s): additions are not mirrored; see docs/connectors.md",
+            shop,
+            external_id,
+            result.decision.grown,
         )
-    return order.model_copy(update=update)
-
-
-def _quantities(lines: dict[str, int]) -> tuple[ChannelLineQuantity, ...]:
-    return tuple(
-        ChannelLineQuantity(external_line_id=line, quantity=Quantity.of(quantity, "pc"))
-        for line, quantity in sorted(lines.items())
-    )
-
-
-async def _events(
-    conn: AsyncConnection, shop: str, payload: Any, snapshot: OrderSnapshot, decision: Decision
-) -> list[Event]:
-    match decision.verdict:
-        case Verdict.NEW | Verdict.NEW_CANCELLED:
-            return [await _new_order(conn, shop, payload, snapshot)]
-        case Verdict.CANCELLED:
-            assert snapshot.cancelled_at is not None
-            cancelled = ChannelOrderCancelled(
-                channel=CHANNEL,
-                shop=shop,
-                external_id=snapshot.external_id,
-                cancelled_at=snapshot.cancelled_at,
-                reason=snapshot.cancel_reason,
-            )
-            return [cancelled]
-        case Verdict.EDITED:
-            edited = ChannelOrderEdited(
-                channel=CHANNEL,
-                shop=shop,
-                external_id=snapshot.external_id,
-                version=snapshot.updated_at,
-                lines=_quantities(decision.reduced),
-            )
-            return [edited]
-    return []
 
 
 async def apply_order(conn: AsyncConnection, shop: str, payload: Any, *, source: str) -> Verdict:
@@ -98,21 +53,15 @@ async def apply_order(conn: AsyncConnection, shop: str, payload: Any, *, source:
     snapshot = order_snapshot.read_order(payload)
     await repo.lock_order(conn, shop, snapshot.external_id)
     stored = await repo.stored_order(conn, shop, snapshot.external_id)
-    decision = order_state.decide(stored, snapshot)
-    if decision.grown and stored is not None:
-        log.warning(
-            "%s order %s grew (%s): additions are not mirrored; see docs/connectors.md",
-            shop,
-            snapshot.external_id,
-            decision.grown,
-        )
-    if decision.stores:
-        await outbox.add(conn, await _events(conn, shop, payload, snapshot, decision))
-        state = order_state.stored_after(snapshot)
-        await repo.save_order(conn, shop, snapshot.external_id, state, source=source)
+    context = await shop_context(conn, shop) if stored is None else None
+    result = order_changes.change(stored, snapshot, payload, shop=shop, context=context)
+    warn_if_grown(shop, snapshot.external_id, result, seen_before=stored is not None)
+    if result.state is not None:
+        await outbox.add(conn, result.events)
+        await repo.save_order(conn, shop, snapshot.external_id, result.state, source=source)
     for refund in order_snapshot.refunds_of(payload):
         await apply_refund(conn, shop, refund, source=source)
-    return decision.verdict
+    return result.decision.verdict
 
 
 async def apply_refund(conn: AsyncConnection, shop: str, refund: Refund, *, source: str) -> bool:
@@ -139,7 +88,7 @@ async def apply_refund(conn: AsyncConnection, shop: str, refund: Refund, *, sour
         external_id=refund.external_id,
         refund_id=refund.refund_id,
         restock_to=shop_row.restock_to if shop_row is not None else "origin_lot",
-        lines=_quantities(restocked),
+        lines=order_changes.quantities(restocked),
     )
     await outbox.add(conn, [event])
     return True

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors import tables as t
@@ -35,20 +35,27 @@ async def insert_delivery(conn: AsyncConnection, **values: Any) -> bool:
     return result.first() is not None
 
 
+def _due() -> sa.Select[Any]:
+    return (
+        sa.select(D)
+        .where(
+            D.c.status == "pending",
+            sa.or_(D.c.due_at.is_(None), D.c.due_at <= sa.func.now()),
+        )
+        .order_by(D.c.received_at)
+        .with_for_update(skip_locked=True)
+    )
+
+
 async def claim_delivery(conn: AsyncConnection) -> Any:
     """The oldest pending delivery due for processing, locked for this transaction."""
-    return (
-        await conn.execute(
-            sa.select(D)
-            .where(
-                D.c.status == "pending",
-                sa.or_(D.c.due_at.is_(None), D.c.due_at <= sa.func.now()),
-            )
-            .order_by(D.c.received_at)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-    ).first()
+    return (await conn.execute(_due().limit(1))).first()
+
+
+async def claim_deliveries(conn: AsyncConnection, *, limit: int) -> Sequence[Any]:
+    """The oldest ``limit`` pending deliveries due, oldest first, locked for this
+    transaction (another worker skips them)."""
+    return list((await conn.execute(_due().limit(limit))).all())
 
 
 async def finish_delivery(
@@ -81,6 +88,24 @@ async def fail_delivery(
             last_error=error,
             due_at=sa.func.now() + sa.literal(timedelta(seconds=retry_in), sa.Interval),
         )
+    )
+
+
+async def finish_deliveries(conn: AsyncConnection, finished: Sequence[tuple[str, str]]) -> None:
+    """Mark many deliveries done in one round trip: (webhook id, outcome) each."""
+    if not finished:
+        return
+    await conn.execute(
+        D.update()
+        .where(D.c.webhook_id == sa.bindparam("b_webhook_id"))
+        .values(
+            status="done",
+            outcome=sa.bindparam("b_outcome"),
+            attempts=D.c.attempts + 1,
+            processed_at=sa.func.now(),
+            last_error=None,
+        ),
+        [{"b_webhook_id": webhook_id, "b_outcome": outcome} for webhook_id, outcome in finished],
     )
 
 
@@ -120,34 +145,81 @@ async def lock_order(conn: AsyncConnection, shop: str, external_id: str) -> None
     )
 
 
+async def lock_orders(conn: AsyncConnection, keys: Sequence[tuple[str, str]]) -> None:
+    """``lock_order`` for many (shop, external id) in one round trip, in sorted order, so
+    two batches locking overlapping orders cannot deadlock."""
+    if not keys:
+        return
+    names = sorted({f"{shop}:{external_id}" for shop, external_id in keys})
+    name = sa.column("name", sa.Text)
+    await conn.execute(
+        sa.select(
+            sa.func.count(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(name, 0)))
+        ).select_from(sa.func.unnest(sa.cast(sa.literal(names), ARRAY(sa.Text))).alias("name"))
+    )
+
+
+def _stored(row: Any) -> StoredOrder:
+    return StoredOrder(row.updated_at, row.cancelled_at, {k: int(v) for k, v in row.lines.items()})
+
+
 async def stored_order(conn: AsyncConnection, shop: str, external_id: str) -> StoredOrder | None:
     row = (
         await conn.execute(
             sa.select(O).where(O.c.shop_domain == shop, O.c.external_id == external_id)
         )
     ).first()
-    if row is None:
-        return None
-    return StoredOrder(row.updated_at, row.cancelled_at, {k: int(v) for k, v in row.lines.items()})
+    return None if row is None else _stored(row)
+
+
+async def stored_orders(
+    conn: AsyncConnection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], StoredOrder]:
+    """``stored_order`` for many (shop, external id) in one round trip; absent ones left out."""
+    if not keys:
+        return {}
+    rows = await conn.execute(
+        sa.select(O).where(sa.tuple_(O.c.shop_domain, O.c.external_id).in_(list(set(keys))))
+    )
+    return {(row.shop_domain, row.external_id): _stored(row) for row in rows}
 
 
 async def save_order(
     conn: AsyncConnection, shop: str, external_id: str, state: StoredOrder, *, source: str
 ) -> None:
     """Upsert; a cancellation once stored is never cleared."""
-    values = {
-        "updated_at": state.updated_at,
-        "cancelled_at": state.cancelled_at,
-        "lines": state.lines,
-        "source": source,
-    }
-    statement = insert(O).values(shop_domain=shop, external_id=external_id, **values)
+    await save_orders(conn, [(shop, external_id, state, source)])
+
+
+async def save_orders(
+    conn: AsyncConnection, states: Sequence[tuple[str, str, StoredOrder, str]]
+) -> None:
+    """``save_order`` for many (shop, external id, state, source) in one statement; each
+    order at most once (one statement cannot upsert a row twice)."""
+    if not states:
+        return
+    statement = insert(O).values(
+        [
+            {
+                "shop_domain": shop,
+                "external_id": external_id,
+                "updated_at": state.updated_at,
+                "cancelled_at": state.cancelled_at,
+                "lines": state.lines,
+                "source": source,
+            }
+            for shop, external_id, state, source in states
+        ]
+    )
+    excluded = statement.excluded
     await conn.execute(
         statement.on_conflict_do_update(
             index_elements=[O.c.shop_domain, O.c.external_id],
             set_={
-                **values,
-                "cancelled_at": sa.func.coalesce(O.c.cancelled_at, statement.excluded.cancelled_at),
+                "updated_at": excluded.updated_at,
+                "lines": excluded.lines,
+                "source": excluded.source,
+                "cancelled_at": sa.func.coalesce(O.c.cancelled_at, excluded.cancelled_at),
                 "changed_at": sa.func.now(),
             },
         )

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.connectors.shopify import order_snapshot, order_state
+from services.connectors.shopify import order_changes, order_snapshot, order_state
 from services.connectors.shopify.order_snapshot import OrderSnapshot
 from services.connectors.shopify.order_state import StoredOrder, Verdict
 from services.connectors.shopify.orders import InvalidShopifyOrder
@@ -176,3 +176,25 @@ def test_the_listing_follows_the_next_link_and_sits_beside_the_graphql_endpoint(
     assert orders_url("https://s.myshopify.com/admin/api/2025-01/graphql.json") == (
         "https://s.myshopify.com/admin/api/2025-01/orders.json"
     )
+
+
+def test_applying_pictures_one_after_another_in_memory_keeps_a_cancellation():
+    later = T0 + timedelta(minutes=1)
+    payload = {"id": 1}  # only a new order reads the body
+
+    cancelled = order_changes.change(
+        stored(a=2), snapshot(later, cancelled=True), payload, shop="s", context=None
+    )
+    after = order_changes.change(
+        cancelled.state,
+        snapshot(later + timedelta(minutes=1), a=1),
+        payload,
+        shop="s",
+        context=None,
+    )
+    stale = order_changes.change(after.state, snapshot(T0, a=9), payload, shop="s", context=None)
+
+    assert [type(e).__name__ for e in cancelled.events] == ["ChannelOrderCancelled"]
+    assert after.decision.verdict is Verdict.UNCHANGED and after.events == []
+    assert after.state is not None and after.state.cancelled_at == later
+    assert stale.state is None and stale.events == []
