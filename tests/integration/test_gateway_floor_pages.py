@@ -232,6 +232,9 @@ async def test_today_shows_the_board_the_late_orders_the_shortages_and_the_dead_
     assert "material FIGS (10 days)" in late_panel
     assert 'data-count="1"' in late_panel
     assert "FIGS</strong>: 4 kg" in html and "Frutteto Sud, 10 days lead time" in html
+    shortages = html[html.index('id="shortages"') :]
+    number = f'<a href="/production/{blocked["id"]}" class="production-number">MO-00007</a>'
+    assert number in shortages
     assert f'action="/today/write-backs/{dead["id"]}/replay"' in html
     assert 'name="csrf_token" value="the-csrf-token"' in html
     [shipping] = [r for r in fake.requests_to("GET", "/api/orders") if "due_by" in r.url.params]
@@ -408,6 +411,7 @@ async def test_an_operator_sees_the_order_with_lots_production_shipments_and_tim
             {
                 "line_no": 1,
                 "production_order_id": po_id,
+                "production_number": "MO-00042",
                 "item_code": "FIG-JAM-340G",
                 "quantity": "12",
                 "unit": "pc",
@@ -433,6 +437,21 @@ async def test_an_operator_sees_the_order_with_lots_production_shipments_and_tim
                 "summary": "promise slipped: 2026-12-10 → 2026-12-15",
                 "detail": {},
             },
+            {
+                "at": "2026-12-01T09:00:02+00:00",
+                "kind": "production.completed",
+                "summary": f"production order {po_id} (FIG-JAM-340G) completed",
+                "detail": {
+                    "production_order_id": po_id,
+                    "number": "MO-00042",
+                    "item_code": "FIG-JAM-340G",
+                    "status": "completed",
+                    "quantity": "12",
+                    "unit": "pc",
+                    "reason": None,
+                    "shipment_id": None,
+                },
+            },
         ],
     )
 
@@ -444,6 +463,10 @@ async def test_an_operator_sees_the_order_with_lots_production_shipments_and_tim
     assert f'href="/production/{po_id}"' in html
     assert "production on OVEN-1 (1 day)" in html and "2026-12-15" in html
     assert "Promise slipped" in html and "2026-12-10 → 2026-12-15" in html
+    link = f'<a href="/production/{po_id}" class="production-number">MO-00042</a>'
+    assert link in html
+    assert f'Production order <a href="/production/{po_id}">MO-00042</a> completed' in html
+    assert f"production order {po_id}" not in html  # the sentence, not the service's words
     assert f'action="/orders/{shown["id"]}/ship"' in html
     assert f'action="/orders/{shown["id"]}/cancel"' in html
     assert "Release the hold" not in html
@@ -809,6 +832,8 @@ async def test_the_header_search_finds_orders_lots_and_items_by_what_people_type
         ],
     )
     fake.on("GET", "/api/items", json=[{"code": "BUTTER-BISCUITS-250G", "name": "Butter biscuits"}])
+    batch = production_order(status="planned")
+    fake.on("GET", "/api/production-orders", json=[batch])
 
     page = await browser(person(Level.READ)).get("/search", params={"q": "bruno"})
 
@@ -816,7 +841,9 @@ async def test_the_header_search_finds_orders_lots_and_items_by_what_people_type
     assert f'href="/orders/{bruno["id"]}"' in page.text and "TEL-0612-BRUNO" in page.text
     assert 'href="/trace?lot=BB-2611-A"' in page.text
     assert "Butter biscuits" in page.text
-    for path in ("/api/orders", "/api/lots", "/api/items"):
+    found = page.text[page.text.index('id="found-production"') :]
+    assert f'<a href="/production/{batch["id"]}" class="production-number">MO-00007</a>' in found
+    for path in ("/api/orders", "/api/lots", "/api/items", "/api/production-orders"):
         [asked] = fake.requests_to("GET", path)
         assert asked.url.params["q"] == "bruno"
 
