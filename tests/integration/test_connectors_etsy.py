@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -22,7 +22,7 @@ from services.connectors import write_back
 from services.connectors.config import WriteBackSettings
 from services.connectors.etsy import poller, repository, service, tokens
 from services.connectors.etsy.budget import etsy_api
-from services.connectors.etsy.client import DailyBudgetSpent
+from services.connectors.etsy.client import DailyBudgetSpent, EtsyApi
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.shopify.admin import Refused
 from shared.consuming import apply_once
@@ -202,7 +202,8 @@ async def test_a_refresh_cut_off_after_etsy_answered_tells_the_operator_to_recon
     api = etsy_api(connectors_engine, http, settings_for(fake))
 
     with pytest.raises(Crash):
-        await tokens.refresh(connectors_engine, CrashAfterEtsyAnswers(api), sid, margin_seconds=300)
+        crashing = cast(EtsyApi, CrashAfterEtsyAnswers(api))  # refresh is all it is asked
+        await tokens.refresh(connectors_engine, crashing, sid, margin_seconds=300)
     assert fake.refresh_tokens_spent == [issued["refresh_token"]]  # rotated at Etsy, lost here
 
     for _ in range(2):  # and it keeps saying so, not a bare invalid_grant the second time
