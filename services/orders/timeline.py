@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.orders import tables as t
 from services.orders.notifications import for_order
 
-# Entries logged before each production order's news was said once (it came twice, a moment
-# apart, with the same words): the same kind and words this close together are one event.
+# Production news logged before each production order's news was said once came twice, a
+# moment apart, with the same words: such entries this close together are one event. Other
+# kinds repeat for real (two parcels delivered by one carrier in the same minute).
 SAME_EVENT_WITHIN = timedelta(seconds=10)
+SAID_TWICE = "production."
 
 
 @dataclass(frozen=True)
@@ -41,15 +43,16 @@ def _status(row: Any) -> Entry:
 
 
 def once(entries: Sequence[Entry]) -> list[Entry]:
-    """``entries`` in time order without repeats: an entry of the same kind and words as
-    one kept less than ``SAME_EVENT_WITHIN`` before it is the same event said twice. What
-    one transaction wrote (the same time) keeps the order given: status first."""
+    """``entries`` in time order without repeats: a production entry of the same kind and
+    words as one kept less than ``SAME_EVENT_WITHIN`` before it is the same event said
+    twice. What one transaction wrote (the same time) keeps the order given: status first."""
     kept: list[Entry] = []
     last_seen: dict[tuple[str, str], datetime] = {}
     for entry in sorted(entries, key=lambda e: e.at):
         key = (entry.kind, entry.summary)
         seen = last_seen.get(key)
-        if seen is not None and entry.at - seen < SAME_EVENT_WITHIN:
+        repeated = seen is not None and entry.at - seen < SAME_EVENT_WITHIN
+        if repeated and entry.kind.startswith(SAID_TWICE):
             continue
         last_seen[key] = entry.at
         kept.append(entry)

@@ -103,7 +103,7 @@ def _entry(
     return Entry(at, kind, summary, {})
 
 
-def test_the_same_news_twice_a_moment_apart_is_one_event_but_a_later_repeat_stays():
+def test_the_same_production_news_twice_a_moment_apart_is_one_event_but_a_later_repeat_stays():
     entries = [
         _entry(0.4),
         _entry(0),
@@ -121,3 +121,12 @@ def test_the_same_news_twice_a_moment_apart_is_one_event_but_a_later_repeat_stay
         (0, 0, "MO-1 planned"),
     ]
     assert kept[-1].at - kept[0].at == timedelta(hours=1)
+
+
+def test_two_parcels_delivered_by_one_carrier_at_once_are_two_events():
+    parcels = [
+        _entry(0, "shipment.delivered", "PostNord"),
+        _entry(1, "shipment.delivered", "PostNord"),
+    ]
+
+    assert once(parcels) == parcels
