@@ -13,6 +13,7 @@ from services.orders import (
     handlers,
     holds,
     releases,
+    reports_api,
     service,
     shipments,
     shipments_api,
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mails_given_up = count_where(notification, notification.c.status == Status.FAILED)
     runtime.metrics.add(dead_letters(runtime.engine, {"mail": mails_given_up}))
     app.include_router(exceptions_api.router)  # before /api/orders/{order_id}
+    app.include_router(reports_api.router)  # so is /api/orders/report
     app.include_router(api.router)
     app.include_router(shipments_api.router)
     install_error_handlers(

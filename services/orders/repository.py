@@ -178,6 +178,7 @@ async def replace_production_links(
     status: str,
     demands: Sequence[Demand],
     shortages: Sequence[MaterialShortage] = (),
+    number: str | None = None,
 ) -> set[UUID]:
     """The order lines a production order serves now, with its status; returns every
     order affected (served before or now). Links of orders we do not know are skipped."""
@@ -205,6 +206,7 @@ async def replace_production_links(
                 order_id=demand.order_id,
                 line_no=demand.line_no,
                 production_order_id=production_order_id,
+                production_number=number,
                 item_code=item_code,
                 quantity=demand.quantity.value,
                 unit=demand.quantity.unit,

@@ -64,6 +64,9 @@ class ProductionLinkOut(BaseModel):
 
     line_no: int
     production_order_id: UUID
+    production_number: str | None = Field(
+        default=None, description="what people call it (MO-00042); null before production said"
+    )
     item_code: str
     quantity: ExactDecimal
     unit: str

@@ -14,6 +14,7 @@ from services.orders import (
     releases,
     repository,
     shipments_repository,
+    timeline_notes,
 )
 from services.orders.notifier import notify
 from shared import outbox
@@ -76,11 +77,20 @@ async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -
         log.warning("order %s is %s; ignoring %s", event.order_id, current, event.TYPE)
         return
     await repository.save_reservations(conn, event.order_id, event.reservations)
+    await _log(conn, event.order_id, timeline_notes.reservation_note(event.reservations))
     if isinstance(event, StockShort):
         await repository.save_shortages(conn, event.order_id, event.shortages)
     change = domain.transition(event.order_id, current, target)
     await repository.record_status(conn, change)
     await tx.publish([change])
+
+
+async def _log(conn: AsyncConnection, order_id: UUID, note: timeline_notes.Note | None) -> None:
+    """A note on the order's timeline (none when the news says nothing new to it)."""
+    if note is not None:
+        await shipments_repository.log_event(
+            conn, order_id=order_id, kind=note.kind, detail=note.detail, data=note.data
+        )
 
 
 ProductionUpdate = (
@@ -101,6 +111,7 @@ async def follow_production(tx: Delivery, event: ProductionUpdate) -> None:
         status=status.value,
         demands=event.demands,
         shortages=shortages,
+        number=event.number,
     )
     changes = []
     for order_id in sorted(affected):
@@ -109,13 +120,7 @@ async def follow_production(tx: Delivery, event: ProductionUpdate) -> None:
             continue
         production = await repository.production_statuses(conn, order_id)
         head = await repository.order_head(conn, order_id)
-        await shipments_repository.log_event(
-            conn,
-            order_id=order_id,
-            kind=f"production.{status.value}",
-            detail=f"production order {event.production_order_id} ({event.item_code}) "
-            f"{status.value}",
-        )
+        await _log(conn, order_id, timeline_notes.production_note(event, order_id))
         change = domain.follow_production(
             order_id, current, production, missing=repository.missing_materials_of(head)
         )
@@ -134,14 +139,8 @@ async def record_missing_materials(tx: Delivery, event: OrderMaterialsChanged) -
         log.warning("missing materials for unknown order %s", event.order_id)
         return
     await repository.set_missing_materials(conn, event.order_id, event.missing)
-    await shipments_repository.log_event(
-        conn,
-        order_id=event.order_id,
-        kind="production.materials",
-        detail="missing at any level: " + domain.describe_missing(event.missing)
-        if event.missing
-        else "nothing missing at any level",
-    )
+    described = domain.describe_missing(event.missing)
+    await _log(conn, event.order_id, timeline_notes.missing_note(event.missing, described))
     production = await repository.production_statuses(conn, event.order_id)
     change = domain.follow_production(event.order_id, current, production, missing=event.missing)
     if change is None:
@@ -157,6 +156,10 @@ async def receive_allocation(tx: Delivery, event: StockAllocated) -> None:
     if current is None:
         return
     await repository.save_reservations(conn, event.order_id, event.reservations)
+    allocated = timeline_notes.reservation_note(
+        event.reservations, production_order_id=event.production_order_id
+    )
+    await _log(conn, event.order_id, allocated)
     target = domain.after_allocation(current, fully_reserved=event.fully_reserved)
     if target is None:
         return
@@ -216,14 +219,22 @@ async def record_channel_news(
     conn = tx.conn
     if await repository.order_head(conn, event.order_id) is None:
         return
+    data: dict[str, str | None] = {"channel": event.channel}
     if isinstance(event, ChannelFulfilled):
         kind = "channel.fulfilled"
         detail = f"{event.channel} fulfilment {event.external_fulfillment_id or '(already there)'}"
+        data["fulfillment_id"] = event.external_fulfillment_id
     else:
         kind = "channel.write_back_failed"
         detail = f"{event.channel} write-back failed: {event.reason}"
+        data["reason"] = event.reason
     await shipments_repository.log_event(
-        conn, order_id=event.order_id, kind=kind, detail=detail, shipment_id=event.shipment_id
+        conn,
+        order_id=event.order_id,
+        kind=kind,
+        detail=detail,
+        shipment_id=event.shipment_id,
+        data=data,
     )
 
 
@@ -244,16 +255,18 @@ async def record_promise(tx: Delivery, event: OrderPromised) -> None:
     if update is None:
         return
     await repository.set_promise(conn, event.order_id, update.promised_on, update.reason)
+    previous = None
     if update.change is None:
         kind, detail = "promise.set", f"promised for {update.promised_on} ({update.reason})"
     else:
+        previous = update.change.previous_promised_on
         verb = "slipped" if update.change.slipped else "moved earlier"
         kind = "promise.slipped" if update.change.slipped else "promise.earlier"
-        detail = (
-            f"promise {verb}: {update.change.previous_promised_on} → "
-            f"{update.promised_on} ({update.reason})"
-        )
-    await shipments_repository.log_event(conn, order_id=event.order_id, kind=kind, detail=detail)
+        detail = f"promise {verb}: {previous} → {update.promised_on} ({update.reason})"
+    note = timeline_notes.promise_note(
+        kind, detail, promised_on=update.promised_on, previous=previous, reason=update.reason
+    )
+    await _log(conn, event.order_id, note)
     if update.tell_customer and update.change is not None:
         await notify(
             conn,

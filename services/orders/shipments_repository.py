@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -180,11 +180,17 @@ async def log_event(
     kind: str,
     detail: str | None,
     shipment_id: UUID | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> None:
-    """Something other services did for the order, for its timeline."""
+    """Something other services did for the order, for its timeline: ``detail`` in English
+    for API clients, ``data`` the facts a sentence in the reader's language is made of."""
     await conn.execute(
         t.channel_event.insert().values(
-            order_id=order_id, shipment_id=shipment_id, kind=kind, detail=detail
+            order_id=order_id,
+            shipment_id=shipment_id,
+            kind=kind,
+            detail=detail,
+            data=dict(data) if data is not None else None,
         )
     )
 

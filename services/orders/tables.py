@@ -105,6 +105,8 @@ production_link = sa.Table(
     sa.Column("order_id", PgUUID(as_uuid=True), sa.ForeignKey("orders_order.id"), primary_key=True),
     sa.Column("line_no", sa.Integer, primary_key=True),
     sa.Column("production_order_id", PgUUID(as_uuid=True), primary_key=True),
+    # MO-00042, as production last said (NULL from a production before numbers).
+    sa.Column("production_number", sa.Text),
     sa.Column("item_code", sa.Text, nullable=False),
     sa.Column("quantity", QTY, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),
@@ -197,6 +199,9 @@ channel_event = sa.Table(
     sa.Column("shipment_id", PgUUID(as_uuid=True)),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("detail", sa.Text),
+    # The facts the entry states (services.orders.timeline_notes), for a sentence in the
+    # reader's language; NULL on entries written before it.
+    sa.Column("data", JSONB),
     timestamp("at"),
     sa.Index("orders_channel_event_order", "order_id"),
 )

@@ -198,18 +198,21 @@ async def list_production_orders(
     order_id: UUID | None = None,
     item_code: str | None = None,
     status: ProductionStatus | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0)] = 0,
     newest_first: bool = False,
 ) -> list[ProductionOrderOut]:
-    """``order_id``: the batches serving that customer order, with the quantities. Oldest
-    first (``newest_first`` turns it), a page at a time (``limit``, ``offset``)."""
+    """``order_id``: the batches serving that customer order, with the quantities; ``q``:
+    what someone typed (its number ``MO-00042`` or ``42``, the start of its item code).
+    Oldest first (``newest_first`` turns it), a page at a time (``limit``, ``offset``)."""
     async with engine.connect() as conn:
         rows = await views.find_production_orders(
             conn,
             order_id=order_id,
             item_code=item_code,
             status=status.value if status else None,
+            q=q,
             limit=limit,
             offset=offset,
             newest_first=newest_first,

@@ -76,6 +76,7 @@ class ProductionOrder:
     demands: tuple[Demand, ...] = ()
     parent_id: UUID | None = None
     recipe_version: int | None = None
+    number: str | None = None  # MO-00042 once stored (``numbers``)
 
     @property
     def started(self) -> bool:
@@ -104,6 +105,7 @@ def status_event(
 ) -> ProductionOrderStatusChanged:
     return ProductionOrderStatusChanged(
         production_order_id=order.id,
+        number=order.number,
         item_code=order.item_code,
         previous=previous,
         status=order.status,
@@ -116,6 +118,7 @@ def status_event(
 def demands_event(order: ProductionOrder) -> ProductionOrderDemandsChanged:
     return ProductionOrderDemandsChanged(
         production_order_id=order.id,
+        number=order.number,
         item_code=order.item_code,
         quantity=order.quantity,
         status=order.status,
@@ -176,12 +179,17 @@ class NewProductionOrder:
     def reason(self) -> str | None:
         return self.plan.reason or self.note
 
+    def numbered(self, number: str) -> NewProductionOrder:
+        """The same order once the database gave it its number."""
+        return replace(self, order=replace(self.order, number=number))
+
     def events(self) -> list[Event]:
         """Planned, born planned (with the reason when there is one), and its materials
         requested when the recipe names them: one key, so they stay in this order."""
         order = self.order
         planned = ProductionOrderPlanned(
             production_order_id=order.id,
+            number=order.number,
             item_code=order.item_code,
             quantity=order.quantity,
             demands=order.demands,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import lines
 from services.production import tables as t
+from services.production.numbers import format_number
 from services.production.open_production import open_productions
 from services.production.promises import SITE_CALENDAR
 from services.production.promising import OpenProduction, promise_with_open_production
@@ -42,6 +43,7 @@ async def line_plan(engine: AsyncEngine, start: date, end: date, *, today: date)
             for row in await conn.execute(
                 sa.select(
                     t.production_order.c.id,
+                    t.production_order.c.number,
                     t.production_order.c.status,
                     t.production_order.c.quantity,
                     t.production_order.c.unit,
@@ -57,6 +59,7 @@ async def line_plan(engine: AsyncEngine, start: date, end: date, *, today: date)
         bookings.append(
             {
                 "production_order_id": production_order_id,
+                "number": format_number(head.number),
                 "item_code": items[production_order_id],
                 "status": head.status,
                 "quantity": head.quantity,

@@ -21,5 +21,5 @@ async def plan_replenishment(tx: Delivery, event: ReplenishmentRequested) -> Non
         domain.plan(event.item_code, event.quantity, recipes_by_item.get(event.item_code), items),
         note=f"make to stock: suggestion {event.suggestion_id}",
     )
-    if await repository.insert_production_order(conn, new):
-        await publish(conn, new.events(), cause=envelope)
+    if created := await repository.insert_production_order(conn, new):
+        await publish(conn, created.events(), cause=envelope)

@@ -56,8 +56,8 @@ async def plan_for_stock_short(tx: Delivery, event: StockShort) -> None:
             group.demands,
             domain.plan(group.item_code, group.wanted, recipes_by_item.get(group.item_code), items),
         )
-        if await repository.insert_production_order(conn, new):
-            events += new.events()
+        if created := await repository.insert_production_order(conn, new):
+            events += created.events()
     await publish(conn, events, cause=envelope)
 
 
@@ -82,10 +82,10 @@ async def plan_intermediates(
             (),
             domain.plan(code, shortage.missing, recipes_by_item.get(code), items),
             parent_id=parent.id,
-            note=f"makes {shortage.missing} {code} for production order {parent.id}",
+            note=f"makes {shortage.missing} {code} for production order {_name(parent)}",
         )
-        if await repository.insert_production_order(conn, new):
-            events += new.events()
+        if created := await repository.insert_production_order(conn, new):
+            events += created.events()
     return events
 
 
@@ -107,19 +107,20 @@ async def combine(engine: AsyncEngine, ids: Sequence[UUID]) -> UUID:
             item_code,
             demands,
             the_plan,
-            note="combines " + ", ".join(str(o.id) for o in orders),
+            note="combines " + ", ".join(_name(o) for o in orders),
         )
         events: list[Event] = []
         for old in orders:
             emptied = replace(old, demands=())
             await repository.replace_demands(conn, emptied)
             events.append(domain.demands_event(emptied))
+        created = await _created(conn, new)
+        for old in orders:
+            emptied = replace(old, demands=())
             events += await cancel_with_children(
-                conn, emptied, reason=f"combined into {new.order.id}"
+                conn, emptied, reason=f"combined into {_name(created.order)}"
             )
-        await repository.insert_production_order(conn, new)
-        events += new.events()
-        await publish(conn, events)
+        await publish(conn, [*events, *created.events()])
     return new.order.id
 
 
@@ -139,11 +140,10 @@ async def split(
             order.item_code,
             moved,
             plan_for(order.item_code, moved, recipes_by_item=recipes_by_item, items=items),
-            note=f"split from production order {order.id}",
+            note=f"split from production order {_name(order)}",
         )
         events = await replan_for(conn, order, kept, recipes_by_item, items, why="split")
-        await repository.insert_production_order(conn, new)
-        events += new.events()
+        events += (await _created(conn, new)).events()
         await publish(conn, events)
     return new.order.id
 
@@ -222,3 +222,18 @@ def plan_for(
     else:
         raise ProductionError(f"nothing to plan for {item_code}")
     return domain.plan(item_code, wanted, recipes_by_item.get(item_code), items)
+
+
+async def _created(
+    conn: AsyncConnection, new: domain.NewProductionOrder
+) -> domain.NewProductionOrder:
+    """An operator's new order (a fresh id, so always inserted), with its number."""
+    created = await repository.insert_production_order(conn, new)
+    if created is None:
+        raise ProductionError(f"production order {new.order.id} exists already")
+    return created
+
+
+def _name(order: domain.ProductionOrder) -> str:
+    """How a note names another production order: its number, its id before it had one."""
+    return order.number or str(order.id)

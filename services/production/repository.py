@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import domain
 from services.production import tables as t
+from services.production.numbers import format_number
 from shared.contracts.inventory import (
     MaterialLot,
     MaterialNeed,
@@ -35,8 +36,11 @@ def _demand_rows(production_order_id: UUID, demands: Sequence[Demand]) -> list[d
     ]
 
 
-async def insert_production_order(conn: AsyncConnection, new: domain.NewProductionOrder) -> bool:
-    """Insert once per id (deterministic ids make a redelivered cause a no-op)."""
+async def insert_production_order(
+    conn: AsyncConnection, new: domain.NewProductionOrder
+) -> domain.NewProductionOrder | None:
+    """Insert once per id (deterministic ids make a redelivered cause a no-op): the order
+    with the number the database gave it, None when it was there already."""
     order = new.order
     result = await conn.execute(
         insert(t.production_order)
@@ -52,10 +56,11 @@ async def insert_production_order(conn: AsyncConnection, new: domain.NewProducti
             parent_production_order_id=order.parent_id,
         )
         .on_conflict_do_nothing()
-        .returning(t.production_order.c.id)
+        .returning(t.production_order.c.number)
     )
-    if result.first() is None:
-        return False
+    created = result.first()
+    if created is None:
+        return None
     if order.demands:
         await conn.execute(t.demand.insert(), _demand_rows(order.id, order.demands))
     await replace_materials(conn, order.id, new.plan.materials)
@@ -67,7 +72,7 @@ async def insert_production_order(conn: AsyncConnection, new: domain.NewProducti
             reason=new.reason,
         )
     )
-    return True
+    return new.numbered(format_number(created.number))
 
 
 async def _demands_of(conn: AsyncConnection, ids: Sequence[UUID]) -> dict[UUID, list[Demand]]:
@@ -109,6 +114,7 @@ async def orders_for_update(
             demands=tuple(demands.get(h.id, ())),
             parent_id=h.parent_production_order_id,
             recipe_version=h.recipe_version,
+            number=format_number(h.number),
         )
         for h in heads
     ]

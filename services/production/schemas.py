@@ -154,6 +154,7 @@ class SlotOut(BaseModel):
 
 class ChildOut(BaseModel):
     id: UUID
+    number: str
     item_code: str
     quantity: ExactDecimal
     unit: str
@@ -169,6 +170,7 @@ class HistoryOut(BaseModel):
 
 class ProductionOrderOut(BaseModel):
     id: UUID
+    number: str = Field(description="what people call it: MO-00042")
     item_code: str
     quantity: ExactDecimal
     unit: str
@@ -177,6 +179,7 @@ class ProductionOrderOut(BaseModel):
     recipe_version: int | None
     batches: ExactDecimal | None
     parent_production_order_id: UUID | None
+    parent_number: str | None = None
     output_lot_code: str | None
     output_quantity: ExactDecimal | None
     output_unit: str | None
@@ -301,6 +304,7 @@ class BookingOut(BaseModel):
     """Where an open production order lands: the minutes it books on each day shown."""
 
     production_order_id: UUID
+    number: str
     item_code: str
     status: ProductionStatus
     quantity: ExactDecimal

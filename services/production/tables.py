@@ -21,6 +21,13 @@ production_order = sa.Table(
     "production_order",
     metadata,
     sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    # What people call it (MO-00042, services.production.numbers), assigned at creation.
+    sa.Column(
+        "number",
+        sa.BigInteger,
+        server_default=sa.text("nextval('production_order_number_seq'::regclass)"),
+        nullable=False,
+    ),
     sa.Column("item_code", sa.Text, nullable=False),
     sa.Column("quantity", QTY, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),
@@ -43,6 +50,7 @@ production_order = sa.Table(
     timestamp("created_at"),
     timestamp("updated_at"),
     sa.CheckConstraint("quantity > 0", name="production_quantity_positive"),
+    sa.UniqueConstraint("number", name="production_order_number_key"),
     sa.Index("production_order_parent", "parent_production_order_id"),
 )
 

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.production import tables as t
 from services.production.domain import OPEN
 from services.production.line_plan import slots_now
+from services.production.numbers import format_number, parse_number
 from services.production.scheduling import Slot
 from shared.contracts.production import ProductionStatus
+from shared.search import starts_with
 from shared.units import Quantity
 
 
@@ -26,6 +28,7 @@ async def find_production_orders(
     item_code: str | None = None,
     status: str | None = None,
     ids: Sequence[UUID] | None = None,
+    q: str | None = None,
     limit: int | None = None,
     offset: int = 0,
     newest_first: bool = False,
@@ -47,6 +50,8 @@ async def find_production_orders(
         query = query.where(po.c.status == status)
     if ids is not None:
         query = query.where(po.c.id.in_(ids))
+    if q is not None and q.strip():
+        query = query.where(_typed(q))
     if limit is not None:
         query = query.limit(limit)
     query = query.offset(offset)
@@ -80,6 +85,7 @@ async def find_production_orders(
     for child in await conn.execute(
         sa.select(
             po.c.id,
+            po.c.number,
             po.c.item_code,
             po.c.quantity,
             po.c.unit,
@@ -89,10 +95,19 @@ async def find_production_orders(
         .where(po.c.parent_production_order_id.in_(found))
         .order_by(po.c.created_at, po.c.id)
     ):
-        children.setdefault(child.parent_production_order_id, []).append(dict(child._mapping))
+        children.setdefault(child.parent_production_order_id, []).append(
+            {**child._mapping, "number": format_number(child.number)}
+        )
+    parent_ids = {h.parent_production_order_id for h in heads} - {None}
+    parents = {
+        r.id: format_number(r.number)
+        for r in await conn.execute(sa.select(po.c.id, po.c.number).where(po.c.id.in_(parent_ids)))
+    }
     return [
         {
             **h._asdict(),
+            "number": format_number(h.number),
+            "parent_number": parents.get(h.parent_production_order_id),
             "demands": demands.get(h.id, []),
             "materials": materials.get(h.id, []),
             "reserved_lots": reserved.get(h.id, []),
@@ -104,6 +119,14 @@ async def find_production_orders(
         }
         for h in heads
     ]
+
+
+def _typed(q: str) -> sa.ColumnElement[bool]:
+    """What someone typed: its number (``MO-00042``, ``42``) or the start of its item code."""
+    po = t.production_order
+    found = starts_with(po.c.item_code, q)
+    number = parse_number(q)
+    return sa.or_(found, po.c.number == number) if number is not None else found
 
 
 def _shortage_out(row: dict[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class ProductionOrderPlanned(Event):
     TOPIC = topics.PRODUCTION
 
     production_order_id: UUID
+    number: str | None = None  # MO-00042; None from producers before it existed
     item_code: str
     quantity: Quantity
     demands: tuple[Demand, ...]
@@ -66,6 +67,7 @@ class ProductionOrderStatusChanged(Event):
     TOPIC = topics.PRODUCTION
 
     production_order_id: UUID
+    number: str | None = None  # MO-00042; None from producers before it existed
     item_code: str
     previous: ProductionStatus | None
     status: ProductionStatus
@@ -86,6 +88,7 @@ class ProductionOrderDemandsChanged(Event):
     TOPIC = topics.PRODUCTION
 
     production_order_id: UUID
+    number: str | None = None  # MO-00042; None from producers before it existed
     item_code: str
     quantity: Quantity
     status: ProductionStatus

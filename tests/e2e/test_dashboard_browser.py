@@ -202,6 +202,9 @@ async def test_an_operator_walks_a_phone_order_to_shipment_and_a_viewer_can_only
     await mark_as_not_reloaded(watcher)
     production = await the_production_order_of(gateway, order_id)
     await work.goto(f"/production/{production['id']}")
+    number = production["number"]
+    assert re.fullmatch(r"MO-\d{5,}", number), number
+    await expect(work.locator("#production-number")).to_have_text(number)
     await work.get_by_role("button", name="Start", exact=True).click()
     figs_lot = work.get_by_label(f"Lot of {kitchen.figs} (row 1)", exact=True)
     await expect(figs_lot).to_have_value(kitchen.early_lot)  # first expiry first out, proposed
@@ -245,6 +248,24 @@ async def test_an_operator_walks_a_phone_order_to_shipment_and_a_viewer_can_only
     await expect(main.locator("form")).to_have_count(0)
     await expect(main.locator("button")).to_have_count(0)
     await shot(looking, "order-detail-viewer-it")
+    # Its production order by number, linked; the timeline in sentences, each event once.
+    await expect(main.locator("a.production-number")).to_have_text(number)
+    planned = main.locator('.timeline li[data-kind="production.planned"]')
+    await expect(planned).to_have_count(1)
+    await expect(planned).to_contain_text(f"Ordine di produzione {number} pianificato")
+    await expect(main.locator('.timeline li[data-kind="stock.allocated"]')).to_contain_text(
+        "Prodotto e assegnato"
+    )
+    await expect(main.locator(".timeline")).not_to_contain_text(production["id"])
+    # Reports: the numbers drawn on the server, in Italian; the production search by number.
+    await looking.goto("/reports")
+    await expect(looking.locator("h1")).to_have_text("Report")
+    await expect(looking.locator("#backlog-orders")).to_contain_text(re.compile(r"^\d+ ordini"))
+    await expect(looking.locator("#on-time-rate")).to_contain_text(re.compile(r"\d+ %"))
+    await expect(looking.locator("#per-channel svg.chart rect")).not_to_have_count(0)
+    await shot(looking, "reports-it")
+    await looking.goto(f"/production?q={number.lower()}")
+    await expect(looking.locator("#production-orders a.production-number")).to_have_text([number])
     token = await looking.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))")
     as_viewer = await viewer.request.post(
         f"/orders/{order_id}/cancel",

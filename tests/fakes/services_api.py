@@ -104,6 +104,7 @@ def production_order(**overrides: Any) -> dict[str, Any]:
     now = datetime.now(UTC).isoformat()
     base: dict[str, Any] = {
         "id": str(uuid.uuid4()),
+        "number": "MO-00007",
         "item_code": "FIG-JAM-340G",
         "quantity": "40",
         "unit": "pc",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 import httpx
@@ -18,7 +18,15 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from services.gateway.access.principal import Level, Principal
 from services.gateway.dashboard.live_feed import LiveFeed
-from services.gateway.dashboard.pages import live, manual_order, orders, search, today, trace
+from services.gateway.dashboard.pages import (
+    live,
+    manual_order,
+    orders,
+    reports,
+    search,
+    today,
+    trace,
+)
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES
 from shared.contracts.envelope import Envelope
@@ -33,7 +41,7 @@ from tests.fakes.services_api import (
     quote_answer,
 )
 
-MODULES = (live, manual_order, orders, search, today, trace)
+MODULES = (live, manual_order, orders, reports, search, today, trace)
 
 
 def person(level: Level, *, locale: str | None = None) -> Principal:
@@ -232,6 +240,9 @@ async def test_today_shows_the_board_the_late_orders_the_shortages_and_the_dead_
     assert "material FIGS (10 days)" in late_panel
     assert 'data-count="1"' in late_panel
     assert "FIGS</strong>: 4 kg" in html and "Frutteto Sud, 10 days lead time" in html
+    shortages = html[html.index('id="shortages"') :]
+    number = f'<a href="/production/{blocked["id"]}" class="production-number">MO-00007</a>'
+    assert number in shortages
     assert f'action="/today/write-backs/{dead["id"]}/replay"' in html
     assert 'name="csrf_token" value="the-csrf-token"' in html
     [shipping] = [r for r in fake.requests_to("GET", "/api/orders") if "due_by" in r.url.params]
@@ -408,6 +419,7 @@ async def test_an_operator_sees_the_order_with_lots_production_shipments_and_tim
             {
                 "line_no": 1,
                 "production_order_id": po_id,
+                "production_number": "MO-00042",
                 "item_code": "FIG-JAM-340G",
                 "quantity": "12",
                 "unit": "pc",
@@ -433,6 +445,21 @@ async def test_an_operator_sees_the_order_with_lots_production_shipments_and_tim
                 "summary": "promise slipped: 2026-12-10 → 2026-12-15",
                 "detail": {},
             },
+            {
+                "at": "2026-12-01T09:00:02+00:00",
+                "kind": "production.completed",
+                "summary": f"production order {po_id} (FIG-JAM-340G) completed",
+                "detail": {
+                    "production_order_id": po_id,
+                    "number": "MO-00042",
+                    "item_code": "FIG-JAM-340G",
+                    "status": "completed",
+                    "quantity": "12",
+                    "unit": "pc",
+                    "reason": None,
+                    "shipment_id": None,
+                },
+            },
         ],
     )
 
@@ -444,6 +471,10 @@ async def test_an_operator_sees_the_order_with_lots_production_shipments_and_tim
     assert f'href="/production/{po_id}"' in html
     assert "production on OVEN-1 (1 day)" in html and "2026-12-15" in html
     assert "Promise slipped" in html and "2026-12-10 → 2026-12-15" in html
+    link = f'<a href="/production/{po_id}" class="production-number">MO-00042</a>'
+    assert link in html
+    assert f'Production order <a href="/production/{po_id}">MO-00042</a> completed' in html
+    assert f"production order {po_id}" not in html  # the sentence, not the service's words
     assert f'action="/orders/{shown["id"]}/ship"' in html
     assert f'action="/orders/{shown["id"]}/cancel"' in html
     assert "Release the hold" not in html
@@ -809,6 +840,8 @@ async def test_the_header_search_finds_orders_lots_and_items_by_what_people_type
         ],
     )
     fake.on("GET", "/api/items", json=[{"code": "BUTTER-BISCUITS-250G", "name": "Butter biscuits"}])
+    batch = production_order(status="planned")
+    fake.on("GET", "/api/production-orders", json=[batch])
 
     page = await browser(person(Level.READ)).get("/search", params={"q": "bruno"})
 
@@ -816,7 +849,9 @@ async def test_the_header_search_finds_orders_lots_and_items_by_what_people_type
     assert f'href="/orders/{bruno["id"]}"' in page.text and "TEL-0612-BRUNO" in page.text
     assert 'href="/trace?lot=BB-2611-A"' in page.text
     assert "Butter biscuits" in page.text
-    for path in ("/api/orders", "/api/lots", "/api/items"):
+    found = page.text[page.text.index('id="found-production"') :]
+    assert f'<a href="/production/{batch["id"]}" class="production-number">MO-00007</a>' in found
+    for path in ("/api/orders", "/api/lots", "/api/items", "/api/production-orders"):
         [asked] = fake.requests_to("GET", path)
         assert asked.url.params["q"] == "bruno"
 
@@ -838,3 +873,66 @@ async def test_traceability_takes_an_order_by_its_number(
     [looked_up] = fake.requests_to("GET", "/api/orders")
     assert looked_up.url.params["q"] == "TEL-0612-BRUNO"
     assert fake.requests_to("GET", f"/api/trace/orders/{bruno['id']}/backward")
+
+
+REPORT = {
+    "as_of": "2026-12-14",
+    "on_time": {
+        "first_day": "2026-11-15",
+        "last_day": "2026-12-14",
+        "shipped": 9,
+        "on_time": 6,
+        "late": 2,
+        "without_promise": 1,
+        "rate": "75.0",
+    },
+    "backlog": {
+        "orders": 17,
+        "units": [{"unit": "kg", "quantity": "2.5"}, {"unit": "pc", "quantity": "140"}],
+    },
+    "per_channel": {
+        "days": [(date(2026, 12, 1) + timedelta(days=n)).isoformat() for n in range(14)],
+        "channels": [
+            {"channel": "shopify", "counts": [2] * 13 + [4], "total": 30},
+            {"channel": "<etsy>", "counts": [0] * 13 + [1], "total": 1},
+        ],
+    },
+    "ready_time": {
+        "first_day": "2026-11-15",
+        "last_day": "2026-12-14",
+        "orders": 8,
+        "median_hours": "26.5",
+    },
+}
+
+
+async def test_the_reports_page_draws_the_numbers_as_svg_in_the_readers_language(
+    fake: FakeServices, browser: Browser
+) -> None:
+    fake.on("GET", "/api/orders/report", json=REPORT)
+
+    page = await browser(person(Level.READ, locale="it")).get("/reports")
+
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert '<a href="/reports" aria-current="page">Report</a>' in html
+    assert 'id="on-time-rate">75 %' in html
+    assert "6 su 8 spediti entro la data promessa; 2 in ritardo, 1 senza data promessa." in html
+    assert 'id="backlog-orders">17' in html and "2.5 kg" in html and "140 pc" in html
+    assert 'id="ready-median">26.5 h' in html
+    chart = html[html.index('id="per-channel"') :]
+    assert chart.count("<rect ") >= 15  # 14 days of shopify, one of etsy, the swatches
+    assert "<title>shopify · 14/12: 4</title>" in chart
+    assert "&lt;etsy&gt;" in chart and "<etsy>" not in chart
+    assert "<script" not in html[html.index('<main id="main">') :]
+
+
+async def test_the_reports_page_says_so_when_orders_cannot_answer(
+    fake: FakeServices, browser: Browser
+) -> None:
+    fake.on("GET", "/api/orders/report", status=503, json={"detail": "orders is starting"})
+
+    page = await browser(person(Level.READ)).get("/reports")
+
+    assert page.status_code == 502
+    assert "The report could not be loaded:" in page.text and "orders is starting" in page.text

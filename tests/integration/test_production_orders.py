@@ -319,7 +319,7 @@ async def test_combining_plans_one_order_for_the_summed_demand_and_cancels_the_o
         found = await detail(production_engine, old)
         assert (found["status"], found["reason"], found["demands"]) == (
             "cancelled",
-            f"combined into {new_id}",
+            f"combined into {combined['number']}",
             [],
         )
         events = await staged(production_engine, old)

@@ -103,6 +103,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/suggestions",
         "GET /api/orders",
         "GET /api/orders/exceptions",
+        "GET /api/orders/report",
         "GET /api/orders/{order_id}",
         "GET /api/orders/{order_id}/shipments",
         "GET /api/orders/{order_id}/timeline",

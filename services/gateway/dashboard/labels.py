@@ -55,8 +55,16 @@ TIMELINE_KINDS: Final[dict[str, str]] = {
     "production.in_progress": "Batch started",
     "production.completed": "Batch completed",
     "production.cancelled": "Batch cancelled",
+    "production.demands": "Batch reassigned",
+    "production.materials": "Materials missing",
+    "stock.reserved": "Stock reserved",
+    "stock.allocated": "Made and allocated",
     "channel.fulfilled": "Shop told",
     "channel.write_back_failed": "Shop not told",
+    "channel.cancel_not_applied": "Shop's cancellation not applied",
+    "channel.edit_ignored": "Shop's edit ignored",
+    "channel.edit_cancel": "Shop's edit cancels the order",
+    "channel.edit_reduce": "Shop's edit reduces lines",
 }
 
 _TONES: Final[dict[str, str]] = {

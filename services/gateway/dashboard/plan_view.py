@@ -17,6 +17,7 @@ class Cell:
 @dataclass(frozen=True)
 class BookingRow:
     production_order_id: str
+    number: str  # MO-00042 (the id's start from a production service before numbers)
     item_code: str
     status: str
     quantity: str
@@ -66,6 +67,7 @@ def plan_grid(plan: Mapping[str, Any]) -> list[LineRow]:
         rows = tuple(
             BookingRow(
                 production_order_id=str(b["production_order_id"]),
+                number=b.get("number") or str(b["production_order_id"])[:8],
                 item_code=b["item_code"],
                 status=b["status"],
                 quantity=str(b["quantity"]),

@@ -29,7 +29,7 @@ def _quantity(value: Any) -> str:
     return text
 
 
-def _when(value: Any) -> str:
+def when_text(value: Any) -> str:
     """An ISO timestamp or date as a short local reading (UTC as stored)."""
     if value in (None, ""):
         return "—"
@@ -55,7 +55,7 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters["qty"] = _quantity
-environment.filters["when"] = _when
+environment.filters["when"] = when_text
 
 
 def principal_of(request: Request) -> Principal:

@@ -9,6 +9,7 @@ service's words on the same page, and a success redirects so a reload does not r
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -17,12 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
-from services.gateway.dashboard import labels
+from services.gateway.dashboard import labels, timeline_view
 from services.gateway.dashboard.money import order_total
 from services.gateway.dashboard.pages.live import live_since
 from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
 from services.gateway.dashboard.screen import upstream_of
-from services.gateway.dashboard.templating import is_fragment, render
+from services.gateway.dashboard.templating import is_fragment, language_of, render
 from services.gateway.dashboard.upstream import UpstreamError
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +90,14 @@ async def _order_context(request: Request, order_id: UUID) -> dict[str, Any] | N
         up.get(f"/api/orders/{order_id}/shipments"), up.get(f"/api/orders/{order_id}/timeline")
     )
     total = order_total(order)
-    return {"order": order, "shipments": shipments, "timeline": timeline, "total": total}
+    said = partial(timeline_view.sentence, language=language_of(request))
+    return {
+        "order": order,
+        "shipments": shipments,
+        "timeline": timeline,
+        "sentence": said,
+        "total": total,
+    }
 
 
 async def _detail(

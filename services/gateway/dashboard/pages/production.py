@@ -57,6 +57,9 @@ async def production(request: Request) -> Response:
     params: dict[str, Any] = {"newest_first": "true"}
     if status in STATUSES:
         params["status"] = status
+    q = request.query_params.get("q", "").strip()[:200]
+    if q:
+        params["q"] = q
     errors: list[str] = []
     grid: list[Any] = []
     try:
@@ -84,6 +87,7 @@ async def production(request: Request) -> Response:
             "page": page,
             "page_url": page_url,
             "status": status,
+            "q": q,
             "statuses": STATUSES,
             "errors": errors,
         },

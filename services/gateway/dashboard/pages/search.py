@@ -1,7 +1,8 @@
 """Search from the header: whatever a person types — an order's number, a customer's name or
-e-mail, the start of a lot code or a supplier's lot code, part of an item's name — finds the
-orders, lots and items it names, each linking to its page. Each service answers for its own
-data (``q`` on its list endpoints); a service that refuses leaves the others shown."""
+e-mail, the start of a lot code or a supplier's lot code, part of an item's name, a production
+order's number (MO-00042) — finds the orders, lots, items and production orders it names,
+each linking to its page. Each service answers for its own data (``q`` on its list
+endpoints); a service that refuses leaves the others shown."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ async def search(request: Request, q: str = Query(default="", max_length=200)) -
             ("orders", "/api/orders", "o_offset"),
             ("lots", "/api/lots", "l_offset"),
             ("items", "/api/items", "i_offset"),
+            ("production", "/api/production-orders", "p_offset"),
         ):
             found[kind] = await page_or_refusal(
                 errors, request, path, size=HITS, params={"q": text}, name=name
