@@ -23,7 +23,10 @@ def install(app: FastAPI, limits: RequestLimits) -> None:
     app.add_middleware(
         BodyLimit,
         max_bytes=limits.max_body_bytes,
-        per_prefix={limits.import_prefix: limits.max_import_bytes},
+        per_prefix={
+            limits.import_prefix: limits.max_import_bytes,
+            limits.webhook_prefix: limits.max_webhook_bytes,
+        },
     )
 
 

@@ -195,12 +195,16 @@ class GatewaySettings(BaseModel):
 
 
 class RequestLimits(BaseModel):
-    """The largest request body the gateway and every service read (413 beyond): JSON,
-    webhooks and forms; the wholesale CSV import under ``import_prefix``."""
+    """The largest request body the gateway and every service read (413 beyond): JSON and
+    forms; the wholesale CSV import under ``import_prefix``; marketplace webhooks under
+    ``webhook_prefix``, read up to ``max_webhook_bytes`` so that one too large to process
+    (over ``max_body_bytes``) can still have its signature checked and be kept for replay."""
 
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     max_import_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     import_prefix: str = "/api/imports"
+    max_webhook_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    webhook_prefix: str = "/webhooks"
 
 
 # Secrets that ship in this repository's docs and demo data: fine for a demo, refused in

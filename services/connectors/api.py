@@ -45,7 +45,8 @@ async def shopify_webhook(request: Request, engine: Engine) -> JSONResponse:
         event_id=headers.get("x-shopify-event-id"),
     )
     try:
-        outcome = await deliveries.accept(engine, delivery)
+        limit = getattr(request.app.state, "max_processed_webhook_bytes", None)
+        outcome = await deliveries.accept(engine, delivery, max_bytes=limit)
     except service.WebhookRejected as rejected:
         return JSONResponse(status_code=rejected.status, content={"detail": rejected.reason})
     request.app.state.shopify_delivery_worker.wake()

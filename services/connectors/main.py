@@ -97,6 +97,8 @@ def create_app(
     runtime.metrics.add(*gauges.probes(runtime.engine))
     runtime.retention.add(sync_repository.DONE_DELIVERIES)
     app.state.write_back_worker = worker
+    # a signed webhook larger than this is kept dead, not processed (shopify/deliveries.py)
+    app.state.max_processed_webhook_bytes = settings.requests.max_body_bytes
     app.include_router(api.router)
     app.include_router(manual_orders_api.router)
     app.include_router(imports_api.router)

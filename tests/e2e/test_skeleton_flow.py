@@ -203,6 +203,12 @@ async def test_a_bad_signature_or_malformed_body_is_refused_and_publishes_nothin
     await asyncio.sleep(1)
     assert await end_offsets(system, inbound_topic) == before
     assert await order_by_external_id(gateway, external_id_of(body)) == []
+    # the signed one is kept, dead with its reason, for an operator to see and replay
+    dead = await gateway.get("/api/webhook-deliveries", params={"status": "dead"})
+    kept = [d for d in dead.json() if d["shop_domain"] == shop.domain]
+    assert [(d["outcome"], d["last_error"][:22]) for d in kept] == [
+        ("refused", "refused 400: malformed")
+    ]
 
 
 async def test_two_orders_racing_for_the_last_units_never_over_reserve(gateway):

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import tables as t
@@ -33,13 +34,16 @@ SETTINGS = ShopifySyncSettings(inbox_max_attempts=2, inbox_poll_interval_seconds
 
 
 @pytest.fixture
-async def api(
-    settings: Settings, connectors_engine: AsyncEngine
-) -> AsyncIterator[httpx.AsyncClient]:
+async def app(settings: Settings, connectors_engine: AsyncEngine) -> FastAPI:
     """The connectors app without its lifespan: no worker runs, as after a crash."""
     app = create_app(settings)
     await app.state.runtime.engine.dispose()
     app.state.runtime = SimpleNamespace(engine=connectors_engine)
+    return app
+
+
+@pytest.fixture
+async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://connectors") as client:
         yield client
@@ -138,22 +142,62 @@ async def test_a_refund_before_its_order_goes_dead_and_an_operator_replays_it(
     )
 
 
-async def test_bad_bodies_are_refused_at_the_door_and_nothing_is_stored(api, connectors_engine):
+async def dead_deliveries(engine: AsyncEngine, domain: str) -> list[Any]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(t.webhook_delivery).where(t.webhook_delivery.c.shop_domain == domain)
+        )
+        return list(rows)
+
+
+async def test_a_signed_bad_body_is_refused_and_kept_dead_for_replay(api, connectors_engine):
     domain, secret = await shop(api)
     floaty = b'{"id": 1.5e18, "updated_at": "2026-11-25T10:00:00Z", "line_items": []}'
+    broken = b'{"id": 12, "line_items": ['
+    floaty_headers = shopify.headers(floaty, shop=domain, secret=secret, topic="orders/updated")
+
+    answers = [
+        await shopify.post(api, floaty, floaty_headers),
+        await shopify.post(api, floaty, floaty_headers),  # Shopify's retry of it
+        await shopify.post(api, broken, shopify.headers(broken, shop=domain, secret=secret)),
+    ]
+
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert "order.id" in answers[0].json()["detail"]
+    assert "malformed JSON" in answers[2].json()["detail"]
+    kept = await dead_deliveries(connectors_engine, domain)
+    assert sorted(r.body for r in kept) == sorted([floaty, broken])  # once each, as signed
+    assert {r.status for r in kept} == {"dead"}
+    assert all(r.last_error.startswith("refused 400: ") for r in kept)
+
+
+async def test_an_unsigned_bad_body_is_refused_and_nothing_is_stored(api, connectors_engine):
+    domain, _ = await shop(api)
+    broken = b'{"id": 12, "line_items": ['
 
     answer = await shopify.post(
-        api, floaty, shopify.headers(floaty, shop=domain, secret=secret, topic="orders/updated")
+        api, broken, shopify.headers(broken, shop=domain, secret="not-the-secret")
     )
 
-    assert answer.status_code == 400 and "order.id" in answer.json()["detail"]
-    async with connectors_engine.connect() as conn:
-        stored = await conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(t.webhook_delivery)
-            .where(t.webhook_delivery.c.shop_domain == domain)
-        )
-    assert stored == 0
+    assert answer.status_code == 401
+    assert await dead_deliveries(connectors_engine, domain) == []
+
+
+async def test_a_signed_body_too_large_to_process_is_refused_and_kept(app, api, connectors_engine):
+    domain, secret = await shop(api)
+    order = rest_order([("SOAP-1", 1)], order_id=7301)
+    order["note"] = "x" * 4096  # a wholesale order's long note
+    body = wire(order)
+    app.state.max_processed_webhook_bytes = 2048
+
+    answer = await shopify.post(
+        api, body, shopify.headers(body, shop=domain, secret=secret, topic="orders/create")
+    )
+
+    assert answer.status_code == 413
+    [kept] = await dead_deliveries(connectors_engine, domain)
+    assert (kept.status, kept.body) == ("dead", body)
+    assert kept.last_error == f"refused 413: body of {len(body)} bytes exceeds 2048"
 
 
 async def test_the_orders_listing_pages_with_a_cursor_and_sorts_faults():

@@ -18,9 +18,9 @@ from services.connectors.config import ShopifySyncSettings
 from services.connectors.shopify import delivery_batch
 from services.connectors.shopify.delivery_worker import process_batch
 from tests.fakes.shopify_orders import cancelled, refund, rest_order, touched
-from tests.integration.test_connectors_shopify_inbox import api, post, published, shop
+from tests.integration.test_connectors_shopify_inbox import api, app, post, published, shop
 
-__all__ = ["api"]  # the fixture, shared with the one-at-a-time inbox tests
+__all__ = ["api", "app"]  # the fixtures, shared with the one-at-a-time inbox tests
 
 SETTINGS = ShopifySyncSettings(
     inbox_max_attempts=3, inbox_poll_interval_seconds=60, inbox_batch_size=100

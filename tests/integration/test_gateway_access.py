@@ -388,10 +388,15 @@ async def test_an_oversized_body_is_refused_at_the_door_before_anything_reads_it
     gateway: FastAPI,
 ):
     limit = gateway.state.settings.requests.max_body_bytes
+    webhook_limit = gateway.state.settings.requests.max_webhook_bytes
     body = b"{" + b" " * limit + b"}"
 
     async with client(gateway) as http:  # no credentials: the size is refused first
-        answer = await http.post("/webhooks/shopify", content=body)
+        answer = await http.post("/api/shops", content=body)
+        webhook = await http.post("/webhooks/shopify", content=b" " * (webhook_limit + 1))
 
     assert answer.status_code == 413
     assert answer.json()["detail"] == f"the request body is larger than {limit} bytes"
+    # a webhook may be larger, so that its signature is checked and one too large kept dead
+    assert webhook.status_code == 413
+    assert webhook.json()["detail"] == f"the request body is larger than {webhook_limit} bytes"

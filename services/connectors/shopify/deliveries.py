@@ -24,6 +24,9 @@ ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"}
 REFUND_TOPIC = "refunds/create"
 UNINSTALLED_TOPIC = "app/uninstalled"
 GONE = 410  # the shop uninstalled the app: nothing from it is accepted any more
+# The largest body processed; larger signed ones are kept dead (the webhook path itself
+# admits up to RequestLimits.max_webhook_bytes, so the signature can still be checked).
+MAX_PROCESSED_BYTES = 2 * 1024 * 1024
 
 
 def _external_id(topic: str, payload: Any) -> str | None:
@@ -50,34 +53,60 @@ async def _verified_shop(conn: AsyncConnection, delivery: ShopifyDelivery) -> An
     return shop
 
 
-async def accept(engine: AsyncEngine, delivery: ShopifyDelivery) -> Outcome:
-    """401 bad signature, 410 uninstalled shop, 400 bad body; else stored once, pending.
-    One transaction: the shop read and the row written in four round trips."""
+def _readable(delivery: ShopifyDelivery, max_bytes: int) -> tuple[bool, str | None]:
+    """Whether a signed body can be processed, and its order or refund's external id; a
+    refusal as ``WebhookRejected`` (413 too large, 400 not JSON or not its topic's shape)."""
+    if len(delivery.body) > max_bytes:
+        raise WebhookRejected(413, f"body of {len(delivery.body)} bytes exceeds {max_bytes}")
+    try:
+        payload = json.loads(delivery.body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WebhookRejected(400, f"malformed JSON: {error}") from error
+    handled = str(delivery.topic) in ORDER_TOPICS | {REFUND_TOPIC, UNINSTALLED_TOPIC}
+    return handled, _external_id(str(delivery.topic), payload) if handled else None
+
+
+async def accept(
+    engine: AsyncEngine, delivery: ShopifyDelivery, *, max_bytes: int | None = None
+) -> Outcome:
+    """401 bad signature, 410 uninstalled shop; 413 too large or 400 bad body, but a signed
+    one is kept (dead, with the reason) for an operator to see and replay, never lost;
+    else stored once, pending. One transaction: the shop read and the row written in four
+    round trips."""
+    refused: WebhookRejected | None = None
     async with engine.begin() as conn:
         await _verified_shop(conn, delivery)
         if not delivery.webhook_id or not delivery.topic:
             raise WebhookRejected(400, "missing X-Shopify-Webhook-Id or X-Shopify-Topic")
+        row = {
+            "webhook_id": delivery.webhook_id,
+            "shop_domain": delivery.shop,
+            "topic": delivery.topic,
+            "event_id": delivery.event_id,
+            "body": delivery.body,
+        }
         try:
-            payload = json.loads(delivery.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise WebhookRejected(400, f"malformed JSON: {error}") from error
-        handled = delivery.topic in ORDER_TOPICS | {REFUND_TOPIC, UNINSTALLED_TOPIC}
-        external_id = _external_id(delivery.topic, payload) if handled else None
-        first = await repo.insert_delivery(
-            conn,
-            webhook_id=delivery.webhook_id,
-            shop_domain=delivery.shop,
-            topic=delivery.topic,
-            event_id=delivery.event_id,
-            external_id=external_id,
-            body=delivery.body,
-            status="pending" if handled else "done",
-            outcome="accepted" if handled else Outcome.IGNORED.value,
-        )
-        if not first:
-            return Outcome.DUPLICATE
-        if delivery.topic == UNINSTALLED_TOPIC:
-            await uninstall(conn, str(delivery.shop), webhook_id=delivery.webhook_id)
+            handled, external_id = _readable(delivery, max_bytes or MAX_PROCESSED_BYTES)
+        except WebhookRejected as rejected:  # kept, then refused once committed
+            refused = rejected
+            reason = f"refused {rejected.status}: {rejected.reason}"[:2000]
+            await repo.insert_delivery(
+                conn, **row, status="dead", outcome="refused", last_error=reason
+            )
+        else:
+            first = await repo.insert_delivery(
+                conn,
+                **row,
+                external_id=external_id,
+                status="pending" if handled else "done",
+                outcome="accepted" if handled else Outcome.IGNORED.value,
+            )
+            if not first:
+                return Outcome.DUPLICATE
+            if delivery.topic == UNINSTALLED_TOPIC:
+                await uninstall(conn, str(delivery.shop), webhook_id=delivery.webhook_id)
+    if refused is not None:
+        raise refused
     return Outcome.ACCEPTED if handled else Outcome.IGNORED
 
 
