@@ -10,9 +10,12 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
+
 from bench import chaos_check as check
 from bench.chaos import Facts, Tally
 from bench.load import Delivery, drive
+from bench.seed import Catalogue, seed
 from bench.system import bench_settings, drop_topics
 from shared.db import drop_database
 from shared.settings import Settings
@@ -49,6 +52,14 @@ async def own_system(base: Settings, logs: Path) -> AsyncIterator[System]:
                 await drop_database(system.settings.pg, system.settings.pg.database(name))
         with contextlib.suppress(Exception):
             await drop_topics(system.settings.kafka)
+
+
+async def seeded(system: System, *, orders: int) -> Catalogue:
+    """Items, SKU mappings, stock and a recipe for ``orders`` orders (``bench.seed``)."""
+    async with httpx.AsyncClient(
+        base_url=system.gateway, headers=system.admin_headers, timeout=30.0
+    ) as client:
+        return await seed(client, orders=orders)
 
 
 async def send(system: System, batch: list[Delivery], tally: Tally, *, rate: float = 10.0) -> None:

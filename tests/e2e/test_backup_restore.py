@@ -9,17 +9,15 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bench.chaos import Tally, read_facts, wait_drained
 from bench.load import deliveries
-from bench.seed import seed
 from deploy import backup
 from shared.db import drop_database
 from shared.settings import Settings
 from tests.e2e.conftest import PROCESSES
-from tests.e2e.isolated_system import CLEAN, held, judged, own_system, send
+from tests.e2e.isolated_system import CLEAN, held, judged, own_system, seeded, send
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -30,10 +28,7 @@ async def test_a_restored_system_carries_on_from_the_broker_with_every_order_onc
     rng = random.Random(15)
     tally = Tally()
     async with own_system(settings, tmp_path / "logs") as system:
-        async with httpx.AsyncClient(
-            base_url=system.gateway, headers=system.admin_headers, timeout=30.0
-        ) as client:
-            catalogue = await seed(client, orders=60)
+        catalogue = await seeded(system, orders=60)
         await send(system, deliveries(catalogue, 30, rng), tally)
         facts, _ = await wait_drained(system.settings, tally, 120.0)
         assert judged(facts, tally) == CLEAN

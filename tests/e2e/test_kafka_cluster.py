@@ -12,20 +12,18 @@ import random
 import socket
 from pathlib import Path
 
-import httpx
 import pytest
 from aiokafka.errors import KafkaError
 
 from bench.chaos import Tally, wait_drained
 from bench.load import deliveries
-from bench.seed import seed
 from bench.system import QUIET_PORTS
 from deploy.kafka_cluster import Cluster
 from shared.contracts import topics
 from shared.observability.kafka_admin import admin_client
 from shared.settings import KafkaSettings, Settings
 from tests.e2e.conftest import PROCESSES, eventually
-from tests.e2e.isolated_system import CLEAN, judged, own_system, send
+from tests.e2e.isolated_system import CLEAN, judged, own_system, seeded, send
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -71,10 +69,7 @@ async def test_orders_flow_on_while_a_partition_leader_dies_and_returns(
         base = settings.model_copy(update={"kafka": kafka})
         tally = Tally()
         async with own_system(base, tmp_path / "logs") as system:
-            async with httpx.AsyncClient(
-                base_url=system.gateway, headers=system.admin_headers, timeout=30.0
-            ) as client:
-                catalogue = await seed(client, orders=80)
+            catalogue = await seeded(system, orders=80)
             batch = deliveries(catalogue, 60, random.Random(2))
             load = asyncio.create_task(send(system, batch, tally, rate=6.0))
             await asyncio.sleep(3.0)  # orders in flight on every topic

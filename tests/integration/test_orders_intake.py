@@ -31,6 +31,12 @@ def inbound(
     )
 
 
+def reserved_for(order_id: uuid.UUID) -> StockReserved:
+    """Inventory's answer to ``inbound``'s order: its one line reserved from lot L-1."""
+    line = ReservedLot(line_no=1, item_code="SOAP", lot_code="L-1", quantity=Quantity.of(2, "pc"))
+    return StockReserved(order_id=order_id, reservations=(line,))
+
+
 async def test_duplicate_deliveries_make_one_order(orders_engine):
     event = inbound(str(uuid.uuid4().int >> 65))
     envelopes = [Envelope.wrap(event) for _ in range(4)] + [Envelope.wrap(event)] * 2
@@ -76,12 +82,7 @@ async def test_a_stock_outcome_moves_the_order_once(orders_engine):
     event = inbound(str(uuid.uuid4().int >> 65))
     await apply_once(orders_engine, service.receive_inbound_order, Envelope.wrap(event), event)
     order_id = service.order_id_for("shopify", event.external_id)
-    reserved = StockReserved(
-        order_id=order_id,
-        reservations=(
-            ReservedLot(line_no=1, item_code="SOAP", lot_code="L-1", quantity=Quantity.of(2, "pc")),
-        ),
-    )
+    reserved = reserved_for(order_id)
     envelope = Envelope.wrap(reserved)
 
     await apply_once(orders_engine, service.apply_stock_outcome, envelope, reserved)
@@ -99,12 +100,7 @@ async def test_a_reservation_read_before_its_order_waits_for_it_and_applies_once
     """After a restore, inventory's answer can be read before the channel order."""
     event = inbound(str(uuid.uuid4().int >> 65))
     order_id = service.order_id_for("shopify", event.external_id)
-    reserved = StockReserved(
-        order_id=order_id,
-        reservations=(
-            ReservedLot(line_no=1, item_code="SOAP", lot_code="L-1", quantity=Quantity.of(2, "pc")),
-        ),
-    )
+    reserved = reserved_for(order_id)
     early = Envelope.wrap(reserved)
     apply_reserved = handlers.PARKED[StockReserved]
     receive = parking.then_unparked(
@@ -152,8 +148,7 @@ async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behin
     )
     event = inbound(str(uuid.uuid4().int >> 65))
     order_id = service.order_id_for("shopify", event.external_id)
-    line = ReservedLot(line_no=1, item_code="SOAP", lot_code="L-1", quantity=Quantity.of(2, "pc"))
-    reserved = StockReserved(order_id=order_id, reservations=(line,))
+    reserved = reserved_for(order_id)
     parking_first = asyncio.create_task(
         apply_once(
             orders_engine,
