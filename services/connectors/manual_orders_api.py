@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import manual_orders
-from shared.contracts.connectors import Customer
+from shared.contracts.connectors import MAX_LINES_PER_ORDER, Customer
 from shared.runtime import engine_of
 from shared.units import ExactDecimal, MoneyDecimal
 
@@ -43,7 +43,7 @@ class ManualOrderIn(BaseModel):
 
     source: Source
     customer: Customer
-    lines: list[ManualLineIn] = Field(min_length=1)
+    lines: list[ManualLineIn] = Field(min_length=1, max_length=MAX_LINES_PER_ORDER)
     reference: str | None = None
     sales_rep: str | None = None
     currency: str | None = Field(default=None, min_length=3, max_length=3)

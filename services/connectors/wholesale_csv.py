@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.connectors.line_rules import InvalidLine, checked_quantity, parse_quantity
+from shared.contracts.connectors import MAX_LINES_PER_ORDER
 from shared.units import Money, Quantity
 
 REQUIRED = ("order_reference", "customer_name", "item", "quantity")
@@ -165,6 +166,7 @@ def parse(text: str, *, base_units: Mapping[str, str]) -> ParsedFile:
     columns = _header(first[1])
     orders: dict[str, WholesaleOrder] = {}
     errors: list[RowError] = []
+    too_long: dict[str, int] = {}  # reference -> the row past the bound
     for line, record in rows:
         if not any(cell.strip() for cell in record):
             continue  # blank line
@@ -188,6 +190,13 @@ def parse(text: str, *, base_units: Mapping[str, str]) -> ParsedFile:
             errors.append(RowError(line=line, reference=reference, reason=clash))
             continue
         order.lines.append(order_line)
+        if len(order.lines) == MAX_LINES_PER_ORDER + 1:
+            too_long[head.reference] = line
+    for ref, line in too_long.items():  # refused whole, never imported in part
+        reason = (
+            f"order {ref} has {len(orders.pop(ref).lines)} lines, more than {MAX_LINES_PER_ORDER}"
+        )
+        errors.append(RowError(line=line, reference=ref, reason=reason))
     return ParsedFile(orders=list(orders.values()), errors=errors)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Final
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict
@@ -37,6 +38,13 @@ class Customer(BaseModel):
     locale: str | None = None
     country_code: str | None = None
     shipping_address: Address | None = None
+
+
+# The most lines one order may have, whatever its channel: the bound that keeps one order
+# (and the reservations, production demands and documents it fans out to) a bounded
+# amount of work. A wholesale order of 500 lines is already rare; a larger one is refused
+# with the reason (a signed webhook is kept, dead, for replay) rather than half-applied.
+MAX_LINES_PER_ORDER: Final = 500
 
 
 class InboundOrderLine(BaseModel):

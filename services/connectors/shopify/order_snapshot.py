@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from services.connectors.shopify.orders import InvalidShopifyOrder
+from shared.contracts.connectors import MAX_LINES_PER_ORDER
 
 RESTOCK_TO_STOCK = frozenset({"return", "legacy_restock"})  # goods came back to the shop
 
@@ -84,6 +85,10 @@ def read_order(order: Any) -> OrderSnapshot:
     raw_lines = order.get("line_items")
     if not isinstance(raw_lines, list):
         raise InvalidShopifyOrder("order.line_items is missing")
+    if len(raw_lines) > MAX_LINES_PER_ORDER:
+        raise InvalidShopifyOrder(
+            f"order.line_items has {len(raw_lines)} lines, more than {MAX_LINES_PER_ORDER}"
+        )
     lines: dict[str, int] = {}
     for index, raw in enumerate(raw_lines):
         where = f"line_items[{index}]"

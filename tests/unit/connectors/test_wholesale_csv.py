@@ -8,6 +8,7 @@ import pytest
 
 from services.connectors import wholesale_csv
 from services.connectors.wholesale_csv import UnreadableFile, item_codes, parse
+from shared.contracts.connectors import MAX_LINES_PER_ORDER
 
 ITEMS = {"SOAP-100": "pc", "FLOUR": "kg"}
 HEADER = "order_reference,customer_name,customer_email,item,quantity,unit,requested_date\n"
@@ -101,3 +102,16 @@ def test_a_price_needs_a_currency():
     assert [(e.line, e.reason) for e in parsed.errors] == [(2, "a unit_price needs a currency")]
     assert str(parsed.orders[0].lines[0].unit_price) == "2.50 EUR"
     assert wholesale_csv.REQUIRED == ("order_reference", "customer_name", "item", "quantity")
+
+
+def test_an_order_past_the_line_bound_is_refused_whole_and_the_others_import():
+    bound = MAX_LINES_PER_ORDER
+    big = "".join(f"PO-BIG,Bottega,,SOAP-100,{n},pc,\n" for n in range(1, bound + 2))
+    full = "".join(f"PO-FULL,Forno,,FLOUR,{n},kg,\n" for n in range(1, bound + 1))
+
+    parsed = parse(HEADER + big + full, base_units=ITEMS)
+
+    assert [(o.reference, len(o.lines)) for o in parsed.orders] == [("PO-FULL", bound)]
+    [error] = parsed.errors
+    assert (error.line, error.reference) == (bound + 2, "PO-BIG")
+    assert error.reason == f"order PO-BIG has {bound + 1} lines, more than {bound}"
