@@ -918,8 +918,9 @@ async def test_the_reports_page_draws_the_numbers_as_svg_in_the_readers_language
     assert '<a href="/reports" aria-current="page">Report</a>' in html
     assert 'id="on-time-rate">75 %' in html
     assert "6 su 8 spediti entro la data promessa; 2 in ritardo, 1 senza data promessa." in html
-    assert 'id="backlog-orders">17' in html and "2.5 kg" in html and "140 pc" in html
-    assert 'id="ready-median">26.5 h' in html
+    # Italian numbers: a decimal comma
+    assert 'id="backlog-orders">17' in html and "2,5 kg" in html and "140 pc" in html
+    assert 'id="ready-median">26,5 h' in html
     chart = html[html.index('id="per-channel"') :]
     assert chart.count("<rect ") >= 15  # 14 days of shopify, one of etsy, the swatches
     assert "<title>shopify · 14/12: 4</title>" in chart

@@ -19,6 +19,7 @@ from tests.integration.test_gateway_floor_pages import (  # the same app and fix
     fake,
     person,
 )
+from tests.unit.gateway.test_translations import english_left_in
 
 __all__ = ["browser", "fake"]
 
@@ -153,6 +154,22 @@ async def test_an_italian_operator_reads_the_missed_date_in_italian(
     page = await browser(person(Level.WRITE, locale="it")).post("/orders/new/quote", data=typed)
 
     assert "supera di 2 giorni quella chiesta dal cliente" in page.text
+    # the steps read to the customer, the date and the total: Italian, written the Italian way
+    assert "materiale FIGS (10 giorni)" in page.text and "material FIGS" not in page.text
+    assert promised.strftime("%d/%m/%Y") in page.text and promised.isoformat() not in page.text
+    assert english_left_in(page.text) == []
+
+
+async def test_an_italian_operator_reads_the_total_with_a_decimal_comma_and_the_euro_sign(
+    fake: FakeServices, browser: Browser
+) -> None:
+    fake.on("GET", "/api/items", answer=items_search)
+    fake.on("POST", "/api/quotes", json=quote_answer(datetime.now(UTC).date()))
+    typed = form(**{"line-1-item_code": "BUTTER-KG", "line-1-unit_price": "1234.5"})
+
+    page = await browser(person(Level.WRITE, locale="it")).post("/orders/new/quote", data=typed)
+
+    assert re.search(r'id="quote-total">12\.345,00 €<', page.text)
 
 
 async def test_confirming_waits_until_the_orders_service_holds_the_order(

@@ -2,49 +2,58 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 
 from services.gateway.access.principal import Principal
 from services.gateway.dashboard.i18n import negotiate, translate
+from services.gateway.dashboard.locale_format import format_date, format_money, format_number
+from services.gateway.dashboard.money import Total
+from services.gateway.dashboard.phrases import say
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 
-def _quantity(value: Any) -> str:
-    """``"12.500"`` → ``"12.5"``: quantities are exact decimals, shown without noise."""
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    text = format(number.normalize(), "f")
-    return text
+def when_text(value: Any, language: str = "en") -> str:
+    """An ISO timestamp or date as a short reading in the reader's way (UTC as stored)."""
+    return format_date(value, language)
 
 
-def when_text(value: Any) -> str:
-    """An ISO timestamp or date as a short local reading (UTC as stored)."""
-    if value in (None, ""):
-        return "—"
-    if isinstance(value, datetime | date):
-        parsed: date = value
-    else:
-        text = str(value)
-        try:
-            # a plain date ("2026-12-10") stays a date, not midnight
-            parsed = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-        except ValueError:
-            return text
-    if isinstance(parsed, datetime):
-        return parsed.strftime("%Y-%m-%d %H:%M")
-    return parsed.isoformat()
+@pass_context
+def _when(context: Context, value: Any) -> str:
+    return format_date(value, context.get("lang", "en"))
+
+
+@pass_context
+def _qty(context: Context, value: Any) -> str:
+    """``"12.500"`` → ``"12.5"`` (``"12,5"`` in Italian): exact decimals without noise."""
+    return format_number(value, context.get("lang", "en"))
+
+
+@pass_context
+def _money(context: Context, total: Total | None) -> str:
+    if total is None:
+        return ""
+    return format_money(total.amount, total.currency, context.get("lang", "en"))
+
+
+@pass_context
+def _said(context: Context, text: str | None) -> str:
+    """A service's sentence (a promise's reason, a history reason) in the reader's language."""
+    return say(context.get("lang", "en"), text)
 
 
 environment = Environment(
@@ -54,8 +63,10 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters["qty"] = _quantity
-environment.filters["when"] = when_text
+environment.filters["qty"] = _qty
+environment.filters["when"] = _when
+environment.filters["money"] = _money
+environment.filters["said"] = _said
 
 
 def principal_of(request: Request) -> Principal:

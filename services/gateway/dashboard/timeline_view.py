@@ -15,7 +15,8 @@ from markupsafe import Markup
 
 from services.gateway.dashboard import labels
 from services.gateway.dashboard.i18n import translate
-from services.gateway.dashboard.templating import when_text
+from services.gateway.dashboard.locale_format import format_date, format_number
+from services.gateway.dashboard.phrases import say as say_phrase
 
 Facts = Mapping[str, Any]
 
@@ -65,6 +66,7 @@ class _Words:
         return self.link(f"/trace?lot={quote(code)}", code)
 
     def amount(self, quantity: Any, unit: Any, item: Any) -> Markup:
+        quantity = format_number(quantity, self.language) if quantity is not None else quantity
         return self.say(_("{quantity} {unit} of {item}"), quantity=quantity, unit=unit, item=item)
 
     def lots(self, facts: Facts) -> Markup:
@@ -83,6 +85,7 @@ class _Words:
         reason = facts.get("reason")
         if said is None or not reason:
             return said
+        reason = say_phrase(self.language, str(reason))
         return Markup('{} <span class="muted">({})</span>').format(said, reason)
 
     def status(self, code: Any) -> str:
@@ -138,7 +141,9 @@ def _missing(w: _Words, facts: Facts) -> Markup | None:
             else m["item_code"]
         )
         phrases.append(
-            w.say(_("{what}, expected {on}"), what=what, on=when_text(m["expected_on"]))
+            w.say(
+                _("{what}, expected {on}"), what=what, on=format_date(m["expected_on"], w.language)
+            )
             if m.get("expected_on")
             else w.say(_("{what}, no date yet"), what=what)
         )
@@ -148,7 +153,8 @@ def _missing(w: _Words, facts: Facts) -> Markup | None:
 def _promise(w: _Words, kind: str, facts: Facts) -> Markup | None:
     if "promised_on" not in facts:
         return None
-    on, before = when_text(facts["promised_on"]), when_text(facts.get("previous_promised_on"))
+    on = format_date(facts["promised_on"], w.language)
+    before = format_date(facts.get("previous_promised_on"), w.language)
     if kind == "promise.slipped":
         said = w.say(_("Promise slipped from {before} to {on}"), before=before, on=on)
     elif kind == "promise.earlier":
