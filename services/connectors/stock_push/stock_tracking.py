@@ -1,6 +1,6 @@
 """What each shop should show: inventory's lot snapshots (``inventory.lot_changed``) kept
 per lot, summed per item into the quantity a shop may sell, and written as the ``intended``
-quantity of every (shop, SKU) mapped to that item. The push itself is ``stock_push``."""
+quantity of every (shop, SKU) mapped to that item. The push itself is ``shop_levels``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.connectors import stock_rules
 from services.connectors import tables as t
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from services.connectors.stock_push import stock_rules
 from shared.consuming import Delivery
 from shared.contracts.inventory import LotChanged, LotStatus
 

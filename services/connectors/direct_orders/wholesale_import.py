@@ -14,8 +14,8 @@ from uuid import UUID
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import items, wholesale_csv
 from services.connectors import tables as t
+from services.connectors.direct_orders import items, wholesale_csv
 from shared import outbox
 from shared.contracts.connectors import (
     Customer,

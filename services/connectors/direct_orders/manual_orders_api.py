@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import manual_orders
+from services.connectors.direct_orders import manual_orders
 from shared.contracts.connectors import Customer
 from shared.runtime import engine_of
 from shared.units import ExactDecimal, MoneyDecimal

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.connectors import items
 from services.connectors import tables as t
-from services.connectors.line_rules import InvalidLine, checked_quantity
+from services.connectors.direct_orders import items
+from services.connectors.direct_orders.line_rules import InvalidLine, checked_quantity
 from shared import outbox
 from shared.contracts.connectors import (
     Customer,

@@ -32,7 +32,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.connectors.line_rules import InvalidLine, checked_quantity, parse_quantity
+from services.connectors.direct_orders.line_rules import (
+    InvalidLine,
+    checked_quantity,
+    parse_quantity,
+)
 from shared.units import Money, Quantity
 
 REQUIRED = ("order_reference", "customer_name", "item", "quantity")

@@ -7,10 +7,10 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import write_back
 from services.connectors.config import WriteBackSettings
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.http_worker import HttpPollingWorker
+from services.connectors.write_back import shipped_orders
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,9 @@ class WriteBackWorker(HttpPollingWorker):
         while (
             not self.stopping
             and performed < self._settings.batch_size
-            and await write_back.perform(self._engine, self.http, self._settings, etsy=self._etsy)
+            and await shipped_orders.perform(
+                self._engine, self.http, self._settings, etsy=self._etsy
+            )
         ):
             performed += 1
         return performed

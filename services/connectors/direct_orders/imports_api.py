@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import wholesale_import
+from services.connectors.direct_orders import wholesale_import
 from shared.runtime import engine_of
 
 router = APIRouter(tags=["imports"])

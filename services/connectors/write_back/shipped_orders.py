@@ -19,7 +19,6 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import repository
-from services.connectors import write_back_repository as repo
 from services.connectors.config import WriteBackSettings
 from services.connectors.etsy import shipment as etsy_shipment
 from services.connectors.etsy.config import EtsySettings
@@ -29,6 +28,7 @@ from services.connectors.service import ConnectorError
 from services.connectors.shopify import fulfillment as shopify_fulfillment
 from services.connectors.shopify.admin import AdminError, Refused, ShopifyAdmin, default_admin_url
 from services.connectors.shopify.orders import CHANNEL
+from services.connectors.write_back import repository as repo
 from shared import outbox
 from shared.consuming import Delivery
 from shared.contracts.connectors import ChannelFulfilled, ChannelWriteBackFailed

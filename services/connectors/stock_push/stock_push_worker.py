@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import stock_push
 from services.connectors.config import StockPushSettings, WriteBackSettings
 from services.connectors.http_worker import HttpPollingWorker
+from services.connectors.stock_push import shop_levels
 
 
 class StockPushWorker(HttpPollingWorker):
@@ -30,6 +30,6 @@ class StockPushWorker(HttpPollingWorker):
         return self._settings.enabled
 
     async def step(self) -> int:
-        return await stock_push.run_once(
+        return await shop_levels.run_once(
             self._engine, self.http, settings=self._settings, retries=self._retries
         )

@@ -25,11 +25,12 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import repository, retrying, stock_tracking
+from services.connectors import repository, retrying
 from services.connectors import tables as t
 from services.connectors.config import StockPushSettings, WriteBackSettings
 from services.connectors.shopify.admin import AdminError, Refused, RetryLater, default_admin_url
 from services.connectors.shopify.inventory import Level, ShopifyInventory, StaleCompareQuantity
+from services.connectors.stock_push import stock_tracking
 
 log = logging.getLogger(__name__)
 S = t.stock_sync

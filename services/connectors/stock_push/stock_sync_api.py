@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import stock_rules
 from services.connectors import tables as t
+from services.connectors.stock_push import stock_rules
 from shared.runtime import engine_of
 
 router = APIRouter(tags=["stock push"])
