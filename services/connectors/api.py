@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import repository, service, sku_mappings, write_back
+from services.connectors import repository, service, sku_mappings
 from services.connectors.schemas import (
     ShopIn,
     ShopOut,
@@ -24,6 +24,7 @@ from services.connectors.schemas import (
 from services.connectors.shopify import deliveries
 from services.connectors.shopify.admin import default_admin_url
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from services.connectors.write_back import shipped_orders
 from shared import encryption
 from shared.runtime import engine_of
 
@@ -150,18 +151,18 @@ async def list_write_backs(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[WriteBackOut]:
     """Newest first; ``status=dead`` is the operator's to-do list."""
-    rows = await write_back.listing(engine, status=status, limit=limit, offset=offset)
+    rows = await shipped_orders.listing(engine, status=status, limit=limit, offset=offset)
     return [WriteBackOut.model_validate(r) for r in rows]
 
 
 @router.get("/api/write-backs/{write_back_id}", response_model=WriteBackOut)
 async def get_write_back(write_back_id: UUID, engine: Engine) -> WriteBackOut:
-    return WriteBackOut.model_validate(await write_back.find(engine, write_back_id))
+    return WriteBackOut.model_validate(await shipped_orders.find(engine, write_back_id))
 
 
 @router.post("/api/write-backs/{write_back_id}/replay", response_model=WriteBackOut)
 async def replay_write_back(write_back_id: UUID, request: Request, engine: Engine) -> WriteBackOut:
     """A dead write-back goes back to pending with its attempts reset; 409 when not dead."""
-    row = await write_back.replay(engine, write_back_id)
+    row = await shipped_orders.replay(engine, write_back_id)
     request.app.state.write_back_worker.wake()
     return WriteBackOut.model_validate(row)

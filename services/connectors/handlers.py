@@ -7,9 +7,9 @@ from collections.abc import Callable
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import write_back
 from services.connectors.etsy.receipts import CHANNEL as ETSY
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from services.connectors.write_back import shipped_orders
 from shared.consuming import Delivery
 from shared.contracts import topics
 from shared.contracts.orders import ShipmentDispatched
@@ -26,7 +26,7 @@ def register(
     async def write_back_shipment(tx: Delivery, event: ShipmentDispatched) -> None:
         """Tell the shop a Shopify or Etsy order shipped; other channels have no write-back.
         The worker is woken once the write-back is committed."""
-        if event.channel in (SHOPIFY, ETSY) and await write_back.stage_for_shipment(tx, event):
+        if event.channel in (SHOPIFY, ETSY) and await shipped_orders.stage_for_shipment(tx, event):
             tx.after_commit(on_staged)
 
     subscriber.consume(

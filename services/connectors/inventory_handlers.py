@@ -5,7 +5,8 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import items, stock_tracking
+from services.connectors.direct_orders import items
+from services.connectors.stock_push import stock_tracking
 from shared.contracts import topics
 from shared.contracts.inventory import ItemDefined, LotChanged
 from shared.messaging import EventSubscriber

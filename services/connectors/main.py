@@ -10,25 +10,18 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import (
-    api,
-    gauges,
-    handlers,
-    imports_api,
-    inventory_handlers,
-    manual_orders,
-    manual_orders_api,
-    service,
-    sku_mappings,
-    stock_sync_api,
-    wholesale_csv,
-    write_back,
-)
+from services.connectors import api, gauges, handlers, inventory_handlers, service, sku_mappings
 from services.connectors.config import (
     ShopifySyncSettings,
     StockPushSettings,
     WriteBackSettings,
     get_connectors_settings,
+)
+from services.connectors.direct_orders import (
+    imports_api,
+    manual_orders,
+    manual_orders_api,
+    wholesale_csv,
 )
 from services.connectors.etsy import api as etsy_api
 from services.connectors.etsy import service as etsy_service
@@ -36,8 +29,10 @@ from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.worker import EtsyPollWorker
 from services.connectors.shopify import reconciliation, sync_api, sync_repository
 from services.connectors.shopify.delivery_worker import DeliveryWorker
-from services.connectors.stock_push_worker import StockPushWorker
-from services.connectors.worker import WriteBackWorker
+from services.connectors.stock_push import stock_sync_api
+from services.connectors.stock_push.stock_push_worker import StockPushWorker
+from services.connectors.write_back import shipped_orders
+from services.connectors.write_back.write_back_worker import WriteBackWorker
 from shared.http import install_error_handlers
 from shared.messaging import EventSubscriber
 from shared.runtime import ServiceRuntime
@@ -112,14 +107,14 @@ def create_app(
         app,
         not_found=(
             service.UnknownShop,
-            write_back.UnknownWriteBack,
+            shipped_orders.UnknownWriteBack,
             sku_mappings.UnknownSkuMapping,
             sync_api.UnknownDelivery,
             reconciliation.ShopToReconcileNotFound,
         ),
         conflict=(
             service.ShopExists,
-            write_back.NotReplayable,
+            shipped_orders.NotReplayable,
             manual_orders.IdempotencyConflict,
             sync_api.DeliveryNotReplayable,
             reconciliation.CannotReconcile,

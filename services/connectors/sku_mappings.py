@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import repository, stock_tracking
+from services.connectors import repository
 from services.connectors.service import UnknownShop
+from services.connectors.stock_push import stock_tracking
 from shared import outbox
 from shared.contracts.connectors import SkuMappingChanged
 

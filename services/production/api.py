@@ -10,19 +10,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import (
-    availability,
-    line_plan,
-    lines,
-    operator,
-    planning,
-    quotes,
-    recipe_book,
-    views,
-)
-from services.production.completion import Consumed
-from services.production.promise_terms import terms_for
-from services.production.recipes import RecipeLine
+from services.production.capacity import line_plan, lines
+from services.production.production_orders import operator, planning, views
+from services.production.production_orders.completion_rules import Consumed
+from services.production.promise import quotes
+from services.production.promise.term_rules import terms_for
+from services.production.recipes import availability, recipe_book
+from services.production.recipes.recipe_rules import RecipeLine
 from services.production.schemas import (
     AvailabilityIn,
     AvailabilityOut,

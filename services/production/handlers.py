@@ -8,17 +8,11 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import (
-    cancellation,
-    customer_orders,
-    inventory_answers,
-    make_to_stock,
-    order_edits,
-    planning,
-    promises,
-    purchase_orders,
-    read_models,
-)
+from services.production import read_models
+from services.production.order_changes import cancellation, reductions
+from services.production.production_orders import inventory_answers, make_to_stock, planning
+from services.production.promise import customer_orders, replanner
+from services.production.purchasing import open_orders
 from shared import wakeups
 from shared.consuming import Delivery, UseCase
 from shared.contracts import topics
@@ -48,7 +42,7 @@ def replans(routes: Routes) -> dict[type[Event], UseCase]:
     def marking(use_case: UseCase) -> UseCase:
         async def applied(tx: Delivery, event: Any) -> Any:
             result = await use_case(tx, event)
-            wakeups.mark(tx.conn, promises.PLAN_CHANGED)
+            wakeups.mark(tx.conn, replanner.PLAN_CHANGED)
             return result
 
         applied.__name__ = getattr(use_case, "__name__", "applied")
@@ -67,7 +61,7 @@ def register(
     terms = promise or PromiseSettings()
 
     async def promise_from_stock(tx: Delivery, event: StockReserved) -> None:
-        await promises.promise_from_stock(tx, event, terms=terms)
+        await replanner.promise_from_stock(tx, event, terms=terms)
 
     # Shortages become production; items, lots and purchase orders feed the read models;
     # materials and completion answers move production orders on; an order wholly reserved
@@ -87,7 +81,7 @@ def register(
                 ProductionRejected: inventory_answers.when_production_rejected,
                 ProductionRecorded: inventory_answers.when_production_recorded,
                 ReplenishmentRequested: make_to_stock.plan_replenishment,
-                PurchaseOrderChanged: purchase_orders.when_purchase_order_changed,
+                PurchaseOrderChanged: open_orders.when_purchase_order_changed,
             }
         )
         # an order reserved from stock is promised here and now; no production changed
@@ -104,7 +98,7 @@ def register(
             {
                 OrderReceived: customer_orders.remember,
                 OrderCancelled: cancellation.when_order_cancelled,
-                OrderLinesReduced: order_edits.when_order_lines_reduced,
+                OrderLinesReduced: reductions.when_order_lines_reduced,
             }
         ),
         name="on_order_event",

@@ -8,10 +8,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from services.production import api, completion, domain, handlers, lines, promises, recipes
-from services.production.calendar import CalendarError
-from services.production.promise import PromiseError
-from services.production.scheduling import SchedulingError
+from services.production import api, handlers
+from services.production.capacity import lines
+from services.production.capacity.calendar_rules import CalendarError
+from services.production.capacity.scheduling_rules import SchedulingError
+from services.production.production_orders import completion_rules, domain
+from services.production.promise.date_rules import PromiseError
+from services.production.promise.replanner import Replanner
+from services.production.recipes import recipe_rules
 from services.production.service import NotFound, ProductionError
 from shared.http import install_error_handlers
 from shared.runtime import ServiceRuntime
@@ -31,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Lotline production", version="0.1.0", lifespan=runtime.lifespan)
     runtime.install(app)
     app.state.promise_terms = settings.promise
-    replanner = promises.Replanner(runtime.engine, terms=settings.promise)
+    replanner = Replanner(runtime.engine, terms=settings.promise)
     runtime.add_worker(replanner)
 
     @app.middleware("http")
@@ -53,8 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CalendarError,
             PromiseError,
             SchedulingError,
-            recipes.RecipeError,
-            completion.CompletionRefused,
+            recipe_rules.RecipeError,
+            completion_rules.CompletionRefused,
             domain.PlanningRefused,
         ),
     )

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.production import completion, recipes
 from services.production import tables as t
+from services.production.production_orders import completion_rules
+from services.production.recipes import recipe_rules
 from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
 from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
@@ -88,9 +89,11 @@ async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:
     return result.first() is not None
 
 
-async def item_infos(conn: AsyncConnection) -> dict[str, recipes.ItemInfo]:
+async def item_infos(conn: AsyncConnection) -> dict[str, recipe_rules.ItemInfo]:
     rows = await conn.execute(sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind))
-    return {r.code: recipes.ItemInfo(code=r.code, base_unit=r.base_unit, kind=r.kind) for r in rows}
+    return {
+        r.code: recipe_rules.ItemInfo(code=r.code, base_unit=r.base_unit, kind=r.kind) for r in rows
+    }
 
 
 async def item(conn: AsyncConnection, code: str) -> sa.Row[Any] | None:
@@ -130,10 +133,10 @@ async def available_by_item(
 
 async def lots_by_code(
     conn: AsyncConnection, codes: Iterable[str]
-) -> dict[str, completion.LotSeen]:
+) -> dict[str, completion_rules.LotSeen]:
     rows = await conn.execute(sa.select(t.lot).where(t.lot.c.lot_code.in_(sorted(set(codes)))))
     return {
-        r.lot_code: completion.LotSeen(
+        r.lot_code: completion_rules.LotSeen(
             lot_code=r.lot_code,
             item_code=r.item_code,
             on_hand=r.on_hand,

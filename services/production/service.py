@@ -1,13 +1,13 @@
 """What every production use case shares: its errors, how it publishes, and how it moves a
 production order (and the orders made for it).
 
-The use cases themselves live by concept: ``read_models`` (inventory's items and lots),
-``recipe_book`` (recipes), ``availability`` (can we make it?), ``planning`` (make-to-order,
-intermediates, combine, split, re-plan), ``inventory_answers`` (materials held or short,
-completions applied), ``operator`` (start, complete, cancel) and ``cancellation`` (a customer
-order cancelled). Each owns its transaction: inbox, state change and outbox commit together.
-The rules are pure (``domain``, ``completion``, ``recipes``); ``repository`` reads and writes
-production orders, ``views`` shapes them for the API.
+The use cases themselves live by concept, one package each: ``recipes``, ``production_orders``
+(planning, operator, inventory's answers), ``order_changes`` (lines reduced, orders cancelled),
+``capacity`` (lines and calendars), ``promise`` (quotes and the re-plan) and ``purchasing``;
+``read_models`` holds inventory's items and lots. Each use case owns its transaction: inbox,
+state change and outbox commit together. The rules are pure (``domain`` and every
+``*_rules`` module); ``production_orders.repository`` reads and writes production orders,
+``production_orders.views`` shapes them for the API.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.production import domain, repository
+from services.production.production_orders import domain, repository
 from shared import outbox
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope

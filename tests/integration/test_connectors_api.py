@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import rotate_secrets, write_back
+from services.connectors import rotate_secrets
 from services.connectors import tables as t
 from services.connectors.config import WriteBackSettings
 from services.connectors.main import create_app
+from services.connectors.write_back import shipped_orders
 from shared import encryption
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
@@ -161,7 +162,7 @@ async def dead_write_back(engine: AsyncEngine) -> ShipmentDispatched:
         lots=(ShippedLot(line_no=1, item_code="X", lot_code="L", quantity=Quantity.of(1, "pc")),),
         completes_order=True,
     )
-    await apply_once(engine, write_back.stage_for_shipment, Envelope.wrap(event), event)
+    await apply_once(engine, shipped_orders.stage_for_shipment, Envelope.wrap(event), event)
     return event
 
 
@@ -179,7 +180,7 @@ async def test_an_operator_lists_dead_write_backs_and_replays_one_once(api, conn
     again = await api.post(f"/api/write-backs/{entry['id']}/replay")
     pending = (await api.get("/api/write-backs", params={"status": "pending"})).json()
     async with httpx.AsyncClient() as http:  # settle it: no other test's worker meets it
-        await write_back.perform(
+        await shipped_orders.perform(
             connectors_engine, http, WriteBackSettings(), write_back_id=uuid.UUID(entry["id"])
         )
 

@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import service, sku_mappings, stock_push, stock_tracking
+from services.connectors import service, sku_mappings
 from services.connectors import tables as t
 from services.connectors.config import StockPushSettings, WriteBackSettings
+from services.connectors.stock_push import shop_levels, stock_tracking
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotChanged, LotStatus
@@ -91,7 +92,7 @@ async def row(engine: AsyncEngine, domain: str, sku: str) -> Any:
 
 
 async def run(engine: AsyncEngine, http: httpx.AsyncClient, settings: StockPushSettings) -> int:
-    return await stock_push.run_once(engine, http, settings=settings, retries=RETRIES)
+    return await shop_levels.run_once(engine, http, settings=settings, retries=RETRIES)
 
 
 async def test_a_burst_of_changes_is_one_push_of_the_latest_value(connectors_engine, fake, http):
@@ -209,20 +210,20 @@ async def test_a_lease_that_ran_out_before_its_turn_is_left_to_the_process_that_
     await lot_changed(connectors_engine, item, on_hand=7, reserved=0, revision=1)
     ours = [
         (r, lease)
-        for r, lease in await stock_push.claim(connectors_engine, short, stock_push.due(short))
+        for r, lease in await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
         if r.sku == item
     ]
     await asyncio.sleep(0.7)  # our lease runs out while "earlier rows" are pushed
     theirs = [
         (r, lease)
-        for r, lease in await stock_push.claim(connectors_engine, short, stock_push.due(short))
+        for r, lease in await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
         if r.sku == item
     ]
 
-    skipped = [r async for r in stock_push.in_turn(connectors_engine, ours, short)]
-    taken = [r async for r in stock_push.in_turn(connectors_engine, theirs, short)]
+    skipped = [r async for r in shop_levels.in_turn(connectors_engine, ours, short)]
+    taken = [r async for r in shop_levels.in_turn(connectors_engine, theirs, short)]
     for claimed, lease in taken:
-        await stock_push.push(
+        await shop_levels.push(
             connectors_engine, http, claimed, lease, settings=short, retries=RETRIES
         )
 
@@ -240,14 +241,14 @@ async def test_a_push_outlasting_its_lease_keeps_it_and_its_outcome(connectors_e
     await lot_changed(connectors_engine, item, on_hand=5, reserved=1, revision=1)
     [(_, lease)] = [
         (r, lease)
-        for r, lease in await stock_push.claim(connectors_engine, short, stock_push.due(short))
+        for r, lease in await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
         if r.sku == item
     ]
     first_end = lease.until
 
-    async with stock_push.kept(connectors_engine, lease, short):
+    async with shop_levels.kept(connectors_engine, lease, short):
         await asyncio.sleep(1.5)  # a throttled push, two and a half leases long
-        rivals = await stock_push.claim(connectors_engine, short, stock_push.due(short))
+        rivals = await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
 
     assert item not in [r.sku for r, _ in rivals]  # nobody could take it meanwhile
     assert lease.until > first_end

@@ -8,8 +8,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.connectors import items, wholesale_import
 from services.connectors import tables as t
+from services.connectors.direct_orders import items, wholesale_import
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ItemDefined

@@ -15,11 +15,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import handlers, service, write_back
+from services.connectors import handlers, service
 from services.connectors import tables as t
 from services.connectors.config import WriteBackSettings
 from services.connectors.shopify.admin import Refused, ShopifyAdmin
-from services.connectors.worker import WriteBackWorker
+from services.connectors.write_back import shipped_orders
+from services.connectors.write_back.write_back_worker import WriteBackWorker
 from shared.consuming import apply_once
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
@@ -103,7 +104,7 @@ def dispatched(
 async def staged(engine: AsyncEngine, event: ShipmentDispatched) -> Any:
     """Stage the shipment's write-back and return its row."""
     envelope = Envelope.wrap(event)
-    await apply_once(engine, write_back.stage_for_shipment, envelope, event)
+    await apply_once(engine, shipped_orders.stage_for_shipment, envelope, event)
     return await row_of(engine, event.shipment_id)
 
 
@@ -136,7 +137,7 @@ async def test_throttled_then_503_then_ok_creates_one_fulfillment(connectors_eng
     event = dispatched(shop, external_id, (LAVENDER, 3), (HONEY, 2))
     row = await staged(connectors_engine, event)
 
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
 
     done = await row_of(connectors_engine, event.shipment_id)
     [fulfillment] = fake.fulfillments(external_id)
@@ -176,7 +177,7 @@ async def test_a_fake_that_keeps_failing_leaves_a_dead_write_back_with_the_reaso
     event = dispatched(shop, external_id, (LAVENDER, 3))
     row = await staged(connectors_engine, event)
 
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
 
     dead = await row_of(connectors_engine, event.shipment_id)
     assert (dead.status, dead.attempts) == ("dead", FAST.max_attempts)
@@ -197,18 +198,18 @@ async def test_a_replay_after_shopify_recovers_fulfils_exactly_once(connectors_e
     fake.fail_always(500)
     event = dispatched(shop, external_id, (LAVENDER, 3))
     row = await staged(connectors_engine, event)
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
     fake.recover()
 
-    replayed = await write_back.replay(connectors_engine, row.id)
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    replayed = await shipped_orders.replay(connectors_engine, row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
 
     assert (replayed.status, replayed.attempts) == ("pending", 0)
     done = await row_of(connectors_engine, event.shipment_id)
     assert (done.status, done.attempts) == ("done", 1)
     assert len(fake.fulfillments(external_id)) == 1
-    with pytest.raises(write_back.NotReplayable):
-        await write_back.replay(connectors_engine, row.id)
+    with pytest.raises(shipped_orders.NotReplayable):
+        await shipped_orders.replay(connectors_engine, row.id)
 
 
 async def test_a_redelivered_shipment_makes_one_write_back(connectors_engine, fake, http):
@@ -218,12 +219,12 @@ async def test_a_redelivered_shipment_makes_one_write_back(connectors_engine, fa
     event = dispatched(shop, external_id, (LAVENDER, 3))
     envelope = Envelope.wrap(event)
 
-    first = await apply_once(connectors_engine, write_back.stage_for_shipment, envelope, event)
-    again = await apply_once(connectors_engine, write_back.stage_for_shipment, envelope, event)
+    first = await apply_once(connectors_engine, shipped_orders.stage_for_shipment, envelope, event)
+    again = await apply_once(connectors_engine, shipped_orders.stage_for_shipment, envelope, event)
     republished = await apply_once(
-        connectors_engine, write_back.stage_for_shipment, Envelope.wrap(event), event
+        connectors_engine, shipped_orders.stage_for_shipment, Envelope.wrap(event), event
     )
-    await write_back.perform(
+    await shipped_orders.perform(
         connectors_engine,
         http,
         FAST,
@@ -250,7 +251,7 @@ async def test_a_partial_shipment_fulfils_only_its_line_quantities(connectors_en
 
     for event in (first, rest):
         row = await staged(connectors_engine, event)
-        await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+        await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
         if event is first:
             assert (order.remaining(LAVENDER), order.remaining(HONEY)) == (1, 2)
             assert order.fulfillment_orders[0].status == "IN_PROGRESS"
@@ -275,7 +276,7 @@ async def test_an_answer_lost_after_shopify_created_the_fulfillment_is_not_fulfi
     event = dispatched(shop, external_id, (LAVENDER, 1))  # partial: lines still remain after it
     row = await staged(connectors_engine, event)
 
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
 
     [fulfillment] = fake.fulfillments(external_id)
     done = await row_of(connectors_engine, event.shipment_id)
@@ -292,14 +293,14 @@ async def test_a_replay_of_a_write_back_shopify_already_has_creates_nothing(
     await service.update_shop(connectors_engine, shop, {"access_token": "shpat_revoked"})
     event = dispatched(shop, external_id, (LAVENDER, 3))
     row = await staged(connectors_engine, event)
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
     dead = await row_of(connectors_engine, event.shipment_id)
     order.fulfillment_orders[0].lines[0].remaining = 0  # the merchant fulfilled it by hand
     order.fulfillment_orders[0].status = "CLOSED"
     await service.update_shop(connectors_engine, shop, {"access_token": fake.access_token})
 
-    await write_back.replay(connectors_engine, row.id)
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    await shipped_orders.replay(connectors_engine, row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
 
     assert (dead.status, dead.attempts) == ("dead", 1)  # a refused token is not retried
     assert "Invalid API key or access token" in dead.last_error
@@ -316,7 +317,7 @@ async def test_a_429_waits_as_long_as_retry_after_says(connectors_engine, fake, 
     row = await staged(connectors_engine, dispatched(shop, external_id, (LAVENDER, 1)))
     started = time.monotonic()
 
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
 
     assert time.monotonic() - started >= 0.3
     assert (await row_of(connectors_engine, row.shipment_id)).status == "done"
@@ -330,7 +331,7 @@ async def test_shipping_more_than_shopify_has_left_is_dead_without_asking_to_ful
     fake.add_order(external_id, [(LAVENDER, "LAV-250", 1)])
     row = await staged(connectors_engine, dispatched(shop, external_id, (LAVENDER, 2)))
 
-    await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
 
     dead = await row_of(connectors_engine, row.shipment_id)
     assert (dead.status, dead.attempts) == ("dead", 1)
@@ -377,7 +378,7 @@ async def test_an_unmappable_shipment_is_born_dead_and_says_so(connectors_engine
     )
 
     accepted = await apply_once(
-        connectors_engine, write_back.stage_for_shipment, Envelope.wrap(event), event
+        connectors_engine, shipped_orders.stage_for_shipment, Envelope.wrap(event), event
     )
 
     row = await row_of(connectors_engine, event.shipment_id)
@@ -434,7 +435,7 @@ async def test_the_order_events_handler_stages_shopify_shipments_and_wakes_the_w
     async with httpx.AsyncClient() as http:
         fake.add_order(shopify.external_id, [(LAVENDER, "LAV-250", 1)])
         row = await row_of(connectors_engine, shopify.shipment_id)
-        await write_back.perform(connectors_engine, http, FAST, write_back_id=row.id)
+        await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id)
 
 
 async def test_the_worker_performs_a_staged_write_back_when_woken(connectors_engine, fake):

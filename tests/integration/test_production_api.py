@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import planning, read_models
+from services.production import read_models
 from services.production import tables as t
 from services.production.main import create_app
+from services.production.production_orders import planning
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus, Shortage, StockShort

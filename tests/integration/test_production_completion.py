@@ -13,18 +13,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import (
-    inventory_answers,
-    operator,
-    planning,
-    read_models,
-    recipe_book,
-    views,
-)
+from services.production import read_models
 from services.production import tables as t
-from services.production.completion import CompletionRefused, Consumed
-from services.production.domain import IllegalTransition
-from services.production.recipes import RecipeLine
+from services.production.production_orders import inventory_answers, operator, planning, views
+from services.production.production_orders.completion_rules import CompletionRefused, Consumed
+from services.production.production_orders.domain import IllegalTransition
+from services.production.recipes import recipe_book
+from services.production.recipes.recipe_rules import RecipeLine
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (

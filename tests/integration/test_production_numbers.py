@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import planning, read_models
+from services.production import read_models
 from services.production import tables as t
 from services.production.main import create_app
+from services.production.production_orders import planning
 from shared import db, migrations
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope

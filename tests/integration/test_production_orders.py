@@ -16,17 +16,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import (
-    cancellation,
-    inventory_answers,
-    planning,
-    read_models,
-    recipe_book,
-    views,
-)
+from services.production import read_models
 from services.production import tables as t
-from services.production.domain import IllegalTransition, PlanningRefused
-from services.production.recipes import RecipeLine
+from services.production.order_changes import cancellation
+from services.production.production_orders import inventory_answers, planning, views
+from services.production.production_orders.domain import IllegalTransition, PlanningRefused
+from services.production.recipes import recipe_book
+from services.production.recipes.recipe_rules import RecipeLine
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (

@@ -14,8 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import planning, promises, purchase_orders
 from services.production import tables as t
+from services.production.production_orders import planning
+from services.production.promise import replanner
+from services.production.purchasing import open_orders
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (
@@ -73,8 +75,8 @@ async def test_the_order_is_promised_the_quoted_date_and_the_same_plan_publishes
     quoted = await quote(api, bread, "20")
 
     order_id = await order_short_of(production_engine, bread, "20")
-    await promises.replan(production_engine, today=TODAY)
-    await promises.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
 
     assert [
         (p["promised_on"], p["reason"], p["previous_promised_on"])
@@ -86,14 +88,14 @@ async def test_a_breakdown_slips_the_promise_once_with_the_previous_date(api, pr
     line = await new_line(api)
     bread, _ = await bread_made_on(api, production_engine, line, flour_in_stock="100")
     order_id = await order_short_of(production_engine, bread, "20")
-    await promises.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
 
     answer = await api.put(
         f"/api/lines/{line}/capacity", json={"from": "2027-03-01", "to": "2027-03-02", "minutes": 0}
     )
     assert answer.status_code == 200, answer.text
-    await promises.replan(production_engine, today=TODAY)
-    await promises.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
 
     assert [
         (p["promised_on"], p["previous_promised_on"], p["reason"])
@@ -125,19 +127,19 @@ async def test_an_open_purchase_order_replaces_the_lead_time_and_a_late_one_coun
         )
         await apply_once(
             production_engine,
-            purchase_orders.when_purchase_order_changed,
+            open_orders.when_purchase_order_changed,
             Envelope.wrap(event),
             event,
         )
 
     po_id = uuid.uuid4()
     await purchase("2027-03-03", "4", 1)  # does not cover 10 kg: the lead time still counts
-    await promises.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
     await purchase("2027-03-03", "10", 2)
-    await promises.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
     await purchase("2027-02-20", "10", 3)  # overdue: expected tomorrow
     await purchase("2027-03-10", "10", 2)  # a stale revision changes nothing
-    await promises.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
 
     assert [p["reason"] for p in await promised(production_engine, order_id)] == [
         f"material {flour} (10 days)",
@@ -171,7 +173,7 @@ async def test_a_recipe_that_records_no_time_waits_behind_its_broken_line_in_bot
 
     quoted = await quote(api, bread, "20")
     order_id = await order_short_of(production_engine, bread, "20")
-    await promises.replan(production_engine, today=TODAY)
+    await replanner.replan(production_engine, today=TODAY)
 
     [first] = await promised(production_engine, order_id)
     assert (first["promised_on"], first["reason"]) == (quoted["promised_on"], quoted["dominant"])

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import promises
+from services.production.promise import replanner
 from shared import outbox, wakeups
 from shared.contracts.inventory import LotReceived
 from shared.polling import PollingWorker
@@ -88,7 +88,7 @@ async def test_staging_events_wakes_the_relay_and_the_replanner_listens_for_its_
         )
     assert relay._wake.is_set() and earlier._wake.is_set()  # every one registered is woken
 
-    replanner = promises.Replanner(production_engine)
+    worker = replanner.Replanner(production_engine)
     async with production_engine.begin() as conn:
-        wakeups.mark(conn, promises.PLAN_CHANGED)
-    assert replanner._wake.is_set()
+        wakeups.mark(conn, replanner.PLAN_CHANGED)
+    assert worker._wake.is_set()

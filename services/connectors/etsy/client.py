@@ -17,7 +17,8 @@ import httpx
 
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.ratelimit import PerSecondLimiter
-from services.connectors.shopify.admin import Refused, RetryLater, retry_after_seconds
+from services.connectors.shopify.admin import Refused, RetryLater
+from shared.http_answers import classify
 
 DEFAULT_429_WAIT_SECONDS = 1.0
 
@@ -94,14 +95,14 @@ class EtsyApi:
                 response = await self._http.request(method, url, headers=headers, **kwargs)
         except httpx.TransportError as error:
             raise RetryLater(f"network: {error!r}") from error
-        if response.status_code == 429:
-            hint = retry_after_seconds(response.headers.get("retry-after"))
+        answer = classify(response.status_code, response.headers)
+        if answer.retryable:
+            hint = answer.wait_seconds
+            if hint is None and answer.throttled:
+                hint = DEFAULT_429_WAIT_SECONDS
             raise RetryLater(
-                f"HTTP 429: {_error_text(response)}",
-                wait_seconds=DEFAULT_429_WAIT_SECONDS if hint is None else hint,
+                f"HTTP {response.status_code}: {_error_text(response)}", wait_seconds=hint
             )
-        if response.status_code >= 500:
-            raise RetryLater(f"HTTP {response.status_code}: {_error_text(response)}")
         if response.status_code == 401:
             raise InvalidToken(f"HTTP 401: {_error_text(response)}")
         if response.status_code == 400 and _error_text(response).startswith("invalid_grant"):

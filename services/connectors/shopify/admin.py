@@ -5,15 +5,14 @@ or give up (the request itself is wrong, so repeating it cannot help)."""
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from services.connectors.shopify import throttle
 from services.connectors.shopify.fulfillment import OrderFulfilment, UnreadableAnswer, read_order
+from shared.http_answers import Verdict, classify
 
 API_VERSION = "2025-01"
 
@@ -56,23 +55,6 @@ class RetryLater(AdminError):
 
 class Refused(AdminError):
     """Permanent: bad token, unknown order, GraphQL errors, userErrors. Never retried."""
-
-
-def retry_after_seconds(header: str | None, *, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds or as an HTTP date."""
-    if not header:
-        return None
-    try:
-        return max(0.0, float(header))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -127,12 +109,13 @@ class ShopifyAdmin:
             )
         except httpx.TransportError as error:
             raise RetryLater(f"network: {error!r}") from error
-        if response.status_code == 429 or response.status_code >= 500:
+        answer = classify(response.status_code, response.headers)
+        if answer.retryable:
             raise RetryLater(
                 f"HTTP {response.status_code}: {_error_text(response)}",
-                wait_seconds=retry_after_seconds(response.headers.get("retry-after")),
+                wait_seconds=answer.wait_seconds,
             )
-        if response.status_code != 200:
+        if answer.verdict is not Verdict.OK:
             raise Refused(f"HTTP {response.status_code}: {_error_text(response)}")
         try:
             body = response.json()
@@ -143,7 +126,7 @@ class ShopifyAdmin:
         cost_info = throttle.read_cost(body)
         if cost_info is not None and cost_info.throttle is not None:
             self._status, self._status_at = cost_info.throttle, time.monotonic()
-        if throttle.is_throttled(body):
+        if classify(response.status_code, throttled=throttle.is_throttled(body)).throttled:
             wait = throttle.throttled_wait(cost_info, fallback_cost=cost)
             raise RetryLater("THROTTLED: the shop's query cost bucket is empty", wait_seconds=wait)
         if throttle.error_codes(body) & TRANSIENT_CODES:

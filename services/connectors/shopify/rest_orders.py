@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from services.connectors.shopify.admin import Refused, RetryLater, retry_after_seconds
+from services.connectors.shopify.admin import Refused, RetryLater
+from shared.http_answers import Verdict, classify
 
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
@@ -71,12 +72,10 @@ class ShopifyOrdersRest:
             )
         except httpx.TransportError as error:
             raise RetryLater(f"network: {error!r}") from error
-        if response.status_code == 429 or response.status_code >= 500:
-            raise RetryLater(
-                _reason(response),
-                wait_seconds=retry_after_seconds(response.headers.get("retry-after")),
-            )
-        if response.status_code != 200:
+        answer = classify(response.status_code, response.headers)
+        if answer.retryable:
+            raise RetryLater(_reason(response), wait_seconds=answer.wait_seconds)
+        if answer.verdict is not Verdict.OK:
             raise Refused(_reason(response))
         try:
             body = response.json()  # Python's json keeps 64-bit ids exact

@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import httpx
@@ -25,11 +23,10 @@ from tenacity import (
 )
 
 from services.orders.carriers.port import CarrierRejected, CarrierUnavailable
+from shared.http_answers import Verdict, classify
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True)
@@ -41,22 +38,6 @@ class RetryPolicy:
     max_seconds: float = 8.0
     max_retry_after_seconds: float = 30.0
     deadline_seconds: float = 60.0
-
-
-def retry_after_seconds(header: str | None, *, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: either delay-seconds or an HTTP date (RFC 9110, 10.2.3)."""
-    if not header:
-        return None
-    text = header.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 def wait_seconds(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
@@ -118,12 +99,11 @@ async def send(
 
 def raise_for_answer(response: httpx.Response, message: str) -> None:
     """2xx passes; 408/425/429/5xx may pass later (retried); any other 4xx never will."""
-    status = response.status_code
-    if response.is_success:
+    answer = classify(response.status_code, response.headers)
+    if answer.verdict is Verdict.OK:
         return
-    if status in TRANSIENT_STATUSES or status >= 500:
+    if answer.retryable:
         raise CarrierUnavailable(
-            f"{status}: {message}",
-            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            f"{response.status_code}: {message}", retry_after=answer.wait_seconds
         )
     raise CarrierRejected(message)

@@ -6,7 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.connectors.line_rules import InvalidLine, checked_quantity, parse_quantity
+from services.connectors.direct_orders.line_rules import (
+    InvalidLine,
+    checked_quantity,
+    parse_quantity,
+)
 
 ITEMS = {"SOAP": "pc", "FLOUR": "kg"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.connectors.manual_orders_api import ManualOrderIn
+from services.connectors.direct_orders.manual_orders_api import ManualOrderIn
 from services.connectors.shopify.order_snapshot import read_order
 from services.connectors.shopify.orders import InvalidShopifyOrder
 from shared.contracts.connectors import MAX_LINES_PER_ORDER

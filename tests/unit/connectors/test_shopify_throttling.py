@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from tenacity import RetryCallState
 
 from services.connectors.config import WriteBackSettings
 from services.connectors.retrying import retry_wait
 from services.connectors.shopify import throttle
-from services.connectors.shopify.admin import Refused, RetryLater, retry_after_seconds
+from services.connectors.shopify.admin import Refused, RetryLater
 
 # The THROTTLED answer as Shopify sends it (HTTP 200).
 THROTTLED = {
@@ -70,15 +68,6 @@ def test_a_bucket_that_never_refills_gives_no_wait_hint():
 def test_an_answer_without_cost_has_no_throttle_hint():
     assert throttle.read_cost({"data": {}}) is None
     assert throttle.throttled_wait(None, fallback_cost=10) is None
-
-
-def test_retry_after_is_read_as_seconds_or_as_a_date():
-    now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
-
-    assert retry_after_seconds("2.5") == 2.5
-    assert retry_after_seconds("Wed, 25 Nov 2026 12:00:04 GMT", now=now) == 4.0
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None
 
 
 SETTINGS = WriteBackSettings(

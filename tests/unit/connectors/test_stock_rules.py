@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.connectors.stock_rules import (
+from services.connectors.stock_push.stock_rules import (
     LotStock,
     SyncState,
     available_to_sell,

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from services.connectors import wholesale_csv
-from services.connectors.wholesale_csv import UnreadableFile, item_codes, parse
+from services.connectors.direct_orders import wholesale_csv
+from services.connectors.direct_orders.wholesale_csv import UnreadableFile, item_codes, parse
 from shared.contracts.connectors import MAX_LINES_PER_ORDER
 
 ITEMS = {"SOAP-100": "pc", "FLOUR": "kg"}

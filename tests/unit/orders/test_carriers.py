@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
+import httpx
 import pytest
 from pydantic import BaseModel, SecretStr
 from tenacity import RetryCallState
@@ -26,7 +26,7 @@ from services.orders.carriers import (
     sendcloud_webhook_key,
 )
 from services.orders.carriers.port import weight_in_kg
-from services.orders.carriers.retrying import RetryPolicy, retry_after_seconds, wait_seconds
+from services.orders.carriers.retrying import RetryPolicy, raise_for_answer, wait_seconds
 from services.orders.carriers.sendcloud import (
     TrackingUpdate,
     WebhookInvalid,
@@ -241,14 +241,22 @@ def test_an_unreadable_status_webhook_is_invalid(payload):
 # ---- retry timing -----------------------------------------------------------------------
 
 
-def test_retry_after_is_read_as_seconds_or_as_an_http_date():
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+def test_a_fractional_retry_after_from_the_carrier_is_kept():
+    answer = httpx.Response(503, headers={"Retry-After": "1.5"})
 
-    assert retry_after_seconds("3") == 3.0
-    assert retry_after_seconds("Thu, 01 Jan 2026 12:00:05 GMT", now=now) == 5.0
-    assert retry_after_seconds("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0.0
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None
+    with pytest.raises(CarrierUnavailable) as raised:
+        raise_for_answer(answer, "label")
+
+    assert raised.value.retry_after == 1.5
+
+
+def test_a_timeout_answer_is_retried_and_a_bad_request_is_rejected():
+    with pytest.raises(CarrierUnavailable) as raised:
+        raise_for_answer(httpx.Response(408), "label")
+    assert raised.value.retry_after is None
+    with pytest.raises(CarrierRejected):
+        raise_for_answer(httpx.Response(400), "label")
+    raise_for_answer(httpx.Response(201), "label")  # 2xx passes
 
 
 def failed_attempt(error: BaseException, number: int = 1) -> RetryCallState:

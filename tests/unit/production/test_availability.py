@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.production.availability import Supply, as_answer, assess
-from services.production.recipes import ItemInfo, Recipe, RecipeLine, explode
+from services.production.recipes.availability import Supply, as_answer, assess
+from services.production.recipes.recipe_rules import ItemInfo, Recipe, RecipeLine, explode
 from shared.units import Quantity
 
 ITEMS = {

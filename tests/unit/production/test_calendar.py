@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.production import calendar as working
-from services.production.calendar import CalendarError, WorkingCalendar
+from services.production.capacity import calendar_rules as working
+from services.production.capacity.calendar_rules import CalendarError, WorkingCalendar
 
 ITALY = WorkingCalendar()
 

@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from services.production.calendar import WorkingCalendar
-from services.production.material_waits import changed, missing_by_order
-from services.production.promising import OpenProduction, Shortfall
+from services.production.capacity.calendar_rules import WorkingCalendar
+from services.production.promise.material_wait_rules import changed, missing_by_order
+from services.production.promise.plan_rules import OpenProduction, Shortfall
 from shared.contracts.production import MissingMaterial
 from shared.units import Quantity
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.production.numbers import format_number, parse_number
+from services.production.production_orders.number_rules import format_number, parse_number
 
 
 def test_a_number_reads_as_mo_and_five_digits_and_grows_past_them():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from services.production.domain import ProductionOrder
-from services.production.edits import take_off_demands
+from services.production.order_changes.reduction_rules import take_off_demands
+from services.production.production_orders.domain import ProductionOrder
 from shared.contracts.production import Demand, ProductionStatus
 from shared.units import Quantity
 

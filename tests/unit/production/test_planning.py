@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from services.production import domain
-from services.production.recipes import ItemInfo, Recipe, RecipeLine
+from services.production.production_orders import domain
+from services.production.recipes.recipe_rules import ItemInfo, Recipe, RecipeLine
 from shared.contracts.inventory import MaterialShortage, Shortage
 from shared.contracts.production import (
     Demand,

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.production.calendar import WorkingCalendar
-from services.production.promise import (
+from services.production.capacity.calendar_rules import WorkingCalendar
+from services.production.capacity.scheduling_rules import Job, Line
+from services.production.promise.date_rules import (
     LineNeed,
     LinePromise,
     Material,
@@ -23,7 +24,6 @@ from services.production.promise import (
     promise_lines,
     slipped,
 )
-from services.production.scheduling import Job, Line
 
 ITALY = WorkingCalendar()
 MIXER = Line("MIXER", ITALY)

@@ -6,10 +6,14 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from services.production.calendar import WorkingCalendar
-from services.production.promise import LineNeed, line_promise, with_terms
-from services.production.promise_terms import Terms, terms_for
-from services.production.promising import OpenProduction, Shortfall, promise_with_open_production
+from services.production.capacity.calendar_rules import WorkingCalendar
+from services.production.promise.date_rules import LineNeed, line_promise, with_terms
+from services.production.promise.plan_rules import (
+    OpenProduction,
+    Shortfall,
+    promise_with_open_production,
+)
+from services.production.promise.term_rules import Terms, terms_for
 from shared.settings import PromiseSettings
 
 ITALY = WorkingCalendar()

@@ -7,16 +7,16 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from services.production.calendar import WorkingCalendar
-from services.production.promise import LineNeed, Production
-from services.production.promising import (
+from services.production.capacity.calendar_rules import WorkingCalendar
+from services.production.capacity.scheduling_rules import Line
+from services.production.promise.date_rules import LineNeed, Production
+from services.production.promise.plan_rules import (
     OpenProduction,
     Plan,
     Shortfall,
     promise_with_open_production,
 )
-from services.production.purchasing import Expected, covering_date
-from services.production.scheduling import Line
+from services.production.purchasing.cover_rules import Expected, covering_date
 
 ITALY = WorkingCalendar()
 MONDAY = date(2027, 3, 1)

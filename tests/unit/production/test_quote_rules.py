@@ -7,8 +7,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.production.quoting import Wanted, missing_after_stock, production_minutes
-from services.production.recipes import Recipe
+from services.production.promise.quote_rules import Wanted, missing_after_stock, production_minutes
+from services.production.recipes.recipe_rules import Recipe
 
 
 def bread(

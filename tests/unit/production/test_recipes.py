@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.production.recipes import (
+from services.production.recipes.recipe_rules import (
     Explosion,
     ImpossibleConversion,
     InvalidQuantity,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.production.calendar import WorkingCalendar
-from services.production.scheduling import (
+from services.production.capacity.calendar_rules import WorkingCalendar
+from services.production.capacity.scheduling_rules import (
     Job,
     Line,
     SchedulingError,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from services.production.slip_confirmation import CONFIRM_SECONDS, PendingSlips
+from services.production.promise.slip_rules import CONFIRM_SECONDS, PendingSlips
 
 ORDER = UUID(int=1)
 STORED = {ORDER: date(2027, 3, 10)}

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.production import domain
+from services.production.production_orders import domain
 from shared.contracts.production import Demand, ProductionStatus
 from shared.units import Quantity
 

@@ -1,0 +1,153 @@
+"""What each shop should show: inventory's lot snapshots (``inventory.lot_changed``) kept
+per lot, summed per item into the quantity a shop may sell, and written as the ``intended``
+quantity of every (shop, SKU) mapped to that item. The push itself is ``shop_levels``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.connectors import tables as t
+from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from services.connectors.stock_push import stock_rules
+from shared.consuming import Delivery
+from shared.contracts.inventory import LotChanged, LotStatus
+
+CONSUMER = "connectors"
+
+
+async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:
+    """Keep the newest snapshot of the lot and re-derive what the item's shops should show;
+    a recall's snapshot (status blocked) thus lowers every shop's quantity by itself."""
+    conn = tx.conn
+    values = {
+        "item_code": event.item_code,
+        "on_hand": event.on_hand.value,
+        "reserved": event.reserved.value,
+        "unit": event.on_hand.unit,
+        "expires_on": event.expires_on,
+        "revision": event.revision,
+        "status": event.status.value,
+    }
+    statement = insert(t.stock_lot).values(lot_code=event.lot_code, **values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.stock_lot.c.lot_code],
+            set_=values,
+            where=t.stock_lot.c.revision < statement.excluded.revision,
+        )
+    )
+    await refresh_item(conn, event.item_code)
+
+
+async def _available(conn: AsyncConnection, item_code: str) -> int:
+    L = t.stock_lot.c
+    rows = await conn.execute(
+        sa.select(L.on_hand, L.reserved, L.expires_on, L.status).where(L.item_code == item_code)
+    )
+    lots = [
+        stock_rules.LotStock(r.on_hand, r.reserved, r.expires_on, LotStatus(r.status)) for r in rows
+    ]
+    return stock_rules.available_to_sell(lots, today=datetime.now(UTC).date())
+
+
+async def refresh_item(conn: AsyncConnection, item_code: str) -> None:
+    """Every Shopify shop with Admin access and a SKU mapped to the item gets the item's
+    quantity as its intended one. A per-item advisory lock serialises concurrent lot events
+    of one item, so the last writer sums every lot's newest snapshot."""
+    await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(item_code))))
+    targets = await conn.execute(
+        sa.select(t.sku_mapping.c.shop_domain, t.sku_mapping.c.sku)
+        .join(t.shop, t.shop.c.domain == t.sku_mapping.c.shop_domain)
+        .where(
+            t.sku_mapping.c.item_code == item_code,
+            t.shop.c.channel == SHOPIFY,
+            t.shop.c.access_token.is_not(None),
+            t.shop.c.uninstalled_at.is_(None),
+        )
+    )
+    pairs = [(r.shop_domain, r.sku) for r in targets]
+    if not pairs:
+        return
+    available = await _available(conn, item_code)
+    for shop, sku in pairs:
+        await set_intended(conn, shop=shop, sku=sku, item_code=item_code, quantity=available)
+
+
+async def track_mapping(conn: AsyncConnection, *, shop: str, sku: str, item_code: str) -> None:
+    """A new or changed mapping: the SKU shows its (new) item's quantity from now on."""
+    await conn.execute(
+        t.stock_sync.delete().where(
+            t.stock_sync.c.shop == shop,
+            t.stock_sync.c.sku == sku,
+            t.stock_sync.c.item_code != item_code,
+        )
+    )
+    await refresh_item(conn, item_code)
+
+
+async def set_intended(
+    conn: AsyncConnection, *, shop: str, sku: str, item_code: str, quantity: int
+) -> None:
+    """A changed quantity becomes pending (its debounce restarts); an unchanged one is left
+    alone, so replayed lot events cause no pushes."""
+    now = sa.func.now()
+    table = t.stock_sync
+    statement = insert(table).values(
+        shop=shop,
+        sku=sku,
+        item_code=item_code,
+        intended=quantity,
+        changed_at=now,
+        pending_since=now,
+    )
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.shop, table.c.sku],
+            set_={
+                "item_code": item_code,
+                "intended": quantity,
+                "changed_at": now,
+                "pending_since": sa.func.coalesce(table.c.pending_since, now),
+            },
+            where=table.c.intended != quantity,
+        )
+    )
+
+
+async def forget(conn: AsyncConnection, *, shop: str, sku: str) -> None:
+    """A deleted mapping: Lotline no longer speaks for that SKU's stock in the shop."""
+    await conn.execute(
+        t.stock_sync.delete().where(t.stock_sync.c.shop == shop, t.stock_sync.c.sku == sku)
+    )
+
+
+async def track_untracked(engine: AsyncEngine) -> int:
+    """Rows for mapped SKUs that have none yet — a shop given its access token after the
+    last stock change, a mapping made before this feature — so no shop is left unpushed."""
+    async with engine.begin() as conn:
+        missing = await conn.execute(
+            sa.select(t.sku_mapping.c.item_code)
+            .join(t.shop, t.shop.c.domain == t.sku_mapping.c.shop_domain)
+            .outerjoin(
+                t.stock_sync,
+                sa.and_(
+                    t.stock_sync.c.shop == t.sku_mapping.c.shop_domain,
+                    t.stock_sync.c.sku == t.sku_mapping.c.sku,
+                ),
+            )
+            .where(
+                t.shop.c.channel == SHOPIFY,
+                t.shop.c.access_token.is_not(None),
+                t.shop.c.uninstalled_at.is_(None),
+                t.stock_sync.c.shop.is_(None),
+            )
+            .distinct()
+        )
+        items = sorted(r.item_code for r in missing)
+        for item_code in items:
+            await refresh_item(conn, item_code)
+    return len(items)

@@ -1,0 +1,204 @@
+"""The open production as the promise sees it, read from production's own tables.
+
+What each open production order still waits for depends on how far inventory has answered:
+held materials (materials reserved, in progress) wait for nothing; a blocked order waits for
+the shortages inventory reported; a planned order inventory has not answered yet is exploded
+against the lots production has seen — exactly as a quote explodes a line — so a new order's
+first promise is the quote's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.production import read_models
+from services.production import tables as t
+from services.production.promise.plan_rules import OpenProduction, Shortfall
+from services.production.promise.quote_rules import production_minutes
+from services.production.purchasing import cover_rules, open_orders
+from services.production.recipes import recipe_book, recipe_rules
+from shared.contracts.production import ProductionStatus
+from shared.units import Quantity
+
+S = ProductionStatus
+OPEN = (S.PLANNED, S.MATERIALS_RESERVED, S.BLOCKED_ON_MATERIALS, S.IN_PROGRESS)
+
+
+async def open_productions(conn: AsyncConnection) -> list[OpenProduction]:
+    """Every open production order, first come first served (creation order, then id)."""
+    po, r = t.production_order, t.recipe
+    rows = list(
+        await conn.execute(
+            sa.select(
+                po.c.id,
+                po.c.item_code,
+                po.c.quantity,
+                po.c.unit,
+                po.c.status,
+                po.c.batches,
+                po.c.parent_production_order_id,
+                r.c.version,
+                r.c.batch_size,
+                r.c.unit.label("recipe_unit"),
+                r.c.expected_yield,
+                r.c.whole_batches,
+                r.c.duration_minutes,
+                r.c.line_code,
+                r.c.setup_minutes,
+                r.c.minutes_per_batch,
+            )
+            .outerjoin(
+                r, sa.and_(r.c.item_code == po.c.item_code, r.c.version == po.c.recipe_version)
+            )
+            .where(po.c.status.in_([s.value for s in OPEN]))
+            .order_by(po.c.created_at, po.c.id)
+        )
+    )
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    serves = await _served_orders(conn, ids)
+    recorded = await _recorded_shortfalls(conn, ids)
+    planned = [row for row in rows if S(row.status) is S.PLANNED]
+    explained = await _exploded_shortfalls(conn, planned)
+    arrivals = await open_orders.open_by_item(conn)
+    found: list[OpenProduction] = []
+    for queued, row in enumerate(rows):
+        status = S(row.status)
+        if status is S.PLANNED:
+            shortfalls = explained.get(row.id, ())
+        elif status is S.BLOCKED_ON_MATERIALS:
+            shortfalls = recorded.get(row.id, ())
+        else:
+            shortfalls = ()
+        recipe = _recipe(row)
+        found.append(
+            OpenProduction(
+                production_order_id=row.id,
+                item_code=row.item_code,
+                queued=queued,
+                line=None if recipe is None else recipe.line_code,
+                duration_minutes=0
+                if recipe is None
+                else production_minutes(recipe, row.batches or Decimal(0)),
+                shortfalls=tuple(_with_purchase_order(s, arrivals) for s in shortfalls),
+                parent_id=row.parent_production_order_id,
+                serves=serves.get(row.id, frozenset()),
+            )
+        )
+    return found
+
+
+def _with_purchase_order(
+    shortfall: Shortfall, arrivals: Mapping[str, Sequence[cover_rules.Expected]]
+) -> Shortfall:
+    """Open purchase orders of the item bring it once they cover what is missing."""
+    expected = cover_rules.covering_date(shortfall.missing, arrivals.get(shortfall.item_code, ()))
+    if expected is None:
+        return shortfall
+    return replace(shortfall, expected_on=expected)
+
+
+def _recipe(row: Any) -> recipe_rules.Recipe | None:
+    if row.version is None:
+        return None
+    return recipe_rules.Recipe(
+        item_code=row.item_code,
+        version=row.version,
+        batch_size=row.batch_size,
+        unit=row.recipe_unit,
+        expected_yield=row.expected_yield,
+        whole_batches=row.whole_batches,
+        lines=(),  # the duration needs no materials
+        duration_minutes=row.duration_minutes,
+        line_code=row.line_code,
+        setup_minutes=row.setup_minutes,
+        minutes_per_batch=row.minutes_per_batch,
+    )
+
+
+async def _served_orders(conn: AsyncConnection, ids: Iterable[UUID]) -> dict[UUID, frozenset[UUID]]:
+    d = t.demand
+    rows = await conn.execute(
+        sa.select(d.c.production_order_id, d.c.order_id).where(
+            d.c.production_order_id.in_(list(ids))
+        )
+    )
+    found: dict[UUID, set[UUID]] = {}
+    for row in rows:
+        found.setdefault(row.production_order_id, set()).add(row.order_id)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+async def _recorded_shortfalls(
+    conn: AsyncConnection, ids: Iterable[UUID]
+) -> dict[UUID, tuple[Shortfall, ...]]:
+    """What inventory reported short, with the lead time it reported."""
+    s = t.shortage
+    rows = await conn.execute(
+        sa.select(s.c.production_order_id, s.c.item_code, s.c.lead_time_days, s.c.missing, s.c.unit)
+        .where(s.c.production_order_id.in_(list(ids)))
+        .order_by(s.c.production_order_id, s.c.item_code)
+    )
+    found: dict[UUID, list[Shortfall]] = {}
+    for row in rows:
+        found.setdefault(row.production_order_id, []).append(
+            Shortfall(row.item_code, row.lead_time_days, missing=row.missing, unit=row.unit)
+        )
+    return {k: tuple(v) for k, v in found.items()}
+
+
+async def _exploded_shortfalls(
+    conn: AsyncConnection, planned: list[Any]
+) -> dict[UUID, tuple[Shortfall, ...]]:
+    """A planned order not answered yet: its recipe exploded against the lots seen, as a
+    quote would. Without a recipe the item itself is what it waits for (and has no lead time
+    unless it is bought)."""
+    if not planned:
+        return {}
+    items = await read_models.item_infos(conn)
+    available = await read_models.available_by_item(
+        conn, {code: info.base_unit for code, info in items.items()}
+    )
+    active = await recipe_book.active_recipes(conn)
+    found: dict[UUID, tuple[Shortfall, ...]] = {}
+    short_codes: set[str] = set()
+    exploded: dict[UUID, list[tuple[str, Decimal | None, str | None]]] = {}
+    for row in planned:
+        if row.item_code not in active or row.item_code not in items:
+            exploded[row.id] = [(row.item_code, None, None)]
+        else:
+            try:
+                explosion = recipe_rules.explode(
+                    row.item_code,
+                    Quantity.of(row.quantity, row.unit),
+                    items=items,
+                    recipes=active,
+                    available=available,
+                )
+            except recipe_rules.RecipeError:
+                exploded[row.id] = [(row.item_code, None, None)]
+            else:
+                exploded[row.id] = [
+                    (m.item_code, m.short.value, m.short.unit) for m in explosion.shortages
+                ]
+        short_codes.update(code for code, _, _ in exploded[row.id])
+    lead_times = await lead_times_of(conn, short_codes)
+    for production_order_id, shorts in exploded.items():
+        found[production_order_id] = tuple(
+            Shortfall(code, lead_times.get(code), missing=missing, unit=unit)
+            for code, missing, unit in shorts
+        )
+    return found
+
+
+async def lead_times_of(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, int | None]:
+    rows = await read_models.items(conn, codes)
+    return {code: row.lead_time_days for code, row in rows.items()}

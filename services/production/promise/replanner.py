@@ -1,0 +1,196 @@
+"""Customer orders' promised dates, kept current by re-planning and published when they move.
+
+A re-plan reads the open production as it stands (``open_production``), schedules it with the
+same pure code as quotes (``plan_rules``) and publishes ``OrderPromised`` for each customer
+order whose date is new or different from the one last published. The same plan publishes
+nothing. It runs in a background loop, woken (and debounced by ``REPLAN_SETTLE_SECONDS``)
+after each committed transaction marked ``PLAN_CHANGED`` (every event production consumes)
+and after each successful change through production's API, so it follows whatever changed
+the plan: orders arriving, materials answered or received, purchase orders, production
+completed or cancelled, line capacity. ``REPLAN_INTERVAL_SECONDS`` is only the fallback (a
+new day, a change made elsewhere). One re-plan at a time (an advisory lock), so two never
+publish the same change.
+
+A later date (a slip, which customers are e-mailed about) is published only once the plan
+has kept it for a moment (``slip_rules``): production's read models follow inventory
+through separate events, and a re-plan between two of them must not announce a slip no real
+change supports.
+
+Orders served wholly from stock are promised once, when inventory reserves them: stock, then
+handling and carrier transit. An order whose production is all completed keeps its last date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.production import tables as t
+from services.production.capacity import lines
+from services.production.capacity.calendar_rules import WorkingCalendar
+from services.production.promise import customer_orders, material_wait_rules, missing_materials
+from services.production.promise.date_rules import LineNeed, line_promise
+from services.production.promise.open_production import open_productions
+from services.production.promise.plan_rules import promise_with_open_production
+from services.production.promise.slip_rules import CONFIRM_SECONDS, PendingSlips
+from services.production.promise.term_rules import terms_for
+from services.production.service import publish
+from shared import wakeups
+from shared.consuming import Delivery
+from shared.contracts.inventory import StockReserved
+from shared.contracts.production import OrderPromised
+from shared.polling import PollingWorker
+from shared.settings import PromiseSettings
+
+log = logging.getLogger(__name__)
+
+REPLAN_INTERVAL_SECONDS = 30.0
+REPLAN_SETTLE_SECONDS = 0.25
+PLAN_CHANGED = "production re-plan"  # the mark (``shared.wakeups``) that wakes the re-plan
+SITE_CALENDAR = WorkingCalendar()
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+async def replan(
+    engine: AsyncEngine,
+    *,
+    today: date,
+    terms: PromiseSettings | None = None,
+    slips: PendingSlips | None = None,
+) -> int:
+    """Promise every customer order the open production serves; publish what changed (with
+    ``slips``, a later date only once the plan has kept it: ``slip_rules``)."""
+    async with engine.begin() as conn:
+        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('production:replan'))"))
+        productions = await open_productions(conn)
+        await missing_materials.record_missing(
+            conn,
+            material_wait_rules.missing_by_order(productions, today=today, calendar=SITE_CALENDAR),
+        )
+        if not productions:
+            return 0
+        codes = {p.line for p in productions if p.line is not None}
+        scheduled = await lines.load_lines(conn, codes)
+        settings = terms or PromiseSettings()
+        served = {order_id for p in productions for order_id in p.serves}
+        plan = promise_with_open_production(
+            (),
+            [p for p in productions if p.line is None or p.line in scheduled],
+            today=today,
+            calendar=SITE_CALENDAR,
+            lines=list(scheduled.values()),
+            handling_days=settings.handling_days,
+            transit_days=settings.transit_days,
+            terms_of=await customer_orders.terms_of(conn, served, settings),
+        )
+        for order_id, why in sorted(plan.unpromisable.items()):
+            log.info("order %s cannot be promised: %s", order_id, why)
+        dates = {o: (p.promised_on, p.dominant) for o, p in plan.orders.items()}
+        if slips is not None:
+            stored = await _stored(conn, list(dates))
+            planned = {o: promised_on for o, (promised_on, _) in dates.items()}
+            ready = slips.publishable(stored, planned, now=time.monotonic())
+            dates = {o: d for o, d in dates.items() if o in ready}
+        return await record(conn, dates)
+
+
+async def promise_from_stock(
+    tx: Delivery, event: StockReserved, *, terms: PromiseSettings | None = None
+) -> None:
+    """Every line reserved from stock: the shop's handling, then the carrier service's
+    transit, from today (first time only)."""
+    settings = terms or PromiseSettings()
+    conn = tx.conn
+    if await _stored(conn, [event.order_id]):
+        return
+    own = await customer_orders.terms_of(conn, [event.order_id], settings)
+    found = own.get(event.order_id) or terms_for(settings)
+    need = LineNeed(
+        line_no=1,
+        in_stock=True,
+        handling_days=found.handling_days,
+        transit_days=found.transit_days,
+    )
+    promise = line_promise(need, today=today_utc(), calendar=SITE_CALENDAR)
+    await record(conn, {event.order_id: (promise.promised_on, promise.dominant)})
+
+
+async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) -> int:
+    """Store and publish the dates that differ from those last published; how many did."""
+    stored = await _stored(conn, list(dates))
+    events = []
+    for order_id, (promised_on, reason) in sorted(dates.items(), key=lambda kv: str(kv[0])):
+        previous = stored.get(order_id)
+        if previous is not None and previous == promised_on:
+            continue
+        statement = insert(t.order_promise).values(
+            order_id=order_id, promised_on=promised_on, reason=reason
+        )
+        await conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[t.order_promise.c.order_id],
+                set_={
+                    "promised_on": statement.excluded.promised_on,
+                    "reason": statement.excluded.reason,
+                    "updated_at": sa.func.now(),
+                },
+            )
+        )
+        events.append(
+            OrderPromised(
+                order_id=order_id,
+                promised_on=promised_on,
+                reason=reason,
+                previous_promised_on=previous,
+            )
+        )
+    await publish(conn, events)
+    return len(events)
+
+
+async def _stored(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, date]:
+    if not order_ids:
+        return {}
+    rows = await conn.execute(
+        sa.select(t.order_promise.c.order_id, t.order_promise.c.promised_on).where(
+            t.order_promise.c.order_id.in_(order_ids)
+        )
+    )
+    return {row.order_id: row.promised_on for row in rows}
+
+
+class Replanner(PollingWorker):
+    """The background loop that keeps promises current; ``wake()`` re-plans shortly."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        interval: float = REPLAN_INTERVAL_SECONDS,
+        settle: float = REPLAN_SETTLE_SECONDS,
+        today: Callable[[], date] = today_utc,
+        terms: PromiseSettings | None = None,
+    ) -> None:
+        super().__init__(name="promise re-plan", batch_size=1, interval=interval, settle=settle)
+        self._engine = engine
+        wakeups.wake_after_commit(engine, PLAN_CHANGED, self.wake)
+        self._today = today
+        self._terms = terms
+        self._slips = PendingSlips()
+
+    async def step(self) -> int:
+        await replan(self._engine, today=self._today(), terms=self._terms, slips=self._slips)
+        if self._slips.waiting:  # look again once a slip has had time to be confirmed
+            asyncio.get_running_loop().call_later(CONFIRM_SECONDS, self.wake)
+        return 0  # never "a full batch": wait for the next wake or interval

@@ -1,0 +1,49 @@
+"""Production's copy of inventory's purchase orders (``PurchaseOrderChanged``): what open
+purchase orders still bring, and when, for the promise."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.production import tables as t
+from services.production.purchasing.cover_rules import Expected
+from shared.consuming import Delivery
+from shared.contracts.inventory import PurchaseOrderChanged, PurchaseOrderStatus
+
+
+async def when_purchase_order_changed(tx: Delivery, event: PurchaseOrderChanged) -> None:
+    """Keep the highest revision; the next re-plan uses it."""
+    conn = tx.conn
+    values = {
+        "id": event.purchase_order_id,
+        "item_code": event.item_code,
+        "remaining": event.remaining.value,
+        "unit": event.remaining.unit,
+        "expected_on": event.expected_on,
+        "status": event.status.value,
+        "revision": event.revision,
+    }
+    statement = insert(t.purchase_order).values(**values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[t.purchase_order.c.id],
+            set_={k: statement.excluded[k] for k in values if k != "id"},
+            where=t.purchase_order.c.revision < statement.excluded.revision,
+        )
+    )
+
+
+async def open_by_item(conn: AsyncConnection) -> dict[str, list[Expected]]:
+    """Open purchase orders with something still to come, per item."""
+    po = t.purchase_order
+    rows = await conn.execute(
+        sa.select(po.c.item_code, po.c.expected_on, po.c.remaining)
+        .where(po.c.status == PurchaseOrderStatus.OPEN.value, po.c.remaining > 0)
+        .order_by(po.c.expected_on, po.c.id)
+    )
+    found: dict[str, list[Expected]] = {}
+    for row in rows:
+        found.setdefault(row.item_code, []).append(Expected(row.expected_on, row.remaining))
+    return found
