@@ -110,6 +110,14 @@ def connection_lost(error: DBAPIError) -> bool:
     )
 
 
+def database_gone(error: BaseException) -> bool:
+    """Any error meaning "no database to talk to right now", raised or wrapped: for code
+    outside FastAPI's exception handlers (an ASGI middleware that reads the database)."""
+    if isinstance(error, DBAPIError):
+        return connection_lost(error)
+    return isinstance(error, ConnectionError)
+
+
 async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
     """503 with Retry-After: a shop's webhook or a client's call is retried, and nothing
     was half-written (the transaction never committed). The cause stays in our log only."""

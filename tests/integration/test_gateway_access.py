@@ -4,6 +4,7 @@ keys and their scopes, sessions, CSRF, lock-out and the audit trail."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
 
@@ -14,10 +15,13 @@ from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
 
 from services.gateway.access import api_keys, audit
+from services.gateway.access.gate import Gate, GateConfig
 from services.gateway.access.policy import PUBLIC, UNSAFE_METHODS
 from services.gateway.access.principal import Level, Role, Scope
 from services.gateway.access.tables import audit as audit_table
 from services.gateway.access.tables import session as session_table
+from services.gateway.access.tokens import new_api_key
+from shared.db import create_engine
 from shared.settings import Settings
 from tests.integration.gateway_app import (
     client,
@@ -400,3 +404,26 @@ async def test_an_oversized_body_is_refused_at_the_door_before_anything_reads_it
     # a webhook may be larger, so that its signature is checked and one too large kept dead
     assert webhook.status_code == 413
     assert webhook.json()["detail"] == f"the request body is larger than {webhook_limit} bytes"
+
+
+async def test_a_key_checked_while_the_database_is_down_is_a_503_to_retry(
+    gateway: FastAPI, settings: Settings
+):
+    """The gate reads keys before any route runs (outside FastAPI's error handlers): a
+    PostgreSQL restart must answer 503 with Retry-After, not 500 (seen in the chaos run)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    dead = create_engine(f"postgresql+asyncpg://lotline@127.0.0.1:{closed}/gateway")
+    config = GateConfig(gateway.state.policy, dead, gateway.state.settings.gateway)
+    door = Gate(gateway, config)
+    transport = httpx.ASGITransport(app=door)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            well_formed = f"Bearer {new_api_key().full}"  # so the gate has to look it up
+            answer = await http.get("/api/orders", headers={"Authorization": well_formed})
+    finally:
+        await dead.dispose()
+
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "2"

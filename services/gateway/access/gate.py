@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.gateway.access import api_keys, audit, sessions
 from services.gateway.access.policy import PUBLIC, UNSAFE_METHODS, Match, Policy
 from services.gateway.access.principal import Principal
+from shared.http import database_gone, database_unavailable
 from shared.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,13 @@ class Gate:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        principal, problem = await self._authenticate(request)
+        try:
+            principal, problem = await self._authenticate(request)
+        except Exception as error:  # outside FastAPI's handlers: answer it here
+            if not database_gone(error):
+                raise
+            await (await database_unavailable(request, error))(scope, receive, send)
+            return
         if principal is None:
             await self._unauthenticated(request, problem)(scope, receive, send)
             return
