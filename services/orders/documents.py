@@ -17,8 +17,44 @@ from uuid import UUID
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from services.orders.notifications.locales import SUPPORTED, number_text, short_date
 from shared.units import Quantity
 
+# Every text the slip prints, in the customer's language (English for any other).
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Packing slip {order}",
+        "heading": "Packing slip / Delivery note",
+        "order": "Order {order}",
+        "from": "From",
+        "ship_to": "Ship to",
+        "shipment": "Shipment",
+        "shipped_on": "Shipped on",
+        "carrier": "Carrier",
+        "tracking_number": "Tracking number",
+        "parcels": "Parcels",
+        "item": "Item",
+        "description": "Description",
+        "lot": "Lot",
+        "quantity": "Quantity",
+    },
+    "it": {
+        "title": "Documento di trasporto {order}",
+        "heading": "Documento di trasporto / Bolla di consegna",
+        "order": "Ordine {order}",
+        "from": "Mittente",
+        "ship_to": "Destinatario",
+        "shipment": "Spedizione",
+        "shipped_on": "Data di spedizione",
+        "carrier": "Corriere",
+        "tracking_number": "Numero di tracciamento",
+        "parcels": "Colli",
+        "item": "Articolo",
+        "description": "Descrizione",
+        "lot": "Lotto",
+        "quantity": "Quantità",
+    },
+}
 ENCODING = "windows-1252"
 FONT = "Helvetica"
 TABLE_WIDTHS = (50, 65, 40, 25)  # shares of the width: item, description, lot, quantity
@@ -72,6 +108,17 @@ class PackingSlip:
     tracking_number: str | None
     parcels: int
     lines: tuple[SlipLine, ...]
+    locale: str = "en"  # the customer's language (``choose_locale``): texts, date, numbers
+
+    @property
+    def language(self) -> str:
+        return self.locale if self.locale in SUPPORTED else "en"
+
+    def text(self, key: str, **parts: str) -> str:
+        return TEXTS[self.language][key].format(**parts)
+
+    def quantity(self, quantity: Quantity) -> str:
+        return f"{number_text(quantity.value, self.language)} {quantity.unit}"
 
 
 def packing_slip_pdf(slip: PackingSlip) -> bytes:
@@ -112,7 +159,7 @@ def _document(slip: PackingSlip) -> FPDF:
     pdf = FPDF(format="A4", unit="mm")
     pdf.core_fonts_encoding = ENCODING
     pdf.set_creation_date(datetime.combine(slip.shipped_on, datetime.min.time(), tzinfo=UTC))
-    pdf.set_title(printable(f"Packing slip {slip.order_number}"))
+    pdf.set_title(printable(slip.text("title", order=slip.order_number)))
     pdf.set_author(printable(slip.producer.name))
     pdf.set_creator("Lotline")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -123,18 +170,21 @@ def _document(slip: PackingSlip) -> FPDF:
 
 def _heading(pdf: FPDF, slip: PackingSlip) -> None:
     pdf.set_font(FONT, style="B", size=16)
-    pdf.cell(text="Packing slip / Delivery note", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(text=printable(slip.text("heading")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
-    pdf.cell(text=printable(f"Order {slip.order_number}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        text=printable(slip.text("order", order=slip.order_number)), new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(4)
 
 
 def _addresses(pdf: FPDF, slip: PackingSlip) -> None:
     top = bottom = pdf.get_y()
-    for x, caption, address in ((15, "From", slip.producer), (110, "Ship to", slip.customer)):
+    sides = ((15, "from", slip.producer), (110, "ship_to", slip.customer))
+    for x, caption, address in sides:
         pdf.set_xy(x, top)
         pdf.set_font(FONT, style="B", size=9)
-        pdf.cell(w=85, text=caption, new_x="LEFT", new_y="NEXT")
+        pdf.cell(w=85, text=printable(slip.text(caption)), new_x="LEFT", new_y="NEXT")
         pdf.set_font(FONT, size=10)
         for text in (address.name, *address.lines):
             pdf.multi_cell(w=85, text=printable(text), new_x="LEFT", new_y="NEXT")
@@ -145,15 +195,15 @@ def _addresses(pdf: FPDF, slip: PackingSlip) -> None:
 
 def _shipment_facts(pdf: FPDF, slip: PackingSlip) -> None:
     facts = (
-        ("Shipment", str(slip.shipment_id)),
-        ("Shipped on", slip.shipped_on.isoformat()),
-        ("Carrier", slip.carrier),
-        ("Tracking number", slip.tracking_number or "-"),
-        ("Parcels", str(slip.parcels)),
+        ("shipment", str(slip.shipment_id)),
+        ("shipped_on", short_date(slip.shipped_on, slip.language)),
+        ("carrier", slip.carrier),
+        ("tracking_number", slip.tracking_number or "-"),
+        ("parcels", number_text(slip.parcels, slip.language)),
     )
     for caption, value in facts:
         pdf.set_font(FONT, style="B", size=10)
-        pdf.cell(w=40, text=caption)
+        pdf.cell(w=50, text=printable(slip.text(caption)))
         pdf.set_font(FONT, size=10)
         pdf.cell(text=printable(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
@@ -168,7 +218,9 @@ def _lines_table(pdf: FPDF, slip: PackingSlip) -> None:
         headings_style=FontFace(emphasis="BOLD"),
         line_height=6,
     ) as table:
-        table.row(("Item", "Description", "Lot", "Quantity"))
+        table.row(
+            tuple(printable(slip.text(k)) for k in ("item", "description", "lot", "quantity"))
+        )
         for line in slip.lines:
             for index, lot in enumerate(line.lots):
                 first = index == 0
@@ -177,6 +229,6 @@ def _lines_table(pdf: FPDF, slip: PackingSlip) -> None:
                         printable(line.item_code) if first else "",
                         printable(line.title or "") if first else "",
                         printable(lot.lot_code),
-                        printable(str(lot.quantity)),
+                        printable(slip.quantity(lot.quantity)),
                     )
                 )

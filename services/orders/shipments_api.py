@@ -21,6 +21,8 @@ from services.orders.carriers.sendcloud_webhooks import (
     verify_webhook,
 )
 from services.orders.documents import PackingSlip, SlipAddress, SlipLine, SlipLot, packing_slip_pdf
+from services.orders.notifications.customer import customer_country
+from services.orders.notifications.locales import choose_locale
 from services.orders.shipping import ShipmentRefused
 from shared.runtime import engine_of
 from shared.settings import get_settings
@@ -191,6 +193,8 @@ def _slip(found: dict[str, Any], head: Any, titles: dict[int, str | None]) -> Pa
         lines=tuple(
             SlipLine(items[no], titles.get(no), tuple(lots)) for no, lots in sorted(lines.items())
         ),
+        # the customer's language, as their e-mails: their own, else Italian for Italy
+        locale=choose_locale(customer.get("locale"), customer_country(customer)),
     )
 
 

@@ -4,6 +4,7 @@ service's words, never a 500. The gate itself is tested with the real system (e2
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -27,6 +28,9 @@ from services.gateway.dashboard.pages import (
     today,
     trace,
 )
+from services.gateway.dashboard.pages import (
+    status as status_page,
+)
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES
 from shared.contracts.envelope import Envelope
@@ -40,8 +44,9 @@ from tests.fakes.services_api import (
     production_order,
     quote_answer,
 )
+from tests.unit.gateway.test_translations import english_left_in
 
-MODULES = (live, manual_order, orders, reports, search, today, trace)
+MODULES = (live, manual_order, orders, reports, search, status_page, today, trace)
 
 
 def person(level: Level, *, locale: str | None = None) -> Principal:
@@ -771,6 +776,157 @@ async def test_an_italian_shift_lead_reads_the_pages_in_italian(
     assert "Ordini per stato" in board.text and "Mancanze che bloccano la produzione" in board.text
     assert "Sospeso" in listing.text and "SKU sconosciuto: X" in listing.text
     assert "In attesa di materiali" in listing.text  # the status filter's options
+
+
+def seed_every_page(fake: FakeServices) -> dict[str, object]:
+    """Today (every exception panel, a shortage, a dead write-back), the orders list, one
+    order with its promise, lots, production and timeline, and every process's status."""
+    po_id = str(uuid.uuid4())
+    shown = order(
+        status="awaiting_materials",
+        external_number="4001",
+        promised_on=days_from_today(-1),
+        requested_on=days_from_today(-3),
+        promise_reason="material FLOUR-00 (purchase order due 2026-12-01, late)",
+        reservations=[
+            {
+                "line_no": 1,
+                "item_code": "FIG-JAM-340G",
+                "lot_code": "FIG-JAM-P261201-a",
+                "quantity": "12.5",
+                "unit": "kg",
+                "expires_on": "2027-06-01",
+            }
+        ],
+        production_orders=[
+            {
+                "line_no": 1,
+                "production_order_id": po_id,
+                "production_number": "MO-00042",
+                "item_code": "FIG-JAM-340G",
+                "quantity": "1250",
+                "unit": "pc",
+                "status": "planned",
+                "material_shortages": [],
+            }
+        ],
+    )
+    held = order(status="on_hold", external_number="4002", hold_reason="unknown_sku: X")
+    passed = "promised for {promised}: the date has passed and it has not shipped"
+    late = exception(
+        "late",
+        "4001",
+        words("late", passed, promised=str(shown["promised_on"])),
+        status="awaiting_materials",
+        promised_on=shown["promised_on"],
+        promise_reason=shown["promise_reason"],
+    )
+    late["id"] = shown["id"]
+    stuck = exception(
+        "stuck",
+        "4003",
+        words("cannot_plan", NO_RECIPE),
+        action=words("add_recipe", "give its item an active recipe and a production line"),
+    )
+    flour = words(
+        "material_expected",
+        "{item}: {missing} missing, expected on {date} (purchase order)",
+        item="FLOUR-00",
+        missing="12.5 kg",
+        date="2027-01-04",
+    )
+    blocked = exception("materials", "4004", flour, status="awaiting_materials")
+    fake.on(
+        "GET",
+        "/api/orders/exceptions",
+        answer=exceptions_answer({"late": [late], "stuck": [stuck], "materials": [blocked]}),  # type: ignore[arg-type]
+    )
+    fake.on("GET", "/api/orders", json=[shown, held], headers={"X-Total-Count": "2"})
+    fake.on("GET", f"/api/orders/{shown['id']}", json=shown)
+    fake.on(
+        "GET",
+        f"/api/orders/{shown['id']}/timeline",
+        json=[
+            {
+                "at": "2026-12-01T09:00:00+00:00",
+                "kind": "status.received",
+                "summary": "received",
+                "detail": {},
+            },
+            {
+                "at": "2026-12-01T09:00:01+00:00",
+                "kind": "promise.slipped",
+                "summary": "promise slipped: 2026-12-10 → 2026-12-15",
+                "detail": {},
+            },
+        ],
+    )
+    shortage = production_order(
+        demands=[{"order_id": shown["id"], "line_no": 1, "quantity": "12", "unit": "pc"}],
+        shortages=[
+            {
+                "item_code": "FLOUR-00",
+                "needed": {"value": "16.5", "unit": "kg"},
+                "available": {"value": "4", "unit": "kg"},
+                "missing": {"value": "12.5", "unit": "kg"},
+                "supplier": "Mulino Po",
+                "lead_time_days": 10,
+            }
+        ],
+    )
+    fake.on("GET", "/api/production-orders", json=[shortage])
+    dead = {
+        "id": str(uuid.uuid4()),
+        "shipment_id": str(uuid.uuid4()),
+        "order_id": shown["id"],
+        "shop": "bottega.myshopify.com",
+        "external_id": "5550001",
+        "kind": "fulfillment",
+        "status": "dead",
+        "attempts": 4,
+        "last_error": "HTTP 502 from Shopify",
+        "external_fulfillment_id": None,
+        "payload": {},
+        "created_at": datetime.now(UTC).isoformat(),
+        "updated_at": datetime.now(UTC).isoformat(),
+    }
+    fake.on("GET", "/api/write-backs", json=[dead])
+    checks = {
+        "database": {"ok": True, "detail": "answers"},
+        "kafka": {"ok": False, "detail": "no answer within 3s"},
+        "migrations": {"ok": True, "detail": "at head 0009_parking"},
+    }
+    fake.on("GET", "/healthz", json={"status": "alive"})
+    fake.on("GET", "/readyz", status=503, json={"status": "not ready", "checks": checks})
+    fake.on("GET", "/metrics", status=500, json={})
+    return shown
+
+
+async def test_every_page_rendered_in_italian_over_seeded_data_has_no_english_left(
+    fake: FakeServices, browser: Browser
+) -> None:
+    """Today, Orders, an order and Status in Italian: no sentence of the English catalogue
+    (nor a service sentence the dashboard knows) is left on them (issue 25 §5)."""
+    shown = seed_every_page(fake)
+    italian = browser(person(Level.WRITE, locale="it"))
+    english = browser(person(Level.WRITE, locale="en"))
+    paths = ("/", "/orders", f"/orders/{shown['id']}", "/status")
+
+    for path in paths:
+        page = await italian.get(path)
+        assert page.status_code == 200, (path, page.text)
+        assert 'lang="it"' in page.text, path
+        assert english_left_in(html.unescape(page.text)) == [], path
+        # the same page in English does show catalogue sentences: the check can see them
+        assert english_left_in(html.unescape((await english.get(path)).text)) != [], path
+
+    today_page = html.unescape((await italian.get("/")).text)
+    assert "4001" in today_page and "4003" in today_page and "FLOUR-00" in today_page
+    order_page = html.unescape((await italian.get(f"/orders/{shown['id']}")).text)
+    assert "materiale FLOUR-00 (ordine d'acquisto atteso il 01/12/2026, in ritardo)" in order_page
+    assert "12,5 kg" in order_page and "01/06/2027" in order_page and "MO-00042" in order_page
+    status_page = html.unescape((await italian.get("/status")).text)
+    assert "nessuna risposta entro 3 s" in status_page and "nessun /metrics (500)" in status_page
 
 
 def test_every_floor_route_has_exactly_one_rule() -> None:

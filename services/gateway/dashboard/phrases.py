@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Final
 
 from services.gateway.dashboard.i18n import DEFAULT, translate
-from services.gateway.dashboard.locale_format import format_date
+from services.gateway.dashboard.locale_format import format_date, format_number
 
 _CODE = r"[^\s()]+"
 _DATE = r"\d{4}-\d{2}-\d{2}"
@@ -49,10 +49,43 @@ PHRASES: Final[tuple[tuple[str, str], ...]] = (
         "cannot plan {item} with recipe v{version}: {error}",
     ),
     (r"completion rejected by inventory: (?P<why>.+)", "completion rejected by inventory: {why}"),
+    # the Status page: readiness checks (shared/observability) and what the gateway could not read
+    (r"database", "database"),
+    (r"kafka", "kafka"),
+    (r"migrations", "migrations"),
+    (r"answers", "answers"),
+    (r"(?P<n>\d+) broker\(s\)", "{n} broker(s)"),
+    (r"at head (?P<revisions>.+)", "at head {revisions}"),
+    (r"no answer within (?P<seconds>[\d.]+)s", "no answer within {seconds}s"),
+    (rf"(?P<url>{_CODE}) answered (?P<code>\d{{3}})", "{url} answered {code}"),
+    (r"NotReady: (?P<why>.+)", "not ready: {why}"),
+    (
+        r"database at (?P<revisions>.+), scripts at (?P<heads>.+)",
+        "database at {revisions}, scripts at {heads}",
+    ),
+    (r"unreachable", "unreachable"),
+    (r"no metrics", "no metrics"),
+    (r"no /readyz", "no /readyz"),
+    (r"no /metrics \((?P<code>\d{3})\)", "no /metrics ({code})"),
+    (r"unreadable metrics \((?P<error>.+)\)", "unreadable metrics ({error})"),
 )
 
 _COMPILED: Final = tuple((re.compile(pattern), key) for pattern, key in PHRASES)
-_UNTRANSLATED_PARTS: Final = {"item", "line", "lot", "order", "version", "n", "output", "error"}
+_UNTRANSLATED_PARTS: Final = {
+    "item",
+    "line",
+    "lot",
+    "order",
+    "version",
+    "n",
+    "output",
+    "error",
+    "revisions",
+    "heads",
+    "url",
+    "code",
+}
+_NUMBER_PARTS: Final = {"seconds"}
 
 
 def say(language: str, text: str | None) -> str:
@@ -69,6 +102,8 @@ def say(language: str, text: str | None) -> str:
                 parts[name] = format_date(value, language)
             elif name in _UNTRANSLATED_PARTS:
                 parts[name] = value
+            elif name in _NUMBER_PARTS:
+                parts[name] = format_number(value, language)
             else:
                 parts[name] = say(language, value)
         if language == DEFAULT:

@@ -7,6 +7,7 @@ and not something a request may change).
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 SUPPORTED = ("it", "en")
 
@@ -93,3 +94,28 @@ def reason_text(reason: str | None, locale: str) -> str | None:
     if code.lower() in REASONS[locale]:
         return REASONS[locale][code.lower()]
     return code
+
+
+def short_date(value: date | str, locale: str) -> str:
+    """ "04/12/2026" in Italian; the ISO date ("2026-12-04") otherwise."""
+    day = as_date(value)
+    if locale == "it":
+        return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    return day.isoformat()
+
+
+def number_text(value: Decimal | int | str, locale: str) -> str:
+    """An exact decimal without noise (``1.500`` → ``1.5``); in Italian with a decimal comma
+    and dots between thousands (``1.234,5``)."""
+    number = Decimal(str(value))
+    text = format(number.normalize(), "f") if number.is_finite() else str(value)
+    if locale != "it" or not number.is_finite():
+        return text
+    sign = "-" if text.startswith("-") else ""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    groups: list[str] = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    grouped = ".".join([whole, *groups])
+    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"

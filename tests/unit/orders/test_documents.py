@@ -117,3 +117,73 @@ def test_characters_outside_the_pdf_fonts_are_transliterated_not_fatal():
     assert printable("Café “Żubr” — 5 €") == "Café “Zubr” — 5 €"
     assert printable("Łódź") == "Lódz"
     assert printable("北京") == "??"
+
+
+# --- the customer's language (issue 25 §5) ------------------------------------------------
+
+
+def test_an_italian_customers_slip_is_in_italian_with_italian_dates_and_numbers():
+    many = (SlipLine("FLOUR-00", "Farina 00", (SlipLot("F-1", Quantity.of("1234.500", "kg")),)),)
+    text = shown_text(packing_slip_pdf(slip(locale="it")))
+    big = shown_text(packing_slip_pdf(slip(locale="it", lines=many)))
+
+    for expected in (
+        "Documento di trasporto / Bolla di consegna",
+        "Ordine #1001",
+        "Mittente",
+        "Destinatario",
+        "Spedizione",
+        "Data di spedizione",
+        "Corriere",
+        "Numero di tracciamento",
+        "Colli",
+        "Articolo",
+        "Descrizione",
+        "Lotto",
+        "Quantità",
+        "04/03/2026",
+        "1,5 kg",
+        "3 pc",
+    ):
+        assert expected in text, expected
+    assert "1.234,5 kg" in big
+    for english in ("Packing slip", "Order #", "Ship to", "Shipped on", "Tracking", "Parcels"):
+        assert english not in text, english
+    assert "2026-03-04" not in text and "1.5 kg" not in text
+
+
+def test_a_customer_in_another_language_gets_the_english_slip():
+    text = shown_text(packing_slip_pdf(slip(locale="de")))
+
+    assert "Packing slip / Delivery note" in text and "Shipped on" in text
+    assert "2026-03-04" in text and "1.5 kg" in text
+
+
+def test_the_slip_is_written_in_the_language_the_customers_e_mails_use():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from services.orders.shipments_api import _slip
+
+    found = {
+        "id": SHIPMENT,
+        "created_at": datetime(2026, 3, 4, 9, 30, tzinfo=UTC),
+        "service": None,
+        "carrier": "manual",
+        "tracking_number": None,
+        "parcels": [],
+        "lots": [
+            {"line_no": 1, "lot_code": "L-1", "quantity": "2", "unit": "pc", "item_code": "X"}
+        ],
+    }
+
+    def customer(**fields: object) -> SimpleNamespace:
+        return SimpleNamespace(customer=fields, external_number="#7", external_id="7")
+
+    in_italy = {"shipping_address": {"name": "Anna", "country_code": "IT"}}
+    assert _slip(found, customer(locale="it-IT"), {}).locale == "it"
+    assert _slip(found, customer(**in_italy), {}).locale == "it"
+    assert _slip(found, customer(locale="en", **in_italy), {}).locale == "en"
+    assert _slip(found, customer(country_code="FR"), {}).locale == "en"
+    italian = shown_text(packing_slip_pdf(_slip(found, customer(**in_italy), {})))
+    assert "Documento di trasporto / Bolla di consegna" in italian and "04/03/2026" in italian
