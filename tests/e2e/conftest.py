@@ -23,8 +23,11 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from shared.db import drop_database
+from shared import outbox
+from shared.contracts import topics
+from shared.db import create_engine, drop_database
 from shared.settings import Settings
+from tests import kafka_marks
 from tests.conftest import ROOT, settings_env
 from tests.containers import free_port
 from tests.fakes.etsy import FakeEtsy
@@ -178,6 +181,46 @@ async def eventually(
         await asyncio.sleep(interval)
         value = await probe()
     return value
+
+
+# The services whose database has an outbox (``shared.outbox``): events staged there are
+# on their way to Kafka.
+OUTBOX_SERVICES = ("orders", "inventory", "production", "connectors", "trace")
+
+
+async def unpublished(system: System) -> int:
+    """Events staged in the services' outboxes and not yet published."""
+    total = 0
+    for service in OUTBOX_SERVICES:
+        engine = create_engine(system.settings.pg.url(service), pool_size=1)
+        try:
+            total += await outbox.pending_count(engine)
+        finally:
+            await engine.dispose()
+    return total
+
+
+async def all_handled(system: System, *, timeout: float = 60.0) -> None:
+    """Nothing is on its way any more: every consumer group of the system has committed
+    past every event published so far, no outbox holds an event, and no event was
+    published meanwhile (what handling caused was handled too). The marker that proves a
+    wrong extra event did not come, instead of a sleep that hopes it would have come by now.
+    Background jobs (re-plans, reconciliations) that publish keep it waiting for a quiet
+    moment, up to ``timeout``."""
+    kafka = system.settings.kafka
+    names = [kafka.topic(name) for name in topics.ALL]
+    deadline = time.monotonic() + timeout
+    marks = await kafka_marks.end_offsets(kafka, names)
+    while True:
+        left = max(deadline - time.monotonic(), 0.1)
+        await kafka_marks.wait_processed(kafka, marks, timeout=left)
+        await eventually(lambda: unpublished(system), lambda n: n == 0, timeout=left)
+        now = await kafka_marks.end_offsets(kafka, names)
+        if now == marks:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the system did not go quiet within {timeout}s")
+        marks = now
 
 
 class Mailbox:

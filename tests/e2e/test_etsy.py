@@ -3,7 +3,6 @@ connectors talking to the faithful Etsy fake over loopback HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import random
 import re
@@ -14,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import ETSY_WEBHOOK_SECRET, eventually, json_of
+from tests.e2e.conftest import ETSY_WEBHOOK_SECRET, System, all_handled, eventually, json_of
 from tests.fakes.etsy import FakeEtsy, order_paid, receipt, sign_webhook
 
 pytestmark = pytest.mark.e2e
@@ -77,7 +76,7 @@ async def poll(gateway: httpx.AsyncClient, shop_id: int) -> Any:
 
 
 async def test_an_etsy_receipt_polled_twice_is_one_order_and_its_shipment_is_written_back_once(
-    gateway, etsy: FakeEtsy
+    gateway, system: System, etsy: FakeEtsy
 ):
     shop_id = await connected_etsy_shop(gateway, etsy)
     candle = await stocked_item(gateway, shop_id, "5")
@@ -111,10 +110,20 @@ async def test_an_etsy_receipt_polled_twice_is_one_order_and_its_shipment_is_wri
         lambda: _timeline(gateway, order["id"]),
         lambda entries: any(e["kind"] == "channel.fulfilled" for e in entries),
     )
-    await asyncio.sleep(1.0)  # nothing else arrives later
+    # Nothing else arrives later: every event is handled (a second write-back would be
+    # queued by now) and no write-back of the order is left to run.
+    await all_handled(system)
+    await eventually(
+        lambda: _pending_write_backs(gateway, order["id"]), lambda pending: pending == []
+    )
     assert len(etsy.shipments(shop_id, rid)) == 1
     created = [r for r in etsy.requests_to("POST", f"/receipts/{rid}/tracking") if r.status == 200]
     assert len(created) == 1
+
+
+async def _pending_write_backs(gateway: httpx.AsyncClient, order_id: str) -> list[Any]:
+    answer = await gateway.get("/api/write-backs", params={"status": "pending", "limit": 1000})
+    return [w for w in await json_of(answer) if w["order_id"] == order_id]
 
 
 async def _timeline(gateway: httpx.AsyncClient, order_id: str) -> Any:

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.contracts import topics
 from tests.e2e import shopify
-from tests.e2e.conftest import System, eventually, json_of
+from tests.e2e.conftest import System, all_handled, eventually, json_of
 
 pytestmark = pytest.mark.e2e
 
@@ -147,7 +147,20 @@ async def test_the_same_webhook_five_times_at_once_makes_one_order(gateway):
     assert [lot["reserved"] for lot in lots] == ["2"]
 
 
-async def test_a_redelivery_with_a_new_webhook_id_still_makes_one_order(gateway):
+async def pending_deliveries(gateway: httpx.AsyncClient, shop: Shop) -> list[Any]:
+    answer = await gateway.get("/api/webhook-deliveries", params={"status": "pending"})
+    return [d for d in await json_of(answer) if d["shop_domain"] == shop.domain]
+
+
+async def all_deliveries_handled(gateway: httpx.AsyncClient, system: System, shop: Shop) -> None:
+    """Every webhook ``shop`` sent was taken from the inbox, and what it caused (events on
+    every topic, in every consumer) was handled: a wrong extra order or reservation would
+    be there by now."""
+    await eventually(functools.partial(pending_deliveries, gateway, shop), lambda ds: ds == [])
+    await all_handled(system)
+
+
+async def test_a_redelivery_with_a_new_webhook_id_still_makes_one_order(gateway, system):
     shop = await new_shop(gateway)
     soap = await new_item(gateway, shop, ("20", "2027-06-30"))
     body = shopify.order_body([(soap, 3)])
@@ -159,7 +172,8 @@ async def test_a_redelivery_with_a_new_webhook_id_still_makes_one_order(gateway)
         assert answer.status_code == 200
 
     await eventually(lambda: order_by_external_id(gateway, external_id_of(body)), settled)
-    await asyncio.sleep(1)  # give any wrongly duplicated reservation time to land
+    await all_deliveries_handled(gateway, system, shop)
+    assert len(await order_by_external_id(gateway, external_id_of(body))) == 1
     lots = await json_of(await gateway.get("/api/lots", params={"item_code": soap}))
     assert [lot["reserved"] for lot in lots] == ["3"]
 
@@ -200,7 +214,7 @@ async def test_a_bad_signature_or_malformed_body_is_refused_and_publishes_nothin
 
     assert [forged.status_code, tampered.status_code, unknown_shop.status_code] == [401] * 3
     assert broken.status_code == 400 and "malformed JSON" in broken.json()["detail"]
-    await asyncio.sleep(1)
+    await all_deliveries_handled(gateway, system, shop)
     assert await end_offsets(system, inbound_topic) == before
     assert await order_by_external_id(gateway, external_id_of(body)) == []
     # the signed one is kept, dead with its reason, for an operator to see and replay

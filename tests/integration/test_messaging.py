@@ -22,6 +22,7 @@ from shared.outbox import OutboxRelay
 from shared.settings import Settings
 from shared.units import Quantity
 from tests.integration.kafka_helpers import read_until
+from tests.kafka_marks import end_offsets, wait_processed
 
 
 def lot_event() -> LotReceived:
@@ -136,16 +137,16 @@ async def test_a_transient_failure_is_retried_until_it_succeeds(topic_settings, 
         Envelope.wrap(lot_event()).to_bytes(), topic_settings.kafka.topic(topics.INVENTORY)
     )
 
-    deadline = time.monotonic() + 30
-    while len(attempts) < 3 and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.5)
+    # Done once the group's committed offset passes the message: a fourth attempt or a
+    # dead letter could only come before that commit.
+    topic = topic_settings.kafka.topic(topics.INVENTORY)
+    await wait_processed(
+        topic_settings.kafka,
+        await end_offsets(topic_settings.kafka, [topic]),
+        groups=[f"{topic_settings.kafka.topic_prefix}test.flaky"],
+        timeout=30,
+    )
 
     assert len(attempts) == 3
-    dead = await read_until(
-        topic_settings.kafka.bootstrap_servers,
-        topics.dead_letter(topic_settings.kafka.topic(topics.INVENTORY)),
-        lambda rs: False,
-        timeout=2,
-    )
-    assert dead == []
+    dead = await end_offsets(topic_settings.kafka, [topics.dead_letter(topic)])
+    assert sum(dead.values()) == 0

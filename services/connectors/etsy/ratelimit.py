@@ -16,7 +16,7 @@ import asyncio
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -43,10 +43,12 @@ class PerSecondLimiter:
         *,
         window: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.limit = per_second
         self.window = window
-        self._clock = clock
+        self._clock = clock  # clock and sleep: injected by tests, which run on virtual time
+        self._sleep = sleep
         self._tokens: deque[Token] = deque()
         self._lock = asyncio.Lock()
 
@@ -68,7 +70,7 @@ class PerSecondLimiter:
                 assert oldest.answered_at is not None
                 wait = seconds_until_free(oldest.answered_at, window=self.window, now=self._clock())
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await self._sleep(wait)
             token = Token()
             self._tokens.append(token)
             return token

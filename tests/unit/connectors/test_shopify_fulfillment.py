@@ -243,18 +243,29 @@ def test_a_plan_never_asks_more_than_a_fulfillment_order_line_has_left(first, se
         ),
     )
     left = {line.id: line.remaining for fo in shop_order.fulfillment_orders for line in fo.lines}
+    ids = {
+        line_item: {
+            ln.id
+            for fo in shop_order.fulfillment_orders
+            for ln in fo.lines
+            if ln.line_item_id == line_item
+        }
+        for line_item in wanted
+    }
+    on_shopify = {line_item: sum(left[i] for i in ids[line_item]) for line_item in wanted}
 
     plan = f.plan(wanted, shop_order)
 
+    # Every outcome is checked against what the lines had left: none passes by checking
+    # nothing (an empty plan, or a plan for no reason).
     if isinstance(plan, f.Create):
         asked = [(line_id, q) for group in plan.groups for line_id, q in group.items]
+        assert asked, "a fulfilment that asks for nothing"
         assert all(0 < q <= left[line_id] for line_id, q in asked)
         for line_item, quantity in wanted.items():
-            ids = {
-                ln.id
-                for fo in shop_order.fulfillment_orders
-                for ln in fo.lines
-                if ln.line_item_id == line_item
-            }
-            total = sum(q for line_id, q in asked if line_id in ids)
-            assert total in (0, quantity)
+            total = sum(q for line_id, q in asked if line_id in ids[line_item])
+            assert total == (0 if on_shopify[line_item] == 0 else quantity)
+    elif isinstance(plan, f.AlreadyFulfilled):
+        assert all(n == 0 for n in on_shopify.values())
+    else:
+        assert any(0 < on_shopify[li] < q for li, q in wanted.items()), plan
