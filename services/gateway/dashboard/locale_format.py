@@ -9,6 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shared import decimal_text
+
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
 
 
@@ -53,17 +55,7 @@ def format_number(value: Any, language: str, *, places: int | None = None) -> st
         number = number.quantize(Decimal(1).scaleb(-places))
     else:
         number = number.normalize()
-    text = format(number, "f")
-    if language != "it":
-        return text
-    sign = "-" if text.startswith("-") else ""
-    whole, _, fraction = text.lstrip("-").partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    grouped = ".".join([whole, *groups])
-    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
+    return decimal_text.in_language(format(number, "f"), language)
 
 
 def format_money(amount: Any, currency: str | None, language: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from shared import decimal_text
+
 SUPPORTED = ("it", "en")
 
 MONTHS = {
@@ -109,13 +111,6 @@ def number_text(value: Decimal | int | str, locale: str) -> str:
     and dots between thousands (``1.234,5``)."""
     number = Decimal(str(value))
     text = format(number.normalize(), "f") if number.is_finite() else str(value)
-    if locale != "it" or not number.is_finite():
+    if not number.is_finite():
         return text
-    sign = "-" if text.startswith("-") else ""
-    whole, _, fraction = text.lstrip("-").partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    grouped = ".".join([whole, *groups])
-    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
+    return decimal_text.in_language(text, locale)
