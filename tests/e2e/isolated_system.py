@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from bench import chaos_check as check
@@ -17,7 +18,7 @@ from bench.chaos import Facts, Tally
 from bench.load import Delivery, drive
 from bench.seed import Catalogue, seed
 from bench.system import bench_settings, drop_topics
-from shared.db import drop_database
+from shared.db import asyncpg_dsn, drop_database
 from shared.settings import Settings
 from tests.e2e.conftest import PROCESSES, System
 
@@ -60,6 +61,19 @@ async def seeded(system: System, *, orders: int) -> Catalogue:
         base_url=system.gateway, headers=system.admin_headers, timeout=30.0
     ) as client:
         return await seed(client, orders=orders)
+
+
+async def settled_orders(system: System) -> int:
+    """Orders the orders service has taken past ``received`` (reserved, held, waiting for
+    production): each one crossed Kafka from the connectors to orders and inventory."""
+    dsn = asyncpg_dsn(system.settings.pg.url_for_database(system.settings.pg.database("orders")))
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        return int(
+            await conn.fetchval("SELECT count(*) FROM orders_order WHERE status <> 'received'")
+        )
+    finally:
+        await conn.close()
 
 
 async def send(system: System, batch: list[Delivery], tally: Tally, *, rate: float = 10.0) -> None:

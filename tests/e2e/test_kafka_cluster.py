@@ -23,7 +23,7 @@ from shared.contracts import topics
 from shared.observability.kafka_admin import admin_client
 from shared.settings import KafkaSettings, Settings
 from tests.e2e.conftest import PROCESSES, eventually
-from tests.e2e.isolated_system import CLEAN, judged, own_system, seeded, send
+from tests.e2e.isolated_system import CLEAN, judged, own_system, seeded, send, settled_orders
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -72,7 +72,8 @@ async def test_orders_flow_on_while_a_partition_leader_dies_and_returns(
             catalogue = await seeded(system, orders=80)
             batch = deliveries(catalogue, 60, random.Random(2))
             load = asyncio.create_task(send(system, batch, tally, rate=6.0))
-            await asyncio.sleep(3.0)  # orders in flight on every topic
+            # orders in flight on every topic: some have crossed the whole pipeline
+            before = await eventually(functools.partial(settled_orders, system), lambda n: n >= 10)
             inbound = system.settings.kafka.topic(topics.INBOUND_ORDERS)
             victim = await leader_of(system.settings.kafka, inbound, 0)
             await asyncio.to_thread(cluster.kill, victim)
@@ -81,7 +82,8 @@ async def test_orders_flow_on_while_a_partition_leader_dies_and_returns(
                 lambda leader: leader not in (victim, -1),
                 timeout=30.0,
             )  # the controller fenced the dead broker: another replica leads
-            await asyncio.sleep(3.0)  # orders keep flowing on two nodes
+            # orders keep flowing on two nodes: more settle while the victim is down
+            await eventually(functools.partial(settled_orders, system), lambda n: n >= before + 10)
             await asyncio.to_thread(cluster.start_node, victim)
             await load
             facts, _ = await wait_drained(system.settings, tally, 150.0)

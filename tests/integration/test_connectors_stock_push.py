@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -89,6 +90,16 @@ async def row(engine: AsyncEngine, domain: str, sku: str) -> Any:
             t.stock_sync.c.shop == domain, t.stock_sync.c.sku == sku
         )
         return (await conn.execute(query)).one()
+
+
+async def database_clock_passes(engine: AsyncEngine, moment: datetime) -> None:
+    """Until PostgreSQL's clock, by which leases are judged, is past ``moment``."""
+    while True:
+        async with engine.connect() as conn:
+            now = await conn.scalar(sa.select(sa.func.clock_timestamp()))
+            if now is not None and now > moment:
+                return
+        await asyncio.sleep(0.02)
 
 
 async def run(engine: AsyncEngine, http: httpx.AsyncClient, settings: StockPushSettings) -> int:
@@ -213,7 +224,7 @@ async def test_a_lease_that_ran_out_before_its_turn_is_left_to_the_process_that_
         for r, lease in await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
         if r.sku == item
     ]
-    await asyncio.sleep(0.7)  # our lease runs out while "earlier rows" are pushed
+    await database_clock_passes(connectors_engine, ours[0][1].until)  # while "earlier rows" push
     theirs = [
         (r, lease)
         for r, lease in await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
@@ -247,7 +258,7 @@ async def test_a_push_outlasting_its_lease_keeps_it_and_its_outcome(connectors_e
     first_end = lease.until
 
     async with shop_levels.kept(connectors_engine, lease, short):
-        await asyncio.sleep(1.5)  # a throttled push, two and a half leases long
+        await database_clock_passes(connectors_engine, first_end)  # a push outlasting it
         rivals = await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
 
     assert item not in [r.sku for r, _ in rivals]  # nobody could take it meanwhile

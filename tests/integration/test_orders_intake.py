@@ -134,18 +134,22 @@ async def test_a_reservation_read_before_its_order_waits_for_it_and_applies_once
 async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behind(
     orders_engine, monkeypatch
 ):
-    """One consumer parks (its transaction still open) while another creates the order:
-    the creation waits for the parking to commit, then applies it."""
+    """One consumer parks and keeps its transaction open until another has created the
+    order: the creation then waits for the parking to commit, and applies what it parked."""
     park = parking.park
+    parked, created = asyncio.Event(), asyncio.Event()
 
-    async def slow_park(tx, order_id):  # the parking transaction stays open a while
+    async def park_and_hold(tx, order_id):
         await park(tx, order_id)
-        await asyncio.sleep(0.5)
+        parked.set()
+        await asyncio.wait_for(created.wait(), timeout=10)  # the order is inserted meanwhile
 
-    monkeypatch.setattr(parking, "park", slow_park)
-    receive = parking.then_unparked(
-        service.receive_inbound_order, handlers._order_of, handlers.ABOUT_AN_ORDER
-    )
+    async def receive_and_signal(tx, event):
+        await service.receive_inbound_order(tx, event)
+        created.set()  # inserted, not committed: unparking comes next
+
+    monkeypatch.setattr(parking, "park", park_and_hold)
+    receive = parking.then_unparked(receive_and_signal, handlers._order_of, handlers.ABOUT_AN_ORDER)
     event = inbound(str(uuid.uuid4().int >> 65))
     order_id = service.order_id_for("shopify", event.external_id)
     reserved = reserved_for(order_id)
@@ -158,7 +162,7 @@ async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behin
             consumer="orders",
         )
     )
-    await asyncio.sleep(0.2)  # parked, not committed yet
+    await asyncio.wait_for(parked.wait(), timeout=10)  # parked, not committed yet
 
     await apply_once(orders_engine, receive, Envelope.wrap(event), event, consumer="orders")
     await parking_first
