@@ -3,17 +3,59 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shared.settings import PostgresSettings
 
+# A connection idle longer than this is pinged before it is lent again: long enough that a
+# busy service (which reuses its most recent connection within milliseconds) never pays the
+# ping, short enough that one left over from before a database restart is caught.
+PING_AFTER_IDLE_SECONDS = 1.0
+
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    """A pool that lends its most recently used connection first and pings only one that
+    sat idle: SQLAlchemy's ``pool_pre_ping`` costs three round trips (BEGIN, ping,
+    ROLLBACK) on every checkout, a third of all statements a busy service sent."""
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_use_lifo=True
+    )
+    ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Check a connection before lending it when it has been idle ``idle_seconds``; a dead
+    one is replaced (the pool retries the checkout with a fresh connection). A connection
+    that dies while lent fails its statement, and SQLAlchemy then invalidates the pool."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    def connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info["lotline.last_used"] = time.monotonic()
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["lotline.last_used"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last_used = record.info.get("lotline.last_used", 0.0)
+        if time.monotonic() - last_used < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError(f"idle connection is gone: {error!r}") from error
+
+    event.listen(pool, "connect", connected)
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 def asyncpg_dsn(url: str) -> str:
