@@ -14,8 +14,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from services.connectors.channels.port import AdminError, RetryLater
 from services.connectors.config import WriteBackSettings
-from services.connectors.shopify.admin import AdminError, RetryLater
 
 T = TypeVar("T")
 
