@@ -145,3 +145,24 @@ async def test_a_registered_channels_refusal_makes_a_dead_write_back_naming_it(
     failed_type = "connectors.channel_write_back_failed"
     [failed] = await outbox_events(connectors_engine, failed_type, event.shipment_id)
     assert (failed["channel"], failed["reason"]) == (WOO, "order W-1002 is closed")
+
+
+async def test_a_write_back_no_registered_channel_owns_is_dead_not_stuck(
+    connectors_engine: AsyncEngine,
+) -> None:
+    event = shipped("W-1003")
+    row = await stage(connectors_engine, event, Channels([FakeWoo()]))
+
+    async with httpx.AsyncClient() as http:  # WooCommerce was taken out of the registry
+        await shipped_orders.perform(
+            connectors_engine, http, FAST, write_back_id=row.id, channels=Channels([])
+        )
+
+    failed_type = "connectors.channel_write_back_failed"
+    [failed] = await outbox_events(connectors_engine, failed_type, event.shipment_id)
+    assert failed["reason"] == "no channel owns write-backs of kind 'woo_shipment'"
+    async with connectors_engine.connect() as conn:
+        status = await conn.scalar(
+            sa.select(t.write_back.c.status).where(t.write_back.c.id == row.id)
+        )
+    assert status == "dead"

@@ -35,6 +35,10 @@ class UnknownChannel(Refused):
         self.name = name
 
 
+class UnknownWriteBackKind(Refused):
+    """A write-back row of a kind no registered channel owns (its channel was removed)."""
+
+
 class Channels:
     """The registered adapters, by channel name and by the write-back kinds they own."""
 
@@ -60,10 +64,11 @@ class Channels:
         return sorted(n for n, a in self._by_name.items() if capability in a.capabilities)
 
     def owning(self, kind: str) -> SalesChannel:
-        """The adapter whose write-back rows carry ``kind``."""
+        """The adapter whose write-back rows carry ``kind``; UnknownWriteBackKind (a
+        refusal, so the row is dead with the reason) when none does."""
         adapter = self._by_kind.get(kind)
         if adapter is None:
-            raise KeyError(f"no channel owns write-backs of kind {kind!r}")
+            raise UnknownWriteBackKind(f"no channel owns write-backs of kind {kind!r}")
         return adapter
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors.channels import registry
 from services.connectors.channels.port import AdminError
-from services.connectors.channels.registry import Channels
+from services.connectors.channels.registry import Channels, UnknownWriteBackKind
 from services.connectors.config import WriteBackSettings
 from services.connectors.retrying import with_retries
 from services.connectors.service import ConnectorError
@@ -82,7 +82,11 @@ async def stage_for_shipment(
 
 
 def _channel_of(row: Any, channels: Channels) -> str:
-    return channels.owning(row.kind).name
+    """The channel named in the row's events: its owner's name, else the row's own kind."""
+    try:
+        return channels.owning(row.kind).name
+    except UnknownWriteBackKind:
+        return str(row.kind)
 
 
 async def perform(
