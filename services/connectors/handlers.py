@@ -7,8 +7,9 @@ from collections.abc import Callable
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors.etsy.receipts import CHANNEL as ETSY
-from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from services.connectors.channels import registry
+from services.connectors.channels.port import Capability
+from services.connectors.channels.registry import Channels
 from services.connectors.write_back import shipped_orders
 from shared.consuming import Delivery
 from shared.contracts import topics
@@ -22,11 +23,17 @@ def register(
     engine: AsyncEngine,
     *,
     on_staged: Callable[[], None] = lambda: None,
+    channels: Channels | None = None,
 ) -> None:
+    known = channels or registry.default()
+
     async def write_back_shipment(tx: Delivery, event: ShipmentDispatched) -> None:
-        """Tell the shop a Shopify or Etsy order shipped; other channels have no write-back.
-        The worker is woken once the write-back is committed."""
-        if event.channel in (SHOPIFY, ETSY) and await shipped_orders.stage_for_shipment(tx, event):
+        """Tell the shop its order shipped, when its channel takes a fulfilment write-back
+        (the manual and wholesale channels do not). The worker is woken once the
+        write-back is committed."""
+        if known.supports(event.channel, Capability.FULFILMENT) and (
+            await shipped_orders.stage_for_shipment(tx, event, known)
+        ):
             tx.after_commit(on_staged)
 
     subscriber.consume(

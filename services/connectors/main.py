@@ -11,6 +11,8 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import api, gauges, handlers, inventory_handlers, service, sku_mappings
+from services.connectors.channels import registry
+from services.connectors.channels.registry import Channels
 from services.connectors.config import (
     ShopifySyncSettings,
     StockPushSettings,
@@ -57,8 +59,9 @@ def _subscribe_all(
     engine: AsyncEngine,
     *,
     on_staged: Callable[[], None],
+    channels: Channels | None = None,
 ) -> None:
-    handlers.register(subscriber, broker, engine, on_staged=on_staged)
+    handlers.register(subscriber, broker, engine, on_staged=on_staged, channels=channels)
     inventory_handlers.register(subscriber, broker, engine)  # items, stock push (issue 4)
 
 
@@ -73,20 +76,21 @@ def create_app(
     settings = settings or get_settings()
     write_backs = write_backs or get_connectors_settings().write_back
     etsy = etsy or get_connectors_settings().etsy
+    channels = registry.build(get_connectors_settings().model_copy(update={"etsy": etsy}))
     wake = _Wake()
     runtime = ServiceRuntime(
         "connectors",
         settings,
         migrations_dir=MIGRATIONS,
-        subscriptions=partial(_subscribe_all, on_staged=wake),
+        subscriptions=partial(_subscribe_all, on_staged=wake, channels=channels),
     )
-    worker = wake.worker = WriteBackWorker(runtime.engine, write_backs, etsy=etsy)
+    worker = wake.worker = WriteBackWorker(runtime.engine, write_backs, channels=channels)
     runtime.add_worker(worker)
     # Etsy block: receipts polled by a worker of their own, woken by order.paid webhooks.
     etsy_poller = EtsyPollWorker(runtime.engine, etsy, write_backs)
     runtime.add_worker(etsy_poller)
     stock_push = stock_push or get_connectors_settings().stock_push
-    runtime.add_worker(StockPushWorker(runtime.engine, stock_push, write_backs))
+    runtime.add_worker(StockPushWorker(runtime.engine, stock_push, write_backs, channels=channels))
     app = FastAPI(title="Lotline connectors", version="0.1.0", lifespan=runtime.lifespan)
     runtime.install(app)
     runtime.metrics.add(*gauges.probes(runtime.engine))

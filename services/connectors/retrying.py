@@ -1,44 +1,44 @@
-"""How a write-back retries: bounded tries, Shopify's own wait hints, jittered backoff."""
+"""How a channel call retries: ``shared.retrying`` with the write-back settings as its
+budget, ``RetryLater`` as the retryable error and its ``wait_seconds`` (the channel's own
+hint: points to refill, Retry-After) as the wait, jittered and capped."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
+from tenacity import RetryCallState
 
+from services.connectors.channels.port import AdminError, RetryLater
 from services.connectors.config import WriteBackSettings
-from services.connectors.shopify.admin import AdminError, RetryLater
+from shared import retrying
 
 T = TypeVar("T")
 
 
-def retry_wait(settings: WriteBackSettings) -> Callable[[RetryCallState], float]:
-    """Shopify's own hint when it gave one (points to refill, Retry-After), else jittered
-    exponential backoff; never more than ``max_wait_seconds``."""
-    backoff = wait_exponential_jitter(
-        multiplier=settings.backoff_initial_seconds,
-        max=settings.backoff_max_seconds,
-        jitter=settings.jitter_seconds,
+def budget(settings: WriteBackSettings) -> retrying.RetryBudget:
+    return retrying.RetryBudget(
+        attempts=settings.max_attempts,
+        initial_seconds=settings.backoff_initial_seconds,
+        max_seconds=settings.backoff_max_seconds,
+        jitter_seconds=settings.jitter_seconds,
+        hint_jitter_seconds=settings.jitter_seconds,
+        max_wait_seconds=settings.max_wait_seconds,
     )
 
-    def wait(state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome is not None else None
-        hint = error.wait_seconds if isinstance(error, RetryLater) else None
-        if hint is None:
-            seconds = backoff(state)
-        else:
-            seconds = hint + random.uniform(0, settings.jitter_seconds)
-        return min(seconds, settings.max_wait_seconds)
 
-    return wait
+def _is_retry_later(error: BaseException) -> bool:
+    return isinstance(error, RetryLater)
+
+
+def _hint(error: BaseException) -> float | None:
+    return error.wait_seconds if isinstance(error, RetryLater) else None
+
+
+def retry_wait(settings: WriteBackSettings) -> Callable[[RetryCallState], float]:
+    """The channel's own hint when it gave one, else jittered exponential backoff; never
+    more than ``max_wait_seconds``."""
+    return retrying.wait_strategy(budget(settings), _hint)
 
 
 async def with_retries(
@@ -47,17 +47,16 @@ async def with_retries(
     *,
     on_failure: Callable[[AdminError], Awaitable[None]],
 ) -> T:
-    """``call`` until it succeeds, is refused, or ``max_attempts`` tries have failed."""
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception_type(RetryLater),
-        stop=stop_after_attempt(settings.max_attempts),
-        wait=retry_wait(settings),
-        reraise=True,
-    ):
-        with attempt:
-            try:
-                return await call()
-            except AdminError as error:
-                await on_failure(error)
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    """``call`` until it succeeds, is refused, or ``max_attempts`` tries have failed;
+    ``on_failure`` hears of every failed try (retried or not)."""
+
+    async def noted() -> T:
+        try:
+            return await call()
+        except AdminError as error:
+            await on_failure(error)
+            raise
+
+    return await retrying.with_retries(
+        noted, budget(settings), retryable=_is_retry_later, hint=_hint
+    )

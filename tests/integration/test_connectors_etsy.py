@@ -18,12 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import tables as t
+from services.connectors.channels.port import Refused
+from services.connectors.channels.registry import Channels
 from services.connectors.config import WriteBackSettings
 from services.connectors.etsy import poller, repository, service, tokens
 from services.connectors.etsy.budget import etsy_api
+from services.connectors.etsy.channel import EtsyChannel
 from services.connectors.etsy.client import DailyBudgetSpent, EtsyApi
 from services.connectors.etsy.config import EtsySettings
-from services.connectors.shopify.admin import Refused
 from services.connectors.write_back import shipped_orders
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
@@ -53,6 +55,11 @@ async def fake() -> AsyncIterator[FakeEtsy]:
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=5.0) as client:
         yield client
+
+
+def etsy_channels(settings: EtsySettings) -> Channels:
+    """The Etsy adapter with these settings, as the write-back worker would be given it."""
+    return Channels([EtsyChannel(settings)])
 
 
 def settings_for(fake: FakeEtsy, **changes: Any) -> EtsySettings:
@@ -429,8 +436,12 @@ async def test_a_shipment_is_written_back_with_create_receipt_shipment_once(
         connectors_engine, dispatched(sid, "3300000001", tracking="PN123SE")
     )
 
-    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id, etsy=settings)
-    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id, etsy=settings)
+    await shipped_orders.perform(
+        connectors_engine, http, FAST, write_back_id=row.id, channels=etsy_channels(settings)
+    )
+    await shipped_orders.perform(
+        connectors_engine, http, FAST, write_back_id=row.id, channels=etsy_channels(settings)
+    )
 
     [shipment] = fake.shipments(int(sid), 3_300_000_001)
     assert (shipment["tracking_code"], shipment["carrier_name"]) == ("PN123SE", "postnord")
@@ -449,14 +460,18 @@ async def test_a_lost_answer_then_replay_never_ships_twice_on_etsy(connectors_en
     sid, _ = await connected_shop(connectors_engine, fake)
     fake.add_receipt(int(sid), receipt(3_300_000_002, [("CANDLE", 1, 990)]))
     row = await etsy_write_back(connectors_engine, dispatched(sid, "3300000002", tracking="PN9"))
-    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id, etsy=settings)
+    await shipped_orders.perform(
+        connectors_engine, http, FAST, write_back_id=row.id, channels=etsy_channels(settings)
+    )
     async with connectors_engine.begin() as conn:  # as if the answer had been lost: dead
         await conn.execute(
             t.write_back.update().where(t.write_back.c.id == row.id).values(status="dead")
         )
 
     await shipped_orders.replay(connectors_engine, row.id)
-    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id, etsy=settings)
+    await shipped_orders.perform(
+        connectors_engine, http, FAST, write_back_id=row.id, channels=etsy_channels(settings)
+    )
 
     assert len(fake.shipments(int(sid), 3_300_000_002)) == 1
     assert len([r for r in fake.requests_to("POST", "/tracking") if r.status == 200]) == 1
@@ -543,13 +558,17 @@ async def test_a_throttling_storm_dead_letters_the_write_back_and_a_replay_ships
     fake.fail_next(429, FAST.max_attempts, path_contains="/receipts/", retry_after=0.05)
     row = await etsy_write_back(connectors_engine, dispatched(sid, "2900000001", tracking="PN77"))
 
-    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id, etsy=settings)
+    await shipped_orders.perform(
+        connectors_engine, http, FAST, write_back_id=row.id, channels=etsy_channels(settings)
+    )
     async with connectors_engine.connect() as conn:
         dead = (
             await conn.execute(sa.select(t.write_back).where(t.write_back.c.id == row.id))
         ).one()
     await shipped_orders.replay(connectors_engine, row.id)
-    await shipped_orders.perform(connectors_engine, http, FAST, write_back_id=row.id, etsy=settings)
+    await shipped_orders.perform(
+        connectors_engine, http, FAST, write_back_id=row.id, channels=etsy_channels(settings)
+    )
 
     assert (dead.status, dead.attempts) == ("dead", FAST.max_attempts)
     assert dead.last_error.startswith("HTTP 429")

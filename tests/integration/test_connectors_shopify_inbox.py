@@ -19,9 +19,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import tables as t
+from services.connectors.channels.port import Refused, RetryLater
 from services.connectors.config import ShopifySyncSettings
 from services.connectors.main import create_app
-from services.connectors.shopify.admin import Refused, RetryLater
 from services.connectors.shopify.delivery_worker import process_one
 from services.connectors.shopify.reconciliation import reconcile_shop
 from services.connectors.shopify.rest_orders import ShopifyOrdersRest

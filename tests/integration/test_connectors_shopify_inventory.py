@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from services.connectors.shopify.admin import Refused, RetryLater
+from services.connectors.channels.port import Refused, RetryLater
 from services.connectors.shopify.inventory import ShopifyInventory, StaleCompareQuantity
 from tests.fakes.shopify_admin import FakeShopifyAdmin, running_fake
 

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import handlers, service
 from services.connectors import tables as t
+from services.connectors.channels.port import Refused
 from services.connectors.config import WriteBackSettings
-from services.connectors.shopify.admin import Refused, ShopifyAdmin
+from services.connectors.shopify.admin import ShopifyAdmin
 from services.connectors.write_back import shipped_orders
 from services.connectors.write_back.write_back_worker import WriteBackWorker
 from shared.consuming import apply_once

@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
+from services.connectors.channels.port import Refused, RetryLater
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.ratelimit import PerSecondLimiter
-from services.connectors.shopify.admin import Refused, RetryLater
 from shared.http_answers import classify
 
 DEFAULT_429_WAIT_SECONDS = 1.0

@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import repository as connectors_repository
+from services.connectors.channels.port import AdminError
 from services.connectors.config import WriteBackSettings
 from services.connectors.etsy import receipts, repository, tokens
 from services.connectors.etsy.client import EtsyApi, ReceiptsPage
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.lifecycle import Outcome, next_outcome, publishes
 from services.connectors.retrying import with_retries
-from services.connectors.shopify.admin import AdminError
 from shared import outbox
 from shared.contracts.connectors import ChannelOrderCancelled
 

@@ -10,13 +10,13 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import repository as connectors_repository
+from services.connectors.channels.port import AdminError
 from services.connectors.config import WriteBackSettings
 from services.connectors.etsy import pkce, poller, repository, webhook
 from services.connectors.etsy.budget import etsy_api
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.receipts import CHANNEL
 from services.connectors.service import ConnectorError, ShopExists, UnknownShop
-from services.connectors.shopify.admin import AdminError
 
 
 class NotConfigured(ConnectorError):

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.connectors.channels.port import Refused
 from services.connectors.etsy import repository, tokens
 from services.connectors.etsy.budget import etsy_api
 from services.connectors.etsy.config import EtsySettings
-from services.connectors.shopify.admin import Refused
 from shared.contracts.orders import ShipmentDispatched
 
 KIND = "etsy_shipment"

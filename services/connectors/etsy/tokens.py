@@ -22,9 +22,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.connectors.channels.port import Refused
 from services.connectors.etsy import repository
 from services.connectors.etsy.client import EtsyApi, InvalidGrant, InvalidToken
-from services.connectors.shopify.admin import Refused
 
 T = TypeVar("T")
 

@@ -7,12 +7,12 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.connectors.channels.port import AdminError
 from services.connectors.config import WriteBackSettings
 from services.connectors.etsy import poller, repository
 from services.connectors.etsy.budget import etsy_api
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.http_worker import HttpPollingWorker
-from services.connectors.shopify.admin import AdminError
 
 log = logging.getLogger(__name__)
 

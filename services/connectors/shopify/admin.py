@@ -1,6 +1,7 @@
 """Shopify Admin GraphQL over httpx: the two calls a fulfilment write-back needs, and the
 answers sorted into three kinds — retry after a wait Shopify names, retry with backoff,
-or give up (the request itself is wrong, so repeating it cannot help)."""
+or give up (the request itself is wrong, so repeating it cannot help): the channel port's
+``RetryLater`` / ``Refused``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from services.connectors.channels.port import Refused, RetryLater
 from services.connectors.shopify import throttle
 from services.connectors.shopify.fulfillment import OrderFulfilment, UnreadableAnswer, read_order
 from shared.http_answers import Verdict, classify
@@ -39,22 +41,6 @@ def default_admin_url(domain: str) -> str:
 
 def order_gid(external_id: str) -> str:
     return f"gid://shopify/Order/{external_id}"
-
-
-class AdminError(Exception):
-    """A failed Admin API call; ``str()`` is the reason an operator reads."""
-
-
-class RetryLater(AdminError):
-    """Transient: 5xx, 429, throttled, network. ``wait_seconds`` is Shopify's own hint."""
-
-    def __init__(self, reason: str, *, wait_seconds: float | None = None) -> None:
-        super().__init__(reason)
-        self.wait_seconds = wait_seconds
-
-
-class Refused(AdminError):
-    """Permanent: bad token, unknown order, GraphQL errors, userErrors. Never retried."""
 
 
 def _error_text(response: httpx.Response) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.connectors.channels.port import Refused, StaleLevel
 from services.connectors.shopify import throttle
-from services.connectors.shopify.admin import QUERY_COST_GUESS, Refused, ShopifyAdmin
+from services.connectors.shopify.admin import QUERY_COST_GUESS, ShopifyAdmin
 
 QUANTITY_NAME = "available"
 STALE = "COMPARE_QUANTITY_STALE"
@@ -34,7 +35,7 @@ SET_QUANTITIES = (
 )
 
 
-class StaleCompareQuantity(Refused):
+class StaleCompareQuantity(StaleLevel):
     """The shop's quantity moved since we read it (a sale, an edit): read again, then set."""
 
 

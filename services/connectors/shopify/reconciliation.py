@@ -26,13 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import repository
 from services.connectors import tables as t
+from services.connectors.channels.port import AdminError
 from services.connectors.config import ShopifySyncSettings
 from services.connectors.http_worker import HttpPollingWorker
 from services.connectors.retrying import with_retries
 from services.connectors.service import ConnectorError
 from services.connectors.shopify import order_sync
 from services.connectors.shopify import sync_repository as repo
-from services.connectors.shopify.admin import AdminError, default_admin_url
+from services.connectors.shopify.admin import default_admin_url
 from services.connectors.shopify.order_state import Verdict
 from services.connectors.shopify.orders import CHANNEL, InvalidShopifyOrder
 from services.connectors.shopify.rest_orders import OrdersPage, ShopifyOrdersRest, orders_url

@@ -5,7 +5,7 @@ REST, not GraphQL, because its order objects are exactly the webhook bodies: one
 The first page asks ``status=any&updated_at_min=…&limit=…``; the next pages follow the
 cursor in the ``Link: <…page_info=…>; rel="next"`` header, which carries the filters itself
 (Shopify refuses other parameters beside ``page_info`` except ``limit`` and ``fields``).
-Answers are sorted like the GraphQL ones (``admin.RetryLater`` / ``admin.Refused``): 429
+Answers are sorted like the GraphQL ones (the channel port's ``RetryLater`` / ``Refused``): 429
 with its (fractional) ``Retry-After``, 5xx and network faults retry; the rest is refused.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from services.connectors.shopify.admin import Refused, RetryLater
+from services.connectors.channels.port import Refused, RetryLater
 from shared.http_answers import Verdict, classify
 
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')

@@ -27,9 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import repository, retrying
 from services.connectors import tables as t
+from services.connectors.channels import registry
+from services.connectors.channels.port import (
+    AdminError,
+    Refused,
+    RetryLater,
+    ShopStock,
+    StaleLevel,
+    StockLevel,
+)
+from services.connectors.channels.registry import Channels
 from services.connectors.config import StockPushSettings, WriteBackSettings
-from services.connectors.shopify.admin import AdminError, Refused, RetryLater, default_admin_url
-from services.connectors.shopify.inventory import Level, ShopifyInventory, StaleCompareQuantity
 from services.connectors.stock_push import stock_tracking
 
 log = logging.getLogger(__name__)
@@ -139,18 +147,19 @@ def _stale_check(settings: StockPushSettings) -> Any:
     )
 
 
-async def _client(engine: AsyncEngine, http: httpx.AsyncClient, domain: str) -> ShopifyInventory:
+async def _client(
+    engine: AsyncEngine, http: httpx.AsyncClient, domain: str, channels: Channels | None
+) -> ShopStock:
+    """The shop's stock levels through its channel's adapter (the port's ``shop_stock``)."""
     async with engine.connect() as conn:
         shop = await repository.shop(conn, domain)
-    if shop is None or not shop.access_token:
+    if shop is None:
         raise Refused(f"shop {domain} has no Admin API access token")
-    if shop.uninstalled_at is not None:  # Shopify sync: no call reaches a disabled shop
-        raise Refused(f"shop {domain} uninstalled the app")
-    url = shop.admin_api_url or default_admin_url(shop.domain)
-    return ShopifyInventory(http, url, shop.access_token)
+    channel = (channels or registry.default()).get(shop.channel)
+    return await channel.shop_stock(engine, http, domain)
 
 
-async def _push_once(client: ShopifyInventory, row: Any) -> Level:
+async def _push_once(client: ShopStock, row: Any) -> StockLevel:
     """One try: read, set when different, read back. A stale compare is retried (re-read)."""
     level = await client.level(row.sku)
     if level.available == row.intended:
@@ -158,7 +167,7 @@ async def _push_once(client: ShopifyInventory, row: Any) -> Level:
     reference = f"lotline://stock-sync/{row.shop}/{row.sku}"
     try:
         await client.set_available(level, row.intended, reference=reference)
-    except StaleCompareQuantity as error:
+    except StaleLevel as error:
         raise RetryLater(str(error), wait_seconds=0.0) from error
     return await client.level(row.sku)
 
@@ -171,6 +180,7 @@ async def push(
     *,
     settings: StockPushSettings,
     retries: WriteBackSettings,
+    channels: Channels | None = None,
 ) -> None:
     """Carry one claimed row to the shop; a failure is recorded and retried later."""
 
@@ -179,7 +189,7 @@ async def push(
 
     try:
         async with kept(engine, lease, settings):
-            client = await _client(engine, http, row.shop)
+            client = await _client(engine, http, row.shop, channels)
             level = await retrying.with_retries(
                 lambda: _push_once(client, row), retries, on_failure=noted
             )
@@ -245,11 +255,12 @@ async def reconcile(
     lease: Lease,
     *,
     settings: StockPushSettings,
+    channels: Channels | None = None,
 ) -> None:
     """Read what the shop shows; a difference from what we pushed makes the row pending."""
     try:
         async with kept(engine, lease, settings):
-            client = await _client(engine, http, row.shop)
+            client = await _client(engine, http, row.shop, channels)
             level = await client.level(row.sku)
     except AdminError as error:
         await _failed(engine, row, lease, f"reconciliation: {error}", settings)
@@ -284,16 +295,17 @@ async def run_once(
     *,
     settings: StockPushSettings,
     retries: WriteBackSettings,
+    channels: Channels | None = None,
 ) -> int:
     """Track mapped SKUs without a row, push the due rows, then re-check the rows due for
     reconciliation; how many were done."""
-    done = await stock_tracking.track_untracked(engine)
+    done = await stock_tracking.track_untracked(engine, channels)
     async for row, lease in in_turn(engine, await claim(engine, settings, due(settings)), settings):
-        await push(engine, http, row, lease, settings=settings, retries=retries)
+        await push(engine, http, row, lease, settings=settings, retries=retries, channels=channels)
         done += 1
     stale = await claim(engine, settings, _stale_check(settings))
     async for row, lease in in_turn(engine, stale, settings):
-        await reconcile(engine, http, row, lease, settings=settings)
+        await reconcile(engine, http, row, lease, settings=settings, channels=channels)
         done += 1
     return done
 

@@ -5,13 +5,16 @@ quantity of every (shop, SKU) mapped to that item. The push itself is ``shop_lev
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
-from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from services.connectors.channels import registry
+from services.connectors.channels.port import Capability
+from services.connectors.channels.registry import Channels
 from services.connectors.stock_push import stock_rules
 from shared.consuming import Delivery
 from shared.contracts.inventory import LotChanged, LotStatus
@@ -54,17 +57,26 @@ async def _available(conn: AsyncConnection, item_code: str) -> int:
     return stock_rules.available_to_sell(lots, today=datetime.now(UTC).date())
 
 
-async def refresh_item(conn: AsyncConnection, item_code: str) -> None:
-    """Every Shopify shop with Admin access and a SKU mapped to the item gets the item's
-    quantity as its intended one. A per-item advisory lock serialises concurrent lot events
-    of one item, so the last writer sums every lot's newest snapshot."""
+def _pushed_to(channels: Channels | None) -> Any:
+    """Shops whose channel takes a stock push (Shopify's today)."""
+    names = (channels or registry.default()).supporting(Capability.STOCK_PUSH)
+    return t.shop.c.channel.in_(names)
+
+
+async def refresh_item(
+    conn: AsyncConnection, item_code: str, channels: Channels | None = None
+) -> None:
+    """Every shop of a channel taking stock pushes, with Admin access and a SKU mapped to
+    the item, gets the item's quantity as its intended one. A per-item advisory lock
+    serialises concurrent lot events of one item, so the last writer sums every lot's
+    newest snapshot."""
     await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(item_code))))
     targets = await conn.execute(
         sa.select(t.sku_mapping.c.shop_domain, t.sku_mapping.c.sku)
         .join(t.shop, t.shop.c.domain == t.sku_mapping.c.shop_domain)
         .where(
             t.sku_mapping.c.item_code == item_code,
-            t.shop.c.channel == SHOPIFY,
+            _pushed_to(channels),
             t.shop.c.access_token.is_not(None),
             t.shop.c.uninstalled_at.is_(None),
         )
@@ -125,7 +137,7 @@ async def forget(conn: AsyncConnection, *, shop: str, sku: str) -> None:
     )
 
 
-async def track_untracked(engine: AsyncEngine) -> int:
+async def track_untracked(engine: AsyncEngine, channels: Channels | None = None) -> int:
     """Rows for mapped SKUs that have none yet — a shop given its access token after the
     last stock change, a mapping made before this feature — so no shop is left unpushed."""
     async with engine.begin() as conn:
@@ -140,7 +152,7 @@ async def track_untracked(engine: AsyncEngine) -> int:
                 ),
             )
             .where(
-                t.shop.c.channel == SHOPIFY,
+                _pushed_to(channels),
                 t.shop.c.access_token.is_not(None),
                 t.shop.c.uninstalled_at.is_(None),
                 t.stock_sync.c.shop.is_(None),
@@ -149,5 +161,5 @@ async def track_untracked(engine: AsyncEngine) -> int:
         )
         items = sorted(r.item_code for r in missing)
         for item_code in items:
-            await refresh_item(conn, item_code)
+            await refresh_item(conn, item_code, channels)
     return len(items)

@@ -1,8 +1,9 @@
-"""Telling Shopify that an order shipped: a write-back row per shipment, performed later
-with bounded retries; never lost.
+"""Telling a sales channel that an order shipped: a write-back row per shipment, performed
+later with bounded retries; never lost. What the row holds and how one try goes are the
+channel's own (``channels.port.SalesChannel``); this module never names a channel.
 
 The row is written with the inbox record when ``ShipmentDispatched`` arrives, so a
-redelivery changes nothing. A worker performs it outside any transaction (Shopify is slow
+redelivery changes nothing. A worker performs it outside any transaction (a channel is slow
 and may fail): done → ``ChannelFulfilled``; refused, or still failing after the last retry →
 dead → ``ChannelWriteBackFailed``. A dead row stays until an operator replays it.
 """
@@ -10,24 +11,18 @@ dead → ``ChannelWriteBackFailed``. A dead row stays until an operator replays 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.connectors import repository
+from services.connectors.channels import registry
+from services.connectors.channels.port import AdminError
+from services.connectors.channels.registry import Channels, UnknownWriteBackKind
 from services.connectors.config import WriteBackSettings
-from services.connectors.etsy import shipment as etsy_shipment
-from services.connectors.etsy.config import EtsySettings
-from services.connectors.etsy.receipts import CHANNEL as ETSY
 from services.connectors.retrying import with_retries
 from services.connectors.service import ConnectorError
-from services.connectors.shopify import fulfillment as shopify_fulfillment
-from services.connectors.shopify.admin import AdminError, Refused, ShopifyAdmin, default_admin_url
-from services.connectors.shopify.orders import CHANNEL
 from services.connectors.write_back import repository as repo
 from shared import outbox
 from shared.consuming import Delivery
@@ -38,7 +33,6 @@ from shared.messaging import is_transient
 log = logging.getLogger(__name__)
 
 CONSUMER = "connectors"
-KIND = "fulfillment"
 
 
 class UnknownWriteBack(ConnectorError):
@@ -49,31 +43,14 @@ class NotReplayable(ConnectorError):
     pass
 
 
-def _payload(event: ShipmentDispatched) -> tuple[dict[str, Any], str | None]:
-    """What to send, and why it cannot be sent when the shipment does not map."""
-    tracking = {
-        "number": event.tracking_number,
-        "url": event.tracking_url,
-        "company": event.carrier_company or event.carrier,
-    }
-    try:
-        lines = shopify_fulfillment.shipped_quantities(event.lots)
-    except shopify_fulfillment.UnmappableShipment as error:
-        return {"lines": [], "tracking": tracking}, str(error)
-    rows = [{"line_item_id": k, "quantity": v} for k, v in sorted(lines.items())]
-    return {"lines": rows, "tracking": tracking}, None
-
-
-async def stage_for_shipment(tx: Delivery, event: ShipmentDispatched) -> bool:
+async def stage_for_shipment(
+    tx: Delivery, event: ShipmentDispatched, channels: Channels | None = None
+) -> bool:
     """One write-back per shipment, committed with the inbox row; True when a new pending
     write-back awaits the worker. A shipment that cannot be mapped is born dead."""
     conn, envelope = tx.conn, tx.envelope
-    if event.channel == ETSY:  # Etsy block
-        payload, problem = etsy_shipment.payload(event)
-        kind = etsy_shipment.KIND
-    else:
-        payload, problem = _payload(event)
-        kind = KIND
+    plan = (channels or registry.default()).get(event.channel).plan_fulfilment(event)
+    kind, payload, problem = plan.kind, plan.payload, plan.problem
     write_back_id = uuid4()
     correlation_id = envelope.correlation_id or envelope.event_id
     inserted = await repo.insert_write_back(
@@ -104,67 +81,12 @@ async def stage_for_shipment(tx: Delivery, event: ShipmentDispatched) -> bool:
     return inserted and problem is None
 
 
-@dataclass(frozen=True)
-class _Target:
-    client: ShopifyAdmin
-    notify_customer: bool
-    claimed: set[str]
-
-
-async def _target(engine: AsyncEngine, http: httpx.AsyncClient, row: Any) -> _Target:
-    async with engine.connect() as conn:
-        shop = await repository.shop(conn, row.shop)
-        claimed = await repo.claimed_fulfillments(
-            conn, shop=row.shop, external_id=row.external_id, other_than=row.id
-        )
-    if shop is None:
-        raise Refused(f"unknown shop {row.shop}")
-    if shop.uninstalled_at is not None:  # issue 4: no call reaches a disabled shop
-        raise Refused(f"shop {row.shop} uninstalled the app")
-    if not shop.access_token:
-        raise Refused(
-            f"shop {row.shop} has no Admin API access token (PATCH /api/shops/{row.shop})"
-        )
-    url = shop.admin_api_url or default_admin_url(shop.domain)
-    return _Target(ShopifyAdmin(http, url, shop.access_token), shop.notify_customer, claimed)
-
-
-async def _fulfil_once(target: _Target, row: Any) -> str | None:
-    """One try: read the fulfillment orders, then create the fulfillment unless Shopify
-    already has it. Returns the fulfillment id (None when fulfilled without our id)."""
-    order = await target.client.order_fulfilment(row.external_id)
-    tracking = shopify_fulfillment.Tracking(**row.payload["tracking"])
-    existing = shopify_fulfillment.existing_fulfillment(
-        order.fulfillments, tracking.number, claimed=target.claimed
-    )
-    if existing is not None:
-        return existing
-    wanted = {line["line_item_id"]: int(line["quantity"]) for line in row.payload["lines"]}
-    match shopify_fulfillment.plan(wanted, order):
-        case shopify_fulfillment.AlreadyFulfilled(fulfillment_id=fulfillment_id):
-            return fulfillment_id
-        case shopify_fulfillment.CannotFulfil(reason=reason):
-            raise Refused(reason)
-        case shopify_fulfillment.Create(groups=groups):
-            variables = shopify_fulfillment.mutation_variables(
-                groups, tracking, notify_customer=target.notify_customer
-            )
-            return await target.client.create_fulfillment(variables)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _channel_of(row: Any) -> str:
-    return ETSY if row.kind == etsy_shipment.KIND else CHANNEL
-
-
-async def _attempt(
-    engine: AsyncEngine, http: httpx.AsyncClient, row: Any, etsy: EtsySettings | None
-) -> Callable[[], Awaitable[str | None]]:
-    """One try of the row's write-back, by kind; AdminError when it cannot even start."""
-    if row.kind == etsy_shipment.KIND:  # Etsy block
-        return await etsy_shipment.attempt(engine, http, row, etsy or EtsySettings())
-    target = await _target(engine, http, row)
-    return lambda: _fulfil_once(target, row)
+def _channel_of(row: Any, channels: Channels) -> str:
+    """The channel named in the row's events: its owner's name, else the row's own kind."""
+    try:
+        return channels.owning(row.kind).name
+    except UnknownWriteBackKind:
+        return str(row.kind)
 
 
 async def perform(
@@ -173,7 +95,7 @@ async def perform(
     settings: WriteBackSettings,
     *,
     write_back_id: UUID | None = None,
-    etsy: EtsySettings | None = None,
+    channels: Channels | None = None,
 ) -> bool:
     """Claim a pending write-back (the oldest, or the one named) and carry it to done or
     dead. False when there was nothing to claim."""
@@ -183,6 +105,7 @@ async def perform(
         )
     if row is None:
         return False
+    channels = channels or registry.default()
 
     async def failed(error: AdminError) -> None:
         log.warning("write-back %s failed: %s", row.id, error)
@@ -192,26 +115,32 @@ async def perform(
             )
 
     try:
-        once = await _attempt(engine, http, row, etsy)
+        once = await channels.owning(row.kind).fulfilment_attempt(engine, http, row)
     except AdminError as error:
-        await _give_up(engine, row, reason=str(error), attempts_added=1)
+        await _give_up(engine, row, _channel_of(row, channels), reason=str(error), attempts_added=1)
         return True
     try:
         fulfillment_id = await with_retries(once, settings, on_failure=failed)
     except AdminError as error:
-        await _give_up(engine, row, reason=str(error), attempts_added=0)
+        await _give_up(engine, row, _channel_of(row, channels), reason=str(error), attempts_added=0)
         return True
     except Exception as error:
         if is_transient(error):
             raise  # the database is away: the lease runs out and the row is tried again
         log.exception("write-back %s failed unexpectedly", row.id)
-        await _give_up(engine, row, reason=f"unexpected error: {error!r}", attempts_added=1)
+        await _give_up(
+            engine,
+            row,
+            _channel_of(row, channels),
+            reason=f"unexpected error: {error!r}",
+            attempts_added=1,
+        )
         return True
-    await _succeed(engine, row, fulfillment_id)
+    await _succeed(engine, row, fulfillment_id, _channel_of(row, channels))
     return True
 
 
-async def _succeed(engine: AsyncEngine, row: Any, fulfillment_id: str | None) -> None:
+async def _succeed(engine: AsyncEngine, row: Any, fulfillment_id: str | None, channel: str) -> None:
     async with engine.begin() as conn:
         done = await repo.finish(
             conn, row.id, status="done", attempts_added=1, external_fulfillment_id=fulfillment_id
@@ -221,7 +150,7 @@ async def _succeed(engine: AsyncEngine, row: Any, fulfillment_id: str | None) ->
         event = ChannelFulfilled(
             order_id=row.order_id,
             shipment_id=row.shipment_id,
-            channel=_channel_of(row),
+            channel=channel,
             external_fulfillment_id=fulfillment_id,
         )
         await outbox.add(
@@ -230,7 +159,9 @@ async def _succeed(engine: AsyncEngine, row: Any, fulfillment_id: str | None) ->
     log.info("write-back %s done: fulfillment %s", row.id, fulfillment_id)
 
 
-async def _give_up(engine: AsyncEngine, row: Any, *, reason: str, attempts_added: int) -> None:
+async def _give_up(
+    engine: AsyncEngine, row: Any, channel: str, *, reason: str, attempts_added: int
+) -> None:
     async with engine.begin() as conn:
         dead = await repo.finish(
             conn, row.id, status="dead", attempts_added=attempts_added, error=reason
@@ -240,7 +171,7 @@ async def _give_up(engine: AsyncEngine, row: Any, *, reason: str, attempts_added
         event = ChannelWriteBackFailed(
             order_id=row.order_id,
             shipment_id=row.shipment_id,
-            channel=_channel_of(row),
+            channel=channel,
             reason=reason,
             write_back_id=row.id,
         )

@@ -7,8 +7,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.connectors.channels.registry import Channels
 from services.connectors.config import WriteBackSettings
-from services.connectors.etsy.config import EtsySettings
 from services.connectors.http_worker import HttpPollingWorker
 from services.connectors.write_back import shipped_orders
 
@@ -26,7 +26,7 @@ class WriteBackWorker(HttpPollingWorker):
         settings: WriteBackSettings,
         *,
         grace_seconds: float = 5.0,
-        etsy: EtsySettings | None = None,
+        channels: Channels | None = None,
     ) -> None:
         super().__init__(
             name="write-back worker",
@@ -36,7 +36,7 @@ class WriteBackWorker(HttpPollingWorker):
             grace_seconds=grace_seconds,
         )
         self._engine = engine
-        self._etsy = etsy
+        self._channels = channels
         self._settings = settings
 
     async def step(self) -> int:
@@ -46,7 +46,7 @@ class WriteBackWorker(HttpPollingWorker):
             not self.stopping
             and performed < self._settings.batch_size
             and await shipped_orders.perform(
-                self._engine, self.http, self._settings, etsy=self._etsy
+                self._engine, self.http, self._settings, channels=self._channels
             )
         ):
             performed += 1

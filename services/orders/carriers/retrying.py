@@ -1,4 +1,5 @@
-"""Retries for carrier HTTP calls: bounded, jittered, honouring the carrier's Retry-After.
+"""Retries for carrier HTTP calls: ``shared.retrying``, bounded by attempts and a deadline,
+jittered, honouring the carrier's Retry-After (capped).
 
 Only ``CarrierUnavailable`` is retried (timeouts, 429, 5xx); a ``CarrierRejected`` answer
 would be the same the next time. After the last attempt the caller gets a
@@ -13,16 +14,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_after_delay,
-    wait_exponential_jitter,
-)
+from tenacity import RetryCallState
 
 from services.orders.carriers.port import CarrierRejected, CarrierUnavailable
+from shared import retrying
 from shared.http_answers import Verdict, classify
 
 log = logging.getLogger(__name__)
@@ -39,44 +34,50 @@ class RetryPolicy:
     max_retry_after_seconds: float = 30.0
     deadline_seconds: float = 60.0
 
+    def budget(self) -> retrying.RetryBudget:
+        return retrying.RetryBudget(
+            attempts=self.attempts,
+            initial_seconds=self.initial_seconds,
+            max_seconds=self.max_seconds,
+            jitter_seconds=self.initial_seconds,
+            max_hint_seconds=self.max_retry_after_seconds,
+            deadline_seconds=self.deadline_seconds,
+        )
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    return isinstance(error, CarrierUnavailable)
+
+
+def _retry_after(error: BaseException) -> float | None:
+    return error.retry_after if isinstance(error, CarrierUnavailable) else None
+
 
 def wait_seconds(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     """The carrier's own Retry-After when it gave one (capped), else exponential with jitter."""
-    backoff = wait_exponential_jitter(
-        multiplier=policy.initial_seconds, jitter=policy.initial_seconds, max=policy.max_seconds
-    )
-
-    def wait(state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(error, CarrierUnavailable) and error.retry_after is not None:
-            return min(error.retry_after, policy.max_retry_after_seconds)
-        return float(backoff(state))
-
-    return wait
+    return retrying.wait_strategy(policy.budget(), _retry_after)
 
 
 async def with_retries(policy: RetryPolicy, call: Callable[[int], Awaitable[T]], *, what: str) -> T:
     """Run ``call(attempt_number)`` until it succeeds, is rejected, or the policy runs out."""
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.deadline_seconds),
-        wait=wait_seconds(policy),
-        retry=retry_if_exception_type(CarrierUnavailable),
-        reraise=True,
-    )
     attempt_number = 0
+
+    async def attempt() -> T:
+        nonlocal attempt_number
+        attempt_number += 1
+        if attempt_number > 1:
+            log.info("%s: attempt %d", what, attempt_number)
+        return await call(attempt_number)
+
     try:
-        async for attempt in retrying:
-            attempt_number = attempt.retry_state.attempt_number
-            with attempt:
-                if attempt_number > 1:
-                    log.info("%s: attempt %d", what, attempt_number)
-                return await call(attempt_number)
+        return await retrying.with_retries(
+            attempt, policy.budget(), retryable=_is_unavailable, hint=_retry_after
+        )
     except CarrierUnavailable as error:
         raise CarrierUnavailable(
             f"{what}: still unavailable after {attempt_number} attempts: {error}",
             retry_after=error.retry_after,
         ) from error
-    raise AssertionError("tenacity ended without an outcome")  # pragma: no cover
 
 
 async def send(

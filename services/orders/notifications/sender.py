@@ -3,9 +3,9 @@ notifications over SMTP and records each attempt's result on the notification.
 
 Each row is locked (``FOR UPDATE SKIP LOCKED``) while its mail goes out and marked in the
 same transaction. A crash in between leaves it pending: it is sent again with the same
-Message-ID. One attempt retries transient SMTP faults briefly (tenacity); a failed attempt
-waits ``retry_backoff_seconds`` (doubling) before the next; after ``max_attempts``, or on a
-permanent error, the notification is failed for good.
+Message-ID. One attempt retries transient SMTP faults briefly (``shared.retrying``); a
+failed attempt waits ``retry_backoff_seconds`` (doubling) before the next; after
+``max_attempts``, or on a permanent error, the notification is failed for good.
 """
 
 from __future__ import annotations
@@ -17,23 +17,20 @@ from uuid import UUID
 
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from services.orders.notifications import store
 from services.orders.notifications.message import build_message
 from services.orders.notifications.render import render
 from services.orders.notifications.settings import MailSettings
-from shared import wakeups
+from shared import retrying, wakeups
 from shared.polling import PollingWorker
 
 log = logging.getLogger(__name__)
 
 TRIES_PER_ATTEMPT = 3
+SMTP_RETRIES = retrying.RetryBudget(
+    attempts=TRIES_PER_ATTEMPT, initial_seconds=0.2, max_seconds=2.0, jitter_seconds=0.1
+)
 MAX_BACKOFF_SECONDS = 3600.0
 
 
@@ -92,14 +89,9 @@ class MailSender(PollingWorker):
         )
 
     async def _send(self, message: EmailMessage) -> None:
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(TRIES_PER_ATTEMPT),
-            wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.1),
-            reraise=True,
-        ):
-            with attempt:
-                await self._smtp(message)
+        await retrying.with_retries(
+            lambda: self._smtp(message), SMTP_RETRIES, retryable=is_transient
+        )
 
     def _backing_off(self) -> set[UUID]:
         now = time.monotonic()

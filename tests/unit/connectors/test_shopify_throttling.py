@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from tenacity import RetryCallState
 
+from services.connectors.channels.port import Refused, RetryLater
 from services.connectors.config import WriteBackSettings
 from services.connectors.retrying import retry_wait
 from services.connectors.shopify import throttle
-from services.connectors.shopify.admin import Refused, RetryLater
 
 # The THROTTLED answer as Shopify sends it (HTTP 200).
 THROTTLED = {
