@@ -79,13 +79,12 @@ async def test_service_engines_lend_the_most_recently_returned_connection(
     the others idle, instead of rotating through all of them."""
     engine = db.create_engine(settings.pg.url_for_database("postgres"), pool_size=2)
     try:
-        async with engine.connect() as first:
-            async with engine.connect() as second:
-                pids = [
-                    (await conn.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
-                    for conn in (first, second)
-                ]
-            # ``second`` went back first, ``first`` goes back last
+        async with engine.connect() as first, engine.connect() as second:
+            pids = [
+                (await conn.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
+                for conn in (first, second)
+            ]
+        # ``second`` went back first, ``first`` last
         assert await _backend_pid(engine) == pids[0]
     finally:
         await engine.dispose()
