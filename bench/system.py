@@ -10,11 +10,12 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from aiosmtpd.controller import Controller
 
 from shared.db import asyncpg_dsn, drop_database, ensure_database
 from shared.observability.kafka_admin import admin_client
@@ -89,14 +90,43 @@ def bench_settings(run_id: str, base: Settings | None = None) -> Settings:
     )
 
 
+class MailSink:
+    """The customers' mail server: accepts every message and keeps only a count. Without
+    one, each order's confirmation would fail and be retried, and the run would measure
+    those retries instead of a working system's cost."""
+
+    def __init__(self) -> None:
+        self.received = 0
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.received += 1
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def mail_sink(port: int) -> Iterator[MailSink]:
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
 @contextlib.asynccontextmanager
 async def running_system(logs: Path) -> AsyncIterator[Target]:
-    """Start every process with an admin key made beforehand; stop them and drop their
-    databases and topics at the end, whatever happened."""
+    """Start every process with an admin key made beforehand, their mail going to a sink of
+    the run's own; stop them and drop their databases and topics at the end, whatever
+    happened."""
     settings = bench_settings(uuid.uuid4().hex[:8])
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
-    system = System(settings, logs, {})
+    smtp_port = quiet_port({getattr(settings.ports, name) for name in PROCESS_PORTS})
+    mail = {"LOTLINE_MAIL__SMTP_HOST": "127.0.0.1", "LOTLINE_MAIL__SMTP_PORT": str(smtp_port)}
+    system = System(settings, logs, mail)
+    sink = contextlib.ExitStack()
     try:
+        sink.enter_context(mail_sink(smtp_port))
         key = await asyncio.to_thread(system.manage, "create-key", "bench", "--scope", "admin")
         system.api_key = key.strip()
         for name in PROCESSES:
@@ -110,6 +140,7 @@ async def running_system(logs: Path) -> AsyncIterator[Target]:
         yield Target(system.gateway, system.admin_headers, settings, pids)
     finally:
         system.stop_all()
+        sink.close()
         for name in PROCESSES:
             await drop_database(settings.pg, settings.pg.database(name))
         await drop_topics(settings.kafka)

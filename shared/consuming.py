@@ -115,22 +115,33 @@ async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed
         fresh = await inbox.record_many(
             conn, [envelope.event_id for envelope, _, _ in batch], consumer=consumer
         )
-        with derived_ids.applying(conn, consumer, set(fresh)):
-            for envelope, event, use_case in batch:
-                if envelope.event_id not in fresh:
-                    continue
-                fresh.discard(envelope.event_id)
-                delivery = Delivery(conn, envelope, consumer)
-                with correlation.bound(**correlation.event_fields(envelope, event)):
-                    await use_case(delivery, event)
-                    log.info(  # one line per event, with its correlation id, as alone
-                        "%s handled %s",
-                        getattr(use_case, "__name__", consumer),
-                        envelope.event_type,
-                    )
-                deliveries.append(delivery)
+        async with outbox.written_together(conn):
+            with derived_ids.applying(conn, consumer, set(fresh)):
+                await _apply_each(conn, consumer, batch, fresh, deliveries)
     _run_after_commit(deliveries)
     return len(deliveries)
+
+
+async def _apply_each(
+    conn: AsyncConnection,
+    consumer: str,
+    batch: Sequence[Routed],
+    fresh: set[UUID],
+    deliveries: list[Delivery],
+) -> None:
+    for envelope, event, use_case in batch:
+        if envelope.event_id not in fresh:
+            continue
+        fresh.discard(envelope.event_id)
+        delivery = Delivery(conn, envelope, consumer)
+        with correlation.bound(**correlation.event_fields(envelope, event)):
+            await use_case(delivery, event)
+            log.info(  # one line per event, with its correlation id, as alone
+                "%s handled %s",
+                getattr(use_case, "__name__", consumer),
+                envelope.event_type,
+            )
+        deliveries.append(delivery)
 
 
 def _run_after_commit(deliveries: Iterable[Delivery]) -> None:

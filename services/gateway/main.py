@@ -77,6 +77,9 @@ async def prepare_database(settings: Settings) -> None:
     await migrations.upgrade("gateway", MIGRATIONS, settings.pg.url("gateway"))
 
 
+UPSTREAM_CONNECTIONS = 100
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     upstream_urls = {svc: settings.service_url(svc) for svc in SERVICES}
@@ -89,7 +92,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await with_retries(lambda: prepare_database(settings), max_seconds=60)
         # A carrier may retry for minutes; idle connections are dropped before uvicorn's 5 s
         # keep-alive ends, so a page never reuses one the service is closing (ReadError).
-        limits = httpx.Limits(keepalive_expiry=2.0)
+        # Every connection the pool may open is kept alive: with httpx's default of 20, a
+        # burst of webhooks closed and reopened a connection per request past the 20th.
+        limits = httpx.Limits(
+            max_connections=UPSTREAM_CONNECTIONS,
+            max_keepalive_connections=UPSTREAM_CONNECTIONS,
+            keepalive_expiry=2.0,
+        )
         async with httpx.AsyncClient(timeout=180.0, limits=limits) as client:
             app.state.client = client
             app.state.upstream = Upstream(client, upstream_urls)
