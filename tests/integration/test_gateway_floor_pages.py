@@ -23,6 +23,7 @@ from services.gateway.dashboard.pages import (
     live,
     manual_order,
     orders,
+    production,
     reports,
     search,
     today,
@@ -46,7 +47,7 @@ from tests.fakes.services_api import (
 )
 from tests.unit.gateway.test_translations import english_left_in
 
-MODULES = (live, manual_order, orders, reports, search, status_page, today, trace)
+MODULES = (live, manual_order, orders, production, reports, search, status_page, today, trace)
 
 
 def person(level: Level, *, locale: str | None = None) -> Principal:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from services.gateway.access.principal import Level
-from tests.fakes.services_api import FakeServices, order, quote_answer
+from tests.fakes.services_api import FakeServices, order, production_order, quote_answer
 from tests.integration.test_gateway_floor_pages import (  # the same app and fixtures
     Browser,
     browser,
@@ -339,3 +339,55 @@ async def test_fewer_than_two_letters_ask_nothing_of_the_orders_service(
 
     assert answer.status_code == 200 and "picks-list" not in answer.text
     assert fake.requests_to("GET", "/api/orders") == []
+
+
+async def test_cancelling_a_production_order_asks_before_it_sends(
+    fake: FakeServices, browser: Browser
+) -> None:
+    served = str(uuid.uuid4())
+    shown = production_order(
+        status="materials_reserved",
+        demands=[{"order_id": served, "line_no": 1, "quantity": "40", "unit": "pc"}],
+        children=[production_order(number="MO-00008", item_code="FIG-PULP", status="planned")],
+    )
+    path = f"/api/production-orders/{shown['id']}"
+    fake.on("GET", path, json=shown)
+    fake.on("POST", f"{path}/cancel", json={**shown, "status": "cancelled"})
+    operator = browser(person(Level.WRITE))
+
+    page = await operator.get(f"/production/{shown['id']}")
+    asked = await operator.post(f"/production/{shown['id']}/cancel", data={"reason": "no figs"})
+    sent_before = list(fake.requests_to("POST", f"{path}/cancel"))
+    done = await operator.post(
+        f"/production/{shown['id']}/cancel", data={"reason": "no figs", "confirmed": "yes"}
+    )
+    after = await operator.get(done.headers["location"])
+
+    assert 'id="cancel-form"' in page.text and 'name="confirmed"' not in page.text
+    assert asked.status_code == 200
+    assert "Cancel production order MO-00007?" in asked.text
+    assert f'href="/orders/{served}"' in asked.text and "MO-00008" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text and 'value="no figs"' in asked.text
+    assert sent_before == []
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/production/{shown['id']}?notice=production_cancelled"
+    assert fake.body_of("POST", f"{path}/cancel") == {"reason": "no figs"}
+    assert "Production order cancelled; what it held is released." in after.text
+
+
+async def test_a_started_production_order_offers_no_cancel_and_a_refusal_is_shown(
+    fake: FakeServices, browser: Browser
+) -> None:
+    shown = production_order(status="in_progress")
+    path = f"/api/production-orders/{shown['id']}"
+    fake.on("GET", path, json=shown)
+    fake.on("POST", f"{path}/cancel", status=409, json={"detail": "already started"})
+    operator = browser(person(Level.WRITE))
+
+    page = await operator.get(f"/production/{shown['id']}")
+    refused = await operator.post(
+        f"/production/{shown['id']}/cancel", data={"reason": "x", "confirmed": "yes"}
+    )
+
+    assert 'id="cancel-form"' not in page.text
+    assert refused.status_code == 409 and "already started" in refused.text
