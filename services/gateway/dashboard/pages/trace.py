@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
+from services.gateway.dashboard import recall_preview_csv
 from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
 from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
 from services.gateway.dashboard.templating import render
@@ -25,6 +26,7 @@ RULES: tuple[Rule, ...] = (
         Level.READ,
         "GET /trace",
         "GET /trace/recall",
+        "GET /trace/recall/export.csv",
         "GET /trace/recalls/{recall_id}",
         "GET /trace/recalls/{recall_id}/export.csv",
         "GET /trace/recalls/{recall_id}/report.pdf",
@@ -147,6 +149,25 @@ async def _preview(
 @router.get("/trace/recall", response_class=HTMLResponse)
 async def recall_preview(request: Request) -> Response:
     return await _preview(request, _search(request))
+
+
+@router.get("/trace/recall/export.csv")
+async def recall_preview_export(request: Request) -> Response:
+    """What the preview shows, as a CSV file, before anything is issued."""
+    search = _search(request)
+    paths = [p for p in _trace_paths(search) if p.endswith("/forward")]
+    if not paths:
+        return await _preview(request, search)
+    try:
+        affected = await upstream_of(request).get(paths[0])
+    except UpstreamError:
+        return await _preview(request, search)
+    disposition = f'attachment; filename="{recall_preview_csv.file_name(search)}"'
+    return Response(
+        recall_preview_csv.text(affected),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
 
 
 @router.post("/trace/recalls")
