@@ -90,6 +90,7 @@ def fake() -> FakeServices:
     services.on("GET", "/api/orders/[^/]+/timeline", json=[])
     services.on("GET", "/api/orders/[^/]+/shipments", json=[])
     services.on("GET", "/api/orders/exceptions", answer=exceptions_answer({}))  # type: ignore[arg-type]
+    services.on("GET", "/api/trace/recalls", json=[])
     return services
 
 

@@ -1,5 +1,6 @@
 """Recalls on the dashboard (issue 25 §5, §6), over canned service answers: the preview
-downloads as CSV before anything is issued, holding exactly what the page shows."""
+downloads as CSV before anything is issued, holding exactly what the page shows; an order,
+its shipment and its customer touched by a recalled lot say so, with a link to the recall."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import io
 import uuid
 
 from services.gateway.access.principal import Level
-from tests.fakes.services_api import FakeServices
+import httpx
+
+from tests.fakes.services_api import FakeServices, order
 from tests.integration.test_gateway_floor_pages import (  # the same app and fixtures
     Browser,
     browser,
@@ -114,3 +117,111 @@ async def test_a_preview_of_nothing_downloads_nothing(fake: FakeServices, browse
 
     assert not answer.headers["content-type"].startswith("text/csv")
     assert "give a lot code" in answer.text
+
+
+def recall_of(trace: dict[str, object], **more: object) -> dict[str, object]:
+    """A recall as ``GET /api/trace/recalls`` answers it."""
+    return {
+        "recall_id": str(uuid.uuid4()),
+        "origin_kind": "lot",
+        "origin": "lot FLOUR-00-R1",
+        "reason": "mould in the flour",
+        "created_at": "2026-11-28T09:00:00+00:00",
+        "lot_codes": ["BISC-P2", "DOUGH-P1", "FLOUR-00-R1"],
+        "customers": ["c-bruno"],
+        "trace": trace,
+        "withdrawn_at": None,
+        **more,
+    }
+
+
+def recalls_reaching(*recalls: dict[str, object]) -> object:
+    """``GET /api/trace/recalls?order_id=|customer=``: those whose list reaches it."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        order_id, customer = (request.url.params.get(k) for k in ("order_id", "customer"))
+        found = [
+            r
+            for r in recalls
+            for trace in [r["trace"]]
+            if isinstance(trace, dict)
+            and any(
+                (order_id and s["order_id"] == order_id) or (customer and s["customer"] == customer)
+                for s in trace["shipments"]
+            )
+        ]
+        return httpx.Response(200, json=found)
+
+    return answer
+
+
+async def test_a_shipped_order_whose_lot_was_recalled_warns_with_a_link_to_the_recall(
+    fake: FakeServices, browser: Browser
+) -> None:
+    shipped = order(
+        id=ORDER_ID,
+        status="shipped",
+        external_number="TEL-0612-BRUNO",
+        customer={"name": "Bar Bruno", "email": "Bar@Bruno.example"},
+    )
+    trace = {
+        **REACHED,
+        "shipments": [{**REACHED["shipments"][0], "customer": "bar@bruno.example"}],  # type: ignore[index]
+    }
+    issued = recall_of(trace)
+    withdrawn = recall_of(trace, withdrawn_at="2026-11-29T09:00:00+00:00")
+    fake.on("GET", f"/api/orders/{ORDER_ID}", json=shipped)
+    fake.on(
+        "GET",
+        f"/api/orders/{ORDER_ID}/shipments",
+        json=[
+            {
+                "id": SHIPMENT_ID,
+                "created_at": "2026-11-27T10:00:00+00:00",
+                "carrier": "manual",
+                "service": None,
+                "tracking_number": "TN1",
+                "tracking_url": None,
+                "delivered_at": None,
+                "lots": [{"lot_code": "BISC-P2", "quantity": "6", "unit": "pc"}],
+            }
+        ],
+    )
+    fake.on("GET", "/api/trace/recalls", answer=recalls_reaching(issued, withdrawn))  # type: ignore[arg-type]
+    other = order(customer={"name": "Bar Bruno", "email": "bar@bruno.example"})  # not shipped
+    fake.on("GET", f"/api/orders/{other['id']}", json=other)
+    untouched = order(customer={"name": "Forno Bianchi", "email": "f@b.example"})
+    fake.on("GET", f"/api/orders/{untouched['id']}", json=untouched)
+    viewer = browser(person(Level.READ))
+
+    page = await viewer.get(f"/orders/{ORDER_ID}")
+    customers_other = await viewer.get(f"/orders/{other['id']}")
+    clean = await viewer.get(f"/orders/{untouched['id']}")
+
+    link = f'<a href="/trace/recalls/{issued["recall_id"]}">See the recall</a>'
+    assert page.text.count('class="notice error recall-warning"') == 1  # the withdrawn: none
+    assert "This order received goods from a recalled lot (BISC-P2)." in page.text
+    assert "mould in the flour" in page.text and link in page.text
+    row = page.text[page.text.index(f'data-shipment-id="{SHIPMENT_ID}"') :]
+    row = row[: row.index("</tr>")]
+    assert f'href="/trace/recalls/{issued["recall_id"]}">recalled lot</a>' in row
+    assert "This customer received goods from a recalled lot (BISC-P2) with another order." in (
+        customers_other.text
+    )
+    assert link in customers_other.text
+    assert "recall-warning" not in clean.text and "recalls-unknown" not in clean.text
+    asked = [r.url.params for r in fake.requests_to("GET", "/api/trace/recalls")]
+    assert {"order_id": ORDER_ID, "limit": "50"} == dict(asked[0])
+    assert dict(asked[1]) == {"customer": "bar@bruno.example", "limit": "50"}
+
+
+async def test_an_order_page_says_when_recalls_cannot_be_checked(
+    fake: FakeServices, browser: Browser
+) -> None:
+    shown = order()
+    fake.on("GET", f"/api/orders/{shown['id']}", json=shown)
+    fake.on("GET", "/api/trace/recalls", status=503, json={"detail": "trace is down"})
+
+    page = await browser(person(Level.READ)).get(f"/orders/{shown['id']}")
+
+    assert page.status_code == 200 and 'id="recalls-unknown"' in page.text
