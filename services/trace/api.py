@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -130,10 +130,13 @@ async def recall_export(recall_id: UUID, engine: Engine) -> Response:
 
 
 @router.get("/recalls/{recall_id}/report.pdf")
-async def recall_report(recall_id: UUID, engine: Engine) -> Response:
+async def recall_report(
+    recall_id: UUID, engine: Engine, lang: Literal["en", "it"] = "en"
+) -> Response:
+    """The report in the reader's language (``lang``): English or Italian."""
     issued = await recall.get(engine, recall_id)
     producer = get_settings().producer
-    pdf = recall_pdf(issued, Producer(name=producer.name, address=producer.address))
+    pdf = recall_pdf(issued, Producer(name=producer.name, address=producer.address), lang)
     return Response(
         pdf,
         media_type="application/pdf",

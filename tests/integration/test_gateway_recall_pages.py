@@ -12,6 +12,7 @@ from services.gateway.access.principal import Level
 import httpx
 
 from tests.fakes.services_api import FakeServices, order
+from tests.unit.gateway.test_translations import english_left_in
 from tests.integration.test_gateway_floor_pages import (  # the same app and fixtures
     Browser,
     browser,
@@ -116,7 +117,7 @@ async def test_a_preview_of_nothing_downloads_nothing(fake: FakeServices, browse
     answer = await browser(person(Level.READ)).get("/trace/recall/export.csv")
 
     assert not answer.headers["content-type"].startswith("text/csv")
-    assert "give a lot code" in answer.text
+    assert "Give a lot code" in answer.text
 
 
 def recall_of(trace: dict[str, object], **more: object) -> dict[str, object]:
@@ -225,3 +226,65 @@ async def test_an_order_page_says_when_recalls_cannot_be_checked(
     page = await browser(person(Level.READ)).get(f"/orders/{shown['id']}")
 
     assert page.status_code == 200 and 'id="recalls-unknown"' in page.text
+
+
+async def test_a_recall_reads_in_italian_with_its_report_asked_in_italian(
+    fake: FakeServices, browser: Browser
+) -> None:
+    trace = {
+        **REACHED,
+        "lots": [{**REACHED["lots"][0], "on_hand": {"value": "2.5", "unit": "kg"}}],  # type: ignore[index]
+        "production_orders": [
+            {
+                "production_order_id": str(uuid.uuid4()),
+                "item_code": "BISCUIT-DOUGH",
+                "produced_on": "2026-11-25",
+                "output": {"value": "10", "unit": "kg"},
+                "consumed": [
+                    {
+                        "lot_code": "FLOUR-00-R1",
+                        "item_code": "FLOUR",
+                        "quantity": {"value": "1.2", "unit": "kg"},
+                    }
+                ],
+                "made": [
+                    {
+                        "lot_code": "DOUGH-P1",
+                        "item_code": "BISCUIT-DOUGH",
+                        "quantity": {"value": "10", "unit": "kg"},
+                    }
+                ],
+            }
+        ],
+    }
+    issued = recall_of(trace)
+    recall_id = issued["recall_id"]
+    fake.on("GET", f"/api/trace/recalls/{recall_id}", json=issued)
+    fake.on("GET", "/api/trace/recalls", json=[issued])
+    fake.on("GET", "/api/trace/lots/FLOUR-00-R1/forward", json=trace)
+    fake.on(
+        "GET",
+        f"/api/trace/recalls/{recall_id}/report.pdf",
+        answer=lambda r: httpx.Response(  # type: ignore[arg-type]
+            200,
+            content=b"%PDF-" + r.url.params["lang"].encode(),
+            headers={"content-type": "application/pdf"},
+        ),
+    )
+    italian = browser(person(Level.WRITE, locale="it"))
+
+    detail = await italian.get(f"/trace/recalls/{recall_id}")
+    listing = await italian.get("/trace", params={"lot": "FLOUR-00-R1"})
+    preview = await italian.get("/trace/recall", params={"lot": "FLOUR-00-R1"})
+    unreasoned = await italian.post("/trace/recalls", data={"lot": "FLOUR-00-R1"})
+    report = await italian.get(f"/trace/recalls/{recall_id}/report.pdf")
+
+    for page in (detail, listing, preview, unreasoned):
+        assert english_left_in(page.text) == [], page.url
+    assert "Richiamo: lotto FLOUR-00-R1" in detail.text
+    assert "in giacenza 2,5 kg" in detail.text and "1,2 kg" in detail.text
+    assert "27/11/2026" in detail.text and "2026-11-27" not in detail.text
+    assert "25/11/2026" in detail.text and "2026-11-25" not in detail.text
+    assert "<td>lotto FLOUR-00-R1</td>" in listing.text
+    assert "Un richiamo richiede un motivo." in unreasoned.text
+    assert report.content == b"%PDF-it"

@@ -68,6 +68,12 @@ PHRASES: Final[tuple[tuple[str, str], ...]] = (
     (r"no /readyz", "no /readyz"),
     (r"no /metrics \((?P<code>\d{3})\)", "no /metrics ({code})"),
     (r"unreadable metrics \((?P<error>.+)\)", "unreadable metrics ({error})"),
+    # recalls and traces: what a recall was issued on, a trace's dates and quantities
+    (rf"supplier lot (?P<supplier>.+) / (?P<lot>{_CODE})", "supplier lot {supplier} / {lot}"),
+    (rf"lot (?P<lot>{_CODE})", "lot {lot}"),
+    (r"on hand (?P<amount>.+)", "on hand {amount}"),
+    (rf"(?P<date>{_DATE})", "{date}"),
+    (r"(?P<number>-?\d+(?:\.\d+)?) (?P<unit>[^\s\d()]+)", "{number} {unit}"),
 )
 
 _COMPILED: Final = tuple((re.compile(pattern), key) for pattern, key in PHRASES)
@@ -84,8 +90,10 @@ _UNTRANSLATED_PARTS: Final = {
     "heads",
     "url",
     "code",
+    "unit",
+    "supplier",
 }
-_NUMBER_PARTS: Final = {"seconds"}
+_NUMBER_PARTS: Final = {"seconds", "number"}
 
 
 def say(language: str, text: str | None) -> str:
