@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
 from services.gateway.dashboard import recall_preview_csv
+from services.gateway.dashboard.i18n import translate
 from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
 from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
-from services.gateway.dashboard.i18n import translate
 from services.gateway.dashboard.templating import language_of, render
 from services.gateway.dashboard.trace_tree import tree
 from services.gateway.dashboard.upstream import Upstream, UpstreamError
