@@ -8,17 +8,17 @@ import csv
 import io
 import uuid
 
-from services.gateway.access.principal import Level
 import httpx
 
+from services.gateway.access.principal import Level
 from tests.fakes.services_api import FakeServices, order
-from tests.unit.gateway.test_translations import english_left_in
 from tests.integration.test_gateway_floor_pages import (  # the same app and fixtures
     Browser,
     browser,
     fake,
     person,
 )
+from tests.unit.gateway.test_translations import english_left_in
 
 __all__ = ["browser", "fake"]
 
@@ -212,7 +212,7 @@ async def test_a_shipped_order_whose_lot_was_recalled_warns_with_a_link_to_the_r
     assert link in customers_other.text
     assert "recall-warning" not in clean.text and "recalls-unknown" not in clean.text
     asked = [r.url.params for r in fake.requests_to("GET", "/api/trace/recalls")]
-    assert {"order_id": ORDER_ID, "limit": "50"} == dict(asked[0])
+    assert dict(asked[0]) == {"order_id": ORDER_ID, "limit": "50"}
     assert dict(asked[1]) == {"customer": "bar@bruno.example", "limit": "50"}
 
 
