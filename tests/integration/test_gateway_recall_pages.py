@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -24,7 +26,7 @@ __all__ = ["browser", "fake"]
 
 ORDER_ID = str(uuid.uuid4())
 SHIPMENT_ID = str(uuid.uuid4())
-REACHED = {
+REACHED: dict[str, Any] = {
     "direction": "forward",
     "start": "lot:FLOUR-00-R1",
     "lots": [
@@ -120,7 +122,7 @@ async def test_a_preview_of_nothing_downloads_nothing(fake: FakeServices, browse
     assert "Give a lot code" in answer.text
 
 
-def recall_of(trace: dict[str, object], **more: object) -> dict[str, object]:
+def recall_of(trace: dict[str, Any], **more: object) -> dict[str, Any]:
     """A recall as ``GET /api/trace/recalls`` answers it."""
     return {
         "recall_id": str(uuid.uuid4()),
@@ -136,7 +138,7 @@ def recall_of(trace: dict[str, object], **more: object) -> dict[str, object]:
     }
 
 
-def recalls_reaching(*recalls: dict[str, object]) -> object:
+def recalls_reaching(*recalls: dict[str, Any]) -> Callable[[httpx.Request], httpx.Response]:
     """``GET /api/trace/recalls?order_id=|customer=``: those whose list reaches it."""
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -167,7 +169,7 @@ async def test_a_shipped_order_whose_lot_was_recalled_warns_with_a_link_to_the_r
     )
     trace = {
         **REACHED,
-        "shipments": [{**REACHED["shipments"][0], "customer": "bar@bruno.example"}],  # type: ignore[index]
+        "shipments": [{**REACHED["shipments"][0], "customer": "bar@bruno.example"}],
     }
     issued = recall_of(trace)
     withdrawn = recall_of(trace, withdrawn_at="2026-11-29T09:00:00+00:00")
@@ -188,7 +190,7 @@ async def test_a_shipped_order_whose_lot_was_recalled_warns_with_a_link_to_the_r
             }
         ],
     )
-    fake.on("GET", "/api/trace/recalls", answer=recalls_reaching(issued, withdrawn))  # type: ignore[arg-type]
+    fake.on("GET", "/api/trace/recalls", answer=recalls_reaching(issued, withdrawn))
     other = order(customer={"name": "Bar Bruno", "email": "bar@bruno.example"})  # not shipped
     fake.on("GET", f"/api/orders/{other['id']}", json=other)
     untouched = order(customer={"name": "Forno Bianchi", "email": "f@b.example"})
@@ -233,7 +235,7 @@ async def test_a_recall_reads_in_italian_with_its_report_asked_in_italian(
 ) -> None:
     trace = {
         **REACHED,
-        "lots": [{**REACHED["lots"][0], "on_hand": {"value": "2.5", "unit": "kg"}}],  # type: ignore[index]
+        "lots": [{**REACHED["lots"][0], "on_hand": {"value": "2.5", "unit": "kg"}}],
         "production_orders": [
             {
                 "production_order_id": str(uuid.uuid4()),
@@ -265,7 +267,7 @@ async def test_a_recall_reads_in_italian_with_its_report_asked_in_italian(
     fake.on(
         "GET",
         f"/api/trace/recalls/{recall_id}/report.pdf",
-        answer=lambda r: httpx.Response(  # type: ignore[arg-type]
+        answer=lambda r: httpx.Response(
             200,
             content=b"%PDF-" + r.url.params["lang"].encode(),
             headers={"content-type": "application/pdf"},
