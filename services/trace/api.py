@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -97,9 +97,21 @@ async def list_recalls(
     engine: Engine,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: Annotated[int, Query(ge=0)] = 0,
+    order_id: UUID | None = None,
+    shipment_id: UUID | None = None,
+    customer: Annotated[str | None, Query(min_length=1, max_length=320)] = None,
 ) -> list[RecallOut]:
-    """Newest first, a page at a time (the default is wide: it answered all before)."""
-    return [_out(r) for r in await recall.list_all(engine, limit=limit, offset=offset)]
+    """Newest first, a page at a time (the default is wide: it answered all before); only
+    those reaching an order, a shipment or a customer (e-mail, else name) when asked."""
+    found = await recall.list_all(
+        engine,
+        limit=limit,
+        offset=offset,
+        order_id=order_id,
+        shipment_id=shipment_id,
+        customer=customer,
+    )
+    return [_out(r) for r in found]
 
 
 @router.get("/recalls/{recall_id}", response_model=RecallOut)
@@ -118,10 +130,13 @@ async def recall_export(recall_id: UUID, engine: Engine) -> Response:
 
 
 @router.get("/recalls/{recall_id}/report.pdf")
-async def recall_report(recall_id: UUID, engine: Engine) -> Response:
+async def recall_report(
+    recall_id: UUID, engine: Engine, lang: Literal["en", "it"] = "en"
+) -> Response:
+    """The report in the reader's language (``lang``): English or Italian."""
     issued = await recall.get(engine, recall_id)
     producer = get_settings().producer
-    pdf = recall_pdf(issued, Producer(name=producer.name, address=producer.address))
+    pdf = recall_pdf(issued, Producer(name=producer.name, address=producer.address), lang)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -107,12 +107,42 @@ async def get(engine: AsyncEngine, recall_id: UUID) -> Recall:
     return _recall(row)
 
 
+def _touching(
+    order_id: UUID | None, shipment_id: UUID | None, customer: str | None
+) -> list[sa.ColumnElement[bool]]:
+    """Recalls whose list reaches the order (shipped to, or one of a reached customer's),
+    the shipment or the customer (as ``genealogy.customer_code`` names them): JSON
+    containment over the stored list, so none is missed however many recalls there are."""
+    trace = t.recall.c.trace
+    where: list[sa.ColumnElement[bool]] = []
+    if order_id is not None:
+        where.append(
+            sa.or_(
+                trace["shipments"].contains([{"order_id": str(order_id)}]),
+                trace["customers"].contains([{"order_ids": [str(order_id)]}]),
+            )
+        )
+    if shipment_id is not None:
+        where.append(trace["shipments"].contains([{"shipment_id": str(shipment_id)}]))
+    if customer is not None:
+        where.append(trace["customers"].contains([{"customer": customer}]))
+    return where
+
+
 async def list_all(
-    engine: AsyncEngine, *, limit: int | None = None, offset: int = 0
+    engine: AsyncEngine,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    order_id: UUID | None = None,
+    shipment_id: UUID | None = None,
+    customer: str | None = None,
 ) -> list[Recall]:
-    """Newest first."""
+    """Newest first; with ``order_id``, ``shipment_id`` or ``customer``, only the recalls
+    that reach it (all of them when several are given)."""
     query = (
         sa.select(t.recall)
+        .where(*_touching(order_id, shipment_id, customer))
         .order_by(t.recall.c.created_at.desc(), t.recall.c.id)
         .limit(limit)
         .offset(offset)

@@ -238,6 +238,13 @@ async def test_an_operator_walks_a_phone_order_to_shipment_and_a_viewer_can_only
         kitchen.late_lot
     }
 
+    # A customer seen before is offered as one types; the pick fills the customer's fields.
+    await work.goto("/orders/new")
+    await work.get_by_label("Name", exact=True).fill("nerina")
+    seen = work.locator('#customer-picks .pick[data-email="nerina@trattoria.example"]')
+    await seen.click()
+    await expect(work.get_by_label("E-mail", exact=True)).to_have_value("nerina@trattoria.example")
+    await expect(work.get_by_label("Name", exact=True)).to_have_value("Trattoria da Nerina")
     viewer = await signed_in(browser, system, "viewer", "it")
     looking = await viewer.new_page()
     await looking.goto("/")

@@ -23,8 +23,10 @@ from services.gateway.dashboard.pages import (
     live,
     manual_order,
     orders,
+    production,
     reports,
     search,
+    stock,
     today,
     trace,
 )
@@ -46,7 +48,18 @@ from tests.fakes.services_api import (
 )
 from tests.unit.gateway.test_translations import english_left_in
 
-MODULES = (live, manual_order, orders, reports, search, status_page, today, trace)
+MODULES = (
+    live,
+    manual_order,
+    orders,
+    production,
+    reports,
+    search,
+    status_page,
+    stock,
+    today,
+    trace,
+)
 
 
 def person(level: Level, *, locale: str | None = None) -> Principal:
@@ -89,6 +102,7 @@ def fake() -> FakeServices:
     services.on("GET", "/api/orders/[^/]+/timeline", json=[])
     services.on("GET", "/api/orders/[^/]+/shipments", json=[])
     services.on("GET", "/api/orders/exceptions", answer=exceptions_answer({}))  # type: ignore[arg-type]
+    services.on("GET", "/api/trace/recalls", json=[])
     return services
 
 
@@ -1093,3 +1107,47 @@ async def test_the_reports_page_says_so_when_orders_cannot_answer(
 
     assert page.status_code == 502
     assert "The report could not be loaded:" in page.text and "orders is starting" in page.text
+
+
+async def test_an_empty_lot_says_nothing_of_its_expiry(
+    fake: FakeServices, browser: Browser
+) -> None:
+    """Issue 25 §6: a 0 kg lot has nothing left to expire; a full one still warns."""
+    soon = (datetime.now(UTC).date() + timedelta(days=9)).isoformat()
+
+    def lot(code: str, on_hand: str) -> dict[str, object]:
+        return {
+            "lot_code": code,
+            "item_code": "FLOUR-00",
+            "on_hand": on_hand,
+            "reserved": "0",
+            "available": on_hand,
+            "unit": "kg",
+            "expires_on": soon,
+            "blocked_reason": None,
+        }
+
+    fake.on(
+        "GET",
+        "/api/items/FLOUR-00",
+        json={
+            "code": "FLOUR-00",
+            "name": "Flour 00",
+            "kind": "raw_material",
+            "base_unit": "kg",
+            "shelf_life_days": 180,
+            "supplier": None,
+            "lead_time_days": None,
+        },
+    )
+    fake.on("GET", "/api/lots", json=[lot("FLOUR-EMPTY", "0.000"), lot("FLOUR-FULL", "25")])
+
+    page = await browser(person(Level.READ)).get("/stock/FLOUR-00")
+
+    rows = {
+        code: page.text[page.text.index(f">{code}<") :].split("</tr>")[0]
+        for code in ("FLOUR-EMPTY", "FLOUR-FULL")
+    }
+    assert page.status_code == 200
+    assert "expires within 30 days" not in rows["FLOUR-EMPTY"]
+    assert "expires within 30 days" in rows["FLOUR-FULL"]

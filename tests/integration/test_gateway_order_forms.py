@@ -5,6 +5,7 @@ cancel or a recall is sent."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from services.gateway.access.principal import Level
-from tests.fakes.services_api import FakeServices, order, quote_answer
+from tests.fakes.services_api import FakeServices, order, production_order, quote_answer
 from tests.integration.test_gateway_floor_pages import (  # the same app and fixtures
     Browser,
     browser,
@@ -257,3 +258,136 @@ async def test_a_recall_is_issued_only_after_the_second_question(
     assert sent_before == []
     assert issued.status_code == 303
     assert issued.headers["location"].startswith(f"/trace/recalls/{recall_id}")
+
+
+ADDRESS = {"address1": "Via Roma 1", "postal_code": "40121", "city": "Bologna"}
+
+
+def customers_search(request: httpx.Request) -> httpx.Response:
+    """``GET /api/orders?q=``: the orders service's own search (number, customer's name or
+    e-mail), newest first; the regular has two orders, one order matches only by number."""
+    regular = {
+        "name": "Forno Bianchi",
+        "email": "ordini@fornobianchi.example",
+        "locale": "it",
+        "shipping_address": {"name": "Forno Bianchi", **ADDRESS, "country_code": "IT"},
+    }
+    orders = [
+        order(customer=regular),
+        order(customer=regular, external_number="0999"),
+        order(customer={"name": "Bar Bianco", "email": None}),
+        order(customer={"name": "Someone Else", "email": "x@y.example"}, external_number="BIA"),
+    ]
+    q = request.url.params.get("q", "").casefold()
+    found = [
+        o
+        for o in orders
+        if q in (o["customer"]["name"] or "").casefold()
+        or q in (o["customer"]["email"] or "").casefold()
+        or o["external_number"].casefold().startswith(q)
+    ]
+    return httpx.Response(200, json=found)
+
+
+async def test_customers_seen_before_are_offered_as_one_types_and_a_pick_fills_them(
+    fake: FakeServices, browser: Browser
+) -> None:
+    fake.on("GET", "/api/orders", answer=customers_search)
+    operator = browser(person(Level.WRITE))
+
+    form_page = await operator.get("/orders/new")
+    by_name = await operator.get(
+        "/orders/new/customers", params={"field": "customer_name", "customer_name": "bia"}
+    )
+    by_email = await operator.get(
+        "/orders/new/customers", params={"field": "customer_email", "customer_email": "fornobi"}
+    )
+    nobody = await operator.get(
+        "/orders/new/customers", params={"field": "customer_name", "customer_name": "zz"}
+    )
+    pick_url = html.unescape(re.findall(r'hx-get="([^"]+pick=yes[^"]+)"', by_email.text)[0])
+    picked = await operator.get(pick_url)
+
+    assert 'hx-get="/orders/new/customers?field=customer_name"' in form_page.text
+    assert 'hx-get="/orders/new/customers?field=customer_email"' in form_page.text
+    # each customer once (the regular has two orders); an order found by number offers nobody
+    assert re.findall(r'data-email="([^"]*)"', by_name.text) == [
+        "ordini@fornobianchi.example",
+        "",
+    ]
+    assert "Bar Bianco" in by_name.text and "Someone Else" not in by_name.text
+    assert fake.requests_to("GET", "/api/orders")[0].url.params["q"] == "bia"
+    assert re.findall(r'data-email="([^"]*)"', by_email.text) == ["ordini@fornobianchi.example"]
+    assert "No customer seen before has this name or e-mail." in nobody.text
+    assert picked.status_code == 200 and 'id="customer-fields"' in picked.text
+    for name, value in {
+        "customer_name": "Forno Bianchi",
+        "customer_email": "ordini@fornobianchi.example",
+        "country_code": "IT",
+        **ADDRESS,
+    }.items():
+        assert re.search(rf'name="{name}"[^>]* value="{re.escape(value)}"', picked.text), name
+    assert '<option value="it" selected>' in picked.text
+
+
+async def test_fewer_than_two_letters_ask_nothing_of_the_orders_service(
+    fake: FakeServices, browser: Browser
+) -> None:
+    answer = await browser(person(Level.WRITE)).get(
+        "/orders/new/customers", params={"field": "customer_name", "customer_name": "b"}
+    )
+
+    assert answer.status_code == 200 and "picks-list" not in answer.text
+    assert fake.requests_to("GET", "/api/orders") == []
+
+
+async def test_cancelling_a_production_order_asks_before_it_sends(
+    fake: FakeServices, browser: Browser
+) -> None:
+    served = str(uuid.uuid4())
+    shown = production_order(
+        status="materials_reserved",
+        demands=[{"order_id": served, "line_no": 1, "quantity": "40", "unit": "pc"}],
+        children=[production_order(number="MO-00008", item_code="FIG-PULP", status="planned")],
+    )
+    path = f"/api/production-orders/{shown['id']}"
+    fake.on("GET", path, json=shown)
+    fake.on("POST", f"{path}/cancel", json={**shown, "status": "cancelled"})
+    operator = browser(person(Level.WRITE))
+
+    page = await operator.get(f"/production/{shown['id']}")
+    asked = await operator.post(f"/production/{shown['id']}/cancel", data={"reason": "no figs"})
+    sent_before = list(fake.requests_to("POST", f"{path}/cancel"))
+    done = await operator.post(
+        f"/production/{shown['id']}/cancel", data={"reason": "no figs", "confirmed": "yes"}
+    )
+    after = await operator.get(done.headers["location"])
+
+    assert 'id="cancel-form"' in page.text and 'name="confirmed"' not in page.text
+    assert asked.status_code == 200
+    assert "Cancel production order MO-00007?" in asked.text
+    assert f'href="/orders/{served}"' in asked.text and "MO-00008" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text and 'value="no figs"' in asked.text
+    assert sent_before == []
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/production/{shown['id']}?notice=production_cancelled"
+    assert fake.body_of("POST", f"{path}/cancel") == {"reason": "no figs"}
+    assert "Production order cancelled; what it held is released." in after.text
+
+
+async def test_a_started_production_order_offers_no_cancel_and_a_refusal_is_shown(
+    fake: FakeServices, browser: Browser
+) -> None:
+    shown = production_order(status="in_progress")
+    path = f"/api/production-orders/{shown['id']}"
+    fake.on("GET", path, json=shown)
+    fake.on("POST", f"{path}/cancel", status=409, json={"detail": "already started"})
+    operator = browser(person(Level.WRITE))
+
+    page = await operator.get(f"/production/{shown['id']}")
+    refused = await operator.post(
+        f"/production/{shown['id']}/cancel", data={"reason": "x", "confirmed": "yes"}
+    )
+
+    assert 'id="cancel-form"' not in page.text
+    assert refused.status_code == 409 and "already started" in refused.text

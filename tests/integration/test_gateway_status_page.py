@@ -44,6 +44,11 @@ NOT_READY = {
         },
     },
 }
+RAW_ERROR = (
+    "OperationalError: (psycopg.OperationalError) connection failed: connection to server at "
+    '"10.0.0.7", port 55512 failed: Connection refused'
+)
+DOWN_DATABASE = {"status": "not ready", "checks": {"database": {"ok": False, "detail": RAW_ERROR}}}
 
 
 def person(locale: str | None) -> Principal:
@@ -60,7 +65,7 @@ def person(locale: str | None) -> Principal:
 
 def answer(request: httpx.Request) -> httpx.Response:
     """orders: ready; inventory: not ready, /metrics failing; production: down;
-    connectors: no /readyz and unreadable metrics; trace: ready."""
+    connectors: no /readyz and unreadable metrics; trace: its database refuses connections."""
     service, path = request.url.host.split(".")[0], request.url.path
     if service == "production":
         raise httpx.ConnectError("connection refused", request=request)
@@ -71,6 +76,8 @@ def answer(request: httpx.Request) -> httpx.Response:
             return httpx.Response(503, json=NOT_READY)
         if service == "connectors":
             return httpx.Response(404, json={"detail": "Not Found"})
+        if service == "trace":
+            return httpx.Response(503, json=DOWN_DATABASE)
         return httpx.Response(200, json=READY)
     if service == "inventory":
         return httpx.Response(500, text="boom")
@@ -137,3 +144,22 @@ async def test_an_english_reader_sees_the_details_as_the_services_wrote_them(
     assert "not ready: database at none, scripts at 0003_holds" in english
     assert "no /metrics (500)" in english and "unreadable metrics (" in english
     assert "orders-projector: 1234" in english
+
+
+async def test_a_raised_error_is_shown_as_its_kind_and_its_text_only_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    shown: dict[str, str] = {}
+    with caplog.at_level("WARNING", logger="services.gateway.dashboard.pages.status"):
+        for locale in ("en", "it"):
+            transport = httpx.ASGITransport(app=status_app(person(locale)))
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as c:
+                shown[locale] = html.unescape((await c.get("/status")).text)
+
+    trace = shown["en"][shown["en"].index('id="p-trace"') :]
+    assert '<span class="muted">refuses the connection</span>' in trace
+    assert '<span class="muted">rifiuta la connessione</span>' in shown["it"]
+    for page in shown.values():
+        assert "OperationalError" not in page and "55512" not in page and "10.0.0.7" not in page
+    logged = [r.getMessage() for r in caplog.records]
+    assert f"trace: readiness check database failed: {RAW_ERROR}" in logged

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.trace import projection, queries
+from services.trace import projection, queries, recall
 from services.trace.tracing import Amount, Direction
 from shared.consuming import apply_once
 from shared.contracts.base import Event
@@ -200,3 +200,36 @@ async def test_events_in_any_order_and_delivered_twice_give_the_same_traces(trac
 async def test_an_unknown_start_is_a_clear_not_found(trace_engine):
     with pytest.raises(queries.UnknownStart, match="no lot 'NOPE"):
         await queries.trace(trace_engine, queries.lot_start("NOPE-1"), Direction.FORWARD)
+
+
+async def test_the_recalls_reaching_an_order_a_shipment_or_a_customer_are_found(trace_engine):
+    """Issue 25 §6: an order, shipment or customer touched by a recalled lot shows a warning;
+    the recalls are found by what they reached, not by scanning the first few."""
+    tag, other = uuid.uuid4().hex[:6], uuid.uuid4().hex[:6]
+    events = history(tag)
+    await apply_all(trace_engine, wrapped(events) + wrapped(history(other)))
+    shipped = next(e for e in events["inventory"] if isinstance(e, StockShipped))
+    issued = await recall.issue(
+        trace_engine,
+        start=queries.lot_start(f"FL-{tag}"),
+        origin_kind="lot",
+        origin=f"lot FL-{tag}",
+        reason="mould",
+    )
+    await recall.issue(  # another history's recall reaches none of this one's
+        trace_engine,
+        start=queries.lot_start(f"FL-{other}"),
+        origin_kind="lot",
+        origin=f"lot FL-{other}",
+        reason="mould",
+    )
+
+    by_order = await recall.list_all(trace_engine, order_id=shipped.order_id)
+    by_shipment = await recall.list_all(trace_engine, shipment_id=shipped.shipment_id)
+    by_customer = await recall.list_all(trace_engine, customer="anna.rossi@example.org")
+    none = await recall.list_all(trace_engine, order_id=uuid.uuid4())
+
+    assert [r.recall_id for r in by_order] == [issued.recall_id]
+    assert [r.recall_id for r in by_shipment] == [issued.recall_id]
+    assert issued.recall_id in [r.recall_id for r in by_customer]  # both went to Anna
+    assert none == []

@@ -68,6 +68,24 @@ PHRASES: Final[tuple[tuple[str, str], ...]] = (
     (r"no /readyz", "no /readyz"),
     (r"no /metrics \((?P<code>\d{3})\)", "no /metrics ({code})"),
     (r"unreadable metrics \((?P<error>.+)\)", "unreadable metrics ({error})"),
+    # a failing readiness check's kind (readiness_words), never the raised error's text
+    (r"no Kafka broker answers", "no Kafka broker answers"),
+    (r"refuses our credentials", "refuses our credentials"),
+    (r"cannot find the host", "cannot find the host"),
+    (r"is starting up or shutting down", "is starting up or shutting down"),
+    (
+        r"is missing a table: are the migrations run\?",
+        "is missing a table: are the migrations run?",
+    ),
+    (r"does not answer in time", "does not answer in time"),
+    (r"refuses the connection", "refuses the connection"),
+    (r"failed; the process's log has the details", "failed; the process's log has the details"),
+    # recalls and traces: what a recall was issued on, a trace's dates and quantities
+    (rf"supplier lot (?P<supplier>.+) / (?P<lot>{_CODE})", "supplier lot {supplier} / {lot}"),
+    (rf"lot (?P<lot>{_CODE})", "lot {lot}"),
+    (r"on hand (?P<amount>.+)", "on hand {amount}"),
+    (rf"(?P<date>{_DATE})", "{date}"),
+    (r"(?P<number>-?\d+(?:\.\d+)?) (?P<unit>[^\s\d()]+)", "{number} {unit}"),
 )
 
 _COMPILED: Final = tuple((re.compile(pattern), key) for pattern, key in PHRASES)
@@ -84,8 +102,10 @@ _UNTRANSLATED_PARTS: Final = {
     "heads",
     "url",
     "code",
+    "unit",
+    "supplier",
 }
-_NUMBER_PARTS: Final = {"seconds"}
+_NUMBER_PARTS: Final = {"seconds", "number"}
 
 
 def say(language: str, text: str | None) -> str:

@@ -13,6 +13,7 @@ from services.gateway.dashboard.upstream import Upstream
 NOTICES: dict[str, str] = {
     "started": "Production started.",
     "completed": "Production completed; the output lot is being added to stock.",
+    "production_cancelled": "Production order cancelled; what it held is released.",
     "accepted": "Suggestion accepted.",
     "dismissed": "Suggestion dismissed.",
     "received": "Goods received; the new lot is in stock.",

@@ -10,6 +10,8 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.gateway.dashboard.readiness_words import shown
+
 LAG = "lotline_kafka_consumer_lag"
 OUTBOX = "lotline_outbox_unpublished"
 OUTBOX_AGE = "lotline_outbox_oldest_unpublished_age_seconds"
@@ -19,9 +21,12 @@ DEAD_LETTERED = "lotline_messages_dead_lettered"
 
 @dataclass(frozen=True)
 class Check:
+    """``detail`` is what the page shows; ``raw`` what the process said, for the log only."""
+
     name: str
     ok: bool
     detail: str
+    raw: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,8 @@ def readiness(status_code: int | None, body: Any) -> Readiness:
     raw = body.get("checks", {}) if isinstance(body, dict) else {}
     for name, value in sorted(raw.items()):
         if isinstance(value, dict):
-            checks.append(Check(name, bool(value.get("ok")), str(value.get("detail", ""))))
+            raw = str(value.get("detail", ""))
+            checks.append(Check(name, bool(value.get("ok")), shown(raw), raw))
         else:
             checks.append(Check(name, bool(value), ""))
     return Readiness(status_code == 200, tuple(checks))

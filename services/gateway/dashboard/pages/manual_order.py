@@ -3,8 +3,9 @@
 Two steps, so nobody promises blind: *Quote* asks production for the date the lines could
 be delivered (nothing is reserved), *Confirm* places the order through the connectors with
 an idempotency key minted with the quote, so a double click or a resent form makes one order.
-Items are picked by name or code as one types (``/orders/new/items``); a confirmed order
-opens on its own page once the orders service holds it.
+Items are picked by name or code as one types (``/orders/new/items``), customers seen before
+likewise by name or e-mail (``/orders/new/customers``); a confirmed order opens on its own
+page once the orders service holds it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
-from services.gateway.dashboard import item_lookup, manual_entry
+from services.gateway.dashboard import customer_lookup, item_lookup, manual_entry
 from services.gateway.dashboard.manual_entry import Entry
 from services.gateway.dashboard.quote_view import view_of
 from services.gateway.dashboard.screen import upstream_of
@@ -28,7 +29,7 @@ from services.gateway.dashboard.upstream import Upstream, UpstreamError
 
 router = APIRouter(include_in_schema=False)
 RULES: tuple[Rule, ...] = (
-    *rules(Level.READ, "GET /orders/new", "GET /orders/new/items"),
+    *rules(Level.READ, "GET /orders/new", "GET /orders/new/items", "GET /orders/new/customers"),
     *rules(Level.WRITE, "POST /orders/new/quote", "POST /orders/new/confirm"),
 )
 
@@ -134,3 +135,26 @@ async def item_picks(
         error = refused.detail
     context = {"n": line, "typed": typed.strip(), "found": found, "error": error}
     return render(request, "new_order/item_picks.html", context)
+
+
+CUSTOMER_FIELDS = ("customer_name", "customer_email")
+
+
+@router.get("/orders/new/customers", response_class=HTMLResponse)
+async def customer_picks(request: Request, field: str = "", pick: str = "") -> HTMLResponse:
+    """Customers seen before for what was typed in ``field`` (name or e-mail), or (``pick``)
+    the customer fields filled with the chosen customer's name, e-mail and address."""
+    asked = request.query_params
+    if pick:
+        picked = {name: str(asked.get(name) or "").strip() for name in manual_entry.FIELDS}
+        entry = manual_entry.Entry(picked, ())
+        return render(request, "new_order/customer_fields.html", {"entry": entry})
+    typed = str(asked.get(field) or "") if field in CUSTOMER_FIELDS else ""
+    found: list[dict[str, str]] = []
+    error = None
+    try:
+        found = await customer_lookup.suggestions(upstream_of(request), typed)
+    except UpstreamError as refused:
+        error = refused.detail
+    context = {"typed": typed.strip(), "found": found, "error": error}
+    return render(request, "new_order/customer_picks.html", context)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
+from itertools import chain
 from typing import Any
 from uuid import UUID
 
@@ -18,13 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
-from services.gateway.dashboard import labels, timeline_view
+from services.gateway.dashboard import labels, recall_warnings, timeline_view
 from services.gateway.dashboard.money import order_total
 from services.gateway.dashboard.pages.live import live_since
 from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
 from services.gateway.dashboard.screen import upstream_of
 from services.gateway.dashboard.templating import is_fragment, language_of, render
-from services.gateway.dashboard.upstream import UpstreamError
+from services.gateway.dashboard.upstream import Upstream, UpstreamError
 
 router = APIRouter(include_in_schema=False)
 RULES: tuple[Rule, ...] = (
@@ -86,8 +87,10 @@ async def _order_context(request: Request, order_id: UUID) -> dict[str, Any] | N
         if error.status == 404:
             return None
         raise
-    shipments, timeline = await asyncio.gather(
-        up.get(f"/api/orders/{order_id}/shipments"), up.get(f"/api/orders/{order_id}/timeline")
+    shipments, timeline, (recalls, recalls_known) = await asyncio.gather(
+        up.get(f"/api/orders/{order_id}/shipments"),
+        up.get(f"/api/orders/{order_id}/timeline"),
+        _recalls_touching(up, order),
     )
     total = order_total(order)
     said = partial(timeline_view.sentence, language=language_of(request))
@@ -97,7 +100,28 @@ async def _order_context(request: Request, order_id: UUID) -> dict[str, Any] | N
         "timeline": timeline,
         "sentence": said,
         "total": total,
+        "recalls": recalls,
+        "recalls_known": recalls_known,
+        "recalled_shipments": {i: w for w in recalls for i in w.shipment_ids},
     }
+
+
+async def _recalls_touching(
+    up: Upstream, order: dict[str, Any]
+) -> tuple[list[recall_warnings.RecallWarning], bool]:
+    """The recalls in force reaching the order or its customer; ``False`` when the trace
+    service cannot be asked (the page says the check could not be made, never "none")."""
+    customer = recall_warnings.customer_code(order.get("customer") or {})
+    asked: list[dict[str, str]] = [{"order_id": str(order["id"])}]
+    if customer:
+        asked.append({"customer": customer})
+    try:
+        answers = await asyncio.gather(
+            *(up.get("/api/trace/recalls", params={**a, "limit": "50"}) for a in asked)
+        )
+    except UpstreamError:
+        return [], False
+    return recall_warnings.warnings(str(order["id"]), customer, chain(*answers)), True
 
 
 async def _detail(

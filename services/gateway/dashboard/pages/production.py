@@ -1,5 +1,6 @@
 """Production: the plan per line by day, the production orders (a page at a time), and one
-order's detail where an operator starts it and completes it choosing the input lots."""
+order's detail where an operator starts it, completes it choosing the input lots, or cancels
+it — cancelling asks once more, on a page of its own, as an order's cancel does."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ RULES: tuple[Rule, ...] = (
         Level.WRITE,
         "POST /production/{production_order_id}/start",
         "POST /production/{production_order_id}/complete",
+        "POST /production/{production_order_id}/cancel",
     ),
 )
 
@@ -37,6 +39,8 @@ STATUSES = (
     "completed",
     "cancelled",
 )
+# Not started yet: what the production service still lets an operator cancel.
+CANCELLABLE = ("planned", "materials_reserved", "blocked_on_materials")
 PLAN_DAYS = 14
 
 
@@ -137,6 +141,7 @@ async def _detail(
             "form": form or {},
             "error": error,
             "notice": notice_of(request),
+            "cancellable": CANCELLABLE,
         },
         status_code=status_code,
     )
@@ -183,3 +188,24 @@ async def complete(production_order_id: str, request: Request) -> Response:
             status_code=refused.status,
         )
     return see_other(f"/production/{production_order_id}", "completed")
+
+
+@router.post("/production/{production_order_id}/cancel")
+async def cancel(production_order_id: str, request: Request) -> Response:
+    """Cancels only when the form says ``confirmed=yes``; otherwise shows what would be
+    cancelled (the orders it serves, the intermediates made for it) and asks."""
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip()
+    upstream = upstream_of(request)
+    path = f"/api/production-orders/{production_order_id}"
+    try:
+        if form.get("confirmed") == "yes":
+            await upstream.send("POST", f"{path}/cancel", json={"reason": reason or None})
+            return see_other(f"/production/{production_order_id}", "production_cancelled")
+        order = await upstream.get(path)
+    except UpstreamError as refused:
+        return await _detail(
+            request, production_order_id, error=refused.detail, status_code=refused.status
+        )
+    context = {"order": order, "reason": reason}
+    return render(request, "production_confirm_cancel.html", context)

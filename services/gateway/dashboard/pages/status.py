@@ -5,6 +5,7 @@ asked directly at its own URL, with a short timeout, so one that hangs cannot ha
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ router = APIRouter()
 RULES: tuple[Rule, ...] = rules(Level.READ, "GET /status")
 
 TIMEOUT_SECONDS = 3.0
+log = logging.getLogger(__name__)
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response | None:
@@ -70,10 +72,14 @@ async def _process(
         found = Numbers(problem=f"no /metrics ({scraped.status_code})")
     else:
         found = numbers(scraped.text)
+    checked = readiness(None if ready is None else ready.status_code, _json(ready))
+    for check in checked.checks:
+        if check.raw != check.detail:  # the page shows its kind; the raw text goes here only
+            log.warning("%s: readiness check %s failed: %s", name, check.name, check.raw)
     return ProcessStatus(
         name=name,
         alive=None if alive is None else alive.status_code == 200,
-        readiness=readiness(None if ready is None else ready.status_code, _json(ready)),
+        readiness=checked,
         numbers=found,
     )
 

@@ -13,9 +13,11 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
+from services.gateway.dashboard import recall_preview_csv
+from services.gateway.dashboard.i18n import translate
 from services.gateway.dashboard.paging import fetch_page, offset_of, page_url
 from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
-from services.gateway.dashboard.templating import render
+from services.gateway.dashboard.templating import language_of, render
 from services.gateway.dashboard.trace_tree import tree
 from services.gateway.dashboard.upstream import Upstream, UpstreamError
 
@@ -25,6 +27,7 @@ RULES: tuple[Rule, ...] = (
         Level.READ,
         "GET /trace",
         "GET /trace/recall",
+        "GET /trace/recall/export.csv",
         "GET /trace/recalls/{recall_id}",
         "GET /trace/recalls/{recall_id}/export.csv",
         "GET /trace/recalls/{recall_id}/report.pdf",
@@ -54,7 +57,7 @@ def _trace_paths(search: dict[str, str]) -> list[str]:
     return []
 
 
-async def _order_id_of(upstream: Upstream, typed: str, errors: list[str]) -> str:
+async def _order_id_of(upstream: Upstream, typed: str, errors: list[str], language: str) -> str:
     """An order named as people name it (its number, its customer): its id when exactly one
     order matches; otherwise say so and trace nothing."""
     try:
@@ -65,10 +68,11 @@ async def _order_id_of(upstream: Upstream, typed: str, errors: list[str]) -> str
     if len(found) == 1:
         return str(found[0]["id"])
     errors.append(
-        f"no order matches {typed!r}"
+        translate(language, "No order matches “{typed}”.")
         if not found
-        else f"{typed!r} matches several orders: type more of its number"
+        else translate(language, "“{typed}” matches several orders: type more of its number.")
     )
+    errors[-1] = errors[-1].format(typed=typed)
     return ""
 
 
@@ -78,7 +82,9 @@ async def trace(request: Request) -> Response:
     upstream = upstream_of(request)
     errors: list[str] = []
     if search["order"] and not _trace_paths(search):
-        search["order"] = await _order_id_of(upstream, search["order"], errors)
+        search["order"] = await _order_id_of(
+            upstream, search["order"], errors, language_of(request)
+        )
     traces = []
     for path in _trace_paths(search):
         try:
@@ -123,7 +129,11 @@ async def _preview(
     errors = [error] if error else []
     affected = None
     if not paths:
-        errors.append("give a lot code, or a supplier and the supplier's lot code")
+        errors.append(
+            translate(
+                language_of(request), "Give a lot code, or a supplier and the supplier's lot code."
+            )
+        )
     else:
         try:
             affected = await upstream_of(request).get(paths[0])
@@ -149,6 +159,25 @@ async def recall_preview(request: Request) -> Response:
     return await _preview(request, _search(request))
 
 
+@router.get("/trace/recall/export.csv")
+async def recall_preview_export(request: Request) -> Response:
+    """What the preview shows, as a CSV file, before anything is issued."""
+    search = _search(request)
+    paths = [p for p in _trace_paths(search) if p.endswith("/forward")]
+    if not paths:
+        return await _preview(request, search)
+    try:
+        affected = await upstream_of(request).get(paths[0])
+    except UpstreamError:
+        return await _preview(request, search)
+    disposition = f'attachment; filename="{recall_preview_csv.file_name(search)}"'
+    return Response(
+        recall_preview_csv.text(affected),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
+
+
 @router.post("/trace/recalls")
 async def issue_recall(request: Request) -> Response:
     """Issue the recall previewed: the lots are blocked and open orders on them held. Only
@@ -163,7 +192,8 @@ async def issue_recall(request: Request) -> Response:
     else:
         body["supplier"], body["supplier_lot_code"] = search["supplier"], search["supplier_lot"]
     if not reason:
-        return await _preview(request, search, error="a recall needs a reason")
+        needed = translate(language_of(request), "A recall needs a reason.")
+        return await _preview(request, search, error=needed)
     if form.get("confirmed") != "yes":
         return await _preview(request, search, reason=reason, confirming=True)
     try:
@@ -232,4 +262,5 @@ async def recall_csv(recall_id: UUID, request: Request) -> Response:
 
 @router.get("/trace/recalls/{recall_id}/report.pdf")
 async def recall_pdf(recall_id: UUID, request: Request) -> Response:
-    return await _download(request, f"/api/trace/recalls/{recall_id}/report.pdf")
+    language = language_of(request)  # the report in the reader's language
+    return await _download(request, f"/api/trace/recalls/{recall_id}/report.pdf?lang={language}")
