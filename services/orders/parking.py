@@ -41,10 +41,14 @@ def until_known(use_case: UseCase) -> UseCase:
     """``use_case``, or the event parked when its order does not exist yet."""
 
     async def applied_or_parked(tx: Delivery, event: AboutOneOrder) -> Any:
-        await _order_lock(tx, event.order_id)
-        if await repository.order_head(tx.conn, event.order_id) is None:
-            await park(tx, event.order_id)
-            return None
+        # An order, once committed, stays: seen without the lock, it is known for good. Only
+        # an order not seen yet takes the lock and looks again (a fresh statement, so a fresh
+        # snapshot) before parking — the creation may have committed meanwhile.
+        if not await repository.order_exists(tx.conn, event.order_id):
+            await _order_lock(tx, event.order_id)
+            if not await repository.order_exists(tx.conn, event.order_id):
+                await park(tx, event.order_id)
+                return None
         return await use_case(tx, event)
 
     applied_or_parked.__name__ = getattr(use_case, "__name__", "applied_or_parked")

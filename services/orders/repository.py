@@ -27,8 +27,9 @@ async def insert_order(
     *,
     status: OrderStatus,
     hold_reason: str | None,
-) -> bool:
-    """Insert once per (channel, external id); False when the order already exists."""
+) -> Any:
+    """Insert once per (channel, external id): the new order's row, None when it already
+    exists (so the caller need not read back what it just wrote)."""
     result = await conn.execute(
         insert(t.order)
         .values(
@@ -47,10 +48,11 @@ async def insert_order(
             **_totals(inbound.totals),
         )
         .on_conflict_do_nothing()
-        .returning(t.order.c.id)
+        .returning(*t.order.c)
     )
-    if result.first() is None:
-        return False
+    head = result.first()
+    if head is None:
+        return None
     await conn.execute(
         t.line.insert(),
         [
@@ -73,7 +75,7 @@ async def insert_order(
             for no, ln in enumerate(inbound.lines, start=1)
         ],
     ) if inbound.lines else None
-    return True
+    return head
 
 
 def _totals(totals: OrderTotals | None) -> dict[str, Decimal | None]:
@@ -82,6 +84,11 @@ def _totals(totals: OrderTotals | None) -> dict[str, Decimal | None]:
     if totals is None:
         return dict.fromkeys(names)
     return {name: (m.amount if (m := getattr(totals, name)) else None) for name in names}
+
+
+async def order_exists(conn: AsyncConnection, order_id: UUID) -> bool:
+    query = sa.select(sa.literal(True)).where(t.order.c.id == order_id)
+    return bool(await conn.scalar(query))
 
 
 async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = False) -> Any:

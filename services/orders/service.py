@@ -49,18 +49,17 @@ async def receive_inbound_order(tx: Delivery, event: InboundOrderReceived) -> No
     order_id = order_id_for(event.channel, event.external_id)
     event = await releases.with_known_mappings(conn, event)
     new = domain.accept(order_id, event)
-    inserted = await repository.insert_order(
+    head = await repository.insert_order(
         conn, order_id, event, status=new.status, hold_reason=new.hold_reason
     )
-    if not inserted:
+    if head is None:
         log.info("order %s:%s already exists", event.channel, event.external_id)
         return
     events = new.events(event)
     for change in events:
         if isinstance(change, OrderStatusChanged):
             await repository.record_status(conn, change)
-    if new.status is OrderStatus.RECEIVED:
-        head = await repository.order_head(conn, order_id)
+    if new.status is OrderStatus.RECEIVED:  # born received: no change since the insert
         await notify(conn, head, kind="order_confirmed", context={})
     await tx.publish(list(events))
 

@@ -131,18 +131,33 @@ async def test_a_reservation_read_before_its_order_waits_for_it_and_applies_once
     assert caused == 1  # the status change it caused, published once
 
 
+async def waits_for_a_lock_or(engine, done: asyncio.Event) -> None:
+    """Until some transaction waits for an advisory lock, or ``done`` is set."""
+    async with engine.connect() as conn:
+        while not done.is_set():
+            waiting = await conn.scalar(
+                sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            )
+            if waiting:
+                return
+            await asyncio.sleep(0.01)
+
+
 async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behind(
     orders_engine, monkeypatch
 ):
     """One consumer parks and keeps its transaction open until another has created the
     order: the creation then waits for the parking to commit, and applies what it parked."""
     park = parking.park
-    parked, created = asyncio.Event(), asyncio.Event()
+    parked, created, creation_done = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def park_and_hold(tx, order_id):
         await park(tx, order_id)
         parked.set()
         await asyncio.wait_for(created.wait(), timeout=10)  # the order is inserted meanwhile
+        # Commit only once the creation waits for this transaction's lock, or has finished
+        # without waiting (the bug this test is for): never by luck of timing.
+        await asyncio.wait_for(waits_for_a_lock_or(orders_engine, creation_done), timeout=10)
 
     async def receive_and_signal(tx, event):
         await service.receive_inbound_order(tx, event)
@@ -165,6 +180,7 @@ async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behin
     await asyncio.wait_for(parked.wait(), timeout=10)  # parked, not committed yet
 
     await apply_once(orders_engine, receive, Envelope.wrap(event), event, consumer="orders")
+    creation_done.set()
     await parking_first
 
     async with orders_engine.connect() as conn:
