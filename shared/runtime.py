@@ -146,7 +146,8 @@ class ServiceRuntime:
             await self.stop()
 
 
-def engine_of(request: Request) -> AsyncEngine:
-    """FastAPI dependency: the engine of the service serving this request."""
+async def engine_of(request: Request) -> AsyncEngine:
+    """FastAPI dependency: the engine of the service serving this request (async: FastAPI
+    runs a plain ``def`` dependency in a worker thread, a thread hop on every request)."""
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime.engine

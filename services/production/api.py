@@ -49,7 +49,7 @@ router = APIRouter(prefix="/api", tags=["production"])
 Engine = Annotated[AsyncEngine, Depends(engine_of)]
 
 
-def promise_terms_of(request: Request) -> PromiseSettings:
+async def promise_terms_of(request: Request) -> PromiseSettings:
     """The deployment's promise terms (``create_app`` sets them); the defaults otherwise."""
     terms = getattr(request.app.state, "promise_terms", None)
     return terms if isinstance(terms, PromiseSettings) else PromiseSettings()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.contracts.base import Event, PoisonMessage
@@ -62,7 +63,7 @@ class Envelope(BaseModel):
     def from_bytes(cls, raw: bytes) -> Envelope:
         """Parse an envelope; anything unreadable is poison, never retried."""
         try:
-            data = json.loads(raw)
+            data = orjson.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise PoisonMessage(f"not JSON: {error}") from error
         try:

@@ -25,7 +25,7 @@ router = APIRouter(tags=["etsy"])
 Engine = Annotated[AsyncEngine, Depends(engine_of)]
 
 
-def etsy_settings(request: Request) -> EtsySettings:
+async def etsy_settings(request: Request) -> EtsySettings:
     settings: EtsySettings = request.app.state.etsy_settings
     return settings
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -59,7 +60,7 @@ def _readable(delivery: ShopifyDelivery, max_bytes: int) -> tuple[bool, str | No
     if len(delivery.body) > max_bytes:
         raise WebhookRejected(413, f"body of {len(delivery.body)} bytes exceeds {max_bytes}")
     try:
-        payload = json.loads(delivery.body)
+        payload = orjson.loads(delivery.body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WebhookRejected(400, f"malformed JSON: {error}") from error
     handled = str(delivery.topic) in ORDER_TOPICS | {REFUND_TOPIC, UNINSTALLED_TOPIC}

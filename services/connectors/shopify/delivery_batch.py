@@ -12,11 +12,11 @@ alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors.shopify import order_changes, order_snapshot, order_sync
@@ -35,7 +35,7 @@ OrderKey = tuple[str, str]  # (shop, external id)
 async def apply_one(conn: AsyncConnection, row: Any) -> str:
     """Apply one delivery through ``order_sync``; the outcome recorded on it."""
     topic, shop = str(row.topic), str(row.shop_domain)
-    payload = json.loads(row.body)
+    payload = orjson.loads(row.body)
     if topic in ORDER_TOPICS:
         verdict = await order_sync.apply_order(conn, shop, payload, source=f"webhook:{topic}")
         return verdict.value
@@ -109,7 +109,7 @@ def _read(rows: Sequence[Any], applied: Applied) -> list[_Read]:
     reads = []
     for row in rows:
         try:
-            payload = json.loads(row.body)
+            payload = orjson.loads(row.body)
             snapshot = order_snapshot.read_order(payload) if row.topic in ORDER_TOPICS else None
         except Exception as error:
             applied.failed.append((row, error))
