@@ -38,6 +38,11 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.received: list[EmailMessage] = []
+        self.sessions: list[object] = []  # one per SMTP connection that sent a mail
+
+    def connections(self, recipients: set[str]) -> int:
+        pairs = zip(self.sessions, self.received, strict=True)
+        return len({id(session) for session, mail in pairs if mail["To"] in recipients})
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("nobody"):
@@ -49,6 +54,7 @@ class Mailbox:
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.received.append(message)
+        self.sessions.append(session)
         return "250 Message accepted for delivery"
 
     def to(self, recipient: str) -> list[EmailMessage]:
@@ -245,6 +251,32 @@ async def test_a_failed_attempt_waits_before_the_next(orders_engine):
 
     [record] = await notifications_of(orders_engine, order_id)
     assert (record.status, record.attempts) == (Status.PENDING, 1)
+
+
+async def test_one_pass_sends_its_mails_over_one_connection(orders_engine, smtp):
+    recipients = [address(f"cliente{n}") for n in range(3)]
+    for recipient in recipients:
+        order_id = await an_order(orders_engine, email=recipient)
+        await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+    sender = MailSender(orders_engine, mail_settings(smtp.port))
+
+    await sender.send_pending()
+
+    assert all(len(smtp.mailbox.to(r)) == 1 for r in recipients)
+    assert smtp.mailbox.connections(set(recipients)) == 1
+
+
+async def test_after_a_refusal_the_next_mail_of_the_pass_still_goes_out(orders_engine, smtp):
+    refused, welcome = address("nobody"), address("giulia")
+    for recipient in (refused, welcome):
+        order_id = await an_order(orders_engine, email=recipient)
+        await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+    sender = MailSender(orders_engine, mail_settings(smtp.port))
+
+    await sender.send_pending()
+
+    assert smtp.mailbox.to(refused) == []
+    assert len(smtp.mailbox.to(welcome)) == 1
 
 
 async def test_a_refused_mailbox_fails_at_once_with_the_servers_answer(orders_engine, smtp):

@@ -3,7 +3,9 @@ notifications over SMTP and records each attempt's result on the notification.
 
 Each row is locked (``FOR UPDATE SKIP LOCKED``) while its mail goes out and marked in the
 same transaction. A crash in between leaves it pending: it is sent again with the same
-Message-ID. One attempt retries transient SMTP faults briefly (``shared.retrying``); a
+Message-ID. The mails of one pass share one SMTP connection (connect, EHLO and QUIT once
+per pass, not per mail); a connection that failed is dropped and the next mail opens a
+fresh one. One attempt retries transient SMTP faults briefly (``shared.retrying``); a
 failed attempt waits ``retry_backoff_seconds`` (doubling) before the next; after
 ``max_attempts``, or on a permanent error, the notification is failed for good.
 """
@@ -73,20 +75,45 @@ class MailSender(PollingWorker):
         self._engine = engine
         self._settings = settings
         self._not_before: dict[UUID, float] = {}
+        self._client: aiosmtplib.SMTP | None = None
         wakeups.wake_after_commit(engine, store.WAKE, self.wake)
 
+    async def _connected(self) -> aiosmtplib.SMTP:
+        """The pass's SMTP connection, opened (and logged in) on its first mail."""
+        if self._client is None:
+            s = self._settings
+            client = aiosmtplib.SMTP(
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.username,
+                password=s.password.get_secret_value() if s.password else None,
+                start_tls=s.starttls,
+                timeout=s.timeout_seconds,
+            )
+            await client.connect()
+            self._client = client
+        return self._client
+
+    async def _hang_up(self, *, politely: bool) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            if politely:
+                await client.quit()
+            else:
+                client.close()
+        except Exception as error:  # the mails are sent; a failed goodbye changes nothing
+            log.debug("SMTP connection closed uncleanly: %s", describe(error))
+            client.close()
+
     async def _smtp(self, message: EmailMessage) -> object:
-        s = self._settings
-        return await aiosmtplib.send(
-            message,
-            sender=s.sender_address,
-            hostname=s.smtp_host,
-            port=s.smtp_port,
-            username=s.username,
-            password=s.password.get_secret_value() if s.password else None,
-            start_tls=s.starttls,
-            timeout=s.timeout_seconds,
-        )
+        client = await self._connected()
+        try:
+            return await client.send_message(message, sender=self._settings.sender_address)
+        except BaseException:
+            await self._hang_up(politely=False)  # never reuse a connection that failed
+            raise
 
     async def _send(self, message: EmailMessage) -> None:
         await retrying.with_retries(
@@ -106,14 +133,17 @@ class MailSender(PollingWorker):
     async def send_pending(self) -> int:
         """One pass: try each due pending notification once; returns how many were tried."""
         tried: set[UUID] = set()
-        while len(tried) < self._batch_size and not self.stopping:
-            async with self._engine.begin() as conn:
-                due = await store.pending(conn, 1, exclude=tried | self._backing_off())
-                if not due:
-                    break
-                notification = due[0]
-                tried.add(notification.id)
-                await self._deliver(conn, notification)
+        try:
+            while len(tried) < self._batch_size and not self.stopping:
+                async with self._engine.begin() as conn:
+                    due = await store.pending(conn, 1, exclude=tried | self._backing_off())
+                    if not due:
+                        break
+                    notification = due[0]
+                    tried.add(notification.id)
+                    await self._deliver(conn, notification)
+        finally:
+            await self._hang_up(politely=True)
         return len(tried)
 
     async def _deliver(
