@@ -4,6 +4,7 @@ the ops dashboard, the gateway's own API, and the proxy to the services behind i
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -86,6 +87,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = db.create_engine(settings.pg.url("gateway"), pool_size=settings.pg.pool_size)
     modules = list(page_modules())
     live = LiveFeed(settings)
+    # Each forwarded request is logged once, by the request middleware; httpx's own line
+    # per upstream call doubled the gateway's log (and its cost per webhook).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -3,6 +3,7 @@ of fields whose names say they hold a secret."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -20,17 +21,30 @@ _BEARER = re.compile(r"(?P<kind>bearer|basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNOREC
 
 
 def redact_text(text: str) -> str:
-    """``scheme://user:password@`` becomes ``scheme://user:[redacted]@``; bearer tokens go."""
-    text = _URL_CREDENTIALS.sub(rf"\g<scheme>\g<user>:{REDACTED}@", text)
-    text = _API_KEY.sub(rf"\g<prefix>{REDACTED}", text)
-    return _BEARER.sub(rf"\g<kind> {REDACTED}", text)
+    """``scheme://user:password@`` becomes ``scheme://user:[redacted]@``; bearer tokens go.
+
+    Every log line passes here: a pattern runs only when the text holds what it needs to
+    match at all (``://`` and ``@``, ``llk_``, "bearer" or "basic"), as most lines do not."""
+    if "@" in text and "://" in text:
+        text = _URL_CREDENTIALS.sub(rf"\g<scheme>\g<user>:{REDACTED}@", text)
+    if "llk_" in text:
+        text = _API_KEY.sub(rf"\g<prefix>{REDACTED}", text)
+    lowered = text.lower()
+    if "bearer" in lowered or "basic" in lowered:
+        text = _BEARER.sub(rf"\g<kind> {REDACTED}", text)
+    return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _secret_name(key: str) -> bool:
+    return SECRET_NAMES.search(key) is not None
 
 
 def redact_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A copy in which secret-named fields are hidden and strings lose URL credentials."""
     clean: dict[str, Any] = {}
     for key, value in fields.items():
-        if SECRET_NAMES.search(key):
+        if _secret_name(key):
             clean[key] = REDACTED
         elif isinstance(value, str):
             clean[key] = redact_text(value)
