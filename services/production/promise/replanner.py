@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 
 REPLAN_INTERVAL_SECONDS = 30.0
 REPLAN_SETTLE_SECONDS = 0.25
+# Under load every consumed event wakes the re-plan; resting this many times as long as the
+# last re-plan took keeps it to a quarter of the event loop however many orders are open.
+REST_PER_REPLAN = 3.0
+LONGEST_REST_SECONDS = 10.0
 PLAN_CHANGED = "production re-plan"  # the mark (``shared.wakeups``) that wakes the re-plan
 SITE_CALENDAR = WorkingCalendar()
 
@@ -170,6 +174,11 @@ async def _stored(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, da
     return {row.order_id: row.promised_on for row in rows}
 
 
+def rest_after(spent_seconds: float) -> float:
+    """How long the re-plan rests after one that took ``spent_seconds``."""
+    return min(REST_PER_REPLAN * max(spent_seconds, 0.0), LONGEST_REST_SECONDS)
+
+
 class Replanner(PollingWorker):
     """The background loop that keeps promises current; ``wake()`` re-plans shortly."""
 
@@ -190,7 +199,9 @@ class Replanner(PollingWorker):
         self._slips = PendingSlips()
 
     async def step(self) -> int:
+        started = time.monotonic()
         await replan(self._engine, today=self._today(), terms=self._terms, slips=self._slips)
         if self._slips.waiting:  # look again once a slip has had time to be confirmed
             asyncio.get_running_loop().call_later(CONFIRM_SECONDS, self.wake)
+        await asyncio.sleep(rest_after(time.monotonic() - started))
         return 0  # never "a full batch": wait for the next wake or interval
