@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from shared.settings import PostgresSettings
 
 # A connection idle longer than this is pinged before it is lent again: long enough that a
-# busy service (which reuses its most recent connection within milliseconds) never pays the
-# ping, short enough that one left over from before a database restart is caught.
-PING_AFTER_IDLE_SECONDS = 1.0
+# busy service (which reuses its most recent connection within milliseconds) and the idle
+# workers' fallback polls (every 1–5 s) never pay the ping. One that died in a database
+# restart meanwhile fails its first statement, and SQLAlchemy then replaces the whole pool.
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
