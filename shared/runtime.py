@@ -13,8 +13,9 @@ from fastapi import FastAPI, Request
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import body_limit, db, encryption, migrations
+from shared import body_limit, contracts, db, encryption, migrations
 from shared.contracts import topics
+from shared.contracts.base import pin_publish_versions
 from shared.dead_letters import api as dead_letters_api
 from shared.dead_letters.reader import DeadLetterReader
 from shared.dead_letters.service import DeadLetters
@@ -56,6 +57,7 @@ class ServiceRuntime:
         self.service = service
         self.settings = settings
         encryption.configure(settings.secrets.keys)
+        pin_publish_versions(contracts.event_classes(), settings.contracts.publish_versions)
         self.migrations_dir = migrations_dir
         self.url = settings.pg.url(service)
         self.engine = db.create_engine(self.url, pool_size=settings.pg.pool_size)

@@ -164,6 +164,15 @@ class SecretsSettings(BaseModel):
     keys: list[SecretStr] = Field(default_factory=lambda: [SecretStr(DEMO_SECRETS_KEY)])
 
 
+class ContractSettings(BaseModel):
+    """Events written at an older version during a rolling deploy, while some readers still
+    run code that knows only that one: ``LOTLINE_CONTRACTS__PUBLISH_VERSIONS=
+    '{"inventory.lot_changed": 1}'``. Empty (the default): every event at its newest version.
+    The procedure: docs/architecture/contract-evolution.md."""
+
+    publish_versions: dict[str, int] = {}
+
+
 class PromiseSettings(BaseModel):
     """The last two terms of every delivery-date promise, quote and real order alike:
     handling (pack and hand over) per shop or channel, carrier transit per carrier service.
@@ -241,6 +250,7 @@ class Settings(BaseSettings):
     requests: RequestLimits = RequestLimits()
     promise: PromiseSettings = PromiseSettings()
     secrets: SecretsSettings = SecretsSettings()
+    contracts: ContractSettings = ContractSettings()
 
     @model_validator(mode="after")
     def _refuse_known_defaults_in_production(self) -> Settings:

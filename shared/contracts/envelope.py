@@ -40,12 +40,12 @@ class Envelope(BaseModel):
         return cls(
             event_id=event_id or uuid4(),
             event_type=event.TYPE,
-            event_version=event.VERSION,
+            event_version=event.publish_version(),
             occurred_at=occurred_at or datetime.now(UTC),
             correlation_id=correlation_id,
             causation_id=causation_id,
             key=event.aggregate_key(),
-            payload=event.model_dump(mode="json"),
+            payload=event.published_payload(),
         )
 
     def headers(self) -> dict[str, str]:

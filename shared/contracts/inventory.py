@@ -152,6 +152,11 @@ class LotChanged(Event):
         (a v1 snapshot of a recalled lot is superseded by the recall's own v2 snapshot)."""
         return {**data, "status": LotStatus.AVAILABLE.value}
 
+    @staticmethod
+    def downcast_v2_v1(data: dict[str, Any]) -> dict[str, Any]:
+        """For v1 readers during a rolling deploy: they never knew a status."""
+        return {key: value for key, value in data.items() if key != "status"}
+
 
 class MaterialNeed(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
