@@ -63,7 +63,12 @@ def is_whole_where_counted(value: Decimal, unit: str) -> bool:
     return unit not in COUNTED_UNITS or value == value.to_integral_value()
 
 
-class UnitMismatch(ValueError):
+class UnitError(ValueError):
+    """A quantity that cannot be used as it is: an unknown unit, or units that do not mix.
+    One base, so a caller that refuses either does so with one ``except``."""
+
+
+class UnitMismatch(UnitError):
     """Two quantities in different units cannot be combined without a conversion."""
 
 
@@ -145,7 +150,7 @@ _PINT_NAMES = {
 KNOWN_UNITS = frozenset(_PINT_NAMES)
 
 
-class UnknownUnit(ValueError):
+class UnknownUnit(UnitError):
     """A unit outside KNOWN_UNITS: guessing what it means would corrupt stock figures."""
 
 
@@ -195,7 +200,7 @@ def can_convert(from_unit: str, to_unit: str) -> bool:
     """Whether ``convert`` would succeed; unknown units convert to nothing, not even themselves."""
     try:
         _factor(from_unit, to_unit)
-    except (UnknownUnit, UnitMismatch):
+    except UnitError:
         return False
     return True
 

@@ -11,7 +11,7 @@ from uuid import UUID
 from services.inventory.domain import Lot
 from shared.contracts.inventory import MaterialLot, OrderAllocation
 from shared.contracts.production import Demand
-from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Quantity, UnitError, convert
 
 
 class CompletionRefused(ValueError):
@@ -47,7 +47,7 @@ def check_consumption(
             )
         try:
             value = convert(item.quantity, lot.unit).value
-        except (UnitMismatch, UnknownUnit) as error:
+        except UnitError as error:
             raise CompletionRefused(f"lot {item.lot_code}: {error}") from error
         if value <= 0:
             raise CompletionRefused(f"consumption of lot {item.lot_code} must be positive")
@@ -76,7 +76,7 @@ def allocate_output(
             break
         try:
             wanted = convert(demand.quantity, output.unit).value
-        except (UnitMismatch, UnknownUnit) as error:
+        except UnitError as error:
             raise CompletionRefused(
                 f"order {demand.order_id} line {demand.line_no}: {error}"
             ) from error

@@ -18,7 +18,7 @@ from services.inventory import tables as t
 from services.inventory.errors import Conflict, InventoryError, NotFound
 from services.inventory.publishing import publish
 from shared.contracts.inventory import ReplenishmentRequested
-from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Quantity, UnitError, convert
 
 RP, SG = t.reorder_point, t.suggestion
 Status = rules.SuggestionStatus
@@ -186,5 +186,5 @@ async def _decide(
 def _base(item_code: str, value: Decimal, unit: str, base_unit: str) -> Decimal:
     try:
         return convert(Quantity.of(value, unit), base_unit).value
-    except (UnitMismatch, UnknownUnit) as error:
+    except UnitError as error:
         raise InventoryError(f"item {item_code}: {error}") from error

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from services.inventory.domain import Lot, fefo_order
 from shared.contracts.inventory import MaterialLot, MaterialNeed, MaterialShortage
-from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Quantity, UnitError, convert
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def merge_needs(needs: Sequence[MaterialNeed], base_units: Mapping[str, str]) ->
             raise ValueError(f"unknown item {need.item_code}")
         try:
             value = convert(need.quantity, unit).value
-        except (UnitMismatch, UnknownUnit) as error:
+        except UnitError as error:
             raise ValueError(f"{need.item_code}: {error}") from error
         merged[need.item_code] = merged.get(need.item_code, Decimal(0)) + value
     return merged

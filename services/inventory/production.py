@@ -37,7 +37,7 @@ from shared.contracts.production import (
     ProductionOrderStatusChanged,
     ProductionStatus,
 )
-from shared.units import UnitMismatch, UnknownUnit, convert
+from shared.units import UnitError, convert
 
 CONSUMER = "inventory"
 PENDING, RESERVED, RELEASED, CONSUMED = "pending", "reserved", "released", "consumed"
@@ -172,7 +172,7 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
         raise CompletionRefused(f"unknown item {event.item_code}")
     try:
         output = convert(event.output, item.base_unit)
-    except (UnitMismatch, UnknownUnit) as error:
+    except UnitError as error:
         raise CompletionRefused(f"output of {event.item_code}: {error}") from error
     if not output.is_positive:
         raise CompletionRefused("the output quantity must be positive")

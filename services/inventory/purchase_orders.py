@@ -17,7 +17,7 @@ from services.inventory import tables as t
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.publishing import publish
 from shared.contracts.inventory import PurchaseOrderChanged, PurchaseOrderStatus
-from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Quantity, UnitError, convert
 
 P = PurchaseOrderStatus
 PO = t.purchase_order
@@ -182,7 +182,7 @@ def _remaining(row: Any) -> Any:
 def _in_base_unit(item_code: str, quantity: Quantity, base_unit: str) -> Quantity:
     try:
         return convert(quantity, base_unit)
-    except (UnitMismatch, UnknownUnit) as error:
+    except UnitError as error:
         raise InventoryError(f"item {item_code}: {error}") from error
 
 

@@ -20,8 +20,7 @@ from shared.contracts.inventory import LotReceived
 from shared.units import (
     Money,
     Quantity,
-    UnitMismatch,
-    UnknownUnit,
+    UnitError,
     convert,
     is_whole_where_counted,
 )
@@ -76,7 +75,7 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
             raise NotFound(f"unknown item {receipt.item_code}")
         try:
             quantity = convert(receipt.quantity, item.base_unit)
-        except (UnitMismatch, UnknownUnit) as error:
+        except UnitError as error:
             raise InventoryError(f"item {receipt.item_code}: {error}") from error
         if not is_whole_where_counted(quantity.value, quantity.unit):
             raise InventoryError(f"{quantity.unit} are counted in whole pieces, got {quantity}")

@@ -13,7 +13,7 @@ from shared.consuming import Delivery
 from shared.contracts.base import PoisonMessage
 from shared.contracts.inventory import ReservedLot, StockShipped
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
-from shared.units import UnitMismatch, UnknownUnit, convert
+from shared.units import UnitError, convert
 
 CONSUMER = "inventory"
 
@@ -45,7 +45,7 @@ async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]
             )
         try:
             quantity = convert(shipped.quantity, lot.unit).value
-        except (UnitMismatch, UnknownUnit) as error:
+        except UnitError as error:
             raise OverShipment(f"shipment {event.shipment_id}: {error}") from error
         taken = await repository.take_from_reservation(
             conn, order_id=event.order_id, line_no=shipped.line_no, lot_id=lot.id, quantity=quantity

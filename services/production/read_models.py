@@ -22,7 +22,7 @@ from services.production.production_orders import completion_rules
 from services.production.recipes import recipe_rules
 from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
-from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Quantity, UnitError, convert
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ async def available_by_item(
         unit = base_units.get(r.item_code, r.unit)
         try:
             value = convert(Quantity.of(r.available, r.unit), unit).value
-        except (UnitMismatch, UnknownUnit):
+        except UnitError:
             continue  # a lot counted in a unit its item cannot be: not usable stock
         result[r.item_code] = result.get(r.item_code, Decimal(0)) + value
     return result

@@ -11,7 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Protocol
 from uuid import UUID
 
-from shared.units import Money, Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Money, Quantity, UnitError, convert
 
 MASS_UNITS = frozenset({"mg", "g", "kg"})
 GRAM = Decimal("0.001")
@@ -105,6 +105,6 @@ def weight_in_kg(weight: Quantity) -> Decimal:
     """Whole grams, rounded up: a declared weight below the real one earns a surcharge."""
     try:
         kilos = convert(weight, "kg").value
-    except (UnknownUnit, UnitMismatch) as error:
+    except UnitError as error:
         raise ValueError(f"not a weight: {weight}") from error
     return max(kilos.quantize(GRAM, rounding=ROUND_CEILING), GRAM)

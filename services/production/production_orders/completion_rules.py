@@ -10,7 +10,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from shared.contracts.inventory import MaterialLot
-from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Quantity, UnitError, convert
 
 
 class CompletionRefused(ValueError):
@@ -61,7 +61,7 @@ def check_consumption(
             )
         try:
             value = convert(Quantity.of(line.quantity, line.unit or lot.unit), lot.unit).value
-        except (UnitMismatch, UnknownUnit) as error:
+        except UnitError as error:
             raise CompletionRefused(f"lot {line.lot_code}: {error}") from error
         totals[line.lot_code] = totals.get(line.lot_code, Decimal(0)) + value
     result = []

@@ -24,7 +24,7 @@ from shared.contracts.production import (
     ProductionOrderStatusChanged,
     ProductionStatus,
 )
-from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Quantity, UnitError, convert
 
 S = ProductionStatus
 
@@ -251,7 +251,7 @@ def total_demand(demands: Sequence[Demand]) -> Quantity:
     unit = demands[0].quantity.unit
     try:
         return sum((convert(d.quantity, unit) for d in demands), Quantity.zero(unit))
-    except (UnitMismatch, UnknownUnit) as error:
+    except UnitError as error:
         raise PlanningRefused(f"demands cannot be added up: {error}") from error
 
 
@@ -374,7 +374,7 @@ def union_demands(orders: Sequence[ProductionOrder]) -> tuple[Demand, ...]:
             else:
                 try:
                     total = known.quantity + convert(d.quantity, known.quantity.unit)
-                except (UnitMismatch, UnknownUnit) as error:
+                except UnitError as error:
                     raise PlanningRefused(
                         f"order line {d.order_id}/{d.line_no} cannot be added up: {error}"
                     ) from error

@@ -41,7 +41,7 @@ from services.production.purchasing import open_orders
 from services.production.purchasing.cover_rules import covering_date
 from services.production.recipes import recipe_book, recipe_rules
 from services.production.service import ProductionError
-from shared.units import Quantity, UnitMismatch, UnknownUnit, convert
+from shared.units import Quantity, UnitError, convert
 
 QUOTE_NAMESPACE = uuid5(NAMESPACE_URL, "lotline:production:quote")
 
@@ -169,7 +169,7 @@ def _wanted(line_no: int, line: QuoteLine, items: Mapping[str, recipe_rules.Item
         raise ProductionError(f"line {line_no}: quantity must be positive")
     try:
         base = convert(Quantity.of(line.quantity, line.unit), info.base_unit)
-    except (UnitMismatch, UnknownUnit) as error:
+    except UnitError as error:
         raise ProductionError(f"line {line_no}: {error}") from error
     return Wanted(line_no=line_no, item_code=line.item_code, quantity=base.value)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Context, Decimal
 
-from shared.units import Quantity, UnitMismatch, UnknownUnit, can_convert, convert
+from shared.units import Quantity, UnitError, can_convert, convert
 
 _UPWARDS = Context(prec=28, rounding=ROUND_CEILING)
 
@@ -229,7 +229,7 @@ def requirements(
 def _in_unit(quantity: Quantity, unit: str, *, what: str) -> Quantity:
     try:
         return convert(quantity, unit)
-    except (UnitMismatch, UnknownUnit) as error:
+    except UnitError as error:
         raise ImpossibleConversion(f"{what}: {error}") from error
 
 
