@@ -50,7 +50,7 @@ async def subscriptions(conn: AsyncConnection, *, enabled: bool | None = None) -
 async def subscribed_to(conn: AsyncConnection, event_type: str) -> Sequence[Any]:
     """The enabled subscriptions asking for ``event_type``."""
     query = sa.select(S.c.id, S.c.created_at).where(
-        S.c.enabled.is_(True), S.c.event_types.any(event_type)
+        S.c.enabled.is_(True), sa.literal(event_type) == sa.any_(S.c.event_types)
     )
     return (await conn.execute(query)).all()
 

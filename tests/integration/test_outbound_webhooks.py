@@ -1,0 +1,337 @@
+"""Signed outbound webhooks on the real PostgreSQL, sent by the real worker over loopback
+HTTP to a receiver that verifies the signature and fails, hangs past the timeout, answers
+slowly and answers 429 with Retry-After (tests/fakes/webhook_receiver.py). The API is the
+connectors' own, through its ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.connectors import tables as t
+from services.connectors.config import OutboundWebhookSettings
+from services.connectors.main import create_app
+from services.connectors.outbound_webhooks import signature_rules, staging
+from services.connectors.outbound_webhooks.subscribers import INBOX
+from services.connectors.outbound_webhooks.webhook_worker import OutboundWebhookWorker
+from shared.consuming import apply_once
+from shared.contracts.base import Event
+from shared.contracts.envelope import Envelope
+from shared.contracts.orders import OrderCancelled, OrderReceived, OrderLineRef
+from shared.contracts.production import OrderPromised
+from shared.settings import Settings
+from shared.units import Quantity
+from tests.fakes.webhook_receiver import Received, Rule, WebhookReceiver
+
+pytestmark = pytest.mark.integration
+
+FAST = OutboundWebhookSettings(
+    poll_interval_seconds=0.05,
+    batch_size=20,
+    http_timeout_seconds=0.5,
+    lease_seconds=10,
+    max_attempts=4,
+    retry_for_seconds=30,
+    backoff_initial_seconds=0.05,
+    backoff_max_seconds=0.2,
+    jitter_seconds=0,
+    max_retry_after_seconds=3,
+    disable_after_dead=2,
+    http_allowed_hosts=("127.0.0.1",),
+)
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver().running() as running:
+        yield running
+
+
+@pytest.fixture
+async def worker(connectors_engine: AsyncEngine) -> AsyncIterator[OutboundWebhookWorker]:
+    worker = OutboundWebhookWorker(connectors_engine, FAST)
+    worker.start()
+    yield worker
+    await worker.stop()
+
+
+@pytest.fixture
+async def api(
+    settings: Settings, connectors_engine: AsyncEngine, worker: OutboundWebhookWorker
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, outbound_webhooks=FAST)
+    await app.state.runtime.engine.dispose()
+    app.state.runtime = SimpleNamespace(engine=connectors_engine)
+    app.state.outbound_webhook_worker = worker
+    created: list[str] = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://connectors") as client:
+        client.event_hooks["response"] = [_remember(created)]
+        yield client
+        for subscription_id in created:  # nothing left for the next test's worker to send
+            await client.delete(f"/api/outbound-webhooks/{subscription_id}")
+
+
+def _remember(created: list[str]) -> Callable[[httpx.Response], Any]:
+    async def hook(response: httpx.Response) -> None:
+        if response.request.method == "POST" and response.request.url.path.endswith(
+            "/outbound-webhooks"
+        ):
+            await response.aread()
+            if response.status_code == 201:
+                created.append(response.json()["id"])
+
+    return hook
+
+
+async def subscribe(api: httpx.AsyncClient, url: str, *types: str) -> dict[str, Any]:
+    answer = await api.post(
+        "/api/outbound-webhooks", json={"url": url, "event_types": list(types) or ["order.received"]}
+    )
+    assert answer.status_code == 201, answer.text
+    created: dict[str, Any] = answer.json()
+    return created
+
+
+async def stage(engine: AsyncEngine, event: Event, envelope: Envelope | None = None) -> Envelope:
+    """Apply ``event`` as the webhooks' consumer group does, in its own inbox."""
+    envelope = envelope or Envelope.wrap(event)
+    await apply_once(engine, staging.when_event, envelope, event, consumer=INBOX)
+    return envelope
+
+
+def received(order_id: uuid.UUID | None = None) -> OrderReceived:
+    return OrderReceived(
+        order_id=order_id or uuid.uuid4(),
+        channel="manual",
+        external_id=f"M-{uuid.uuid4().hex[:6]}",
+        lines=(OrderLineRef(line_no=1, item_code="SOAP", quantity=Quantity.of(2, "pc")),),
+    )
+
+
+async def deliveries(engine: AsyncEngine, subscription_id: str) -> list[Any]:
+    D = t.outbound_delivery
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(D).where(D.c.subscription_id == uuid.UUID(subscription_id)).order_by(D.c.seq)
+        )
+        return list(rows)
+
+
+async def settled(engine: AsyncEngine, subscription_id: str, count: int) -> list[Any]:
+    """The subscription's deliveries once ``count`` of them are done or dead (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        rows = await deliveries(engine, subscription_id)
+        if sum(r.status in ("done", "dead") for r in rows) >= count:
+            return rows
+        assert time.monotonic() < deadline, [(r.status, r.attempts, r.last_error) for r in rows]
+        await asyncio.sleep(0.05)
+
+
+def verified(request: Received, secret: str) -> bool:
+    return signature_rules.verify(
+        secret, request.header("Lotline-Signature"), request.body, now=int(time.time())
+    )
+
+
+async def test_a_delivery_is_signed_once_per_event_and_the_secret_shown_only_once(
+    api, receiver, connectors_engine
+):
+    subscription = await subscribe(api, receiver.url, "order.received", "order.cancelled")
+    event = received()
+    envelope = await stage(connectors_engine, event)
+    await stage(connectors_engine, event, envelope)  # a redelivery stages nothing
+
+    [row] = await settled(connectors_engine, subscription["id"], 1)
+
+    [request] = receiver.received()
+    assert verified(request, subscription["secret"])
+    assert not verified(request, signature_rules.new_secret())
+    assert request.header("Lotline-Delivery-Id") == str(row.id) == request.document["id"]
+    assert request.header("Lotline-Event-Type") == "order.received"
+    assert request.document["event_id"] == str(envelope.event_id)
+    assert request.document["data"]["order_id"] == str(event.order_id)
+    assert (row.status, row.attempts, row.last_status_code) == ("done", 1, 200)
+    listed = (await api.get("/api/outbound-webhooks")).json()
+    mine = next(s for s in listed if s["id"] == subscription["id"])
+    assert "secret" not in mine and subscription["secret"] not in str(listed)
+    assert (mine["done"], mine["enabled"]) == (1, True)
+    async with connectors_engine.connect() as conn:
+        stored = await conn.scalar(
+            sa.text("SELECT secret FROM connectors_outbound_webhook WHERE id = :id"),
+            {"id": subscription["id"]},
+        )
+    assert stored.startswith("gAAAAA") and subscription["secret"] not in stored
+
+
+async def test_an_event_type_not_asked_for_and_an_insecure_url_are_not_accepted(
+    api, receiver, connectors_engine
+):
+    subscription = await subscribe(api, receiver.url, "order.cancelled")
+    await stage(connectors_engine, received())
+    refused = await api.post(
+        "/api/outbound-webhooks",
+        json={"url": "http://erp.example.com/hooks", "event_types": ["order.received"]},
+    )
+    unknown = await api.post(
+        "/api/outbound-webhooks", json={"url": receiver.url, "event_types": ["order.paid"]}
+    )
+
+    assert await deliveries(connectors_engine, subscription["id"]) == []
+    assert refused.status_code == 422 and "https" in refused.json()["detail"]
+    assert unknown.status_code == 422
+
+
+async def test_500_timeout_429_and_a_slow_answer_are_retried_under_one_delivery_id(
+    api, receiver, connectors_engine
+):
+    receiver.script(
+        Rule(status=500),
+        Rule(delay=FAST.http_timeout_seconds + 0.5),  # hangs past the sender's timeout
+        Rule(status=429, headers={"Retry-After": "1"}),
+        Rule(delay=0.3),  # slow, but within the timeout: delivered
+    )
+    subscription = await subscribe(api, receiver.url)
+    await stage(connectors_engine, received())
+
+    [row] = await settled(connectors_engine, subscription["id"], 1)
+
+    tries = receiver.received()
+    assert [r.answered for r in tries] == [500, 200, 429, 200]
+    assert len({r.header("Lotline-Delivery-Id") for r in tries}) == 1
+    assert all(verified(r, subscription["secret"]) for r in tries)
+    assert tries[3].at - tries[2].at >= 0.95, "Retry-After: 1 was honoured"
+    assert (row.status, row.attempts, row.last_status_code) == ("done", 4, 200)
+    log = (
+        await api.get("/api/outbound-webhooks/deliveries", params={"subscription_id": row.subscription_id})
+    ).json()
+    assert [(d["id"], d["status"], d["attempts"]) for d in log] == [(str(row.id), "done", 4)]
+
+
+async def test_a_later_delivery_for_an_order_waits_for_the_earlier_one_others_do_not(
+    api, receiver, connectors_engine
+):
+    held, other = uuid.uuid4(), uuid.uuid4()
+    receiver.script(
+        Rule(
+            status=503,
+            times=3,
+            when=lambda d: d["type"] == "order.received" and d["data"]["order_id"] == str(held),
+        )
+    )
+    subscription = await subscribe(
+        api, receiver.url, "order.received", "order.promised", "order.cancelled"
+    )
+    await stage(connectors_engine, received(held))
+    await stage(
+        connectors_engine,
+        OrderPromised(order_id=held, promised_on=date(2026, 12, 24), reason="stock"),
+    )
+    await stage(connectors_engine, OrderCancelled(order_id=held, reason="customer"))
+    await stage(connectors_engine, received(other))
+
+    await settled(connectors_engine, subscription["id"], 4)
+
+    def about(order_id: uuid.UUID) -> list[tuple[str, int]]:
+        return [
+            (r.document["type"], r.answered)
+            for r in receiver.received()
+            if r.document["data"]["order_id"] == str(order_id)
+        ]
+
+    assert about(held) == [
+        ("order.received", 503),
+        ("order.received", 503),
+        ("order.received", 503),
+        ("order.received", 200),
+        ("order.promised", 200),
+        ("order.cancelled", 200),
+    ]
+    first_try_of_held = receiver.received(
+        lambda r: r.document["data"]["order_id"] == str(held)
+    )[0].at
+    [other_request] = receiver.received(lambda r: r.document["data"]["order_id"] == str(other))
+    held_success = receiver.received(
+        lambda r: r.document["data"]["order_id"] == str(held) and r.answered == 200
+    )[0]
+    assert first_try_of_held <= other_request.at < held_success.at, "another order does not wait"
+
+
+async def test_dead_after_the_budget_then_disabled_replayed_and_enabled(
+    api, receiver, connectors_engine
+):
+    receiver.always(Rule(status=500))
+    subscription = await subscribe(api, receiver.url)
+    await stage(connectors_engine, received())
+    await stage(connectors_engine, received())
+
+    first, second = await settled(connectors_engine, subscription["id"], 2)
+
+    assert [(r.status, r.attempts, r.last_status_code) for r in (first, second)] == [
+        ("dead", FAST.max_attempts, 500),
+        ("dead", FAST.max_attempts, 500),
+    ]
+    assert len(receiver.received()) == 2 * FAST.max_attempts
+    [listed] = [
+        s for s in (await api.get("/api/outbound-webhooks")).json() if s["id"] == subscription["id"]
+    ]
+    assert (listed["enabled"], listed["dead"], listed["consecutive_dead"]) == (False, 2, 2)
+    assert "2 deliveries in a row are dead" in listed["disabled_reason"]
+    await stage(connectors_engine, received())  # while disabled: nothing is staged
+    assert len(await deliveries(connectors_engine, subscription["id"])) == 2
+
+    receiver.always(None)  # the receiver is fixed
+    replayed = await api.post(f"/api/outbound-webhooks/deliveries/{first.id}/replay")
+    again = await api.post(f"/api/outbound-webhooks/deliveries/{first.id}/replay")
+    assert replayed.status_code == 200 and replayed.json()["status"] == "pending"
+    assert again.status_code == 409
+    enabled = await api.post(f"/api/outbound-webhooks/{subscription['id']}/enable")
+    assert enabled.json()["enabled"] is True
+
+    rows = await settled(connectors_engine, subscription["id"], 2)  # enable woke the worker
+    assert [(r.status, r.attempts) for r in rows] == [("done", 1), ("dead", FAST.max_attempts)]
+    last = receiver.received()[-1]
+    assert last.answered == 200 and last.header("Lotline-Delivery-Id") == str(first.id)
+    dead = (
+        await api.get(
+            "/api/outbound-webhooks/deliveries",
+            params={"subscription_id": subscription["id"], "status": "dead"},
+        )
+    ).json()
+    assert [d["id"] for d in dead] == [str(second.id)]
+
+
+async def test_a_refusal_is_dead_at_once_and_a_disabled_subscription_keeps_its_pending(
+    api, receiver, connectors_engine
+):
+    receiver.script(Rule(status=410))
+    subscription = await subscribe(api, receiver.url)
+    await stage(connectors_engine, received())
+    [dead] = await settled(connectors_engine, subscription["id"], 1)
+    assert (dead.status, dead.attempts, dead.last_status_code) == ("dead", 1, 410)
+    assert dead.last_error == "refused: HTTP 410"
+
+    disabled = await api.post(
+        f"/api/outbound-webhooks/{subscription['id']}/disable", json={"reason": "maintenance"}
+    )
+    assert disabled.json()["disabled_reason"] == "maintenance"
+    await api.post(f"/api/outbound-webhooks/deliveries/{dead.id}/replay")
+    assert [r.status for r in await deliveries(connectors_engine, subscription["id"])] == [
+        "pending"
+    ]
+    await api.post(f"/api/outbound-webhooks/{subscription['id']}/enable")
+    [done] = await settled(connectors_engine, subscription["id"], 1)
+    assert (done.status, done.attempts) == ("done", 1)
+    assert (await api.delete(f"/api/outbound-webhooks/{subscription['id']}")).status_code == 204
+    assert await deliveries(connectors_engine, subscription["id"]) == []
