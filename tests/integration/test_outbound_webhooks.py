@@ -16,20 +16,30 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.connectors import handlers
 from services.connectors import tables as t
 from services.connectors.config import OutboundWebhookSettings
 from services.connectors.main import create_app
-from services.connectors.outbound_webhooks import signature_rules, staging
+from services.connectors.outbound_webhooks import signature_rules, staging, subscribers
 from services.connectors.outbound_webhooks.subscribers import INBOX
 from services.connectors.outbound_webhooks.webhook_worker import OutboundWebhookWorker
 from shared.consuming import apply_once
+from shared.contracts import topics
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.contracts.orders import OrderCancelled, OrderReceived, OrderLineRef
+from shared.contracts.orders import (
+    OrderCancelled,
+    OrderLineRef,
+    OrderReceived,
+    ShipmentDispatched,
+    ShippedLot,
+)
 from shared.contracts.production import OrderPromised
-from shared.settings import Settings
+from shared.messaging import EventSubscriber, ensure_topics, kafka_broker
+from shared.settings import ConsumerSettings, Settings
 from shared.units import Quantity
 from tests.fakes.webhook_receiver import Received, Rule, WebhookReceiver
 
@@ -96,7 +106,8 @@ def _remember(created: list[str]) -> Callable[[httpx.Response], Any]:
 
 async def subscribe(api: httpx.AsyncClient, url: str, *types: str) -> dict[str, Any]:
     answer = await api.post(
-        "/api/outbound-webhooks", json={"url": url, "event_types": list(types) or ["order.received"]}
+        "/api/outbound-webhooks",
+        json={"url": url, "event_types": list(types) or ["order.received"]},
     )
     assert answer.status_code == 201, answer.text
     created: dict[str, Any] = answer.json()
@@ -214,7 +225,9 @@ async def test_500_timeout_429_and_a_slow_answer_are_retried_under_one_delivery_
     assert tries[3].at - tries[2].at >= 0.95, "Retry-After: 1 was honoured"
     assert (row.status, row.attempts, row.last_status_code) == ("done", 4, 200)
     log = (
-        await api.get("/api/outbound-webhooks/deliveries", params={"subscription_id": row.subscription_id})
+        await api.get(
+            "/api/outbound-webhooks/deliveries", params={"subscription_id": row.subscription_id}
+        )
     ).json()
     assert [(d["id"], d["status"], d["attempts"]) for d in log] == [(str(row.id), "done", 4)]
 
@@ -258,9 +271,9 @@ async def test_a_later_delivery_for_an_order_waits_for_the_earlier_one_others_do
         ("order.promised", 200),
         ("order.cancelled", 200),
     ]
-    first_try_of_held = receiver.received(
-        lambda r: r.document["data"]["order_id"] == str(held)
-    )[0].at
+    first_try_of_held = receiver.received(lambda r: r.document["data"]["order_id"] == str(held))[
+        0
+    ].at
     [other_request] = receiver.received(lambda r: r.document["data"]["order_id"] == str(other))
     held_success = receiver.received(
         lambda r: r.document["data"]["order_id"] == str(held) and r.answered == 200
@@ -335,3 +348,77 @@ async def test_a_refusal_is_dead_at_once_and_a_disabled_subscription_keeps_its_p
     assert (done.status, done.attempts) == ("done", 1)
     assert (await api.delete(f"/api/outbound-webhooks/{subscription['id']}")).status_code == 204
     assert await deliveries(connectors_engine, subscription["id"]) == []
+
+
+# --- through Kafka: the consumer groups stage what the topics carry ----------------------
+
+
+@pytest.fixture
+async def kafka_settings(settings: Settings) -> Settings:
+    kafka = settings.kafka.model_copy(
+        update={"topic_prefix": f"{settings.kafka.topic_prefix}{uuid.uuid4().hex[:6]}."}
+    )
+    await ensure_topics(kafka, topics.ALL)
+    return settings.model_copy(update={"kafka": kafka})
+
+
+@pytest.fixture
+async def consuming(
+    kafka_settings: Settings, connectors_engine: AsyncEngine
+) -> AsyncIterator[KafkaBroker]:
+    """The connectors' consumer groups on the orders topic: the write-back one and the
+    webhooks' one, as ``services.connectors.main`` wires them."""
+    broker = kafka_broker(kafka_settings.kafka, client_id="test-outbound-webhooks")
+    subscriber = EventSubscriber(
+        broker,
+        kafka_settings.kafka,
+        service="connectors",
+        consumer=ConsumerSettings(max_batch=50, batch_timeout_ms=100),
+    )
+    handlers.register(subscriber, broker, connectors_engine)
+    subscribers.register(subscriber, broker, connectors_engine)
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+async def test_events_on_the_topics_reach_the_receiver_beside_the_other_connectors_groups(
+    api, receiver, connectors_engine, kafka_settings, consuming
+):
+    subscription = await subscribe(api, receiver.url, "order.received", "order.shipped")
+    order_id = uuid.uuid4()
+    shipped = ShipmentDispatched(
+        order_id=order_id,
+        shipment_id=uuid.uuid4(),
+        channel="manual",
+        shop="manual",
+        external_id="M-1",
+        carrier="manual",
+        lots=(
+            ShippedLot(line_no=1, item_code="SOAP", lot_code="L-1", quantity=Quantity.of(2, "pc")),
+        ),
+        completes_order=True,
+    )
+    sent = [Envelope.wrap(received(order_id)), Envelope.wrap(shipped)]
+    for envelope in sent:
+        await consuming.publish(
+            envelope.to_bytes(),
+            kafka_settings.kafka.topic(topics.ORDERS),
+            key=envelope.key.encode(),
+        )
+
+    rows = await settled(connectors_engine, subscription["id"], 2)
+
+    assert [(r.event_type, r.status) for r in rows] == [
+        ("order.received", "done"),
+        ("order.shipped", "done"),
+    ]
+    assert [r.document["type"] for r in receiver.received()] == ["order.received", "order.shipped"]
+    async with connectors_engine.connect() as conn:
+        consumers = set(
+            await conn.scalars(
+                sa.text("SELECT consumer FROM inbox WHERE event_id = :id"),
+                {"id": sent[1].event_id},
+            )
+        )
+    assert INBOX in consumers  # its own inbox record, whatever the write-back group did

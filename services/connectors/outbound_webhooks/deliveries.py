@@ -124,7 +124,10 @@ async def perform(
 async def _dead(
     conn: Any, row: Any, settings: OutboundWebhookSettings, *, status_code: int | None, reason: str
 ) -> None:
-    if await repo.finish(conn, row.id, status="dead", status_code=status_code, error=reason) is None:
+    if (
+        await repo.finish(conn, row.id, status="dead", status_code=status_code, error=reason)
+        is None
+    ):
         return
     log.error("webhook delivery %s is dead: %s", row.id, reason)
     subscription = await repo.one_more_dead(conn, row.subscription_id)

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.connectors.outbound_webhooks.delivery_rules import EVENT_TYPES
 
 
-
 class EventType(StrEnum):
     """What a subscriber may ask for (``delivery_rules.EVENT_TYPES``)."""
 

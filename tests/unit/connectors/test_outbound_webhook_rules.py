@@ -170,7 +170,9 @@ def test_the_attempts_and_the_time_budget_bound_the_retries():
         GiveUp,
     )
     # the 3rd wait (40s) would end past the hour the policy tries for
-    late = delivery_rules.after_failure(POLICY, fail, attempts=3, tried_for_seconds=3580, reason="x")
+    late = delivery_rules.after_failure(
+        POLICY, fail, attempts=3, tried_for_seconds=3580, reason="x"
+    )
     assert isinstance(late, GiveUp) and "still failing" in late.reason
 
 
