@@ -16,9 +16,12 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from click.testing import Result
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
+from typer.testing import CliRunner
 
+from services.cli.main import app as cli
 from services.connectors import handlers
 from services.connectors import tables as t
 from services.connectors.config import OutboundWebhookSettings
@@ -41,6 +44,7 @@ from shared.contracts.production import OrderPromised
 from shared.messaging import EventSubscriber, ensure_topics, kafka_broker
 from shared.settings import ConsumerSettings, Settings
 from shared.units import Quantity
+from tests.fakes import serving
 from tests.fakes.webhook_receiver import Received, Rule, WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -422,3 +426,52 @@ async def test_events_on_the_topics_reach_the_receiver_beside_the_other_connecto
             )
         )
     assert INBOX in consumers  # its own inbox record, whatever the write-back group did
+
+
+# --- the CLI, over HTTP to the connectors' API (the gateway only forwards these paths) ----
+
+
+async def test_the_cli_subscribes_lists_replays_disables_enables_and_deletes(
+    settings, connectors_engine, worker, receiver
+):
+    app = create_app(settings, outbound_webhooks=FAST)
+    await app.state.runtime.engine.dispose()
+    app.state.runtime = SimpleNamespace(engine=connectors_engine)
+    app.state.outbound_webhook_worker = worker
+    runner = CliRunner()
+
+    async def lotline(*args: str) -> Result:
+        command = ["--gateway-url", url, "--api-key", "llk_test", "outbound-webhook", *args]
+        return await asyncio.to_thread(runner.invoke, cli, command)
+
+    receiver.script(Rule(status=404))
+    async with serving(app) as url:
+        added = await lotline("add", receiver.url, "-e", "order.received", "-e", "lot.recalled")
+        assert added.exit_code == 0, added.output
+        secret = added.output.split("keep it now): ")[1].split()[0]
+        subscription_id = added.output.split()[1]
+        listed = await lotline("list", "--json")
+        await stage(connectors_engine, received())
+        [dead] = await settled(connectors_engine, subscription_id, 1)
+        log = await lotline("deliveries", "--subscription", subscription_id, "--status", "dead")
+        replayed = await lotline("replay", str(dead.id))
+        [done] = await settled(connectors_engine, subscription_id, 1)
+        again = await lotline("replay", str(dead.id))
+        disabled = await lotline("disable", subscription_id, "--reason", "ERP upgrade")
+        shown = await lotline("list")
+        shown_json = await lotline("list", "--json")
+        enabled = await lotline("enable", subscription_id)
+        deleted = await lotline("delete", subscription_id)
+        gone = await lotline("list", "--json")
+
+    assert secret.startswith("whsec_") and secret not in listed.output
+    assert subscription_id in listed.output
+    assert dead.id.hex[:8] in log.output.replace("-", "") and "refused: HTTP 404" in log.output
+    assert replayed.exit_code == 0 and "pending again" in replayed.output
+    assert (done.status, done.attempts) == ("done", 1)
+    assert all(verified(r, secret) for r in receiver.received())
+    assert again.exit_code == 1 and "not dead" in again.output
+    assert disabled.exit_code == 0 and "DISABLED" in shown.output
+    assert '"disabled_reason": "ERP upgrade"' in shown_json.output
+    assert enabled.exit_code == 0 and deleted.exit_code == 0
+    assert subscription_id not in gone.output
