@@ -83,6 +83,8 @@ ADMIN_ROUTES = {
     "POST /api/outbound-webhooks/{subscription_id}/enable",
     "DELETE /api/outbound-webhooks/{subscription_id}",
     "POST /api/outbound-webhooks/deliveries/{delivery_id}/replay",
+    "POST /channels/outbound-webhooks/{subscription_id}/enable",
+    "POST /channels/outbound-webhook-deliveries/{delivery_id}/replay",
 }
 ADMIN_PREFIXES = ("/api/users", "/api/api-keys", "/api/audit", "/admin")
 READ_ONLY_WRITES = {

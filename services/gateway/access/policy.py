@@ -73,6 +73,12 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/etsy/oauth/callback",
         # Undoing a recall puts recalled stock back on sale: admins only (audited).
         "POST /api/trace/recalls/{recall_id}/withdraw",
+        # Outbound webhooks: who hears about our orders, and with which secret.
+        "POST /api/outbound-webhooks",
+        "POST /api/outbound-webhooks/{subscription_id}/disable",
+        "POST /api/outbound-webhooks/{subscription_id}/enable",
+        "DELETE /api/outbound-webhooks/{subscription_id}",
+        "POST /api/outbound-webhooks/deliveries/{delivery_id}/replay",
     ),
     *rules(
         Level.READ,
@@ -140,12 +146,6 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "POST /api/etsy/shops/{shop_id}/poll",
         "POST /api/webhook-deliveries/{webhook_id}/replay",
         "POST /api/write-backs/{write_back_id}/replay",
-        # Outbound webhooks: who hears about our orders, and with which secret.
-        "POST /api/outbound-webhooks",
-        "POST /api/outbound-webhooks/{subscription_id}/disable",
-        "POST /api/outbound-webhooks/{subscription_id}/enable",
-        "DELETE /api/outbound-webhooks/{subscription_id}",
-        "POST /api/outbound-webhooks/deliveries/{delivery_id}/replay",
         "POST /api/dead-letters/orders/{topic}/{partition}/{offset}/replay",
         "POST /api/dead-letters/inventory/{topic}/{partition}/{offset}/replay",
         "POST /api/dead-letters/production/{topic}/{partition}/{offset}/replay",
