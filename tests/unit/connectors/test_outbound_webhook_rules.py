@@ -7,8 +7,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -180,3 +183,21 @@ def test_a_subscription_is_disabled_after_the_set_run_of_dead_deliveries():
     assert not delivery_rules.disables(2, disable_after=3)
     assert delivery_rules.disables(3, disable_after=3)
     assert not delivery_rules.disables(100, disable_after=0)  # 0: never
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "outbound-webhooks.md"
+
+
+def test_the_documented_python_verification_accepts_our_signature_and_nothing_else():
+    """The snippet a receiver copies from the docs, run as written (its secret replaced)."""
+    source = DOCS.read_text(encoding="utf-8")
+    snippet = source.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, Any] = {}
+    exec(compile(snippet.replace('"whsec_…"', repr(SECRET)), str(DOCS), "exec"), scope)
+    now = int(time.time())
+    header = signature_rules.header(SECRET, now, BODY)
+
+    assert scope["verified"](BODY, header) is True
+    assert scope["verified"](BODY + b"x", header) is False
+    assert scope["verified"](BODY, signature_rules.header(SECRET, now - 600, BODY)) is False
+    assert scope["verified"](BODY, None) is False
