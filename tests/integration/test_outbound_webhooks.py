@@ -16,10 +16,9 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from click.testing import Result
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from services.cli.main import app as cli
 from services.connectors import handlers
@@ -442,7 +441,7 @@ async def test_the_cli_subscribes_lists_replays_disables_enables_and_deletes(
 
     async def lotline(*args: str) -> Result:
         command = ["--gateway-url", url, "--api-key", "llk_test", "outbound-webhook", *args]
-        return await asyncio.to_thread(runner.invoke, cli, command)
+        return await asyncio.to_thread(lambda: runner.invoke(cli, command))
 
     receiver.script(Rule(status=404))
     async with serving(app) as url:
