@@ -31,6 +31,7 @@ from services.connectors.etsy import service as etsy_service
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.worker import EtsyPollWorker
 from services.connectors.outbound_webhooks import deliveries as webhook_deliveries
+from services.connectors.outbound_webhooks import repository as webhook_repository
 from services.connectors.outbound_webhooks import subscribers as webhook_subscribers
 from services.connectors.outbound_webhooks import subscriptions as webhook_subscriptions
 from services.connectors.outbound_webhooks import webhooks_api
@@ -165,6 +166,7 @@ def _add_outbound_webhooks(
     """Issue 17, section 4: signed outbound webhooks, their worker and routes."""
     worker = OutboundWebhookWorker(runtime.engine, settings)
     runtime.add_worker(worker)
+    runtime.retention.add(webhook_repository.DONE_DELIVERIES)
     app.state.outbound_webhooks = settings
     app.state.outbound_webhook_worker = worker
     app.include_router(webhooks_api.router)

@@ -9,7 +9,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,6 +26,7 @@ from services.connectors import tables as t
 from services.connectors.config import OutboundWebhookSettings
 from services.connectors.main import create_app
 from services.connectors.outbound_webhooks import signature_rules, staging, subscribers
+from services.connectors.outbound_webhooks.repository import DONE_DELIVERIES
 from services.connectors.outbound_webhooks.subscribers import INBOX
 from services.connectors.outbound_webhooks.webhook_worker import OutboundWebhookWorker
 from shared.consuming import apply_once
@@ -41,6 +42,7 @@ from shared.contracts.orders import (
 )
 from shared.contracts.production import OrderPromised
 from shared.messaging import EventSubscriber, ensure_topics, kafka_broker
+from shared.retention import cutoff, prune_batch
 from shared.settings import ConsumerSettings, Settings
 from shared.units import Quantity
 from tests.fakes import serving
@@ -474,3 +476,38 @@ async def test_the_cli_subscribes_lists_replays_disables_enables_and_deletes(
     assert '"disabled_reason": "ERP upgrade"' in shown_json.output
     assert enabled.exit_code == 0 and deleted.exit_code == 0
     assert subscription_id not in gone.output
+
+
+async def test_old_delivered_rows_are_pruned_with_the_inbox_pending_and_dead_stay(
+    api, receiver, connectors_engine
+):
+    subscription = await subscribe(api, receiver.url, "stock.changed")
+    await api.post(f"/api/outbound-webhooks/{subscription['id']}/disable")  # nothing is sent
+    now = datetime.now(UTC)
+    ages = {"done": 40, "dead": 40, "pending": 40}
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "subscription_id": uuid.UUID(subscription["id"]),
+            "event_id": uuid.uuid4(),
+            "event_type": "stock.changed",
+            "ordering_key": f"lot:L-{status}",
+            "body": b"{}",
+            "status": status,
+            "created_at": now - timedelta(days=age),
+        }
+        for status, age in [*ages.items(), ("done", 1)]
+    ]
+    async with connectors_engine.begin() as conn:
+        await conn.execute(t.outbound_delivery.insert(), rows)
+
+    before = cutoff(now, 30)
+    while await prune_batch(connectors_engine, DONE_DELIVERIES, before=before, limit=100) > 0:
+        pass
+
+    kept = await deliveries(connectors_engine, subscription["id"])
+    assert sorted((r.status, (now - r.created_at).days) for r in kept) == [
+        ("dead", 40),
+        ("done", 1),
+        ("pending", 40),
+    ]

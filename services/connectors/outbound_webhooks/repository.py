@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors import tables as t
+from shared.retention import Prune
 
 S = t.outbound_webhook
 D = t.outbound_delivery
@@ -21,6 +22,13 @@ D = t.outbound_delivery
 PUBLIC_COLUMNS = tuple(c for c in S.c if c.name != "secret")
 # Everything of a delivery but its body.
 LOG_COLUMNS = tuple(c for c in D.c if c.name != "body")
+
+
+# Delivered rows are kept as long as the inbox remembers their event (a redelivery past
+# that window cannot happen), then pruned with it; pending and dead rows stay.
+DONE_DELIVERIES = Prune(
+    "connectors_outbound_delivery", D, (D.c.id,), D.c.created_at, (D.c.status == "done",)
+)
 
 
 def _in(seconds: float) -> sa.ColumnElement[Any]:
