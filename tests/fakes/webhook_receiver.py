@@ -38,6 +38,7 @@ class Rule:
     delay: float = 0.0
     times: int = 1
     when: Callable[[Any], bool] | None = None
+    until: threading.Event | None = None  # the rule stops applying once this is set
 
 
 class WebhookReceiver:
@@ -45,6 +46,7 @@ class WebhookReceiver:
         self.requests: list[Received] = []
         self._rules: list[Rule] = []
         self._always: Rule | None = None
+        self._watches: list[tuple[Callable[[Any], bool], threading.Event]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -58,6 +60,13 @@ class WebhookReceiver:
         with self._lock:
             self._rules.extend(rules)
 
+    def watch(self, predicate: Callable[[Any], bool]) -> threading.Event:
+        """An event set when a request whose JSON body matches ``predicate`` arrives."""
+        arrived = threading.Event()
+        with self._lock:
+            self._watches.append((predicate, arrived))
+        return arrived
+
     def always(self, rule: Rule | None) -> None:
         """Answer every request not taken by a scripted rule so (None: 200 at once)."""
         with self._lock:
@@ -70,6 +79,8 @@ class WebhookReceiver:
     def _choose(self, document: Any) -> Rule:
         with self._lock:
             for rule in self._rules:
+                if rule.until is not None and rule.until.is_set():
+                    continue
                 if rule.times > 0 and (rule.when is None or rule.when(document)):
                     rule.times -= 1
                     return rule
@@ -90,6 +101,9 @@ class WebhookReceiver:
                     receiver.requests.append(
                         Received(time.monotonic(), dict(self.headers.items()), body, rule.status)
                     )
+                    for predicate, arrived in receiver._watches:
+                        if document is not None and predicate(document):
+                            arrived.set()
                 if rule.delay:
                     time.sleep(rule.delay)
                 try:
