@@ -70,6 +70,9 @@ async def _post(http: httpx.AsyncClient, row: Any) -> tuple[Answer, int | None, 
         return Answer(Verdict.RETRY), None, f"timed out ({type(error).__name__})"
     except httpx.HTTPError as error:
         return Answer(Verdict.RETRY), None, f"no answer: {type(error).__name__}: {error}"
+    except Exception as error:  # a request that cannot be made (a bug): dead, not looping
+        log.exception("webhook delivery %s could not be sent", row.id)
+        return Answer(Verdict.REFUSED), None, f"unexpected error: {type(error).__name__}"
     verdict = classify(answer.status_code, answer.headers)
     return verdict, answer.status_code, f"HTTP {answer.status_code}"
 
