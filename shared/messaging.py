@@ -209,24 +209,30 @@ class EventSubscriber:
         routes: Routes,
         *,
         name: str,
+        inbox: str | None = None,
     ) -> None:
         """Consume ``topic`` a batch at a time in group ``<service>.<name>``: each routed
         event is applied by its use case in one transaction per batch (``shared.consuming``);
-        the offsets are committed after it."""
+        the offsets are committed after it. ``inbox`` is the consumer its inbox records
+        name (default: the service); a second group of one service on a topic another of
+        its groups consumes needs its own, or each would take the other's events as seen."""
         full_topic = self._kafka.topic(topic)
         group_id = f"{self._kafka.topic_prefix}{self._service}.{name}"
+        consumer = inbox or self._service
 
         async def one(envelope: Envelope, event: Event) -> None:
             use_case = route(routes, event)
             if use_case is not None:
-                await apply_once(engine, use_case, envelope, event, consumer=self._service)
+                await apply_once(engine, use_case, envelope, event, consumer=consumer)
 
         one.__name__ = name
 
         async def consume(message: KafkaMessage) -> None:
             raw = message.raw_message
             records = raw if isinstance(raw, tuple) else (raw,)
-            await self.deliver_batch(full_topic, records, engine, routes, one, group=group_id)
+            await self.deliver_batch(
+                full_topic, records, engine, routes, one, group=group_id, inbox=consumer
+            )
 
         consume.__name__ = f"{self._service}_{name}"
         self.groups[group_id] = full_topic
@@ -251,6 +257,7 @@ class EventSubscriber:
         one: Handler,
         *,
         group: str = "",
+        inbox: str | None = None,
     ) -> None:
         """Apply the routed events of ``records`` in one transaction; if anything in it
         fails (or a record is unreadable), apply each record alone instead (``deliver``):
@@ -264,7 +271,7 @@ class EventSubscriber:
                 use_case = route(routes, event) if event is not None else None
                 if event is not None and use_case is not None:
                     batch.append((envelope, event, use_case))
-            applied = await apply_batch(engine, self._service, batch)
+            applied = await apply_batch(engine, inbox or self._service, batch)
         except Exception as error:
             log.warning(
                 "batch of %d on %s failed (%r); applying each alone", len(records), topic, error

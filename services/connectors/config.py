@@ -52,6 +52,25 @@ class StockPushSettings(BaseModel):
     lease_seconds: float = Field(default=120.0, gt=0)
 
 
+class OutboundWebhookSettings(BaseModel):
+    """Signed outbound webhooks (issue 17, section 4): how deliveries are paced and retried,
+    when a failing subscription is disabled, and which hosts may be reached over plain http
+    (none by default: only loopback or a test receiver should ever be listed)."""
+
+    poll_interval_seconds: float = Field(default=2.0, gt=0)
+    batch_size: int = Field(default=20, ge=1)
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=15, ge=1)
+    retry_for_seconds: float = Field(default=86400.0, ge=0)
+    backoff_initial_seconds: float = Field(default=10.0, ge=0)
+    backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    jitter_seconds: float = Field(default=5.0, ge=0)
+    max_retry_after_seconds: float = Field(default=3600.0, ge=0)
+    disable_after_dead: int = Field(default=5, ge=0)
+    http_allowed_hosts: tuple[str, ...] = ()
+
+
 class ConnectorsSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LOTLINE_CONNECTORS__", env_nested_delimiter="__", extra="ignore"
@@ -61,6 +80,7 @@ class ConnectorsSettings(BaseSettings):
     etsy: EtsySettings = EtsySettings()  # Etsy block
     shopify_sync: ShopifySyncSettings = ShopifySyncSettings()
     stock_push: StockPushSettings = StockPushSettings()
+    outbound_webhooks: OutboundWebhookSettings = OutboundWebhookSettings()
 
 
 @lru_cache(maxsize=1)

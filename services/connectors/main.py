@@ -14,6 +14,7 @@ from services.connectors import api, gauges, handlers, inventory_handlers, servi
 from services.connectors.channels import registry
 from services.connectors.channels.registry import Channels
 from services.connectors.config import (
+    OutboundWebhookSettings,
     ShopifySyncSettings,
     StockPushSettings,
     WriteBackSettings,
@@ -29,6 +30,12 @@ from services.connectors.etsy import api as etsy_api
 from services.connectors.etsy import service as etsy_service
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.worker import EtsyPollWorker
+from services.connectors.outbound_webhooks import deliveries as webhook_deliveries
+from services.connectors.outbound_webhooks import repository as webhook_repository
+from services.connectors.outbound_webhooks import subscribers as webhook_subscribers
+from services.connectors.outbound_webhooks import subscriptions as webhook_subscriptions
+from services.connectors.outbound_webhooks import webhooks_api
+from services.connectors.outbound_webhooks.webhook_worker import OutboundWebhookWorker
 from services.connectors.shopify import reconciliation, sync_api, sync_repository
 from services.connectors.shopify.delivery_worker import DeliveryWorker
 from services.connectors.stock_push import stock_sync_api
@@ -63,6 +70,7 @@ def _subscribe_all(
 ) -> None:
     handlers.register(subscriber, broker, engine, on_staged=on_staged, channels=channels)
     inventory_handlers.register(subscriber, broker, engine)  # items, stock push (issue 4)
+    webhook_subscribers.register(subscriber, broker, engine)  # outbound webhooks (issue 17)
 
 
 def create_app(
@@ -72,6 +80,7 @@ def create_app(
     etsy: EtsySettings | None = None,
     shopify_sync: ShopifySyncSettings | None = None,
     stock_push: StockPushSettings | None = None,
+    outbound_webhooks: OutboundWebhookSettings | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     write_backs = write_backs or get_connectors_settings().write_back
@@ -107,6 +116,9 @@ def create_app(
     app.include_router(etsy_api.router)
     app.include_router(stock_sync_api.router)
     _add_shopify_sync(app, runtime, shopify_sync or get_connectors_settings().shopify_sync)
+    _add_outbound_webhooks(
+        app, runtime, outbound_webhooks or get_connectors_settings().outbound_webhooks
+    )
     install_error_handlers(
         app,
         not_found=(
@@ -115,6 +127,8 @@ def create_app(
             sku_mappings.UnknownSkuMapping,
             sync_api.UnknownDelivery,
             reconciliation.ShopToReconcileNotFound,
+            webhook_subscriptions.UnknownSubscription,
+            webhook_deliveries.UnknownDelivery,
         ),
         conflict=(
             service.ShopExists,
@@ -122,12 +136,14 @@ def create_app(
             manual_orders.IdempotencyConflict,
             sync_api.DeliveryNotReplayable,
             reconciliation.CannotReconcile,
+            webhook_deliveries.NotReplayable,
         ),
         invalid=(
             sku_mappings.InvalidMappingKey,
             manual_orders.InvalidManualOrder,
             wholesale_csv.UnreadableFile,
             etsy_service.AuthorizationFailed,
+            webhook_subscriptions.InvalidSubscription,
         ),
         unavailable=(etsy_service.NotConfigured, etsy_service.PollFailed),
     )
@@ -142,3 +158,15 @@ def _add_shopify_sync(app: FastAPI, runtime: ServiceRuntime, settings: ShopifySy
     app.state.shopify_sync = settings
     app.state.shopify_delivery_worker = deliveries
     app.include_router(sync_api.router)
+
+
+def _add_outbound_webhooks(
+    app: FastAPI, runtime: ServiceRuntime, settings: OutboundWebhookSettings
+) -> None:
+    """Issue 17, section 4: signed outbound webhooks, their worker and routes."""
+    worker = OutboundWebhookWorker(runtime.engine, settings)
+    runtime.add_worker(worker)
+    runtime.retention.add(webhook_repository.DONE_DELIVERIES)
+    app.state.outbound_webhooks = settings
+    app.state.outbound_webhook_worker = worker
+    app.include_router(webhooks_api.router)

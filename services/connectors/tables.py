@@ -285,3 +285,56 @@ etsy_api_usage = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),  # UTC
     sa.Column("calls", sa.Integer, nullable=False, server_default="0"),
 )
+
+
+# --- Signed outbound webhooks (issue 17, section 4) ------------------------------------
+
+outbound_webhook = sa.Table(
+    "connectors_outbound_webhook",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("event_types", sa.ARRAY(sa.Text), nullable=False),
+    sa.Column("description", sa.Text),
+    # Generated here, shown once at creation, kept encrypted; never listed again.
+    sa.Column("secret", EncryptedText, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("disabled_reason", sa.Text),
+    sa.Column("disabled_at", sa.DateTime(timezone=True)),
+    # Dead deliveries in a row; a delivered one sets it back to 0.
+    sa.Column("consecutive_dead", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_by", sa.Text),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+)
+
+outbound_delivery = sa.Table(
+    "connectors_outbound_delivery",
+    metadata,
+    sa.Column("id", PgUUID(as_uuid=True), primary_key=True),  # Lotline-Delivery-Id
+    sa.Column("seq", sa.BigInteger, sa.Identity(), nullable=False, unique=True),
+    sa.Column(
+        "subscription_id",
+        PgUUID(as_uuid=True),
+        sa.ForeignKey("connectors_outbound_webhook.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("event_id", PgUUID(as_uuid=True), nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("ordering_key", sa.Text, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),  # the bytes signed and sent, each try
+    sa.Column("status", sa.Text, nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_status_code", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("first_tried_at", sa.DateTime(timezone=True)),
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    sa.UniqueConstraint("subscription_id", "event_id", name="outbound_delivery_once"),
+    sa.CheckConstraint("status IN ('pending', 'done', 'dead')", name="outbound_delivery_status"),
+    sa.Index("connectors_outbound_delivery_due", "status", "due_at"),
+    sa.Index("connectors_outbound_delivery_by_key", "subscription_id", "ordering_key", "seq"),
+)

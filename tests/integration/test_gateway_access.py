@@ -77,6 +77,14 @@ ADMIN_ROUTES = {
     "POST /api/etsy/shops/{shop_id}/connect",
     "GET /api/etsy/oauth/callback",
     "POST /api/trace/recalls/{recall_id}/withdraw",  # puts recalled stock back on sale
+    # outbound webhooks: where our events go, signed with a secret made for them
+    "POST /api/outbound-webhooks",
+    "POST /api/outbound-webhooks/{subscription_id}/disable",
+    "POST /api/outbound-webhooks/{subscription_id}/enable",
+    "DELETE /api/outbound-webhooks/{subscription_id}",
+    "POST /api/outbound-webhooks/deliveries/{delivery_id}/replay",
+    "POST /channels/outbound-webhooks/{subscription_id}/enable",
+    "POST /channels/outbound-webhook-deliveries/{delivery_id}/replay",
 }
 ADMIN_PREFIXES = ("/api/users", "/api/api-keys", "/api/audit", "/admin")
 READ_ONLY_WRITES = {

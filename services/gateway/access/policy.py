@@ -73,6 +73,12 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/etsy/oauth/callback",
         # Undoing a recall puts recalled stock back on sale: admins only (audited).
         "POST /api/trace/recalls/{recall_id}/withdraw",
+        # Outbound webhooks: who hears about our orders, and with which secret.
+        "POST /api/outbound-webhooks",
+        "POST /api/outbound-webhooks/{subscription_id}/disable",
+        "POST /api/outbound-webhooks/{subscription_id}/enable",
+        "DELETE /api/outbound-webhooks/{subscription_id}",
+        "POST /api/outbound-webhooks/deliveries/{delivery_id}/replay",
     ),
     *rules(
         Level.READ,
@@ -85,6 +91,8 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/webhook-deliveries",
         "GET /api/webhook-deliveries/{webhook_id}",
         "GET /api/write-backs",
+        "GET /api/outbound-webhooks",
+        "GET /api/outbound-webhooks/deliveries",
         "GET /api/write-backs/{write_back_id}",
         "GET /api/dead-letters/orders",
         "GET /api/dead-letters/inventory",

@@ -22,6 +22,7 @@ NOTICES: dict[str, str] = {
     "unmapped": "SKU mapping deleted.",
     "replayed": "Queued again for delivery.",
     "reconciled": "Reconciliation run.",
+    "webhook_enabled": "Outbound webhook enabled; its waiting deliveries go out.",
 }
 
 

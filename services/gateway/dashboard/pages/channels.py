@@ -1,6 +1,8 @@
 """Channels: the shops and their state, webhook deliveries and dead write-backs with replay,
 stock-sync drift, and each shop's SKU mapping editor. Creating shops and their secrets stays
-with admins (the admin pages); mappings and replays are operators' work."""
+with admins (the admin pages); mappings and replays are operators' work. Outbound webhooks
+(issue 17): the subscriptions, a notice for each one disabled after repeated failures, its
+recent dead deliveries, and — for admins — enable again and replay."""
 
 from __future__ import annotations
 
@@ -28,6 +30,12 @@ RULES: tuple[Rule, ...] = (
         "POST /channels/shops/{domain}/sku-mappings",
         "POST /channels/shops/{domain}/sku-mappings/{sku}/delete",
     ),
+    # Outbound webhooks: who hears about our orders is the admins' to decide.
+    *rules(
+        Level.ADMIN,
+        "POST /channels/outbound-webhooks/{subscription_id}/enable",
+        "POST /channels/outbound-webhook-deliveries/{delivery_id}/replay",
+    ),
 )
 
 
@@ -49,6 +57,11 @@ async def _channels_page(
     except UpstreamError as refused:
         errors.append(refused.detail)
     runs = await asyncio.gather(*(_reconciliation(request, s["domain"]) for s in shops))
+    hooks: list[Any] = []
+    try:
+        hooks = await upstream_of(request).get("/api/outbound-webhooks")
+    except UpstreamError as refused:
+        errors.append(refused.detail)
     context = {
         "shops": list(zip(shops, runs, strict=True)),
         "dead_deliveries": await page_or_refusal(
@@ -73,6 +86,16 @@ async def _channels_page(
             request,
             "/api/stock-sync",
             name="sync_offset",
+        ),
+        "hooks": hooks,
+        "disabled_hooks": [h for h in hooks if not h["enabled"]],
+        "dead_hook_deliveries": await page_or_refusal(
+            errors,
+            request,
+            "/api/outbound-webhooks/deliveries",
+            size=10,
+            params={"status": "dead"},
+            name="hd_offset",
         ),
     }
     return render(
@@ -184,3 +207,26 @@ async def unmap_sku(domain: str, sku: str, request: Request) -> Response:
     except UpstreamError as refused:
         return await _shop_page(request, domain, error=refused.detail, status_code=refused.status)
     return see_other(f"/channels/shops/{quote(domain, safe='')}", "unmapped")
+
+
+@router.post("/channels/outbound-webhooks/{subscription_id}/enable")
+async def enable_outbound_webhook(subscription_id: str, request: Request) -> Response:
+    """Send again to a subscription disabled after repeated failures (or by hand)."""
+    try:
+        await upstream_of(request).send(
+            "POST", f"/api/outbound-webhooks/{quote(subscription_id, safe='')}/enable"
+        )
+    except UpstreamError as refused:
+        return await _channels_page(request, error=refused.detail, status_code=refused.status)
+    return see_other("/channels", "webhook_enabled")
+
+
+@router.post("/channels/outbound-webhook-deliveries/{delivery_id}/replay")
+async def replay_outbound_webhook(delivery_id: str, request: Request) -> Response:
+    try:
+        await upstream_of(request).send(
+            "POST", f"/api/outbound-webhooks/deliveries/{quote(delivery_id, safe='')}/replay"
+        )
+    except UpstreamError as refused:
+        return await _channels_page(request, error=refused.detail, status_code=refused.status)
+    return see_other("/channels", "replayed")

@@ -1,0 +1,54 @@
+"""The outbound webhook worker: one task in the connectors process, woken when deliveries
+are staged (after their commit) or replayed, and polling anyway for retries falling due and
+for work staged by another process."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.connectors.config import OutboundWebhookSettings
+from services.connectors.http_worker import HttpPollingWorker
+from services.connectors.outbound_webhooks import deliveries, staging
+from shared import wakeups
+
+
+class OutboundWebhookWorker(HttpPollingWorker):
+    """Makes due tries, up to ``batch_size`` a turn, a few at once: rows are leased in the
+    database, and a delivery held back by an earlier one of its order is never claimed."""
+
+    CONCURRENCY = 4
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: OutboundWebhookSettings,
+        *,
+        grace_seconds: float = 5.0,
+    ) -> None:
+        super().__init__(
+            name="outbound webhook worker",
+            batch_size=settings.batch_size,
+            interval=settings.poll_interval_seconds,
+            http_timeout=settings.http_timeout_seconds,
+            grace_seconds=grace_seconds,
+        )
+        self._engine = engine
+        self._settings = settings
+        wakeups.wake_after_commit(engine, staging.WAKE, self.wake)
+
+    async def _lane(self, budget: list[int]) -> int:
+        done = 0
+        while not self.stopping and budget[0] > 0:
+            budget[0] -= 1
+            if not await deliveries.perform(self._engine, self.http, self._settings):
+                break
+            done += 1
+        return done
+
+    async def step(self) -> int:
+        """Up to one batch of tries; how many were made."""
+        budget = [self._settings.batch_size]
+        lanes = min(self.CONCURRENCY, self._settings.batch_size)
+        return sum(await asyncio.gather(*(self._lane(budget) for _ in range(lanes))))
