@@ -37,7 +37,7 @@ async def _connect(pg: PostgresSettings, database: str) -> asyncpg.Connection:
 
 
 async def orders_by_external_id(
-    settings: Settings, external_ids: Sequence[str]
+    settings: Settings, external_ids: Sequence[str], *, channel: str = "shopify"
 ) -> dict[str, list[OrderRow]]:
     """Every order of those channel ids (two rows for one id would be a duplicate)."""
     conn = await _connect(settings.pg, settings.pg.database("orders"))
@@ -52,10 +52,11 @@ async def orders_by_external_id(
                 WHERE h.order_id = o.id AND h.status = ANY($2::text[])
                 ORDER BY h.at, h.id LIMIT 1
             ) first ON true
-            WHERE o.channel = 'shopify' AND o.external_id = ANY($1::text[])
+            WHERE o.channel = $3 AND o.external_id = ANY($1::text[])
             """,
             list(external_ids),
             list(SETTLED),
+            channel,
         )
     finally:
         await conn.close()

@@ -106,3 +106,11 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
     )
     for line in report["headline"].get("ratios", []):
         console.print(f"  {line}")
+    imported = report.get("csv_import")
+    if imported:
+        console.print(
+            f"CSV import: {imported['lines']} lines, {imported['orders']} orders, answered in "
+            f"{imported['answer_seconds']} s, all settled in {imported['all_settled_seconds']} s "
+            f"({imported['orders_per_second']} orders/s, {imported['lines_per_second']} lines/s); "
+            f"lost {imported['lost']}, duplicated {imported['duplicates']}"
+        )

@@ -8,7 +8,7 @@ timestamps, the delivery's ``received_at`` to the order's first settled status. 
 ``pgbench -N`` and Kafka's producer perf test on the same servers, so figures read as ratios.
 
     make bench                                         # 10, 25, 50, 100, 200 orders/s × 20 s
-    make bench BENCH_ARGS="--rates 10,25,50"
+    make bench BENCH_ARGS="--rates 10,25,50"           # then a 5,000-line CSV (--csv-lines)
     .venv/bin/python -m bench.throughput --rates 5 --duration 5 --no-limits   # a quick look
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench import limits, rates, report
+from bench import csv_import, limits, rates, report
 from bench.seed import seed
 from bench.system import Target, running_system
 
@@ -70,6 +70,15 @@ async def run_core(
         "rates": results,
         "headline": {"orders_per_second": report.headline(results)},
     }
+
+
+async def csv_mode(target: Target, lines: int, drain_timeout: float) -> dict[str, Any]:
+    """One wholesale CSV of ``lines`` lines, with stock of its own."""
+    async with httpx.AsyncClient(
+        base_url=target.gateway, headers=target.headers, timeout=60.0
+    ) as client:
+        catalogue = await seed(client, orders=lines)
+    return await csv_import.run(target, catalogue, lines=lines, drain_timeout=drain_timeout)
 
 
 def machine() -> dict[str, Any]:
@@ -131,6 +140,8 @@ async def main(args: argparse.Namespace) -> Path:
             target, offered=tuple(args.rates), duration=args.duration,
             drain_timeout=args.drain_timeout,
         )  # fmt: skip
+        if args.csv_lines:
+            core["csv_import"] = await csv_mode(target, args.csv_lines, args.drain_timeout)
     result = {
         "benchmark": "throughput",
         "started_at": started.isoformat(timespec="seconds"),
@@ -177,6 +188,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         dest="limits",
         action="store_false",
         help="skip pgbench and Kafka's producer perf test",
+    )
+    parser.add_argument(
+        "--csv-lines",
+        type=int,
+        default=5000,
+        help="lines of the wholesale CSV imported after the rates (0: none)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)  # fmt: skip
     return parser.parse_args(argv)

@@ -1,5 +1,6 @@
-"""The throughput benchmark's core, for a handful of orders against the suite's system:
-the report has its shape and nothing is lost. A smoke, never a timed assertion."""
+"""The throughput benchmark's core and its CSV mode, for a handful of orders against the
+suite's system: the report has its shape and nothing is lost. A smoke, never a timed
+assertion."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import json
 import pytest
 
 from bench import report
+from bench.csv_import import LINES_PER_ORDER
 from bench.system import Target
-from bench.throughput import run_core
+from bench.throughput import csv_mode, run_core
 
 pytestmark = pytest.mark.e2e
 
@@ -45,3 +47,15 @@ async def test_a_few_benchmarked_orders_are_all_counted_and_reported(system, tmp
     assert {"orders", "connectors", "gateway", "kafka", "postgresql"} <= rate["cpu_share"].keys()
     assert "headline" in json.loads((tmp_path / "smoke.json").read_text())
     assert (tmp_path / "smoke.png").read_bytes().startswith(b"\x89PNG")
+
+
+async def test_a_small_benchmarked_csv_import_is_one_order_per_reference(system):
+    target = Target(system.gateway, system.admin_headers, system.settings, {})
+
+    result = await csv_mode(target, lines=10, drain_timeout=90)
+
+    assert result["orders"] == 10 // LINES_PER_ORDER and result["status"] == 200
+    assert (result["lost"], result["duplicates"], result["row_errors"]) == (0, 0, 0)
+    assert result["settled"] == result["orders"] == result["created"]
+    assert result["all_settled_seconds"] is not None
+    assert result["settle_ms"].keys() == {"p50", "p95", "p99", "max"}
