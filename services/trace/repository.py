@@ -32,50 +32,67 @@ def _node_row(fact: NodeFact) -> dict[str, Any]:
     }
 
 
+def _node_upsert() -> Any:
+    stmt = insert(t.node)
+    return stmt.on_conflict_do_update(
+        index_elements=[t.node.c.key],
+        set_={
+            c: sa.func.coalesce(getattr(stmt.excluded, c), getattr(t.node.c, c)) for c in _MERGED
+        },
+    )
+
+
+# Built once and executed with each batch's rows (one round trip, compiled once): built per
+# call with the rows as VALUES, SQLAlchemy compiled them anew every time.
+NODE_UPSERT = _node_upsert()
+EDGE_INSERT = insert(t.edge).on_conflict_do_nothing()
+STOCK_UPDATE = (
+    t.node.update()
+    .where(
+        t.node.c.key == sa.bindparam("lot_key"),
+        sa.or_(
+            t.node.c.on_hand_revision.is_(None),
+            t.node.c.on_hand_revision < sa.bindparam("revision"),
+        ),
+    )
+    .values(
+        on_hand=sa.bindparam("stock_on_hand"),
+        unit=sa.bindparam("stock_unit"),
+        on_hand_revision=sa.bindparam("revision"),
+    )
+)
+
+
 async def apply(conn: AsyncConnection, facts: Facts) -> None:
     """Merge the facts: a node's known columns are kept, unknown ones filled in; an edge
-    is written once; a lot's stock moves only to a higher revision."""
+    is written once; a lot's stock moves only to a higher revision. Rows go in key order,
+    so two transactions merging the same nodes take their locks in the same order."""
     if facts.nodes:
         rows = sorted((_node_row(n) for n in facts.nodes), key=lambda r: r["key"])
-        stmt = insert(t.node).values(rows)
-        await conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[t.node.c.key],
-                set_={
-                    c: sa.func.coalesce(getattr(stmt.excluded, c), getattr(t.node.c, c))
-                    for c in _MERGED
-                },
-            )
-        )
+        await conn.execute(NODE_UPSERT, rows)
     if facts.edges:
-        await conn.execute(
-            insert(t.edge)
-            .values(
-                [
-                    {
-                        "source_key": e.source_key,
-                        "target_key": e.target_key,
-                        "quantity": e.quantity,
-                        "unit": e.unit,
-                        "happened_on": e.happened_on,
-                    }
-                    for e in facts.edges
-                ]
-            )
-            .on_conflict_do_nothing()
-        )
-    for stock in facts.stock:
-        await conn.execute(
-            t.node.update()
-            .where(
-                t.node.c.key == lot_key(stock.lot_code),
-                sa.or_(
-                    t.node.c.on_hand_revision.is_(None),
-                    t.node.c.on_hand_revision < stock.revision,
-                ),
-            )
-            .values(on_hand=stock.on_hand, unit=stock.unit, on_hand_revision=stock.revision)
-        )
+        edges = [
+            {
+                "source_key": e.source_key,
+                "target_key": e.target_key,
+                "quantity": e.quantity,
+                "unit": e.unit,
+                "happened_on": e.happened_on,
+            }
+            for e in facts.edges
+        ]
+        await conn.execute(EDGE_INSERT, edges)
+    if facts.stock:
+        changes = [
+            {
+                "lot_key": lot_key(stock.lot_code),
+                "revision": stock.revision,
+                "stock_on_hand": stock.on_hand,
+                "stock_unit": stock.unit,
+            }
+            for stock in facts.stock
+        ]
+        await conn.execute(STOCK_UPDATE, changes)
 
 
 _WALK = {
