@@ -35,6 +35,7 @@ from tenacity import (
 
 from shared import contracts
 from shared.consuming import UseCase, apply_batch, apply_once
+from shared.contracts import registry
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
 from shared.dead_letters.letters import dead_letter_headers
@@ -50,11 +51,26 @@ Routes = Mapping[type[Event], UseCase]
 
 
 def route(routes: Routes, event: Event) -> UseCase | None:
-    for cls in type(event).__mro__:
+    return route_class(routes, type(event))
+
+
+def route_class(routes: Routes, event_class: type[Event]) -> UseCase | None:
+    for cls in event_class.__mro__:
         use_case = routes.get(cls)
         if use_case is not None:
             return use_case
     return None
+
+
+def not_for_us(routes: Routes, record: Any) -> bool:
+    """A record whose ``event_type`` header names a known type this consumer does not route:
+    skipped before its body is parsed (most of a batch, for a consumer of a few of a busy
+    topic's types). Without the header, or for a type we do not know, the body decides."""
+    for name, value in record.headers or ():
+        if name == "event_type":
+            cls = registry.event_class(value.decode(errors="replace"))
+            return cls is not None and route_class(routes, cls) is None
+    return False
 
 
 def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
@@ -266,6 +282,8 @@ class EventSubscriber:
         batch = []
         try:
             for record in records:
+                if not_for_us(routes, record):
+                    continue
                 envelope = Envelope.from_bytes(record.value or b"")
                 event = contracts.parse(envelope)
                 use_case = route(routes, event) if event is not None else None

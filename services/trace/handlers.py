@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.trace import projection
 from shared.contracts import topics
-from shared.contracts.base import Event
-from shared.messaging import EventSubscriber
+from shared.contracts.inventory import LotChanged, LotReceived, ProductionRecorded, StockShipped
+from shared.contracts.orders import OrderReceived
+from shared.messaging import EventSubscriber, Routes
 
 # Consumer groups (with the deployment's topic prefix): a rebuild resets exactly these.
 HANDLED_TOPICS = {"on_inventory_event": topics.INVENTORY, "on_order_event": topics.ORDERS}
@@ -18,4 +19,12 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
     # Receipts, production records, shipments and stock snapshots; which customer each
     # order is for.
     for name, topic in HANDLED_TOPICS.items():
-        subscriber.consume(broker, topic, engine, {Event: projection.project}, name=name)
+        subscriber.consume(broker, topic, engine, PROJECTED, name=name)
+
+
+# Only the events that add to the graph: the others on these topics (an order's every
+# status change, reservations…) are skipped before they are parsed.
+PROJECTED: Routes = dict.fromkeys(
+    (LotReceived, ProductionRecorded, StockShipped, LotChanged, OrderReceived),
+    projection.project,
+)

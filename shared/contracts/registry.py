@@ -27,6 +27,11 @@ def event_classes() -> dict[str, type[Event]]:
     return dict(_EVENTS)
 
 
+def event_class(event_type: str) -> type[Event] | None:
+    """The class registered for ``event_type``, if any."""
+    return _EVENTS.get(event_type)
+
+
 def parse(envelope: Envelope) -> Event | None:
     """The event inside ``envelope``; None for a type this code does not know (ignored).
 
