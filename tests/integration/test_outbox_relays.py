@@ -87,4 +87,3 @@ async def test_a_second_relay_waits_for_the_first_so_an_aggregates_events_stay_i
 
     assert sum(published) == 4
     assert handed == [("L-ORDERED", n) for n in (1, 2, 3, 4)]
-
