@@ -23,7 +23,10 @@ payload ``EmptyPayload``. This script therefore adds, from the code's own contra
 * a description (document and messages) naming those event types, their versions and topics;
 * each topic's retention (``shared.contracts.topics.retention_ms``, set by ``ensure_topics``):
   in a channel's Kafka binding as ``topicConfiguration["retention.ms"]`` and in the
-  descriptions, with its dead-letter topic's.
+  descriptions, with its dead-letter topic's;
+* each topic's partition key rule (``shared.contracts.keys.RULES``): in the descriptions, in
+  each message's Kafka binding as ``key``, and each event's key beside its type; the
+  channel's Kafka binding gives the partitions ``ensure_topics`` creates it with.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from faststream.specification import AsyncAPI  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 from pydantic.json_schema import models_json_schema  # noqa: E402
 
-from shared.contracts import Envelope, event_classes, topics  # noqa: E402
+from shared.contracts import Envelope, event_classes, keys, topics  # noqa: E402
 from shared.contracts.base import Event  # noqa: E402
 from shared.settings import KafkaSettings, PostgresSettings, Settings  # noqa: E402
 
@@ -102,7 +105,16 @@ def _published_by(service: str) -> list[type[Event]]:
 def _event_line(cls: type[Event], settings: Settings) -> str:
     return (
         f"`{cls.TYPE}` v{cls.VERSION} on `{settings.kafka.topic(cls.TOPIC)}` "
-        f"(payload: `{cls.__name__}`)"
+        f"(payload: `{cls.__name__}`; key: the {cls.AGGREGATE.name}'s)"
+    )
+
+
+def _key_line(topic: str, settings: Settings) -> str:
+    """A topic's partition key rule and partition count, in words."""
+    logical = topic.removeprefix(settings.kafka.topic_prefix)
+    return (
+        f"`{topic}` ({settings.kafka.partitions} partitions) is keyed by "
+        f"{keys.describe(logical)}: one aggregate's events stay in order on one partition."
     )
 
 
@@ -134,6 +146,8 @@ def _description(service: str, subscribed: list[str], settings: Settings) -> str
     if own:
         lines += ["", "Retention (set when the topics are created, re-applied at start):"]
         lines += [f"- {_retention_line(topic)}" for topic in own]
+        lines += ["", "Partition keys (shared/contracts/keys.py):"]
+        lines += [f"- {_key_line(topic, settings)}" for topic in own]
     if subscribed:
         lines += [
             "",
@@ -167,7 +181,13 @@ def enrich(doc: dict[str, Any], service: str, settings: Settings) -> dict[str, A
     schemas.pop("EmptyPayload", None)
     schemas.update(dict(sorted(top.get("$defs", {}).items())))
 
-    for message in components.get("messages", {}).values():
+    addresses = {name: ch["address"] for name, ch in doc.get("channels", {}).items()}
+    for name, message in components.get("messages", {}).items():
+        address = next((a for c, a in addresses.items() if name.startswith(f"{c}:")), None)
+        if address in logical:
+            rule = keys.describe(logical[address])
+            key = {"type": "string", "description": f"the envelope's key: {rule}"}
+            message.setdefault("bindings", {}).setdefault("kafka", {})["key"] = key
         message["payload"] = {"$ref": REF.format(model="Envelope")}
         message["headers"] = ENVELOPE_HEADERS
         message["contentType"] = "application/json"
@@ -178,8 +198,11 @@ def enrich(doc: dict[str, Any], service: str, settings: Settings) -> dict[str, A
         )
         text += ". Event types this service does not handle are skipped (offset committed). "
         text += _retention_line(channel["address"])
+        if channel["address"] in logical:
+            text += " " + _key_line(channel["address"], settings)
         channel["description"] = text
         kafka = channel.setdefault("bindings", {}).setdefault("kafka", {})
+        kafka["partitions"] = settings.kafka.partitions
         kafka["topicConfiguration"] = {"retention.ms": topics.retention_ms(channel["address"])}
     doc["info"]["description"] = _description(service, subscribed, settings)
     return doc

@@ -70,7 +70,8 @@ async def ensure_database(pg: PostgresSettings, database: str) -> None:
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
-            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
+            # two instances starting at once: the loser sees either error
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
                 await conn.execute(f'CREATE DATABASE "{database}"')
     finally:
         await conn.close()

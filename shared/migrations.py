@@ -50,6 +50,11 @@ def run_env(target_metadata: sa.MetaData) -> None:
             ),
         )
         with context.begin_transaction():
+            # Two instances starting at once on a fresh database would both create the
+            # version table and run the same revisions: the second waits here, then finds
+            # the database at head.
+            lock = sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"lotline:{version_table}"))
+            connection.execute(sa.select(lock))
             context.run_migrations()
 
     async def main() -> None:

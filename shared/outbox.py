@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 WAKE = "outbox"  # the mark (``shared.wakeups``) of a transaction that staged events
 _TOGETHER = "lotline.outbox.together"  # rows kept for one insert (``written_together``)
+# The transaction-scoped advisory lock one relay of a database holds while it publishes.
+RELAY_LOCK = sa.func.hashtextextended("lotline:outbox-relay", 0)
 
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:
@@ -125,10 +127,12 @@ class OutboxRelay(PollingWorker):
     events (``shared.wakeups``); ``poll_interval`` is only the fallback for rows staged by
     another process.
 
-    One relay per service process keeps each aggregate's events in order: rows are
-    taken ``FOR UPDATE SKIP LOCKED`` in id order and deleted only after Kafka acknowledged
-    every message of the batch (acks=all, idempotent producer), in the same transaction:
-    a failed batch rolls back and is taken again, from its first row.
+    Each aggregate's events stay in order: rows are taken in id order and deleted only
+    after Kafka acknowledged every message of the batch (acks=all, idempotent producer), in
+    the same transaction: a failed batch rolls back and is taken again, from its first row.
+    With several instances of a service, one relay at a time publishes (``RELAY_LOCK``):
+    two taking disjoint batches side by side could publish a later event of an aggregate
+    before an earlier one. The other waits for the lock and then takes what is left.
     """
 
     def __init__(
@@ -149,6 +153,7 @@ class OutboxRelay(PollingWorker):
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many events were published."""
         async with self._engine.begin() as conn:
+            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(RELAY_LOCK)))
             rows = (
                 await conn.execute(
                     sa.select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.envelope)

@@ -43,7 +43,7 @@ class KafkaSettings(BaseModel):
 
     bootstrap_servers: str = "127.0.0.1:19092"
     topic_prefix: str = "lotline."
-    partitions: int = 3
+    partitions: int = 6
     # Copies of each topic Lotline creates: 1 on the single dev node, 3 on a cluster
     # (deploy/kafka_cluster.py, whose brokers require 2 in sync for an acks=all write).
     replication_factor: int = 1

@@ -75,7 +75,7 @@ def start_containers() -> Servers:
         .with_env("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
         .with_env("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
         .with_env("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
-        .with_env("KAFKA_NUM_PARTITIONS", "3")
+        .with_env("KAFKA_NUM_PARTITIONS", "6")
     )
     kafka.start()
     wait_for_logs(kafka, "Kafka Server started", timeout=90)

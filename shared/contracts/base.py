@@ -13,19 +13,25 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.contracts.keys import Aggregate
+
 
 class Event(BaseModel):
     """A published fact. ``TYPE`` names it, ``VERSION`` counts breaking changes, ``TOPIC``
-    is the logical topic it travels on (without the deployment's prefix)."""
+    is the logical topic it travels on (without the deployment's prefix), ``AGGREGATE`` what
+    it is about: one of its topic's aggregates (``shared.contracts.keys.RULES``), whose key
+    ``aggregate_key()`` returns."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
     TOPIC: ClassVar[str]
+    AGGREGATE: ClassVar[Aggregate]
 
     def aggregate_key(self) -> str:
-        """The partition key: one aggregate's events stay in order on one partition."""
+        """The partition key: one aggregate's events stay in order on one partition. It is
+        ``AGGREGATE``'s key (``tests/contracts/test_keys.py`` checks every event type)."""
         raise NotImplementedError
 
     @classmethod

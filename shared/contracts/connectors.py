@@ -1,15 +1,17 @@
-"""Events published by the connectors service: channel orders, normalised."""
+"""Events published by the connectors service: channel orders, normalised. Every event
+about one channel order is keyed by its Lotline order id (``keys.ORDER``)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Final
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.contracts import topics
+from shared.contracts import keys, topics
 from shared.contracts.base import Event
+from shared.contracts.keys import order_id_for as order_id_for
 from shared.contracts.registry import register
 from shared.units import Money, Quantity
 
@@ -92,6 +94,7 @@ class InboundOrderReceived(Event):
     TYPE = "connectors.inbound_order_received"
     VERSION = 1
     TOPIC = topics.INBOUND_ORDERS
+    AGGREGATE = keys.ORDER
 
     channel: str
     shop: str
@@ -120,7 +123,7 @@ class InboundOrderReceived(Event):
         return not self.test or self.test_live
 
     def aggregate_key(self) -> str:
-        return f"{self.channel}:{self.external_id}"
+        return str(order_id_for(self.channel, self.external_id))
 
 
 @register
@@ -130,6 +133,7 @@ class ChannelFulfilled(Event):
     TYPE = "connectors.channel_fulfilled"
     VERSION = 1
     TOPIC = topics.INBOUND_ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     shipment_id: UUID
@@ -147,6 +151,7 @@ class ChannelWriteBackFailed(Event):
     TYPE = "connectors.channel_write_back_failed"
     VERSION = 1
     TOPIC = topics.INBOUND_ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     shipment_id: UUID
@@ -170,6 +175,7 @@ class SkuMappingChanged(Event):
     TYPE = "connectors.sku_mapping_changed"
     VERSION = 1
     TOPIC = topics.INBOUND_ORDERS
+    AGGREGATE = keys.SHOP_SKU
 
     shop: str
     sku: str
@@ -177,12 +183,6 @@ class SkuMappingChanged(Event):
 
     def aggregate_key(self) -> str:
         return f"{self.shop}:{self.sku}"
-
-
-def order_id_for(channel: str, external_id: str) -> UUID:
-    """The Lotline order id of a channel order: the same (channel, external id) always gets
-    the same id, so a connector can answer it before the orders service has stored it."""
-    return uuid5(NAMESPACE_URL, f"lotline:order:{channel}:{external_id}")
 
 
 # --- Shopify order sync (issue 4): edits, cancellations and refunds mirrored ---------------
@@ -205,6 +205,7 @@ class ChannelOrderCancelled(Event):
     TYPE = "connectors.channel_order_cancelled"
     VERSION = 1
     TOPIC = topics.INBOUND_ORDERS
+    AGGREGATE = keys.ORDER
 
     channel: str
     shop: str
@@ -213,7 +214,7 @@ class ChannelOrderCancelled(Event):
     reason: str | None = None
 
     def aggregate_key(self) -> str:
-        return f"{self.channel}:{self.external_id}"
+        return str(order_id_for(self.channel, self.external_id))
 
 
 @register
@@ -224,6 +225,7 @@ class ChannelOrderEdited(Event):
     TYPE = "connectors.channel_order_edited"
     VERSION = 1
     TOPIC = topics.INBOUND_ORDERS
+    AGGREGATE = keys.ORDER
 
     channel: str
     shop: str
@@ -232,7 +234,7 @@ class ChannelOrderEdited(Event):
     lines: tuple[ChannelLineQuantity, ...]  # only the lines whose quantity fell
 
     def aggregate_key(self) -> str:
-        return f"{self.channel}:{self.external_id}"
+        return str(order_id_for(self.channel, self.external_id))
 
 
 @register
@@ -243,6 +245,7 @@ class ChannelRefundCreated(Event):
     TYPE = "connectors.channel_refund_created"
     VERSION = 1
     TOPIC = topics.INBOUND_ORDERS
+    AGGREGATE = keys.ORDER
 
     channel: str
     shop: str
@@ -252,4 +255,4 @@ class ChannelRefundCreated(Event):
     lines: tuple[ChannelLineQuantity, ...]  # restocked quantities only
 
     def aggregate_key(self) -> str:
-        return f"{self.channel}:{self.external_id}"
+        return str(order_id_for(self.channel, self.external_id))

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.contracts import topics
+from shared.contracts import keys, topics
 from shared.contracts.base import Event
 from shared.contracts.registry import register
 from shared.units import Money, Quantity
@@ -42,6 +42,7 @@ class StockReserved(Event):
     TYPE = "inventory.stock_reserved"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     reservations: tuple[ReservedLot, ...]
@@ -57,6 +58,7 @@ class StockShort(Event):
     TYPE = "inventory.stock_short"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     reservations: tuple[ReservedLot, ...]
@@ -74,6 +76,7 @@ class LotReceived(Event):
     TYPE = "inventory.lot_received"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.LOT
 
     lot_code: str
     item_code: str
@@ -96,6 +99,7 @@ class ItemDefined(Event):
     TYPE = "inventory.item_defined"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.ITEM
 
     code: str
     name: str
@@ -134,6 +138,7 @@ class LotChanged(Event):
     TYPE = "inventory.lot_changed"
     VERSION = 2
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.LOT
 
     lot_code: str
     item_code: str
@@ -194,6 +199,7 @@ class MaterialsReserved(Event):
     TYPE = "inventory.materials_reserved"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     reservations: tuple[MaterialLot, ...]
@@ -209,6 +215,7 @@ class MaterialsShort(Event):
     TYPE = "inventory.materials_short"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     shortages: tuple[MaterialShortage, ...]
@@ -224,6 +231,7 @@ class MaterialsReleased(Event):
     TYPE = "inventory.materials_released"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
 
@@ -250,6 +258,7 @@ class ProductionRecorded(Event):
     TYPE = "inventory.production_recorded"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     item_code: str
@@ -271,6 +280,7 @@ class ProductionRejected(Event):
     TYPE = "inventory.production_rejected"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     reason: str
@@ -287,6 +297,7 @@ class StockAllocated(Event):
     TYPE = "inventory.stock_allocated"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     production_order_id: UUID
@@ -305,6 +316,7 @@ class StockReleased(Event):
     TYPE = "inventory.stock_released"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     released: tuple[ReservedLot, ...]
@@ -322,6 +334,7 @@ class StockShipped(Event):
     TYPE = "inventory.stock_shipped"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     shipment_id: UUID
@@ -350,6 +363,7 @@ class RecallApplied(Event):
     TYPE = "inventory.recall_applied"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.RECALL
 
     recall_id: UUID
     reason: str
@@ -369,6 +383,7 @@ class RecallLifted(Event):
     TYPE = "inventory.recall_lifted"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.RECALL
 
     recall_id: UUID
     reason: str
@@ -393,6 +408,7 @@ class PurchaseOrderChanged(Event):
     TYPE = "inventory.purchase_order_changed"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.PURCHASE_ORDER
 
     purchase_order_id: UUID
     item_code: str
@@ -416,6 +432,7 @@ class ReplenishmentRequested(Event):
     TYPE = "inventory.replenishment_requested"
     VERSION = 1
     TOPIC = topics.INVENTORY
+    AGGREGATE = keys.ITEM
 
     suggestion_id: UUID
     production_order_id: UUID

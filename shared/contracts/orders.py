@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.contracts import topics
+from shared.contracts import keys, topics
 from shared.contracts.base import Event
 from shared.contracts.registry import register
 from shared.units import Quantity
@@ -45,6 +45,7 @@ class OrderReceived(Event):
     TYPE = "orders.order_received"
     VERSION = 1
     TOPIC = topics.ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     channel: str
@@ -70,6 +71,7 @@ class OrderCancelled(Event):
     TYPE = "orders.order_cancelled"
     VERSION = 1
     TOPIC = topics.ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     reason: str | None = None
@@ -85,6 +87,7 @@ class OrderStatusChanged(Event):
     TYPE = "orders.order_status_changed"
     VERSION = 1
     TOPIC = topics.ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     previous: OrderStatus | None
@@ -114,6 +117,7 @@ class ShipmentDispatched(Event):
     TYPE = "orders.shipment_dispatched"
     VERSION = 1
     TOPIC = topics.ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     shipment_id: UUID
@@ -140,6 +144,7 @@ class ShipmentDelivered(Event):
     TYPE = "orders.shipment_delivered"
     VERSION = 1
     TOPIC = topics.ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     shipment_id: UUID
@@ -156,6 +161,7 @@ class PromiseChanged(Event):
     TYPE = "orders.promise_changed"
     VERSION = 1
     TOPIC = topics.ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     previous_promised_on: date
@@ -190,6 +196,7 @@ class OrderLinesReduced(Event):
     TYPE = "orders.order_lines_reduced"
     VERSION = 1
     TOPIC = topics.ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     lines: tuple[ReducedLine, ...]
@@ -217,6 +224,7 @@ class OrderItemsReturned(Event):
     TYPE = "orders.order_items_returned"
     VERSION = 1
     TOPIC = topics.ORDERS
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     return_id: str

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.contracts import topics
+from shared.contracts import keys, topics
 from shared.contracts.base import Event
 from shared.contracts.inventory import MaterialLot, MaterialNeed, MaterialShortage
 from shared.contracts.registry import register
@@ -44,6 +44,7 @@ class ProductionOrderPlanned(Event):
     TYPE = "production.production_order_planned"
     VERSION = 1
     TOPIC = topics.PRODUCTION
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     number: str | None = None  # MO-00042; None from producers before it existed
@@ -65,6 +66,7 @@ class ProductionOrderStatusChanged(Event):
     TYPE = "production.production_order_status_changed"
     VERSION = 1
     TOPIC = topics.PRODUCTION
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     number: str | None = None  # MO-00042; None from producers before it existed
@@ -86,6 +88,7 @@ class ProductionOrderDemandsChanged(Event):
     TYPE = "production.production_order_demands_changed"
     VERSION = 1
     TOPIC = topics.PRODUCTION
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     number: str | None = None  # MO-00042; None from producers before it existed
@@ -106,6 +109,7 @@ class MaterialsRequested(Event):
     TYPE = "production.materials_requested"
     VERSION = 1
     TOPIC = topics.PRODUCTION
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     item_code: str
@@ -124,6 +128,7 @@ class ProductionCompleted(Event):
     TYPE = "production.production_completed"
     VERSION = 1
     TOPIC = topics.PRODUCTION
+    AGGREGATE = keys.PRODUCTION_ORDER
 
     production_order_id: UUID
     item_code: str
@@ -146,6 +151,7 @@ class OrderPromised(Event):
     TYPE = "production.order_promised"
     VERSION = 1
     TOPIC = topics.PRODUCTION
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     promised_on: date
@@ -181,6 +187,7 @@ class OrderMaterialsChanged(Event):
     TYPE = "production.order_materials_changed"
     VERSION = 1
     TOPIC = topics.PRODUCTION
+    AGGREGATE = keys.ORDER
 
     order_id: UUID
     missing: tuple[MissingMaterial, ...] = ()

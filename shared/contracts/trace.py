@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from shared.contracts import topics
+from shared.contracts import keys, topics
 from shared.contracts.base import Event
 from shared.contracts.registry import register
 
@@ -17,6 +17,7 @@ class RecallIssued(Event):
     TYPE = "trace.recall_issued"
     VERSION = 1
     TOPIC = topics.TRACE
+    AGGREGATE = keys.RECALL
 
     recall_id: UUID
     reason: str
@@ -35,6 +36,7 @@ class RecallWithdrawn(Event):
     TYPE = "trace.recall_withdrawn"
     VERSION = 1
     TOPIC = topics.TRACE
+    AGGREGATE = keys.RECALL
 
     recall_id: UUID
     reason: str

@@ -52,6 +52,7 @@ class System:
         self.gateway = f"http://127.0.0.1:{settings.ports.gateway}"
         self.api_key = ""
         self.keys: dict[str, str] = {}
+        self.instance_ports: dict[str, int] = {}  # a second instance's label → its port
 
     @property
     def admin_headers(self) -> dict[str, str]:
@@ -107,12 +108,18 @@ class System:
         client.headers["X-CSRF-Token"] = me["csrf_token"]
         return client
 
-    def start(self, name: str) -> None:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
-        self.processes[name] = subprocess.Popen(
+    def start(self, name: str, *, instance: str | None = None, port: int | None = None) -> None:
+        """Start service ``name``; ``instance`` labels another process of the same service
+        (its log, and the name ``kill``/``stop`` know it by), listening on ``port``."""
+        label = instance or name
+        env = dict(self.env)
+        if port is not None:
+            env[f"LOTLINE_PORTS__{name.upper()}"] = str(port)
+        log = open(self.logs / f"{label}.log", "ab")  # noqa: SIM115 - owned by the child
+        self.processes[label] = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
             cwd=ROOT,
-            env=self.env,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -139,8 +146,12 @@ class System:
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    async def wait_ready(self, *names: str, timeout: float = 90.0) -> None:
-        ports = {n: getattr(self.settings.ports, n) for n in names or PROCESSES}
+    async def wait_ready(
+        self, *names: str, timeout: float = 90.0, ports: dict[str, int] | None = None
+    ) -> None:
+        """Until each process answers on its port (``ports``: instances started on another)."""
+        if ports is None:
+            ports = {n: getattr(self.settings.ports, n) for n in names or PROCESSES}
         async with httpx.AsyncClient() as client:
             deadline = time.monotonic() + timeout
             pending = dict(ports)

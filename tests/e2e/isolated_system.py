@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -17,7 +17,7 @@ from bench import chaos_check as check
 from bench.chaos import Facts, Tally
 from bench.load import Delivery, drive
 from bench.seed import Catalogue, seed
-from bench.system import bench_settings, drop_topics
+from bench.system import bench_settings, drop_topics, quiet_port
 from shared.db import asyncpg_dsn, drop_database
 from shared.settings import Settings
 from tests.e2e.conftest import PROCESSES, System
@@ -33,9 +33,13 @@ CLEAN: dict[str, object] = {
 
 
 @contextlib.asynccontextmanager
-async def own_system(base: Settings, logs: Path) -> AsyncIterator[System]:
+async def own_system(
+    base: Settings, logs: Path, *, second: Sequence[str] = ()
+) -> AsyncIterator[System]:
     """Every process started with an admin key; stopped, its databases and topics dropped
-    at the end. ``base`` gives the servers (and the Kafka replication factor)."""
+    at the end. ``base`` gives the servers (and the Kafka replication factor). ``second``:
+    services that also run a second instance, ``<name>-2``, on a port of its own
+    (``System.instance_ports``), in the same consumer groups."""
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
     settings = bench_settings(uuid.uuid4().hex[:8], base)
     kafka = settings.kafka.model_copy(update={"replication_factor": base.kafka.replication_factor})
@@ -44,7 +48,12 @@ async def own_system(base: Settings, logs: Path) -> AsyncIterator[System]:
         system.api_key = system.manage("create-key", "isolated", "--scope", "admin").strip()
         for name in PROCESSES:
             system.start(name)
+        taken = {getattr(settings.ports, name) for name in PROCESSES}
+        for name in second:
+            port = system.instance_ports[f"{name}-2"] = quiet_port(taken)
+            system.start(name, instance=f"{name}-2", port=port)
         await system.wait_ready()
+        await system.wait_ready(ports=system.instance_ports)
         yield system
     finally:
         system.stop_all()

@@ -16,6 +16,7 @@ from services.connectors.etsy import pkce, poller, repository, webhook
 from services.connectors.etsy.budget import etsy_api
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.etsy.receipts import CHANNEL
+from services.connectors.run_locks import one_at_a_time
 from services.connectors.service import ConnectorError, ShopExists, UnknownShop
 
 
@@ -160,8 +161,8 @@ async def poll_now(
         raise NotConfigured("set LOTLINE_CONNECTORS__ETSY__KEYSTRING and __SHARED_SECRET")
     await shop(engine, shop_id)
     try:
-        return await poller.poll_shop(
-            engine, etsy_api(engine, http, settings), shop_id, settings=settings, retries=retries
-        )
+        async with one_at_a_time(engine, f"etsy-poll:{shop_id}", wait=True):
+            api = etsy_api(engine, http, settings)
+            return await poller.poll_shop(engine, api, shop_id, settings=settings, retries=retries)
     except AdminError as error:
         raise PollFailed(f"Etsy shop {shop_id}: {error}") from error

@@ -13,6 +13,7 @@ from services.connectors.etsy import poller, repository
 from services.connectors.etsy.budget import etsy_api
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.http_worker import HttpPollingWorker
+from services.connectors.run_locks import one_at_a_time
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +53,14 @@ class EtsyPollWorker(HttpPollingWorker):
         for shop_id in shop_ids:
             if self.stopping:
                 break
-            try:
-                result = await poller.poll_shop(
-                    self._engine, api, shop_id, settings=self._settings, retries=self._retries
-                )
-                log.info("Etsy shop %s polled: %s", shop_id, result)
-            except AdminError as error:
-                log.error("Etsy shop %s poll failed: %s", shop_id, error)
+            async with one_at_a_time(self._engine, f"etsy-poll:{shop_id}", wait=False) as mine:
+                if not mine:
+                    continue  # another instance is polling this shop now
+                try:
+                    result = await poller.poll_shop(
+                        self._engine, api, shop_id, settings=self._settings, retries=self._retries
+                    )
+                    log.info("Etsy shop %s polled: %s", shop_id, result)
+                except AdminError as error:
+                    log.error("Etsy shop %s poll failed: %s", shop_id, error)
         return 0

@@ -30,6 +30,7 @@ from services.connectors.channels.port import AdminError
 from services.connectors.config import ShopifySyncSettings
 from services.connectors.http_worker import HttpPollingWorker
 from services.connectors.retrying import with_retries
+from services.connectors.run_locks import one_at_a_time
 from services.connectors.service import ConnectorError
 from services.connectors.shopify import order_sync
 from services.connectors.shopify import sync_repository as repo
@@ -166,7 +167,8 @@ async def reconcilable_shops(engine: AsyncEngine) -> list[str]:
 
 class ReconciliationWorker(HttpPollingWorker):
     """Runs every shop's reconciliation each ``reconcile_interval_seconds``. A run cut off
-    by ``stop()`` moves no watermark, so the next run reads the same orders again."""
+    by ``stop()`` moves no watermark, so the next run reads the same orders again. A shop
+    another instance is reconciling is skipped (``run_locks``): one run per shop at a time."""
 
     def __init__(self, engine: AsyncEngine, settings: ShopifySyncSettings) -> None:
         super().__init__(
@@ -182,6 +184,9 @@ class ReconciliationWorker(HttpPollingWorker):
         for shop in await reconcilable_shops(self._engine):
             if self.stopping:
                 break
-            with contextlib.suppress(CannotReconcile):
-                await reconcile_shop(self._engine, self.http, shop, self._settings)
+            async with one_at_a_time(self._engine, f"reconcile:{shop}", wait=False) as mine:
+                if not mine:
+                    continue  # another instance is reconciling this shop now
+                with contextlib.suppress(CannotReconcile):
+                    await reconcile_shop(self._engine, self.http, shop, self._settings)
         return 0

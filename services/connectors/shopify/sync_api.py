@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.connectors.run_locks import one_at_a_time
 from services.connectors.service import ConnectorError
 from services.connectors.shopify import reconciliation
 from services.connectors.shopify import sync_repository as repo
@@ -76,7 +77,10 @@ async def reconcile_now(domain: str, request: Request, engine: Engine) -> Reconc
     """Run the shop's reconciliation now (also the replay of a dead one); 409 when the shop
     is uninstalled or has no token. A failed run answers 200 with its ``error``."""
     settings = request.app.state.shopify_sync
-    async with httpx.AsyncClient(timeout=settings.retry.http_timeout_seconds) as http:
+    async with (
+        httpx.AsyncClient(timeout=settings.retry.http_timeout_seconds) as http,
+        one_at_a_time(engine, f"reconcile:{domain}", wait=True),  # one run per shop at a time
+    ):
         run = await reconciliation.reconcile_shop(engine, http, domain, settings)
     return ReconciliationRun(**run.__dict__)
 
