@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from services.inventory.shelf_life_rules import ShelfLifeRule, lot_meets
 from shared.contracts.inventory import (
     LotStatus,
     ReservedLot,
@@ -32,6 +33,7 @@ class Lot:
     expires_on: date | None = None
     blocked: bool = False  # by a recall
     quarantined: bool = False  # returned goods held apart
+    produced_on: date | None = None  # produced or received: where its shelf life starts
 
     @property
     def available(self) -> Decimal:
@@ -132,11 +134,22 @@ class _Ledger:
         self.taken[lot.id] = self.taken.get(lot.id, Decimal(0)) + quantity
 
 
-def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOutcome:
+def reserve(
+    lots: Sequence[Lot],
+    lines: Sequence[OrderLineRef],
+    *,
+    rule: ShelfLifeRule | None = None,
+    on: date | None = None,
+) -> ReservationOutcome:
     """Cover each line from its item's lots, FEFO; what stock cannot cover is a shortage.
 
     Lines in a unit other than the lot's are not convertible here and count as missing.
+    Under a minimum shelf-life ``rule`` (checked on ``on``, the reservation date) a lot too
+    close to expiry is skipped; when it could have covered what is missing, the shortage
+    says so in its ``reason``.
     """
+    if rule is not None and on is None:
+        raise ValueError("a shelf-life rule needs the date it is checked on")
     ledger = _Ledger()
     allocations: list[Allocation] = []
     shortages: list[Shortage] = []
@@ -146,9 +159,15 @@ def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOu
             key=fefo_order,
         )
         remaining = line.quantity.value
+        too_short = Decimal(0)
         for lot in candidates:
             if remaining <= 0:
                 break
+            if on is not None and not lot_meets(
+                rule, expires_on=lot.expires_on, produced_on=lot.produced_on, on=on
+            ):
+                too_short += max(ledger.free(lot), Decimal(0))
+                continue
             take = min(ledger.free(lot), remaining)
             if take > 0:
                 ledger.take(lot, take)
@@ -156,6 +175,13 @@ def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOu
                 remaining -= take
         if remaining > 0:
             unit = line.quantity.unit
+            reason = None
+            if rule is not None and too_short > 0:
+                skipped = Quantity.of(min(too_short, remaining), unit)
+                reason = (
+                    f"{skipped} of {line.item_code} too close to expiry for {rule.whom} "
+                    f"(needs {rule.needs})"
+                )
             shortages.append(
                 Shortage(
                     line_no=line.line_no,
@@ -163,6 +189,7 @@ def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOu
                     requested=line.quantity,
                     reserved=Quantity.of(line.quantity.value - remaining, unit),
                     missing=Quantity.of(remaining, unit),
+                    reason=reason,
                 )
             )
     return ReservationOutcome(allocations=tuple(allocations), shortages=tuple(shortages))
