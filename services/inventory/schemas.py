@@ -53,6 +53,9 @@ class LotIn(BaseModel):
     quantity: ExactDecimal = Field(gt=0)
     unit: str
     expires_on: date | None = None
+    # produced or received on: where its shelf life starts (a minimum-fraction shelf-life
+    # rule refuses a lot without it)
+    received_on: date | None = None
 
 
 class LotOut(BaseModel):

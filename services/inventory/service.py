@@ -39,6 +39,7 @@ class NewLot:
     quantity: Decimal
     unit: str
     expires_on: date | None = None
+    received_on: date | None = None  # produced or received: where its shelf life starts
 
 
 async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
@@ -123,6 +124,7 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
                 "unit": new.unit,
                 "on_hand": new.quantity,
                 "expires_on": new.expires_on,
+                "received_on": new.received_on,
             },
         )
         if lot_id is None:
@@ -136,6 +138,7 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
             item_code=new.item_code,
             quantity=Quantity.of(new.quantity, new.unit),
             expires_on=new.expires_on,
+            received_on=new.received_on,
         )
         await publish(
             conn, [received, *waiting.events], touched_lots=[lot_id, *waiting.touched_lots]
