@@ -53,7 +53,11 @@ async def claim_order(
     """One reservation run per order, whatever the delivery count (natural idempotency)."""
     result = await conn.execute(
         insert(t.order_request)
-        .values(order_id=order_id, outcome=outcome, shelf_life=shelf_life)
+        .values(
+            order_id=order_id,
+            outcome=outcome,
+            shelf_life=sa.null() if shelf_life is None else shelf_life,  # SQL NULL, not JSON null
+        )
         .on_conflict_do_nothing()
         .returning(t.order_request.c.order_id)
     )

@@ -136,4 +136,6 @@ async def rules_of_orders(
             t.order_request.c.shelf_life.is_not(None),
         )
     )
-    return {r.order_id: ShelfLifeRule.from_json(r.shelf_life) for r in rows}
+    return {
+        r.order_id: ShelfLifeRule.from_json(r.shelf_life) for r in rows if r.shelf_life is not None
+    }
