@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from services.inventory.shelf_life_rules import ShelfLifeRule, lot_meets
+from services.inventory.shelf_life_rules import ShelfLifeRule, refusal
 from shared.contracts.inventory import (
     LotStatus,
     ReservedLot,
@@ -159,14 +159,16 @@ def reserve(
             key=fefo_order,
         )
         remaining = line.quantity.value
-        too_short = Decimal(0)
+        refused: dict[str, Decimal] = {}  # why → how much free stock was skipped for it
         for lot in candidates:
             if remaining <= 0:
                 break
-            if on is not None and not lot_meets(
-                rule, expires_on=lot.expires_on, produced_on=lot.produced_on, on=on
-            ):
-                too_short += max(ledger.free(lot), Decimal(0))
+            why = None
+            if on is not None:
+                why = refusal(rule, expires_on=lot.expires_on, produced_on=lot.produced_on, on=on)
+            if why is not None:
+                free = max(ledger.free(lot), Decimal(0))
+                refused[why] = refused.get(why, Decimal(0)) + free
                 continue
             take = min(ledger.free(lot), remaining)
             if take > 0:
@@ -176,12 +178,14 @@ def reserve(
         if remaining > 0:
             unit = line.quantity.unit
             reason = None
-            if rule is not None and too_short > 0:
-                skipped = Quantity.of(min(too_short, remaining), unit)
-                reason = (
-                    f"{skipped} of {line.item_code} too close to expiry for {rule.whom} "
-                    f"(needs {rule.needs})"
-                )
+            if rule is not None:
+                reasons = [
+                    f"{Quantity.of(min(skipped, remaining), unit)} of {line.item_code} {why} "
+                    f"for {rule.whom} (needs {rule.needs})"
+                    for why, skipped in refused.items()
+                    if skipped > 0
+                ]
+                reason = "; ".join(reasons) or None
             shortages.append(
                 Shortage(
                     line_no=line.line_no,

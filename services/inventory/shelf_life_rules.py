@@ -134,6 +134,30 @@ def meets(rule: ShelfLifeRule, *, days_left: Fraction, total_days: Fraction | No
     return True
 
 
+TOO_CLOSE = "too close to expiry"
+UNDATED = "with no known production date"
+
+
+def refusal(
+    rule: ShelfLifeRule | None,
+    *,
+    expires_on: date | None,
+    produced_on: date | None,
+    on: date,
+) -> str | None:
+    """Why a lot may not serve an order bound by ``rule`` (None: it may): too close to expiry,
+    or, under a fraction rule, no known production date to measure the share from."""
+    if lot_meets(rule, expires_on=expires_on, produced_on=produced_on, on=on):
+        return None
+    if rule is None or expires_on is None:  # met above; here for the type checker
+        return None
+    if rule.min_fraction is not None and produced_on is None:
+        days_only = ShelfLifeRule(rule.scope, rule.key, min_days=rule.min_days or 0)
+        if lot_meets(days_only, expires_on=expires_on, produced_on=None, on=on):
+            return UNDATED
+    return TOO_CLOSE
+
+
 def lot_meets(
     rule: ShelfLifeRule | None,
     *,

@@ -180,6 +180,18 @@ def test_partly_short_dated_stock_names_only_what_it_could_have_covered():
     )
 
 
+def test_undated_stock_under_a_fraction_rule_is_named_as_undated_not_as_too_close():
+    undated = honey(1, "5", TODAY + timedelta(days=300))
+    old = honey(2, "20", TODAY + timedelta(days=10), produced=TODAY - timedelta(days=80))
+    (shortage,) = reserve([undated, old], [LINE], rule=TWO_THIRDS, on=TODAY).shortages
+    assert shortage.missing == Quantity.of("12", "kg")
+    assert shortage.reason == (
+        "12 kg of HONEY too close to expiry for this customer (needs ≥ 2/3 of its shelf life); "
+        "5 kg of HONEY with no known production date for this customer "
+        "(needs ≥ 2/3 of its shelf life)"
+    )
+
+
 def test_a_shortage_with_no_short_dated_stock_gives_no_reason():
     (shortage,) = reserve([], [LINE], rule=DAYS_30, on=TODAY).shortages
     assert shortage.reason is None
