@@ -4,6 +4,7 @@ why; a customer's own rule wins over its channel's."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -12,8 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
-from tests.e2e.conftest import eventually, json_of
+from services.cli.main import app
+from tests.e2e.conftest import System, eventually, json_of
 
 pytestmark = pytest.mark.e2e
 
@@ -128,3 +131,46 @@ async def test_a_customer_rule_wins_over_the_channel_rule(
     assert deleted.status_code == 204
     again = await gateway.delete(f"/api/shelf-life-rules/customer/{email}")
     assert again.status_code == 404
+
+
+async def cli(system: System, *args: str) -> str:
+    """The ``lotline`` command, talking to this system's gateway; its output."""
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        app,
+        ["--gateway-url", system.gateway, "--api-key", system.api_key, *args],
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def test_a_two_thirds_customer_rule_set_with_the_cli_takes_only_fresh_enough_lots(
+    gateway: httpx.AsyncClient, system: System
+):
+    email = f"buyer-{uuid.uuid4().hex[:6]}@retail.example"
+    said = await cli(system, "shelf-life", "set", "customer", email, "--fraction", "2/3")
+    assert f"customer {email}: lots need ≥ 2/3 of its shelf life left" in " ".join(said.split())
+    try:
+        assert email in await cli(system, "shelf-life", "list")
+        code = f"HONEY-{uuid.uuid4().hex[:8].upper()}"
+        item = {"code": code, "name": "Honey", "kind": "finished_good", "base_unit": "kg"}
+        await json_of(await gateway.post("/api/items", json=item))
+        today = datetime.now(UTC).date()
+        # 90 days of shelf life: made 30 days ago, 60 left = exactly 2/3 (passes);
+        # made 31 days ago, 59 left (fails); no production date at all (fails a fraction)
+        for lot, made, expires in (
+            ("EXACT", 30, 60),
+            ("OLD", 31, 59),
+            ("UNDATED", None, 58),
+        ):
+            args = ["stock", "receive", code, "--lot", f"{code}-{lot}", "--quantity", "10"]
+            args += ["--unit", "kg", "--expires", (today + timedelta(days=expires)).isoformat()]
+            if made is not None:
+                args += ["--received-on", (today - timedelta(days=made)).isoformat()]
+            await cli(system, *args)
+        order = await settled(gateway, await place(gateway, code, email=email))
+        assert order["status"] == "ready_to_ship"
+        assert await reserved_lots(gateway, order["id"]) == {f"{code}-EXACT": Decimal(6)}
+    finally:
+        await cli(system, "shelf-life", "delete", "customer", email)
+    assert email not in await cli(system, "shelf-life", "list")
