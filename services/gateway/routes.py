@@ -22,6 +22,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/receipts", "inventory"),
     ("/api/purchase-orders", "inventory"),
     ("/api/reorder-points", "inventory"),
+    ("/api/shelf-life-rules", "inventory"),  # minimum remaining shelf life (issue 17)
     ("/api/suggestions", "inventory"),
     ("/api/ledger", "inventory"),
     ("/api/production-orders", "production"),

@@ -10,9 +10,16 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import make_to_stock, purchase_orders, receipts, repository, service
+from services.inventory import (
+    make_to_stock,
+    purchase_orders,
+    receipts,
+    repository,
+    service,
+    shelf_life,
+)
 from services.inventory.domain import LotFigures, lot_status, stock_figures
-from services.inventory.errors import NotFound
+from services.inventory.errors import InventoryError, NotFound
 from services.inventory.replenishment import SuggestionStatus
 from services.inventory.schemas import (
     DismissIn,
@@ -28,9 +35,12 @@ from services.inventory.schemas import (
     ReorderPointIn,
     ReorderPointOut,
     ReservationOut,
+    ShelfLifeRuleIn,
+    ShelfLifeRuleOut,
     StockOut,
     SuggestionOut,
 )
+from services.inventory.shelf_life_rules import InvalidRule, Scope, ShelfLifeRule
 from shared.contracts.inventory import LotStatus, PurchaseOrderStatus
 from shared.runtime import engine_of
 from shared.units import Quantity
@@ -271,6 +281,46 @@ async def list_reorder_points(engine: Engine) -> list[ReorderPointOut]:
     return [
         ReorderPointOut.model_validate(r) for r in await make_to_stock.list_reorder_points(engine)
     ]
+
+
+def _shelf_life_out(rule: ShelfLifeRule) -> ShelfLifeRuleOut:
+    return ShelfLifeRuleOut(
+        scope=rule.scope.value,
+        key=rule.key,
+        min_days=rule.min_days,
+        min_fraction=None if rule.min_fraction is None else str(rule.min_fraction),
+        needs=rule.needs,
+    )
+
+
+@router.put("/shelf-life-rules/{scope}/{key}", response_model=ShelfLifeRuleOut)
+async def set_shelf_life_rule(
+    scope: Scope, key: str, body: ShelfLifeRuleIn, engine: Engine
+) -> ShelfLifeRuleOut:
+    """Minimum remaining shelf life for a channel (``shopify``, ``wholesale``…) or a customer
+    (e-mail, or the wholesale customer's name); a customer's rule wins over its channel's.
+    Orders reserved from now on follow it; orders already reserved keep theirs."""
+    try:
+        rule = shelf_life.new_rule(
+            scope, key, min_days=body.min_days, min_fraction=body.min_fraction
+        )
+    except InvalidRule as error:
+        raise InventoryError(str(error)) from error
+    return _shelf_life_out(await shelf_life.set_rule(engine, rule))
+
+
+@router.get("/shelf-life-rules", response_model=list[ShelfLifeRuleOut])
+async def list_shelf_life_rules(engine: Engine) -> list[ShelfLifeRuleOut]:
+    return [_shelf_life_out(r) for r in await shelf_life.list_rules(engine)]
+
+
+@router.delete("/shelf-life-rules/{scope}/{key}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_shelf_life_rule(scope: Scope, key: str, engine: Engine) -> None:
+    """404 when that channel or customer has no rule."""
+    try:
+        await shelf_life.delete_rule(engine, scope, key)
+    except InvalidRule as error:
+        raise InventoryError(str(error)) from error
 
 
 @router.get("/suggestions", response_model=list[SuggestionOut])

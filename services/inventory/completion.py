@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
 from services.inventory.domain import Lot
+from services.inventory.shelf_life_rules import ShelfLifeRule, lot_meets
 from shared.contracts.inventory import MaterialLot, OrderAllocation
 from shared.contracts.production import Demand
 from shared.units import Quantity, UnitError, convert
@@ -63,6 +65,26 @@ def check_consumption(
             )
         result.append(Consumption(lot=lot, quantity=value))
     return result
+
+
+def demands_within_shelf_life(
+    demands: Sequence[Demand],
+    rules: Mapping[UUID, ShelfLifeRule],
+    *,
+    expires_on: date | None,
+    produced_on: date | None,
+    on: date,
+) -> tuple[list[Demand], list[Demand]]:
+    """(demands the output lot may serve, demands whose order's minimum shelf-life rule it
+    breaks); the order of the demands is kept."""
+    fit: list[Demand] = []
+    refused: list[Demand] = []
+    for demand in demands:
+        ok = lot_meets(
+            rules.get(demand.order_id), expires_on=expires_on, produced_on=produced_on, on=on
+        )
+        (fit if ok else refused).append(demand)
+    return fit, refused
 
 
 def allocate_output(

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from services.inventory.shelf_life_rules import ShelfLifeRule, refusal
 from shared.contracts.inventory import (
     LotStatus,
     ReservedLot,
@@ -32,6 +33,7 @@ class Lot:
     expires_on: date | None = None
     blocked: bool = False  # by a recall
     quarantined: bool = False  # returned goods held apart
+    produced_on: date | None = None  # produced or received: where its shelf life starts
 
     @property
     def available(self) -> Decimal:
@@ -132,11 +134,22 @@ class _Ledger:
         self.taken[lot.id] = self.taken.get(lot.id, Decimal(0)) + quantity
 
 
-def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOutcome:
+def reserve(
+    lots: Sequence[Lot],
+    lines: Sequence[OrderLineRef],
+    *,
+    rule: ShelfLifeRule | None = None,
+    on: date | None = None,
+) -> ReservationOutcome:
     """Cover each line from its item's lots, FEFO; what stock cannot cover is a shortage.
 
     Lines in a unit other than the lot's are not convertible here and count as missing.
+    Under a minimum shelf-life ``rule`` (checked on ``on``, the reservation date) a lot too
+    close to expiry is skipped; when it could have covered what is missing, the shortage
+    says so in its ``reason``.
     """
+    if rule is not None and on is None:
+        raise ValueError("a shelf-life rule needs the date it is checked on")
     ledger = _Ledger()
     allocations: list[Allocation] = []
     shortages: list[Shortage] = []
@@ -146,9 +159,17 @@ def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOu
             key=fefo_order,
         )
         remaining = line.quantity.value
+        refused: dict[str, Decimal] = {}  # why → how much free stock was skipped for it
         for lot in candidates:
             if remaining <= 0:
                 break
+            why = None
+            if on is not None:
+                why = refusal(rule, expires_on=lot.expires_on, produced_on=lot.produced_on, on=on)
+            if why is not None:
+                free = max(ledger.free(lot), Decimal(0))
+                refused[why] = refused.get(why, Decimal(0)) + free
+                continue
             take = min(ledger.free(lot), remaining)
             if take > 0:
                 ledger.take(lot, take)
@@ -156,6 +177,15 @@ def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOu
                 remaining -= take
         if remaining > 0:
             unit = line.quantity.unit
+            reason = None
+            if rule is not None:
+                reasons = [
+                    f"{Quantity.of(min(skipped, remaining), unit)} of {line.item_code} {why} "
+                    f"for {rule.whom} (needs {rule.needs})"
+                    for why, skipped in refused.items()
+                    if skipped > 0
+                ]
+                reason = "; ".join(reasons) or None
             shortages.append(
                 Shortage(
                     line_no=line.line_no,
@@ -163,6 +193,7 @@ def reserve(lots: Sequence[Lot], lines: Sequence[OrderLineRef]) -> ReservationOu
                     requested=line.quantity,
                     reserved=Quantity.of(line.quantity.value - remaining, unit),
                     missing=Quantity.of(remaining, unit),
+                    reason=reason,
                 )
             )
     return ReservationOutcome(allocations=tuple(allocations), shortages=tuple(shortages))

@@ -3,17 +3,20 @@ completion (consume inputs, create the output lot, allocate it to the orders ser
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import repository
+from services.inventory import repository, shelf_life
 from services.inventory.completion import (
     CompletionRefused,
     allocate_output,
     check_consumption,
+    demands_within_shelf_life,
     fully_reserved,
 )
 from services.inventory.materials import Supply, hold_materials, merge_needs
@@ -40,6 +43,7 @@ from shared.contracts.production import (
 from shared.units import UnitError, convert
 
 CONSUMER = "inventory"
+log = logging.getLogger(__name__)
 PENDING, RESERVED, RELEASED, CONSUMED = "pending", "reserved", "released", "consumed"
 
 
@@ -209,6 +213,22 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
 
     cancelled = await repository.cancelled_orders(conn, [d.order_id for d in event.demands])
     demands = [d for d in event.demands if d.order_id not in cancelled]
+    rules = await shelf_life.rules_of_orders(conn, [d.order_id for d in demands])
+    demands, too_short = demands_within_shelf_life(
+        demands,
+        rules,
+        expires_on=event.expires_on,
+        produced_on=event.produced_on,
+        on=datetime.now(UTC).date(),
+    )
+    for d in too_short:
+        log.warning(
+            "lot %s is too close to expiry for order %s line %s (needs %s): not allocated",
+            event.output_lot_code,
+            d.order_id,
+            d.line_no,
+            rules[d.order_id].needs,
+        )
     allocations = allocate_output(output, demands, lot_code=event.output_lot_code)
     for a in allocations:
         await repository.add_reservation(

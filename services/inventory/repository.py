@@ -43,11 +43,21 @@ async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -
     return [_lot(r) for r in rows]
 
 
-async def claim_order(conn: AsyncConnection, order_id: UUID, *, outcome: str) -> bool:
+async def claim_order(
+    conn: AsyncConnection,
+    order_id: UUID,
+    *,
+    outcome: str,
+    shelf_life: dict[str, object] | None = None,
+) -> bool:
     """One reservation run per order, whatever the delivery count (natural idempotency)."""
     result = await conn.execute(
         insert(t.order_request)
-        .values(order_id=order_id, outcome=outcome)
+        .values(
+            order_id=order_id,
+            outcome=outcome,
+            shelf_life=sa.null() if shelf_life is None else shelf_life,  # SQL NULL, not JSON null
+        )
         .on_conflict_do_nothing()
         .returning(t.order_request.c.order_id)
     )
@@ -210,6 +220,7 @@ def _lot(r: Any) -> Lot:
         on_hand=r.on_hand,
         reserved=r.reserved,
         expires_on=r.expires_on,
+        produced_on=r.received_on,
         blocked=r.blocked_by_recall is not None,
         quarantined=r.quarantined,
     )

@@ -53,6 +53,9 @@ class LotIn(BaseModel):
     quantity: ExactDecimal = Field(gt=0)
     unit: str
     expires_on: date | None = None
+    # produced or received on: where its shelf life starts (a minimum-fraction shelf-life
+    # rule refuses a lot without it)
+    received_on: date | None = None
 
 
 class LotOut(BaseModel):
@@ -180,3 +183,19 @@ class SuggestionOut(BaseModel):
 
 class DismissIn(BaseModel):
     reason: str | None = None
+
+
+class ShelfLifeRuleIn(BaseModel):
+    """At least ``min_days`` days left at reservation, at least ``min_fraction`` (``"2/3"``,
+    ``"0.75"``) of the lot's whole shelf life left, or both."""
+
+    min_days: int | None = Field(default=None, ge=0, le=36500)
+    min_fraction: str | None = Field(default=None, max_length=32)
+
+
+class ShelfLifeRuleOut(BaseModel):
+    scope: str  # channel | customer
+    key: str  # the channel, or the customer's e-mail or name, lower-cased
+    min_days: int | None
+    min_fraction: str | None
+    needs: str  # what it asks, in words: "≥ 30 days", "≥ 2/3 of its shelf life"

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import domain, repository
+from services.inventory import domain, repository, shelf_life
 from services.inventory.errors import Conflict, InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
@@ -39,17 +39,23 @@ class NewLot:
     quantity: Decimal
     unit: str
     expires_on: date | None = None
+    received_on: date | None = None  # produced or received: where its shelf life starts
 
 
 async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
-    """Apply OrderReceived once: reserve FEFO, publish reserved or short, all in one commit."""
+    """Apply OrderReceived once: reserve FEFO under the order's minimum shelf-life rule (its
+    customer's, else its channel's, kept with the order for later allocation), publish
+    reserved or short, all in one commit."""
     conn, envelope = tx.conn, tx.envelope
     lots = await repository.lots_for_update(
         conn, item_codes=[line.item_code for line in event.lines]
     )
-    outcome = domain.reserve(lots, event.lines)
+    rule = await shelf_life.rule_for(conn, event)
+    outcome = domain.reserve(lots, event.lines, rule=rule, on=datetime.now(UTC).date())
     result = outcome.event(event.order_id)
-    if not await repository.claim_order(conn, event.order_id, outcome=result.TYPE):
+    if not await repository.claim_order(
+        conn, event.order_id, outcome=result.TYPE, shelf_life=rule.as_json() if rule else None
+    ):
         return
     await repository.save_order_lines(conn, event.order_id, event.lines)
     await repository.save_allocations(conn, event.order_id, outcome.allocations)
@@ -118,6 +124,7 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
                 "unit": new.unit,
                 "on_hand": new.quantity,
                 "expires_on": new.expires_on,
+                "received_on": new.received_on,
             },
         )
         if lot_id is None:
@@ -131,6 +138,7 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
             item_code=new.item_code,
             quantity=Quantity.of(new.quantity, new.unit),
             expires_on=new.expires_on,
+            received_on=new.received_on,
         )
         await publish(
             conn, [received, *waiting.events], touched_lots=[lot_id, *waiting.touched_lots]

@@ -89,7 +89,26 @@ order_request = sa.Table(
     sa.Column("order_id", PgUUID(as_uuid=True), primary_key=True),
     sa.Column("outcome", sa.Text, nullable=False),
     sa.Column("cancelled", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The minimum shelf-life rule resolved when the order was reserved (ShelfLifeRule.as_json),
+    # applied again when production output is allocated to it; None: no rule.
+    sa.Column("shelf_life", JSONB),
     timestamp("created_at"),
+)
+
+# Minimum remaining shelf life per channel or per customer (e-mail or wholesale name),
+# the key normalised (shelf_life_rules.normalise_key). min_fraction is exact text ("2/3").
+shelf_life_rule = sa.Table(
+    "inventory_shelf_life_rule",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("min_days", sa.Integer),
+    sa.Column("min_fraction", sa.Text),
+    timestamp("updated_at"),
+    sa.CheckConstraint("scope IN ('channel', 'customer')", name="shelf_life_rule_scope"),
+    sa.CheckConstraint(
+        "min_days IS NOT NULL OR min_fraction IS NOT NULL", name="shelf_life_rule_asks_something"
+    ),
 )
 
 order_line = sa.Table(

@@ -172,6 +172,7 @@ async def save_shortages(
                 item_code=s.item_code,
                 missing=s.missing.value,
                 unit=s.missing.unit,
+                reason=s.reason,
             )
             .on_conflict_do_nothing()
         )

@@ -43,6 +43,7 @@ class ShortageOut(BaseModel):
     item_code: str
     missing: ExactDecimal
     unit: str
+    reason: str | None = None  # e.g. stock too close to expiry for this customer's rule
 
 
 class MissingMaterialOut(BaseModel):

@@ -77,9 +77,11 @@ async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -
         return
     await repository.save_reservations(conn, event.order_id, event.reservations)
     await _log(conn, event.order_id, timeline_notes.reservation_note(event.reservations))
+    reason = None
     if isinstance(event, StockShort):
         await repository.save_shortages(conn, event.order_id, event.shortages)
-    change = domain.transition(event.order_id, current, target)
+        reason = "; ".join(s.reason for s in event.shortages if s.reason) or None
+    change = domain.transition(event.order_id, current, target, reason=reason)
     await repository.record_status(conn, change)
     await tx.publish([change])
 

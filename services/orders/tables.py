@@ -97,6 +97,9 @@ shortage = sa.Table(
     sa.Column("item_code", sa.Text, nullable=False),
     sa.Column("missing", QTY, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),
+    # Why stock on hand did not cover it (inventory's Shortage.reason), e.g. too close to
+    # expiry for the customer's minimum shelf-life rule.
+    sa.Column("reason", sa.Text),
 )
 
 production_link = sa.Table(

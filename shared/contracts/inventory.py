@@ -33,6 +33,10 @@ class Shortage(BaseModel):
     requested: Quantity
     reserved: Quantity
     missing: Quantity
+    # Why stock that is on hand did not cover the line (added later; None: there was none,
+    # or older messages), e.g. "12 kg of HONEY too close to expiry for this customer
+    # (needs ≥ 30 days)" under a minimum shelf-life rule.
+    reason: str | None = None
 
 
 @register

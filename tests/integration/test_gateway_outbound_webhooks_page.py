@@ -43,7 +43,13 @@ def channels_app(fake: FakeServices, principal: Principal) -> FastAPI:
 @pytest.fixture
 def fake() -> FakeServices:
     services = FakeServices()
-    for path in ("/api/shops", "/api/webhook-deliveries", "/api/write-backs", "/api/stock-sync"):
+    for path in (
+        "/api/shops",
+        "/api/webhook-deliveries",
+        "/api/write-backs",
+        "/api/stock-sync",
+        "/api/shelf-life-rules",
+    ):
         services.on("GET", path, json=[])
     services.on(
         "GET",

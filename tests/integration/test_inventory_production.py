@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,9 +14,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import production, receipts, repository, service
+from services.inventory import production, receipts, repository, service, shelf_life
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError
+from services.inventory.shelf_life_rules import Scope, ShelfLifeRule
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot, MaterialNeed
@@ -283,3 +284,52 @@ async def test_bad_receipts_are_refused_and_change_nothing(inventory_engine, qty
             )
             == 0
         )
+
+
+async def test_output_too_short_dated_for_an_orders_shelf_life_rule_is_not_allocated_to_it(
+    inventory_engine,
+):
+    """The rule an order was reserved under holds at allocation too: the fresh lot expires
+    in 20 days, the strict customer needs 30, so only the other order gets it."""
+    email = f"buyer-{uuid.uuid4().hex[:8]}@retail.example"
+    await shelf_life.set_rule(inventory_engine, ShelfLifeRule(Scope.CUSTOMER, email, min_days=30))
+    glass = await item(inventory_engine, "JAR-GLASS", "pc", kind="packaging")
+    jar = await item(inventory_engine, "HONEY-JAR", "pc", kind="finished_good", shelf_life=20)
+    glass_lot = await receive(inventory_engine, glass, "10", "pc")
+    strict = OrderReceived(
+        order_id=uuid.uuid4(),
+        channel="shopify",
+        external_id=uuid.uuid4().hex,
+        customer_email=email.upper(),
+        lines=(OrderLineRef(line_no=1, item_code=jar, quantity=Quantity.of(2, "pc")),),
+    )
+    await apply_once(inventory_engine, service.reserve_for_order, Envelope.wrap(strict), strict)
+    plain = await order_short_of(inventory_engine, jar, "2")
+    async with inventory_engine.connect() as conn:
+        kept = await shelf_life.rules_of_orders(conn, [strict.order_id, plain])
+    assert kept == {strict.order_id: ShelfLifeRule(Scope.CUSTOMER, email, min_days=30)}
+
+    po = uuid.uuid4()
+    hold = request(po, jar, (glass, "4", "pc"))
+    await apply_once(inventory_engine, production.hold_for_production, Envelope.wrap(hold), hold)
+    today = datetime.now(UTC).date()
+    done = ProductionCompleted(
+        production_order_id=po,
+        item_code=jar,
+        output=Quantity.of(4, "pc"),
+        output_lot_code=f"{jar}-P1",
+        produced_on=today,
+        expires_on=today + timedelta(days=20),
+        consumed=(MaterialLot(item_code=glass, lot_code=glass_lot, quantity=Quantity.of(4, "pc")),),
+        demands=(
+            Demand(order_id=strict.order_id, line_no=1, quantity=Quantity.of(2, "pc")),
+            Demand(order_id=plain, line_no=1, quantity=Quantity.of(2, "pc")),
+        ),
+    )
+    await apply_once(inventory_engine, production.apply_completion, Envelope.wrap(done), done)
+
+    output = await lot_row(inventory_engine, f"{jar}-P1")
+    assert (output.on_hand, output.reserved) == (Decimal(4), Decimal(2))
+    assert await staged(inventory_engine, strict.order_id, "inventory.stock_allocated") == []
+    [allocated] = await staged(inventory_engine, plain, "inventory.stock_allocated")
+    assert allocated["fully_reserved"] is True

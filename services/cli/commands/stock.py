@@ -28,6 +28,15 @@ def stock_receive(
     expires: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Expiry date, YYYY-MM-DD.")
     ] = None,
+    received_on: Annotated[
+        datetime | None,
+        typer.Option(
+            "--received-on",
+            formats=["%Y-%m-%d"],
+            help="Produced or received on, YYYY-MM-DD: where its shelf life starts "
+            "(a fraction shelf-life rule needs it).",
+        ),
+    ] = None,
 ) -> None:
     """Take in a lot under a lot code you choose (e.g. stock counted on the shelf)."""
     body = {
@@ -36,6 +45,7 @@ def stock_receive(
         "quantity": quantity,
         "unit": unit,
         "expires_on": _day(expires),
+        "received_on": _day(received_on),
     }
     with gateway(ctx) as gw:
         gw.request("POST", "/api/lots", json=body)

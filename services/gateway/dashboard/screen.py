@@ -23,6 +23,8 @@ NOTICES: dict[str, str] = {
     "replayed": "Queued again for delivery.",
     "reconciled": "Reconciliation run.",
     "webhook_enabled": "Outbound webhook enabled; its waiting deliveries go out.",
+    "shelf_life_set": "Shelf-life rule saved; orders reserved from now on follow it.",
+    "shelf_life_deleted": "Shelf-life rule deleted.",
 }
 
 

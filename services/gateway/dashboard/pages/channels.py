@@ -2,7 +2,8 @@
 stock-sync drift, and each shop's SKU mapping editor. Creating shops and their secrets stays
 with admins (the admin pages); mappings and replays are operators' work. Outbound webhooks
 (issue 17): the subscriptions, a notice for each one disabled after repeated failures, its
-recent dead deliveries, and — for admins — enable again and replay."""
+recent dead deliveries, and — for admins — enable again and replay. Minimum remaining shelf
+life (issue 17 §2): the rules per channel and customer, set and deleted by operators."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ RULES: tuple[Rule, ...] = (
         "POST /channels/write-backs/{write_back_id}/replay",
         "POST /channels/shops/{domain}/sku-mappings",
         "POST /channels/shops/{domain}/sku-mappings/{sku}/delete",
+        # minimum remaining shelf life per channel or customer (issue 17 §2)
+        "POST /channels/shelf-life-rules",
+        "POST /channels/shelf-life-rules/{scope}/{key}/delete",
     ),
     # Outbound webhooks: who hears about our orders is the admins' to decide.
     *rules(
@@ -48,7 +52,11 @@ async def _reconciliation(request: Request, domain: str) -> Any:
 
 
 async def _channels_page(
-    request: Request, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
 ) -> Response:
     errors: list[str] = [error] if error else []
     shops: list[Any] = []
@@ -62,7 +70,14 @@ async def _channels_page(
         hooks = await upstream_of(request).get("/api/outbound-webhooks")
     except UpstreamError as refused:
         errors.append(refused.detail)
+    shelf_life: list[Any] = []
+    try:
+        shelf_life = await upstream_of(request).get("/api/shelf-life-rules")
+    except UpstreamError as refused:
+        errors.append(refused.detail)
     context = {
+        "shelf_life": shelf_life,
+        "shelf_life_form": form or {},
         "shops": list(zip(shops, runs, strict=True)),
         "dead_deliveries": await page_or_refusal(
             errors,
@@ -101,7 +116,13 @@ async def _channels_page(
     return render(
         request,
         "channels.html",
-        {**context, "errors": errors, "notice": notice_of(request), "page_url": page_url},
+        {
+            **context,
+            "errors": errors,
+            "notice": notice_of(request),
+            "page_url": page_url,
+            "quote": quote,
+        },
         status_code=status_code,
     )
 
@@ -230,3 +251,48 @@ async def replay_outbound_webhook(delivery_id: str, request: Request) -> Respons
     except UpstreamError as refused:
         return await _channels_page(request, error=refused.detail, status_code=refused.status)
     return see_other("/channels", "replayed")
+
+
+SHELF_LIFE_FIELDS = ("scope", "key", "min_days", "min_fraction")
+
+
+@router.post("/channels/shelf-life-rules")
+async def set_shelf_life_rule(request: Request) -> Response:
+    """Set or replace the minimum shelf life of a channel or a customer; the inventory
+    service checks the numbers and its refusal is shown with the form kept."""
+    raw = await request.form()
+    form = {k: str(raw.get(k, "")).strip() for k in SHELF_LIFE_FIELDS}
+    if form["scope"] not in ("channel", "customer") or not form["key"]:
+        return await _channels_page(
+            request, error="give a channel or a customer", form=form, status_code=422
+        )
+    if not form["min_days"] and not form["min_fraction"]:
+        return await _channels_page(
+            request, error="give days, a fraction or both", form=form, status_code=422
+        )
+    if form["min_days"] and not form["min_days"].isdigit():
+        return await _channels_page(
+            request, error="days must be a whole number", form=form, status_code=422
+        )
+    body = {
+        "min_days": int(form["min_days"]) if form["min_days"] else None,
+        "min_fraction": form["min_fraction"] or None,
+    }
+    path = f"/api/shelf-life-rules/{form['scope']}/{quote(form['key'], safe='')}"
+    try:
+        await upstream_of(request).send("PUT", path, json=body)
+    except UpstreamError as refused:
+        return await _channels_page(
+            request, error=refused.detail, form=form, status_code=refused.status
+        )
+    return see_other("/channels", "shelf_life_set")
+
+
+@router.post("/channels/shelf-life-rules/{scope}/{key}/delete")
+async def delete_shelf_life_rule(scope: str, key: str, request: Request) -> Response:
+    path = f"/api/shelf-life-rules/{quote(scope, safe='')}/{quote(key, safe='')}"
+    try:
+        await upstream_of(request).send("DELETE", path)
+    except UpstreamError as refused:
+        return await _channels_page(request, error=refused.detail, status_code=refused.status)
+    return see_other("/channels", "shelf_life_deleted")
