@@ -55,11 +55,9 @@ async def subscriptions(conn: AsyncConnection, *, enabled: bool | None = None) -
     return (await conn.execute(query)).all()
 
 
-async def subscribed_to(conn: AsyncConnection, event_type: str) -> Sequence[Any]:
-    """The enabled subscriptions asking for ``event_type``."""
-    query = sa.select(S.c.id, S.c.created_at).where(
-        S.c.enabled.is_(True), sa.literal(event_type) == sa.any_(S.c.event_types)
-    )
+async def enabled_subscriptions(conn: AsyncConnection) -> Sequence[Any]:
+    """Every enabled subscription and the event types it asks for."""
+    query = sa.select(S.c.id, S.c.created_at, S.c.event_types).where(S.c.enabled.is_(True))
     return (await conn.execute(query)).all()
 
 

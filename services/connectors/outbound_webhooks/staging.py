@@ -4,6 +4,8 @@ every try sends the same bytes under the same delivery id."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from uuid import uuid4
 
 from services.connectors.outbound_webhooks import delivery_rules
@@ -13,6 +15,20 @@ from shared.consuming import Delivery
 from shared.contracts.base import Event
 
 WAKE = "outbound_webhooks"
+_ENABLED = "lotline.outbound_webhooks.enabled"  # (transaction, rows) in ``conn.info``
+
+
+async def _enabled(tx: Delivery) -> Sequence[Any]:
+    """The enabled subscriptions, read once per transaction: a batch of events (most of
+    them asked for by nobody) costs one query, not one each."""
+    current = tx.conn.sync_connection.get_transaction() if tx.conn.sync_connection else None
+    cached = tx.conn.info.get(_ENABLED)
+    if cached is not None and current is not None and cached[0] is current:
+        rows: Sequence[Any] = cached[1]
+        return rows
+    rows = await repo.enabled_subscriptions(tx.conn)
+    tx.conn.info[_ENABLED] = (current, rows)
+    return rows
 
 
 async def when_event(tx: Delivery, event: Event) -> None:
@@ -24,8 +40,8 @@ async def when_event(tx: Delivery, event: Event) -> None:
     envelope = tx.envelope
     subscribers = [
         row
-        for row in await repo.subscribed_to(tx.conn, event_type)
-        if row.created_at <= envelope.occurred_at
+        for row in await _enabled(tx)
+        if event_type in row.event_types and row.created_at <= envelope.occurred_at
     ]
     if not subscribers:
         return
