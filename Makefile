@@ -87,6 +87,7 @@ e2e: setup infra-up
 ## of its own, open-loop signed Shopify webhooks at 10–200 orders/s, beside pgbench -N and
 ## Kafka's producer perf test; writes bench/results/throughput-*.json and .png.
 ## Other rates: make bench BENCH_ARGS="--rates 10,25,50 --duration 20"
+## Two processes per consuming service: make bench BENCH_ARGS="--instances 2"
 bench: setup infra-up bench-tools
 	$(PY) -m bench.throughput $(BENCH_ARGS)
 

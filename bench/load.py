@@ -7,6 +7,7 @@ import asyncio
 import random
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -76,22 +77,27 @@ def deliveries(catalogue: Catalogue, count: int, rng: random.Random) -> list[Del
     return built
 
 
-async def _post(client: httpx.AsyncClient, delivery: Delivery) -> Sent:
+async def _post(client: httpx.AsyncClient, base: str, delivery: Delivery) -> Sent:
     sent_at, started = time.time(), time.perf_counter()
     try:
         answer = await client.post(
-            "/webhooks/shopify", content=delivery.body, headers=delivery.headers
+            f"{base}/webhooks/shopify", content=delivery.body, headers=delivery.headers
         )
     except httpx.HTTPError as error:
         return Sent(delivery, sent_at, None, None, f"{type(error).__name__}: {error}")
     return Sent(delivery, sent_at, time.perf_counter() - started, answer.status_code)
 
 
-async def drive(gateway: str, batch: list[Delivery], *, rate: float) -> list[Sent]:
+async def drive(to: str | Sequence[str], batch: list[Delivery], *, rate: float) -> list[Sent]:
     """Send ``batch`` at ``rate`` per second on a fixed schedule (arrival ``i`` at
-    ``i / rate``), never waiting for an answer before the next arrival."""
+    ``i / rate``), never waiting for an answer before the next arrival. ``to``: the gateway,
+    or several base URLs (each connectors instance) taken round-robin, arrival ``i`` to
+    ``to[i % len(to)]``."""
+    bases = [to] if isinstance(to, str) else list(to)
+    if not bases:
+        raise ValueError("no address to send the webhooks to")
     limits = httpx.Limits(max_connections=2000, max_keepalive_connections=500)
-    async with httpx.AsyncClient(base_url=gateway, limits=limits, timeout=60.0) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=60.0) as client:
         loop = asyncio.get_running_loop()
         start = loop.time()
         tasks = []
@@ -99,5 +105,6 @@ async def drive(gateway: str, batch: list[Delivery], *, rate: float) -> list[Sen
             delay = start + i / rate - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(_post(client, delivery)))
+            base = bases[i % len(bases)].rstrip("/")
+            tasks.append(asyncio.create_task(_post(client, base, delivery)))
         return list(await asyncio.gather(*tasks))

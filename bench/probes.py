@@ -4,7 +4,7 @@ timestamps, /metrics, /proc CPU ticks, pg_stat_database and the topics' end offs
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.system import SERVICES, Target
+from bench.system import SERVICES, Target, service_of
 from shared.contracts import topics
 from shared.db import asyncpg_dsn
 from shared.observability.kafka_admin import admin_client, offsets_reader
@@ -177,8 +177,11 @@ def _infrastructure() -> dict[str, list[int]]:
 
 
 def cpu_ticks(pids: dict[str, int]) -> dict[str, int]:
-    """CPU ticks used so far, per process of the system and for Kafka and PostgreSQL."""
-    groups: dict[str, Iterable[int]] = {name: [pid] for name, pid in pids.items()}
+    """CPU ticks used so far, per process of the system and for Kafka and PostgreSQL;
+    every instance of a service (``orders``, ``orders-2`` …) counted under its name."""
+    groups: dict[str, list[int]] = {}
+    for label, pid in pids.items():
+        groups.setdefault(service_of(label), []).append(pid)
     groups["bench"] = [os.getpid()]  # the load generator shares the two cores
     groups.update(_infrastructure())
     return {name: sum(_ticks(p) for p in group) for name, group in groups.items()}

@@ -131,7 +131,7 @@ async def run_rate(
     """One rate's report, and what was sent (for a recount once everything drained)."""
     batch = deliveries(catalogue, max(1, round(rate * duration)), rng)
     xact0, msg0, ticks0, t0 = await _counters(target)
-    sent = await drive(target.gateway, batch, rate=rate)
+    sent = await drive(target.webhook_bases, batch, rate=rate)
     window = time.time() - t0
     ticks1 = probes.cpu_ticks(target.pids)
     gauges = await probes.gauges(target)

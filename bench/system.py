@@ -39,6 +39,15 @@ class Target:
     settings: Settings
     pids: dict[str, int]
     run_dir: Path | None = None  # the supervisor's pids and logs, when supervised
+    # Where the load sends its webhooks, round-robin: the gateway by default; with several
+    # instances per service, each connectors instance directly (the gateway proxies to one
+    # address per service, ``LOTLINE_UPSTREAMS__<NAME>``, and would send them all to one).
+    webhooks: tuple[str, ...] = ()
+    instances: int = 1  # processes per consuming service
+
+    @property
+    def webhook_bases(self) -> tuple[str, ...]:
+        return self.webhooks or (self.gateway,)
 
     def pid(self, name: str) -> int | None:
         """The process's current pid: the supervisor's pid file when supervised (it
@@ -114,14 +123,30 @@ def mail_sink(port: int) -> Iterator[MailSink]:
         controller.stop()
 
 
+def instance_label(service: str, n: int) -> str:
+    """The first instance is known by the service's name, the others ``<name>-<n>``."""
+    return service if n == 1 else f"{service}-{n}"
+
+
+def service_of(label: str) -> str:
+    """``orders-2`` → ``orders``; a name without an instance number is its own service."""
+    name, _, number = label.rpartition("-")
+    return name if name and number.isdigit() else label
+
+
 @contextlib.asynccontextmanager
-async def running_system(logs: Path) -> AsyncIterator[Target]:
+async def running_system(logs: Path, *, instances: int = 1) -> AsyncIterator[Target]:
     """Start every process with an admin key made beforehand, their mail going to a sink of
     the run's own; stop them and drop their databases and topics at the end, whatever
-    happened."""
+    happened. ``instances``: processes of each consuming service (``SERVICES``), the
+    others ``<name>-<n>`` on ports of their own, all in the same consumer groups; the
+    gateway stays one."""
+    if instances < 1:
+        raise ValueError("instances must be at least 1")
     settings = bench_settings(uuid.uuid4().hex[:8])
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
-    smtp_port = quiet_port({getattr(settings.ports, name) for name in PROCESS_PORTS})
+    taken = {getattr(settings.ports, name) for name in PROCESS_PORTS}
+    smtp_port = quiet_port(taken)
     mail = {"LOTLINE_MAIL__SMTP_HOST": "127.0.0.1", "LOTLINE_MAIL__SMTP_PORT": str(smtp_port)}
     system = System(settings, logs, mail)
     sink = contextlib.ExitStack()
@@ -131,13 +156,29 @@ async def running_system(logs: Path) -> AsyncIterator[Target]:
         system.api_key = key.strip()
         for name in PROCESSES:
             system.start(name)
+        for n in range(2, instances + 1):
+            for name in SERVICES:
+                label = instance_label(name, n)
+                system.instance_ports[label] = quiet_port(taken)
+                system.start(name, instance=label, port=system.instance_ports[label])
         await system.wait_ready()
+        await system.wait_ready(ports=system.instance_ports)
         await asyncio.sleep(2)  # a process that lost its port exits just after its startup
         gone = [name for name, p in system.processes.items() if p.poll() is not None]
         if gone:
             raise RuntimeError(f"exited after starting: {gone}: {system.tail(gone[0])}")
         pids = {name: p.pid for name, p in system.processes.items()}
-        yield Target(system.gateway, system.admin_headers, settings, pids)
+        webhooks: tuple[str, ...] = ()
+        if instances > 1:
+            connectors = [settings.ports.connectors] + [
+                system.instance_ports[instance_label("connectors", n)]
+                for n in range(2, instances + 1)
+            ]
+            webhooks = tuple(f"http://127.0.0.1:{port}" for port in connectors)
+        yield Target(
+            system.gateway, system.admin_headers, settings, pids,
+            webhooks=webhooks, instances=instances,
+        )  # fmt: skip
     finally:
         system.stop_all()
         sink.close()

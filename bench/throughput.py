@@ -10,6 +10,7 @@ timestamps, the delivery's ``received_at`` to the order's first settled status. 
     make bench                                         # 10, 25, 50, 100, 200 orders/s × 20 s
     make bench BENCH_ARGS="--rates 10,25,50"           # then a 5,000-line CSV (--csv-lines)
     .venv/bin/python -m bench.throughput --rates 5 --duration 5 --no-limits   # a quick look
+    make bench BENCH_ARGS="--instances 2"              # two processes per consuming service
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import httpx
 
 from bench import csv_import, limits, rates, report
 from bench.seed import seed
-from bench.system import Target, running_system
+from bench.system import SERVICES, Target, running_system
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_RATES = (10.0, 25.0, 50.0, 100.0, 200.0)
@@ -81,6 +82,17 @@ async def csv_mode(target: Target, lines: int, drain_timeout: float) -> dict[str
     return await csv_import.run(target, catalogue, lines=lines, drain_timeout=drain_timeout)
 
 
+def instances_of(count: int) -> dict[str, Any]:
+    """How many processes each service ran as, and where the webhooks went."""
+    return {
+        "per_service": {**dict.fromkeys(SERVICES, count), "gateway": 1},
+        "webhooks_to": "the gateway" if count == 1 else
+        f"each of the {count} connectors instances in turn, directly (the gateway "
+        "proxies to one address per service)",
+        "cpu_share": "every instance of a service summed under its name",
+    }  # fmt: skip
+
+
 def machine() -> dict[str, Any]:
     model = next(
         (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -131,7 +143,7 @@ async def main(args: argparse.Namespace) -> Path:
         / "bench"
         / started.strftime("%Y%m%dT%H%M%S")
     )
-    async with running_system(logs) as target:
+    async with running_system(logs, instances=args.instances) as target:
         measured: dict[str, Any] = {}
         if args.limits:  # before the load, on servers the benchmark is not using
             measured["pgbench"] = await limits.pgbench(target.settings)
@@ -148,6 +160,7 @@ async def main(args: argparse.Namespace) -> Path:
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
         "machine": machine(),
+        "instances": instances_of(args.instances),
         "load": {
             "rates": args.rates,
             "duration_seconds": args.duration,
@@ -194,6 +207,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=5000,
         help="lines of the wholesale CSV imported after the rates (0: none)",
+    )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="processes per consuming service (orders, inventory, production, connectors, "
+        "trace), in one consumer group; the gateway stays one",
     )
     parser.add_argument("--out", type=Path, default=RESULTS)  # fmt: skip
     return parser.parse_args(argv)

@@ -10,6 +10,11 @@ A process that dies is started again after a backoff, and the log says why it di
 (``restart_policy``); five deaths within a minute is a crash loop and it stays down, marked
 ``failed`` in ``status``. Waits until every process answers HTTP before it reports ready.
 ``LOTLINE_SUPERVISE=orders,trace`` supervises only those (tests).
+
+``LOTLINE_INSTANCES=2`` runs two processes of each consuming service (orders, inventory,
+production, connectors, trace) in one consumer group: the second is ``<name>-2`` (its
+log, pid file and ``status`` line), listening on its service's port + 100 (orders-2 on
+8201 …); the gateway stays one and proxies to the first instance of each service.
 """
 
 from __future__ import annotations
@@ -32,9 +37,32 @@ RUN = Path(os.environ.get("LOTLINE_RUN_DIR", ROOT / ".run"))
 PIDS = RUN / "pids"
 LOGS = RUN / "logs"
 SERVICES = ("orders", "inventory", "production", "connectors", "trace", "gateway")
+CONSUMING = SERVICES[:-1]
+INSTANCE_PORT_STEP = 100  # instance n of a service listens on its port + 100 × (n - 1)
+
+
+def instances(count: int) -> tuple[str, ...]:
+    """The extra processes of ``count`` instances per consuming service: ``orders-2`` …"""
+    return tuple(f"{name}-{n}" for n in range(2, count + 1) for name in CONSUMING)
+
+
+def service_of(name: str) -> str:
+    """``orders-2`` → ``orders``; any other name is its own."""
+    base, _, number = name.rpartition("-")
+    return base if base in CONSUMING and number.isdigit() else name
+
+
+def instance_number(name: str) -> int:
+    return int(name.rpartition("-")[2]) if service_of(name) != name else 1
+
+
 # The local mail catcher runs unless mail goes to a real relay (LOTLINE_MAIL__SMTP_HOST).
 CATCH_MAIL = os.environ.get("LOTLINE_MAIL__SMTP_HOST", "127.0.0.1") in ("127.0.0.1", "localhost")
-PROCESSES: tuple[str, ...] = (("mailcatcher",) if CATCH_MAIL else ()) + SERVICES
+PROCESSES: tuple[str, ...] = (
+    (("mailcatcher",) if CATCH_MAIL else ())
+    + SERVICES
+    + instances(int(os.environ.get("LOTLINE_INSTANCES", "1") or 1))
+)
 if os.environ.get("LOTLINE_SUPERVISE"):
     PROCESSES = tuple(n for n in os.environ["LOTLINE_SUPERVISE"].split(",") if n)
 WATCHER = "supervisor"
@@ -53,7 +81,9 @@ DEFAULT_PORTS = {
 def port_of(name: str) -> int:
     if name == "mailcatcher":
         return int(os.environ.get("LOTLINE_MAIL__SMTP_PORT", DEFAULT_PORTS[name]))
-    return int(os.environ.get(f"LOTLINE_PORTS__{name.upper()}", DEFAULT_PORTS[name]))
+    service = service_of(name)
+    port = int(os.environ.get(f"LOTLINE_PORTS__{service.upper()}", DEFAULT_PORTS[service]))
+    return port + INSTANCE_PORT_STEP * (instance_number(name) - 1)
 
 
 def answers(name: str) -> bool:
@@ -103,11 +133,15 @@ def start(name: str) -> subprocess.Popen[bytes]:
     command = (
         [sys.executable, str(ROOT / "deploy" / "mailcatcher.py")]
         if name == "mailcatcher"
-        else [sys.executable, "-m", f"services.{name}"]
+        else [sys.executable, "-m", f"services.{service_of(name)}"]
     )
+    env = dict(os.environ)
+    if service_of(name) != name:  # another instance: the same settings, a port of its own
+        env[f"LOTLINE_PORTS__{service_of(name).upper()}"] = str(port_of(name))
     process = subprocess.Popen(
         command,
         cwd=ROOT,
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
