@@ -64,8 +64,12 @@ def settings(infrastructure: Servers) -> Settings:
                 password=SecretStr(infrastructure.pg_password),
                 database_prefix=f"lotline_t{RUN_ID}_",
             ),
+            # Three partitions, not the deployments' six: the suite makes a few hundred
+            # topics on one small broker, and two instances of a consumer need only two.
             "kafka": KafkaSettings(
-                bootstrap_servers=infrastructure.kafka_bootstrap, topic_prefix=f"t{RUN_ID}."
+                bootstrap_servers=infrastructure.kafka_bootstrap,
+                topic_prefix=f"t{RUN_ID}.",
+                partitions=TEST_PARTITIONS,
             ),
             # Free ports, so two checkouts can run their suites side by side.
             "ports": Ports(**{name: free_port() for name in PROCESS_PORTS}),
@@ -75,6 +79,7 @@ def settings(infrastructure: Servers) -> Settings:
 
 
 PROCESS_PORTS = ("gateway", "orders", "inventory", "production", "connectors", "trace")
+TEST_PARTITIONS = 3
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -90,6 +95,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
             "LOTLINE_KAFKA__BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
             "LOTLINE_KAFKA__TOPIC_PREFIX": settings.kafka.topic_prefix,
             "LOTLINE_KAFKA__REPLICATION_FACTOR": str(settings.kafka.replication_factor),
+            "LOTLINE_KAFKA__PARTITIONS": str(settings.kafka.partitions),
             "LOTLINE_LOG_LEVEL": "INFO",
         }
     )
