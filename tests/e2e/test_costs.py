@@ -63,7 +63,10 @@ async def test_a_three_level_order_costs_its_lots_to_the_cent(
             )
         )
     lots = []
-    for quantity, cost, expires in (("10", "8.00", "2027-02-28"), ("10000", "12.00", "2027-06-30")):
+    for quantity, price, expires in (
+        ("10", "8.00", "2027-02-28"),
+        ("10000", "12.00", "2027-06-30"),
+    ):
         receipt = await json_of(
             await gateway.post(
                 "/api/receipts",
@@ -74,7 +77,7 @@ async def test_a_three_level_order_costs_its_lots_to_the_cent(
                     "supplier": "Mulino Rossi",
                     "supplier_lot_code": f"MR-{expires}",
                     "expires_on": expires,
-                    "cost": {"amount": cost, "currency": "EUR"},
+                    "cost": {"amount": price, "currency": "EUR"},
                 },
             )
         )
