@@ -131,6 +131,8 @@ def _lot_out(r: Any) -> LotOut:
         status=status,
         expires_on=r.expires_on,
         blocked_reason=r.blocked_reason,
+        unit_cost=r.unit_cost,
+        unit_cost_currency=r.unit_cost_currency,
     )
 
 

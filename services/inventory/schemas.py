@@ -70,6 +70,9 @@ class LotOut(BaseModel):
     status: LotStatus = LotStatus.AVAILABLE
     expires_on: date | None
     blocked_reason: str | None = None  # set by a recall
+    # Per base unit, 6 places (costing_rules); null: unknown.
+    unit_cost: ExactDecimal | None = None
+    unit_cost_currency: str | None = None
 
 
 class StockOut(BaseModel):
