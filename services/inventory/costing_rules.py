@@ -66,15 +66,25 @@ class ConsumedInput:
     unit_cost: Money | None
 
 
+def labour_cost(run_minutes: int | None, cost_per_minute: Money | None) -> Money | None:
+    """Minutes × the line's rate, exactly; None when it adds nothing (no rate, a rate of 0,
+    no recorded minutes), so it imposes no currency."""
+    if cost_per_minute is None or not run_minutes or cost_per_minute.amount == 0:
+        return None
+    if run_minutes < 0:
+        raise CostError(f"a run cannot last {run_minutes} minutes")
+    return Money(amount=run_minutes * cost_per_minute.amount, currency=cost_per_minute.currency)
+
+
 def production_run_cost(
     inputs: Sequence[ConsumedInput],
     *,
-    run_minutes: int | None,
-    cost_per_minute: Money | None,
+    run_minutes: int | None = None,
+    cost_per_minute: Money | None = None,
+    labour: Money | None = None,
 ) -> Money | None:
-    """What a run cost, exactly: its inputs plus minutes × the line's rate. None when an
-    input's cost is unknown or the costs are in more than one currency. A rate of 0 (or no
-    rate, or no recorded minutes) adds nothing and imposes no currency."""
+    """What a run cost, exactly: its inputs plus its labour (given, or minutes × the line's
+    rate). None when an input's cost is unknown or the costs are in more than one currency."""
     currencies: set[str] = set()
     total = Decimal(0)
     for item in inputs:
@@ -82,11 +92,10 @@ def production_run_cost(
             return None
         currencies.add(item.unit_cost.currency)
         total += item.quantity * item.unit_cost.amount
-    if cost_per_minute is not None and run_minutes and cost_per_minute.amount != 0:
-        if run_minutes < 0:
-            raise CostError(f"a run cannot last {run_minutes} minutes")
-        currencies.add(cost_per_minute.currency)
-        total += run_minutes * cost_per_minute.amount
+    labour = labour if labour is not None else labour_cost(run_minutes, cost_per_minute)
+    if labour is not None:
+        currencies.add(labour.currency)
+        total += labour.amount
     if len(currencies) != 1:
         return None  # no costed input at all, or several currencies: unknown, not a guess
     return Money(amount=total, currency=currencies.pop())
@@ -95,12 +104,15 @@ def production_run_cost(
 def produced_unit_cost(
     inputs: Sequence[ConsumedInput],
     *,
-    run_minutes: int | None,
-    cost_per_minute: Money | None,
+    run_minutes: int | None = None,
+    cost_per_minute: Money | None = None,
+    labour: Money | None = None,
     output: Decimal,
 ) -> Money | None:
     """The run's cost over the ACTUAL output (in the output item's base unit)."""
-    run = production_run_cost(inputs, run_minutes=run_minutes, cost_per_minute=cost_per_minute)
+    run = production_run_cost(
+        inputs, run_minutes=run_minutes, cost_per_minute=cost_per_minute, labour=labour
+    )
     if run is None:
         return None
     return Money(amount=unit_cost(run.amount, output), currency=run.currency)

@@ -56,6 +56,10 @@ lot = sa.Table(
     # NULL: unknown (received without a cost, or made from an input of unknown cost).
     sa.Column("unit_cost", sa.Numeric(24, 6)),
     sa.Column("unit_cost_currency", sa.Text),
+    # A produced lot's labour and overhead (run minutes × the line's rate), kept so the lot
+    # can be re-costed when an input's cost is corrected (services.inventory.recosting).
+    sa.Column("labour_cost", sa.Numeric(24, 6)),
+    sa.Column("labour_currency", sa.Text),
     sa.CheckConstraint("on_hand >= 0", name="lot_on_hand_not_negative"),
     sa.CheckConstraint("reserved >= 0", name="lot_reserved_not_negative"),
     sa.CheckConstraint("reserved <= on_hand", name="lot_never_oversold"),

@@ -32,11 +32,11 @@ from services.orders.cost_rules import (
 )
 from services.orders.service import OrderNotFound
 from shared.consuming import Delivery
-from shared.contracts.inventory import LotReceived
+from shared.contracts.inventory import LotCostChanged, LotReceived
 from shared.contracts.orders import OrderStatus
 
 
-async def when_lot_received(tx: Delivery, event: LotReceived) -> None:
+async def when_lot_received(tx: Delivery, event: LotReceived | LotCostChanged) -> None:
     """Keep the lot's unit cost (also when it is unknown: a later event may correct it)."""
     values = {
         "lot_code": event.lot_code,
@@ -54,6 +54,13 @@ async def when_lot_received(tx: Delivery, event: LotReceived) -> None:
             },
         )
     )
+
+
+async def when_lot_cost_changed(tx: Delivery, event: LotCostChanged) -> None:
+    """A corrected receipt cost, or a lot re-costed from one: the orders holding the lot
+    cost its new unit cost from now on (they are read, not stored, so nothing else moves).
+    Both events are keyed by lot code, so they arrive in the order inventory wrote them."""
+    await when_lot_received(tx, event)
 
 
 async def _lines(conn: AsyncConnection, order_ids: Sequence[UUID]) -> dict[UUID, list[PricedLine]]:

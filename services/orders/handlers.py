@@ -22,6 +22,7 @@ from shared.contracts.connectors import (
     SkuMappingChanged,
 )
 from shared.contracts.inventory import (
+    LotCostChanged,
     LotReceived,
     RecallApplied,
     RecallLifted,
@@ -87,6 +88,7 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             StockAllocated: PARKED[StockAllocated],
             StockReleased: PARKED[StockReleased],
             LotReceived: costs.when_lot_received,
+            LotCostChanged: costs.when_lot_cost_changed,
             RecallApplied: recalls.hold_orders_on_recalled_lots,
             RecallLifted: recalls.release_orders_of_lifted_recall,
         },

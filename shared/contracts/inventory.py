@@ -100,6 +100,26 @@ class LotReceived(Event):
 
 
 @register
+class LotCostChanged(Event):
+    """A lot's unit cost changed after it entered stock: its receipt's cost was corrected (a
+    late supplier invoice), or a lot it was made from was re-costed. ``reason`` says which."""
+
+    TYPE = "inventory.lot_cost_changed"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+    AGGREGATE = keys.LOT
+
+    lot_code: str
+    item_code: str
+    unit_cost: Money | None
+    previous_unit_cost: Money | None = None
+    reason: str
+
+    def aggregate_key(self) -> str:
+        return self.lot_code
+
+
+@register
 class ItemDefined(Event):
     """An item's master data, so other services can validate recipes and quote lead times."""
 

@@ -170,6 +170,15 @@ async def test_a_three_level_order_costs_its_lots_to_the_cent(
     summary = await cli(system, "costs", "summary", "--month", "2026-11", "--json")
     assert '"channel": "shopify"' in summary
 
+    # The late invoice: flour A cost 10.00, not 8.00. Dough (10.00 + 2.40 + 15.00) / 10 = 2.74,
+    # biscuits (27.40 + 10.00) / 112 = 0.333929; the order's 7 now cost 2.337503 → 2.34.
+    said = await cli(system, "costs", "correct", flour_a, "--cost", "10.00")
+    assert f"{flour_a}: 0.80 → 1.00 EUR" in said
+    assert f"{dough_lot['lot_code']}: 2.54 → 2.74 EUR" in said
+    recosted = await eventually(cost, lambda c: c["cost"] != "2.21")
+    assert (recosted["cost"], recosted["margin"]) == ("2.34", "66.96")
+    assert recosted["lines"][0]["lots"][0]["unit_cost"] == "0.333929"
+
 
 async def _lots(gateway: httpx.AsyncClient, item_code: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = await json_of(

@@ -9,11 +9,13 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import production, receipts
+from services.inventory import production, receipts, recosting
 from services.inventory import tables as t
+from services.inventory.errors import InventoryError
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot
@@ -140,3 +142,60 @@ async def test_a_lot_made_from_an_input_of_unknown_cost_has_no_cost(inventory_en
         rate=Money.of("1", "EUR"),
     )
     assert (await lot_row(inventory_engine, lot)).unit_cost is None
+
+
+async def test_a_corrected_receipt_cost_recosts_every_lot_made_from_it(inventory_engine):
+    """Flour A's invoice says 10.00, not 8.00: dough (10.00 + 2.40 + 15.00) / 10 = 2.74 and
+    biscuits (27.40 + 10.00) / 112 = 0.333928571… → 0.333929, announced lot by lot."""
+    eur = "EUR"
+    flour = await item(inventory_engine, "FLOUR", "kg")
+    dough = await item(inventory_engine, "DOUGH", "kg", kind="intermediate")
+    biscuits = await item(inventory_engine, "BISCUITS", "pc", kind="finished_good")
+    flour_a = await receive(inventory_engine, flour, "10", "kg", Money.of("8.00", eur))
+    flour_b = await receive(inventory_engine, flour, "10", "kg", Money.of("12.00", eur))
+    dough_lot = await complete(
+        inventory_engine,
+        dough,
+        Quantity.of("10", "kg"),
+        [(flour, flour_a, Quantity.of("10", "kg")), (flour, flour_b, Quantity.of("2", "kg"))],
+        run_minutes=30,
+        rate=Money.of("0.50", eur),
+    )
+    biscuit_lot = await complete(
+        inventory_engine,
+        biscuits,
+        Quantity.of("112", "pc"),
+        [(dough, dough_lot, Quantity.of("10", "kg"))],
+        run_minutes=40,
+        rate=Money.of("0.25", eur),
+    )
+
+    changed = await recosting.correct_receipt_cost(
+        inventory_engine, flour_a, Money.of("10.00", eur)
+    )
+
+    assert [(c.lot_code, c.unit_cost, c.previous_unit_cost) for c in changed] == [
+        (flour_a, Money.of("1", eur), Money.of("0.8", eur)),
+        (dough_lot, Money.of("2.74", eur), Money.of("2.54", eur)),
+        (biscuit_lot, Money.of("0.333929", eur), Money.of("0.316071", eur)),
+    ]
+    assert (await lot_row(inventory_engine, biscuit_lot)).unit_cost == Decimal("0.333929")
+    assert (await lot_row(inventory_engine, flour_b)).unit_cost == Decimal("1.2")  # untouched
+    async with inventory_engine.connect() as conn:
+        announced = (
+            await conn.scalars(
+                sa.select(t.OUTBOX.c.envelope).where(
+                    t.OUTBOX.c.key == biscuit_lot,
+                    t.OUTBOX.c.event_type == "inventory.lot_cost_changed",
+                )
+            )
+        ).all()
+    assert [a["payload"]["unit_cost"] for a in announced] == [
+        {"amount": "0.333929", "currency": eur}
+    ]
+    # The same cost again changes nothing and announces nothing.
+    assert (
+        await recosting.correct_receipt_cost(inventory_engine, flour_a, Money.of("10", eur)) == []
+    )
+    with pytest.raises(InventoryError):  # a produced lot's cost follows its inputs
+        await recosting.correct_receipt_cost(inventory_engine, dough_lot, Money.of("1", eur))

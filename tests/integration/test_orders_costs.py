@@ -20,7 +20,7 @@ from services.orders import tables as t
 from services.orders.main import create_app
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import LotReceived
+from shared.contracts.inventory import LotCostChanged, LotReceived
 from shared.settings import Settings
 from shared.units import Money, Quantity
 
@@ -215,3 +215,27 @@ async def test_the_month_summary_per_channel_as_json_and_csv(orders_engine, api)
     )
     assert f"2032-12,{channel},EUR,3,1,8.00,20.00,12.00,60.00" in lines
     assert (await api.get("/api/orders/costs", params={"month": "December"})).status_code == 422
+
+
+async def test_a_lot_recosted_by_inventory_recosts_the_orders_holding_it(orders_engine, api):
+    lot = code("BISCUITS-P")
+    await lot_received(orders_engine, lot, "0.316071")
+    order_id = await seed(
+        orders_engine,
+        code("shop"),
+        datetime(2032, 12, 6, tzinfo=UTC),
+        [("7", "69.30", [(lot, "7")])],
+    )
+    assert (await api.get(f"/api/orders/{order_id}/cost")).json()["cost"] == "2.21"
+
+    changed = LotCostChanged(
+        lot_code=lot,
+        item_code="BISCUITS",
+        unit_cost=Money.of("0.333929", "EUR"),
+        previous_unit_cost=Money.of("0.316071", "EUR"),
+        reason="made from FLOUR-A, re-costed",
+    )
+    await apply_once(orders_engine, costs.when_lot_cost_changed, Envelope.wrap(changed), changed)
+
+    body = (await api.get(f"/api/orders/{order_id}/cost")).json()
+    assert (body["cost"], body["margin"]) == ("2.34", "66.96")  # 7 × 0.333929 = 2.337503

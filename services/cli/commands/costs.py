@@ -104,3 +104,27 @@ def costs_summary(
             "" if r["margin_percent"] is None else str(r["margin_percent"]),
         )
     out.print(table)
+
+
+@costs_app.command("correct")
+def costs_correct(
+    ctx: typer.Context,
+    lot: Annotated[str, typer.Argument(help="Our code of the received lot.")],
+    cost: Annotated[str, typer.Option(help="What the whole lot really cost, e.g. 10.00.")],
+    currency: Annotated[str, typer.Option(help="Currency of --cost.")] = "EUR",
+) -> None:
+    """Correct a received lot's cost (a late supplier invoice): it and every lot made from it
+    are re-costed, and so are the orders holding them."""
+    with gateway(ctx) as gw:
+        changed = gw.request(
+            "POST", f"/api/lots/{lot}/cost", json={"amount": cost, "currency": currency}
+        ).json()
+    if not changed:
+        say(f"lot {lot}: unit cost unchanged")
+    for c in changed:
+        new = c["unit_cost"]
+        old = c["previous_unit_cost"]
+        say(
+            f"{c['lot_code']}: {_money(old and old['amount'])} → {_money(new and new['amount'])}"
+            f" {(new or old or {}).get('currency', '')}".rstrip()
+        )

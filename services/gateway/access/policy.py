@@ -160,6 +160,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "POST /api/items",
         "POST /api/lots",
         "POST /api/receipts",
+        "POST /api/lots/{lot_code}/cost",
         "POST /api/purchase-orders",
         "POST /api/purchase-orders/{purchase_order_id}/cancel",
         "PUT /api/reorder-points/{item_code}",

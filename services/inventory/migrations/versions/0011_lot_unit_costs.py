@@ -21,6 +21,8 @@ def upgrade() -> None:
     """Upgrade schema."""
     op.add_column('inventory_lot', sa.Column('unit_cost', sa.Numeric(24, 6), nullable=True))
     op.add_column('inventory_lot', sa.Column('unit_cost_currency', sa.Text(), nullable=True))
+    op.add_column('inventory_lot', sa.Column('labour_cost', sa.Numeric(24, 6), nullable=True))
+    op.add_column('inventory_lot', sa.Column('labour_currency', sa.Text(), nullable=True))
     # Lots received before: their receipt's cost over what was received (the receipt movement).
     op.execute(
         """
@@ -34,5 +36,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_column('inventory_lot', 'labour_currency')
+    op.drop_column('inventory_lot', 'labour_cost')
     op.drop_column('inventory_lot', 'unit_cost_currency')
     op.drop_column('inventory_lot', 'unit_cost')
