@@ -17,6 +17,7 @@ import pytest
 from services.inventory.costing_rules import (
     ConsumedInput,
     CostError,
+    labour_cost,
     produced_unit_cost,
     received_unit_cost,
     to_cents,
@@ -102,3 +103,14 @@ def test_unit_costs_round_half_even_at_six_places():
     assert unit_cost(Decimal("0.0000035"), Decimal(1)) == Decimal("0.000004")
     with pytest.raises(CostError):
         unit_cost(Decimal(1), Decimal(0))
+
+
+def test_labour_kept_on_a_lot_recosts_it_as_minutes_times_rate_did():
+    inputs = [
+        ConsumedInput("FLOUR-A", Decimal(10), eur("1.00")),
+        ConsumedInput("B", Decimal(2), eur("1.2")),
+    ]
+    labour = labour_cost(30, eur("0.50"))
+    assert labour == eur("15.00")
+    assert produced_unit_cost(inputs, labour=labour, output=Decimal(10)) == eur("2.740000")
+    assert labour_cost(30, eur("0")) is None and labour_cost(None, eur("0.5")) is None
