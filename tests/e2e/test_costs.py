@@ -121,7 +121,11 @@ async def test_a_three_level_order_costs_its_lots_to_the_cent(
         lambda o: o is not None and bool(o["production_orders"]),
     )
     [link] = order["production_orders"]
-    parent = await production_order(gateway, link["production_order_id"])
+    # The dough batch is planned once inventory says the biscuit batch lacks dough: wait for it.
+    parent = await eventually(
+        functools.partial(production_order, gateway, link["production_order_id"]),
+        lambda po: len(po["children"]) == 1,
+    )
     [child_id] = [c["id"] if isinstance(c, dict) else c for c in parent["children"]]
     child = await eventually(
         functools.partial(production_order, gateway, str(child_id)),
