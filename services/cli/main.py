@@ -17,6 +17,7 @@ from services.cli.client import DEFAULT_GATEWAY_URL, Connection, config_path, ke
 from services.cli.commands import (
     catalogue,
     channels,
+    costs,
     demo,
     orders,
     outbound_webhooks,
@@ -55,6 +56,7 @@ for sub, name in (
     (planning.purchase_app, "purchase"),
     (planning.reorder_app, "reorder"),
     (shelf_life.shelf_life_app, "shelf-life"),
+    (costs.costs_app, "costs"),
     (planning.suggestion_app, "suggestion"),
     (channels.manual_app, "manual-order"),
     (channels.import_app, "import"),

@@ -14,6 +14,7 @@ from services.inventory import (
     make_to_stock,
     purchase_orders,
     receipts,
+    recosting,
     repository,
     service,
     shelf_life,
@@ -32,6 +33,7 @@ from services.inventory.schemas import (
     PurchaseOrderOut,
     ReceiptIn,
     ReceiptOut,
+    RecostedOut,
     ReorderPointIn,
     ReorderPointOut,
     ReservationOut,
@@ -43,7 +45,7 @@ from services.inventory.schemas import (
 from services.inventory.shelf_life_rules import InvalidRule, Scope, ShelfLifeRule
 from shared.contracts.inventory import LotStatus, PurchaseOrderStatus
 from shared.runtime import engine_of
-from shared.units import Quantity
+from shared.units import Money, Quantity
 
 router = APIRouter(prefix="/api", tags=["inventory"])
 Engine = Annotated[AsyncEngine, Depends(engine_of)]
@@ -131,6 +133,8 @@ def _lot_out(r: Any) -> LotOut:
         status=status,
         expires_on=r.expires_on,
         blocked_reason=r.blocked_reason,
+        unit_cost=r.unit_cost,
+        unit_cost_currency=r.unit_cost_currency,
     )
 
 
@@ -171,6 +175,19 @@ async def reservations(order_id: UUID, engine: Engine) -> list[ReservationOut]:
             unit=r.unit,
         )
         for r in rows
+    ]
+
+
+@router.post("/lots/{lot_code}/cost", response_model=list[RecostedOut])
+async def correct_receipt_cost(lot_code: str, body: Money, engine: Engine) -> list[RecostedOut]:
+    """A received lot's corrected cost (the whole lot, e.g. from a late supplier invoice): its
+    unit cost and every lot made from it are re-costed and announced (``lot_cost_changed``)."""
+    changed = await recosting.correct_receipt_cost(engine, lot_code, body)
+    return [
+        RecostedOut(
+            lot_code=c.lot_code, unit_cost=c.unit_cost, previous_unit_cost=c.previous_unit_cost
+        )
+        for c in changed
     ]
 
 

@@ -17,7 +17,7 @@ from shared.contracts.inventory import (
     StockShort,
 )
 from shared.contracts.orders import OrderLineRef
-from shared.units import Quantity
+from shared.units import Money, Quantity
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Lot:
     blocked: bool = False  # by a recall
     quarantined: bool = False  # returned goods held apart
     produced_on: date | None = None  # produced or received: where its shelf life starts
+    unit_cost: Money | None = None  # per base unit; None: unknown (costing_rules)
 
     @property
     def available(self) -> Decimal:

@@ -19,6 +19,7 @@ from services.inventory.completion import (
     demands_within_shelf_life,
     fully_reserved,
 )
+from services.inventory.costing_rules import ConsumedInput, labour_cost, produced_unit_cost
 from services.inventory.materials import Supply, hold_materials, merge_needs
 from services.inventory.publishing import publish
 from shared.consuming import Delivery
@@ -191,9 +192,19 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
             conn, c.lot.id, -c.quantity, kind="consumption", reference=reference
         )
         effects.touched_lots.append(c.lot.id)
+    labour = labour_cost(event.run_minutes, event.cost_per_minute)
+    unit_cost = produced_unit_cost(
+        [ConsumedInput(c.lot.lot_code, c.quantity, c.lot.unit_cost) for c in consumptions],
+        labour=labour,
+        output=output.value,
+    )
     lot_id = await repository.insert_lot(
         conn,
         {
+            "unit_cost": unit_cost.amount if unit_cost else None,
+            "unit_cost_currency": unit_cost.currency if unit_cost else None,
+            "labour_cost": labour.amount if labour else None,
+            "labour_currency": labour.currency if labour else None,
             "lot_code": event.output_lot_code,
             "item_code": event.item_code,
             "unit": item.base_unit,
@@ -242,6 +253,7 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
             expires_on=event.expires_on,
             production_order_id=po,
             received_on=event.produced_on,
+            unit_cost=unit_cost,
         )
     )
     effects.events.append(

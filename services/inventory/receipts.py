@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.inventory import purchase_orders, repository
 from services.inventory import tables as t
+from services.inventory.costing_rules import received_unit_cost
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
@@ -80,6 +81,7 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
         if not is_whole_where_counted(quantity.value, quantity.unit):
             raise InventoryError(f"{quantity.unit} are counted in whole pieces, got {quantity}")
         expires_on = expiry(receipt, item.shelf_life_days)
+        unit_cost = received_unit_cost(receipt.cost, quantity.value)
         await conn.execute(
             sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
             {"k": f"receipt:{receipt.item_code}"},
@@ -97,6 +99,8 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
                 "supplier_lot_code": receipt.supplier_lot_code,
                 "cost": receipt.cost.amount if receipt.cost else None,
                 "cost_currency": receipt.cost.currency if receipt.cost else None,
+                "unit_cost": unit_cost.amount if unit_cost else None,
+                "unit_cost_currency": unit_cost.currency if unit_cost else None,
                 "received_on": receipt.received_on,
             },
         )
@@ -125,6 +129,7 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
             supplier_lot_code=receipt.supplier_lot_code,
             cost=receipt.cost,
             received_on=receipt.received_on,
+            unit_cost=unit_cost,
         )
         await publish(
             conn,

@@ -22,7 +22,7 @@ from services.inventory.domain import (
 )
 from shared import search
 from shared.contracts.inventory import LotChanged
-from shared.units import Quantity
+from shared.units import Money, Quantity
 
 
 async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -> list[Lot]:
@@ -223,6 +223,9 @@ def _lot(r: Any) -> Lot:
         produced_on=r.received_on,
         blocked=r.blocked_by_recall is not None,
         quarantined=r.quarantined,
+        unit_cost=None
+        if r.unit_cost is None
+        else Money(amount=r.unit_cost, currency=r.unit_cost_currency),
     )
 
 

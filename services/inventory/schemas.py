@@ -70,6 +70,9 @@ class LotOut(BaseModel):
     status: LotStatus = LotStatus.AVAILABLE
     expires_on: date | None
     blocked_reason: str | None = None  # set by a recall
+    # Per base unit, 6 places (costing_rules); null: unknown.
+    unit_cost: ExactDecimal | None = None
+    unit_cost_currency: str | None = None
 
 
 class StockOut(BaseModel):
@@ -199,3 +202,11 @@ class ShelfLifeRuleOut(BaseModel):
     min_days: int | None
     min_fraction: str | None
     needs: str  # what it asks, in words: "≥ 30 days", "≥ 2/3 of its shelf life"
+
+
+class RecostedOut(BaseModel):
+    """A lot whose unit cost a corrected receipt cost changed (the corrected lot first)."""
+
+    lot_code: str
+    unit_cost: Money | None
+    previous_unit_cost: Money | None

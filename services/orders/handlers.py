@@ -8,7 +8,7 @@ from uuid import UUID
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import channel_changes, parking, recalls, releases, service
+from services.orders import channel_changes, costs, parking, recalls, releases, service
 from services.orders.parking import UseCase
 from shared.contracts import topics
 from shared.contracts.base import Event
@@ -22,6 +22,8 @@ from shared.contracts.connectors import (
     SkuMappingChanged,
 )
 from shared.contracts.inventory import (
+    LotCostChanged,
+    LotReceived,
     RecallApplied,
     RecallLifted,
     StockAllocated,
@@ -85,6 +87,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             StockShort: PARKED[StockShort],
             StockAllocated: PARKED[StockAllocated],
             StockReleased: PARKED[StockReleased],
+            LotReceived: costs.when_lot_received,
+            LotCostChanged: costs.when_lot_cost_changed,
             RecallApplied: recalls.hold_orders_on_recalled_lots,
             RecallLifted: recalls.release_orders_of_lifted_recall,
         },

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.orders import (
     api,
+    costs_api,
     domain,
     exceptions_api,
     handlers,
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.metrics.add(dead_letters(runtime.engine, {"mail": mails_given_up}))
     app.include_router(exceptions_api.router)  # before /api/orders/{order_id}
     app.include_router(reports_api.router)  # so is /api/orders/report
+    app.include_router(costs_api.router)  # and /api/orders/costs
     app.include_router(api.router)
     app.include_router(shipments_api.router)
     install_error_handlers(

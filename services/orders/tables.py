@@ -89,6 +89,17 @@ reservation = sa.Table(
     sa.Index("orders_reservation_order", "order_id"),
 )
 
+# Issue 17: what one base unit of each lot cost, as inventory announced it (LotReceived's
+# unit_cost); an order's cost of goods is its reserved lots times these (cost_rules).
+lot_cost = sa.Table(
+    "orders_lot_cost",
+    metadata,
+    sa.Column("lot_code", sa.Text, primary_key=True),
+    sa.Column("unit_cost", sa.Numeric(24, 6)),
+    sa.Column("currency", sa.Text),
+    timestamp("updated_at"),
+)
+
 shortage = sa.Table(
     "orders_shortage",
     metadata,

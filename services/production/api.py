@@ -109,6 +109,8 @@ async def define_line(body: LineIn, engine: Engine) -> LineOut:
         working_weekdays=frozenset(body.working_weekdays),
         hours_per_day=body.hours_per_day,
         closures=frozenset(body.closures),
+        cost_per_minute=body.cost_per_minute,
+        cost_currency=body.cost_currency.upper(),
     )
     return LineOut.model_validate(await lines.define_line(engine, new))
 
@@ -256,6 +258,7 @@ async def complete(
         unit=body.unit,
         produced_on=body.produced_on,
         output_lot_code=body.output_lot_code,
+        run_minutes=body.run_minutes,
         consumed=None
         if body.consumed is None
         else [Consumed(c.lot_code, c.quantity, c.unit) for c in body.consumed],

@@ -214,6 +214,9 @@ class CompleteIn(BaseModel):
     consumed: list[ConsumedIn] | None = Field(
         default=None, description="defaults to the lots inventory holds for the order"
     )
+    run_minutes: int | None = Field(
+        default=None, ge=0, le=100_000, description="the recorded run time, for costing"
+    )
 
 
 class CancelIn(BaseModel):
@@ -252,6 +255,10 @@ class LineIn(BaseModel):
     working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     hours_per_day: ExactDecimal = Decimal(8)
     closures: list[date] = Field(default_factory=list)
+    cost_per_minute: ExactDecimal = Field(
+        default=Decimal(0), ge=0, description="labour and overhead per minute of run time"
+    )
+    cost_currency: str = Field(default="EUR", min_length=3, max_length=3)
 
 
 class LineOut(BaseModel):
@@ -262,6 +269,8 @@ class LineOut(BaseModel):
     working_weekdays: list[int]
     hours_per_day: ExactDecimal
     closures: list[date]
+    cost_per_minute: ExactDecimal = Decimal(0)
+    cost_currency: str = "EUR"
     created_at: datetime
 
 

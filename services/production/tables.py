@@ -49,6 +49,8 @@ production_order = sa.Table(
     sa.Column("expires_on", sa.Date),
     timestamp("created_at"),
     timestamp("updated_at"),
+    # Issue 17: the run time the operator recorded at completion (minutes), for costing.
+    sa.Column("run_minutes", sa.Integer),
     sa.CheckConstraint("quantity > 0", name="production_quantity_positive"),
     sa.UniqueConstraint("number", name="production_order_number_key"),
     sa.Index("production_order_parent", "parent_production_order_id"),
@@ -158,6 +160,11 @@ production_line = sa.Table(
     sa.Column("hours_per_day", sa.Numeric(4, 2), nullable=False),
     sa.Column("closures", ARRAY(sa.Date), nullable=False, server_default="{}"),
     timestamp("created_at"),
+    # Issue 17: labour and overhead per minute of run time, added to the cost of what the
+    # line makes (0: not costed yet).
+    sa.Column("cost_per_minute", sa.Numeric(18, 6), nullable=False, server_default="0"),
+    sa.Column("cost_currency", sa.Text, nullable=False, server_default="EUR"),
+    sa.CheckConstraint("cost_per_minute >= 0", name="production_line_cost_not_negative"),
 )
 
 # The minutes a line really has on one date (0 for a breakdown, 480 for an overtime Saturday).

@@ -91,6 +91,29 @@ class LotReceived(Event):
     cost: Money | None = None
     production_order_id: UUID | None = None
     received_on: date | None = None
+    # Added for cost of goods (issue 17): what one base unit of the lot cost, 6 decimal places
+    # (services.inventory.costing_rules); None: unknown, or an older message.
+    unit_cost: Money | None = None
+
+    def aggregate_key(self) -> str:
+        return self.lot_code
+
+
+@register
+class LotCostChanged(Event):
+    """A lot's unit cost changed after it entered stock: its receipt's cost was corrected (a
+    late supplier invoice), or a lot it was made from was re-costed. ``reason`` says which."""
+
+    TYPE = "inventory.lot_cost_changed"
+    VERSION = 1
+    TOPIC = topics.INVENTORY
+    AGGREGATE = keys.LOT
+
+    lot_code: str
+    item_code: str
+    unit_cost: Money | None
+    previous_unit_cost: Money | None = None
+    reason: str
 
     def aggregate_key(self) -> str:
         return self.lot_code

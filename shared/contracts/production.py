@@ -12,7 +12,7 @@ from shared.contracts import keys, topics
 from shared.contracts.base import Event
 from shared.contracts.inventory import MaterialLot, MaterialNeed, MaterialShortage
 from shared.contracts.registry import register
-from shared.units import Quantity
+from shared.units import Money, Quantity
 
 
 class ProductionStatus(StrEnum):
@@ -138,6 +138,10 @@ class ProductionCompleted(Event):
     expires_on: date | None = None
     consumed: tuple[MaterialLot, ...]
     demands: tuple[Demand, ...]
+    # Added for cost of goods (issue 17): the recorded run time and the line's labour and
+    # overhead per minute; None (older messages, nothing recorded): no labour is added.
+    run_minutes: int | None = None
+    cost_per_minute: Money | None = None
 
     def aggregate_key(self) -> str:
         return str(self.production_order_id)

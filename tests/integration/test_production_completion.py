@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.production import read_models
 from services.production import tables as t
+from services.production.capacity import lines
 from services.production.production_orders import inventory_answers, operator, planning, views
 from services.production.production_orders.completion_rules import CompletionRefused, Consumed
 from services.production.production_orders.domain import IllegalTransition
@@ -33,7 +34,7 @@ from shared.contracts.inventory import (
     Shortage,
     StockShort,
 )
-from shared.units import Quantity
+from shared.units import Money, Quantity
 
 
 def code(prefix: str) -> str:
@@ -59,7 +60,9 @@ async def lot_seen(
     await apply_once(engine, read_models.when_lot_changed, Envelope.wrap(event), event)
 
 
-async def reserved_soap_order(engine: AsyncEngine) -> tuple[UUID, str, str, str]:
+async def reserved_soap_order(
+    engine: AsyncEngine, line_code: str | None = None
+) -> tuple[UUID, str, str, str]:
     """A SOAP production order (2 orders' lines) whose OIL is held in lot <OIL>-A."""
     soap, oil = code("SOAP"), code("OIL")
     await define(engine, soap, "pc", "finished_good", shelf_life_days=365)
@@ -67,7 +70,14 @@ async def reserved_soap_order(engine: AsyncEngine) -> tuple[UUID, str, str, str]
     await recipe_book.define_recipe(
         engine,
         recipe_book.NewRecipe(
-            soap, Decimal(10), "pc", Decimal(1), True, 30, (RecipeLine(oil, Decimal(500), "ml"),)
+            soap,
+            Decimal(10),
+            "pc",
+            Decimal(1),
+            True,
+            30,
+            (RecipeLine(oil, Decimal(500), "ml"),),
+            line_code=line_code,
         ),
     )
     a, b = uuid.uuid4(), uuid.uuid4()
@@ -203,6 +213,41 @@ async def test_completion_defaults_to_the_held_lots_and_names_and_dates_the_outp
         "production.production_order_status_changed",
         "production.production_completed",
     ]
+
+
+async def test_a_completion_carries_its_run_time_and_the_line_rate_for_costing(production_engine):
+    line = code("LINE")
+    await lines.define_line(
+        production_engine,
+        lines.NewLine(
+            line,
+            "Soap line",
+            "IT",
+            None,
+            frozenset({0, 1, 2, 3, 4}),
+            Decimal(8),
+            frozenset(),
+            cost_per_minute=Decimal("0.45"),
+        ),
+    )
+    po_id, *_ = await reserved_soap_order(production_engine, line_code=line)
+    await operator.start(production_engine, po_id)
+
+    completed = await operator.complete(
+        production_engine, po_id, operator.CompletionRecord(Decimal(9), run_minutes=42)
+    )
+
+    assert (completed.run_minutes, completed.cost_per_minute) == (42, Money.of("0.45", "EUR"))
+    async with production_engine.connect() as conn:
+        recorded = await conn.scalar(
+            sa.select(t.production_order.c.run_minutes).where(t.production_order.c.id == po_id)
+        )
+    assert recorded == 42
+    # A recipe with no line and a completion with no run time add no labour.
+    plain, *_ = await reserved_soap_order(production_engine)
+    await operator.start(production_engine, plain)
+    bare = await operator.complete(production_engine, plain, operator.CompletionRecord(Decimal(9)))
+    assert (bare.run_minutes, bare.cost_per_minute) == (None, None)
 
 
 async def test_a_rejected_completion_goes_back_in_progress_and_a_recorded_one_keeps_its_lot(

@@ -37,6 +37,10 @@ def line_add(
         list[datetime] | None,
         typer.Option(formats=["%Y-%m-%d"], help="A day the line is closed (repeatable)."),
     ] = None,
+    cost_per_minute: Annotated[
+        str, typer.Option(help="Labour and overhead per minute of run time, for costing.")
+    ] = "0",
+    currency: Annotated[str, typer.Option(help="Currency of --cost-per-minute.")] = "EUR",
 ) -> None:
     """A production line with its working calendar."""
     try:
@@ -52,6 +56,8 @@ def line_add(
         "working_weekdays": days,
         "hours_per_day": hours,
         "closures": [_day(c) for c in closure or []],
+        "cost_per_minute": cost_per_minute,
+        "cost_currency": currency,
     }
     with gateway(ctx) as gw:
         gw.request("POST", "/api/lines", json=body)

@@ -114,6 +114,10 @@ def production_complete(
     produced: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Day made; default today.")
     ] = None,
+    minutes: Annotated[
+        int | None,
+        typer.Option(min=0, help="How long the run took (minutes): costed at the line's rate."),
+    ] = None,
 ) -> None:
     """In progress → completed.
 
@@ -131,6 +135,8 @@ def production_complete(
         body["output_lot_code"] = lot
     if produced:
         body["produced_on"] = produced.date().isoformat()
+    if minutes is not None:
+        body["run_minutes"] = minutes
     with gateway(ctx) as gw:
         po = gw.request("POST", f"{PATH}/{production_order_id}/complete", json=body).json()
     expiry = f", expires {po['expires_on']}" if po["expires_on"] else ""

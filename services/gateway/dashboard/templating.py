@@ -51,6 +51,14 @@ def _money(context: Context, total: Total | None) -> str:
 
 
 @pass_context
+def _amount(context: Context, amount: Any, currency: str | None) -> str:
+    """A service's money figure (``"2.21"``) with its currency; ``—`` when unknown."""
+    if amount is None:
+        return "—"
+    return format_money(amount, currency, context.get("lang", "en"))
+
+
+@pass_context
 def _said(context: Context, text: str | None) -> str:
     """A service's sentence (a promise's reason, a history reason) in the reader's language."""
     return say(context.get("lang", "en"), text)
@@ -67,6 +75,7 @@ environment.filters["qty"] = _qty
 environment.filters["when"] = _when
 environment.filters["money"] = _money
 environment.filters["said"] = _said
+environment.filters["amount"] = _amount
 
 
 def principal_of(request: Request) -> Principal:

@@ -37,6 +37,8 @@ class NewLine:
     working_weekdays: frozenset[int]
     hours_per_day: Decimal
     closures: frozenset[date]
+    cost_per_minute: Decimal = Decimal(0)
+    cost_currency: str = "EUR"
 
 
 async def define_line(engine: AsyncEngine, new: NewLine) -> dict[str, Any]:
@@ -59,6 +61,8 @@ async def define_line(engine: AsyncEngine, new: NewLine) -> dict[str, Any]:
                 working_weekdays=sorted(new.working_weekdays),
                 hours_per_day=new.hours_per_day,
                 closures=sorted(new.closures),
+                cost_per_minute=new.cost_per_minute,
+                cost_currency=new.cost_currency,
             )
             .on_conflict_do_nothing(index_elements=[t.production_line.c.code])
             .returning(t.production_line.c.code)

@@ -61,6 +61,7 @@ class CompletionRecord:
     produced_on: date | None = None
     output_lot_code: str | None = None
     consumed: Sequence[completion_rules.Consumed] | None = None
+    run_minutes: int | None = None
 
 
 async def complete(
@@ -106,6 +107,8 @@ async def complete(
             expires_on=expires_on,
             consumed=inputs,
             demands=order.demands,
+            run_minutes=record.run_minutes,
+            cost_per_minute=await repository.line_rate(conn, order.item_code, order.recipe_version),
         )
         await repository.save_completion(
             conn,
@@ -115,6 +118,7 @@ async def complete(
             produced_on=produced_on,
             expires_on=expires_on,
             consumed=inputs,
+            run_minutes=record.run_minutes,
         )
         _, change = await move(conn, order, S.COMPLETED, reason=f"made {output} as lot {lot_code}")
         events: list[Event] = [completed, change]

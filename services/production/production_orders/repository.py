@@ -20,7 +20,7 @@ from shared.contracts.inventory import (
     MaterialShortage,
 )
 from shared.contracts.production import Demand, ProductionOrderStatusChanged, ProductionStatus
-from shared.units import Quantity, convert
+from shared.units import Money, Quantity, convert
 
 
 def _demand_rows(production_order_id: UUID, demands: Sequence[Demand]) -> list[dict[str, Any]]:
@@ -338,6 +338,7 @@ async def save_completion(
     produced_on: date | None,
     expires_on: date | None,
     consumed: Sequence[MaterialLot],
+    run_minutes: int | None = None,
 ) -> None:
     """What the operator recorded (or, with ``output=None``, forget it: inventory refused)."""
     await conn.execute(
@@ -350,6 +351,7 @@ async def save_completion(
             output_recorded_at=None,
             produced_on=produced_on,
             expires_on=expires_on,
+            run_minutes=run_minutes,
             updated_at=sa.func.now(),
         )
     )
@@ -399,3 +401,24 @@ async def is_cancelled(conn: AsyncConnection, order_id: UUID) -> bool:
         sa.select(t.cancelled_order.c.order_id).where(t.cancelled_order.c.order_id == order_id)
     )
     return found is not None
+
+
+async def line_rate(
+    conn: AsyncConnection, item_code: str, recipe_version: int | None
+) -> Money | None:
+    """Labour and overhead per minute of the line the order's recipe runs on (None: the
+    recipe names no line, or the order has no recipe)."""
+    if recipe_version is None:
+        return None
+    row = (
+        await conn.execute(
+            sa.select(t.production_line.c.cost_per_minute, t.production_line.c.cost_currency)
+            .select_from(
+                t.recipe.join(t.production_line, t.production_line.c.code == t.recipe.c.line_code)
+            )
+            .where(t.recipe.c.item_code == item_code, t.recipe.c.version == recipe_version)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Money(amount=row.cost_per_minute, currency=row.cost_currency)

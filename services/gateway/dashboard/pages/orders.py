@@ -87,10 +87,11 @@ async def _order_context(request: Request, order_id: UUID) -> dict[str, Any] | N
         if error.status == 404:
             return None
         raise
-    shipments, timeline, (recalls, recalls_known) = await asyncio.gather(
+    shipments, timeline, (recalls, recalls_known), cost = await asyncio.gather(
         up.get(f"/api/orders/{order_id}/shipments"),
         up.get(f"/api/orders/{order_id}/timeline"),
         _recalls_touching(up, order),
+        _cost_of(up, order_id),
     )
     total = order_total(order)
     said = partial(timeline_view.sentence, language=language_of(request))
@@ -100,10 +101,21 @@ async def _order_context(request: Request, order_id: UUID) -> dict[str, Any] | N
         "timeline": timeline,
         "sentence": said,
         "total": total,
+        "cost": cost,
         "recalls": recalls,
         "recalls_known": recalls_known,
         "recalled_shipments": {i: w for w in recalls for i in w.shipment_ids},
     }
+
+
+async def _cost_of(up: Upstream, order_id: UUID) -> dict[str, Any] | None:
+    """The order's cost of goods and margin; None when it cannot be asked (the page says so
+    rather than failing whole)."""
+    try:
+        cost: dict[str, Any] = await up.get(f"/api/orders/{order_id}/cost")
+    except UpstreamError:
+        return None
+    return cost
 
 
 async def _recalls_touching(
