@@ -226,12 +226,15 @@ class EventSubscriber:
         *,
         name: str,
         inbox: str | None = None,
+        wanted: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         """Consume ``topic`` a batch at a time in group ``<service>.<name>``: each routed
         event is applied by its use case in one transaction per batch (``shared.consuming``);
         the offsets are committed after it. ``inbox`` is the consumer its inbox records
         name (default: the service); a second group of one service on a topic another of
-        its groups consumes needs its own, or each would take the other's events as seen."""
+        its groups consumes needs its own, or each would take the other's events as seen.
+        ``wanted``, asked before each batch, lets a group whose use cases would do nothing
+        right now (no one subscribed) pass the batch by without a transaction."""
         full_topic = self._kafka.topic(topic)
         group_id = f"{self._kafka.topic_prefix}{self._service}.{name}"
         consumer = inbox or self._service
@@ -244,6 +247,8 @@ class EventSubscriber:
         one.__name__ = name
 
         async def consume(message: KafkaMessage) -> None:
+            if wanted is not None and not await wanted():
+                return
             raw = message.raw_message
             records = raw if isinstance(raw, tuple) else (raw,)
             await self.deliver_batch(

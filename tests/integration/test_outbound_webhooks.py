@@ -45,6 +45,7 @@ from shared.messaging import EventSubscriber, ensure_topics, kafka_broker
 from shared.retention import cutoff, prune_batch
 from shared.settings import ConsumerSettings, Settings
 from shared.units import Quantity
+from tests import kafka_marks
 from tests.fakes import serving
 from tests.fakes.webhook_receiver import Received, Rule, WebhookReceiver
 
@@ -511,3 +512,25 @@ async def test_old_delivered_rows_are_pruned_with_the_inbox_pending_and_dead_sta
         ("done", 1),
         ("pending", 40),
     ]
+
+
+async def test_with_no_subscription_enabled_the_webhook_groups_pass_events_by_untouched(
+    connectors_engine, kafka_settings, consuming
+):
+    async with connectors_engine.begin() as conn:  # what earlier tests subscribed, off
+        await conn.execute(sa.text("UPDATE connectors_outbound_webhook SET enabled = false"))
+    event = Envelope.wrap(received(uuid.uuid4()))
+    orders_topic = kafka_settings.kafka.topic(topics.ORDERS)
+    await consuming.publish(event.to_bytes(), orders_topic, key=event.key.encode())
+    marks = await kafka_marks.end_offsets(kafka_settings.kafka, [orders_topic])
+
+    webhooks_group = f"{kafka_settings.kafka.topic_prefix}connectors.outbound_webhooks_orders"
+    await kafka_marks.wait_processed(kafka_settings.kafka, marks, groups=[webhooks_group])
+
+    async with connectors_engine.connect() as conn:
+        consumers = set(
+            await conn.scalars(
+                sa.text("SELECT consumer FROM inbox WHERE event_id = :id"), {"id": event.event_id}
+            )
+        )
+    assert INBOX not in consumers  # committed past it without a transaction of its own

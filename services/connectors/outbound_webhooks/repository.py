@@ -10,7 +10,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
 from shared.retention import Prune
@@ -53,6 +53,14 @@ async def subscriptions(conn: AsyncConnection, *, enabled: bool | None = None) -
     if enabled is not None:
         query = query.where(S.c.enabled.is_(enabled))
     return (await conn.execute(query)).all()
+
+
+async def any_enabled(engine: AsyncEngine) -> bool:
+    """Whether any subscription is enabled: one statement, outside any transaction."""
+    async with engine.connect() as conn:
+        plain = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        query = sa.select(sa.exists().where(S.c.enabled.is_(True)))
+        return bool(await plain.scalar(query))
 
 
 async def enabled_subscriptions(conn: AsyncConnection) -> Sequence[Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.connectors.outbound_webhooks import repository as repo
 from services.connectors.outbound_webhooks.staging import when_event
 from shared.contracts import topics
 from shared.contracts.inventory import LotChanged
@@ -19,6 +20,12 @@ INBOX = "connectors.outbound_webhooks"
 
 
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
+    async def anyone_subscribed() -> bool:
+        """Staging sends an event only to subscriptions enabled now and created before it
+        happened: with none enabled now, a batch would stage nothing, so it passes by
+        without its transaction (these groups read every order's events)."""
+        return await repo.any_enabled(engine)
+
     for topic, name, events in (
         (
             topics.ORDERS,
@@ -36,4 +43,5 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             {event: when_event for event in events},
             name=name,
             inbox=INBOX,
+            wanted=anyone_subscribed,
         )
