@@ -1,6 +1,7 @@
 """A webhook receiver on loopback for the outbound webhook tests: a real HTTP server in a
 thread that records every request and answers as the test scripts it (fail with a status,
-answer 429 with Retry-After, answer slowly, or hang past the sender's timeout)."""
+answer 429 with Retry-After, or hold the answer until an event: until the test saw the
+request, for a slow answer, or until the sender's retry arrived, for one it gave up on)."""
 
 from __future__ import annotations
 
@@ -35,10 +36,11 @@ class Rule:
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
     times: int = 1
     when: Callable[[Any], bool] | None = None
     until: threading.Event | None = None  # the rule stops applying once this is set
+    hold_until: threading.Event | None = None  # the answer waits for this (never a time)
+    releases: threading.Event | None = None  # set when a request takes this rule
 
 
 class WebhookReceiver:
@@ -83,6 +85,8 @@ class WebhookReceiver:
                     continue
                 if rule.times > 0 and (rule.when is None or rule.when(document)):
                     rule.times -= 1
+                    if rule.releases is not None:
+                        rule.releases.set()
                     return rule
             return self._always or Rule()
 
@@ -104,8 +108,8 @@ class WebhookReceiver:
                     for predicate, arrived in receiver._watches:
                         if document is not None and predicate(document):
                             arrived.set()
-                if rule.delay:
-                    time.sleep(rule.delay)
+                if rule.hold_until is not None:
+                    rule.hold_until.wait(timeout=60)
                 try:
                     self.send_response(rule.status)
                     for name, value in rule.headers.items():

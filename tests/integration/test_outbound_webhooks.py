@@ -6,6 +6,7 @@ connectors' own, through its ASGI app."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -156,6 +157,13 @@ async def settled(engine: AsyncEngine, subscription_id: str, count: int) -> list
         await asyncio.sleep(0.05)
 
 
+async def until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "never happened"
+        await asyncio.sleep(0.02)
+
+
 def verified(request: Received, secret: str) -> bool:
     return signature_rules.verify(
         secret, request.header("Lotline-Signature"), request.body, now=int(time.time())
@@ -213,14 +221,17 @@ async def test_an_event_type_not_asked_for_and_an_insecure_url_are_not_accepted(
 async def test_500_timeout_429_and_a_slow_answer_are_retried_under_one_delivery_id(
     api, receiver, connectors_engine
 ):
+    retried, answer_now = threading.Event(), threading.Event()
     receiver.script(
         Rule(status=500),
-        Rule(delay=FAST.http_timeout_seconds + 1.0),  # hangs past the sender's timeout
-        Rule(status=429, headers={"Retry-After": "1"}),
-        Rule(delay=0.5),  # slow, but within the timeout: delivered
+        Rule(hold_until=retried),  # hangs: released only once the sender has given up
+        Rule(status=429, headers={"Retry-After": "1"}, releases=retried),
+        Rule(hold_until=answer_now),  # slow: answers once the test has seen it waiting
     )
     subscription = await subscribe(api, receiver.url)
     await stage(connectors_engine, received())
+    await until(lambda: len(receiver.received()) == 4)
+    answer_now.set()
 
     [row] = await settled(connectors_engine, subscription["id"], 1)
 
