@@ -10,11 +10,13 @@ reason and the service and consumer group that failed them, and the partition mo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import asyncpg
@@ -24,6 +26,7 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.subscriber.usecase import BatchSubscriber
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tenacity import (
@@ -71,6 +74,31 @@ def not_for_us(routes: Routes, record: Any) -> bool:
             cls = registry.event_class(value.decode(errors="replace"))
             return cls is not None and route_class(routes, cls) is None
     return False
+
+
+_clock, _sleep = time.monotonic, asyncio.sleep  # replaced by the tests of ``fetch_batch``
+
+
+async def fetch_batch(subscriber: BatchSubscriber, consumer: Any) -> tuple[Any, ...]:
+    """One batch for FastStream's batch subscriber loop. FastStream's own ``get_msg`` sleeps
+    ``batch_timeout_ms`` again after every empty fetch, after aiokafka already waited that
+    long for records: idle, that is two wake-ups per group per timeout, and a record that
+    lands during the sleep waits for it. Here an empty answer sleeps only what is left of
+    the timeout (an early empty answer, e.g. while partitions are being assigned, so the
+    loop never spins), and a record that arrives ends the wait at once (issue 14)."""
+    started = _clock()
+    messages = await consumer.getmany(
+        timeout_ms=subscriber.batch_timeout_ms, max_records=subscriber.max_records
+    )
+    if not messages:
+        rest = subscriber.batch_timeout_ms / 1000 - (_clock() - started)
+        if rest > 0:
+            await _sleep(rest)
+        return ()
+    return tuple(chain(*messages.values()))
+
+
+BatchSubscriber.get_msg = fetch_batch  # type: ignore[method-assign,assignment]
 
 
 def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
@@ -215,6 +243,8 @@ class EventSubscriber:
             auto_offset_reset="earliest",
             isolation_level="read_committed",  # never an aborted transaction's records
             max_poll_interval_ms=300_000,
+            fetch_max_wait_ms=self._consumer.fetch_max_wait_ms,
+            consumer_timeout_ms=self._consumer.consumer_timeout_ms,
         )(consume)
 
     def consume(
@@ -267,6 +297,8 @@ class EventSubscriber:
             auto_offset_reset="earliest",
             isolation_level="read_committed",  # never an aborted transaction's records
             max_poll_interval_ms=300_000,
+            fetch_max_wait_ms=self._consumer.fetch_max_wait_ms,
+            consumer_timeout_ms=self._consumer.consumer_timeout_ms,
         )(consume)
 
     async def deliver_batch(

@@ -21,10 +21,14 @@ async def poll_forever(
     keep_going: Callable[[], bool] = lambda: True,
     pause_after_fault: float = 1.0,
     settle: float = 0.0,
+    next_turn_in: Callable[[], float | None] = lambda: None,
 ) -> None:
     """Run ``step`` (which returns how much it did) until cancelled or ``keep_going`` says
     stop. A fault is logged and retried after a pause: a worker never dies of one bad turn.
-    After a wake, wait ``settle`` seconds first, so a burst of wakes costs one turn."""
+    After a wake, wait ``settle`` seconds first, so a burst of wakes costs one turn.
+    ``next_turn_in``, asked after a turn, is when work the turn saw will be due (seconds;
+    None: nothing seen): the worker then sleeps that long, if it is shorter than
+    ``interval``."""
     while keep_going():
         wake.clear()
         try:
@@ -37,8 +41,10 @@ async def poll_forever(
             continue
         if done >= batch_size:
             continue
+        due_in = next_turn_in()
+        timeout = interval if due_in is None else max(0.0, min(interval, due_in))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=interval)
+            await asyncio.wait_for(wake.wait(), timeout=timeout)
             if settle and keep_going():
                 await asyncio.sleep(settle)
 
@@ -88,6 +94,10 @@ class PollingWorker:
     async def close(self) -> None:
         """Give back what ``open`` took, after the last turn."""
 
+    def next_turn_in(self) -> float | None:
+        """Seconds until work the last turn saw is due (sooner than the interval); None."""
+        return None
+
     def wake(self) -> None:
         self._wake.set()
 
@@ -106,6 +116,7 @@ class PollingWorker:
                 name=self.name,
                 keep_going=lambda: not self._stopping,
                 settle=self._settle,
+                next_turn_in=self.next_turn_in,
             ),
             name=self.name.replace(" ", "-"),
         )

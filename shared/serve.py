@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
+from types import FrameType
 
 import uvicorn
 
 from shared.observability.logs import configure_logging
 from shared.settings import get_settings
+
+# uvicorn's date header changes once a second: its counter counts tenths.
+TICKS_PER_SECOND = 10
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn's server, minus its ten wake-ups a second: the main loop ticks once a second
+    (the date header's own pace) and a shutdown signal wakes it at once (issue 14: idle
+    CPU). Everything else is uvicorn's own ``on_tick``."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._exit_requested: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._exit_requested = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + TICKS_PER_SECOND) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit_requested.wait(), timeout=1.0)
+            should_exit = await self.on_tick(counter)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._loop is not None and self._exit_requested is not None:
+            self._loop.call_soon_threadsafe(self._exit_requested.set)
 
 
 def serve(service: str, factory: str) -> None:
@@ -16,7 +49,7 @@ def serve(service: str, factory: str) -> None:
     # re-pointed at the JSON handler too.
     importlib.import_module(factory.partition(":")[0])
     configure_logging(service, settings.log_level)
-    uvicorn.run(
+    config = uvicorn.Config(
         factory,
         factory=True,
         host=(settings.gateway_host or settings.host) if service == "gateway" else settings.host,
@@ -25,3 +58,4 @@ def serve(service: str, factory: str) -> None:
         log_config=None,  # uvicorn's records go through the JSON handler configured above
         access_log=False,  # shared.observability.middleware logs each request instead
     )
+    QuietServer(config).run()

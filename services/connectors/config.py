@@ -43,7 +43,8 @@ class StockPushSettings(BaseModel):
     Shopify calls retry with the write-back settings' attempts and backoff."""
 
     enabled: bool = True
-    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    # A fallback: the worker sleeps until the next row is due and a committed change wakes it.
+    poll_interval_seconds: float = Field(default=15.0, gt=0)
     debounce_seconds: float = Field(default=2.0, ge=0)
     max_delay_seconds: float = Field(default=30.0, ge=0)
     reconcile_interval_seconds: float = Field(default=900.0, gt=0)

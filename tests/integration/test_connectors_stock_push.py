@@ -18,6 +18,7 @@ from services.connectors import service, sku_mappings
 from services.connectors import tables as t
 from services.connectors.config import StockPushSettings, WriteBackSettings
 from services.connectors.stock_push import shop_levels, stock_tracking
+from services.connectors.stock_push.stock_push_worker import StockPushWorker
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotChanged, LotStatus
@@ -221,13 +222,13 @@ async def test_a_lease_that_ran_out_before_its_turn_is_left_to_the_process_that_
     await lot_changed(connectors_engine, item, on_hand=7, reserved=0, revision=1)
     ours = [
         (r, lease)
-        for r, lease in await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
+        for r, lease in await shop_levels.claim_due(connectors_engine, short)
         if r.sku == item
     ]
     await database_clock_passes(connectors_engine, ours[0][1].until)  # while "earlier rows" push
     theirs = [
         (r, lease)
-        for r, lease in await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
+        for r, lease in await shop_levels.claim_due(connectors_engine, short)
         if r.sku == item
     ]
 
@@ -252,15 +253,49 @@ async def test_a_push_outlasting_its_lease_keeps_it_and_its_outcome(connectors_e
     await lot_changed(connectors_engine, item, on_hand=5, reserved=1, revision=1)
     [(_, lease)] = [
         (r, lease)
-        for r, lease in await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
+        for r, lease in await shop_levels.claim_due(connectors_engine, short)
         if r.sku == item
     ]
     first_end = lease.until
 
     async with shop_levels.kept(connectors_engine, lease, short):
         await database_clock_passes(connectors_engine, first_end)  # a push outlasting it
-        rivals = await shop_levels.claim(connectors_engine, short, shop_levels.due(short))
+        rivals = await shop_levels.claim_due(connectors_engine, short)
 
     assert item not in [r.sku for r, _ in rivals]  # nobody could take it meanwhile
     assert lease.until > first_end
     assert (await row(connectors_engine, domain, item)).claimed_until == lease.until
+
+
+class CountedWorker(StockPushWorker):
+    """The stock push worker, counting its turns."""
+
+    turns = 0
+
+    async def step(self) -> int:
+        done = await super().step()
+        self.turns += 1
+        return done
+
+
+async def test_the_worker_is_woken_by_a_change_and_sleeps_only_until_it_is_due(
+    connectors_engine, fake
+):
+    """With a fallback far longer than the test, the push still comes: the committed change
+    wakes the worker, which finds it not yet due, sleeps until its debounce has passed
+    (``next_due_in``), and pushes it then."""
+    settings = StockPushSettings(poll_interval_seconds=600, debounce_seconds=0.5)
+    domain, item = await mapped_item(connectors_engine, fake)
+    worker = CountedWorker(connectors_engine, settings, RETRIES)
+    worker.start()
+    try:
+        async with asyncio.timeout(20):
+            while worker.turns == 0:  # its first turn, at start, is over
+                await asyncio.sleep(0.02)
+        await lot_changed(connectors_engine, item, on_hand=9, reserved=2, revision=1)
+        async with asyncio.timeout(20):
+            while (await row(connectors_engine, domain, item)).pushed != 7:
+                await asyncio.sleep(0.05)
+        assert fake.inventory.sets.count((item, 7)) == 1
+    finally:
+        await worker.stop()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,26 +38,47 @@ from services.connectors.channels.port import (
 )
 from services.connectors.channels.registry import Channels
 from services.connectors.config import StockPushSettings, WriteBackSettings
-from services.connectors.stock_push import stock_tracking
+from services.connectors.stock_push import stock_rules, stock_tracking
 
 log = logging.getLogger(__name__)
 S = t.stock_sync
 
 
-async def _claim(engine: AsyncEngine, settings: StockPushSettings, where: Any) -> list[Any]:
+# Rows read per claim to find the due ones among (a multiple of the batch size).
+CANDIDATES_PER_BATCH = 5
+
+
+def _free() -> Any:
+    """Rows no process holds: never leased, or the lease ran out."""
+    return sa.or_(S.c.claimed_until.is_(None), S.c.claimed_until < sa.func.now())
+
+
+async def _claim(
+    engine: AsyncEngine,
+    settings: StockPushSettings,
+    candidates: list[Any],
+    keep: Callable[[Any, datetime], bool],
+) -> list[Any]:
+    """Lease the first ``batch_size`` rows of ``candidates`` (queries of (shop, sku), each
+    in the order the rows should go) that ``keep`` says are due at the database's now. The
+    SQL only narrows; the rule decides (``stock_rules``)."""
     lease = sa.func.now() + timedelta(seconds=settings.lease_seconds)
+    limit = settings.batch_size * CANDIDATES_PER_BATCH
     async with engine.begin() as conn:
-        due = (
-            sa.select(S.c.shop, S.c.sku)
-            .where(where, sa.or_(S.c.claimed_until.is_(None), S.c.claimed_until < sa.func.now()))
-            .order_by(S.c.changed_at)
-            .limit(settings.batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        rows = (await conn.execute(due)).all()
-        if not rows:
+        now = (await conn.execute(sa.select(sa.func.now()))).scalar_one()
+        heads = sa.union(*(query.limit(limit) for query in candidates)).subquery()
+        rows = (
+            await conn.execute(
+                sa.select(S)
+                .where(sa.tuple_(S.c.shop, S.c.sku).in_(sa.select(heads.c.shop, heads.c.sku)))
+                .where(_free())
+                .order_by(S.c.changed_at)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        keys = [(r.shop, r.sku) for r in rows if keep(r, now)][: settings.batch_size]
+        if not keys:
             return []
-        keys = [(r.shop, r.sku) for r in rows]
         claimed = await conn.execute(
             S.update()
             .where(sa.tuple_(S.c.shop, S.c.sku).in_(keys))
@@ -65,6 +86,80 @@ async def _claim(engine: AsyncEngine, settings: StockPushSettings, where: Any) -
             .returning(*S.c)
         )
         return list(claimed.all())
+
+
+async def claim_due(engine: AsyncEngine, settings: StockPushSettings) -> list[tuple[Any, Lease]]:
+    """Pending rows whose change is due (``stock_rules.is_due``), with their leases. The
+    candidates are the pending rows first by last change and first by first pending change:
+    whichever way a row is due, it is at the head of one of the two."""
+    debounce = timedelta(seconds=settings.debounce_seconds)
+    max_delay = timedelta(seconds=settings.max_delay_seconds)
+    pending = sa.select(S.c.shop, S.c.sku).where(S.c.pending_since.is_not(None), _free())
+
+    def keep(row: Any, now: datetime) -> bool:
+        return stock_rules.is_due(
+            changed_at=row.changed_at,
+            pending_since=row.pending_since,
+            now=now,
+            debounce=debounce,
+            max_delay=max_delay,
+        )
+
+    candidates = [pending.order_by(S.c.changed_at), pending.order_by(S.c.pending_since)]
+    return _leased(await _claim(engine, settings, candidates, keep))
+
+
+async def claim_stale(engine: AsyncEngine, settings: StockPushSettings) -> list[tuple[Any, Lease]]:
+    """Rows in sync whose last check is older than the reconciliation interval."""
+    interval = timedelta(seconds=settings.reconcile_interval_seconds)
+    oldest_checks = (
+        sa.select(S.c.shop, S.c.sku)
+        .where(S.c.pending_since.is_(None), _free())
+        .order_by(S.c.checked_at.asc().nulls_first())
+    )
+
+    def keep(row: Any, now: datetime) -> bool:
+        return row.pending_since is None and stock_rules.is_check_due(
+            checked_at=row.checked_at, now=now, interval=interval
+        )
+
+    return _leased(await _claim(engine, settings, [oldest_checks], keep))
+
+
+def _leased(rows: list[Any]) -> list[tuple[Any, Lease]]:
+    return [(row, Lease.of(row)) for row in rows]
+
+
+async def next_due_in(engine: AsyncEngine, settings: StockPushSettings) -> float | None:
+    """Seconds until a row is due to be pushed, reconciled or retried (``stock_rules.
+    next_turn_in``); the query only collects the earliest instants over the free rows."""
+    free, pending = _free(), S.c.pending_since.is_not(None)
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(
+                    sa.func.now().label("now"),
+                    sa.func.min(S.c.changed_at).filter(pending, free).label("change"),
+                    sa.func.min(S.c.pending_since).filter(pending, free).label("pending"),
+                    sa.func.min(sa.func.coalesce(S.c.checked_at, sa.func.now()))
+                    .filter(sa.not_(pending), free)
+                    .label("check"),
+                    sa.func.min(S.c.claimed_until)
+                    .filter(S.c.claimed_until >= sa.func.now())
+                    .label("lease_end"),
+                )
+            )
+        ).one()
+    return stock_rules.next_turn_in(
+        now=row.now,
+        earliest_change=row.change,
+        earliest_pending=row.pending,
+        earliest_check=row.check,
+        next_lease_end=row.lease_end,
+        debounce=timedelta(seconds=settings.debounce_seconds),
+        max_delay=timedelta(seconds=settings.max_delay_seconds),
+        reconcile_interval=timedelta(seconds=settings.reconcile_interval_seconds),
+    )
 
 
 @dataclass
@@ -127,24 +222,6 @@ async def kept(
     finally:
         stop.set()
         await renewer
-
-
-def due(settings: StockPushSettings) -> Any:
-    now = sa.func.now()
-    debounce = timedelta(seconds=settings.debounce_seconds)
-    max_delay = timedelta(seconds=settings.max_delay_seconds)
-    return sa.and_(
-        S.c.pending_since.is_not(None),
-        sa.or_(S.c.changed_at <= now - debounce, S.c.pending_since <= now - max_delay),
-    )
-
-
-def _stale_check(settings: StockPushSettings) -> Any:
-    interval = timedelta(seconds=settings.reconcile_interval_seconds)
-    return sa.and_(
-        S.c.pending_since.is_(None),
-        sa.or_(S.c.checked_at.is_(None), S.c.checked_at <= sa.func.now() - interval),
-    )
 
 
 async def _client(
@@ -300,21 +377,14 @@ async def run_once(
     """Track mapped SKUs without a row, push the due rows, then re-check the rows due for
     reconciliation; how many were done."""
     done = await stock_tracking.track_untracked(engine, channels)
-    async for row, lease in in_turn(engine, await claim(engine, settings, due(settings)), settings):
+    async for row, lease in in_turn(engine, await claim_due(engine, settings), settings):
         await push(engine, http, row, lease, settings=settings, retries=retries, channels=channels)
         done += 1
-    stale = await claim(engine, settings, _stale_check(settings))
+    stale = await claim_stale(engine, settings)
     async for row, lease in in_turn(engine, stale, settings):
         await reconcile(engine, http, row, lease, settings=settings, channels=channels)
         done += 1
     return done
-
-
-async def claim(
-    engine: AsyncEngine, settings: StockPushSettings, where: Any
-) -> list[tuple[Any, Lease]]:
-    """Rows matching ``where``, each with its lease; taken one after another by ``in_turn``."""
-    return [(row, Lease.of(row)) for row in await _claim(engine, settings, where)]
 
 
 async def in_turn(

@@ -36,6 +36,22 @@ def available_to_sell(lots: Iterable[LotStock], *, today: date) -> int:
     return max(0, math.floor(free))
 
 
+def due_at(
+    *,
+    changed_at: datetime,
+    pending_since: datetime | None,
+    debounce: timedelta,
+    max_delay: timedelta,
+) -> datetime | None:
+    """When a pending change is due (None: nothing pending). Trailing debounce: push once the
+    value has been still for ``debounce``, so a burst of changes is one push of the latest
+    value; but never wait longer than ``max_delay`` after the first unpushed change, so a
+    steady trickle of changes still reaches the shop."""
+    if pending_since is None:
+        return None
+    return min(changed_at + debounce, pending_since + max_delay)
+
+
 def is_due(
     *,
     changed_at: datetime,
@@ -44,12 +60,56 @@ def is_due(
     debounce: timedelta,
     max_delay: timedelta,
 ) -> bool:
-    """Trailing debounce: push once the value has been still for ``debounce``, so a burst of
-    changes is one push of the latest value; but never wait longer than ``max_delay`` after
-    the first unpushed change, so a steady trickle of changes still reaches the shop."""
-    if pending_since is None:
-        return False
-    return now - changed_at >= debounce or now - pending_since >= max_delay
+    """``due_at`` has come."""
+    at = due_at(
+        changed_at=changed_at, pending_since=pending_since, debounce=debounce, max_delay=max_delay
+    )
+    return at is not None and now >= at
+
+
+def is_check_due(*, checked_at: datetime | None, now: datetime, interval: timedelta) -> bool:
+    """A row in sync is read back from its shop ``interval`` after its last check (at once
+    if it was never checked): drift made in the shop's admin is found that late at most."""
+    return checked_at is None or now - checked_at >= interval
+
+
+# However soon something is due, the worker pauses this long between turns: a row that is
+# due but held for a moment by another process must not make it spin.
+SHORTEST_PAUSE = timedelta(seconds=0.2)
+
+
+def next_turn_in(
+    *,
+    now: datetime,
+    earliest_change: datetime | None,
+    earliest_pending: datetime | None,
+    earliest_check: datetime | None,
+    next_lease_end: datetime | None,
+    debounce: timedelta,
+    max_delay: timedelta,
+    reconcile_interval: timedelta,
+) -> float | None:
+    """Seconds until the stock push worker has something to do, from the earliest instants
+    over the rows nobody holds: the earliest change and first pending change of the pending
+    ones (a min over rows of ``due_at`` is ``due_at`` of the mins), the oldest check of the
+    others (reconciled ``reconcile_interval`` after it), and the next lease to end (a failed
+    push waits out its backoff as a lease). None: nothing will be due."""
+    moments = [
+        due_at(
+            changed_at=earliest_change,
+            pending_since=earliest_pending,
+            debounce=debounce,
+            max_delay=max_delay,
+        )
+        if earliest_change is not None
+        else None,
+        earliest_check + reconcile_interval if earliest_check is not None else None,
+        next_lease_end,
+    ]
+    soonest = min((m for m in moments if m is not None), default=None)
+    if soonest is None:
+        return None
+    return max(soonest - now, SHORTEST_PAUSE).total_seconds()
 
 
 class SyncState(StrEnum):

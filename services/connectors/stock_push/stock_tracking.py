@@ -16,10 +16,12 @@ from services.connectors.channels import registry
 from services.connectors.channels.port import Capability
 from services.connectors.channels.registry import Channels
 from services.connectors.stock_push import stock_rules
+from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import LotChanged, LotStatus
 
 CONSUMER = "connectors"
+WAKE = "stock push"  # a quantity became pending: the worker looks once it is committed
 
 
 async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:
@@ -128,6 +130,7 @@ async def set_intended(
             where=table.c.intended != quantity,
         )
     )
+    wakeups.mark(conn, WAKE)
 
 
 async def forget(conn: AsyncConnection, *, shop: str, sku: str) -> None:

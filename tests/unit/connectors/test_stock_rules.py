@@ -9,11 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.connectors.stock_push.stock_rules import (
+    SHORTEST_PAUSE,
     LotStock,
     SyncState,
     available_to_sell,
     drift,
+    due_at,
+    is_check_due,
     is_due,
+    next_turn_in,
     sync_state,
 )
 from shared.contracts.inventory import LotStatus
@@ -89,6 +93,65 @@ def test_nothing_pending_is_never_due():
     assert not is_due(
         changed_at=NOW - 60 * SECOND, pending_since=None, now=NOW, debounce=SECOND, max_delay=SECOND
     )
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-120, 120), st.integers(0, 120)).map(
+            lambda t: (NOW + t[0] * SECOND, NOW + (t[0] - t[1]) * SECOND)
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.integers(0, 60),
+    st.integers(0, 120),
+)
+def test_the_next_turn_is_when_the_first_pending_row_falls_due(rows, debounce, max_delay):
+    """The worker only knows the earliest change and earliest first-pending change over the
+    rows; the turn it plans is exactly when the first row is due (the mins commute)."""
+    settings = {"debounce": debounce * SECOND, "max_delay": max_delay * SECOND}
+    first_due = min(due_at(changed_at=c, pending_since=p, **settings) or NOW for c, p in rows)
+
+    wait = next_turn_in(
+        now=NOW,
+        earliest_change=min(c for c, _ in rows),
+        earliest_pending=min(p for _, p in rows),
+        earliest_check=None,
+        next_lease_end=None,
+        reconcile_interval=900 * SECOND,
+        **settings,
+    )
+
+    assert wait == max(first_due - NOW, SHORTEST_PAUSE).total_seconds()
+    for c, p in rows:  # no row is due before the planned turn
+        assert not is_due(changed_at=c, pending_since=p, now=first_due - SECOND / 10, **settings)
+
+
+def test_the_next_turn_waits_for_a_check_or_a_lease_and_nothing_means_none():
+    def wait(check: datetime | None, lease_end: datetime | None) -> float | None:
+        return next_turn_in(
+            now=NOW,
+            earliest_change=None,
+            earliest_pending=None,
+            earliest_check=check,
+            next_lease_end=lease_end,
+            debounce=SECOND,
+            max_delay=SECOND,
+            reconcile_interval=900 * SECOND,
+        )
+
+    assert wait(None, None) is None
+    assert wait(NOW - 800 * SECOND, None) == 100.0
+    assert wait(NOW - 800 * SECOND, NOW + 30 * SECOND) == 30.0
+    # due already: soon, never a spin
+    assert wait(NOW - 2000 * SECOND, None) == SHORTEST_PAUSE.total_seconds()
+
+
+def test_a_row_is_read_back_once_the_reconciliation_interval_has_passed():
+    interval = 900 * SECOND
+    assert is_check_due(checked_at=None, now=NOW, interval=interval)
+    assert not is_check_due(checked_at=NOW - 899 * SECOND, now=NOW, interval=interval)
+    assert is_check_due(checked_at=NOW - 900 * SECOND, now=NOW, interval=interval)
 
 
 def test_states_and_drift():
