@@ -245,3 +245,45 @@ async def test_shipping_an_order_completes_it_with_one_tracking_note(
 
 async def _completed(store: Store, order_id: int) -> bool:
     return store.orders[order_id]["status"] == "completed" and bool(store.notes.get(order_id))
+
+
+async def test_stock_is_pushed_to_the_product_and_the_variation_by_sku(
+    gateway: httpx.AsyncClient, woocommerce: FakeWooCommerce
+) -> None:
+    store = await connected_store(gateway, woocommerce)
+    simple_sku = f"SOAP-{uuid.uuid4().hex[:6].upper()}"
+    variation_sku = f"{simple_sku}-XL"
+    simple = store.add_product(simple_sku, stock=None)  # not managing stock yet
+    parent = store.add_product(f"{simple_sku}-PARENT", stock=None)
+    variation = store.add_product(variation_sku, stock=2, parent=parent["id"])
+    await json_of(await gateway.post("/api/items", json={"code": simple_sku, "name": "soap"}))
+    for sku in (simple_sku, variation_sku):
+        await json_of(
+            await gateway.put(
+                f"/api/shops/{store.name}/sku-mappings/{sku}", json={"item_code": simple_sku}
+            )
+        )
+
+    await json_of(
+        await gateway.post(
+            "/api/lots",
+            json={
+                "item_code": simple_sku,
+                "lot_code": f"{simple_sku}-A",
+                "quantity": "7",
+                "unit": "pc",
+                "expires_on": "2028-06-30",
+            },
+        )
+    )
+
+    await eventually(
+        lambda: _stock(store, simple["id"], variation["id"]), lambda s: s == (7, 7), timeout=60
+    )
+    assert simple["manage_stock"] is True
+    put_paths = {r.path for r in store.requests if r.method == "PUT"}
+    assert f"/products/{parent['id']}/variations/{variation['id']}" in put_paths
+
+
+async def _stock(store: Store, *product_ids: int) -> tuple[Any, ...]:
+    return tuple(store.products[p]["stock_quantity"] for p in product_ids)
