@@ -96,8 +96,10 @@ async def test_dropped_webhooks_are_recovered_by_reconciliation_exactly(
             functools.partial(order_status, gateway, store, order["id"]),
             lambda s: s == "ready_to_ship",
         )
-    store.fail_next(2, 429)  # a host's rate limit, then a bad gateway: both retried
-    store.fail_next(1, 502, retry_after=None)
+    # a host's rate limit, then a bad gateway: both retried (the stock push's calls to
+    # /products run meanwhile and are not scripted)
+    store.fail_next(2, 429, path="orders")
+    store.fail_next(1, 502, retry_after=None, path="orders")
 
     run = await json_of(await gateway.post(f"/api/woocommerce/stores/{store.name}/reconcile"))
     again = await json_of(await gateway.post(f"/api/woocommerce/stores/{store.name}/reconcile"))
@@ -217,7 +219,8 @@ async def test_shipping_an_order_completes_it_with_one_tracking_note(
         "6.50",
         "CHF",
     )
-    store.fail_next(1, 503, retry_after=None)  # the first write-back call fails, retried
+    # the first write-back call fails, and is retried
+    store.fail_next(1, 503, retry_after=None, path="orders")
     tracking = f"BRT{uuid.uuid4().int % 10**12:012d}"
 
     await json_of(

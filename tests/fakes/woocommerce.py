@@ -27,8 +27,8 @@ strings for money, ``billing``, ``shipping``, ``line_items`` (``price`` a JSON n
 ``shipping_lines``, ``meta_data``. A store's clock never gives two changes the same second
 unless told to (``same_second=True``).
 
-Scripting: ``fail_next(n, status, retry_after)`` answers the next n API calls of a store
-with that status. Every request is recorded (``requests_to``).
+Scripting: ``fail_next(n, status, retry_after, path=…)`` answers the next n API calls of a
+store (under ``path``) with that status. Every request is recorded (``requests_to``).
 
 ASSUMED, not documented by WooCommerce: the body of a 429 or 5xx (WooCommerce core does not
 rate-limit REST v3; a host or CDN in front of it answers those).
@@ -198,7 +198,7 @@ class Store:
     notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     products: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
-    failures: deque[tuple[int, str | None]] = field(default_factory=deque)
+    failures: deque[tuple[int, str | None, str]] = field(default_factory=deque)
     last_tick: datetime | None = None
 
     def tick(self, *, same_second: bool = False) -> datetime:
@@ -246,8 +246,19 @@ class Store:
         self.products[product_id] = product
         return product
 
-    def fail_next(self, count: int, status: int = 429, retry_after: str | None = "0.1") -> None:
-        self.failures.extend([(status, retry_after)] * count)
+    def fail_next(
+        self, count: int, status: int = 429, retry_after: str | None = "0.1", *, path: str = ""
+    ) -> None:
+        """Answer the next ``count`` calls whose path (after ``/wp-json/wc/v3/``) starts
+        with ``path`` with ``status``."""
+        self.failures.extend([(status, retry_after, path)] * count)
+
+    def scripted_failure(self, rest: str) -> tuple[int, str | None] | None:
+        for index, (status, retry_after, path) in enumerate(self.failures):
+            if rest.startswith(path):
+                del self.failures[index]
+                return status, retry_after
+        return None
 
     def signed_delivery(
         self,
@@ -347,8 +358,9 @@ class FakeWooCommerce:
         if not self._authorized(store, request):
             code, message = CANNOT[method]
             return _error(401, code, message)
-        if store.failures:
-            status, retry_after = store.failures.popleft()
+        failure = store.scripted_failure(rest)
+        if failure is not None:
+            status, retry_after = failure
             headers = {"retry-after": retry_after} if retry_after else {}
             return Response(
                 "Too Many Requests" if status == 429 else "Bad Gateway", status, headers
