@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.connectors.etsy.config import EtsySettings
+from services.connectors.woocommerce.config import WooCommerceSettings
 
 
 class WriteBackSettings(BaseModel):
@@ -82,6 +83,7 @@ class ConnectorsSettings(BaseSettings):
     shopify_sync: ShopifySyncSettings = ShopifySyncSettings()
     stock_push: StockPushSettings = StockPushSettings()
     outbound_webhooks: OutboundWebhookSettings = OutboundWebhookSettings()
+    woocommerce: WooCommerceSettings = WooCommerceSettings()
 
 
 @lru_cache(maxsize=1)

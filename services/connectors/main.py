@@ -40,6 +40,8 @@ from services.connectors.shopify import reconciliation, sync_api, sync_repositor
 from services.connectors.shopify.delivery_worker import DeliveryWorker
 from services.connectors.stock_push import stock_sync_api
 from services.connectors.stock_push.stock_push_worker import StockPushWorker
+from services.connectors.woocommerce import api as woocommerce_api
+from services.connectors.woocommerce.reconciliation import WooReconciliationWorker
 from services.connectors.write_back import shipped_orders
 from services.connectors.write_back.write_back_worker import WriteBackWorker
 from shared.http import install_error_handlers
@@ -115,6 +117,12 @@ def create_app(
     app.state.etsy_poll_worker = etsy_poller
     app.include_router(etsy_api.router)
     app.include_router(stock_sync_api.router)
+    # WooCommerce: webhooks applied as they come, a reconciliation worker of its own.
+    woocommerce = get_connectors_settings().woocommerce
+    runtime.add_worker(WooReconciliationWorker(runtime.engine, woocommerce, write_backs))
+    app.state.woocommerce_settings = woocommerce
+    app.state.woocommerce_retries = write_backs
+    app.include_router(woocommerce_api.router)
     _add_shopify_sync(app, runtime, shopify_sync or get_connectors_settings().shopify_sync)
     _add_outbound_webhooks(
         app, runtime, outbound_webhooks or get_connectors_settings().outbound_webhooks

@@ -338,3 +338,50 @@ outbound_delivery = sa.Table(
     sa.Index("connectors_outbound_delivery_due", "status", "due_at"),
     sa.Index("connectors_outbound_delivery_by_key", "subscription_id", "ordering_key", "seq"),
 )
+
+
+# --- WooCommerce (services/connectors/woocommerce) -------------------------------------
+# The store's base URL is the shop's ``admin_api_url`` and its REST consumer secret the
+# shop's ``access_token`` (both on connectors_shop, the secret encrypted); the consumer key
+# is kept here, encrypted too.
+
+woocommerce_store = sa.Table(
+    "connectors_woocommerce_store",
+    metadata,
+    sa.Column("domain", sa.Text, sa.ForeignKey("connectors_shop.domain"), primary_key=True),
+    sa.Column("consumer_key", EncryptedText, nullable=False),
+    # Orders modified up to here (the store's clock, UTC) have all been reconciled.
+    sa.Column("watermark", sa.DateTime(timezone=True)),
+    sa.Column("last_reconciled_at", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+    timestamp("created_at"),
+)
+
+# One row per WooCommerce order seen: its newest applied status and ``date_modified_gmt``
+# (an older picture never overwrites a newer one) and what it means for Lotline.
+woocommerce_order = sa.Table(
+    "connectors_woocommerce_order",
+    metadata,
+    sa.Column("domain", sa.Text, primary_key=True),
+    sa.Column("order_id", sa.Text, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("date_modified", sa.DateTime(timezone=True), nullable=False),
+    # published / awaiting_payment / ended_unpublished / ended_after_publish /
+    # shipped_before_seen (the same lifecycle as Etsy's receipts)
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    timestamp("first_seen_at"),
+    timestamp("updated_at"),
+)
+
+# Webhook deliveries seen, by WooCommerce's X-WC-Webhook-Delivery-ID: a redelivery is a no-op.
+woocommerce_delivery = sa.Table(
+    "connectors_woocommerce_delivery",
+    metadata,
+    sa.Column("domain", sa.Text, primary_key=True),
+    sa.Column("delivery_id", sa.Text, primary_key=True),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("order_id", sa.Text),
+    sa.Column("outcome", sa.Text, nullable=False),
+    timestamp("received_at"),
+)

@@ -36,6 +36,8 @@ from tests.fakes.sendcloud import FakeSendcloud
 from tests.fakes.sendcloud import running_fake as sendcloud_fake
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 from tests.fakes.shopify_admin import running_fake as shopify_admin_fake
+from tests.fakes.woocommerce import FakeWooCommerce
+from tests.fakes.woocommerce import running_fake as woocommerce_fake
 
 PROCESSES = ("orders", "inventory", "production", "connectors", "trace", "gateway")
 T = TypeVar("T")
@@ -286,6 +288,12 @@ async def etsy() -> AsyncIterator[FakeEtsy]:
         yield fake
 
 
+@pytest.fixture(scope="session")
+async def woocommerce() -> AsyncIterator[FakeWooCommerce]:
+    async with woocommerce_fake() as fake:
+        yield fake
+
+
 ETSY_WEBHOOK_SECRET = "whsec_bG90bGluZS1lMmUtZXRzeS1zaWduaW5nLWtleQ=="
 
 
@@ -348,6 +356,10 @@ async def system(
         "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RETRY__BACKOFF_MAX_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RETRY__JITTER_SECONDS": "0.01",
         "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RETRY__MAX_WAIT_SECONDS": "2",
+        # WooCommerce: small pages, so a reconciliation walks several; fast retries of its
+        # calls follow the write-back settings above; scheduled runs are rare (a test asks)
+        "LOTLINE_CONNECTORS__WOOCOMMERCE__PAGE_SIZE": "2",
+        "LOTLINE_CONNECTORS__WOOCOMMERCE__RECONCILE_INTERVAL_SECONDS": "600",
         # stock push (issue 4): quick debounce and a reconciliation every two seconds
         "LOTLINE_CONNECTORS__STOCK_PUSH__POLL_INTERVAL_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__STOCK_PUSH__DEBOUNCE_SECONDS": "0.3",

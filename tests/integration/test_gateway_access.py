@@ -63,6 +63,7 @@ def test_every_route_has_exactly_one_access_rule(gateway: FastAPI, settings: Set
 PUBLIC_ROUTES = {
     "POST /webhooks/shopify",
     "POST /webhooks/etsy",
+    "POST /webhooks/woocommerce/{shop}",
     "POST /webhooks/sendcloud",
     "GET /healthz",
     "GET /readyz",
@@ -76,6 +77,7 @@ ADMIN_ROUTES = {
     "POST /api/etsy/shops",
     "POST /api/etsy/shops/{shop_id}/connect",
     "GET /api/etsy/oauth/callback",
+    "POST /api/woocommerce/stores",
     "POST /api/trace/recalls/{recall_id}/withdraw",  # puts recalled stock back on sale
     # outbound webhooks: where our events go, signed with a secret made for them
     "POST /api/outbound-webhooks",

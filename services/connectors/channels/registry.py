@@ -18,12 +18,15 @@ from services.connectors.etsy.channel import EtsyChannel
 from services.connectors.etsy.receipts import CHANNEL as ETSY
 from services.connectors.shopify.channel import ShopifyChannel
 from services.connectors.shopify.orders import CHANNEL as SHOPIFY
+from services.connectors.woocommerce.channel import WooCommerceChannel
+from services.connectors.woocommerce.orders import CHANNEL as WOOCOMMERCE
 
 ADAPTERS: Mapping[str, Callable[[ConnectorsSettings], SalesChannel]] = {
     SHOPIFY: lambda _settings: ShopifyChannel(),
     ETSY: lambda settings: EtsyChannel(settings.etsy),
     MANUAL: lambda _settings: DirectChannel(MANUAL),
     WHOLESALE: lambda _settings: DirectChannel(WHOLESALE),
+    WOOCOMMERCE: lambda _settings: WooCommerceChannel(),
 }
 
 

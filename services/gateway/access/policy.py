@@ -62,7 +62,13 @@ def rules(need: Need, *routes: str) -> tuple[Rule, ...]:
 # What the services answer behind the gateway (their merged OpenAPI document).
 SERVICE_RULES: tuple[Rule, ...] = (
     # Marketplaces and the carrier call these; each checks its own signature.
-    *rules(PUBLIC, "POST /webhooks/shopify", "POST /webhooks/etsy", "POST /webhooks/sendcloud"),
+    *rules(
+        PUBLIC,
+        "POST /webhooks/shopify",
+        "POST /webhooks/etsy",
+        "POST /webhooks/woocommerce/{shop}",
+        "POST /webhooks/sendcloud",
+    ),
     # Shops and their secrets and tokens: admins only.
     *rules(
         Level.ADMIN,
@@ -71,6 +77,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "POST /api/etsy/shops",
         "POST /api/etsy/shops/{shop_id}/connect",
         "GET /api/etsy/oauth/callback",
+        "POST /api/woocommerce/stores",
         # Undoing a recall puts recalled stock back on sale: admins only (audited).
         "POST /api/trace/recalls/{recall_id}/withdraw",
         # Outbound webhooks: who hears about our orders, and with which secret.
@@ -87,6 +94,8 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/shops/{domain}/sku-mappings",
         "GET /api/etsy/shops/{shop_id}",
         "GET /api/etsy/shops/{shop_id}/receipts",
+        "GET /api/woocommerce/stores/{shop}",
+        "GET /api/woocommerce/stores/{shop}/orders",
         "GET /api/stock-sync",
         "GET /api/webhook-deliveries",
         "GET /api/webhook-deliveries/{webhook_id}",
@@ -148,6 +157,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "PUT /api/shops/{domain}/sku-mappings/{sku}",
         "DELETE /api/shops/{domain}/sku-mappings/{sku}",
         "POST /api/etsy/shops/{shop_id}/poll",
+        "POST /api/woocommerce/stores/{shop}/reconcile",
         "POST /api/webhook-deliveries/{webhook_id}/replay",
         "POST /api/write-backs/{write_back_id}/replay",
         "POST /api/dead-letters/orders/{topic}/{partition}/{offset}/replay",

@@ -20,7 +20,7 @@ from shared.contracts.orders import ShipmentDispatched
 
 CONNECTORS = Path(__file__).resolve().parents[3] / "services" / "connectors"
 SHARED_CODE = ("write_back", "stock_push", "handlers.py", "retrying.py")
-CHANNEL_NAMES = {"shopify", "etsy", "manual", "wholesale"}
+CHANNEL_NAMES = {"shopify", "etsy", "manual", "wholesale", "woocommerce"}
 
 
 def shipped(channel: str) -> ShipmentDispatched:
@@ -39,10 +39,11 @@ def shipped(channel: str) -> ShipmentDispatched:
 def test_the_registry_answers_for_every_channel_with_what_it_supports() -> None:
     channels = registry.build(ConnectorsSettings())
 
-    assert channels.supporting(Capability.FULFILMENT) == ["etsy", "shopify"]
-    assert channels.supporting(Capability.STOCK_PUSH) == ["shopify"]
+    assert channels.supporting(Capability.FULFILMENT) == ["etsy", "shopify", "woocommerce"]
+    assert channels.supporting(Capability.STOCK_PUSH) == ["shopify", "woocommerce"]
     assert channels.owning("fulfillment").name == "shopify"
     assert channels.owning("etsy_shipment").name == "etsy"
+    assert channels.owning("woocommerce_completion").name == "woocommerce"
     for direct in ("manual", "wholesale"):
         assert channels.get(direct).capabilities == frozenset()
 

@@ -50,6 +50,7 @@ def test_only_webhooks_and_health_are_public_among_the_api_rules():
     assert public == {
         ("POST", "/webhooks/shopify"),
         ("POST", "/webhooks/etsy"),
+        ("POST", "/webhooks/woocommerce/{shop}"),
         ("POST", "/webhooks/sendcloud"),
         ("GET", "/healthz"),
         ("GET", "/readyz"),
