@@ -11,6 +11,10 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import api, gauges, handlers, inventory_handlers, service, sku_mappings
+from services.connectors.amazon import api as amazon_api
+from services.connectors.amazon import service as amazon_service
+from services.connectors.amazon.config import AmazonSettings
+from services.connectors.amazon.worker import AmazonPollWorker
 from services.connectors.channels import registry
 from services.connectors.channels.registry import Channels
 from services.connectors.config import (
@@ -115,6 +119,7 @@ def create_app(
     app.state.etsy_poll_worker = etsy_poller
     app.include_router(etsy_api.router)
     app.include_router(stock_sync_api.router)
+    _add_amazon(app, runtime, get_connectors_settings().amazon, write_backs)
     _add_shopify_sync(app, runtime, shopify_sync or get_connectors_settings().shopify_sync)
     _add_outbound_webhooks(
         app, runtime, outbound_webhooks or get_connectors_settings().outbound_webhooks
@@ -143,11 +148,26 @@ def create_app(
             manual_orders.InvalidManualOrder,
             wholesale_csv.UnreadableFile,
             etsy_service.AuthorizationFailed,
+            amazon_service.UnknownRegion,
             webhook_subscriptions.InvalidSubscription,
         ),
-        unavailable=(etsy_service.NotConfigured, etsy_service.PollFailed),
+        unavailable=(
+            etsy_service.NotConfigured,
+            etsy_service.PollFailed,
+            amazon_service.PollFailed,
+        ),
     )
     return app
+
+
+def _add_amazon(
+    app: FastAPI, runtime: ServiceRuntime, settings: AmazonSettings, retries: WriteBackSettings
+) -> None:
+    """Issue 19: Amazon sellers, their poll worker and routes."""
+    runtime.add_worker(AmazonPollWorker(runtime.engine, settings, retries))
+    app.state.amazon_settings = settings
+    app.state.amazon_retries = retries
+    app.include_router(amazon_api.router)
 
 
 def _add_shopify_sync(app: FastAPI, runtime: ServiceRuntime, settings: ShopifySyncSettings) -> None:

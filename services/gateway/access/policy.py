@@ -71,6 +71,8 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "POST /api/etsy/shops",
         "POST /api/etsy/shops/{shop_id}/connect",
         "GET /api/etsy/oauth/callback",
+        "POST /api/amazon/sellers",
+        "PUT /api/amazon/sellers/{seller_id}/authorisation",
         # Undoing a recall puts recalled stock back on sale: admins only (audited).
         "POST /api/trace/recalls/{recall_id}/withdraw",
         # Outbound webhooks: who hears about our orders, and with which secret.
@@ -87,6 +89,8 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/shops/{domain}/sku-mappings",
         "GET /api/etsy/shops/{shop_id}",
         "GET /api/etsy/shops/{shop_id}/receipts",
+        "GET /api/amazon/sellers/{seller_id}",
+        "GET /api/amazon/sellers/{seller_id}/orders",
         "GET /api/stock-sync",
         "GET /api/webhook-deliveries",
         "GET /api/webhook-deliveries/{webhook_id}",
@@ -148,6 +152,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "PUT /api/shops/{domain}/sku-mappings/{sku}",
         "DELETE /api/shops/{domain}/sku-mappings/{sku}",
         "POST /api/etsy/shops/{shop_id}/poll",
+        "POST /api/amazon/sellers/{seller_id}/poll",
         "POST /api/webhook-deliveries/{webhook_id}/replay",
         "POST /api/write-backs/{write_back_id}/replay",
         "POST /api/dead-letters/orders/{topic}/{partition}/{offset}/replay",

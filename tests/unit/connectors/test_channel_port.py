@@ -20,7 +20,7 @@ from shared.contracts.orders import ShipmentDispatched
 
 CONNECTORS = Path(__file__).resolve().parents[3] / "services" / "connectors"
 SHARED_CODE = ("write_back", "stock_push", "handlers.py", "retrying.py")
-CHANNEL_NAMES = {"shopify", "etsy", "manual", "wholesale"}
+CHANNEL_NAMES = {"shopify", "etsy", "amazon", "manual", "wholesale"}
 
 
 def shipped(channel: str) -> ShipmentDispatched:
@@ -45,14 +45,16 @@ def test_the_registry_answers_for_every_channel_with_what_it_supports() -> None:
     assert channels.owning("etsy_shipment").name == "etsy"
     for direct in ("manual", "wholesale"):
         assert channels.get(direct).capabilities == frozenset()
+    assert channels.get("amazon").capabilities == frozenset({Capability.ORDER_LISTING})
+    assert channels.supporting(Capability.ORDER_LISTING) == ["amazon", "etsy", "shopify"]
 
 
 def test_an_unregistered_channel_is_a_refusal_not_a_crash() -> None:
     channels = Channels([])
 
-    assert not channels.supports("amazon", Capability.FULFILMENT)
-    with pytest.raises(UnknownChannel, match="amazon") as raised:
-        channels.get("amazon")
+    assert not channels.supports("woocommerce", Capability.FULFILMENT)
+    with pytest.raises(UnknownChannel, match="woocommerce") as raised:
+        channels.get("woocommerce")
     assert isinstance(raised.value, Refused)
 
 
