@@ -299,3 +299,46 @@ async def test_a_revoked_authorisation_is_shown_on_the_seller_until_it_is_renewe
     )
     assert (await json_of(renewed))["authorised"] is True
     assert (await poll(gateway, seller_id))["orders"] == 0
+
+
+async def test_a_shipment_is_confirmed_once_with_its_tracking_number_under_throttling(
+    gateway, amazon: FakeAmazon
+):
+    seller_id = await connected_seller(gateway, amazon)
+    soap = await stocked_item(gateway, seller_id, "5")
+    oid = order_id()
+    items = [order_item(soap, 2, "19.80")]
+    amazon.add_order(seller_id, order(oid, items), items)
+    await poll(gateway, seller_id)
+    placed = await eventually(
+        functools.partial(order_status, gateway, oid), has_status("ready_to_ship")
+    )
+    # Throttled once, then confirmed at Amazon with the answer lost on the way back.
+    amazon.fail_next(429, 1, path_contains="/shipmentConfirmation")
+    amazon.lose_next_answer("/shipmentConfirmation")
+
+    tracking = f"JD{uuid.uuid4().int % 10**18:018d}"
+    await json_of(
+        await gateway.post(
+            f"/api/orders/{placed['id']}/shipments",
+            json={"carrier": "manual", "service": "DHL", "tracking_number": tracking},
+        )
+    )
+
+    timeline = await eventually(
+        lambda: json_of_timeline(gateway, placed["id"]),
+        lambda entries: any(e["kind"] == "channel.fulfilled" for e in entries),
+    )
+    assert timeline
+    packages = amazon.packages(seller_id, oid)
+    assert len(packages) == 1
+    package = packages[0]
+    assert (package["trackingNumber"], package["carrierCode"]) == (tracking, "DHL")
+    assert package["orderItems"] == [{"orderItemId": items[0]["OrderItemId"], "quantity": 2}]
+    confirms = amazon.requests_to("POST", f"/{oid}/shipmentConfirmation")
+    assert [r.status for r in confirms] == [429, 500]  # the retry read Shipped and stopped
+    assert amazon.sellers[seller_id].orders[oid]["OrderStatus"] == "Shipped"
+
+
+async def json_of_timeline(gateway: httpx.AsyncClient, lotline_id: str) -> Any:
+    return await json_of(await gateway.get(f"/api/orders/{lotline_id}/timeline"))

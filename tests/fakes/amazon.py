@@ -12,9 +12,15 @@ Served over real HTTP (``running_fake()``):
   required; ``LastUpdatedAfter`` or ``CreatedAfter`` required unless ``NextToken``;
   ``MaxResultsPerPage`` 1–100; ``NextToken`` paging; the ``payload`` envelope with
   ``Orders``, ``NextToken``, ``LastUpdatedBefore``), ``getOrder`` and ``getOrderItems``
-  (``payload`` with ``OrderItems`` and ``AmazonOrderId``);
+  (``payload`` with ``OrderItems`` and ``AmazonOrderId``) and ``confirmShipment``
+  (``POST …/shipmentConfirmation``: ``marketplaceId`` and ``packageDetail`` checked —
+  a positive numeric ``packageReferenceId``, ``carrierCode`` (``carrierName`` with
+  ``Other``), ``trackingNumber``, ``shipDate``, ``orderItems`` of the order within what is
+  left to ship; answered 204; the same ``packageReferenceId`` again edits that package;
+  the order becomes ``PartiallyShipped`` or ``Shipped``);
 - each operation has its own token bucket per seller (``getOrders`` 0.0167/s burst 20,
-  ``getOrderItems`` 0.5/s burst 30 unless told otherwise); every answer carries the
+  ``getOrderItems`` 0.5/s burst 30, ``confirmShipment`` 2/s burst 10 unless told
+  otherwise); every answer carries the
   operation's rate as ``x-amzn-RateLimit-Limit``, and an empty bucket is answered 429
   ``QuotaExceeded``.
 
@@ -23,7 +29,8 @@ Orders are built by ``order()`` and ``order_item()`` in the shape of the Orders 
 money with string amounts, ``IsBuyerRequestedCancel`` as the string "true"/"false".
 Scripting: ``fail_next`` (any status; 429 with the QuotaExceeded body, 5xx with a server
 error body), ``serve_stale_once`` (an older copy of an order in the next listing),
-``expire_access_tokens``, ``revoke``. Every request is recorded. Buyer PII
+``expire_access_tokens``, ``revoke``, ``lose_next_answer`` (the request takes effect, its
+answer is a 500). Every request is recorded. Buyer PII
 (``getOrderAddress``, ``getOrderBuyerInfo``, Restricted Data Tokens) is not served.
 
 ASSUMED, not documented by Amazon: the exact texts of 5xx bodies; the order in which
@@ -55,7 +62,12 @@ MARKETPLACE_UK = "A1F83G8C2ARO7P"
 FORM = "application/x-www-form-urlencoded"
 RATE_HEADER = "x-amzn-RateLimit-Limit"
 
-RATES = {"getOrders": (0.0167, 20), "getOrder": (0.5, 30), "getOrderItems": (0.5, 30)}
+RATES = {
+    "getOrders": (0.0167, 20),
+    "getOrder": (0.5, 30),
+    "getOrderItems": (0.5, 30),
+    "confirmShipment": (2.0, 10),
+}
 
 
 def iso(when: datetime) -> str:
@@ -191,6 +203,7 @@ class FakeSeller:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     stale: dict[str, dict[str, Any]] = field(default_factory=dict)
+    packages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     refreshes: int = 0
     revoked: bool = False
 
@@ -216,6 +229,7 @@ class FakeAmazon:
         self._access: dict[str, tuple[str, float]] = {}  # token → (seller, expiry)
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._scripted: list[_Scripted] = []
+        self._lose: list[str] = []  # path fragments whose next answer is lost
         self._pages: dict[str, tuple[str, list[str], int, int]] = {}  # NextToken → query state
         self._ids = itertools.count(1)
         self.app = self._build_app()
@@ -264,6 +278,14 @@ class FakeAmazon:
 
     def fail_next(self, status: int, n: int = 1, *, path_contains: str | None = None) -> None:
         self._scripted.extend(_Scripted(status, path_contains) for _ in range(n))
+
+    def lose_next_answer(self, path_contains: str) -> None:
+        """The next matching request takes effect at Amazon, but its answer is a 500."""
+        self._lose.append(path_contains)
+
+    def packages(self, seller_id: str, amazon_order_id: str) -> list[dict[str, Any]]:
+        """The packages confirmed for the order, one per ``packageReferenceId``."""
+        return list(self.sellers[seller_id].packages.get(amazon_order_id, {}).values())
 
     def recover(self) -> None:
         """No scripted failure is left."""
@@ -511,7 +533,104 @@ class FakeAmazon:
                 headers=self._rate("getOrderItems"),
             )
 
+        @app.post("/orders/v0/orders/{amazon_order_id}/shipmentConfirmation")
+        async def confirm_shipment(amazon_order_id: str, request: Request) -> Response:
+            seller = self._seller_of(request)
+            if isinstance(seller, Response):
+                return seller
+            path = request.url.path
+            refused = self._scripted_failure(path, "confirmShipment") or self._admit(
+                seller.seller_id, "confirmShipment"
+            )
+            if refused is not None:
+                return refused
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            answer = self._confirm(seller, amazon_order_id, body)
+            lost = next((p for p in self._lose if p in path), None)
+            if lost is not None and answer.status_code == 204:
+                self._lose.remove(lost)
+                body = errors("InternalFailure", "We encountered an internal error.")
+                return JSONResponse(body, status_code=500, headers=self._rate("confirmShipment"))
+            return answer
+
         return app
+
+    def _confirm(self, seller: FakeSeller, amazon_order_id: str, body: Any) -> Response:
+        headers = self._rate("confirmShipment")
+
+        def invalid(message: str) -> Response:
+            return JSONResponse(errors("InvalidInput", message), status_code=400, headers=headers)
+
+        found = seller.orders.get(amazon_order_id)
+        if found is None:
+            return JSONResponse(
+                errors("NotFound", "Order not found", amazon_order_id),
+                status_code=404,
+                headers=headers,
+            )
+        if not isinstance(body, dict) or not isinstance(body.get("packageDetail"), dict):
+            return invalid("packageDetail is required.")
+        if body.get("marketplaceId") != found["MarketplaceId"]:
+            return invalid("marketplaceId does not match the order.")
+        package = body["packageDetail"]
+        reference = package.get("packageReferenceId")
+        if not isinstance(reference, str) or not reference.isdigit() or int(reference) <= 0:
+            return invalid("packageReferenceId must be a positive number.")
+        for name in ("carrierCode", "trackingNumber", "shipDate"):
+            if not isinstance(package.get(name), str) or not package[name]:
+                return invalid(f"{name} is required.")
+        if package["carrierCode"] == "Other" and not package.get("carrierName"):
+            return invalid("carrierName is required when carrierCode is Other.")
+        if found["OrderStatus"] in ("Canceled", "Shipped", "Pending"):
+            return invalid(f"The order is {found['OrderStatus']}.")
+        items = {i["OrderItemId"]: i for i in seller.items[amazon_order_id]}
+        shipped = seller.packages.setdefault(amazon_order_id, {})
+        previous = shipped.get(reference)
+        wanted = package.get("orderItems")
+        if not isinstance(wanted, list) or not wanted:
+            return invalid("orderItems is required.")
+        for entry in wanted:
+            item = items.get(entry.get("orderItemId")) if isinstance(entry, dict) else None
+            if item is None:
+                return invalid("orderItemId is not an item of the order.")
+            already = sum(
+                int(e["quantity"])
+                for ref, p in shipped.items()
+                if ref != reference
+                for e in p["orderItems"]
+                if e["orderItemId"] == item["OrderItemId"]
+            )
+            quantity = entry.get("quantity")
+            if (
+                not isinstance(quantity, int)
+                or not 0 < quantity <= item["QuantityOrdered"] - already
+            ):
+                return invalid("quantity exceeds what is left to ship.")
+        shipped[reference] = dict(package)  # the same reference again edits that package
+        if previous is None:
+            self._ship_items(seller, amazon_order_id)
+        return Response(status_code=204, headers=headers)
+
+    def _ship_items(self, seller: FakeSeller, amazon_order_id: str) -> None:
+        packages = seller.packages[amazon_order_id].values()
+        for item in seller.items[amazon_order_id]:
+            item["QuantityShipped"] = sum(
+                int(e["quantity"])
+                for p in packages
+                for e in p["orderItems"]
+                if e["orderItemId"] == item["OrderItemId"]
+            )
+        done = all(
+            i["QuantityShipped"] >= i["QuantityOrdered"] for i in seller.items[amazon_order_id]
+        )
+        self.update_order(
+            seller.seller_id,
+            amazon_order_id,
+            OrderStatus="Shipped" if done else "PartiallyShipped",
+        )
 
 
 @asynccontextmanager

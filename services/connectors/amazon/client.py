@@ -110,7 +110,7 @@ class SpApi:
     def _rate(self, operation: str) -> OperationRate:
         return {
             GET_ORDERS: self._settings.get_orders,
-            GET_ORDER: self._settings.get_orders,
+            GET_ORDER: self._settings.get_order,
             GET_ORDER_ITEMS: self._settings.get_order_items,
             CONFIRM_SHIPMENT: self._settings.confirm_shipment,
         }[operation]

@@ -28,6 +28,7 @@ class AmazonSettings(BaseModel):
     # region → SP-API endpoint; a test points every region at the local fake.
     endpoints: dict[str, str] = dict(ENDPOINTS)
     get_orders: OperationRate = OperationRate(rate=0.0167, burst=20)
+    get_order: OperationRate = OperationRate(rate=0.5, burst=30)
     get_order_items: OperationRate = OperationRate(rate=0.5, burst=30)
     confirm_shipment: OperationRate = OperationRate(rate=2.0, burst=10)
     poll_interval_seconds: float = Field(default=180.0, gt=0)

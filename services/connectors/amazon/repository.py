@@ -29,6 +29,10 @@ async def seller(conn: AsyncConnection, seller_id: str) -> Any:
     return (await conn.execute(sa.select(S).where(S.c.seller_id == seller_id))).first()
 
 
+async def seller_by_domain(conn: AsyncConnection, domain: str) -> Any:
+    return (await conn.execute(sa.select(S).where(S.c.domain == domain))).first()
+
+
 async def connected_sellers(conn: AsyncConnection) -> Sequence[Any]:
     """Sellers with a refresh token Amazon has not refused: the ones that can be polled."""
     query = (

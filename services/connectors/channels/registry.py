@@ -24,7 +24,7 @@ from services.connectors.shopify.orders import CHANNEL as SHOPIFY
 ADAPTERS: Mapping[str, Callable[[ConnectorsSettings], SalesChannel]] = {
     SHOPIFY: lambda _settings: ShopifyChannel(),
     ETSY: lambda settings: EtsyChannel(settings.etsy),
-    AMAZON: lambda _settings: AmazonChannel(),
+    AMAZON: lambda settings: AmazonChannel(settings.amazon),
     MANUAL: lambda _settings: DirectChannel(MANUAL),
     WHOLESALE: lambda _settings: DirectChannel(WHOLESALE),
 }

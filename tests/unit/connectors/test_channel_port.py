@@ -39,13 +39,16 @@ def shipped(channel: str) -> ShipmentDispatched:
 def test_the_registry_answers_for_every_channel_with_what_it_supports() -> None:
     channels = registry.build(ConnectorsSettings())
 
-    assert channels.supporting(Capability.FULFILMENT) == ["etsy", "shopify"]
+    assert channels.supporting(Capability.FULFILMENT) == ["amazon", "etsy", "shopify"]
     assert channels.supporting(Capability.STOCK_PUSH) == ["shopify"]
     assert channels.owning("fulfillment").name == "shopify"
     assert channels.owning("etsy_shipment").name == "etsy"
+    assert channels.owning("amazon_shipment").name == "amazon"
     for direct in ("manual", "wholesale"):
         assert channels.get(direct).capabilities == frozenset()
-    assert channels.get("amazon").capabilities == frozenset({Capability.ORDER_LISTING})
+    assert channels.get("amazon").capabilities == frozenset(
+        {Capability.FULFILMENT, Capability.ORDER_LISTING}
+    )
     assert channels.supporting(Capability.ORDER_LISTING) == ["amazon", "etsy", "shopify"]
 
 
