@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -13,12 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import tables as t
-from services.connectors.amazon import repository, service, tokens
+from services.connectors.amazon import poller, repository, service, tokens
 from services.connectors.amazon.client import SpApi
 from services.connectors.amazon.config import AmazonSettings
 from services.connectors.amazon.ratelimit import OperationLimiter
 from services.connectors.channels.port import Refused
-from tests.fakes.amazon import FakeAmazon, running_fake
+from services.connectors.config import WriteBackSettings
+from tests.fakes.amazon import FakeAmazon, order, order_id, order_item, running_fake
 
 
 @pytest.fixture
@@ -105,3 +107,36 @@ async def test_invalid_grant_marks_the_seller_revoked_with_the_operators_message
     with pytest.raises(Refused, match="refused the refresh token"):  # no second LWA call
         await tokens.access_token(connectors_engine, api, seller_id, margin_seconds=60)
     assert len(fake.requests_to("POST", "/auth/o2/token")) == 1
+
+
+async def test_an_unreadable_order_is_kept_then_published_once_amazon_fixes_it(
+    connectors_engine, fake, http
+):
+    seller_id = await connected(connectors_engine, fake)
+    api = SpApi(http, settings_for(fake), limiter=OperationLimiter())
+    retries = WriteBackSettings(max_attempts=2, backoff_initial_seconds=0.01, jitter_seconds=0)
+    oid = order_id()
+    items = [order_item("SOAP", 1, "9.90")]
+    broken = order(oid, items)
+    broken["OrderTotal"] = {"CurrencyCode": "EUR", "Amount": 9.9}  # a float: not Amazon money
+    fake.add_order(seller_id, broken, items)
+
+    first = await poller.poll_seller(
+        connectors_engine, api, seller_id, settings=settings_for(fake), retries=retries
+    )
+    async with connectors_engine.connect() as conn:
+        kept = await repository.peek_order(conn, seller_id, oid)
+    fake.update_order(seller_id, oid, OrderTotal={"CurrencyCode": "EUR", "Amount": "9.90"})
+    second = await poller.poll_seller(
+        connectors_engine, api, seller_id, settings=settings_for(fake), retries=retries
+    )
+    third = await poller.poll_seller(
+        connectors_engine, api, seller_id, settings=settings_for(fake), retries=retries
+    )
+
+    assert first.published == 0 and kept.outcome == "unreadable"
+    assert "OrderTotal.Amount" in kept.problem
+    assert (second.published, third.published) == (1, 0)
+    async with connectors_engine.connect() as conn:
+        row = await repository.peek_order(conn, seller_id, oid)
+    assert (row.outcome, row.total_amount, row.problem) == ("published", Decimal("9.90"), None)

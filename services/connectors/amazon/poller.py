@@ -61,6 +61,16 @@ def is_older(seen: datetime, recorded: datetime) -> bool:
     return seen < recorded
 
 
+def is_stale(head: orders.OrderHead, row: Any) -> bool:
+    """The recorded row is newer than this answer. An unreadable row's date is ours (the
+    time it was kept), not Amazon's, so it never makes a readable answer stale."""
+    return (
+        row is not None
+        and row.outcome != Outcome.UNREADABLE
+        and is_older(head.last_update_date, row.last_update_date)
+    )
+
+
 async def _record(
     conn: AsyncConnection,
     seller: Any,
@@ -71,11 +81,7 @@ async def _record(
 ) -> tuple[bool, bool]:
     """Record one order; (published now, cancellation mirrored now)."""
     row = await repository.order(conn, seller.seller_id, head.amazon_order_id)
-    if (
-        row is not None
-        and row.outcome != Outcome.UNREADABLE
-        and is_older(head.last_update_date, row.last_update_date)
-    ):
+    if is_stale(head, row):
         return False, False
     known = Outcome(row.outcome) if row is not None else None
     reason = orders.buyer_cancel_reason(items) if items is not None else None
@@ -191,7 +197,7 @@ async def poll_seller(
         async with engine.connect() as conn:
             row = await repository.peek_order(conn, seller_id, head.amazon_order_id)
         known = Outcome(row.outcome) if row is not None else None
-        if row is not None and is_older(head.last_update_date, row.last_update_date):
+        if is_stale(head, row):
             return False, False, head.last_update_date
         items = None
         if needs_items(head, known):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from services.connectors.amazon.lifecycle import (
     publishes,
 )
 from services.connectors.amazon.orders import FulfillmentChannel, OrderStatus
-from services.connectors.amazon.poller import is_older, since
+from services.connectors.amazon.poller import is_older, is_stale, since
 from tests.fakes.amazon import money, order, order_item
 
 ORDER_ID = "302-1234567-7654321"
@@ -179,3 +180,11 @@ def test_an_older_update_is_ignored_and_the_poll_overlaps() -> None:
     assert since(newer, overlap=900, lookback=0, now=newer) == newer - timedelta(minutes=15)
     assert since(None, overlap=900, lookback=3600, now=newer) == newer - timedelta(hours=1)
     assert orders.timestamp("2026-12-01T10:00:00Z", "x") == newer
+
+
+def test_an_unreadable_rows_date_never_makes_a_readable_answer_stale() -> None:
+    answer = head("Unshipped")
+    later = answer.last_update_date + timedelta(hours=1)
+    assert is_stale(answer, SimpleNamespace(outcome="published", last_update_date=later))
+    assert not is_stale(answer, SimpleNamespace(outcome="unreadable", last_update_date=later))
+    assert not is_stale(answer, None)
