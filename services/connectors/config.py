@@ -7,6 +7,7 @@ from functools import lru_cache
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.connectors.amazon.config import AmazonSettings
 from services.connectors.etsy.config import EtsySettings
 from services.connectors.woocommerce.config import WooCommerceSettings
 
@@ -80,6 +81,7 @@ class ConnectorsSettings(BaseSettings):
 
     write_back: WriteBackSettings = WriteBackSettings()
     etsy: EtsySettings = EtsySettings()  # Etsy block
+    amazon: AmazonSettings = AmazonSettings()  # Amazon block
     shopify_sync: ShopifySyncSettings = ShopifySyncSettings()
     stock_push: StockPushSettings = StockPushSettings()
     outbound_webhooks: OutboundWebhookSettings = OutboundWebhookSettings()

@@ -11,6 +11,10 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import api, gauges, handlers, inventory_handlers, service, sku_mappings
+from services.connectors.amazon import api as amazon_api
+from services.connectors.amazon import service as amazon_service
+from services.connectors.amazon.config import AmazonSettings
+from services.connectors.amazon.worker import AmazonPollWorker
 from services.connectors.channels import registry
 from services.connectors.channels.registry import Channels
 from services.connectors.config import (
@@ -123,6 +127,7 @@ def create_app(
     app.state.woocommerce_settings = woocommerce
     app.state.woocommerce_retries = write_backs
     app.include_router(woocommerce_api.router)
+    _add_amazon(app, runtime, get_connectors_settings().amazon, write_backs)
     _add_shopify_sync(app, runtime, shopify_sync or get_connectors_settings().shopify_sync)
     _add_outbound_webhooks(
         app, runtime, outbound_webhooks or get_connectors_settings().outbound_webhooks
@@ -151,11 +156,26 @@ def create_app(
             manual_orders.InvalidManualOrder,
             wholesale_csv.UnreadableFile,
             etsy_service.AuthorizationFailed,
+            amazon_service.UnknownRegion,
             webhook_subscriptions.InvalidSubscription,
         ),
-        unavailable=(etsy_service.NotConfigured, etsy_service.PollFailed),
+        unavailable=(
+            etsy_service.NotConfigured,
+            etsy_service.PollFailed,
+            amazon_service.PollFailed,
+        ),
     )
     return app
+
+
+def _add_amazon(
+    app: FastAPI, runtime: ServiceRuntime, settings: AmazonSettings, retries: WriteBackSettings
+) -> None:
+    """Issue 19: Amazon sellers, their poll worker and routes."""
+    runtime.add_worker(AmazonPollWorker(runtime.engine, settings, retries))
+    app.state.amazon_settings = settings
+    app.state.amazon_retries = retries
+    app.include_router(amazon_api.router)
 
 
 def _add_shopify_sync(app: FastAPI, runtime: ServiceRuntime, settings: ShopifySyncSettings) -> None:

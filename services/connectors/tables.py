@@ -287,6 +287,63 @@ etsy_api_usage = sa.Table(
 )
 
 
+# --- Amazon (services/connectors/amazon) ---------------------------------------------------
+
+amazon_seller = sa.Table(
+    "connectors_amazon_seller",
+    metadata,
+    sa.Column("seller_id", sa.Text, primary_key=True),  # the selling partner (merchant) id
+    sa.Column(
+        "domain", sa.Text, sa.ForeignKey("connectors_shop.domain"), nullable=False, unique=True
+    ),
+    sa.Column("marketplace_ids", sa.ARRAY(sa.Text), nullable=False),
+    sa.Column("region", sa.Text, nullable=False),  # na, eu, fe: the SP-API endpoint
+    # Login with Amazon: the seller's app client and its refresh token (which does not
+    # rotate); the access token lives an hour. All secrets encrypted at rest.
+    sa.Column("lwa_client_id", sa.Text, nullable=False),
+    sa.Column("lwa_client_secret", EncryptedText, nullable=False),
+    sa.Column("refresh_token", EncryptedText),
+    sa.Column("access_token", EncryptedText),
+    sa.Column("access_expires_at", sa.DateTime(timezone=True)),
+    sa.Column("tokens_updated_at", sa.DateTime(timezone=True)),
+    sa.Column("refresh_count", sa.Integer, nullable=False, server_default="0"),
+    # Set when Login with Amazon refuses the refresh token (invalid_grant): not polled
+    # until the seller is authorised again.
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_reason", sa.Text),
+    # Orders updated up to here (Amazon's LastUpdateDate) have all been read.
+    sa.Column("orders_watermark", sa.DateTime(timezone=True)),
+    sa.Column("last_polled_at", sa.DateTime(timezone=True)),
+    sa.Column("last_poll_error", sa.Text),
+    timestamp("created_at"),
+)
+
+amazon_order = sa.Table(
+    "connectors_amazon_order",
+    metadata,
+    sa.Column("seller_id", sa.Text, primary_key=True),
+    sa.Column("amazon_order_id", sa.Text, primary_key=True),
+    sa.Column("order_status", sa.Text, nullable=False),
+    sa.Column("fulfillment_channel", sa.Text, nullable=False),
+    sa.Column("marketplace_id", sa.Text),
+    sa.Column("last_update_date", sa.DateTime(timezone=True), nullable=False),
+    # The order total as Amazon wrote it (an FBA sale's figure): exact, never a float.
+    sa.Column("total_amount", sa.Numeric),
+    sa.Column("total_currency", sa.Text),
+    # See services/connectors/amazon/lifecycle.py for what each outcome means.
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("buyer_cancel_reason", sa.Text),
+    sa.Column("problem", sa.Text),
+    timestamp("first_seen_at"),
+    timestamp("updated_at"),
+    sa.CheckConstraint(
+        "outcome IN ('pending', 'published', 'cancel_requested', 'cancelled_unpublished', "
+        "'cancelled_after_publish', 'shipped_before_seen', 'fba_sale', 'unreadable')",
+        name="amazon_order_outcome",
+    ),
+)
+
+
 # --- Signed outbound webhooks (issue 17, section 4) ------------------------------------
 
 outbound_webhook = sa.Table(

@@ -11,6 +11,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/write-backs", "connectors"),
     ("/api/etsy", "connectors"),
     ("/api/woocommerce", "connectors"),
+    ("/api/amazon", "connectors"),  # issue 19
     ("/api/webhook-deliveries", "connectors"),
     ("/api/outbound-webhooks", "connectors"),  # signed outbound webhooks (issue 17)
     ("/api/orders", "orders"),

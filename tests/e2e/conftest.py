@@ -30,6 +30,8 @@ from shared.settings import Settings
 from tests import kafka_marks
 from tests.conftest import ROOT, settings_env
 from tests.containers import free_port
+from tests.fakes.amazon import FakeAmazon
+from tests.fakes.amazon import running_fake as amazon_fake
 from tests.fakes.etsy import FakeEtsy
 from tests.fakes.etsy import running_fake as etsy_fake
 from tests.fakes.sendcloud import FakeSendcloud
@@ -294,6 +296,24 @@ async def woocommerce() -> AsyncIterator[FakeWooCommerce]:
         yield fake
 
 
+async def amazon() -> AsyncIterator[FakeAmazon]:
+    # Amazon's getOrders plan is one call a minute; the fake's is quicker so a test's
+    # throttled calls wait a fraction of a second (its rate header tells the connectors).
+    async with amazon_fake(rates={"getOrders": (4.0, 20), "getOrderItems": (10.0, 30)}) as fake:
+        yield fake
+
+
+def amazon_env(amazon: FakeAmazon) -> dict[str, str]:
+    """The connectors talk to the Amazon fake in every region; scheduled polls are rare."""
+    prefix = "LOTLINE_CONNECTORS__AMAZON__"
+    regions = {region: amazon.base_url for region in ("na", "eu", "fe")}
+    return {
+        f"{prefix}LWA_TOKEN_URL": amazon.token_url,
+        f"{prefix}ENDPOINTS": json.dumps(regions),
+        f"{prefix}POLL_INTERVAL_SECONDS": "600",
+    }
+
+
 ETSY_WEBHOOK_SECRET = "whsec_bG90bGluZS1lMmUtZXRzeS1zaWduaW5nLWtleQ=="
 
 
@@ -326,6 +346,7 @@ async def system(
     mailbox: Mailbox,
     sendcloud: FakeSendcloud,
     etsy: FakeEtsy,
+    amazon: FakeAmazon,
 ) -> AsyncIterator[System]:
     logs = tmp_path_factory.mktemp("e2e-logs")
     fakes = {
@@ -347,6 +368,7 @@ async def system(
         "LOTLINE_CONNECTORS__WRITE_BACK__JITTER_SECONDS": "0.01",
         "LOTLINE_CONNECTORS__WRITE_BACK__MAX_WAIT_SECONDS": "2",
         **etsy_env(etsy, settings.ports.gateway),
+        **amazon_env(amazon),
         # Shopify order sync (issue 4): a quick inbox, a frequent reconciliation, fast retries
         "LOTLINE_CONNECTORS__SHOPIFY_SYNC__INBOX_POLL_INTERVAL_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RECONCILE_INTERVAL_SECONDS": "2",

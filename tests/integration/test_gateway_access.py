@@ -78,6 +78,9 @@ ADMIN_ROUTES = {
     "POST /api/etsy/shops/{shop_id}/connect",
     "GET /api/etsy/oauth/callback",
     "POST /api/woocommerce/stores",
+    # an Amazon seller's Login with Amazon client secret and refresh token
+    "POST /api/amazon/sellers",
+    "PUT /api/amazon/sellers/{seller_id}/authorisation",
     "POST /api/trace/recalls/{recall_id}/withdraw",  # puts recalled stock back on sale
     # outbound webhooks: where our events go, signed with a secret made for them
     "POST /api/outbound-webhooks",

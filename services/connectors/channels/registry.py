@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
+from services.connectors.amazon.channel import AmazonChannel
+from services.connectors.amazon.orders import CHANNEL as AMAZON
 from services.connectors.channels.port import Capability, Refused, SalesChannel
 from services.connectors.config import ConnectorsSettings, get_connectors_settings
 from services.connectors.direct_orders.channel import DirectChannel
@@ -24,6 +26,7 @@ from services.connectors.woocommerce.orders import CHANNEL as WOOCOMMERCE
 ADAPTERS: Mapping[str, Callable[[ConnectorsSettings], SalesChannel]] = {
     SHOPIFY: lambda _settings: ShopifyChannel(),
     ETSY: lambda settings: EtsyChannel(settings.etsy),
+    AMAZON: lambda settings: AmazonChannel(settings.amazon),
     MANUAL: lambda _settings: DirectChannel(MANUAL),
     WHOLESALE: lambda _settings: DirectChannel(WHOLESALE),
     WOOCOMMERCE: lambda _settings: WooCommerceChannel(),

@@ -78,6 +78,8 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "POST /api/etsy/shops/{shop_id}/connect",
         "GET /api/etsy/oauth/callback",
         "POST /api/woocommerce/stores",
+        "POST /api/amazon/sellers",
+        "PUT /api/amazon/sellers/{seller_id}/authorisation",
         # Undoing a recall puts recalled stock back on sale: admins only (audited).
         "POST /api/trace/recalls/{recall_id}/withdraw",
         # Outbound webhooks: who hears about our orders, and with which secret.
@@ -96,6 +98,8 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/etsy/shops/{shop_id}/receipts",
         "GET /api/woocommerce/stores/{shop}",
         "GET /api/woocommerce/stores/{shop}/orders",
+        "GET /api/amazon/sellers/{seller_id}",
+        "GET /api/amazon/sellers/{seller_id}/orders",
         "GET /api/stock-sync",
         "GET /api/webhook-deliveries",
         "GET /api/webhook-deliveries/{webhook_id}",
@@ -158,6 +162,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "DELETE /api/shops/{domain}/sku-mappings/{sku}",
         "POST /api/etsy/shops/{shop_id}/poll",
         "POST /api/woocommerce/stores/{shop}/reconcile",
+        "POST /api/amazon/sellers/{seller_id}/poll",
         "POST /api/webhook-deliveries/{webhook_id}/replay",
         "POST /api/write-backs/{write_back_id}/replay",
         "POST /api/dead-letters/orders/{topic}/{partition}/{offset}/replay",

@@ -20,7 +20,7 @@ from shared.contracts.orders import ShipmentDispatched
 
 CONNECTORS = Path(__file__).resolve().parents[3] / "services" / "connectors"
 SHARED_CODE = ("write_back", "stock_push", "handlers.py", "retrying.py")
-CHANNEL_NAMES = {"shopify", "etsy", "manual", "wholesale", "woocommerce"}
+CHANNEL_NAMES = {"shopify", "etsy", "amazon", "manual", "wholesale", "woocommerce"}
 
 
 def shipped(channel: str) -> ShipmentDispatched:
@@ -39,21 +39,36 @@ def shipped(channel: str) -> ShipmentDispatched:
 def test_the_registry_answers_for_every_channel_with_what_it_supports() -> None:
     channels = registry.build(ConnectorsSettings())
 
-    assert channels.supporting(Capability.FULFILMENT) == ["etsy", "shopify", "woocommerce"]
+    assert channels.supporting(Capability.FULFILMENT) == [
+        "amazon",
+        "etsy",
+        "shopify",
+        "woocommerce",
+    ]
     assert channels.supporting(Capability.STOCK_PUSH) == ["shopify", "woocommerce"]
     assert channels.owning("fulfillment").name == "shopify"
     assert channels.owning("etsy_shipment").name == "etsy"
     assert channels.owning("woocommerce_completion").name == "woocommerce"
+    assert channels.owning("amazon_shipment").name == "amazon"
     for direct in ("manual", "wholesale"):
         assert channels.get(direct).capabilities == frozenset()
+    assert channels.get("amazon").capabilities == frozenset(
+        {Capability.FULFILMENT, Capability.ORDER_LISTING}
+    )
+    assert channels.supporting(Capability.ORDER_LISTING) == [
+        "amazon",
+        "etsy",
+        "shopify",
+        "woocommerce",
+    ]
 
 
 def test_an_unregistered_channel_is_a_refusal_not_a_crash() -> None:
     channels = Channels([])
 
-    assert not channels.supports("amazon", Capability.FULFILMENT)
-    with pytest.raises(UnknownChannel, match="amazon") as raised:
-        channels.get("amazon")
+    assert not channels.supports("woocommerce", Capability.FULFILMENT)
+    with pytest.raises(UnknownChannel, match="woocommerce") as raised:
+        channels.get("woocommerce")
     assert isinstance(raised.value, Refused)
 
 

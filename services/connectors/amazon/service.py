@@ -1,0 +1,125 @@
+"""Amazon use cases: connect a seller (its Login with Amazon credentials), authorise it
+again, poll it now, list the orders seen."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.connectors import repository as connectors_repository
+from services.connectors.amazon import poller, repository
+from services.connectors.amazon.client import SpApi
+from services.connectors.amazon.config import AmazonSettings
+from services.connectors.amazon.orders import CHANNEL
+from services.connectors.amazon.ratelimit import process_limiter
+from services.connectors.amazon.worker import run_lock
+from services.connectors.channels.port import AdminError
+from services.connectors.config import WriteBackSettings
+from services.connectors.run_locks import one_at_a_time
+from services.connectors.service import ConnectorError, ShopExists, UnknownShop
+
+
+class UnknownRegion(ConnectorError):
+    """A region with no SP-API endpoint configured."""
+
+
+class PollFailed(ConnectorError):
+    """Amazon could not be read within the retry budget; the watermark did not move."""
+
+
+def domain_of(seller_id: str) -> str:
+    """The seller's name among Lotline's shops: orders and SKU mappings are filed under it."""
+    return f"amazon-{seller_id}"
+
+
+async def connect_seller(
+    engine: AsyncEngine,
+    settings: AmazonSettings,
+    *,
+    seller_id: str,
+    marketplace_ids: list[str],
+    region: str,
+    lwa_client_id: str,
+    lwa_client_secret: str,
+    refresh_token: str,
+) -> Any:
+    if region not in settings.endpoints:
+        raise UnknownRegion(f"no SP-API endpoint for region {region!r}")
+    domain = domain_of(seller_id)
+    async with engine.begin() as conn:
+        # Amazon's notifications come through a queue, never a signed webhook: the shop's
+        # own secret is never used, and is random so nobody can sign one for it.
+        added = await connectors_repository.insert_shop(
+            conn, domain=domain, channel=CHANNEL, secret=secrets.token_hex(32)
+        )
+        if not added or not await repository.insert_seller(
+            conn,
+            seller_id=seller_id,
+            domain=domain,
+            marketplace_ids=marketplace_ids,
+            region=region,
+            lwa_client_id=lwa_client_id,
+            lwa_client_secret=lwa_client_secret,
+            refresh_token=refresh_token,
+        ):
+            raise ShopExists(f"shop {domain} is already registered")
+        return await repository.seller(conn, seller_id)
+
+
+async def seller(engine: AsyncEngine, seller_id: str) -> Any:
+    async with engine.connect() as conn:
+        row = await repository.seller(conn, seller_id)
+    if row is None:
+        raise UnknownShop(f"unknown Amazon seller {seller_id}")
+    return row
+
+
+async def authorise(
+    engine: AsyncEngine,
+    seller_id: str,
+    *,
+    lwa_client_id: str,
+    lwa_client_secret: str,
+    refresh_token: str,
+) -> Any:
+    """Store the seller's new credentials (after it authorised the app again)."""
+    async with engine.begin() as conn:
+        if not await repository.authorise(
+            conn,
+            seller_id,
+            lwa_client_id=lwa_client_id,
+            lwa_client_secret=lwa_client_secret,
+            refresh_token=refresh_token,
+        ):
+            raise UnknownShop(f"unknown Amazon seller {seller_id}")
+    return await seller(engine, seller_id)
+
+
+async def orders(
+    engine: AsyncEngine, seller_id: str, *, outcome: str | None, limit: int
+) -> list[Any]:
+    await seller(engine, seller_id)
+    async with engine.connect() as conn:
+        return list(await repository.list_orders(conn, seller_id, outcome=outcome, limit=limit))
+
+
+async def poll_now(
+    engine: AsyncEngine,
+    http: httpx.AsyncClient,
+    settings: AmazonSettings,
+    retries: WriteBackSettings,
+    seller_id: str,
+) -> poller.PollResult:
+    """One poll of the seller, answered when done (for operators and tests)."""
+    await seller(engine, seller_id)
+    try:
+        async with one_at_a_time(engine, run_lock(seller_id), wait=True):
+            api = SpApi(http, settings, limiter=process_limiter())
+            return await poller.poll_seller(
+                engine, api, seller_id, settings=settings, retries=retries
+            )
+    except AdminError as error:
+        raise PollFailed(f"Amazon seller {seller_id}: {error}") from error

@@ -1,0 +1,142 @@
+"""Amazon on the real PostgreSQL against the fake Selling Partner API over loopback HTTP,
+through the connectors' own client and token store (nothing patched)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.connectors import tables as t
+from services.connectors.amazon import poller, repository, service, tokens
+from services.connectors.amazon.client import SpApi
+from services.connectors.amazon.config import AmazonSettings
+from services.connectors.amazon.ratelimit import OperationLimiter
+from services.connectors.channels.port import Refused
+from services.connectors.config import WriteBackSettings
+from tests.fakes.amazon import FakeAmazon, order, order_id, order_item, running_fake
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAmazon]:
+    async with running_fake(token_delay_seconds=0.05) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client
+
+
+def settings_for(fake: FakeAmazon) -> AmazonSettings:
+    return AmazonSettings(
+        lwa_token_url=fake.token_url, endpoints={"eu": fake.base_url}, refresh_margin_seconds=60
+    )
+
+
+async def connected(engine: AsyncEngine, fake: FakeAmazon) -> str:
+    seller = fake.seller()
+    await service.connect_seller(
+        engine,
+        settings_for(fake),
+        seller_id=seller.seller_id,
+        marketplace_ids=["A1PA6795UKMFR9"],
+        region="eu",
+        lwa_client_id=seller.client_id,
+        lwa_client_secret=seller.client_secret,
+        refresh_token=seller.refresh_token,
+    )
+    return seller.seller_id
+
+
+async def test_concurrent_callers_of_an_expired_token_refresh_it_once(
+    connectors_engine, fake, http
+):
+    seller_id = await connected(connectors_engine, fake)
+    api = SpApi(http, settings_for(fake), limiter=OperationLimiter())
+    first = await tokens.access_token(connectors_engine, api, seller_id, margin_seconds=60)
+    async with connectors_engine.begin() as conn:  # the hour is up
+        await repository.save_access_token(
+            conn, seller_id, access_token=first, expires_at=datetime.now(UTC) - timedelta(1)
+        )
+
+    got = await asyncio.gather(
+        *(
+            tokens.access_token(connectors_engine, api, seller_id, margin_seconds=60)
+            for _ in range(8)
+        )
+    )
+
+    assert len(set(got)) == 1 and got[0] != first
+    assert fake.sellers[seller_id].refreshes == 2  # the first token, then one refresh for eight
+
+
+async def test_secrets_are_stored_encrypted(connectors_engine, fake, http):
+    seller_id = await connected(connectors_engine, fake)
+    seller = fake.sellers[seller_id]
+    S = t.amazon_seller
+    raw = [sa.cast(S.c.lwa_client_secret, sa.Text), sa.cast(S.c.refresh_token, sa.Text)]
+    async with connectors_engine.connect() as conn:
+        stored = (await conn.execute(sa.select(*raw).where(S.c.seller_id == seller_id))).one()
+    assert seller.client_secret not in stored[0] and seller.refresh_token not in stored[1]
+    assert stored[0].startswith("gAAAAA") and stored[1].startswith("gAAAAA")
+
+
+async def test_invalid_grant_marks_the_seller_revoked_with_the_operators_message(
+    connectors_engine, fake, http
+):
+    seller_id = await connected(connectors_engine, fake)
+    fake.revoke(seller_id)
+    api = SpApi(http, settings_for(fake), limiter=OperationLimiter())
+
+    with pytest.raises(Refused, match="refused the refresh token"):
+        await tokens.access_token(connectors_engine, api, seller_id, margin_seconds=60)
+
+    async with connectors_engine.connect() as conn:
+        row = await repository.seller(conn, seller_id)
+        polled = [r.seller_id for r in await repository.connected_sellers(conn)]
+    assert row.revoked_at is not None and "invalid_grant" in row.revoked_reason
+    assert seller_id not in polled
+    with pytest.raises(Refused, match="refused the refresh token"):  # no second LWA call
+        await tokens.access_token(connectors_engine, api, seller_id, margin_seconds=60)
+    assert len(fake.requests_to("POST", "/auth/o2/token")) == 1
+
+
+async def test_an_unreadable_order_is_kept_then_published_once_amazon_fixes_it(
+    connectors_engine, fake, http
+):
+    seller_id = await connected(connectors_engine, fake)
+    api = SpApi(http, settings_for(fake), limiter=OperationLimiter())
+    retries = WriteBackSettings(max_attempts=2, backoff_initial_seconds=0.01, jitter_seconds=0)
+    oid = order_id()
+    items = [order_item("SOAP", 1, "9.90")]
+    broken = order(oid, items)
+    broken["OrderTotal"] = {"CurrencyCode": "EUR", "Amount": 9.9}  # a float: not Amazon money
+    fake.add_order(seller_id, broken, items)
+
+    first = await poller.poll_seller(
+        connectors_engine, api, seller_id, settings=settings_for(fake), retries=retries
+    )
+    async with connectors_engine.connect() as conn:
+        kept = await repository.peek_order(conn, seller_id, oid)
+    fake.update_order(seller_id, oid, OrderTotal={"CurrencyCode": "EUR", "Amount": "9.90"})
+    second = await poller.poll_seller(
+        connectors_engine, api, seller_id, settings=settings_for(fake), retries=retries
+    )
+    third = await poller.poll_seller(
+        connectors_engine, api, seller_id, settings=settings_for(fake), retries=retries
+    )
+
+    assert first.published == 0 and kept.outcome == "unreadable"
+    assert "OrderTotal.Amount" in kept.problem
+    assert (second.published, third.published) == (1, 0)
+    async with connectors_engine.connect() as conn:
+        row = await repository.peek_order(conn, seller_id, oid)
+    assert (row.outcome, row.total_amount, row.problem) == ("published", Decimal("9.90"), None)
