@@ -5,7 +5,6 @@ exactly one order (checked in the orders database)."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import random
@@ -61,7 +60,9 @@ async def run(
         answer = await client.post("/api/imports/orders", content=text.encode())
     answered = time.time()
     body = answer.json() if answer.status_code == 200 else {}
-    found = await _settled(target, references, drain_timeout)
+    found = await probes.wait_settled(
+        target.settings, references, channel=WHOLESALE, wait_seconds=drain_timeout
+    )
     settled = [rows[0].settled_at for rows in found.values() if rows and rows[0].settled_at]
     last = max(settled, default=answered)
     return {
@@ -79,16 +80,3 @@ async def run(
         "lines_per_second": round(lines / (last - started), 1) if settled else None,
         "settle_ms": percentiles([at - started for at in settled]),
     }
-
-
-async def _settled(
-    target: Target, references: list[str], wait_seconds: float
-) -> dict[str, list[probes.OrderRow]]:
-    """Every reference's orders once all have settled, or as they are at the deadline."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        found = await probes.orders_by_external_id(target.settings, references, channel=WHOLESALE)
-        done = all(found.get(r) and found[r][0].settled_at for r in references)
-        if done or time.monotonic() > deadline:
-            return found
-        await asyncio.sleep(1.0)

@@ -3,7 +3,9 @@ timestamps, /metrics, /proc CPU ticks, pg_stat_database and the topics' end offs
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,3 +196,16 @@ def cpu_share(before: dict[str, int], after: dict[str, int], seconds: float) -> 
         name: round(max(after[name] - before.get(name, 0), 0) / TICKS / seconds, 3)
         for name in after
     }
+
+
+async def wait_settled(
+    settings: Settings, external_ids: Sequence[str], *, channel: str, wait_seconds: float
+) -> dict[str, list[OrderRow]]:
+    """Every id's orders once all have settled, or as they are at the deadline."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        found = await orders_by_external_id(settings, external_ids, channel=channel)
+        done = all(found.get(i) and found[i][0].settled_at for i in external_ids)
+        if done or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(1.0)

@@ -114,3 +114,11 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
             f"({imported['orders_per_second']} orders/s, {imported['lines_per_second']} lines/s); "
             f"lost {imported['lost']}, duplicated {imported['duplicates']}"
         )
+    backlog = report.get("reconciliation_backlog")
+    if backlog:
+        console.print(
+            f"Reconciliation backlog: {backlog['orders']} orders in {backlog['pages']} pages, "
+            f"run answered in {backlog['answer_seconds']} s, all settled in "
+            f"{backlog['all_settled_seconds']} s ({backlog['orders_per_second']} orders/s); "
+            f"lost {backlog['lost']}, duplicated {backlog['duplicates']}"
+        )

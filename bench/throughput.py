@@ -9,6 +9,8 @@ timestamps, the delivery's ``received_at`` to the order's first settled status. 
 
     make bench                                         # 10, 25, 50, 100, 200 orders/s × 20 s
     make bench BENCH_ARGS="--rates 10,25,50"           # then a 5,000-line CSV (--csv-lines)
+                                                       # and a 2,000-order reconciliation
+                                                       # backlog (--backlog-orders)
     .venv/bin/python -m bench.throughput --rates 5 --duration 5 --no-limits   # a quick look
     make bench BENCH_ARGS="--instances 2"              # two processes per consuming service
 """
@@ -27,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from bench import csv_import, limits, rates, report
+from bench import csv_import, limits, rates, reconciliation_backlog, report
 from bench.seed import seed
 from bench.system import SERVICES, Target, running_system
 
@@ -80,6 +82,17 @@ async def csv_mode(target: Target, lines: int, drain_timeout: float) -> dict[str
     ) as client:
         catalogue = await seed(client, orders=lines)
     return await csv_import.run(target, catalogue, lines=lines, drain_timeout=drain_timeout)
+
+
+async def backlog_mode(target: Target, orders: int, drain_timeout: float) -> dict[str, Any]:
+    """A reconciliation run bringing in ``orders`` orders the webhooks never delivered."""
+    async with httpx.AsyncClient(
+        base_url=target.gateway, headers=target.headers, timeout=60.0
+    ) as client:
+        catalogue = await seed(client, orders=orders)
+    return await reconciliation_backlog.run(
+        target, catalogue, orders=orders, drain_timeout=drain_timeout
+    )
 
 
 def instances_of(count: int) -> dict[str, Any]:
@@ -154,6 +167,10 @@ async def main(args: argparse.Namespace) -> Path:
         )  # fmt: skip
         if args.csv_lines:
             core["csv_import"] = await csv_mode(target, args.csv_lines, args.drain_timeout)
+        if args.backlog_orders:
+            core["reconciliation_backlog"] = await backlog_mode(
+                target, args.backlog_orders, args.drain_timeout
+            )
     result = {
         "benchmark": "throughput",
         "started_at": started.isoformat(timespec="seconds"),
@@ -207,6 +224,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=5000,
         help="lines of the wholesale CSV imported after the rates (0: none)",
+    )
+    parser.add_argument(
+        "--backlog-orders",
+        type=int,
+        default=2000,
+        help="orders a shop's reconciliation brings in after the CSV (0: none)",
     )
     parser.add_argument(
         "--instances",

@@ -296,6 +296,7 @@ async def woocommerce() -> AsyncIterator[FakeWooCommerce]:
         yield fake
 
 
+@pytest.fixture(scope="session")
 async def amazon() -> AsyncIterator[FakeAmazon]:
     # Amazon's getOrders plan is one call a minute; the fake's is quicker so a test's
     # throttled calls wait a fraction of a second (its rate header tells the connectors).

@@ -11,7 +11,7 @@ import pytest
 from bench import report
 from bench.csv_import import LINES_PER_ORDER
 from bench.system import SERVICES, Target, running_system
-from bench.throughput import csv_mode, instances_of, run_core
+from bench.throughput import backlog_mode, csv_mode, instances_of, run_core
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +57,17 @@ async def test_a_small_benchmarked_csv_import_is_one_order_per_reference(system)
     assert result["orders"] == 10 // LINES_PER_ORDER and result["status"] == 200
     assert (result["lost"], result["duplicates"], result["row_errors"]) == (0, 0, 0)
     assert result["settled"] == result["orders"] == result["created"]
+    assert result["all_settled_seconds"] is not None
+    assert result["settle_ms"].keys() == {"p50", "p95", "p99", "max"}
+
+
+async def test_a_small_reconciliation_backlog_is_one_order_per_shopify_order(system):
+    target = Target(system.gateway, system.admin_headers, system.settings, {})
+
+    result = await backlog_mode(target, orders=12, drain_timeout=90)
+
+    assert (result["status"], result["error"], result["orders_seen"]) == (200, None, 12)
+    assert (result["lost"], result["duplicates"], result["settled"]) == (0, 0, 12)
     assert result["all_settled_seconds"] is not None
     assert result["settle_ms"].keys() == {"p50", "p95", "p99", "max"}
 
