@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +22,14 @@ async def poll_forever(
     keep_going: Callable[[], bool] = lambda: True,
     pause_after_fault: float = 1.0,
     settle: float = 0.0,
-    next_turn_in: Callable[[], float | None] = lambda: None,
+    next_turn_in: Callable[[], Awaitable[float | None]] | None = None,
 ) -> None:
     """Run ``step`` (which returns how much it did) until cancelled or ``keep_going`` says
     stop. A fault is logged and retried after a pause: a worker never dies of one bad turn.
     After a wake, wait ``settle`` seconds first, so a burst of wakes costs one turn.
-    ``next_turn_in``, asked after a turn, is when work the turn saw will be due (seconds;
-    None: nothing seen): the worker then sleeps that long, if it is shorter than
-    ``interval``."""
+    ``next_turn_in``, asked after a turn that did not fill a batch, is when work waiting
+    will be due (seconds; None: nothing waits): the worker then sleeps that long, if it is
+    shorter than ``interval`` (then only a fallback for work another process staged)."""
     while keep_going():
         wake.clear()
         try:
@@ -41,12 +42,32 @@ async def poll_forever(
             continue
         if done >= batch_size:
             continue
-        due_in = next_turn_in()
+        try:
+            due_in = await next_turn_in() if next_turn_in is not None else None
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s could not tell when work is due", name)
+            due_in = pause_after_fault
         timeout = interval if due_in is None else max(0.0, min(interval, due_in))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=timeout)
             if settle and keep_going():
                 await asyncio.sleep(settle)
+
+
+# However soon work is due, a worker pauses this long between turns: a row due but held
+# for a moment by another process must not make it spin.
+SHORTEST_PAUSE = timedelta(seconds=0.2)
+
+
+def seconds_until(
+    soonest: datetime | None, now: datetime, *, shortest: timedelta = SHORTEST_PAUSE
+) -> float | None:
+    """What a worker's ``next_turn_in`` answers for work due at ``soonest`` (None: none)."""
+    if soonest is None:
+        return None
+    return max(soonest - now, shortest).total_seconds()
 
 
 class PollingWorker:
@@ -94,8 +115,9 @@ class PollingWorker:
     async def close(self) -> None:
         """Give back what ``open`` took, after the last turn."""
 
-    def next_turn_in(self) -> float | None:
-        """Seconds until work the last turn saw is due (sooner than the interval); None."""
+    async def next_turn_in(self) -> float | None:
+        """Seconds until waiting work is due (when sooner than the interval); None: none
+        waits, or the worker does not know (it then sleeps the interval)."""
         return None
 
     def wake(self) -> None:

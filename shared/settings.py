@@ -71,7 +71,7 @@ class Ports(BaseModel):
 class RelaySettings(BaseModel):
     """How eagerly the outbox relay polls and how much it publishes per batch."""
 
-    poll_interval_seconds: float = 1.0  # a fallback: commits that stage events wake it
+    poll_interval_seconds: float = 5.0  # a fallback: commits that stage events wake it
     batch_size: int = 500
 
 

@@ -15,7 +15,8 @@ from services.connectors.woocommerce.config import WooCommerceSettings
 class WriteBackSettings(BaseModel):
     """Timing of the write-back worker; tests shrink every number so retries take milliseconds."""
 
-    poll_interval_seconds: float = Field(default=5.0, gt=0)
+    # A fallback: a staged write-back wakes the worker, which sleeps until the next retry.
+    poll_interval_seconds: float = Field(default=30.0, gt=0)
     batch_size: int = Field(default=20, ge=1)
     max_attempts: int = Field(default=6, ge=1)
     backoff_initial_seconds: float = Field(default=1.0, ge=0)
@@ -30,7 +31,11 @@ class ShopifySyncSettings(BaseModel):
     """Shopify order sync (issue 4): the webhook inbox worker and the reconciliation poll.
     Retries of Admin calls follow ``retry`` (the same knobs as write-backs)."""
 
+    # The first retry of a failed webhook waits twice this, each next one twice as long.
     inbox_poll_interval_seconds: float = Field(default=2.0, gt=0)
+    # The inbox worker's fallback: an accepted webhook wakes it, and it sleeps until the
+    # next retry falls due.
+    inbox_fallback_seconds: float = Field(default=30.0, gt=0)
     inbox_batch_size: int = Field(default=50, ge=1)
     inbox_max_attempts: int = Field(default=5, ge=1)
     reconcile_interval_seconds: float = Field(default=600.0, gt=0)
@@ -60,7 +65,8 @@ class OutboundWebhookSettings(BaseModel):
     when a failing subscription is disabled, and which hosts may be reached over plain http
     (none by default: only loopback or a test receiver should ever be listed)."""
 
-    poll_interval_seconds: float = Field(default=2.0, gt=0)
+    # A fallback: staging wakes the worker, which sleeps until the next retry falls due.
+    poll_interval_seconds: float = Field(default=30.0, gt=0)
     batch_size: int = Field(default=20, ge=1)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     lease_seconds: float = Field(default=60.0, gt=0)

@@ -1,17 +1,23 @@
 """The outbound webhook worker: one task in the connectors process, woken when deliveries
-are staged (after their commit) or replayed, and polling anyway for retries falling due and
-for work staged by another process."""
+are staged (after their commit) or replayed, sleeping until the next retry falls due, and
+polling on a slow fallback for work staged by another process."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors.config import OutboundWebhookSettings
 from services.connectors.http_worker import HttpPollingWorker
 from services.connectors.outbound_webhooks import deliveries, staging
+from services.connectors.outbound_webhooks import repository as repo
 from shared import wakeups
+from shared.polling import seconds_until
+
+# A delivery held back behind an earlier one of its order looks due: look again no sooner.
+HELD_BACK_PAUSE = timedelta(seconds=1)
 
 
 class OutboundWebhookWorker(HttpPollingWorker):
@@ -52,3 +58,8 @@ class OutboundWebhookWorker(HttpPollingWorker):
         budget = [self._settings.batch_size]
         lanes = min(self.CONCURRENCY, self._settings.batch_size)
         return sum(await asyncio.gather(*(self._lane(budget) for _ in range(lanes))))
+
+    async def next_turn_in(self) -> float | None:
+        async with self._engine.connect() as conn:
+            soonest, now = await repo.soonest_due(conn)
+        return seconds_until(soonest, now, shortest=HELD_BACK_PAUSE)

@@ -18,7 +18,7 @@ from services.connectors.shopify import delivery_batch, order_sync
 from services.connectors.shopify import sync_repository as repo
 from services.connectors.shopify.orders import InvalidShopifyOrder
 from shared.messaging import is_transient
-from shared.polling import PollingWorker
+from shared.polling import PollingWorker, seconds_until
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,15 @@ class DeliveryWorker(PollingWorker):
         super().__init__(
             name="shopify delivery worker",
             batch_size=settings.inbox_batch_size,
-            interval=settings.inbox_poll_interval_seconds,
+            interval=settings.inbox_fallback_seconds,
         )
         self._engine = engine
         self._settings = settings
 
     async def step(self) -> int:
         return await process_batch(self._engine, self._settings)
+
+    async def next_turn_in(self) -> float | None:
+        async with self._engine.connect() as conn:
+            soonest, now = await repo.soonest_due(conn)
+        return seconds_until(soonest, now)

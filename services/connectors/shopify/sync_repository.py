@@ -52,6 +52,17 @@ async def claim_delivery(conn: AsyncConnection) -> Any:
     return (await conn.execute(_due().limit(1))).first()
 
 
+async def soonest_due(conn: AsyncConnection) -> tuple[datetime | None, datetime]:
+    """When the first pending webhook delivery falls due, and the database's now."""
+    due = sa.func.coalesce(D.c.due_at, sa.func.now())
+    row = (
+        await conn.execute(
+            sa.select(sa.func.min(due).filter(D.c.status == "pending"), sa.func.now())
+        )
+    ).one()
+    return row[0], row[1]
+
+
 async def claim_deliveries(conn: AsyncConnection, *, limit: int) -> Sequence[Any]:
     """The oldest ``limit`` pending deliveries due, oldest first, locked for this
     transaction (another worker skips them)."""

@@ -36,22 +36,19 @@ class StockPushWorker(HttpPollingWorker):
         self._settings = settings
         self._retries = retries
         self._channels = channels
-        self._due_in: float | None = None
         wakeups.wake_after_commit(engine, stock_tracking.WAKE, self.wake)
 
     def enabled(self) -> bool:
         return self._settings.enabled
 
     async def step(self) -> int:
-        done = await shop_levels.run_once(
+        return await shop_levels.run_once(
             self._engine,
             self.http,
             settings=self._settings,
             retries=self._retries,
             channels=self._channels,
         )
-        self._due_in = await shop_levels.next_due_in(self._engine, self._settings)
-        return done
 
-    def next_turn_in(self) -> float | None:
-        return self._due_in
+    async def next_turn_in(self) -> float | None:
+        return await shop_levels.next_due_in(self._engine, self._settings)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from shared.contracts.inventory import LotStatus
+from shared.polling import seconds_until
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,6 @@ def is_check_due(*, checked_at: datetime | None, now: datetime, interval: timede
     return checked_at is None or now - checked_at >= interval
 
 
-# However soon something is due, the worker pauses this long between turns: a row that is
-# due but held for a moment by another process must not make it spin.
-SHORTEST_PAUSE = timedelta(seconds=0.2)
-
-
 def next_turn_in(
     *,
     now: datetime,
@@ -106,10 +102,7 @@ def next_turn_in(
         earliest_check + reconcile_interval if earliest_check is not None else None,
         next_lease_end,
     ]
-    soonest = min((m for m in moments if m is not None), default=None)
-    if soonest is None:
-        return None
-    return max(soonest - now, SHORTEST_PAUSE).total_seconds()
+    return seconds_until(min((m for m in moments if m is not None), default=None), now)
 
 
 class SyncState(StrEnum):

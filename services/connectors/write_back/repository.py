@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +29,18 @@ async def insert_write_back(conn: AsyncConnection, **values: Any) -> bool:
         .returning(W.c.id)
     )
     return result.first() is not None
+
+
+async def soonest_due(conn: AsyncConnection) -> tuple[datetime | None, datetime]:
+    """When the first pending row can be taken (a failed try's wait is its lease), and the
+    database's now."""
+    free_at = sa.func.coalesce(W.c.claimed_until, sa.func.now())
+    row = (
+        await conn.execute(
+            sa.select(sa.func.min(free_at).filter(W.c.status == "pending"), sa.func.now())
+        )
+    ).one()
+    return row[0], row[1]
 
 
 async def claim(

@@ -1,5 +1,6 @@
 """The write-back worker: one task in the connectors process, woken when a write-back is
-staged or replayed, and polling anyway (a wake-up from another process is never seen)."""
+staged or replayed, sleeping until the next failed try may be retried, and polling on a
+slow fallback (a wake-up from another process is never seen)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.connectors.channels.registry import Channels
 from services.connectors.config import WriteBackSettings
 from services.connectors.http_worker import HttpPollingWorker
-from services.connectors.write_back import shipped_orders
+from services.connectors.write_back import repository, shipped_orders
+from shared.polling import seconds_until
 
 log = logging.getLogger(__name__)
 
@@ -51,3 +53,8 @@ class WriteBackWorker(HttpPollingWorker):
         ):
             performed += 1
         return performed
+
+    async def next_turn_in(self) -> float | None:
+        async with self._engine.connect() as conn:
+            soonest, now = await repository.soonest_due(conn)
+        return seconds_until(soonest, now)

@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.connectors.stock_push.stock_rules import (
-    SHORTEST_PAUSE,
     LotStock,
     SyncState,
     available_to_sell,
@@ -21,6 +20,7 @@ from services.connectors.stock_push.stock_rules import (
     sync_state,
 )
 from shared.contracts.inventory import LotStatus
+from shared.polling import SHORTEST_PAUSE
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
