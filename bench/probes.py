@@ -69,6 +69,83 @@ async def orders_by_external_id(
     return found
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What the inventory and production databases hold for the orders of a rate, line by
+    line: a line is exact when its reservations and its production demand add up to what
+    was asked, no more and no less (an order on hold for an unmapped SKU has no line there
+    and must hold nothing)."""
+
+    orders: int
+    lines: int
+    exact: int
+    over: int  # more reserved and demanded than asked: oversold or counted twice
+    under: int  # less: a settled order missing its reservation or its demand
+    held_holding: int  # an order on hold that still reserves or demands something
+
+    @property
+    def all_exact(self) -> bool:
+        return self.over == 0 and self.under == 0 and self.held_holding == 0
+
+
+async def settlement(settings: Settings, orders: Sequence[OrderRow]) -> Settlement:
+    """Each settled order's lines against its reservations and production demand."""
+    ids = [row.order_id for row in orders if row.settled_at is not None]
+    inventory = await _connect(settings.pg, settings.pg.database("inventory"))
+    try:
+        lines = await inventory.fetch(
+            """
+            SELECT l.order_id::text AS order_id, l.line_no, l.requested,
+                   coalesce(sum(r.quantity), 0) AS reserved
+            FROM inventory_order_line l
+            LEFT JOIN inventory_reservation r
+              ON r.order_id = l.order_id AND r.line_no = l.line_no
+            WHERE l.order_id = ANY($1::uuid[])
+            GROUP BY l.order_id, l.line_no, l.requested
+            """,
+            ids,
+        )
+        stray = await inventory.fetch(
+            "SELECT DISTINCT order_id::text AS order_id FROM inventory_reservation"
+            " WHERE order_id = ANY($1::uuid[])",
+            ids,
+        )
+    finally:
+        await inventory.close()
+    production = await _connect(settings.pg, settings.pg.database("production"))
+    try:
+        demanded = await production.fetch(
+            "SELECT order_id::text AS order_id, line_no, sum(quantity) AS quantity"
+            " FROM production_order_demand WHERE order_id = ANY($1::uuid[])"
+            " GROUP BY order_id, line_no",
+            ids,
+        )
+    finally:
+        await production.close()
+    demand = {(r["order_id"], r["line_no"]): r["quantity"] for r in demanded}
+    held = {row.order_id for row in orders if row.settled_as == "on_hold"}
+    holding = {r["order_id"] for r in stray} | {order_id for order_id, _ in demand}
+    exact = over = under = 0
+    for line in lines:
+        if line["order_id"] in held:
+            continue
+        covered = line["reserved"] + demand.get((line["order_id"], line["line_no"]), 0)
+        if covered == line["requested"]:
+            exact += 1
+        elif covered > line["requested"]:
+            over += 1
+        else:
+            under += 1
+    return Settlement(
+        orders=len(ids),
+        lines=exact + over + under,
+        exact=exact,
+        over=over,
+        under=under,
+        held_holding=len(held & holding),
+    )
+
+
 async def received_at(settings: Settings, webhook_ids: Sequence[str]) -> dict[str, float]:
     """When the connectors recorded each delivery, just before answering it."""
     conn = await _connect(settings.pg, settings.pg.database("connectors"))

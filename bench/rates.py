@@ -4,6 +4,7 @@ wait (bounded) for the backlog to drain, then count and time every order in the 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import random
 import time
@@ -143,6 +144,7 @@ async def run_rate(
     received = await probes.received_at(target.settings, [s.delivery.webhook_id for s in sent])
     report: dict[str, Any] = {"offered_per_second": rate, "duration_seconds": duration}
     report.update(summarise(sent, orders, received))
+    report["settlement"] = await settlement_of(target, orders)
     costs = _costs(report["settled"], xact1 - xact0, msg1 - msg0, t1 - t0, background)
     report.update(
         drained=report["settled"] == report["answered_2xx"],
@@ -185,4 +187,15 @@ async def recount(
     orders = await _settle(target, sent, time.monotonic() + drain_timeout)
     received = await probes.received_at(target.settings, [s.delivery.webhook_id for s in sent])
     report.update(summarise(sent, orders, received))
+    report["settlement"] = await settlement_of(target, orders)
     report["recounted_after_run"] = True
+
+
+async def settlement_of(
+    target: Target, orders: dict[str, list[probes.OrderRow]]
+) -> dict[str, int | bool]:
+    """The end-of-rate check in the databases: every settled order's lines reserved or
+    demanded exactly once (``probes.settlement``)."""
+    rows = [row for found in orders.values() for row in found]
+    checked = await probes.settlement(target.settings, rows)
+    return {**dataclasses.asdict(checked), "all_exact": checked.all_exact}

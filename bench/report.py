@@ -13,19 +13,32 @@ from rich.table import Table
 P99_LIMIT_MS = 1000.0
 
 
+# The issue's headline is a rate held this long; a shorter run's best is reported as such.
+SUSTAINED_SECONDS = 60.0
+
+
 def headline(rates: list[dict[str, Any]]) -> float | None:
     """The highest offered rate that settled every order with p99 under a second, nothing
-    lost, nothing duplicated, within its drain bound."""
+    lost, nothing duplicated, each order's lines reserved or demanded exactly once in the
+    databases, within its drain bound."""
     good = [
         r["offered_per_second"]
         for r in rates
         if r["drained"]
         and r["lost"] == 0
         and r["duplicates"] == 0
+        and r.get("settlement", {}).get("all_exact", True)
         and r["settle_ms"]["p99"] is not None
         and r["settle_ms"]["p99"] < P99_LIMIT_MS
     ]
     return max(good, default=None)
+
+
+def _exact(settlement: dict[str, Any] | None) -> str:
+    if not settlement:
+        return "-"
+    mark = "" if settlement["all_exact"] else " !"
+    return f"{settlement['exact']}/{settlement['lines']}{mark}"
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:
@@ -79,7 +92,8 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
     table = Table(title="Lotline throughput (open loop, signed Shopify orders/create)")
     for column in (
         "offered/s", "sent", "2xx", "err", "settled", "lost", "dup", "achieved/s",
-        "answer p50/p99", "settle p50/p95/p99", "drained", "tx/order", "msgs/order",
+        "answer p50/p99", "settle p50/p95/p99", "drained", "lines exact", "tx/order",
+        "msgs/order",
     ):  # fmt: skip
         table.add_column(column, justify="right")
     for r in report["rates"]:
@@ -90,7 +104,8 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
             str(r["achieved_per_second"]), f"{_ms(a['p50'])} / {_ms(a['p99'])}",
             f"{_ms(s['p50'])} / {_ms(s['p95'])} / {_ms(s['p99'])}",
             "yes" if r["drained"] else f"no ({r['drain_seconds']} s)",
-            str(r["transactions_per_order"]), str(r["kafka_messages_per_order"]),
+            _exact(r.get("settlement")), str(r["transactions_per_order"]),
+            str(r["kafka_messages_per_order"]),
         )  # fmt: skip
     console.print(table)
     limits = report.get("limits", {})
@@ -100,9 +115,16 @@ def print_table(report: dict[str, Any], console: Console | None = None) -> None:
     if kafka.get("records_per_second"):
         console.print(f"Kafka ProducerPerformance: {kafka['records_per_second']:.0f} records/s")
     best = report["headline"]["orders_per_second"]
+    held = report["headline"].get("held_seconds")
+    sustained = (
+        f"held {held:g} s"
+        if report["headline"].get("sustained")
+        else f"held only {held:g} s, below the {SUSTAINED_SECONDS:g} s the headline asks"
+    )
     console.print(
         f"[bold]Headline: {best if best is not None else 'no rate'} orders/s[/bold] "
-        "(highest rate with p99 settle < 1 s, drained, zero lost and duplicated)"
+        f"({sustained}; highest rate with p99 settle < 1 s, drained, zero lost and "
+        "duplicated, every line reserved or demanded exactly once)"
     )
     for line in report["headline"].get("ratios", []):
         console.print(f"  {line}")

@@ -44,6 +44,9 @@ async def test_a_few_benchmarked_orders_are_all_counted_and_reported(system, tmp
     assert {"p50", "p95", "p99", "max"} == rate["settle_ms"].keys() == rate["answer_ms"].keys()
     assert rate["sent"] == rate["answered_2xx"] == 10
     assert (rate["lost"], rate["duplicates"], rate["settled"]) == (0, 0, 10)
+    settlement = rate["settlement"]  # checked line by line in inventory and production
+    assert settlement["all_exact"] and settlement["orders"] == 10
+    assert settlement["exact"] == settlement["lines"] > 0
     assert {"orders", "connectors", "gateway", "kafka", "postgresql"} <= rate["cpu_share"].keys()
     assert "headline" in json.loads((tmp_path / "smoke.json").read_text())
     assert (tmp_path / "smoke.png").read_bytes().startswith(b"\x89PNG")
