@@ -13,13 +13,15 @@ event; this module does the rest in one place.
   message is retried or dead-lettered by itself and the others still commit.
 
 Use cases touch only the database through ``delivery.conn``; anything to do once the
-effects are durable (wake a worker) goes to ``delivery.after_commit``.
+effects are durable (wake a worker) goes to ``delivery.after_commit``. Work that only the
+last of many events of a batch needs (re-deriving a total the events all change) goes to
+``delivery.once_before_commit``: it runs once, after the whole batch was applied.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -42,6 +44,10 @@ class Delivery:
     envelope: Envelope
     consumer: str
     _after_commit: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    # Shared by every delivery of one transaction: key → the work to do once at its end.
+    _before_commit: dict[Hashable, Callable[[], Awaitable[None]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def correlation_id(self) -> UUID:
@@ -63,11 +69,17 @@ class Delivery:
         """Another consumed event applied in this same transaction (one kept aside earlier
         and applied now); what it publishes names it as the cause, under derived ids."""
         derived_ids.also_applying(self.conn, envelope.event_id)
-        return Delivery(self.conn, envelope, self.consumer, self._after_commit)
+        return Delivery(self.conn, envelope, self.consumer, self._after_commit, self._before_commit)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the transaction committed (never if it rolls back)."""
         self._after_commit.append(action)
+
+    def once_before_commit(self, key: Hashable, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` in this transaction after every event of it was applied, once per
+        ``key`` however many events of the batch ask (the first one asking gives it): the
+        action must read what it needs when it runs, not when it was asked."""
+        self._before_commit.setdefault(key, action)
 
 
 UseCase = Callable[[Delivery, Any], Awaitable[Any]]
@@ -96,6 +108,7 @@ async def apply_once(
         delivery = Delivery(conn, envelope, consumer)
         with derived_ids.applying(conn, consumer, {envelope.event_id}):
             result = await use_case(delivery, event)
+            await _run_before_commit(delivery._before_commit)
     _run_after_commit([delivery])
     return result
 
@@ -117,7 +130,9 @@ async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed
         )
         async with outbox.written_together(conn):
             with derived_ids.applying(conn, consumer, set(fresh)):
-                await _apply_each(conn, consumer, batch, fresh, deliveries)
+                before_commit: dict[Hashable, Callable[[], Awaitable[None]]] = {}
+                await _apply_each(conn, consumer, batch, fresh, deliveries, before_commit)
+                await _run_before_commit(before_commit)
     _run_after_commit(deliveries)
     return len(deliveries)
 
@@ -128,12 +143,13 @@ async def _apply_each(
     batch: Sequence[Routed],
     fresh: set[UUID],
     deliveries: list[Delivery],
+    before_commit: dict[Hashable, Callable[[], Awaitable[None]]],
 ) -> None:
     for envelope, event, use_case in batch:
         if envelope.event_id not in fresh:
             continue
         fresh.discard(envelope.event_id)
-        delivery = Delivery(conn, envelope, consumer)
+        delivery = Delivery(conn, envelope, consumer, _before_commit=before_commit)
         with correlation.bound(**correlation.event_fields(envelope, event)):
             await use_case(delivery, event)
             log.info(  # one line per event, with its correlation id, as alone
@@ -142,6 +158,11 @@ async def _apply_each(
                 envelope.event_type,
             )
         deliveries.append(delivery)
+
+
+async def _run_before_commit(actions: dict[Hashable, Callable[[], Awaitable[None]]]) -> None:
+    for action in actions.values():
+        await action()
 
 
 def _run_after_commit(deliveries: Iterable[Delivery]) -> None:

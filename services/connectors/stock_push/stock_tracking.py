@@ -26,7 +26,9 @@ WAKE = "stock push"  # a quantity became pending: the worker looks once it is co
 
 async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:
     """Keep the newest snapshot of the lot and re-derive what the item's shops should show;
-    a recall's snapshot (status blocked) thus lowers every shop's quantity by itself."""
+    a recall's snapshot (status blocked) thus lowers every shop's quantity by itself. The
+    re-derivation runs once per item per consumed batch, after all its lots' snapshots
+    (a busy batch holds many snapshots of few items)."""
     conn = tx.conn
     values = {
         "item_code": event.item_code,
@@ -45,7 +47,8 @@ async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:
             where=t.stock_lot.c.revision < statement.excluded.revision,
         )
     )
-    await refresh_item(conn, event.item_code)
+    item_code = event.item_code
+    tx.once_before_commit(("refresh stock push", item_code), lambda: refresh_item(conn, item_code))
 
 
 async def _available(conn: AsyncConnection, item_code: str) -> int:
