@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.conftest import eventually, json_of
 from tests.fakes.amazon import FakeAmazon, order, order_id, order_item
+from tests.fakes.amazon_sqs import FakeQueue, order_change
 
 pytestmark = pytest.mark.e2e
 
@@ -342,3 +343,117 @@ async def test_a_shipment_is_confirmed_once_with_its_tracking_number_under_throt
 
 async def json_of_timeline(gateway: httpx.AsyncClient, lotline_id: str) -> Any:
     return await json_of(await gateway.get(f"/api/orders/{lotline_id}/timeline"))
+
+
+# -- ORDER_CHANGE notifications through the SQS queue (moto in server mode) -------------------
+
+
+async def queue_drained(queue: FakeQueue) -> None:
+    """Every message sent was received and deleted: deleted only after its order's
+    transaction committed, so whatever the notifications caused is recorded."""
+    await eventually(queue.depth, lambda depth: depth == 0)
+
+
+async def recorded_ids(gateway: httpx.AsyncClient, seller_id: str) -> set[str]:
+    rows = await json_of(
+        await gateway.get(f"/api/amazon/sellers/{seller_id}/orders", params={"limit": 1000})
+    )
+    return {r["amazon_order_id"] for r in rows}
+
+
+async def test_notified_orders_arrive_at_once_and_the_next_poll_adds_exactly_the_others(
+    gateway, amazon: FakeAmazon, amazon_queue: FakeQueue
+):
+    seller_id = await connected_seller(gateway, amazon)
+    soap = await stocked_item(gateway, seller_id, "100")
+    ids = [order_id() for _ in range(20)]
+    for oid in ids:
+        items = [order_item(soap, 1, "4.50")]
+        amazon.add_order(seller_id, order(oid, items), items)
+    notified, dropped = ids[:15], ids[15:]
+
+    await amazon_queue.send(
+        *(order_change(seller_id, amazon.sellers[seller_id].orders[oid]) for oid in notified)
+    )
+    await queue_drained(amazon_queue)
+
+    assert await recorded_ids(gateway, seller_id) == set(notified)
+    for oid in notified:
+        await eventually(functools.partial(order_status, gateway, oid), has_status("ready_to_ship"))
+        assert len(await lotline_orders(gateway, oid)) == 1
+    for oid in dropped:
+        assert await lotline_orders(gateway, oid) == []
+
+    caught_up = await poll(gateway, seller_id)
+
+    assert (caught_up["orders"], caught_up["published"]) == (20, 5)
+    for oid in dropped:
+        await eventually(functools.partial(order_status, gateway, oid), has_status("ready_to_ship"))
+    for oid in ids:
+        assert len(await lotline_orders(gateway, oid)) == 1
+    assert await lots(gateway, soap) == {f"{soap}-A": ("100", "20")}
+
+
+async def test_a_notification_delivered_five_times_is_one_order_and_an_older_answer_moves_nothing(
+    gateway, amazon: FakeAmazon, amazon_queue: FakeQueue
+):
+    seller_id = await connected_seller(gateway, amazon)
+    soap = await stocked_item(gateway, seller_id, "10")
+    oid = order_id()
+    items = [order_item(soap, 2, "19.80")]
+    amazon.add_order(seller_id, order(oid, items), items)
+    same = order_change(seller_id, amazon.sellers[seller_id].orders[oid])
+
+    await amazon_queue.send(*[same] * 5)
+    await queue_drained(amazon_queue)
+
+    placed = await eventually(
+        functools.partial(order_status, gateway, oid), has_status("ready_to_ship")
+    )
+    assert len(await lotline_orders(gateway, oid)) == 1
+    assert len(amazon.requests_to("GET", f"/{oid}/orderItems")) == 1  # published once
+    assert await lots(gateway, soap) == {f"{soap}-A": ("10", "2")}
+
+    # Cancelled at Amazon and notified; then a notification whose getOrder is answered by
+    # a lagging replica with the older Unshipped copy: the newer state stays.
+    older = copy.deepcopy(amazon.sellers[seller_id].orders[oid])
+    cancelled = amazon.update_order(seller_id, oid, OrderStatus="Canceled")
+    await amazon_queue.send(order_change(seller_id, cancelled))
+    await queue_drained(amazon_queue)
+    await eventually(functools.partial(order_status, gateway, oid), has_status("cancelled"))
+
+    amazon.serve_stale_get_once(seller_id, older)
+    reads = len(amazon.requests_to("GET", f"/orders/v0/orders/{oid}"))
+    await amazon_queue.send(order_change(seller_id, older))
+    await queue_drained(amazon_queue)
+
+    assert len(amazon.requests_to("GET", f"/orders/v0/orders/{oid}")) == reads + 1
+    assert amazon.sellers[seller_id].stale_get == {}  # the older copy was the answer
+    recorded = await seen(gateway, seller_id, oid)
+    assert (recorded["order_status"], recorded["outcome"]) == (
+        "Canceled",
+        "cancelled_after_publish",
+    )
+    final = await order_status(gateway, oid)
+    assert final["id"] == placed["id"] and final["status"] == "cancelled"
+    assert len(await lotline_orders(gateway, oid)) == 1
+    await eventually(functools.partial(lots, gateway, soap), lambda ls: ls[f"{soap}-A"][1] == "0")
+
+
+async def test_an_unreadable_message_is_deleted_and_the_next_one_still_read(
+    gateway, amazon: FakeAmazon, amazon_queue: FakeQueue
+):
+    seller_id = await connected_seller(gateway, amazon)
+    soap = await stocked_item(gateway, seller_id, "3")
+    oid = order_id()
+    items = [order_item(soap, 1, "9.90")]
+    amazon.add_order(seller_id, order(oid, items), items)
+
+    await amazon_queue.send(
+        "not json at all",
+        '{"NotificationType": "ANY_OFFER_CHANGED", "Payload": {}}',
+        order_change(seller_id, amazon.sellers[seller_id].orders[oid]),
+    )
+    await queue_drained(amazon_queue)
+
+    await eventually(functools.partial(order_status, gateway, oid), has_status("ready_to_ship"))

@@ -29,6 +29,7 @@ Orders are built by ``order()`` and ``order_item()`` in the shape of the Orders 
 money with string amounts, ``IsBuyerRequestedCancel`` as the string "true"/"false".
 Scripting: ``fail_next`` (any status; 429 with the QuotaExceeded body, 5xx with a server
 error body), ``serve_stale_once`` (an older copy of an order in the next listing),
+``serve_stale_get_once`` (an older copy answered by the next ``getOrder``),
 ``expire_access_tokens``, ``revoke``, ``lose_next_answer`` (the request takes effect, its
 answer is a 500). Every request is recorded. Buyer PII
 (``getOrderAddress``, ``getOrderBuyerInfo``, Restricted Data Tokens) is not served.
@@ -203,6 +204,7 @@ class FakeSeller:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     stale: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stale_get: dict[str, dict[str, Any]] = field(default_factory=dict)
     packages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     refreshes: int = 0
     revoked: bool = False
@@ -275,6 +277,10 @@ class FakeAmazon:
         """The next listing shows ``snapshot`` (an older copy) instead of the current order:
         an answer from a replica that had not caught up."""
         self.sellers[seller_id].stale[snapshot["AmazonOrderId"]] = dict(snapshot)
+
+    def serve_stale_get_once(self, seller_id: str, snapshot: dict[str, Any]) -> None:
+        """The next ``getOrder`` of the order answers ``snapshot`` (an older copy)."""
+        self.sellers[seller_id].stale_get[snapshot["AmazonOrderId"]] = dict(snapshot)
 
     def fail_next(self, status: int, n: int = 1, *, path_contains: str | None = None) -> None:
         self._scripted.extend(_Scripted(status, path_contains) for _ in range(n))
@@ -502,7 +508,9 @@ class FakeAmazon:
             )
             if refused is not None:
                 return refused
-            found = seller.orders.get(amazon_order_id)
+            found = seller.stale_get.pop(amazon_order_id, None) or seller.orders.get(
+                amazon_order_id
+            )
             if found is None:
                 return JSONResponse(
                     errors("NotFound", "Order not found", amazon_order_id),

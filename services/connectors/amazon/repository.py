@@ -109,6 +109,12 @@ async def mark_revoked(conn: AsyncConnection, seller_id: str, reason: str) -> No
 
 
 async def order(conn: AsyncConnection, seller_id: str, order_id: str) -> Any:
+    """The order's row, locked for the transaction. The order's advisory lock comes first:
+    a row not there yet locks nothing, and the poller and the notification worker may
+    both be about to insert it (the second then sees the first's row, and publishes
+    nothing again)."""
+    key = sa.func.hashtextextended(f"amazon-order:{seller_id}:{order_id}", 0)
+    await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
     query = sa.select(O).where(O.c.seller_id == seller_id, O.c.amazon_order_id == order_id)
     return (await conn.execute(query.with_for_update())).first()
 
