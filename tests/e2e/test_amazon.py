@@ -457,3 +457,117 @@ async def test_an_unreadable_message_is_deleted_and_the_next_one_still_read(
     await queue_drained(amazon_queue)
 
     await eventually(functools.partial(order_status, gateway, oid), has_status("ready_to_ship"))
+
+
+# -- stock push: the merchant-fulfilled quantity through the Listings Items API ---------------
+
+
+async def recall(gateway: httpx.AsyncClient, lot_code: str) -> None:
+    """The trace knows a lot once its receipt is projected: retry until it does."""
+
+    async def attempt() -> httpx.Response:
+        body = {"lot_code": lot_code, "reason": "wick fault"}
+        return await gateway.post("/api/trace/recalls", json=body)
+
+    await eventually(attempt, lambda a: a.status_code == 201, timeout=30)
+
+
+async def add_lot(gateway: httpx.AsyncClient, item: str, lot_code: str, quantity: str) -> None:
+    body = {
+        "item_code": item,
+        "lot_code": lot_code,
+        "quantity": quantity,
+        "unit": "pc",
+        "expires_on": "2028-06-30",
+    }
+    await json_of(await gateway.post("/api/lots", json=body))
+
+
+async def test_a_stock_change_patches_the_listing_quantity_once_and_a_recall_lowers_it(
+    gateway, amazon: FakeAmazon
+):
+    seller_id = await connected_seller(gateway, amazon)
+    code = f"WAX-{uuid.uuid4().hex[:6].upper()}"
+    amazon.add_listing(seller_id, code)  # listed, no merchant-fulfilled quantity yet
+    await json_of(await gateway.post("/api/items", json={"code": code, "name": code}))
+    await json_of(
+        await gateway.put(
+            f"/api/shops/amazon-{seller_id}/sku-mappings/{code}", json={"item_code": code}
+        )
+    )
+    patches = amazon.sellers[seller_id].listing_patches
+
+    def quantities() -> list[int]:
+        return [p["patches"][0]["value"][0]["quantity"] for p in patches if p["sku"] == code]
+
+    async def shown() -> int | None:
+        return amazon.listing_quantity(seller_id, code)
+
+    await add_lot(gateway, code, f"{code}-A", "7")
+    await eventually(shown, lambda q: q == 7)
+
+    assert quantities() == [7]
+    assert patches[0] == {
+        "sku": code,
+        "productType": "PRODUCT",
+        "patches": [
+            {
+                "op": "replace",
+                "path": "/attributes/fulfillment_availability",
+                "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 7}],
+            }
+        ],
+    }
+    patch_requests = amazon.requests_to("PATCH", f"/{seller_id}/{code}")
+    assert [r.params["marketplaceIds"] for r in patch_requests] == ["A1PA6795UKMFR9"]
+
+    await add_lot(gateway, code, f"{code}-B", "3")
+    await eventually(shown, lambda q: q == 10)
+    await recall(gateway, f"{code}-B")  # recalled stock is never offered
+
+    await eventually(shown, lambda q: q == 7)
+    assert quantities() == [7, 10, 7]
+
+
+async def stock_sync_rows(gateway: httpx.AsyncClient, shop: str, sku: str) -> list[Any]:
+    answer = await gateway.get("/api/stock-sync", params={"shop": shop, "sku": sku})
+    return list(await json_of(answer))
+
+
+async def test_a_throttled_listing_call_is_retried_and_an_edit_between_read_and_patch_is_read_again(
+    gateway, amazon: FakeAmazon
+):
+    seller_id = await connected_seller(gateway, amazon)
+    shop = f"amazon-{seller_id}"
+    code = f"WAX-{uuid.uuid4().hex[:6].upper()}"
+    probe = f"PROBE-{code}"  # no path of it contains the SKU's
+    for sku in (code, probe):
+        amazon.add_listing(seller_id, sku)
+    await json_of(await gateway.post("/api/items", json={"code": code, "name": code}))
+    await add_lot(gateway, code, f"{code}-A", "5")
+    # The connectors know the lot once a SKU mapped to the item is meant to show 5.
+    await json_of(
+        await gateway.put(f"/api/shops/{shop}/sku-mappings/{probe}", json={"item_code": code})
+    )
+    await eventually(
+        functools.partial(stock_sync_rows, gateway, shop, probe),
+        lambda rows: bool(rows) and rows[0]["intended"] == 5,
+    )
+    amazon.fail_next(429, 2, path_contains=f"/listings/2021-08-01/items/{seller_id}/{code}")
+    amazon.edit_after_next_read(seller_id, code, 1)  # edited in Seller Central meanwhile
+
+    await json_of(
+        await gateway.put(f"/api/shops/{shop}/sku-mappings/{code}", json={"item_code": code})
+    )
+
+    await eventually(lambda: _quantity(amazon, seller_id, code), lambda q: q == 5)
+    reads = amazon.requests_to("GET", f"/{seller_id}/{code}")
+    # throttled twice; read 0 (then edited to 1); the read before the patch saw 1: stale,
+    # so the push read again (1), read once more before the patch (1), patched, read back
+    assert [r.status for r in reads][:2] == [429, 429]
+    assert len([r for r in reads if r.status == 200]) >= 4
+    assert len(amazon.requests_to("PATCH", f"/{seller_id}/{code}")) == 1
+
+
+async def _quantity(amazon: FakeAmazon, seller_id: str, sku: str) -> int | None:
+    return amazon.listing_quantity(seller_id, sku)

@@ -51,6 +51,8 @@ class AmazonSettings(BaseModel):
     get_order: OperationRate = OperationRate(rate=0.5, burst=30)
     get_order_items: OperationRate = OperationRate(rate=0.5, burst=30)
     confirm_shipment: OperationRate = OperationRate(rate=2.0, burst=10)
+    get_listings_item: OperationRate = OperationRate(rate=5.0, burst=10)
+    patch_listings_item: OperationRate = OperationRate(rate=5.0, burst=10)
     poll_interval_seconds: float = Field(default=180.0, gt=0)
     overlap_seconds: int = Field(default=900, ge=0)
     first_poll_lookback_seconds: int = Field(default=3 * 24 * 3600, ge=0)

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import repository as connectors_repository
 from services.connectors.amazon import poller, repository
@@ -33,6 +33,15 @@ class PollFailed(ConnectorError):
 def domain_of(seller_id: str) -> str:
     """The seller's name among Lotline's shops: orders and SKU mappings are filed under it."""
     return f"amazon-{seller_id}"
+
+
+async def _writable(conn: AsyncConnection, seller_id: str) -> None:
+    """A shop with an access token is one Lotline may write to (the stock push targets
+    only those). An Amazon seller's calls use its own Login with Amazon tokens
+    (``tokens.py``), so the shop's holds only a marker naming the seller: no secret is
+    copied there, and the shops API's hint of it shows nothing of one."""
+    marker = f"amazon-seller:{seller_id}"
+    await connectors_repository.update_shop(conn, domain_of(seller_id), {"access_token": marker})
 
 
 async def connect_seller(
@@ -66,6 +75,7 @@ async def connect_seller(
             refresh_token=refresh_token,
         ):
             raise ShopExists(f"shop {domain} is already registered")
+        await _writable(conn, seller_id)
         return await repository.seller(conn, seller_id)
 
 
@@ -95,6 +105,7 @@ async def authorise(
             refresh_token=refresh_token,
         ):
             raise UnknownShop(f"unknown Amazon seller {seller_id}")
+        await _writable(conn, seller_id)
     return await seller(engine, seller_id)
 
 
