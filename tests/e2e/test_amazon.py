@@ -204,10 +204,16 @@ async def test_an_fba_order_is_recorded_as_an_amazon_sale_and_reserves_no_factor
 ):
     seller_id = await connected_seller(gateway, amazon)
     soap = await stocked_item(gateway, seller_id, "8")
-    fba, mfn = order_id(), order_id()
+    fba, mfn, unpaid = order_id(), order_id(), order_id()
     fba_items, mfn_items = [order_item(soap, 5, "49.50")], [order_item(soap, 1, "9.90")]
+    unpaid_items = [order_item(soap, 2, "19.80")]
     amazon.add_order(seller_id, order(fba, fba_items, fulfillment_channel="AFN"), fba_items)
     amazon.add_order(seller_id, order(mfn, mfn_items), mfn_items)
+    amazon.add_order(
+        seller_id,
+        order(unpaid, unpaid_items, status="Pending", fulfillment_channel="AFN"),
+        unpaid_items,
+    )
 
     result = await poll(gateway, seller_id)
 
@@ -218,6 +224,10 @@ async def test_an_fba_order_is_recorded_as_an_amazon_sale_and_reserves_no_factor
     assert (sale["total_amount"], sale["total_currency"]) == ("49.50", "EUR")
     assert await lotline_orders(gateway, fba) == []
     assert await lots(gateway, soap) == {f"{soap}-A": ("8", "1")}  # the MFN order's piece only
+    sales = await json_of(await gateway.get(f"/api/amazon/sellers/{seller_id}/fba-sales"))
+    assert sales["totals"] == [{"currency": "EUR", "orders": 1, "amount": "49.50"}]
+    assert sales["not_sold"] == 1  # the Pending one: not paid yet
+    assert {s["amazon_order_id"] for s in sales["sales"]} == {fba, unpaid}
 
 
 async def test_an_access_token_expiring_mid_run_is_refreshed_once_by_concurrent_callers(

@@ -189,6 +189,32 @@ async def list_orders(
     return (await conn.execute(query.order_by(O.c.last_update_date.desc()).limit(limit))).all()
 
 
+async def fba_sales(conn: AsyncConnection, seller_id: str, *, limit: int) -> Sequence[Any]:
+    """The seller's Amazon-fulfilled orders, latest Amazon update first."""
+    query = (
+        sa.select(O)
+        .where(O.c.seller_id == seller_id, O.c.outcome == "fba_sale")
+        .order_by(O.c.last_update_date.desc(), O.c.amazon_order_id)
+        .limit(limit)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def fba_totals(conn: AsyncConnection, seller_id: str) -> Sequence[Any]:
+    """Per order status and currency: how many FBA orders, and their ``OrderTotal`` sum."""
+    query = (
+        sa.select(
+            O.c.order_status,
+            O.c.total_currency,
+            sa.func.count().label("orders"),
+            sa.func.sum(O.c.total_amount).label("amount"),
+        )
+        .where(O.c.seller_id == seller_id, O.c.outcome == "fba_sale")
+        .group_by(O.c.order_status, O.c.total_currency)
+    )
+    return (await conn.execute(query)).all()
+
+
 async def finish_poll(conn: AsyncConnection, seller_id: str, *, watermark: datetime | None) -> None:
     """The watermark only moves forward; a successful poll clears the last error."""
     values: dict[str, Any] = {"last_polled_at": sa.func.now(), "last_poll_error": None}
