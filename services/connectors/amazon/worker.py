@@ -79,7 +79,8 @@ class AmazonNotificationWorker(HttpPollingWorker):
             # the long poll is the wait: the next receive follows at once
             interval=0.0,
             http_timeout=15.0,
-            grace_seconds=float(queue.wait_time_seconds) + 5.0,
+            # stopping cancels a long poll in flight after the usual grace: harmless, what
+            # it received (and never handled) is visible again after the visibility timeout
         )
         self._engine = engine
         self._settings = settings
