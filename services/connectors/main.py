@@ -14,7 +14,7 @@ from services.connectors import api, gauges, handlers, inventory_handlers, servi
 from services.connectors.amazon import api as amazon_api
 from services.connectors.amazon import service as amazon_service
 from services.connectors.amazon.config import AmazonSettings
-from services.connectors.amazon.worker import AmazonPollWorker
+from services.connectors.amazon.worker import AmazonNotificationWorker, AmazonPollWorker
 from services.connectors.channels import registry
 from services.connectors.channels.registry import Channels
 from services.connectors.config import (
@@ -173,6 +173,7 @@ def _add_amazon(
 ) -> None:
     """Issue 19: Amazon sellers, their poll worker and routes."""
     runtime.add_worker(AmazonPollWorker(runtime.engine, settings, retries))
+    runtime.add_worker(AmazonNotificationWorker(runtime.engine, settings, retries))
     app.state.amazon_settings = settings
     app.state.amazon_retries = retries
     app.include_router(amazon_api.router)

@@ -32,6 +32,7 @@ from tests.conftest import ROOT, settings_env
 from tests.containers import free_port
 from tests.fakes.amazon import FakeAmazon
 from tests.fakes.amazon import running_fake as amazon_fake
+from tests.fakes.amazon_sqs import FakeQueue, running_queue
 from tests.fakes.etsy import FakeEtsy
 from tests.fakes.etsy import running_fake as etsy_fake
 from tests.fakes.sendcloud import FakeSendcloud
@@ -304,11 +305,20 @@ async def amazon() -> AsyncIterator[FakeAmazon]:
         yield fake
 
 
-def amazon_env(amazon: FakeAmazon) -> dict[str, str]:
-    """The connectors talk to the Amazon fake in every region; scheduled polls are rare."""
+@pytest.fixture(scope="session")
+async def amazon_queue() -> AsyncIterator[FakeQueue]:
+    """The SQS queue of the app's ORDER_CHANGE notifications, on moto in server mode."""
+    async with running_queue() as queue:
+        yield queue
+
+
+def amazon_env(amazon: FakeAmazon, queue: FakeQueue) -> dict[str, str]:
+    """The connectors talk to the Amazon fake in every region and read notifications from
+    the moto queue; scheduled polls are rare."""
     prefix = "LOTLINE_CONNECTORS__AMAZON__"
     regions = {region: amazon.base_url for region in ("na", "eu", "fe")}
     return {
+        **queue.env(),
         f"{prefix}LWA_TOKEN_URL": amazon.token_url,
         f"{prefix}ENDPOINTS": json.dumps(regions),
         f"{prefix}POLL_INTERVAL_SECONDS": "600",
@@ -348,6 +358,7 @@ async def system(
     sendcloud: FakeSendcloud,
     etsy: FakeEtsy,
     amazon: FakeAmazon,
+    amazon_queue: FakeQueue,
 ) -> AsyncIterator[System]:
     logs = tmp_path_factory.mktemp("e2e-logs")
     fakes = {
@@ -369,7 +380,7 @@ async def system(
         "LOTLINE_CONNECTORS__WRITE_BACK__JITTER_SECONDS": "0.01",
         "LOTLINE_CONNECTORS__WRITE_BACK__MAX_WAIT_SECONDS": "2",
         **etsy_env(etsy, settings.ports.gateway),
-        **amazon_env(amazon),
+        **amazon_env(amazon, amazon_queue),
         # Shopify order sync (issue 4): a quick inbox, a frequent reconciliation, fast retries
         "LOTLINE_CONNECTORS__SHOPIFY_SYNC__INBOX_POLL_INTERVAL_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__SHOPIFY_SYNC__RECONCILE_INTERVAL_SECONDS": "2",

@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.conftest import eventually, json_of
 from tests.fakes.amazon import FakeAmazon, order, order_id, order_item
+from tests.fakes.amazon_sqs import FakeQueue, order_change
 
 pytestmark = pytest.mark.e2e
 
@@ -203,10 +204,16 @@ async def test_an_fba_order_is_recorded_as_an_amazon_sale_and_reserves_no_factor
 ):
     seller_id = await connected_seller(gateway, amazon)
     soap = await stocked_item(gateway, seller_id, "8")
-    fba, mfn = order_id(), order_id()
+    fba, mfn, unpaid = order_id(), order_id(), order_id()
     fba_items, mfn_items = [order_item(soap, 5, "49.50")], [order_item(soap, 1, "9.90")]
+    unpaid_items = [order_item(soap, 2, "19.80")]
     amazon.add_order(seller_id, order(fba, fba_items, fulfillment_channel="AFN"), fba_items)
     amazon.add_order(seller_id, order(mfn, mfn_items), mfn_items)
+    amazon.add_order(
+        seller_id,
+        order(unpaid, unpaid_items, status="Pending", fulfillment_channel="AFN"),
+        unpaid_items,
+    )
 
     result = await poll(gateway, seller_id)
 
@@ -217,6 +224,10 @@ async def test_an_fba_order_is_recorded_as_an_amazon_sale_and_reserves_no_factor
     assert (sale["total_amount"], sale["total_currency"]) == ("49.50", "EUR")
     assert await lotline_orders(gateway, fba) == []
     assert await lots(gateway, soap) == {f"{soap}-A": ("8", "1")}  # the MFN order's piece only
+    sales = await json_of(await gateway.get(f"/api/amazon/sellers/{seller_id}/fba-sales"))
+    assert sales["totals"] == [{"currency": "EUR", "orders": 1, "amount": "49.50"}]
+    assert sales["not_sold"] == 1  # the Pending one: not paid yet
+    assert {s["amazon_order_id"] for s in sales["sales"]} == {fba, unpaid}
 
 
 async def test_an_access_token_expiring_mid_run_is_refreshed_once_by_concurrent_callers(
@@ -342,3 +353,231 @@ async def test_a_shipment_is_confirmed_once_with_its_tracking_number_under_throt
 
 async def json_of_timeline(gateway: httpx.AsyncClient, lotline_id: str) -> Any:
     return await json_of(await gateway.get(f"/api/orders/{lotline_id}/timeline"))
+
+
+# -- ORDER_CHANGE notifications through the SQS queue (moto in server mode) -------------------
+
+
+async def queue_drained(queue: FakeQueue) -> None:
+    """Every message sent was received and deleted: deleted only after its order's
+    transaction committed, so whatever the notifications caused is recorded."""
+    await eventually(queue.depth, lambda depth: depth == 0)
+
+
+async def recorded_ids(gateway: httpx.AsyncClient, seller_id: str) -> set[str]:
+    rows = await json_of(
+        await gateway.get(f"/api/amazon/sellers/{seller_id}/orders", params={"limit": 1000})
+    )
+    return {r["amazon_order_id"] for r in rows}
+
+
+async def test_notified_orders_arrive_at_once_and_the_next_poll_adds_exactly_the_others(
+    gateway, amazon: FakeAmazon, amazon_queue: FakeQueue
+):
+    seller_id = await connected_seller(gateway, amazon)
+    soap = await stocked_item(gateway, seller_id, "100")
+    ids = [order_id() for _ in range(20)]
+    for oid in ids:
+        items = [order_item(soap, 1, "4.50")]
+        amazon.add_order(seller_id, order(oid, items), items)
+    notified, dropped = ids[:15], ids[15:]
+
+    await amazon_queue.send(
+        *(order_change(seller_id, amazon.sellers[seller_id].orders[oid]) for oid in notified)
+    )
+    await queue_drained(amazon_queue)
+
+    assert await recorded_ids(gateway, seller_id) == set(notified)
+    for oid in notified:
+        await eventually(functools.partial(order_status, gateway, oid), has_status("ready_to_ship"))
+        assert len(await lotline_orders(gateway, oid)) == 1
+    for oid in dropped:
+        assert await lotline_orders(gateway, oid) == []
+
+    caught_up = await poll(gateway, seller_id)
+
+    assert (caught_up["orders"], caught_up["published"]) == (20, 5)
+    for oid in dropped:
+        await eventually(functools.partial(order_status, gateway, oid), has_status("ready_to_ship"))
+    for oid in ids:
+        assert len(await lotline_orders(gateway, oid)) == 1
+    assert await lots(gateway, soap) == {f"{soap}-A": ("100", "20")}
+
+
+async def test_a_notification_delivered_five_times_is_one_order_and_an_older_answer_moves_nothing(
+    gateway, amazon: FakeAmazon, amazon_queue: FakeQueue
+):
+    seller_id = await connected_seller(gateway, amazon)
+    soap = await stocked_item(gateway, seller_id, "10")
+    oid = order_id()
+    items = [order_item(soap, 2, "19.80")]
+    amazon.add_order(seller_id, order(oid, items), items)
+    same = order_change(seller_id, amazon.sellers[seller_id].orders[oid])
+
+    await amazon_queue.send(*[same] * 5)
+    await queue_drained(amazon_queue)
+
+    placed = await eventually(
+        functools.partial(order_status, gateway, oid), has_status("ready_to_ship")
+    )
+    assert len(await lotline_orders(gateway, oid)) == 1
+    assert len(amazon.requests_to("GET", f"/{oid}/orderItems")) == 1  # published once
+    assert await lots(gateway, soap) == {f"{soap}-A": ("10", "2")}
+
+    # Cancelled at Amazon and notified; then a notification whose getOrder is answered by
+    # a lagging replica with the older Unshipped copy: the newer state stays.
+    older = copy.deepcopy(amazon.sellers[seller_id].orders[oid])
+    cancelled = amazon.update_order(seller_id, oid, OrderStatus="Canceled")
+    await amazon_queue.send(order_change(seller_id, cancelled))
+    await queue_drained(amazon_queue)
+    await eventually(functools.partial(order_status, gateway, oid), has_status("cancelled"))
+
+    amazon.serve_stale_get_once(seller_id, older)
+    reads = len(amazon.requests_to("GET", f"/orders/v0/orders/{oid}"))
+    await amazon_queue.send(order_change(seller_id, older))
+    await queue_drained(amazon_queue)
+
+    assert len(amazon.requests_to("GET", f"/orders/v0/orders/{oid}")) == reads + 1
+    assert amazon.sellers[seller_id].stale_get == {}  # the older copy was the answer
+    recorded = await seen(gateway, seller_id, oid)
+    assert (recorded["order_status"], recorded["outcome"]) == (
+        "Canceled",
+        "cancelled_after_publish",
+    )
+    final = await order_status(gateway, oid)
+    assert final["id"] == placed["id"] and final["status"] == "cancelled"
+    assert len(await lotline_orders(gateway, oid)) == 1
+    await eventually(functools.partial(lots, gateway, soap), lambda ls: ls[f"{soap}-A"][1] == "0")
+
+
+async def test_an_unreadable_message_is_deleted_and_the_next_one_still_read(
+    gateway, amazon: FakeAmazon, amazon_queue: FakeQueue
+):
+    seller_id = await connected_seller(gateway, amazon)
+    soap = await stocked_item(gateway, seller_id, "3")
+    oid = order_id()
+    items = [order_item(soap, 1, "9.90")]
+    amazon.add_order(seller_id, order(oid, items), items)
+
+    await amazon_queue.send(
+        "not json at all",
+        '{"NotificationType": "ANY_OFFER_CHANGED", "Payload": {}}',
+        order_change(seller_id, amazon.sellers[seller_id].orders[oid]),
+    )
+    await queue_drained(amazon_queue)
+
+    await eventually(functools.partial(order_status, gateway, oid), has_status("ready_to_ship"))
+
+
+# -- stock push: the merchant-fulfilled quantity through the Listings Items API ---------------
+
+
+async def recall(gateway: httpx.AsyncClient, lot_code: str) -> None:
+    """The trace knows a lot once its receipt is projected: retry until it does."""
+
+    async def attempt() -> httpx.Response:
+        body = {"lot_code": lot_code, "reason": "wick fault"}
+        return await gateway.post("/api/trace/recalls", json=body)
+
+    await eventually(attempt, lambda a: a.status_code == 201, timeout=30)
+
+
+async def add_lot(gateway: httpx.AsyncClient, item: str, lot_code: str, quantity: str) -> None:
+    body = {
+        "item_code": item,
+        "lot_code": lot_code,
+        "quantity": quantity,
+        "unit": "pc",
+        "expires_on": "2028-06-30",
+    }
+    await json_of(await gateway.post("/api/lots", json=body))
+
+
+async def test_a_stock_change_patches_the_listing_quantity_once_and_a_recall_lowers_it(
+    gateway, amazon: FakeAmazon
+):
+    seller_id = await connected_seller(gateway, amazon)
+    code = f"WAX-{uuid.uuid4().hex[:6].upper()}"
+    amazon.add_listing(seller_id, code)  # listed, no merchant-fulfilled quantity yet
+    await json_of(await gateway.post("/api/items", json={"code": code, "name": code}))
+    await json_of(
+        await gateway.put(
+            f"/api/shops/amazon-{seller_id}/sku-mappings/{code}", json={"item_code": code}
+        )
+    )
+    patches = amazon.sellers[seller_id].listing_patches
+
+    def quantities() -> list[int]:
+        return [p["patches"][0]["value"][0]["quantity"] for p in patches if p["sku"] == code]
+
+    async def shown() -> int | None:
+        return amazon.listing_quantity(seller_id, code)
+
+    await add_lot(gateway, code, f"{code}-A", "7")
+    await eventually(shown, lambda q: q == 7)
+
+    assert quantities() == [7]
+    assert patches[0] == {
+        "sku": code,
+        "productType": "PRODUCT",
+        "patches": [
+            {
+                "op": "replace",
+                "path": "/attributes/fulfillment_availability",
+                "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": 7}],
+            }
+        ],
+    }
+    patch_requests = amazon.requests_to("PATCH", f"/{seller_id}/{code}")
+    assert [r.params["marketplaceIds"] for r in patch_requests] == ["A1PA6795UKMFR9"]
+
+    await add_lot(gateway, code, f"{code}-B", "3")
+    await eventually(shown, lambda q: q == 10)
+    await recall(gateway, f"{code}-B")  # recalled stock is never offered
+
+    await eventually(shown, lambda q: q == 7)
+    assert quantities() == [7, 10, 7]
+
+
+async def stock_sync_rows(gateway: httpx.AsyncClient, shop: str, sku: str) -> list[Any]:
+    answer = await gateway.get("/api/stock-sync", params={"shop": shop, "sku": sku})
+    return list(await json_of(answer))
+
+
+async def test_a_throttled_listing_call_is_retried_and_an_edit_between_read_and_patch_is_read_again(
+    gateway, amazon: FakeAmazon
+):
+    seller_id = await connected_seller(gateway, amazon)
+    shop = f"amazon-{seller_id}"
+    code = f"WAX-{uuid.uuid4().hex[:6].upper()}"
+    probe = f"PROBE-{code}"  # no path of it contains the SKU's
+    for sku in (code, probe):
+        amazon.add_listing(seller_id, sku)
+    await json_of(await gateway.post("/api/items", json={"code": code, "name": code}))
+    await add_lot(gateway, code, f"{code}-A", "5")
+    # The connectors know the lot once a SKU mapped to the item is meant to show 5.
+    await json_of(
+        await gateway.put(f"/api/shops/{shop}/sku-mappings/{probe}", json={"item_code": code})
+    )
+    await eventually(
+        functools.partial(stock_sync_rows, gateway, shop, probe),
+        lambda rows: bool(rows) and rows[0]["intended"] == 5,
+    )
+    amazon.fail_next(429, 2, path_contains=f"/listings/2021-08-01/items/{seller_id}/{code}")
+    amazon.edit_after_next_read(seller_id, code, 1)  # edited in Seller Central meanwhile
+
+    await json_of(
+        await gateway.put(f"/api/shops/{shop}/sku-mappings/{code}", json={"item_code": code})
+    )
+
+    await eventually(lambda: _quantity(amazon, seller_id, code), lambda q: q == 5)
+    reads = amazon.requests_to("GET", f"/{seller_id}/{code}")
+    # throttled twice; read 0 (then edited to 1); the read before the patch saw 1: stale,
+    # so the push read again (1), read once more before the patch (1), patched, read back
+    assert [r.status for r in reads][:2] == [429, 429]
+    assert len([r for r in reads if r.status == 200]) >= 4
+    assert len(amazon.requests_to("PATCH", f"/{seller_id}/{code}")) == 1
+
+
+async def _quantity(amazon: FakeAmazon, seller_id: str, sku: str) -> int | None:
+    return amazon.listing_quantity(seller_id, sku)

@@ -29,8 +29,17 @@ Orders are built by ``order()`` and ``order_item()`` in the shape of the Orders 
 money with string amounts, ``IsBuyerRequestedCancel`` as the string "true"/"false".
 Scripting: ``fail_next`` (any status; 429 with the QuotaExceeded body, 5xx with a server
 error body), ``serve_stale_once`` (an older copy of an order in the next listing),
+``serve_stale_get_once`` (an older copy answered by the next ``getOrder``),
 ``expire_access_tokens``, ``revoke``, ``lose_next_answer`` (the request takes effect, its
-answer is a 500). Every request is recorded. Buyer PII
+answer is a 500). Every request is recorded.
+
+Listings Items 2021-08-01 (``add_listing``): ``GET /listings/2021-08-01/items/{sellerId}/
+{sku}`` (``marketplaceIds`` required; ``includedData`` ``summaries`` by default,
+``fulfillmentAvailability`` gives ``[{"fulfillmentChannelCode": "DEFAULT", "quantity": N}]``)
+and ``PATCH`` of the same path with a JSON Patch of ``/attributes/fulfillment_availability``
+(answered ``{"sku", "status": "ACCEPTED", "submissionId", "issues": []}``, applied at once —
+Amazon processes a submission asynchronously); an unknown SKU is 404 ``NOT_FOUND``; buckets
+5/s burst 10 each, 429 ``QuotaExceeded`` when empty. Buyer PII
 (``getOrderAddress``, ``getOrderBuyerInfo``, Restricted Data Tokens) is not served.
 
 ASSUMED, not documented by Amazon: the exact texts of 5xx bodies; the order in which
@@ -67,7 +76,10 @@ RATES = {
     "getOrder": (0.5, 30),
     "getOrderItems": (0.5, 30),
     "confirmShipment": (2.0, 10),
+    "getListingsItem": (5.0, 10),
+    "patchListingsItem": (5.0, 10),
 }
+LISTINGS = "/listings/2021-08-01/items"
 
 
 def iso(when: datetime) -> str:
@@ -203,9 +215,14 @@ class FakeSeller:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     stale: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stale_get: dict[str, dict[str, Any]] = field(default_factory=dict)
     packages: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     refreshes: int = 0
     revoked: bool = False
+    # Listings Items: SKU → the DEFAULT (merchant-fulfilled) quantity, None when not set
+    listings: dict[str, int | None] = field(default_factory=dict)
+    listing_patches: list[dict[str, Any]] = field(default_factory=list)  # accepted bodies
+    edits_after_read: dict[str, int] = field(default_factory=dict)
 
 
 class FakeAmazon:
@@ -275,6 +292,22 @@ class FakeAmazon:
         """The next listing shows ``snapshot`` (an older copy) instead of the current order:
         an answer from a replica that had not caught up."""
         self.sellers[seller_id].stale[snapshot["AmazonOrderId"]] = dict(snapshot)
+
+    def serve_stale_get_once(self, seller_id: str, snapshot: dict[str, Any]) -> None:
+        """The next ``getOrder`` of the order answers ``snapshot`` (an older copy)."""
+        self.sellers[seller_id].stale_get[snapshot["AmazonOrderId"]] = dict(snapshot)
+
+    def add_listing(self, seller_id: str, sku: str, quantity: int | None = None) -> None:
+        """A listing of the seller's SKU, with a merchant-fulfilled quantity or none."""
+        self.sellers[seller_id].listings[sku] = quantity
+
+    def edit_after_next_read(self, seller_id: str, sku: str, quantity: int) -> None:
+        """Right after the next answered read of the listing, the seller sets its quantity
+        in Seller Central (a change between a caller's read and its patch)."""
+        self.sellers[seller_id].edits_after_read[sku] = quantity
+
+    def listing_quantity(self, seller_id: str, sku: str) -> int | None:
+        return self.sellers[seller_id].listings[sku]
 
     def fail_next(self, status: int, n: int = 1, *, path_contains: str | None = None) -> None:
         self._scripted.extend(_Scripted(status, path_contains) for _ in range(n))
@@ -502,7 +535,9 @@ class FakeAmazon:
             )
             if refused is not None:
                 return refused
-            found = seller.orders.get(amazon_order_id)
+            found = seller.stale_get.pop(amazon_order_id, None) or seller.orders.get(
+                amazon_order_id
+            )
             if found is None:
                 return JSONResponse(
                     errors("NotFound", "Order not found", amazon_order_id),
@@ -556,7 +591,96 @@ class FakeAmazon:
                 return JSONResponse(body, status_code=500, headers=self._rate("confirmShipment"))
             return answer
 
+        @app.get(LISTINGS + "/{seller_id}/{sku}")
+        async def get_listings_item(seller_id: str, sku: str, request: Request) -> Response:
+            seller = self._listing_seller(request, seller_id, "getListingsItem")
+            if isinstance(seller, Response):
+                return seller
+            headers = self._rate("getListingsItem")
+            if sku not in seller.listings:
+                return JSONResponse(
+                    errors("NOT_FOUND", f"SKU '{sku}' not found in marketplace"),
+                    status_code=404,
+                    headers=headers,
+                )
+            included = request.query_params.get("includedData", "summaries").split(",")
+            item: dict[str, Any] = {"sku": sku}
+            if "summaries" in included:
+                item["summaries"] = [
+                    {
+                        "marketplaceId": request.query_params["marketplaceIds"].split(",")[0],
+                        "productType": "CANDLE",
+                        "status": ["BUYABLE"],
+                        "itemName": f"Hand-poured candle {sku}",
+                    }
+                ]
+            if "fulfillmentAvailability" in included:
+                quantity = seller.listings[sku]
+                item["fulfillmentAvailability"] = (
+                    []
+                    if quantity is None
+                    else [{"fulfillmentChannelCode": "DEFAULT", "quantity": quantity}]
+                )
+            if sku in seller.edits_after_read:
+                seller.listings[sku] = seller.edits_after_read.pop(sku)
+            return JSONResponse(item, headers=headers)
+
+        @app.patch(LISTINGS + "/{seller_id}/{sku}")
+        async def patch_listings_item(seller_id: str, sku: str, request: Request) -> Response:
+            seller = self._listing_seller(request, seller_id, "patchListingsItem")
+            if isinstance(seller, Response):
+                return seller
+            headers = self._rate("patchListingsItem")
+            if sku not in seller.listings:
+                return JSONResponse(
+                    errors("NOT_FOUND", f"SKU '{sku}' not found in marketplace"),
+                    status_code=404,
+                    headers=headers,
+                )
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            quantity = _patched_quantity(body)
+            if isinstance(quantity, str):
+                return JSONResponse(
+                    errors("InvalidInput", quantity), status_code=400, headers=headers
+                )
+            seller.listings[sku] = quantity
+            seller.listing_patches.append({"sku": sku, **body})
+            answer = {
+                "sku": sku,
+                "status": "ACCEPTED",
+                "submissionId": secrets.token_hex(16),
+                "issues": [],
+            }
+            return JSONResponse(answer, headers=headers)
+
         return app
+
+    def _listing_seller(
+        self, request: Request, seller_id: str, operation: str
+    ) -> FakeSeller | Response:
+        """The caller's seller, when it is the one in the path and within its quota."""
+        seller = self._seller_of(request)
+        if isinstance(seller, Response):
+            return seller
+        if seller.seller_id != seller_id:
+            return JSONResponse(
+                errors("Unauthorized", "Access to requested resource is denied."),
+                status_code=403,
+            )
+        if not request.query_params.get("marketplaceIds"):
+            return JSONResponse(
+                errors("InvalidInput", "marketplaceIds is required."),
+                status_code=400,
+                headers=self._rate(operation),
+            )
+        return (
+            self._scripted_failure(request.url.path, operation)
+            or self._admit(seller.seller_id, operation)
+            or seller
+        )
 
     def _confirm(self, seller: FakeSeller, amazon_order_id: str, body: Any) -> Response:
         headers = self._rate("confirmShipment")
@@ -631,6 +755,31 @@ class FakeAmazon:
             amazon_order_id,
             OrderStatus="Shipped" if done else "PartiallyShipped",
         )
+
+
+def _patched_quantity(body: Any) -> int | str:
+    """The DEFAULT quantity a ``patchListingsItem`` body sets, or why it is refused. Only
+    the ``fulfillment_availability`` attribute is understood by the fake."""
+    if not isinstance(body, dict) or not isinstance(body.get("productType"), str):
+        return "productType is required."
+    patches = body.get("patches")
+    if not isinstance(patches, list) or len(patches) != 1 or not isinstance(patches[0], dict):
+        return "patches must hold one patch (the fake knows fulfillment_availability only)."
+    patch = patches[0]
+    if patch.get("op") not in ("add", "replace", "merge"):
+        return f"op {patch.get('op')!r} is not supported here."
+    if patch.get("path") != "/attributes/fulfillment_availability":
+        return f"path {patch.get('path')!r} is not supported here."
+    value = patch.get("value")
+    if not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], dict):
+        return "fulfillment_availability takes one entry."
+    entry = value[0]
+    quantity = entry.get("quantity")
+    if entry.get("fulfillment_channel_code") != "DEFAULT":
+        return "fulfillment_channel_code must be DEFAULT."
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        return "quantity must be a whole number of at least 0."
+    return quantity
 
 
 @asynccontextmanager

@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import tables as t
-from services.connectors.amazon import poller, repository, service, tokens
+from services.connectors.amazon import order_changes, poller, repository, service, tokens
 from services.connectors.amazon.client import SpApi
 from services.connectors.amazon.config import AmazonSettings
 from services.connectors.amazon.ratelimit import OperationLimiter
 from services.connectors.channels.port import Refused
 from services.connectors.config import WriteBackSettings
 from tests.fakes.amazon import FakeAmazon, order, order_id, order_item, running_fake
+from tests.fakes.amazon_sqs import order_change
 
 
 @pytest.fixture
@@ -140,3 +141,65 @@ async def test_an_unreadable_order_is_kept_then_published_once_amazon_fixes_it(
     async with connectors_engine.connect() as conn:
         row = await repository.peek_order(conn, seller_id, oid)
     assert (row.outcome, row.total_amount, row.problem) == ("published", Decimal("9.90"), None)
+
+
+def quick_retries() -> WriteBackSettings:
+    return WriteBackSettings(
+        max_attempts=2,
+        backoff_initial_seconds=0.01,
+        backoff_max_seconds=0.02,
+        jitter_seconds=0.0,
+        max_wait_seconds=0.05,
+    )
+
+
+def message(n: int, body: str) -> order_changes.Message:
+    return order_changes.Message(message_id=f"m-{n}", body=body, receipt_handle=f"h-{n}")
+
+
+async def test_a_batch_of_notifications_is_deleted_once_handled_and_kept_when_amazon_is_down(
+    connectors_engine, fake, http
+):
+    seller_id = await connected(connectors_engine, fake)
+    settings = settings_for(fake)
+    api = SpApi(http, settings, limiter=OperationLimiter())
+    placed, missing, down = order_id(), order_id(), order_id()
+    for oid in (placed, down):
+        items = [order_item("SOAP-1", 1, "4.50")]
+        fake.add_order(seller_id, order(oid, items), items)
+    body = {
+        oid: order_change(seller_id, fake.sellers[seller_id].orders[oid]) for oid in (placed, down)
+    }
+    body[missing] = order_change(
+        seller_id, {**fake.sellers[seller_id].orders[placed], "AmazonOrderId": missing}
+    )
+    batch = [
+        message(1, body[placed]),
+        message(2, body[placed]),  # a duplicate in the same batch: one getOrder
+        message(3, "{not json"),
+        message(4, order_change("AUNKNOWNSELLER1", fake.sellers[seller_id].orders[placed])),
+        message(5, body[missing]),  # Amazon does not know it: 404, refused
+        message(6, body[down]),
+    ]
+    fake.fail_next(503, 2, path_contains=f"/orders/v0/orders/{down}")  # past the budget
+
+    handled = await order_changes.handle(
+        connectors_engine, api, batch, settings=settings, retries=quick_retries()
+    )
+
+    assert sorted(m.message_id for m in handled.delete) == ["m-1", "m-2", "m-3", "m-4", "m-5"]
+    assert (handled.orders, handled.published) == (1, 1)
+    assert (
+        len(fake.requests_to("GET", f"/orders/v0/orders/{placed}"))
+        - len(fake.requests_to("GET", f"/orders/v0/orders/{placed}/orderItems"))
+        == 1
+    )
+    async with connectors_engine.connect() as conn:
+        assert (await repository.peek_order(conn, seller_id, placed)).outcome == "published"
+        assert await repository.peek_order(conn, seller_id, down) is None
+
+    again = await order_changes.handle(  # redelivered once Amazon is back
+        connectors_engine, api, [message(7, body[down])], settings=settings, retries=quick_retries()
+    )
+
+    assert [m.message_id for m in again.delete] == ["m-7"] and again.published == 1

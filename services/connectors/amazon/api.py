@@ -1,4 +1,5 @@
-"""Amazon routes: connect a seller, authorise it again, poll it now, its orders."""
+"""Amazon routes: connect a seller, authorise it again, poll it now, its orders, its FBA
+sales."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from services.connectors.amazon import service
 from services.connectors.amazon.config import AmazonSettings
 from services.connectors.amazon.schemas import (
     AmazonCredentials,
+    AmazonFbaSalesOut,
     AmazonOrderOut,
     AmazonPollOut,
     AmazonSellerIn,
     AmazonSellerOut,
+    FbaTotal,
     OrderOutcome,
 )
 from shared.runtime import engine_of
@@ -80,6 +83,23 @@ async def list_orders(
     """The orders the poller recorded, latest Amazon update first."""
     rows = await service.orders(engine, seller_id, outcome=outcome, limit=limit)
     return [AmazonOrderOut.model_validate(r) for r in rows]
+
+
+@router.get("/api/amazon/sellers/{seller_id}/fba-sales", response_model=AmazonFbaSalesOut)
+async def fba_sales(
+    seller_id: str,
+    engine: Engine,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AmazonFbaSalesOut:
+    """Orders Amazon fulfilled from its own warehouse (FBA): recorded as sales, never
+    factory demand; the sold ones totalled per currency."""
+    found = await service.fba_sales(engine, seller_id, limit=limit)
+    return AmazonFbaSalesOut(
+        seller_id=seller_id,
+        totals=[FbaTotal(currency=c, orders=n, amount=a) for c, n, a in found.totals],
+        not_sold=found.not_sold,
+        sales=[AmazonOrderOut.model_validate(r) for r in found.sales],
+    )
 
 
 @router.post("/api/amazon/sellers/{seller_id}/poll", response_model=AmazonPollOut)

@@ -1,5 +1,6 @@
-"""Amazon over httpx: the Login with Amazon token endpoint and the Orders API v0
-(``getOrders``, ``getOrderItems``, ``getOrder``, ``confirmShipment``).
+"""Amazon over httpx: the Login with Amazon token endpoint, the Orders API v0
+(``getOrders``, ``getOrderItems``, ``getOrder``, ``confirmShipment``) and the Listings Items
+API 2021-08-01 (``getListingsItem``, ``patchListingsItem``).
 
 Every SP-API call first takes a token from its operation's bucket (``ratelimit``), sends the
 seller's access token as ``x-amz-access-token`` and reads ``x-amzn-RateLimit-Limit``
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -26,6 +28,8 @@ GET_ORDERS = "getOrders"
 GET_ORDER = "getOrder"
 GET_ORDER_ITEMS = "getOrderItems"
 CONFIRM_SHIPMENT = "confirmShipment"
+GET_LISTINGS_ITEM = "getListingsItem"
+PATCH_LISTINGS_ITEM = "patchListingsItem"
 RATE_HEADER = "x-amzn-RateLimit-Limit"
 
 
@@ -113,6 +117,8 @@ class SpApi:
             GET_ORDER: self._settings.get_order,
             GET_ORDER_ITEMS: self._settings.get_order_items,
             CONFIRM_SHIPMENT: self._settings.confirm_shipment,
+            GET_LISTINGS_ITEM: self._settings.get_listings_item,
+            PATCH_LISTINGS_ITEM: self._settings.patch_listings_item,
         }[operation]
 
     async def refresh(
@@ -256,3 +262,46 @@ class SpApi:
             f"/orders/v0/orders/{order_id}/shipmentConfirmation",
             json=dict(body),
         )
+
+    def _listing_path(self, seller: Seller, sku: str) -> str:
+        return (
+            f"/listings/2021-08-01/items/{quote(seller.seller_id, safe='')}/{quote(sku, safe='')}"
+        )
+
+    async def get_listings_item(
+        self, seller: Seller, token: str, sku: str, *, marketplace_ids: Sequence[str]
+    ) -> Mapping[str, Any]:
+        """``getListingsItem`` with its ``fulfillmentAvailability`` (no envelope: the item)."""
+        params = {
+            "marketplaceIds": ",".join(marketplace_ids),
+            "includedData": "fulfillmentAvailability",
+        }
+        body = await self._send(
+            GET_LISTINGS_ITEM, seller, token, "GET", self._listing_path(seller, sku), params=params
+        )
+        if not isinstance(body, Mapping):
+            raise Refused("unexpected answer to getListingsItem: not an object")
+        return body
+
+    async def patch_listings_item(
+        self,
+        seller: Seller,
+        token: str,
+        sku: str,
+        body: Mapping[str, Any],
+        *,
+        marketplace_ids: Sequence[str],
+    ) -> Mapping[str, Any]:
+        """``patchListingsItem``: answered with the submission's ``status`` and ``issues``."""
+        answer = await self._send(
+            PATCH_LISTINGS_ITEM,
+            seller,
+            token,
+            "PATCH",
+            self._listing_path(seller, sku),
+            params={"marketplaceIds": ",".join(marketplace_ids)},
+            json=dict(body),
+        )
+        if not isinstance(answer, Mapping):
+            raise Refused("unexpected answer to patchListingsItem: not an object")
+        return answer

@@ -20,6 +20,7 @@ from enum import StrEnum
 from services.connectors.amazon.orders import (
     DEMAND,
     ENDED,
+    NOT_YET_DEMAND,
     SHIPPED,
     FulfillmentChannel,
     OrderHead,
@@ -38,6 +39,13 @@ class Outcome(StrEnum):
 
 
 UNDECIDED = frozenset({Outcome.PENDING, Outcome.CANCEL_REQUESTED, Outcome.UNREADABLE})
+
+
+def is_sold(status: str) -> bool:
+    """Whether an FBA order in this Amazon status counts as sold: not while ``Pending``
+    (not paid yet), not once ``Canceled`` or ``Unfulfillable`` (an FBA sale keeps its
+    outcome, its status moves on)."""
+    return status not in NOT_YET_DEMAND | ENDED
 
 
 def needs_items(order: OrderHead, known: Outcome | None) -> bool:

@@ -13,6 +13,7 @@ simply repeated; the overlap catches orders that shifted between pages while we 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -137,6 +138,47 @@ async def _keep_unreadable(engine: AsyncEngine, seller: Any, raw: Any, problem: 
         )
 
 
+async def _failed(error: AdminError) -> None:
+    log.warning("Amazon call failed: %s", error)
+
+
+async def take_order(
+    engine: AsyncEngine,
+    seller: Any,
+    raw: Any,
+    mappings: dict[str, str],
+    *,
+    items_of: Callable[[str], Awaitable[list[Any]]],
+    retries: WriteBackSettings,
+) -> tuple[bool, bool, datetime | None]:
+    """One order as Amazon answered it (a listing's, or ``getOrder``'s after a
+    notification) through the one path: recorded in a transaction of its own, an older
+    answer than the one recorded ignored. (published now, cancellation mirrored now, its
+    ``LastUpdateDate``)."""
+    try:
+        head = orders.head(raw)
+    except orders.InvalidAmazonOrder as error:
+        await _keep_unreadable(engine, seller, raw, str(error))
+        return False, False, None
+    async with engine.connect() as conn:
+        row = await repository.peek_order(conn, seller.seller_id, head.amazon_order_id)
+    known = Outcome(row.outcome) if row is not None else None
+    if is_stale(head, row):
+        return False, False, head.last_update_date
+    items = None
+    if needs_items(head, known):
+        items = await with_retries(
+            partial(items_of, head.amazon_order_id), retries, on_failure=_failed
+        )
+    try:
+        async with engine.begin() as conn:
+            published, cancelled = await _record(conn, seller, head, raw, items, mappings)
+    except orders.InvalidAmazonOrder as error:
+        await _keep_unreadable(engine, seller, raw, str(error))
+        return False, False, head.last_update_date
+    return published, cancelled, head.last_update_date
+
+
 async def poll_seller(
     engine: AsyncEngine,
     api: SpApi,
@@ -152,9 +194,6 @@ async def poll_seller(
     if seller is None:
         raise AdminError(f"unknown Amazon seller {seller_id}")
     where = Seller(seller_id=seller_id, endpoint=settings.endpoint(seller.region))
-
-    async def failed(error: AdminError) -> None:
-        log.warning("Amazon seller %s: call failed: %s", seller_id, error)
 
     start = since(
         seller.orders_watermark,
@@ -188,41 +227,20 @@ async def poll_seller(
             margin_seconds=settings.refresh_margin_seconds,
         )
 
-    async def take(raw: Any, mappings: dict[str, str]) -> tuple[bool, bool, datetime | None]:
-        try:
-            head = orders.head(raw)
-        except orders.InvalidAmazonOrder as error:
-            await _keep_unreadable(engine, seller, raw, str(error))
-            return False, False, None
-        async with engine.connect() as conn:
-            row = await repository.peek_order(conn, seller_id, head.amazon_order_id)
-        known = Outcome(row.outcome) if row is not None else None
-        if is_stale(head, row):
-            return False, False, head.last_update_date
-        items = None
-        if needs_items(head, known):
-            items = await with_retries(
-                partial(items_of, head.amazon_order_id), retries, on_failure=failed
-            )
-        try:
-            async with engine.begin() as conn:
-                published, cancelled = await _record(conn, seller, head, raw, items, mappings)
-        except orders.InvalidAmazonOrder as error:
-            await _keep_unreadable(engine, seller, raw, str(error))
-            return False, False, head.last_update_date
-        return published, cancelled, head.last_update_date
-
     newest: datetime | None = seller.orders_watermark
     pages = seen = published = cancelled = 0
     next_token: str | None = None
     try:
         while True:
-            page = await with_retries(partial(read, next_token), retries, on_failure=failed)
+            page = await with_retries(partial(read, next_token), retries, on_failure=_failed)
             pages += 1
             async with engine.connect() as conn:
                 mappings = await connectors_repository.sku_mappings(conn, seller.domain)
             for raw in page.orders:
-                was_published, was_cancelled, updated = await take(raw, mappings)
+                taken = await take_order(
+                    engine, seller, raw, mappings, items_of=items_of, retries=retries
+                )
+                was_published, was_cancelled, updated = taken
                 published += was_published
                 cancelled += was_cancelled
                 if updated is not None and (newest is None or updated > newest):

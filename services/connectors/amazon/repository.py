@@ -109,6 +109,12 @@ async def mark_revoked(conn: AsyncConnection, seller_id: str, reason: str) -> No
 
 
 async def order(conn: AsyncConnection, seller_id: str, order_id: str) -> Any:
+    """The order's row, locked for the transaction. The order's advisory lock comes first:
+    a row not there yet locks nothing, and the poller and the notification worker may
+    both be about to insert it (the second then sees the first's row, and publishes
+    nothing again)."""
+    key = sa.func.hashtextextended(f"amazon-order:{seller_id}:{order_id}", 0)
+    await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
     query = sa.select(O).where(O.c.seller_id == seller_id, O.c.amazon_order_id == order_id)
     return (await conn.execute(query.with_for_update())).first()
 
@@ -181,6 +187,32 @@ async def list_orders(
     if outcome is not None:
         query = query.where(O.c.outcome == outcome)
     return (await conn.execute(query.order_by(O.c.last_update_date.desc()).limit(limit))).all()
+
+
+async def fba_sales(conn: AsyncConnection, seller_id: str, *, limit: int) -> Sequence[Any]:
+    """The seller's Amazon-fulfilled orders, latest Amazon update first."""
+    query = (
+        sa.select(O)
+        .where(O.c.seller_id == seller_id, O.c.outcome == "fba_sale")
+        .order_by(O.c.last_update_date.desc(), O.c.amazon_order_id)
+        .limit(limit)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def fba_totals(conn: AsyncConnection, seller_id: str) -> Sequence[Any]:
+    """Per order status and currency: how many FBA orders, and their ``OrderTotal`` sum."""
+    query = (
+        sa.select(
+            O.c.order_status,
+            O.c.total_currency,
+            sa.func.count().label("orders"),
+            sa.func.sum(O.c.total_amount).label("amount"),
+        )
+        .where(O.c.seller_id == seller_id, O.c.outcome == "fba_sale")
+        .group_by(O.c.order_status, O.c.total_currency)
+    )
+    return (await conn.execute(query)).all()
 
 
 async def finish_poll(conn: AsyncConnection, seller_id: str, *, watermark: datetime | None) -> None:

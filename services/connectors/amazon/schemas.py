@@ -95,3 +95,22 @@ class AmazonPollOut(BaseModel):
     published: int
     cancelled: int
     watermark: datetime | None
+
+
+class FbaTotal(BaseModel):
+    """The sold FBA orders of one currency: how many, and the sum of their totals."""
+
+    currency: str | None
+    orders: int
+    amount: Decimal
+
+
+class AmazonFbaSalesOut(BaseModel):
+    """Sales from Amazon's own warehouse: recorded, never factory demand. ``totals`` count
+    the sold ones (not ``Pending``, ``Canceled`` or ``Unfulfillable``), per currency;
+    ``not_sold`` the others."""
+
+    seller_id: str
+    totals: list[FbaTotal]
+    not_sold: int
+    sales: list[AmazonOrderOut]

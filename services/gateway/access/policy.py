@@ -100,6 +100,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "GET /api/woocommerce/stores/{shop}/orders",
         "GET /api/amazon/sellers/{seller_id}",
         "GET /api/amazon/sellers/{seller_id}/orders",
+        "GET /api/amazon/sellers/{seller_id}/fba-sales",
         "GET /api/stock-sync",
         "GET /api/webhook-deliveries",
         "GET /api/webhook-deliveries/{webhook_id}",

@@ -14,6 +14,7 @@ from services.connectors.amazon import orders
 from services.connectors.amazon.lifecycle import (
     Outcome,
     cancels,
+    is_sold,
     needs_items,
     next_outcome,
     publishes,
@@ -188,3 +189,20 @@ def test_an_unreadable_rows_date_never_makes_a_readable_answer_stale() -> None:
     assert is_stale(answer, SimpleNamespace(outcome="published", last_update_date=later))
     assert not is_stale(answer, SimpleNamespace(outcome="unreadable", last_update_date=later))
     assert not is_stale(answer, None)
+
+
+@pytest.mark.parametrize(
+    ("status", "sold"),
+    [
+        ("Pending", False),
+        ("PendingAvailability", False),
+        ("Unshipped", True),
+        ("PartiallyShipped", True),
+        ("Shipped", True),
+        ("InvoiceUnconfirmed", True),
+        ("Canceled", False),
+        ("Unfulfillable", False),
+    ],
+)
+def test_an_fba_order_counts_as_sold_once_paid_and_until_cancelled(status: str, sold: bool) -> None:
+    assert is_sold(status) is sold

@@ -45,7 +45,7 @@ def test_the_registry_answers_for_every_channel_with_what_it_supports() -> None:
         "shopify",
         "woocommerce",
     ]
-    assert channels.supporting(Capability.STOCK_PUSH) == ["shopify", "woocommerce"]
+    assert channels.supporting(Capability.STOCK_PUSH) == ["amazon", "shopify", "woocommerce"]
     assert channels.owning("fulfillment").name == "shopify"
     assert channels.owning("etsy_shipment").name == "etsy"
     assert channels.owning("woocommerce_completion").name == "woocommerce"
@@ -53,7 +53,7 @@ def test_the_registry_answers_for_every_channel_with_what_it_supports() -> None:
     for direct in ("manual", "wholesale"):
         assert channels.get(direct).capabilities == frozenset()
     assert channels.get("amazon").capabilities == frozenset(
-        {Capability.FULFILMENT, Capability.ORDER_LISTING}
+        {Capability.FULFILMENT, Capability.STOCK_PUSH, Capability.ORDER_LISTING}
     )
     assert channels.supporting(Capability.ORDER_LISTING) == [
         "amazon",
