@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import repository
 from services.inventory import tables as t
-from services.inventory.channel_rules import HeldLot, quarantine_lot_code, release_down_to
+from services.inventory.channel_rules import HeldLot, release_down_to
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
+from services.inventory.stock_entry_rules import QuarantineReturn, enter_stock
 from shared.consuming import Delivery
 from shared.contracts.base import Event
 from shared.contracts.inventory import ReservedLot, StockReleased
@@ -95,20 +96,21 @@ async def _target_lot(conn: AsyncConnection, returned: ReturnedLot, destination:
         return None
     if destination != "quarantine":
         return int(origin.id)
-    code = quarantine_lot_code(origin.lot_code)
-    values = {
-        "lot_code": code,
-        "item_code": origin.item_code,
-        "unit": origin.unit,
-        "on_hand": 0,
-        "expires_on": origin.expires_on,
-        "production_order_id": origin.production_order_id,
-        "quarantined": True,
-    }
-    created = await repository.insert_lot(conn, values)
+    entry = enter_stock(
+        QuarantineReturn(
+            origin_lot_code=origin.lot_code,
+            expires_on=origin.expires_on,
+            production_order_id=origin.production_order_id,
+        ),
+        item_code=origin.item_code,
+        quantity=Quantity.zero(origin.unit),
+    )
+    created = await repository.insert_entry(conn, entry)
     if created is not None:
         return created
-    row = (await conn.execute(sa.select(t.lot.c.id).where(t.lot.c.lot_code == code))).first()
+    row = (
+        await conn.execute(sa.select(t.lot.c.id).where(t.lot.c.lot_code == entry.lot_code))
+    ).first()
     return None if row is None else int(row.id)
 
 

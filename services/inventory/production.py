@@ -19,13 +19,13 @@ from services.inventory.completion import (
     demands_within_shelf_life,
     fully_reserved,
 )
-from services.inventory.costing_rules import ConsumedInput, labour_cost, produced_unit_cost
+from services.inventory.costing_rules import ConsumedInput, labour_cost
 from services.inventory.materials import Supply, hold_materials, merge_needs
 from services.inventory.publishing import publish
+from services.inventory.stock_entry_rules import ProductionOutput, enter_stock
 from shared.consuming import Delivery
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.inventory import (
-    LotReceived,
     MaterialNeed,
     MaterialsReleased,
     MaterialsReserved,
@@ -192,33 +192,23 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
             conn, c.lot.id, -c.quantity, kind="consumption", reference=reference
         )
         effects.touched_lots.append(c.lot.id)
-    labour = labour_cost(event.run_minutes, event.cost_per_minute)
-    unit_cost = produced_unit_cost(
-        [ConsumedInput(c.lot.lot_code, c.quantity, c.lot.unit_cost) for c in consumptions],
-        labour=labour,
-        output=output.value,
+    entry = enter_stock(
+        ProductionOutput(
+            production_order_id=po,
+            lot_code=event.output_lot_code,
+            produced_on=event.produced_on,
+            expires_on=event.expires_on,
+            inputs=tuple(
+                ConsumedInput(c.lot.lot_code, c.quantity, c.lot.unit_cost) for c in consumptions
+            ),
+            labour=labour_cost(event.run_minutes, event.cost_per_minute),
+        ),
+        item_code=event.item_code,
+        quantity=output,
     )
-    lot_id = await repository.insert_lot(
-        conn,
-        {
-            "unit_cost": unit_cost.amount if unit_cost else None,
-            "unit_cost_currency": unit_cost.currency if unit_cost else None,
-            "labour_cost": labour.amount if labour else None,
-            "labour_currency": labour.currency if labour else None,
-            "lot_code": event.output_lot_code,
-            "item_code": event.item_code,
-            "unit": item.base_unit,
-            "on_hand": output.value,
-            "expires_on": event.expires_on,
-            "received_on": event.produced_on,
-            "production_order_id": po,
-        },
-    )
+    lot_id = await repository.insert_entry(conn, entry)
     if lot_id is None:
         raise CompletionRefused(f"lot {event.output_lot_code} already exists")
-    await repository.add_movement(
-        conn, lot_id=lot_id, kind="production", quantity=output.value, reference=reference
-    )
     effects.touched_lots.append(lot_id)
     await repository.set_request_status(conn, po, CONSUMED)
 
@@ -245,17 +235,7 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
         await repository.add_reservation(
             conn, order_id=a.order_id, line_no=a.line_no, lot_id=lot_id, quantity=a.quantity.value
         )
-    effects.events.append(
-        LotReceived(
-            lot_code=event.output_lot_code,
-            item_code=event.item_code,
-            quantity=output,
-            expires_on=event.expires_on,
-            production_order_id=po,
-            received_on=event.produced_on,
-            unit_cost=unit_cost,
-        )
-    )
+    effects.events.append(entry.received())
     effects.events.append(
         ProductionRecorded(
             production_order_id=po,

@@ -20,6 +20,7 @@ from services.inventory.domain import (
     lot_status,
     stock_figures,
 )
+from services.inventory.stock_entry_rules import StockEntry
 from shared import search
 from shared.contracts.inventory import LotChanged
 from shared.units import Money, Quantity
@@ -108,6 +109,53 @@ async def insert_lot(conn: AsyncConnection, values: dict[str, Any]) -> int | Non
     )
     row = result.first()
     return None if row is None else int(row.id)
+
+
+async def insert_entry(conn: AsyncConnection, entry: StockEntry) -> int | None:
+    """Write a new lot with its opening movement (``stock_entry_rules``); None when a lot of
+    that code exists already, and then nothing is written."""
+    unit_cost, labour, cost = entry.unit_cost, entry.labour_cost, entry.cost
+    lot_id = await insert_lot(
+        conn,
+        {
+            "lot_code": entry.lot_code,
+            "item_code": entry.item_code,
+            "unit": entry.quantity.unit,
+            "on_hand": entry.quantity.value,
+            "expires_on": entry.expires_on,
+            "received_on": entry.received_on,
+            "supplier": entry.supplier,
+            "supplier_lot_code": entry.supplier_lot_code,
+            "cost": cost.amount if cost else None,
+            "cost_currency": cost.currency if cost else None,
+            "unit_cost": unit_cost.amount if unit_cost else None,
+            "unit_cost_currency": unit_cost.currency if unit_cost else None,
+            "labour_cost": labour.amount if labour else None,
+            "labour_currency": labour.currency if labour else None,
+            "production_order_id": entry.production_order_id,
+            "quarantined": entry.quarantined,
+        },
+    )
+    if lot_id is not None and entry.opening is not None:
+        opening = entry.opening
+        await add_movement(
+            conn,
+            lot_id=lot_id,
+            kind=opening.kind,
+            quantity=opening.quantity,
+            reference=opening.reference,
+        )
+    return lot_id
+
+
+async def count_lots_with_prefix(conn: AsyncConnection, prefix: str) -> int:
+    """How many lot codes start with ``prefix`` (numbering a day's receipts of an item)."""
+    count = await conn.scalar(
+        sa.select(sa.func.count())
+        .select_from(t.lot)
+        .where(t.lot.c.lot_code.startswith(prefix, autoescape=True))
+    )
+    return int(count or 0)
 
 
 async def add_movement(

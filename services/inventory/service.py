@@ -13,8 +13,9 @@ from services.inventory import domain, repository, shelf_life
 from services.inventory.errors import Conflict, InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
+from services.inventory.stock_entry_rules import LotIntake, enter_stock
 from shared.consuming import Delivery
-from shared.contracts.inventory import ItemDefined, LotReceived, ReservedLot, StockReleased
+from shared.contracts.inventory import ItemDefined, ReservedLot, StockReleased
 from shared.contracts.orders import OrderCancelled, OrderReceived
 from shared.units import Quantity, is_whole_where_counted
 
@@ -116,30 +117,16 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
             raise InventoryError(
                 f"item {new.item_code} is counted in {item.base_unit}, not {new.unit}"
             )
-        lot_id = await repository.insert_lot(
-            conn,
-            {
-                "lot_code": new.lot_code,
-                "item_code": new.item_code,
-                "unit": new.unit,
-                "on_hand": new.quantity,
-                "expires_on": new.expires_on,
-                "received_on": new.received_on,
-            },
-        )
-        if lot_id is None:
-            raise Conflict(f"lot {new.lot_code} already exists")
-        await repository.add_movement(
-            conn, lot_id=lot_id, kind="receipt", quantity=new.quantity, reference=None
-        )
-        waiting = await retry_waiting_requests(conn, [new.item_code])
-        received = LotReceived(
-            lot_code=new.lot_code,
+        entry = enter_stock(
+            LotIntake(new.lot_code, expires_on=new.expires_on, received_on=new.received_on),
             item_code=new.item_code,
             quantity=Quantity.of(new.quantity, new.unit),
-            expires_on=new.expires_on,
-            received_on=new.received_on,
         )
+        lot_id = await repository.insert_entry(conn, entry)
+        if lot_id is None:
+            raise Conflict(f"lot {new.lot_code} already exists")
+        waiting = await retry_waiting_requests(conn, [new.item_code])
+        received = entry.received()
         await publish(
             conn, [received, *waiting.events], touched_lots=[lot_id, *waiting.touched_lots]
         )
