@@ -12,17 +12,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import repository, shelf_life
-from services.inventory.completion import (
-    CompletionRefused,
-    allocate_output,
-    check_consumption,
-    demands_within_shelf_life,
-    fully_reserved,
-)
-from services.inventory.costing_rules import ConsumedInput, labour_cost
+from services.inventory.completion import CompletionFacts, CompletionRefused, complete
 from services.inventory.materials import Supply, hold_materials, merge_needs
 from services.inventory.publishing import publish
-from services.inventory.stock_entry_rules import ProductionOutput, enter_stock
 from shared.consuming import Delivery
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.inventory import (
@@ -30,10 +22,7 @@ from shared.contracts.inventory import (
     MaterialsReleased,
     MaterialsReserved,
     MaterialsShort,
-    ProductionRecorded,
     ProductionRejected,
-    ReservedLot,
-    StockAllocated,
 )
 from shared.contracts.production import (
     MaterialsRequested,
@@ -41,7 +30,6 @@ from shared.contracts.production import (
     ProductionOrderStatusChanged,
     ProductionStatus,
 )
-from shared.units import UnitError, convert
 
 CONSUMER = "inventory"
 log = logging.getLogger(__name__)
@@ -171,103 +159,51 @@ async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
 
 
 async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effects:
+    """Load the facts, ask ``completion.complete``, write what it decided."""
+    facts = await _completion_facts(conn, event)
+    outcome = complete(facts)
     po = event.production_order_id
-    item = await repository.get_item(conn, event.item_code)
-    if item is None:
-        raise CompletionRefused(f"unknown item {event.item_code}")
-    try:
-        output = convert(event.output, item.base_unit)
-    except UnitError as error:
-        raise CompletionRefused(f"output of {event.item_code}: {error}") from error
-    if not output.is_positive:
-        raise CompletionRefused("the output quantity must be positive")
-    lots = await repository.lots_by_code_for_update(conn, [c.lot_code for c in event.consumed])
-    held = await repository.held_by(conn, po)
-    consumptions = check_consumption(event.consumed, lots, held_by_this_order=held)
-
     effects = Effects(touched_lots=await repository.release_holds(conn, po))
-    reference = f"production:{po}"
-    for c in consumptions:
+    for c in outcome.consumptions:
         await repository.change_on_hand(
-            conn, c.lot.id, -c.quantity, kind="consumption", reference=reference
+            conn, c.lot.id, -c.quantity, kind="consumption", reference=outcome.reference
         )
         effects.touched_lots.append(c.lot.id)
-    entry = enter_stock(
-        ProductionOutput(
-            production_order_id=po,
-            lot_code=event.output_lot_code,
-            produced_on=event.produced_on,
-            expires_on=event.expires_on,
-            inputs=tuple(
-                ConsumedInput(c.lot.lot_code, c.quantity, c.lot.unit_cost) for c in consumptions
-            ),
-            labour=labour_cost(event.run_minutes, event.cost_per_minute),
-        ),
-        item_code=event.item_code,
-        quantity=output,
-    )
-    lot_id = await repository.insert_entry(conn, entry)
+    lot_id = await repository.insert_entry(conn, outcome.output)
     if lot_id is None:
         raise CompletionRefused(f"lot {event.output_lot_code} already exists")
     effects.touched_lots.append(lot_id)
     await repository.set_request_status(conn, po, CONSUMED)
-
-    cancelled = await repository.cancelled_orders(conn, [d.order_id for d in event.demands])
-    demands = [d for d in event.demands if d.order_id not in cancelled]
-    rules = await shelf_life.rules_of_orders(conn, [d.order_id for d in demands])
-    demands, too_short = demands_within_shelf_life(
-        demands,
-        rules,
-        expires_on=event.expires_on,
-        produced_on=event.produced_on,
-        on=datetime.now(UTC).date(),
-    )
-    for d in too_short:
+    for d in outcome.too_short:
         log.warning(
             "lot %s is too close to expiry for order %s line %s (needs %s): not allocated",
             event.output_lot_code,
             d.order_id,
             d.line_no,
-            rules[d.order_id].needs,
+            facts.shelf_life[d.order_id].needs,
         )
-    allocations = allocate_output(output, demands, lot_code=event.output_lot_code)
-    for a in allocations:
+    for a in outcome.allocations:
         await repository.add_reservation(
             conn, order_id=a.order_id, line_no=a.line_no, lot_id=lot_id, quantity=a.quantity.value
         )
-    effects.events.append(entry.received())
-    effects.events.append(
-        ProductionRecorded(
-            production_order_id=po,
-            item_code=event.item_code,
-            output_lot_code=event.output_lot_code,
-            output=output,
-            produced_on=event.produced_on,
-            expires_on=event.expires_on,
-            consumed=event.consumed,
-            allocations=allocations,
-        )
-    )
-    for order_id in dict.fromkeys(a.order_id for a in allocations):
-        requested, reserved = await repository.order_coverage(conn, order_id)
-        effects.events.append(
-            StockAllocated(
-                order_id=order_id,
-                production_order_id=po,
-                reservations=tuple(
-                    ReservedLot(
-                        line_no=a.line_no,
-                        item_code=event.item_code,
-                        lot_code=a.lot_code,
-                        quantity=a.quantity,
-                        expires_on=event.expires_on,
-                    )
-                    for a in allocations
-                    if a.order_id == order_id
-                ),
-                fully_reserved=fully_reserved(requested, reserved),
-            )
-        )
+    effects.events.extend(outcome.events)
     freed = await repository.items_of_lots(conn, effects.touched_lots)
     effects.add(await retry_waiting_requests(conn, sorted({event.item_code, *freed})))
     return effects
+
+
+async def _completion_facts(conn: AsyncConnection, event: ProductionCompleted) -> CompletionFacts:
+    item = await repository.get_item(conn, event.item_code)
+    orders = list(dict.fromkeys(d.order_id for d in event.demands))
+    cancelled = await repository.cancelled_orders(conn, orders)
+    serving = [o for o in orders if o not in cancelled]
+    return CompletionFacts(
+        event=event,
+        base_unit=None if item is None else item.base_unit,
+        lots=await repository.lots_by_code_for_update(conn, [c.lot_code for c in event.consumed]),
+        held=await repository.held_by(conn, event.production_order_id),
+        cancelled=frozenset(cancelled),
+        shelf_life=await shelf_life.rules_of_orders(conn, serving),
+        coverage={o: await repository.order_coverage(conn, o) for o in serving},
+        today=datetime.now(UTC).date(),
+    )
