@@ -11,7 +11,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import repository
+from services.inventory import lot_repository
 from services.inventory import tables as t
 from services.inventory.channel_rules import HeldLot, release_down_to
 from services.inventory.production import retry_waiting_requests
@@ -48,7 +48,7 @@ async def _release(conn: AsyncConnection, held: HeldLot, quantity: Decimal) -> N
         await conn.execute(
             R.update().where(R.c.id == held.reservation_id).values(quantity=R.c.quantity - quantity)
         )
-    await repository.change_reserved(conn, held.lot_id, -quantity)
+    await lot_repository.change_reserved(conn, held.lot_id, -quantity)
 
 
 async def shrink_for_reduced_lines(tx: Delivery, event: OrderLinesReduced) -> None:
@@ -105,7 +105,7 @@ async def _target_lot(conn: AsyncConnection, returned: ReturnedLot, destination:
         item_code=origin.item_code,
         quantity=Quantity.zero(origin.unit),
     )
-    created = await repository.insert_entry(conn, entry)
+    created = await lot_repository.insert_entry(conn, entry)
     if created is not None:
         return created
     row = (
@@ -132,7 +132,7 @@ async def restock_returned(tx: Delivery, event: OrderItemsReturned) -> None:
         if lot_id is None or await _already_booked(conn, lot_id, reference):
             continue
         await conn.execute(sa.select(t.lot.c.id).where(t.lot.c.id == lot_id).with_for_update())
-        await repository.change_on_hand(
+        await lot_repository.change_on_hand(
             conn, lot_id, returned.quantity.value, kind="return", reference=reference
         )
         touched.append(lot_id)

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import repository, shelf_life
+from services.inventory import lot_repository, shelf_life
 from services.inventory.completion import CompletionFacts, CompletionRefused, complete
 from services.inventory.materials import Supply, hold_materials, merge_needs
 from services.inventory.publishing import publish
@@ -52,13 +52,13 @@ async def try_to_hold(
     conn: AsyncConnection, production_order_id: UUID, materials: Sequence[MaterialNeed]
 ) -> tuple[MaterialsReserved | MaterialsShort, list[int]]:
     """Hold every material of the order from lots that may be used, or none (short)."""
-    items = await repository.items_by_code(conn, [m.item_code for m in materials])
+    items = await lot_repository.items_by_code(conn, [m.item_code for m in materials])
     base_units = {code: row.base_unit for code, row in items.items()}
     try:
         needs = merge_needs(materials, base_units)
     except ValueError as error:
         raise PoisonMessage(f"materials of {production_order_id}: {error}") from error
-    lots = await repository.lots_for_update(conn, item_codes=list(needs))
+    lots = await lot_repository.lots_for_update(conn, item_codes=list(needs))
     outcome = hold_materials(
         lots,
         needs,
@@ -66,14 +66,14 @@ async def try_to_hold(
         supply={c: Supply(r.supplier, r.lead_time_days) for c, r in items.items()},
     )
     if not outcome.complete:
-        await repository.set_request_status(conn, production_order_id, PENDING)
+        await lot_repository.set_request_status(conn, production_order_id, PENDING)
         return MaterialsShort(
             production_order_id=production_order_id, shortages=outcome.shortages
         ), []
-    await repository.save_holds(
+    await lot_repository.save_holds(
         conn, production_order_id, [(h.lot.id, h.quantity) for h in outcome.holds]
     )
-    await repository.set_request_status(conn, production_order_id, RESERVED)
+    await lot_repository.set_request_status(conn, production_order_id, RESERVED)
     reserved = MaterialsReserved(
         production_order_id=production_order_id, reservations=outcome.reserved_lots()
     )
@@ -83,11 +83,11 @@ async def try_to_hold(
 async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
     """Hold all materials or none; a new request for the same order replaces the old one."""
     conn, envelope = tx.conn, tx.envelope
-    existing = await repository.material_request(conn, event.production_order_id)
+    existing = await lot_repository.material_request(conn, event.production_order_id)
     if existing is not None and existing.status in (CONSUMED, RELEASED):
         return
-    released = await repository.release_holds(conn, event.production_order_id)
-    await repository.upsert_material_request(
+    released = await lot_repository.release_holds(conn, event.production_order_id)
+    await lot_repository.upsert_material_request(
         conn,
         event.production_order_id,
         item_code=event.item_code,
@@ -95,7 +95,7 @@ async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
         status=PENDING,
     )
     answer, held = await try_to_hold(conn, event.production_order_id, event.materials)
-    others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
+    others = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, released))
     await publish(
         conn,
         [answer, *others.events],
@@ -109,7 +109,7 @@ async def retry_waiting_requests(conn: AsyncConnection, item_codes: Sequence[str
     effects = Effects()
     if not item_codes:
         return effects
-    waiting = await repository.pending_requests_needing(conn, item_codes)
+    waiting = await lot_repository.pending_requests_needing(conn, item_codes)
     for request in waiting:
         materials = [MaterialNeed.model_validate(m) for m in request.materials]
         answer, held = await try_to_hold(conn, request.production_order_id, materials)
@@ -126,12 +126,12 @@ async def release_for_cancelled_production(
     conn, envelope = tx.conn, tx.envelope
     if event.status is not ProductionStatus.CANCELLED:
         return
-    request = await repository.material_request(conn, event.production_order_id)
+    request = await lot_repository.material_request(conn, event.production_order_id)
     if request is None or request.status in (CONSUMED, RELEASED):
         return
-    released = await repository.release_holds(conn, event.production_order_id)
-    await repository.set_request_status(conn, event.production_order_id, RELEASED)
-    others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
+    released = await lot_repository.release_holds(conn, event.production_order_id)
+    await lot_repository.set_request_status(conn, event.production_order_id, RELEASED)
+    others = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, released))
     await publish(
         conn,
         [MaterialsReleased(production_order_id=event.production_order_id), *others.events],
@@ -144,7 +144,7 @@ async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
     """Consume exactly the recorded lots, create the output lot and allocate it — or, if
     stock cannot honour the record, change nothing and say why."""
     conn, envelope = tx.conn, tx.envelope
-    request = await repository.material_request(conn, event.production_order_id)
+    request = await lot_repository.material_request(conn, event.production_order_id)
     if request is not None and request.status == CONSUMED:
         return
     try:
@@ -163,17 +163,17 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
     facts = await _completion_facts(conn, event)
     outcome = complete(facts)
     po = event.production_order_id
-    effects = Effects(touched_lots=await repository.release_holds(conn, po))
+    effects = Effects(touched_lots=await lot_repository.release_holds(conn, po))
     for c in outcome.consumptions:
-        await repository.change_on_hand(
+        await lot_repository.change_on_hand(
             conn, c.lot.id, -c.quantity, kind="consumption", reference=outcome.reference
         )
         effects.touched_lots.append(c.lot.id)
-    lot_id = await repository.insert_entry(conn, outcome.output)
+    lot_id = await lot_repository.insert_entry(conn, outcome.output)
     if lot_id is None:
         raise CompletionRefused(f"lot {event.output_lot_code} already exists")
     effects.touched_lots.append(lot_id)
-    await repository.set_request_status(conn, po, CONSUMED)
+    await lot_repository.set_request_status(conn, po, CONSUMED)
     for d in outcome.too_short:
         log.warning(
             "lot %s is too close to expiry for order %s line %s (needs %s): not allocated",
@@ -183,27 +183,29 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
             facts.shelf_life[d.order_id].needs,
         )
     for a in outcome.allocations:
-        await repository.add_reservation(
+        await lot_repository.add_reservation(
             conn, order_id=a.order_id, line_no=a.line_no, lot_id=lot_id, quantity=a.quantity.value
         )
     effects.events.extend(outcome.events)
-    freed = await repository.items_of_lots(conn, effects.touched_lots)
+    freed = await lot_repository.items_of_lots(conn, effects.touched_lots)
     effects.add(await retry_waiting_requests(conn, sorted({event.item_code, *freed})))
     return effects
 
 
 async def _completion_facts(conn: AsyncConnection, event: ProductionCompleted) -> CompletionFacts:
-    item = await repository.get_item(conn, event.item_code)
+    item = await lot_repository.get_item(conn, event.item_code)
     orders = list(dict.fromkeys(d.order_id for d in event.demands))
-    cancelled = await repository.cancelled_orders(conn, orders)
+    cancelled = await lot_repository.cancelled_orders(conn, orders)
     serving = [o for o in orders if o not in cancelled]
     return CompletionFacts(
         event=event,
         base_unit=None if item is None else item.base_unit,
-        lots=await repository.lots_by_code_for_update(conn, [c.lot_code for c in event.consumed]),
-        held=await repository.held_by(conn, event.production_order_id),
+        lots=await lot_repository.lots_by_code_for_update(
+            conn, [c.lot_code for c in event.consumed]
+        ),
+        held=await lot_repository.held_by(conn, event.production_order_id),
         cancelled=frozenset(cancelled),
         shelf_life=await shelf_life.rules_of_orders(conn, serving),
-        coverage={o: await repository.order_coverage(conn, o) for o in serving},
+        coverage={o: await lot_repository.order_coverage(conn, o) for o in serving},
         today=datetime.now(UTC).date(),
     )

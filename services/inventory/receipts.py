@@ -10,7 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import purchase_orders, repository
+from services.inventory import lot_repository, purchase_orders
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
@@ -50,7 +50,7 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
     if not receipt.quantity.is_positive:
         raise InventoryError(f"quantity must be positive, got {receipt.quantity.value}")
     async with engine.begin() as conn:
-        item = await repository.get_item(conn, receipt.item_code)
+        item = await lot_repository.get_item(conn, receipt.item_code)
         if item is None:
             raise NotFound(f"unknown item {receipt.item_code}")
         try:
@@ -69,7 +69,7 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
                 supplier=receipt.supplier,
                 supplier_lot_code=receipt.supplier_lot_code,
                 received_on=receipt.received_on,
-                lots_that_day=await repository.count_lots_with_prefix(conn, prefix),
+                lots_that_day=await lot_repository.count_lots_with_prefix(conn, prefix),
                 expires_on=receipt.expires_on,
                 cost=receipt.cost,
             ),
@@ -77,7 +77,7 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
             quantity=quantity,
             shelf_life_days=item.shelf_life_days,
         )
-        lot_id = await repository.insert_entry(conn, entry)
+        lot_id = await lot_repository.insert_entry(conn, entry)
         assert lot_id is not None, "lot codes are serialised per item by the advisory lock"
         ordered: list[Event] = []
         if receipt.purchase_order_id is not None:

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.inventory import lot_repository
 from services.inventory import replenishment as rules
-from services.inventory import repository
 from services.inventory import tables as t
 from services.inventory.domain import stock_figures
 from shared.contracts.inventory import PurchaseOrderStatus
@@ -91,7 +91,7 @@ def rule_of(row: Any) -> rules.ReorderRule:
 
 async def available_of(conn: AsyncConnection, item_code: str) -> Decimal:
     """What may still be sold of the item (base unit): blocked and quarantined lots are out."""
-    figures = await repository.lot_figures(conn, [item_code])
+    figures = await lot_repository.lot_figures(conn, [item_code])
     return stock_figures(figures.get(item_code, [])).available
 
 

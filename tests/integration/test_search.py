@@ -9,7 +9,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.inventory import repository as inventory
+from services.inventory import lot_repository as inventory
 from services.orders import repository as orders
 from services.orders import service
 from shared.consuming import apply_once

@@ -1,4 +1,4 @@
-"""Inventory queries: rows in, domain objects out."""
+"""Lots and their ledger: queries on inventory_lot and inventory_movement, rows in, domain objects out."""
 
 from __future__ import annotations
 
