@@ -11,11 +11,13 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.inventory import (
+    item_repository,
     lot_repository,
     make_to_stock,
     purchase_orders,
     receipts,
     recosting,
+    reservation_repository,
     service,
     shelf_life,
 )
@@ -70,14 +72,14 @@ async def list_items(
 ) -> list[ItemOut]:
     """Every item by code; ``q``: part of its name or code, in any case."""
     async with engine.connect() as conn:
-        rows = await lot_repository.list_items(conn, limit=limit, offset=offset, q=q)
+        rows = await item_repository.list_items(conn, limit=limit, offset=offset, q=q)
     return [ItemOut.model_validate(row._asdict()) for row in rows]
 
 
 @router.get("/items/{code}", response_model=ItemOut)
 async def get_item(code: str, engine: Engine) -> ItemOut:
     async with engine.connect() as conn:
-        row = await lot_repository.get_item(conn, code)
+        row = await item_repository.get_item(conn, code)
     if row is None:
         raise NotFound(f"unknown item {code}")
     return ItemOut.model_validate(row._asdict())
@@ -166,7 +168,7 @@ async def stock(
 @router.get("/reservations", response_model=list[ReservationOut])
 async def reservations(order_id: UUID, engine: Engine) -> list[ReservationOut]:
     async with engine.connect() as conn:
-        rows = await lot_repository.reservations_of(conn, order_id)
+        rows = await reservation_repository.reservations_of(conn, order_id)
     return [
         ReservationOut(
             order_id=r.order_id,

@@ -1,4 +1,8 @@
-"""Lots and their ledger: queries on inventory_lot and inventory_movement, rows in, domain objects out."""
+"""Lots and their ledger (inventory_lot, inventory_movement): rows in, domain objects out.
+
+The other aggregates have their own repositories: ``item_repository``,
+``reservation_repository`` (customer orders), ``material_repository`` (production's holds).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
 from services.inventory.domain import (
-    Allocation,
     Lot,
     LotFigures,
     StockFigures,
@@ -42,65 +45,6 @@ async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -
         .with_for_update()
     )
     return [_lot(r) for r in rows]
-
-
-async def claim_order(
-    conn: AsyncConnection,
-    order_id: UUID,
-    *,
-    outcome: str,
-    shelf_life: dict[str, object] | None = None,
-) -> bool:
-    """One reservation run per order, whatever the delivery count (natural idempotency)."""
-    result = await conn.execute(
-        insert(t.order_request)
-        .values(
-            order_id=order_id,
-            outcome=outcome,
-            shelf_life=sa.null() if shelf_life is None else shelf_life,  # SQL NULL, not JSON null
-        )
-        .on_conflict_do_nothing()
-        .returning(t.order_request.c.order_id)
-    )
-    return result.first() is not None
-
-
-async def save_allocations(
-    conn: AsyncConnection, order_id: UUID, allocations: Sequence[Allocation]
-) -> None:
-    if not allocations:
-        return
-    await conn.execute(
-        t.reservation.insert(),
-        [
-            {"order_id": order_id, "line_no": a.line_no, "lot_id": a.lot.id, "quantity": a.quantity}
-            for a in allocations
-        ],
-    )
-    for a in allocations:
-        await change_reserved(conn, a.lot.id, a.quantity)
-
-
-async def insert_item(conn: AsyncConnection, values: dict[str, Any]) -> bool:
-    result = await conn.execute(
-        insert(t.item).values(**values).on_conflict_do_nothing().returning(t.item.c.code)
-    )
-    return result.first() is not None
-
-
-async def get_item(conn: AsyncConnection, code: str) -> sa.Row[Any] | None:
-    return (await conn.execute(sa.select(t.item).where(t.item.c.code == code))).first()
-
-
-async def list_items(
-    conn: AsyncConnection, *, limit: int | None = None, offset: int = 0, q: str | None = None
-) -> Sequence[Any]:
-    query = sa.select(t.item).order_by(t.item.c.code).limit(limit).offset(offset)
-    if q is not None and q.strip():  # part of the name ("butter biscuits") or of the code
-        query = query.where(
-            sa.or_(search.contains(t.item.c.name, q), search.contains(t.item.c.code, q))
-        )
-    return (await conn.execute(query)).all()
 
 
 async def insert_lot(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
@@ -191,17 +135,6 @@ async def list_lots(
     return (await conn.execute(query)).all()
 
 
-async def reservations_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Any]:
-    return (
-        await conn.execute(
-            sa.select(t.reservation, t.lot.c.lot_code, t.lot.c.item_code, t.lot.c.unit)
-            .join(t.lot, t.lot.c.id == t.reservation.c.lot_id)
-            .where(t.reservation.c.order_id == order_id)
-            .order_by(t.reservation.c.line_no, t.reservation.c.id)
-        )
-    ).all()
-
-
 async def stock_by_item(
     conn: AsyncConnection,
     *,
@@ -287,11 +220,6 @@ async def lots_by_code_for_update(conn: AsyncConnection, codes: Sequence[str]) -
     return {r.lot_code: _lot(r) for r in rows}
 
 
-async def items_by_code(conn: AsyncConnection, codes: Sequence[str]) -> dict[str, Any]:
-    rows = await conn.execute(sa.select(t.item).where(t.item.c.code.in_(sorted(set(codes)))))
-    return {r.code: r for r in rows}
-
-
 async def bump_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[LotChanged]:
     """Count a change on each lot and return its snapshot for other services' read models."""
     if not lot_ids:
@@ -332,174 +260,6 @@ async def change_on_hand(
     await add_movement(conn, lot_id=lot_id, kind=kind, quantity=delta, reference=reference)
 
 
-async def held_by(conn: AsyncConnection, production_order_id: UUID) -> dict[int, Decimal]:
-    rows = await conn.execute(
-        sa.select(t.material_reservation.c.lot_id, t.material_reservation.c.quantity).where(
-            t.material_reservation.c.production_order_id == production_order_id
-        )
-    )
-    return {r.lot_id: r.quantity for r in rows}
-
-
-async def release_holds(conn: AsyncConnection, production_order_id: UUID) -> list[int]:
-    """Give a production order's held materials back; returns the lots touched."""
-    held = await held_by(conn, production_order_id)
-    for lot_id, quantity in sorted(held.items()):
-        await change_reserved(conn, lot_id, -quantity)
-    await conn.execute(
-        t.material_reservation.delete().where(
-            t.material_reservation.c.production_order_id == production_order_id
-        )
-    )
-    return list(held)
-
-
-async def save_holds(
-    conn: AsyncConnection, production_order_id: UUID, holds: Sequence[tuple[int, Decimal]]
-) -> None:
-    for lot_id, quantity in holds:
-        await conn.execute(
-            t.material_reservation.insert().values(
-                production_order_id=production_order_id, lot_id=lot_id, quantity=quantity
-            )
-        )
-        await change_reserved(conn, lot_id, quantity)
-
-
-async def upsert_material_request(
-    conn: AsyncConnection, production_order_id: UUID, *, item_code: str, materials: Any, status: str
-) -> None:
-    statement = insert(t.material_request).values(
-        production_order_id=production_order_id,
-        item_code=item_code,
-        materials=materials,
-        status=status,
-    )
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[t.material_request.c.production_order_id],
-            set_={"materials": materials, "status": status, "updated_at": sa.func.now()},
-        )
-    )
-
-
-async def set_request_status(conn: AsyncConnection, production_order_id: UUID, status: str) -> None:
-    await conn.execute(
-        t.material_request.update()
-        .where(t.material_request.c.production_order_id == production_order_id)
-        .values(status=status, updated_at=sa.func.now())
-    )
-
-
-async def material_request(conn: AsyncConnection, production_order_id: UUID) -> Any:
-    return (
-        await conn.execute(
-            sa.select(t.material_request)
-            .where(t.material_request.c.production_order_id == production_order_id)
-            .with_for_update()
-        )
-    ).first()
-
-
-async def pending_requests_needing(conn: AsyncConnection, item_codes: Sequence[str]) -> list[Any]:
-    """Waiting material requests that need any of ``item_codes``, oldest first."""
-    rows = await conn.execute(
-        sa.select(t.material_request)
-        .where(t.material_request.c.status == "pending")
-        .order_by(t.material_request.c.created_at, t.material_request.c.production_order_id)
-        .with_for_update()
-    )
-    wanted = set(item_codes)
-    return [r for r in rows if wanted & {m["item_code"] for m in r.materials}]
-
-
-async def save_order_lines(conn: AsyncConnection, order_id: UUID, lines: Sequence[Any]) -> None:
-    for line in lines:
-        await conn.execute(
-            insert(t.order_line)
-            .values(
-                order_id=order_id,
-                line_no=line.line_no,
-                item_code=line.item_code,
-                requested=line.quantity.value,
-                unit=line.quantity.unit,
-            )
-            .on_conflict_do_nothing()
-        )
-
-
-async def order_coverage(
-    conn: AsyncConnection, order_id: UUID
-) -> tuple[dict[tuple[UUID, int], Decimal], dict[tuple[UUID, int], Decimal]]:
-    """What each line of the order asked for, and what is reserved for it now."""
-    requested = {
-        (order_id, r.line_no): r.requested
-        for r in await conn.execute(
-            sa.select(t.order_line).where(t.order_line.c.order_id == order_id)
-        )
-    }
-    reserved = {
-        (order_id, r.line_no): r.total
-        for r in await conn.execute(
-            sa.select(t.reservation.c.line_no, sa.func.sum(t.reservation.c.quantity).label("total"))
-            .where(t.reservation.c.order_id == order_id)
-            .group_by(t.reservation.c.line_no)
-        )
-    }
-    return requested, reserved
-
-
-async def add_reservation(
-    conn: AsyncConnection, *, order_id: UUID, line_no: int, lot_id: int, quantity: Decimal
-) -> None:
-    await conn.execute(
-        t.reservation.insert().values(
-            order_id=order_id, line_no=line_no, lot_id=lot_id, quantity=quantity
-        )
-    )
-    await change_reserved(conn, lot_id, quantity)
-
-
-async def release_order(conn: AsyncConnection, order_id: UUID) -> list[Any]:
-    """Take back everything reserved for the order; returns the released rows."""
-    rows = (
-        await conn.execute(
-            sa.select(
-                t.reservation, t.lot.c.lot_code, t.lot.c.item_code, t.lot.c.unit, t.lot.c.expires_on
-            )
-            .join(t.lot, t.lot.c.id == t.reservation.c.lot_id)
-            .where(t.reservation.c.order_id == order_id)
-            .order_by(t.lot.c.id)
-            .with_for_update(of=t.lot)
-        )
-    ).all()
-    for row in rows:
-        await change_reserved(conn, row.lot_id, -row.quantity)
-    await conn.execute(t.reservation.delete().where(t.reservation.c.order_id == order_id))
-    return list(rows)
-
-
-async def mark_order_cancelled(conn: AsyncConnection, order_id: UUID) -> None:
-    """Remember the cancellation, even when it overtakes the order itself."""
-    statement = insert(t.order_request).values(
-        order_id=order_id, outcome="cancelled", cancelled=True
-    )
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[t.order_request.c.order_id], set_={"cancelled": True}
-        )
-    )
-
-
-async def cancelled_orders(conn: AsyncConnection, order_ids: Sequence[UUID]) -> set[UUID]:
-    rows = await conn.execute(
-        sa.select(t.order_request.c.order_id).where(
-            t.order_request.c.order_id.in_(order_ids), t.order_request.c.cancelled
-        )
-    )
-    return {r.order_id for r in rows}
-
-
 async def items_of_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[str]:
     if not lot_ids:
         return []
@@ -507,45 +267,6 @@ async def items_of_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[s
         sa.select(t.lot.c.item_code).where(t.lot.c.id.in_(sorted(set(lot_ids)))).distinct()
     )
     return sorted(r.item_code for r in rows)
-
-
-async def take_from_reservation(
-    conn: AsyncConnection, *, order_id: UUID, line_no: int, lot_id: int, quantity: Decimal
-) -> bool:
-    """Shrink (or remove) the line's reservation on the lot; False if it holds too little."""
-    row = (
-        await conn.execute(
-            sa.select(t.reservation.c.id, t.reservation.c.quantity)
-            .where(
-                t.reservation.c.order_id == order_id,
-                t.reservation.c.line_no == line_no,
-                t.reservation.c.lot_id == lot_id,
-            )
-            .with_for_update()
-        )
-    ).first()
-    if row is None or row.quantity < quantity:
-        return False
-    if row.quantity == quantity:
-        await conn.execute(t.reservation.delete().where(t.reservation.c.id == row.id))
-    else:
-        await conn.execute(
-            t.reservation.update()
-            .where(t.reservation.c.id == row.id)
-            .values(quantity=t.reservation.c.quantity - quantity)
-        )
-    return True
-
-
-async def claim_shipment(conn: AsyncConnection, shipment_id: UUID) -> bool:
-    """One deduction per shipment, whatever the delivery count."""
-    result = await conn.execute(
-        insert(t.shipment)
-        .values(shipment_id=shipment_id)
-        .on_conflict_do_nothing()
-        .returning(t.shipment.c.shipment_id)
-    )
-    return result.first() is not None
 
 
 async def block_lots(
@@ -573,40 +294,3 @@ async def unblock_lots_of(conn: AsyncConnection, recall_id: UUID) -> list[tuple[
         .returning(t.lot.c.id, t.lot.c.lot_code)
     )
     return sorted((r.id, r.lot_code) for r in rows)
-
-
-async def production_holding(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[UUID]:
-    """The production orders whose held materials include any of the lots, in id order."""
-    if not lot_ids:
-        return []
-    rows = await conn.execute(
-        sa.select(t.material_reservation.c.production_order_id)
-        .where(t.material_reservation.c.lot_id.in_(sorted(set(lot_ids))))
-        .distinct()
-        .order_by(t.material_reservation.c.production_order_id)
-    )
-    return [r.production_order_id for r in rows]
-
-
-async def open_reservations_on(conn: AsyncConnection, lot_ids: Sequence[int]) -> Sequence[Any]:
-    """What customer orders not cancelled still hold on the lots (unshipped by definition:
-    a shipment takes its quantity out of the reservation)."""
-    if not lot_ids:
-        return []
-    query = (
-        sa.select(
-            t.reservation.c.order_id,
-            t.reservation.c.line_no,
-            t.lot.c.lot_code,
-            t.reservation.c.quantity,
-            t.lot.c.unit,
-        )
-        .join(t.lot, t.lot.c.id == t.reservation.c.lot_id)
-        .outerjoin(t.order_request, t.order_request.c.order_id == t.reservation.c.order_id)
-        .where(
-            t.reservation.c.lot_id.in_(sorted(set(lot_ids))),
-            sa.func.coalesce(t.order_request.c.cancelled, sa.false()).is_(False),
-        )
-        .order_by(t.reservation.c.order_id, t.reservation.c.line_no, t.lot.c.lot_code)
-    )
-    return (await conn.execute(query)).all()

@@ -11,7 +11,13 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import lot_repository, shelf_life
+from services.inventory import (
+    item_repository,
+    lot_repository,
+    material_repository,
+    reservation_repository,
+    shelf_life,
+)
 from services.inventory.completion import CompletionFacts, CompletionRefused, complete
 from services.inventory.materials import Supply, hold_materials, merge_needs
 from services.inventory.publishing import publish
@@ -52,7 +58,7 @@ async def try_to_hold(
     conn: AsyncConnection, production_order_id: UUID, materials: Sequence[MaterialNeed]
 ) -> tuple[MaterialsReserved | MaterialsShort, list[int]]:
     """Hold every material of the order from lots that may be used, or none (short)."""
-    items = await lot_repository.items_by_code(conn, [m.item_code for m in materials])
+    items = await item_repository.items_by_code(conn, [m.item_code for m in materials])
     base_units = {code: row.base_unit for code, row in items.items()}
     try:
         needs = merge_needs(materials, base_units)
@@ -66,14 +72,14 @@ async def try_to_hold(
         supply={c: Supply(r.supplier, r.lead_time_days) for c, r in items.items()},
     )
     if not outcome.complete:
-        await lot_repository.set_request_status(conn, production_order_id, PENDING)
+        await material_repository.set_request_status(conn, production_order_id, PENDING)
         return MaterialsShort(
             production_order_id=production_order_id, shortages=outcome.shortages
         ), []
-    await lot_repository.save_holds(
+    await material_repository.save_holds(
         conn, production_order_id, [(h.lot.id, h.quantity) for h in outcome.holds]
     )
-    await lot_repository.set_request_status(conn, production_order_id, RESERVED)
+    await material_repository.set_request_status(conn, production_order_id, RESERVED)
     reserved = MaterialsReserved(
         production_order_id=production_order_id, reservations=outcome.reserved_lots()
     )
@@ -83,11 +89,11 @@ async def try_to_hold(
 async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
     """Hold all materials or none; a new request for the same order replaces the old one."""
     conn, envelope = tx.conn, tx.envelope
-    existing = await lot_repository.material_request(conn, event.production_order_id)
+    existing = await material_repository.material_request(conn, event.production_order_id)
     if existing is not None and existing.status in (CONSUMED, RELEASED):
         return
-    released = await lot_repository.release_holds(conn, event.production_order_id)
-    await lot_repository.upsert_material_request(
+    released = await material_repository.release_holds(conn, event.production_order_id)
+    await material_repository.upsert_material_request(
         conn,
         event.production_order_id,
         item_code=event.item_code,
@@ -109,7 +115,7 @@ async def retry_waiting_requests(conn: AsyncConnection, item_codes: Sequence[str
     effects = Effects()
     if not item_codes:
         return effects
-    waiting = await lot_repository.pending_requests_needing(conn, item_codes)
+    waiting = await material_repository.pending_requests_needing(conn, item_codes)
     for request in waiting:
         materials = [MaterialNeed.model_validate(m) for m in request.materials]
         answer, held = await try_to_hold(conn, request.production_order_id, materials)
@@ -126,11 +132,11 @@ async def release_for_cancelled_production(
     conn, envelope = tx.conn, tx.envelope
     if event.status is not ProductionStatus.CANCELLED:
         return
-    request = await lot_repository.material_request(conn, event.production_order_id)
+    request = await material_repository.material_request(conn, event.production_order_id)
     if request is None or request.status in (CONSUMED, RELEASED):
         return
-    released = await lot_repository.release_holds(conn, event.production_order_id)
-    await lot_repository.set_request_status(conn, event.production_order_id, RELEASED)
+    released = await material_repository.release_holds(conn, event.production_order_id)
+    await material_repository.set_request_status(conn, event.production_order_id, RELEASED)
     others = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, released))
     await publish(
         conn,
@@ -144,7 +150,7 @@ async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
     """Consume exactly the recorded lots, create the output lot and allocate it — or, if
     stock cannot honour the record, change nothing and say why."""
     conn, envelope = tx.conn, tx.envelope
-    request = await lot_repository.material_request(conn, event.production_order_id)
+    request = await material_repository.material_request(conn, event.production_order_id)
     if request is not None and request.status == CONSUMED:
         return
     try:
@@ -163,7 +169,7 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
     facts = await _completion_facts(conn, event)
     outcome = complete(facts)
     po = event.production_order_id
-    effects = Effects(touched_lots=await lot_repository.release_holds(conn, po))
+    effects = Effects(touched_lots=await material_repository.release_holds(conn, po))
     for c in outcome.consumptions:
         await lot_repository.change_on_hand(
             conn, c.lot.id, -c.quantity, kind="consumption", reference=outcome.reference
@@ -173,7 +179,7 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
     if lot_id is None:
         raise CompletionRefused(f"lot {event.output_lot_code} already exists")
     effects.touched_lots.append(lot_id)
-    await lot_repository.set_request_status(conn, po, CONSUMED)
+    await material_repository.set_request_status(conn, po, CONSUMED)
     for d in outcome.too_short:
         log.warning(
             "lot %s is too close to expiry for order %s line %s (needs %s): not allocated",
@@ -183,7 +189,7 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
             facts.shelf_life[d.order_id].needs,
         )
     for a in outcome.allocations:
-        await lot_repository.add_reservation(
+        await reservation_repository.add_reservation(
             conn, order_id=a.order_id, line_no=a.line_no, lot_id=lot_id, quantity=a.quantity.value
         )
     effects.events.extend(outcome.events)
@@ -193,9 +199,9 @@ async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effect
 
 
 async def _completion_facts(conn: AsyncConnection, event: ProductionCompleted) -> CompletionFacts:
-    item = await lot_repository.get_item(conn, event.item_code)
+    item = await item_repository.get_item(conn, event.item_code)
     orders = list(dict.fromkeys(d.order_id for d in event.demands))
-    cancelled = await lot_repository.cancelled_orders(conn, orders)
+    cancelled = await reservation_repository.cancelled_orders(conn, orders)
     serving = [o for o in orders if o not in cancelled]
     return CompletionFacts(
         event=event,
@@ -203,9 +209,9 @@ async def _completion_facts(conn: AsyncConnection, event: ProductionCompleted) -
         lots=await lot_repository.lots_by_code_for_update(
             conn, [c.lot_code for c in event.consumed]
         ),
-        held=await lot_repository.held_by(conn, event.production_order_id),
+        held=await material_repository.held_by(conn, event.production_order_id),
         cancelled=frozenset(cancelled),
         shelf_life=await shelf_life.rules_of_orders(conn, serving),
-        coverage={o: await lot_repository.order_coverage(conn, o) for o in serving},
+        coverage={o: await reservation_repository.order_coverage(conn, o) for o in serving},
         today=datetime.now(UTC).date(),
     )

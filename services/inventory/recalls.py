@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import lot_repository
+from services.inventory import lot_repository, material_repository, reservation_repository
 from services.inventory.channel_rules import quarantine_lot_code
 from services.inventory.production import retry_waiting_requests, try_to_hold
 from services.inventory.publishing import publish
@@ -38,7 +38,7 @@ async def block_recalled_lots(tx: Delivery, event: RecallIssued) -> None:
     changed = await lot_repository.block_lots(
         conn, ids, recall_id=event.recall_id, reason=event.reason
     )
-    held = await lot_repository.open_reservations_on(conn, ids)
+    held = await reservation_repository.open_reservations_on(conn, ids)
     answers, touched = await _hold_production_elsewhere(conn, ids)
     applied = RecallApplied(
         recall_id=event.recall_id,
@@ -83,11 +83,11 @@ async def _hold_production_elsewhere(
     short (``MaterialsShort``: it is blocked and says on what)."""
     answers: list[Event] = []
     touched: list[int] = []
-    for production_order_id in await lot_repository.production_holding(conn, lot_ids):
-        request = await lot_repository.material_request(conn, production_order_id)
+    for production_order_id in await material_repository.production_holding(conn, lot_ids):
+        request = await material_repository.material_request(conn, production_order_id)
         if request is None:
             continue
-        touched += await lot_repository.release_holds(conn, production_order_id)
+        touched += await material_repository.release_holds(conn, production_order_id)
         needs = [MaterialNeed.model_validate(m) for m in request.materials]
         answer, held = await try_to_hold(conn, production_order_id, needs)
         answers.append(answer)

@@ -10,7 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import lot_repository, purchase_orders
+from services.inventory import item_repository, lot_repository, purchase_orders
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
@@ -50,7 +50,7 @@ async def receive_goods(engine: AsyncEngine, receipt: GoodsReceipt) -> ReceivedL
     if not receipt.quantity.is_positive:
         raise InventoryError(f"quantity must be positive, got {receipt.quantity.value}")
     async with engine.begin() as conn:
-        item = await lot_repository.get_item(conn, receipt.item_code)
+        item = await item_repository.get_item(conn, receipt.item_code)
         if item is None:
             raise NotFound(f"unknown item {receipt.item_code}")
         try:

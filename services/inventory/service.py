@@ -9,7 +9,13 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import domain, lot_repository, shelf_life
+from services.inventory import (
+    domain,
+    item_repository,
+    lot_repository,
+    reservation_repository,
+    shelf_life,
+)
 from services.inventory.errors import Conflict, InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
@@ -54,12 +60,12 @@ async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
     rule = await shelf_life.rule_for(conn, event)
     outcome = domain.reserve(lots, event.lines, rule=rule, on=datetime.now(UTC).date())
     result = outcome.event(event.order_id)
-    if not await lot_repository.claim_order(
+    if not await reservation_repository.claim_order(
         conn, event.order_id, outcome=result.TYPE, shelf_life=rule.as_json() if rule else None
     ):
         return
-    await lot_repository.save_order_lines(conn, event.order_id, event.lines)
-    await lot_repository.save_allocations(conn, event.order_id, outcome.allocations)
+    await reservation_repository.save_order_lines(conn, event.order_id, event.lines)
+    await reservation_repository.save_allocations(conn, event.order_id, outcome.allocations)
     await publish(
         conn, [result], cause=envelope, touched_lots=[a.lot.id for a in outcome.allocations]
     )
@@ -68,8 +74,8 @@ async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
 async def release_for_cancelled_order(tx: Delivery, event: OrderCancelled) -> None:
     """A cancelled order gives its reserved lots back to available stock."""
     conn, envelope = tx.conn, tx.envelope
-    await lot_repository.mark_order_cancelled(conn, event.order_id)
-    released = await lot_repository.release_order(conn, event.order_id)
+    await reservation_repository.mark_order_cancelled(conn, event.order_id)
+    released = await reservation_repository.release_order(conn, event.order_id)
     items = sorted({row.item_code for row in released})
     waiting = await retry_waiting_requests(conn, items)
     await publish(
@@ -98,7 +104,7 @@ async def release_for_cancelled_order(tx: Delivery, event: OrderCancelled) -> No
 async def create_item(engine: AsyncEngine, item: NewItem) -> None:
     """Items are announced so production can check recipes and quote lead times."""
     async with engine.begin() as conn:
-        if not await lot_repository.insert_item(conn, item.__dict__):
+        if not await item_repository.insert_item(conn, item.__dict__):
             raise Conflict(f"item {item.code} already exists")
         await publish(conn, [ItemDefined(**item.__dict__)])
 
@@ -110,7 +116,7 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
     if not is_whole_where_counted(new.quantity, new.unit):
         raise InventoryError(f"{new.unit} are counted in whole pieces, got {new.quantity}")
     async with engine.begin() as conn:
-        item = await lot_repository.get_item(conn, new.item_code)
+        item = await item_repository.get_item(conn, new.item_code)
         if item is None:
             raise NotFound(f"unknown item {new.item_code}")
         if new.unit != item.base_unit:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import lot_repository
+from services.inventory import lot_repository, reservation_repository
 from services.inventory.publishing import publish
 from shared.consuming import Delivery
 from shared.contracts.base import PoisonMessage
@@ -47,7 +47,7 @@ async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]
             quantity = convert(shipped.quantity, lot.unit).value
         except UnitError as error:
             raise OverShipment(f"shipment {event.shipment_id}: {error}") from error
-        taken = await lot_repository.take_from_reservation(
+        taken = await reservation_repository.take_from_reservation(
             conn, order_id=event.order_id, line_no=shipped.line_no, lot_id=lot.id, quantity=quantity
         )
         if not taken:
@@ -76,7 +76,7 @@ async def dispatch(tx: Delivery, event: ShipmentDispatched) -> None:
     """Deduct once per shipment; a shipment beyond the reservation is refused whole
     (it goes to the dead-letter topic with the reason) and changes nothing."""
     conn, envelope = tx.conn, tx.envelope
-    if not await lot_repository.claim_shipment(conn, event.shipment_id):
+    if not await reservation_repository.claim_shipment(conn, event.shipment_id):
         return
     touched = await _deduct(conn, event)
     shipped = StockShipped(
