@@ -155,39 +155,11 @@ def enter_stock(
     if isinstance(source, QuarantineReturn):
         if quantity.value != 0:
             raise ValueError("a quarantine lot opens empty; returns come in as movements")
-        return StockEntry(
-            source=source,
-            lot_code=quarantine_lot_code(source.origin_lot_code),
-            item_code=item_code,
-            quantity=quantity,
-            expires_on=source.expires_on,
-            received_on=None,
-            status=LotStatus.QUARANTINED,
-            opening=None,
-            production_order_id=source.production_order_id,
-        )
+        return _quarantine(source, item_code, quantity)
     if not quantity.is_positive:
         raise ValueError(f"stock enters with a positive quantity, not {quantity}")
     if isinstance(source, SupplierReceipt):
-        prefix = receipt_lot_prefix(item_code, source.received_on)
-        return StockEntry(
-            source=source,
-            lot_code=f"{prefix}{source.lots_that_day + 1:02d}",
-            item_code=item_code,
-            quantity=quantity,
-            expires_on=receipt_expiry(source.expires_on, source.received_on, shelf_life_days),
-            received_on=source.received_on,
-            status=LotStatus.AVAILABLE,
-            opening=Opening(
-                "receipt",
-                quantity.value,
-                f"supplier:{source.supplier}:{source.supplier_lot_code}",
-            ),
-            unit_cost=received_unit_cost(source.cost, quantity.value),
-            cost=source.cost,
-            supplier=source.supplier,
-            supplier_lot_code=source.supplier_lot_code,
-        )
+        return _receipt(source, item_code, quantity, shelf_life_days)
     if isinstance(source, LotIntake):
         return StockEntry(
             source=source,
@@ -199,16 +171,56 @@ def enter_stock(
             status=LotStatus.AVAILABLE,
             opening=Opening("receipt", quantity.value, None),
         )
+    return _output(source, item_code, quantity)
+
+
+def _receipt(
+    source: SupplierReceipt, item_code: str, quantity: Quantity, shelf_life_days: int | None
+) -> StockEntry:
+    prefix = receipt_lot_prefix(item_code, source.received_on)
+    return StockEntry(
+        source=source,
+        lot_code=f"{prefix}{source.lots_that_day + 1:02d}",
+        item_code=item_code,
+        quantity=quantity,
+        expires_on=receipt_expiry(source.expires_on, source.received_on, shelf_life_days),
+        received_on=source.received_on,
+        status=LotStatus.AVAILABLE,
+        opening=Opening(
+            "receipt", quantity.value, f"supplier:{source.supplier}:{source.supplier_lot_code}"
+        ),
+        unit_cost=received_unit_cost(source.cost, quantity.value),
+        cost=source.cost,
+        supplier=source.supplier,
+        supplier_lot_code=source.supplier_lot_code,
+    )
+
+
+def _output(source: ProductionOutput, item_code: str, quantity: Quantity) -> StockEntry:
     return StockEntry(
         source=source,
         lot_code=source.lot_code,
         item_code=item_code,
         quantity=quantity,
         expires_on=source.expires_on,
-        received_on=source.produced_on,
+        received_on=source.produced_on,  # shelf life starts when it was made
         status=LotStatus.AVAILABLE,
         opening=Opening("production", quantity.value, f"production:{source.production_order_id}"),
         unit_cost=produced_unit_cost(source.inputs, labour=source.labour, output=quantity.value),
         labour_cost=source.labour,
+        production_order_id=source.production_order_id,
+    )
+
+
+def _quarantine(source: QuarantineReturn, item_code: str, quantity: Quantity) -> StockEntry:
+    return StockEntry(
+        source=source,
+        lot_code=quarantine_lot_code(source.origin_lot_code),
+        item_code=item_code,
+        quantity=quantity,
+        expires_on=source.expires_on,
+        received_on=None,
+        status=LotStatus.QUARANTINED,
+        opening=None,
         production_order_id=source.production_order_id,
     )
