@@ -11,11 +11,13 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.inventory import (
+    item_repository,
+    lot_repository,
     make_to_stock,
     purchase_orders,
     receipts,
     recosting,
-    repository,
+    reservation_repository,
     service,
     shelf_life,
 )
@@ -70,14 +72,14 @@ async def list_items(
 ) -> list[ItemOut]:
     """Every item by code; ``q``: part of its name or code, in any case."""
     async with engine.connect() as conn:
-        rows = await repository.list_items(conn, limit=limit, offset=offset, q=q)
+        rows = await item_repository.list_items(conn, limit=limit, offset=offset, q=q)
     return [ItemOut.model_validate(row._asdict()) for row in rows]
 
 
 @router.get("/items/{code}", response_model=ItemOut)
 async def get_item(code: str, engine: Engine) -> ItemOut:
     async with engine.connect() as conn:
-        row = await repository.get_item(conn, code)
+        row = await item_repository.get_item(conn, code)
     if row is None:
         raise NotFound(f"unknown item {code}")
     return ItemOut.model_validate(row._asdict())
@@ -111,7 +113,7 @@ async def list_lots(
     """``blocked=true``: the quarantined lots (recalled, restocked to quarantine); ``q``:
     the start of a lot code or of a supplier's lot code, in any case."""
     async with engine.connect() as conn:
-        rows = await repository.list_lots(
+        rows = await lot_repository.list_lots(
             conn, item_code=item_code, blocked=blocked, limit=limit, offset=offset, q=q
         )
     return [_lot_out(r) for r in rows]
@@ -147,7 +149,9 @@ async def stock(
 ) -> list[StockOut]:
     """``available`` leaves blocked and quarantined lots out; their free stock is ``blocked``."""
     async with engine.connect() as conn:
-        rows = await repository.stock_by_item(conn, item_code=item_code, limit=limit, offset=offset)
+        rows = await lot_repository.stock_by_item(
+            conn, item_code=item_code, limit=limit, offset=offset
+        )
     return [
         StockOut(
             item_code=item.code,
@@ -164,7 +168,7 @@ async def stock(
 @router.get("/reservations", response_model=list[ReservationOut])
 async def reservations(order_id: UUID, engine: Engine) -> list[ReservationOut]:
     async with engine.connect() as conn:
-        rows = await repository.reservations_of(conn, order_id)
+        rows = await reservation_repository.reservations_of(conn, order_id)
     return [
         ReservationOut(
             order_id=r.order_id,
@@ -223,7 +227,7 @@ async def receive_goods(body: ReceiptIn, engine: Engine) -> ReceiptOut:
 async def ledger_mismatches(engine: Engine) -> list[dict[str, str]]:
     """Lots whose on-hand is not the sum of their movements: always empty (invariant 3)."""
     async with engine.connect() as conn:
-        rows = await repository.ledger_mismatches(conn)
+        rows = await lot_repository.ledger_mismatches(conn)
     return [
         {"lot_code": r.lot_code, "on_hand": str(r.on_hand), "movements": str(r.total)} for r in rows
     ]

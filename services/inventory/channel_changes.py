@@ -11,11 +11,12 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import repository
+from services.inventory import lot_repository
 from services.inventory import tables as t
-from services.inventory.channel_rules import HeldLot, quarantine_lot_code, release_down_to
+from services.inventory.channel_rules import HeldLot, release_down_to
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
+from services.inventory.stock_entry_rules import QuarantineReturn, enter_stock
 from shared.consuming import Delivery
 from shared.contracts.base import Event
 from shared.contracts.inventory import ReservedLot, StockReleased
@@ -47,7 +48,7 @@ async def _release(conn: AsyncConnection, held: HeldLot, quantity: Decimal) -> N
         await conn.execute(
             R.update().where(R.c.id == held.reservation_id).values(quantity=R.c.quantity - quantity)
         )
-    await repository.change_reserved(conn, held.lot_id, -quantity)
+    await lot_repository.change_reserved(conn, held.lot_id, -quantity)
 
 
 async def shrink_for_reduced_lines(tx: Delivery, event: OrderLinesReduced) -> None:
@@ -95,20 +96,21 @@ async def _target_lot(conn: AsyncConnection, returned: ReturnedLot, destination:
         return None
     if destination != "quarantine":
         return int(origin.id)
-    code = quarantine_lot_code(origin.lot_code)
-    values = {
-        "lot_code": code,
-        "item_code": origin.item_code,
-        "unit": origin.unit,
-        "on_hand": 0,
-        "expires_on": origin.expires_on,
-        "production_order_id": origin.production_order_id,
-        "quarantined": True,
-    }
-    created = await repository.insert_lot(conn, values)
+    entry = enter_stock(
+        QuarantineReturn(
+            origin_lot_code=origin.lot_code,
+            expires_on=origin.expires_on,
+            production_order_id=origin.production_order_id,
+        ),
+        item_code=origin.item_code,
+        quantity=Quantity.zero(origin.unit),
+    )
+    created = await lot_repository.insert_entry(conn, entry)
     if created is not None:
         return created
-    row = (await conn.execute(sa.select(t.lot.c.id).where(t.lot.c.lot_code == code))).first()
+    row = (
+        await conn.execute(sa.select(t.lot.c.id).where(t.lot.c.lot_code == entry.lot_code))
+    ).first()
     return None if row is None else int(row.id)
 
 
@@ -130,7 +132,7 @@ async def restock_returned(tx: Delivery, event: OrderItemsReturned) -> None:
         if lot_id is None or await _already_booked(conn, lot_id, reference):
             continue
         await conn.execute(sa.select(t.lot.c.id).where(t.lot.c.id == lot_id).with_for_update())
-        await repository.change_on_hand(
+        await lot_repository.change_on_hand(
             conn, lot_id, returned.quantity.value, kind="return", reference=reference
         )
         touched.append(lot_id)

@@ -1,5 +1,8 @@
-"""Applying a production completion: pure checks of what may be consumed, and the
-allocation of the output lot to the customer order lines it was made for."""
+"""Applying a production completion, pure: ``complete`` takes what inventory loaded (the
+consumed lots, what this production order holds, the demands' orders) and returns what
+happens — the consumptions, the output lot (``stock_entry_rules``), its allocation to the
+customer order lines it was made for, and the events. ``production.apply_completion`` only
+loads those facts and writes the outcome."""
 
 from __future__ import annotations
 
@@ -9,11 +12,23 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+from services.inventory.costing_rules import ConsumedInput, labour_cost
 from services.inventory.domain import Lot
 from services.inventory.shelf_life_rules import ShelfLifeRule, lot_meets
-from shared.contracts.inventory import MaterialLot, OrderAllocation
-from shared.contracts.production import Demand
+from services.inventory.stock_entry_rules import ProductionOutput, StockEntry, enter_stock
+from shared.contracts.base import Event
+from shared.contracts.inventory import (
+    MaterialLot,
+    OrderAllocation,
+    ProductionRecorded,
+    ReservedLot,
+    StockAllocated,
+)
+from shared.contracts.production import Demand, ProductionCompleted
 from shared.units import Quantity, UnitError, convert
+
+# What each line of an order asked for and what is reserved for it, keyed (order, line).
+Coverage = tuple[Mapping[tuple[UUID, int], Decimal], Mapping[tuple[UUID, int], Decimal]]
 
 
 class CompletionRefused(ValueError):
@@ -121,3 +136,126 @@ def fully_reserved(
 ) -> bool:
     """Every requested line of the order is covered by what is reserved for it."""
     return all(reserved.get(key, Decimal(0)) >= value for key, value in requested.items())
+
+
+@dataclass(frozen=True)
+class CompletionFacts:
+    """What inventory knows when a completion arrives, loaded before anything is written."""
+
+    event: ProductionCompleted
+    base_unit: str | None  # the output item's; None: an unknown item
+    lots: Mapping[str, Lot]  # the consumed lots, by code, locked
+    held: Mapping[int, Decimal]  # what this production order holds, per lot id
+    cancelled: frozenset[UUID]  # the demands' orders inventory knows are cancelled
+    shelf_life: Mapping[UUID, ShelfLifeRule]  # the demands' orders' rules, where they have one
+    coverage: Mapping[UUID, Coverage]  # the demands' orders, before this allocation
+    today: date
+
+
+@dataclass(frozen=True)
+class CompletionOutcome:
+    """What applying the completion does, in the order it is written."""
+
+    consumptions: tuple[Consumption, ...]  # each a ``consumption`` movement (``reference``)
+    output: StockEntry
+    allocations: tuple[OrderAllocation, ...]  # reservations on the output lot
+    too_short: tuple[Demand, ...]  # demands whose minimum shelf-life rule the lot breaks
+    events: tuple[Event, ...]
+
+    @property
+    def reference(self) -> str:
+        return f"production:{self.output.production_order_id}"
+
+
+def output_quantity(event: ProductionCompleted, base_unit: str | None) -> Quantity:
+    """The output in the item's base unit, positive, or the completion is refused."""
+    if base_unit is None:
+        raise CompletionRefused(f"unknown item {event.item_code}")
+    try:
+        output = convert(event.output, base_unit)
+    except UnitError as error:
+        raise CompletionRefused(f"output of {event.item_code}: {error}") from error
+    if not output.is_positive:
+        raise CompletionRefused("the output quantity must be positive")
+    return output
+
+
+def complete(facts: CompletionFacts) -> CompletionOutcome:
+    """Consume exactly the recorded lots, make the output lot, and serve the demands in their
+    order — skipping cancelled orders and orders whose shelf-life rule the lot breaks."""
+    event = facts.event
+    output = output_quantity(event, facts.base_unit)
+    consumptions = check_consumption(event.consumed, facts.lots, held_by_this_order=facts.held)
+    entry = enter_stock(
+        ProductionOutput(
+            production_order_id=event.production_order_id,
+            lot_code=event.output_lot_code,
+            produced_on=event.produced_on,
+            expires_on=event.expires_on,
+            inputs=tuple(
+                ConsumedInput(c.lot.lot_code, c.quantity, c.lot.unit_cost) for c in consumptions
+            ),
+            labour=labour_cost(event.run_minutes, event.cost_per_minute),
+        ),
+        item_code=event.item_code,
+        quantity=output,
+    )
+    demands, too_short = demands_within_shelf_life(
+        [d for d in event.demands if d.order_id not in facts.cancelled],
+        facts.shelf_life,
+        expires_on=event.expires_on,
+        produced_on=event.produced_on,
+        on=facts.today,
+    )
+    allocations = allocate_output(output, demands, lot_code=event.output_lot_code)
+    recorded = ProductionRecorded(
+        production_order_id=event.production_order_id,
+        item_code=event.item_code,
+        output_lot_code=event.output_lot_code,
+        output=output,
+        produced_on=event.produced_on,
+        expires_on=event.expires_on,
+        consumed=event.consumed,
+        allocations=allocations,
+    )
+    return CompletionOutcome(
+        consumptions=tuple(consumptions),
+        output=entry,
+        allocations=allocations,
+        too_short=tuple(too_short),
+        events=(entry.received(), recorded, *_allocated(event, allocations, facts.coverage)),
+    )
+
+
+def _allocated(
+    event: ProductionCompleted,
+    allocations: Sequence[OrderAllocation],
+    coverage: Mapping[UUID, Coverage],
+) -> list[StockAllocated]:
+    """One ``stock_allocated`` per order served, in the order they were first served."""
+    announced = []
+    for order_id in dict.fromkeys(a.order_id for a in allocations):
+        mine = [a for a in allocations if a.order_id == order_id]
+        requested, before = coverage.get(order_id, ({}, {}))
+        reserved = dict(before)
+        for a in mine:
+            key = (order_id, a.line_no)
+            reserved[key] = reserved.get(key, Decimal(0)) + a.quantity.value
+        announced.append(
+            StockAllocated(
+                order_id=order_id,
+                production_order_id=event.production_order_id,
+                reservations=tuple(
+                    ReservedLot(
+                        line_no=a.line_no,
+                        item_code=event.item_code,
+                        lot_code=a.lot_code,
+                        quantity=a.quantity,
+                        expires_on=event.expires_on,
+                    )
+                    for a in mine
+                ),
+                fully_reserved=fully_reserved(requested, reserved),
+            )
+        )
+    return announced

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.inventory import purchase_orders, reorder_watch, repository
+from services.inventory import item_repository, purchase_orders, reorder_watch
 from services.inventory import replenishment as rules
 from services.inventory import tables as t
 from services.inventory.errors import Conflict, InventoryError, NotFound
@@ -42,7 +42,7 @@ async def set_reorder_point(
     """Store the item's min/max (in its base unit); stock already under it raises a
     suggestion at once."""
     async with engine.begin() as conn:
-        item = await repository.get_item(conn, item_code)
+        item = await item_repository.get_item(conn, item_code)
         if item is None:
             raise NotFound(f"unknown item {item_code}")
         base = item.base_unit

@@ -11,29 +11,24 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import repository, shelf_life
-from services.inventory.completion import (
-    CompletionRefused,
-    allocate_output,
-    check_consumption,
-    demands_within_shelf_life,
-    fully_reserved,
+from services.inventory import (
+    item_repository,
+    lot_repository,
+    material_repository,
+    reservation_repository,
+    shelf_life,
 )
-from services.inventory.costing_rules import ConsumedInput, labour_cost, produced_unit_cost
+from services.inventory.completion import CompletionFacts, CompletionRefused, complete
 from services.inventory.materials import Supply, hold_materials, merge_needs
 from services.inventory.publishing import publish
 from shared.consuming import Delivery
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.inventory import (
-    LotReceived,
     MaterialNeed,
     MaterialsReleased,
     MaterialsReserved,
     MaterialsShort,
-    ProductionRecorded,
     ProductionRejected,
-    ReservedLot,
-    StockAllocated,
 )
 from shared.contracts.production import (
     MaterialsRequested,
@@ -41,7 +36,6 @@ from shared.contracts.production import (
     ProductionOrderStatusChanged,
     ProductionStatus,
 )
-from shared.units import UnitError, convert
 
 CONSUMER = "inventory"
 log = logging.getLogger(__name__)
@@ -64,13 +58,13 @@ async def try_to_hold(
     conn: AsyncConnection, production_order_id: UUID, materials: Sequence[MaterialNeed]
 ) -> tuple[MaterialsReserved | MaterialsShort, list[int]]:
     """Hold every material of the order from lots that may be used, or none (short)."""
-    items = await repository.items_by_code(conn, [m.item_code for m in materials])
+    items = await item_repository.items_by_code(conn, [m.item_code for m in materials])
     base_units = {code: row.base_unit for code, row in items.items()}
     try:
         needs = merge_needs(materials, base_units)
     except ValueError as error:
         raise PoisonMessage(f"materials of {production_order_id}: {error}") from error
-    lots = await repository.lots_for_update(conn, item_codes=list(needs))
+    lots = await lot_repository.lots_for_update(conn, item_codes=list(needs))
     outcome = hold_materials(
         lots,
         needs,
@@ -78,14 +72,14 @@ async def try_to_hold(
         supply={c: Supply(r.supplier, r.lead_time_days) for c, r in items.items()},
     )
     if not outcome.complete:
-        await repository.set_request_status(conn, production_order_id, PENDING)
+        await material_repository.set_request_status(conn, production_order_id, PENDING)
         return MaterialsShort(
             production_order_id=production_order_id, shortages=outcome.shortages
         ), []
-    await repository.save_holds(
+    await material_repository.save_holds(
         conn, production_order_id, [(h.lot.id, h.quantity) for h in outcome.holds]
     )
-    await repository.set_request_status(conn, production_order_id, RESERVED)
+    await material_repository.set_request_status(conn, production_order_id, RESERVED)
     reserved = MaterialsReserved(
         production_order_id=production_order_id, reservations=outcome.reserved_lots()
     )
@@ -95,11 +89,11 @@ async def try_to_hold(
 async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
     """Hold all materials or none; a new request for the same order replaces the old one."""
     conn, envelope = tx.conn, tx.envelope
-    existing = await repository.material_request(conn, event.production_order_id)
+    existing = await material_repository.material_request(conn, event.production_order_id)
     if existing is not None and existing.status in (CONSUMED, RELEASED):
         return
-    released = await repository.release_holds(conn, event.production_order_id)
-    await repository.upsert_material_request(
+    released = await material_repository.release_holds(conn, event.production_order_id)
+    await material_repository.upsert_material_request(
         conn,
         event.production_order_id,
         item_code=event.item_code,
@@ -107,7 +101,7 @@ async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
         status=PENDING,
     )
     answer, held = await try_to_hold(conn, event.production_order_id, event.materials)
-    others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
+    others = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, released))
     await publish(
         conn,
         [answer, *others.events],
@@ -121,7 +115,7 @@ async def retry_waiting_requests(conn: AsyncConnection, item_codes: Sequence[str
     effects = Effects()
     if not item_codes:
         return effects
-    waiting = await repository.pending_requests_needing(conn, item_codes)
+    waiting = await material_repository.pending_requests_needing(conn, item_codes)
     for request in waiting:
         materials = [MaterialNeed.model_validate(m) for m in request.materials]
         answer, held = await try_to_hold(conn, request.production_order_id, materials)
@@ -138,12 +132,12 @@ async def release_for_cancelled_production(
     conn, envelope = tx.conn, tx.envelope
     if event.status is not ProductionStatus.CANCELLED:
         return
-    request = await repository.material_request(conn, event.production_order_id)
+    request = await material_repository.material_request(conn, event.production_order_id)
     if request is None or request.status in (CONSUMED, RELEASED):
         return
-    released = await repository.release_holds(conn, event.production_order_id)
-    await repository.set_request_status(conn, event.production_order_id, RELEASED)
-    others = await retry_waiting_requests(conn, await repository.items_of_lots(conn, released))
+    released = await material_repository.release_holds(conn, event.production_order_id)
+    await material_repository.set_request_status(conn, event.production_order_id, RELEASED)
+    others = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, released))
     await publish(
         conn,
         [MaterialsReleased(production_order_id=event.production_order_id), *others.events],
@@ -156,7 +150,7 @@ async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
     """Consume exactly the recorded lots, create the output lot and allocate it — or, if
     stock cannot honour the record, change nothing and say why."""
     conn, envelope = tx.conn, tx.envelope
-    request = await repository.material_request(conn, event.production_order_id)
+    request = await material_repository.material_request(conn, event.production_order_id)
     if request is not None and request.status == CONSUMED:
         return
     try:
@@ -171,123 +165,53 @@ async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
 
 
 async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effects:
+    """Load the facts, ask ``completion.complete``, write what it decided."""
+    facts = await _completion_facts(conn, event)
+    outcome = complete(facts)
     po = event.production_order_id
-    item = await repository.get_item(conn, event.item_code)
-    if item is None:
-        raise CompletionRefused(f"unknown item {event.item_code}")
-    try:
-        output = convert(event.output, item.base_unit)
-    except UnitError as error:
-        raise CompletionRefused(f"output of {event.item_code}: {error}") from error
-    if not output.is_positive:
-        raise CompletionRefused("the output quantity must be positive")
-    lots = await repository.lots_by_code_for_update(conn, [c.lot_code for c in event.consumed])
-    held = await repository.held_by(conn, po)
-    consumptions = check_consumption(event.consumed, lots, held_by_this_order=held)
-
-    effects = Effects(touched_lots=await repository.release_holds(conn, po))
-    reference = f"production:{po}"
-    for c in consumptions:
-        await repository.change_on_hand(
-            conn, c.lot.id, -c.quantity, kind="consumption", reference=reference
+    effects = Effects(touched_lots=await material_repository.release_holds(conn, po))
+    for c in outcome.consumptions:
+        await lot_repository.change_on_hand(
+            conn, c.lot.id, -c.quantity, kind="consumption", reference=outcome.reference
         )
         effects.touched_lots.append(c.lot.id)
-    labour = labour_cost(event.run_minutes, event.cost_per_minute)
-    unit_cost = produced_unit_cost(
-        [ConsumedInput(c.lot.lot_code, c.quantity, c.lot.unit_cost) for c in consumptions],
-        labour=labour,
-        output=output.value,
-    )
-    lot_id = await repository.insert_lot(
-        conn,
-        {
-            "unit_cost": unit_cost.amount if unit_cost else None,
-            "unit_cost_currency": unit_cost.currency if unit_cost else None,
-            "labour_cost": labour.amount if labour else None,
-            "labour_currency": labour.currency if labour else None,
-            "lot_code": event.output_lot_code,
-            "item_code": event.item_code,
-            "unit": item.base_unit,
-            "on_hand": output.value,
-            "expires_on": event.expires_on,
-            "received_on": event.produced_on,
-            "production_order_id": po,
-        },
-    )
+    lot_id = await lot_repository.insert_entry(conn, outcome.output)
     if lot_id is None:
         raise CompletionRefused(f"lot {event.output_lot_code} already exists")
-    await repository.add_movement(
-        conn, lot_id=lot_id, kind="production", quantity=output.value, reference=reference
-    )
     effects.touched_lots.append(lot_id)
-    await repository.set_request_status(conn, po, CONSUMED)
-
-    cancelled = await repository.cancelled_orders(conn, [d.order_id for d in event.demands])
-    demands = [d for d in event.demands if d.order_id not in cancelled]
-    rules = await shelf_life.rules_of_orders(conn, [d.order_id for d in demands])
-    demands, too_short = demands_within_shelf_life(
-        demands,
-        rules,
-        expires_on=event.expires_on,
-        produced_on=event.produced_on,
-        on=datetime.now(UTC).date(),
-    )
-    for d in too_short:
+    await material_repository.set_request_status(conn, po, CONSUMED)
+    for d in outcome.too_short:
         log.warning(
             "lot %s is too close to expiry for order %s line %s (needs %s): not allocated",
             event.output_lot_code,
             d.order_id,
             d.line_no,
-            rules[d.order_id].needs,
+            facts.shelf_life[d.order_id].needs,
         )
-    allocations = allocate_output(output, demands, lot_code=event.output_lot_code)
-    for a in allocations:
-        await repository.add_reservation(
+    for a in outcome.allocations:
+        await reservation_repository.add_reservation(
             conn, order_id=a.order_id, line_no=a.line_no, lot_id=lot_id, quantity=a.quantity.value
         )
-    effects.events.append(
-        LotReceived(
-            lot_code=event.output_lot_code,
-            item_code=event.item_code,
-            quantity=output,
-            expires_on=event.expires_on,
-            production_order_id=po,
-            received_on=event.produced_on,
-            unit_cost=unit_cost,
-        )
-    )
-    effects.events.append(
-        ProductionRecorded(
-            production_order_id=po,
-            item_code=event.item_code,
-            output_lot_code=event.output_lot_code,
-            output=output,
-            produced_on=event.produced_on,
-            expires_on=event.expires_on,
-            consumed=event.consumed,
-            allocations=allocations,
-        )
-    )
-    for order_id in dict.fromkeys(a.order_id for a in allocations):
-        requested, reserved = await repository.order_coverage(conn, order_id)
-        effects.events.append(
-            StockAllocated(
-                order_id=order_id,
-                production_order_id=po,
-                reservations=tuple(
-                    ReservedLot(
-                        line_no=a.line_no,
-                        item_code=event.item_code,
-                        lot_code=a.lot_code,
-                        quantity=a.quantity,
-                        expires_on=event.expires_on,
-                    )
-                    for a in allocations
-                    if a.order_id == order_id
-                ),
-                fully_reserved=fully_reserved(requested, reserved),
-            )
-        )
-    freed = await repository.items_of_lots(conn, effects.touched_lots)
+    effects.events.extend(outcome.events)
+    freed = await lot_repository.items_of_lots(conn, effects.touched_lots)
     effects.add(await retry_waiting_requests(conn, sorted({event.item_code, *freed})))
     return effects
+
+
+async def _completion_facts(conn: AsyncConnection, event: ProductionCompleted) -> CompletionFacts:
+    item = await item_repository.get_item(conn, event.item_code)
+    orders = list(dict.fromkeys(d.order_id for d in event.demands))
+    cancelled = await reservation_repository.cancelled_orders(conn, orders)
+    serving = [o for o in orders if o not in cancelled]
+    return CompletionFacts(
+        event=event,
+        base_unit=None if item is None else item.base_unit,
+        lots=await lot_repository.lots_by_code_for_update(
+            conn, [c.lot_code for c in event.consumed]
+        ),
+        held=await material_repository.held_by(conn, event.production_order_id),
+        cancelled=frozenset(cancelled),
+        shelf_life=await shelf_life.rules_of_orders(conn, serving),
+        coverage={o: await reservation_repository.order_coverage(conn, o) for o in serving},
+        today=datetime.now(UTC).date(),
+    )

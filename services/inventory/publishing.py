@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import reorder_watch, repository
+from services.inventory import lot_repository, reorder_watch
 from shared import outbox
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
@@ -21,7 +21,7 @@ async def publish(
 ) -> None:
     """Stage ``events`` plus a fresh snapshot of every lot the transaction changed; the
     changed items' reorder points are checked in the same transaction."""
-    snapshots = await repository.bump_lots(conn, touched_lots)
+    snapshots = await lot_repository.bump_lots(conn, touched_lots)
     await reorder_watch.raise_suggestions(conn, [s.item_code for s in snapshots])
     await outbox.add(
         conn,

@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.inventory import purchasing, repository
+from services.inventory import item_repository, purchasing
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.publishing import publish
@@ -42,7 +42,7 @@ async def place_in(conn: AsyncConnection, new: NewPurchaseOrder) -> dict[str, An
     """``place`` in the caller's transaction (accepting a replenishment suggestion)."""
     if not new.quantity.is_positive:
         raise InventoryError(f"quantity must be positive, got {new.quantity.value}")
-    item = await repository.get_item(conn, new.item_code)
+    item = await item_repository.get_item(conn, new.item_code)
     if item is None:
         raise NotFound(f"unknown item {new.item_code}")
     quantity = _in_base_unit(new.item_code, new.quantity, item.base_unit)

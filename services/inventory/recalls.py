@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import repository
+from services.inventory import lot_repository, material_repository, reservation_repository
 from services.inventory.channel_rules import quarantine_lot_code
 from services.inventory.production import retry_waiting_requests, try_to_hold
 from services.inventory.publishing import publish
@@ -31,12 +31,14 @@ async def block_recalled_lots(tx: Delivery, event: RecallIssued) -> None:
     """Block every recalled lot we hold (once), and name the reservations on them."""
     conn, envelope = tx.conn, tx.envelope
     named = set(event.lot_codes)
-    lots = await repository.lots_by_code_for_update(
+    lots = await lot_repository.lots_by_code_for_update(
         conn, sorted(named | {quarantine_lot_code(code) for code in named})
     )
     ids = [lot.id for lot in lots.values()]
-    changed = await repository.block_lots(conn, ids, recall_id=event.recall_id, reason=event.reason)
-    held = await repository.open_reservations_on(conn, ids)
+    changed = await lot_repository.block_lots(
+        conn, ids, recall_id=event.recall_id, reason=event.reason
+    )
+    held = await reservation_repository.open_reservations_on(conn, ids)
     answers, touched = await _hold_production_elsewhere(conn, ids)
     applied = RecallApplied(
         recall_id=event.recall_id,
@@ -60,9 +62,9 @@ async def unblock_withdrawn_recall(tx: Delivery, event: RecallWithdrawn) -> None
     """Unblock exactly what the withdrawn recall blocked; waiting material requests get
     another try with the stock back; orders hear which lots count again."""
     conn, envelope = tx.conn, tx.envelope
-    unblocked = await repository.unblock_lots_of(conn, event.recall_id)
+    unblocked = await lot_repository.unblock_lots_of(conn, event.recall_id)
     ids = [lot_id for lot_id, _ in unblocked]
-    retried = await retry_waiting_requests(conn, await repository.items_of_lots(conn, ids))
+    retried = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, ids))
     lifted = RecallLifted(
         recall_id=event.recall_id,
         reason=event.reason,
@@ -81,11 +83,11 @@ async def _hold_production_elsewhere(
     short (``MaterialsShort``: it is blocked and says on what)."""
     answers: list[Event] = []
     touched: list[int] = []
-    for production_order_id in await repository.production_holding(conn, lot_ids):
-        request = await repository.material_request(conn, production_order_id)
+    for production_order_id in await material_repository.production_holding(conn, lot_ids):
+        request = await material_repository.material_request(conn, production_order_id)
         if request is None:
             continue
-        touched += await repository.release_holds(conn, production_order_id)
+        touched += await material_repository.release_holds(conn, production_order_id)
         needs = [MaterialNeed.model_validate(m) for m in request.materials]
         answer, held = await try_to_hold(conn, production_order_id, needs)
         answers.append(answer)

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.inventory import lot_repository
 from services.inventory import replenishment as rules
-from services.inventory import repository
 from services.inventory import tables as t
 from services.inventory.domain import stock_figures
 from shared.contracts.inventory import PurchaseOrderStatus
@@ -40,31 +40,44 @@ async def raise_suggestions(conn: AsyncConnection, item_codes: Iterable[str]) ->
     raised = 0
     for row in watched:
         rule = rule_of(row)
-        available = await available_of(conn, rule.item_code)
-        position = rules.stock_position(available, await on_order_of(conn, rule.item_code))
-        if not rules.needs_replenishment(position, rule):
-            continue
-        demand = await daily_demand_of(conn, rule.item_code)
-        inserted = await conn.execute(
-            insert(t.suggestion)
-            .values(
-                id=uuid4(),
-                item_code=rule.item_code,
-                kind=rules.kind_for(row.kind).value,
-                quantity=rules.suggested_quantity(position, rule),
-                unit=row.unit,
-                available=available,
-                daily_demand=demand,
-                status=rules.SuggestionStatus.OPEN.value,
-            )
-            .on_conflict_do_nothing(
-                index_elements=[t.suggestion.c.item_code],
-                index_where=t.suggestion.c.status == rules.SuggestionStatus.OPEN.value,
-            )
-            .returning(t.suggestion.c.id)
+        suggestion = rules.suggest(
+            rule,
+            item_kind=row.kind,
+            unit=row.unit,
+            available=await available_of(conn, rule.item_code),
+            coming=await on_order_of(conn, rule.item_code),
         )
-        raised += inserted.first() is not None
+        if suggestion is None:
+            continue
+        raised += await _insert_open(
+            conn, suggestion, daily_demand=await daily_demand_of(conn, rule.item_code)
+        )
     return raised
+
+
+async def _insert_open(
+    conn: AsyncConnection, suggestion: rules.Suggestion, *, daily_demand: Decimal
+) -> bool:
+    """Insert the suggestion unless one is open for the item already (the partial index)."""
+    inserted = await conn.execute(
+        insert(t.suggestion)
+        .values(
+            id=uuid4(),
+            item_code=suggestion.item_code,
+            kind=suggestion.kind.value,
+            quantity=suggestion.quantity,
+            unit=suggestion.unit,
+            available=suggestion.available,
+            daily_demand=daily_demand,
+            status=rules.SuggestionStatus.OPEN.value,
+        )
+        .on_conflict_do_nothing(
+            index_elements=[t.suggestion.c.item_code],
+            index_where=t.suggestion.c.status == rules.SuggestionStatus.OPEN.value,
+        )
+        .returning(t.suggestion.c.id)
+    )
+    return inserted.first() is not None
 
 
 def rule_of(row: Any) -> rules.ReorderRule:
@@ -78,27 +91,31 @@ def rule_of(row: Any) -> rules.ReorderRule:
 
 async def available_of(conn: AsyncConnection, item_code: str) -> Decimal:
     """What may still be sold of the item (base unit): blocked and quarantined lots are out."""
-    figures = await repository.lot_figures(conn, [item_code])
+    figures = await lot_repository.lot_figures(conn, [item_code])
     return stock_figures(figures.get(item_code, [])).available
 
 
 async def on_order_of(conn: AsyncConnection, item_code: str) -> Decimal:
-    """Still to come: open purchase orders' remainder, and accepted production suggestions
-    whose production order has no output lot yet (base unit)."""
-    purchased = sa.select(
-        sa.func.coalesce(sa.func.sum(t.purchase_order.c.quantity - t.purchase_order.c.received), 0)
-    ).where(
-        t.purchase_order.c.item_code == item_code,
-        t.purchase_order.c.status == PurchaseOrderStatus.OPEN.value,
+    """Still to come (``replenishment.on_order``), from the item's open purchase orders and
+    accepted production suggestions (base unit)."""
+    po, sg = t.purchase_order, t.suggestion
+    purchases = await conn.execute(
+        sa.select(po.c.quantity, po.c.received).where(
+            po.c.item_code == item_code, po.c.status == PurchaseOrderStatus.OPEN.value
+        )
     )
-    made = sa.select(sa.func.coalesce(sa.func.sum(t.suggestion.c.quantity), 0)).where(
-        t.suggestion.c.item_code == item_code,
-        t.suggestion.c.kind == rules.SuggestionKind.PRODUCTION.value,
-        t.suggestion.c.status == rules.SuggestionStatus.ACCEPTED.value,
-        ~sa.exists().where(t.lot.c.production_order_id == t.suggestion.c.reference),
+    made = sa.exists().where(t.lot.c.production_order_id == sg.c.reference)
+    production = await conn.execute(
+        sa.select(sg.c.quantity, made.label("made")).where(
+            sg.c.item_code == item_code,
+            sg.c.kind == rules.SuggestionKind.PRODUCTION.value,
+            sg.c.status == rules.SuggestionStatus.ACCEPTED.value,
+        )
     )
-    coming = Decimal(await conn.scalar(purchased) or 0)
-    return coming + Decimal(await conn.scalar(made) or 0)
+    return rules.on_order(
+        [rules.OpenPurchase(Decimal(r.quantity), Decimal(r.received)) for r in purchases],
+        [rules.AcceptedProduction(Decimal(r.quantity), bool(r.made)) for r in production],
+    )
 
 
 async def daily_demand_of(conn: AsyncConnection, item_code: str) -> Decimal:

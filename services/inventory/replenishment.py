@@ -5,6 +5,10 @@
 - The suggested quantity brings available up to the target, rounded up to whole packs when
   the rule names a pack size (the supplier's pack for bought items). Made items are rounded
   to whole batches by production when it plans the order (it owns the recipes).
+- What is already coming counts as stock (``stock_position``): the remainder of each open
+  purchase order of the item, and each accepted production suggestion whose production
+  order has no output lot yet (``on_order``). ``suggest`` is the whole decision;
+  ``reorder_watch`` only fetches its inputs and writes the suggestion.
 - Daily demand is a moving average: what left stock (consumed by production, shipped) over
   the last ``DEMAND_WINDOW_DAYS`` days, divided by the window. It tells how long the
   available stock lasts (``days_of_cover``); it does not change the quantity.
@@ -79,6 +83,64 @@ def suggested_quantity(available: Decimal, rule: ReorderRule) -> Decimal:
         return short
     packs = (short / rule.pack_size).to_integral_value(ROUND_CEILING)
     return packs * rule.pack_size
+
+
+@dataclass(frozen=True)
+class OpenPurchase:
+    """An open purchase order of the item, in its base unit."""
+
+    quantity: Decimal
+    received: Decimal
+
+
+@dataclass(frozen=True)
+class AcceptedProduction:
+    """An accepted production suggestion of the item; ``made`` once its production order
+    has an output lot."""
+
+    quantity: Decimal
+    made: bool
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A replenishment to suggest; ``available`` is what it was computed from."""
+
+    item_code: str
+    kind: SuggestionKind
+    quantity: Decimal
+    unit: str
+    available: Decimal
+
+
+def on_order(
+    purchases: Iterable[OpenPurchase], production: Iterable[AcceptedProduction]
+) -> Decimal:
+    """Still to come: open purchase orders' remainder, and accepted production not yet made."""
+    coming = sum((p.quantity - p.received for p in purchases), Decimal(0))
+    return coming + sum((p.quantity for p in production if not p.made), Decimal(0))
+
+
+def suggest(
+    rule: ReorderRule,
+    *,
+    item_kind: str,
+    unit: str,
+    available: Decimal,
+    coming: Decimal,
+) -> Suggestion | None:
+    """A suggestion when free stock plus what is coming is under the reorder point: made or
+    bought by the item's kind, up to the target counting what is coming."""
+    position = stock_position(available, coming)
+    if not needs_replenishment(position, rule):
+        return None
+    return Suggestion(
+        item_code=rule.item_code,
+        kind=kind_for(item_kind),
+        quantity=suggested_quantity(position, rule),
+        unit=unit,
+        available=available,
+    )
 
 
 def daily_demand(

@@ -9,12 +9,19 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import domain, repository, shelf_life
+from services.inventory import (
+    domain,
+    item_repository,
+    lot_repository,
+    reservation_repository,
+    shelf_life,
+)
 from services.inventory.errors import Conflict, InventoryError, NotFound
 from services.inventory.production import retry_waiting_requests
 from services.inventory.publishing import publish
+from services.inventory.stock_entry_rules import LotIntake, enter_stock
 from shared.consuming import Delivery
-from shared.contracts.inventory import ItemDefined, LotReceived, ReservedLot, StockReleased
+from shared.contracts.inventory import ItemDefined, ReservedLot, StockReleased
 from shared.contracts.orders import OrderCancelled, OrderReceived
 from shared.units import Quantity, is_whole_where_counted
 
@@ -47,18 +54,18 @@ async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
     customer's, else its channel's, kept with the order for later allocation), publish
     reserved or short, all in one commit."""
     conn, envelope = tx.conn, tx.envelope
-    lots = await repository.lots_for_update(
+    lots = await lot_repository.lots_for_update(
         conn, item_codes=[line.item_code for line in event.lines]
     )
     rule = await shelf_life.rule_for(conn, event)
     outcome = domain.reserve(lots, event.lines, rule=rule, on=datetime.now(UTC).date())
     result = outcome.event(event.order_id)
-    if not await repository.claim_order(
+    if not await reservation_repository.claim_order(
         conn, event.order_id, outcome=result.TYPE, shelf_life=rule.as_json() if rule else None
     ):
         return
-    await repository.save_order_lines(conn, event.order_id, event.lines)
-    await repository.save_allocations(conn, event.order_id, outcome.allocations)
+    await reservation_repository.save_order_lines(conn, event.order_id, event.lines)
+    await reservation_repository.save_allocations(conn, event.order_id, outcome.allocations)
     await publish(
         conn, [result], cause=envelope, touched_lots=[a.lot.id for a in outcome.allocations]
     )
@@ -67,8 +74,8 @@ async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
 async def release_for_cancelled_order(tx: Delivery, event: OrderCancelled) -> None:
     """A cancelled order gives its reserved lots back to available stock."""
     conn, envelope = tx.conn, tx.envelope
-    await repository.mark_order_cancelled(conn, event.order_id)
-    released = await repository.release_order(conn, event.order_id)
+    await reservation_repository.mark_order_cancelled(conn, event.order_id)
+    released = await reservation_repository.release_order(conn, event.order_id)
     items = sorted({row.item_code for row in released})
     waiting = await retry_waiting_requests(conn, items)
     await publish(
@@ -97,7 +104,7 @@ async def release_for_cancelled_order(tx: Delivery, event: OrderCancelled) -> No
 async def create_item(engine: AsyncEngine, item: NewItem) -> None:
     """Items are announced so production can check recipes and quote lead times."""
     async with engine.begin() as conn:
-        if not await repository.insert_item(conn, item.__dict__):
+        if not await item_repository.insert_item(conn, item.__dict__):
             raise Conflict(f"item {item.code} already exists")
         await publish(conn, [ItemDefined(**item.__dict__)])
 
@@ -109,37 +116,23 @@ async def receive_lot(engine: AsyncEngine, new: NewLot) -> int:
     if not is_whole_where_counted(new.quantity, new.unit):
         raise InventoryError(f"{new.unit} are counted in whole pieces, got {new.quantity}")
     async with engine.begin() as conn:
-        item = await repository.get_item(conn, new.item_code)
+        item = await item_repository.get_item(conn, new.item_code)
         if item is None:
             raise NotFound(f"unknown item {new.item_code}")
         if new.unit != item.base_unit:
             raise InventoryError(
                 f"item {new.item_code} is counted in {item.base_unit}, not {new.unit}"
             )
-        lot_id = await repository.insert_lot(
-            conn,
-            {
-                "lot_code": new.lot_code,
-                "item_code": new.item_code,
-                "unit": new.unit,
-                "on_hand": new.quantity,
-                "expires_on": new.expires_on,
-                "received_on": new.received_on,
-            },
-        )
-        if lot_id is None:
-            raise Conflict(f"lot {new.lot_code} already exists")
-        await repository.add_movement(
-            conn, lot_id=lot_id, kind="receipt", quantity=new.quantity, reference=None
-        )
-        waiting = await retry_waiting_requests(conn, [new.item_code])
-        received = LotReceived(
-            lot_code=new.lot_code,
+        entry = enter_stock(
+            LotIntake(new.lot_code, expires_on=new.expires_on, received_on=new.received_on),
             item_code=new.item_code,
             quantity=Quantity.of(new.quantity, new.unit),
-            expires_on=new.expires_on,
-            received_on=new.received_on,
         )
+        lot_id = await lot_repository.insert_entry(conn, entry)
+        if lot_id is None:
+            raise Conflict(f"lot {new.lot_code} already exists")
+        waiting = await retry_waiting_requests(conn, [new.item_code])
+        received = entry.received()
         await publish(
             conn, [received, *waiting.events], touched_lots=[lot_id, *waiting.touched_lots]
         )

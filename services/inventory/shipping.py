@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import repository
+from services.inventory import lot_repository, reservation_repository
 from services.inventory.publishing import publish
 from shared.consuming import Delivery
 from shared.contracts.base import PoisonMessage
@@ -29,7 +29,7 @@ class RecalledShipment(PoisonMessage):
 
 async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]:
     """Take each shipped quantity out of the order line's reservation on that lot."""
-    lots = await repository.lots_by_code_for_update(conn, [x.lot_code for x in event.lots])
+    lots = await lot_repository.lots_by_code_for_update(conn, [x.lot_code for x in event.lots])
     touched = []
     for shipped in event.lots:
         lot = lots.get(shipped.lot_code)
@@ -47,7 +47,7 @@ async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]
             quantity = convert(shipped.quantity, lot.unit).value
         except UnitError as error:
             raise OverShipment(f"shipment {event.shipment_id}: {error}") from error
-        taken = await repository.take_from_reservation(
+        taken = await reservation_repository.take_from_reservation(
             conn, order_id=event.order_id, line_no=shipped.line_no, lot_id=lot.id, quantity=quantity
         )
         if not taken:
@@ -55,8 +55,8 @@ async def _deduct(conn: AsyncConnection, event: ShipmentDispatched) -> list[int]
                 f"shipment {event.shipment_id} takes {quantity} of lot {shipped.lot_code} for "
                 f"line {shipped.line_no}, more than is reserved for it"
             )
-        await repository.change_reserved(conn, lot.id, -quantity)
-        await repository.change_on_hand(
+        await lot_repository.change_reserved(conn, lot.id, -quantity)
+        await lot_repository.change_on_hand(
             conn, lot.id, -quantity, kind="shipment", reference=f"shipment:{event.shipment_id}"
         )
         touched.append(lot.id)
@@ -76,7 +76,7 @@ async def dispatch(tx: Delivery, event: ShipmentDispatched) -> None:
     """Deduct once per shipment; a shipment beyond the reservation is refused whole
     (it goes to the dead-letter topic with the reason) and changes nothing."""
     conn, envelope = tx.conn, tx.envelope
-    if not await repository.claim_shipment(conn, event.shipment_id):
+    if not await reservation_repository.claim_shipment(conn, event.shipment_id):
         return
     touched = await _deduct(conn, event)
     shipped = StockShipped(

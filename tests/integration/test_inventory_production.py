@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import production, receipts, repository, service, shelf_life
+from services.inventory import lot_repository, production, receipts, service, shelf_life
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError
 from services.inventory.shelf_life_rules import Scope, ShelfLifeRule
@@ -160,7 +160,7 @@ async def test_batches_racing_for_the_same_raw_lots_never_hold_more_than_on_hand
     assert all(r.reserved <= r.on_hand for r in rows)
     assert sum(r.reserved for r in rows) == Decimal(20)  # five batches of 4 fit in 21 kg
     async with inventory_engine.connect() as conn:
-        assert list(await repository.ledger_mismatches(conn)) == []
+        assert list(await lot_repository.ledger_mismatches(conn)) == []
 
 
 async def order_short_of(engine: AsyncEngine, jar: str, wanted: str) -> uuid.UUID:
@@ -223,7 +223,7 @@ async def test_completion_consumes_exactly_the_recorded_lots_and_allocates_the_o
         (f"{jar}-P1", "7")
     ]
     async with inventory_engine.connect() as conn:
-        assert list(await repository.ledger_mismatches(conn)) == []
+        assert list(await lot_repository.ledger_mismatches(conn)) == []
         kinds = (
             (
                 await conn.execute(

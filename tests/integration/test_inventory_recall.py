@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.inventory import channel_changes, production, recalls, repository, service, shipping
+from services.inventory import (
+    channel_changes,
+    lot_repository,
+    production,
+    recalls,
+    service,
+    shipping,
+)
 from services.inventory import tables as t
 from services.inventory.domain import StockFigures, stock_figures
 from shared.consuming import apply_once
@@ -130,7 +137,7 @@ async def test_shipping_a_blocked_lot_is_refused_whole_and_deducts_nothing(inven
 
 async def figures_of(engine, sku: str) -> StockFigures:
     async with engine.connect() as conn:
-        return stock_figures((await repository.lot_figures(conn, [sku]))[sku])
+        return stock_figures((await lot_repository.lot_figures(conn, [sku]))[sku])
 
 
 async def test_a_recall_takes_the_lot_out_of_available_stock_and_announces_it_blocked(

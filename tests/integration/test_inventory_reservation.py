@@ -10,7 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import repository, service
+from services.inventory import lot_repository, service
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError
 from shared.consuming import apply_once
@@ -147,7 +147,7 @@ async def test_the_ledger_balances_after_receipts_and_reservations(inventory_eng
     await apply_once(inventory_engine, service.reserve_for_order, envelope, event)
 
     async with inventory_engine.connect() as conn:
-        mismatches = await repository.ledger_mismatches(conn)
+        mismatches = await lot_repository.ledger_mismatches(conn)
 
     assert list(mismatches) == []
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from services.inventory import repository, service, shipping
+from services.inventory import lot_repository, service, shipping
 from services.inventory import tables as t
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
@@ -81,7 +81,7 @@ async def test_dispatch_deducts_the_shipped_lots_once_with_a_movement_naming_the
                 )
             )
         ).all()
-        assert list(await repository.ledger_mismatches(conn)) == []
+        assert list(await lot_repository.ledger_mismatches(conn)) == []
     assert sorted(m.quantity for m in moves) == [Decimal(-3), Decimal(-1)]
     assert {m.reference for m in moves} == {f"shipment:{event.shipment_id}"}
 

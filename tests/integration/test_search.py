@@ -9,7 +9,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.inventory import repository as inventory
+from services.inventory import item_repository
+from services.inventory import lot_repository as inventory
 from services.orders import repository as orders
 from services.orders import service
 from shared.consuming import apply_once
@@ -83,9 +84,9 @@ async def test_a_lot_is_found_by_the_start_of_its_code_or_the_suppliers_in_any_c
 async def test_an_item_is_found_by_part_of_its_name(inventory_engine):
     code = await item(inventory_engine, "BISCUIT", "pc", kind="finished_good")
     async with inventory_engine.connect() as conn:
-        row = await inventory.get_item(conn, code)
+        row = await item_repository.get_item(conn, code)
         assert row is not None
         name = row.name
-        hits = await inventory.list_items(conn, q=name[2:].upper())
+        hits = await item_repository.list_items(conn, q=name[2:].upper())
 
     assert code in {r.code for r in hits}

@@ -9,8 +9,7 @@ first promise is the quote's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -20,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import read_models
 from services.production import tables as t
+from services.production.promise import open_production_rules as rules
 from services.production.promise.plan_rules import OpenProduction, Shortfall
 from services.production.promise.quote_rules import production_minutes
-from services.production.purchasing import cover_rules, open_orders
+from services.production.purchasing import open_orders
 from services.production.recipes import recipe_book, recipe_rules
 from shared.contracts.production import ProductionStatus
 from shared.units import Quantity
@@ -71,13 +71,7 @@ async def open_productions(conn: AsyncConnection) -> list[OpenProduction]:
     arrivals = await open_orders.open_by_item(conn)
     found: list[OpenProduction] = []
     for queued, row in enumerate(rows):
-        status = S(row.status)
-        if status is S.PLANNED:
-            shortfalls = explained.get(row.id, ())
-        elif status is S.BLOCKED_ON_MATERIALS:
-            shortfalls = recorded.get(row.id, ())
-        else:
-            shortfalls = ()
+        shortfalls = rules.waits_for(S(row.status), row.id, exploded=explained, recorded=recorded)
         recipe = _recipe(row)
         found.append(
             OpenProduction(
@@ -88,22 +82,12 @@ async def open_productions(conn: AsyncConnection) -> list[OpenProduction]:
                 duration_minutes=0
                 if recipe is None
                 else production_minutes(recipe, row.batches or Decimal(0)),
-                shortfalls=tuple(_with_purchase_order(s, arrivals) for s in shortfalls),
+                shortfalls=tuple(rules.with_purchase_order(s, arrivals) for s in shortfalls),
                 parent_id=row.parent_production_order_id,
                 serves=serves.get(row.id, frozenset()),
             )
         )
     return found
-
-
-def _with_purchase_order(
-    shortfall: Shortfall, arrivals: Mapping[str, Sequence[cover_rules.Expected]]
-) -> Shortfall:
-    """Open purchase orders of the item bring it once they cover what is missing."""
-    expected = cover_rules.covering_date(shortfall.missing, arrivals.get(shortfall.item_code, ()))
-    if expected is None:
-        return shortfall
-    return replace(shortfall, expected_on=expected)
 
 
 def _recipe(row: Any) -> recipe_rules.Recipe | None:
@@ -168,35 +152,20 @@ async def _exploded_shortfalls(
         conn, {code: info.base_unit for code, info in items.items()}
     )
     active = await recipe_book.active_recipes(conn)
-    found: dict[UUID, tuple[Shortfall, ...]] = {}
-    short_codes: set[str] = set()
-    exploded: dict[UUID, list[tuple[str, Decimal | None, str | None]]] = {}
-    for row in planned:
-        if row.item_code not in active or row.item_code not in items:
-            exploded[row.id] = [(row.item_code, None, None)]
-        else:
-            try:
-                explosion = recipe_rules.explode(
-                    row.item_code,
-                    Quantity.of(row.quantity, row.unit),
-                    items=items,
-                    recipes=active,
-                    available=available,
-                )
-            except recipe_rules.RecipeError:
-                exploded[row.id] = [(row.item_code, None, None)]
-            else:
-                exploded[row.id] = [
-                    (m.item_code, m.short.value, m.short.unit) for m in explosion.shortages
-                ]
-        short_codes.update(code for code, _, _ in exploded[row.id])
-    lead_times = await lead_times_of(conn, short_codes)
-    for production_order_id, shorts in exploded.items():
-        found[production_order_id] = tuple(
-            Shortfall(code, lead_times.get(code), missing=missing, unit=unit)
-            for code, missing, unit in shorts
+    exploded = {
+        row.id: rules.unanswered_shorts(
+            row.item_code,
+            Quantity.of(row.quantity, row.unit),
+            items=items,
+            recipes=active,
+            available=available,
         )
-    return found
+        for row in planned
+    }
+    lead_times = await lead_times_of(
+        conn, {code for shorts in exploded.values() for code, _, _ in shorts}
+    )
+    return {po_id: rules.shortfalls(shorts, lead_times) for po_id, shorts in exploded.items()}
 
 
 async def lead_times_of(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, int | None]:

@@ -10,12 +10,17 @@ import pytest
 
 from services.inventory.errors import InventoryError
 from services.inventory.replenishment import (
+    AcceptedProduction,
+    OpenPurchase,
     ReorderRule,
+    Suggestion,
     SuggestionKind,
     daily_demand,
     days_of_cover,
     kind_for,
     needs_replenishment,
+    on_order,
+    suggest,
     suggested_quantity,
 )
 
@@ -60,3 +65,41 @@ def test_daily_demand_averages_the_window_and_ignores_older_outflows():
     assert daily_demand(outflows, today=today) == 1
     assert days_of_cover(Decimal(30), Decimal(1)) == 30
     assert days_of_cover(Decimal(30), Decimal(0)) is None
+
+
+def test_what_is_coming_is_open_purchase_remainders_and_accepted_production_not_yet_made():
+    purchases = [OpenPurchase(Decimal(100), Decimal(40)), OpenPurchase(Decimal(50), Decimal(0))]
+    production = [
+        AcceptedProduction(Decimal(30), made=False),
+        AcceptedProduction(Decimal(70), True),
+    ]
+
+    assert on_order(purchases, production) == Decimal(140)  # 60 + 50 + 30
+    assert on_order([], []) == Decimal(0)
+
+
+def test_a_suggestion_counts_what_is_coming_and_rounds_to_packs():
+    # 20 free + 30 coming = 50 < 70: up to 150 is 100 short → 2 packs of 50
+    suggestion = suggest(
+        JARS, item_kind="packaging", unit="pc", available=Decimal(20), coming=Decimal(30)
+    )
+
+    assert suggestion == Suggestion("JAR", SuggestionKind.PURCHASE, Decimal(100), "pc", Decimal(20))
+
+
+def test_nothing_is_suggested_when_what_is_coming_lifts_stock_to_the_reorder_point():
+    assert (
+        suggest(JARS, item_kind="packaging", unit="pc", available=Decimal(20), coming=Decimal(50))
+        is None
+    )
+
+
+def test_made_items_are_suggested_for_production():
+    rule = ReorderRule("SOAP", reorder_point=Decimal(10), target=Decimal(40))
+
+    suggestion = suggest(
+        rule, item_kind="finished_good", unit="pc", available=Decimal(4), coming=Decimal(0)
+    )
+
+    assert suggestion is not None
+    assert (suggestion.kind, suggestion.quantity) == (SuggestionKind.PRODUCTION, Decimal(36))
