@@ -78,6 +78,9 @@ SIGNATURE_HEADERS = (
     "webhook-timestamp",
     "webhook-signature",
     "sendcloud-signature",
+    "x-wc-webhook-signature",
+    "x-wc-webhook-topic",
+    "x-wc-webhook-delivery-id",
 )
 
 
@@ -97,10 +100,20 @@ def signed_badly(operation: Any, known: dict[str, str]) -> st.SearchStrategy[Any
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
         max_leaves=10,
     )
+    segment = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1)
+    path = st.fixed_dictionaries(
+        {
+            name: st.just(known[name]) | segment if name in known else segment
+            for name in re.findall(r"{(\w+)}", operation.path)
+        }
+    )
     return st.builds(
-        lambda body, sent: operation.Case(body=body, media_type="application/json", headers=sent),
+        lambda body, sent, params: operation.Case(
+            body=body, media_type="application/json", headers=sent, path_parameters=params
+        ),
         json,
         headers,
+        path,
     )
 
 
