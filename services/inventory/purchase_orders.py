@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.inventory import item_repository, purchasing
+from services.inventory import item_repository, purchase_order_rules
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.publishing import publish
@@ -74,7 +74,7 @@ async def cancel(
 ) -> dict[str, Any]:
     async with engine.begin() as conn:
         row = await _row(conn, purchase_order_id, lock=True)
-        purchasing.can_cancel(P(row.status))
+        purchase_order_rules.can_cancel(P(row.status))
         await conn.execute(
             PO.update()
             .where(PO.c.id == purchase_order_id)
@@ -99,7 +99,7 @@ async def receive_against(
         raise InventoryError(
             f"purchase order {purchase_order_id} is for {row.item_code}, not {item_code}"
         )
-    received, status = purchasing.after_receipt(
+    received, status = purchase_order_rules.after_receipt(
         P(row.status), row.quantity, row.received, convert(quantity, row.unit).value
     )
     await conn.execute(
@@ -176,7 +176,7 @@ def as_record(row: Any) -> dict[str, Any]:
 def _remaining(row: Any) -> Any:
     if P(row.status) is not P.OPEN:
         return 0
-    return purchasing.remaining(row.quantity, row.received)
+    return purchase_order_rules.remaining(row.quantity, row.received)
 
 
 def _in_base_unit(item_code: str, quantity: Quantity, base_unit: str) -> Quantity:
@@ -189,7 +189,7 @@ def _in_base_unit(item_code: str, quantity: Quantity, base_unit: str) -> Quantit
 def _by_lead_time(ordered_on: date, lead_time_days: int | None) -> date | None:
     if lead_time_days is None:
         return None
-    return purchasing.weekdays_after(ordered_on, lead_time_days)
+    return purchase_order_rules.weekdays_after(ordered_on, lead_time_days)
 
 
 async def _row(conn: AsyncConnection, purchase_order_id: UUID, *, lock: bool) -> Any:

@@ -8,7 +8,12 @@ from decimal import Decimal
 import pytest
 
 from services.inventory.errors import Conflict
-from services.inventory.purchasing import after_receipt, can_cancel, remaining, weekdays_after
+from services.inventory.purchase_order_rules import (
+    after_receipt,
+    can_cancel,
+    remaining,
+    weekdays_after,
+)
 from shared.contracts.inventory import PurchaseOrderStatus as P
 
 
