@@ -10,20 +10,13 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import (
-    item_repository,
-    lot_repository,
-    make_to_stock,
-    purchase_orders,
-    receipts,
-    recosting,
-    reservation_repository,
-    service,
-    shelf_life,
-)
-from services.inventory.domain import LotFigures, lot_status, stock_figures
+from services.inventory import service
 from services.inventory.errors import InventoryError, NotFound
-from services.inventory.replenishment import SuggestionStatus
+from services.inventory.replenishment import make_to_stock, purchase_orders
+from services.inventory.replenishment.replenishment_rules import SuggestionStatus
+from services.inventory.reservations import reservation_repository, shelf_life
+from services.inventory.reservations.domain import LotFigures, lot_status, stock_figures
+from services.inventory.reservations.shelf_life_rules import InvalidRule, Scope, ShelfLifeRule
 from services.inventory.schemas import (
     DismissIn,
     ItemIn,
@@ -44,7 +37,7 @@ from services.inventory.schemas import (
     StockOut,
     SuggestionOut,
 )
-from services.inventory.shelf_life_rules import InvalidRule, Scope, ShelfLifeRule
+from services.inventory.stock import item_repository, lot_repository, receipts, recosting
 from shared.contracts.inventory import LotStatus, PurchaseOrderStatus
 from shared.runtime import engine_of
 from shared.units import Money, Quantity

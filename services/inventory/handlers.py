@@ -5,7 +5,10 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import channel_changes, production, recalls, service, shipping
+from services.inventory import service
+from services.inventory.production import holding_and_completion as production
+from services.inventory.reservations import channel_changes, shipping
+from services.inventory.stock import recalls
 from shared.contracts import topics
 from shared.contracts.orders import (
     OrderCancelled,

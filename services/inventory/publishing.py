@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import lot_repository, reorder_watch
+from services.inventory.replenishment import reorder_watch
+from services.inventory.stock import lot_repository
 from shared import outbox
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope

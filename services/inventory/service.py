@@ -9,17 +9,12 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import (
-    domain,
-    item_repository,
-    lot_repository,
-    reservation_repository,
-    shelf_life,
-)
 from services.inventory.errors import Conflict, InventoryError, NotFound
-from services.inventory.production import retry_waiting_requests
+from services.inventory.production.holding_and_completion import retry_waiting_requests
 from services.inventory.publishing import publish
-from services.inventory.stock_entry_rules import LotIntake, enter_stock
+from services.inventory.reservations import domain, reservation_repository, shelf_life
+from services.inventory.stock import item_repository, lot_repository
+from services.inventory.stock.stock_entry_rules import LotIntake, enter_stock
 from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined, ReservedLot, StockReleased
 from shared.contracts.orders import OrderCancelled, OrderReceived

@@ -52,12 +52,12 @@ lot = sa.Table(
     timestamp("created_at"),
     # Returned goods held apart (issue 4): never reserved until an operator releases them.
     sa.Column("quarantined", sa.Boolean, nullable=False, server_default=sa.false()),
-    # Issue 17: what one base unit of the lot cost (services.inventory.costing_rules), 6 places;
+    # Issue 17: what one base unit of the lot cost (inventory.stock.costing_rules), 6 places;
     # NULL: unknown (received without a cost, or made from an input of unknown cost).
     sa.Column("unit_cost", sa.Numeric(24, 6)),
     sa.Column("unit_cost_currency", sa.Text),
     # A produced lot's labour and overhead (run minutes × the line's rate), kept so the lot
-    # can be re-costed when an input's cost is corrected (services.inventory.recosting).
+    # can be re-costed when an input's cost is corrected (services.inventory.stock.recosting).
     sa.Column("labour_cost", sa.Numeric(24, 6)),
     sa.Column("labour_currency", sa.Text),
     sa.CheckConstraint("on_hand >= 0", name="lot_on_hand_not_negative"),

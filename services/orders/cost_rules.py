@@ -2,7 +2,7 @@
 (the lines' net prices, discounts taken), the margin and the margin %; and the per channel,
 per month summary for the accountant.
 
-Rounding (the same rule as ``services.inventory.costing_rules``): lot unit costs arrive at 6
+Rounding (the same rule as ``services.inventory.stock.costing_rules``): lot unit costs arrive at 6
 decimal places; a line's cost is the exact sum of quantity × unit cost over its lots and is
 never rounded; the order's cost is the sum of its unrounded line costs, rounded half-even to
 the cent **once**, so no cent is lost or made up between the lines and the total. Revenue is

@@ -92,7 +92,7 @@ class LotReceived(Event):
     production_order_id: UUID | None = None
     received_on: date | None = None
     # Added for cost of goods (issue 17): what one base unit of the lot cost, 6 decimal places
-    # (services.inventory.costing_rules); None: unknown, or an older message.
+    # (services.inventory.stock.costing_rules); None: unknown, or an older message.
     unit_cost: Money | None = None
 
     def aggregate_key(self) -> str:

@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import production, receipts, recosting
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError
+from services.inventory.production import holding_and_completion as production
+from services.inventory.stock import receipts, recosting
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot

@@ -14,10 +14,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import lot_repository, production, receipts, service, shelf_life
+from services.inventory import service
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError
-from services.inventory.shelf_life_rules import Scope, ShelfLifeRule
+from services.inventory.production import holding_and_completion as production
+from services.inventory.reservations import shelf_life
+from services.inventory.reservations.shelf_life_rules import Scope, ShelfLifeRule
+from services.inventory.stock import lot_repository, receipts
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot, MaterialNeed

@@ -13,9 +13,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import make_to_stock, production, purchase_orders, receipts
 from services.inventory import tables as t
 from services.inventory.errors import Conflict, InventoryError, NotFound
+from services.inventory.production import holding_and_completion as production
+from services.inventory.replenishment import make_to_stock, purchase_orders
+from services.inventory.stock import receipts
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.units import Quantity

@@ -11,16 +11,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.inventory import (
-    channel_changes,
-    lot_repository,
-    production,
-    recalls,
-    service,
-    shipping,
-)
+from services.inventory import service
 from services.inventory import tables as t
-from services.inventory.domain import StockFigures, stock_figures
+from services.inventory.production import holding_and_completion as production
+from services.inventory.reservations import channel_changes, shipping
+from services.inventory.reservations.domain import StockFigures, stock_figures
+from services.inventory.stock import lot_repository, recalls
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot

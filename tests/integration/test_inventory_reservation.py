@@ -10,9 +10,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import lot_repository, service
+from services.inventory import service
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError
+from services.inventory.stock import lot_repository
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import OrderLineRef, OrderReceived

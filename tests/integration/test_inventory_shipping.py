@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from services.inventory import lot_repository, service, shipping
+from services.inventory import service
 from services.inventory import tables as t
+from services.inventory.reservations import shipping
+from services.inventory.stock import lot_repository
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import OrderLineRef, OrderReceived, ShipmentDispatched, ShippedLot

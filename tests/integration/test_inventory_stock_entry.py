@@ -10,9 +10,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import lot_repository, service
+from services.inventory import service
 from services.inventory import tables as t
-from services.inventory.stock_entry_rules import LotIntake, QuarantineReturn, enter_stock
+from services.inventory.stock import lot_repository
+from services.inventory.stock.stock_entry_rules import LotIntake, QuarantineReturn, enter_stock
 from shared.units import Quantity
 
 

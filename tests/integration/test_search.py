@@ -9,8 +9,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from services.inventory import item_repository
-from services.inventory import lot_repository as inventory
+from services.inventory.stock import item_repository
+from services.inventory.stock import lot_repository as inventory
 from services.orders import repository as orders
 from services.orders import service
 from shared.consuming import apply_once

@@ -8,7 +8,11 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.inventory.channel_rules import HeldLot, quarantine_lot_code, release_down_to
+from services.inventory.reservations.channel_rules import (
+    HeldLot,
+    quarantine_lot_code,
+    release_down_to,
+)
 
 
 def held(lot_id: int, quantity: int, expires: date | None) -> HeldLot:

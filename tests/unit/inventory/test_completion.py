@@ -21,14 +21,14 @@ from uuid import UUID
 
 import pytest
 
-from services.inventory.completion import (
+from services.inventory.production.completion import (
     CompletionFacts,
     CompletionRefused,
     complete,
 )
-from services.inventory.domain import Lot
-from services.inventory.shelf_life_rules import Scope, ShelfLifeRule
-from services.inventory.stock_entry_rules import Opening
+from services.inventory.reservations.domain import Lot
+from services.inventory.reservations.shelf_life_rules import Scope, ShelfLifeRule
+from services.inventory.stock.stock_entry_rules import Opening
 from shared.contracts.inventory import (
     LotReceived,
     MaterialLot,

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.inventory.costing_rules import (
+from services.inventory.stock.costing_rules import (
     ConsumedInput,
     CostError,
     labour_cost,

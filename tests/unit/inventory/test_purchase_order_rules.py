@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from services.inventory.errors import Conflict
-from services.inventory.purchase_order_rules import (
+from services.inventory.replenishment.purchase_order_rules import (
     after_receipt,
     can_cancel,
     remaining,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from services.inventory.errors import InventoryError
-from services.inventory.replenishment import (
+from services.inventory.replenishment.replenishment_rules import (
     AcceptedProduction,
     OpenPurchase,
     ReorderRule,

@@ -9,7 +9,7 @@ from uuid import uuid4
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.inventory.domain import Lot, reserve
+from services.inventory.reservations.domain import Lot, reserve
 from shared.contracts.inventory import StockReserved, StockShort
 from shared.contracts.orders import OrderLineRef
 from shared.units import Quantity

@@ -9,9 +9,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.inventory.completion import demands_within_shelf_life
-from services.inventory.domain import Lot, reserve
-from services.inventory.shelf_life_rules import (
+from services.inventory.production.completion import demands_within_shelf_life
+from services.inventory.reservations.domain import Lot, reserve
+from services.inventory.reservations.shelf_life_rules import (
     InvalidRule,
     Scope,
     ShelfLifeRule,

@@ -8,8 +8,8 @@ from uuid import UUID
 
 import pytest
 
-from services.inventory.costing_rules import ConsumedInput
-from services.inventory.stock_entry_rules import (
+from services.inventory.stock.costing_rules import ConsumedInput
+from services.inventory.stock.stock_entry_rules import (
     LotIntake,
     Opening,
     ProductionOutput,

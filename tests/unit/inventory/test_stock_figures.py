@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.inventory.domain import LotFigures, lot_status, stock_figures
+from services.inventory.reservations.domain import LotFigures, lot_status, stock_figures
 from shared.contracts.inventory import LotStatus
 
 AVAILABLE, BLOCKED, QUARANTINED = LotStatus.AVAILABLE, LotStatus.BLOCKED, LotStatus.QUARANTINED

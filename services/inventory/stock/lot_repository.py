@@ -16,14 +16,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
-from services.inventory.domain import (
+from services.inventory.reservations.domain import (
     Lot,
     LotFigures,
     StockFigures,
     lot_status,
     stock_figures,
 )
-from services.inventory.stock_entry_rules import StockEntry
+from services.inventory.stock.stock_entry_rules import StockEntry
 from shared import search
 from shared.contracts.inventory import LotChanged
 from shared.units import Money, Quantity

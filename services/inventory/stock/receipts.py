@@ -10,11 +10,16 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.inventory import item_repository, lot_repository, purchase_orders
 from services.inventory.errors import InventoryError, NotFound
-from services.inventory.production import retry_waiting_requests
+from services.inventory.production.holding_and_completion import retry_waiting_requests
 from services.inventory.publishing import publish
-from services.inventory.stock_entry_rules import SupplierReceipt, enter_stock, receipt_lot_prefix
+from services.inventory.replenishment import purchase_orders
+from services.inventory.stock import item_repository, lot_repository
+from services.inventory.stock.stock_entry_rules import (
+    SupplierReceipt,
+    enter_stock,
+    receipt_lot_prefix,
+)
 from shared.contracts.base import Event
 from shared.units import (
     Money,

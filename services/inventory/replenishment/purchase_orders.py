@@ -12,10 +12,11 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.inventory import item_repository, purchase_order_rules
 from services.inventory import tables as t
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.publishing import publish
+from services.inventory.replenishment import purchase_order_rules
+from services.inventory.stock import item_repository
 from shared.contracts.inventory import PurchaseOrderChanged, PurchaseOrderStatus
 from shared.units import Quantity, UnitError, convert
 

@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
-from services.inventory.domain import Allocation
-from services.inventory.lot_repository import change_reserved
+from services.inventory.reservations.domain import Allocation
+from services.inventory.stock.lot_repository import change_reserved
 
 
 async def claim_order(

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import lot_repository, reservation_repository
 from services.inventory.publishing import publish
+from services.inventory.reservations import reservation_repository
+from services.inventory.stock import lot_repository
 from shared.consuming import Delivery
 from shared.contracts.base import PoisonMessage
 from shared.contracts.inventory import ReservedLot, StockShipped

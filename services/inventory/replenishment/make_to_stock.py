@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.inventory import item_repository, purchase_orders, reorder_watch
-from services.inventory import replenishment as rules
 from services.inventory import tables as t
 from services.inventory.errors import Conflict, InventoryError, NotFound
 from services.inventory.publishing import publish
+from services.inventory.replenishment import purchase_orders, reorder_watch
+from services.inventory.replenishment import replenishment_rules as rules
+from services.inventory.stock import item_repository
 from shared.contracts.inventory import ReplenishmentRequested
 from shared.units import Quantity, UnitError, convert
 

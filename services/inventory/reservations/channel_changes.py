@@ -11,12 +11,12 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import lot_repository
 from services.inventory import tables as t
-from services.inventory.channel_rules import HeldLot, release_down_to
-from services.inventory.production import retry_waiting_requests
+from services.inventory.production.holding_and_completion import retry_waiting_requests
 from services.inventory.publishing import publish
-from services.inventory.stock_entry_rules import QuarantineReturn, enter_stock
+from services.inventory.reservations.channel_rules import HeldLot, release_down_to
+from services.inventory.stock import lot_repository
+from services.inventory.stock.stock_entry_rules import QuarantineReturn, enter_stock
 from shared.consuming import Delivery
 from shared.contracts.base import Event
 from shared.contracts.inventory import ReservedLot, StockReleased

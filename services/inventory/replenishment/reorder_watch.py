@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import lot_repository
-from services.inventory import replenishment as rules
 from services.inventory import tables as t
-from services.inventory.domain import stock_figures
+from services.inventory.replenishment import replenishment_rules as rules
+from services.inventory.reservations.domain import stock_figures
+from services.inventory.stock import lot_repository
 from shared.contracts.inventory import PurchaseOrderStatus
 
 OUTFLOWS = ("consumption", "shipment")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.inventory import tables as t
 from services.inventory.errors import NotFound
-from services.inventory.shelf_life_rules import (
+from services.inventory.reservations.shelf_life_rules import (
     Scope,
     ShelfLifeRule,
     normalise_key,

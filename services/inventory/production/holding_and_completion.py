@@ -11,16 +11,12 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import (
-    item_repository,
-    lot_repository,
-    material_repository,
-    reservation_repository,
-    shelf_life,
-)
-from services.inventory.completion import CompletionFacts, CompletionRefused, complete
-from services.inventory.materials import Supply, hold_materials, merge_needs
+from services.inventory.production import material_repository
+from services.inventory.production.completion import CompletionFacts, CompletionRefused, complete
+from services.inventory.production.materials import Supply, hold_materials, merge_needs
 from services.inventory.publishing import publish
+from services.inventory.reservations import reservation_repository, shelf_life
+from services.inventory.stock import item_repository, lot_repository
 from shared.consuming import Delivery
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.inventory import (

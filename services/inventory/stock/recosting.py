@@ -15,9 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.inventory import tables as t
-from services.inventory.costing_rules import ConsumedInput, produced_unit_cost, received_unit_cost
 from services.inventory.errors import InventoryError, NotFound
 from services.inventory.publishing import publish
+from services.inventory.stock.costing_rules import (
+    ConsumedInput,
+    produced_unit_cost,
+    received_unit_cost,
+)
 from shared.contracts.inventory import LotCostChanged
 from shared.units import Money
 

@@ -12,10 +12,10 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from services.inventory.costing_rules import ConsumedInput, labour_cost
-from services.inventory.domain import Lot
-from services.inventory.shelf_life_rules import ShelfLifeRule, lot_meets
-from services.inventory.stock_entry_rules import ProductionOutput, StockEntry, enter_stock
+from services.inventory.reservations.domain import Lot
+from services.inventory.reservations.shelf_life_rules import ShelfLifeRule, lot_meets
+from services.inventory.stock.costing_rules import ConsumedInput, labour_cost
+from services.inventory.stock.stock_entry_rules import ProductionOutput, StockEntry, enter_stock
 from shared.contracts.base import Event
 from shared.contracts.inventory import (
     MaterialLot,

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from services.inventory.shelf_life_rules import ShelfLifeRule, refusal
+from services.inventory.reservations.shelf_life_rules import ShelfLifeRule, refusal
 from shared.contracts.inventory import (
     LotStatus,
     ReservedLot,

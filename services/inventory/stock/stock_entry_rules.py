@@ -27,8 +27,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from services.inventory.channel_rules import quarantine_lot_code
-from services.inventory.costing_rules import ConsumedInput, produced_unit_cost, received_unit_cost
+from services.inventory.reservations.channel_rules import quarantine_lot_code
+from services.inventory.stock.costing_rules import (
+    ConsumedInput,
+    produced_unit_cost,
+    received_unit_cost,
+)
 from shared.contracts.inventory import LotReceived, LotStatus
 from shared.units import Money, Quantity
 

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.inventory import lot_repository, material_repository, reservation_repository
-from services.inventory.channel_rules import quarantine_lot_code
-from services.inventory.production import retry_waiting_requests, try_to_hold
+from services.inventory.production import material_repository
+from services.inventory.production.holding_and_completion import retry_waiting_requests, try_to_hold
 from services.inventory.publishing import publish
+from services.inventory.reservations import reservation_repository
+from services.inventory.reservations.channel_rules import quarantine_lot_code
+from services.inventory.stock import lot_repository
 from shared.consuming import Delivery
 from shared.contracts.base import Event
 from shared.contracts.inventory import (

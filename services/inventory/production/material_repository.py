@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
-from services.inventory.lot_repository import change_reserved
+from services.inventory.stock.lot_repository import change_reserved
 
 
 async def held_by(conn: AsyncConnection, production_order_id: UUID) -> dict[int, Decimal]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.inventory.domain import Lot, fefo_order
+from services.inventory.reservations.domain import Lot, fefo_order
 from shared.contracts.inventory import MaterialLot, MaterialNeed, MaterialShortage
 from shared.units import Quantity, UnitError, convert
 
