@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import releases, repository, service, timeline
+from services.orders import repository, service
+from services.orders.holds import releases
 from services.orders.schemas import CancelIn, OrderOut
+from services.orders.timeline import order_timeline as timeline
 from shared.contracts.orders import OrderStatus
 from shared.runtime import engine_of
 

@@ -8,7 +8,10 @@ from uuid import UUID
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import channel_changes, costs, parking, recalls, releases, service
+from services.orders import parking, service
+from services.orders.costs import lot_costs as costs
+from services.orders.edits import channel_changes
+from services.orders.holds import recalls, releases
 from services.orders.parking import UseCase
 from shared.contracts import topics
 from shared.contracts.base import Event

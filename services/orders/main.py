@@ -6,27 +6,21 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.orders import (
-    api,
-    costs_api,
-    domain,
-    exceptions_api,
-    handlers,
-    holds,
-    releases,
-    reports_api,
-    service,
-    shipments,
-    shipments_api,
-)
+from services.orders import api, domain, handlers, service
 from services.orders.carriers import (
     CarrierNotConfigured,
     CarrierRejected,
     CarrierUnavailable,
     UnknownCarrier,
 )
+from services.orders.costs import costs_api
+from services.orders.holds import holds, releases
 from services.orders.notifications import MailSender, Status
-from services.orders.shipping import ShipmentRefused
+from services.orders.promises import exceptions_api
+from services.orders.reports import reports_api
+from services.orders.shipments import ship_order as shipments
+from services.orders.shipments import shipments_api
+from services.orders.shipments.shipping import ShipmentRefused
 from services.orders.tables import notification
 from shared.http import install_error_handlers
 from shared.observability.probes import count_where, dead_letters

@@ -7,16 +7,13 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.orders import (
-    channel_repository,
-    domain,
-    promising,
-    releases,
-    repository,
-    shipments_repository,
-    timeline_notes,
-)
-from services.orders.notifier import notify
+from services.orders import domain, repository
+from services.orders.edits import channel_repository
+from services.orders.holds import releases
+from services.orders.notifications.notifier import notify
+from services.orders.promises import promising
+from services.orders.shipments import shipments_repository
+from services.orders.timeline import timeline_notes
 from shared import outbox
 from shared.consuming import Delivery
 from shared.contracts.base import Event

@@ -213,7 +213,7 @@ channel_event = sa.Table(
     sa.Column("shipment_id", PgUUID(as_uuid=True)),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("detail", sa.Text),
-    # The facts the entry states (services.orders.timeline_notes), for a sentence in the
+    # The facts the entry states (services.orders.timeline.timeline_notes), for a sentence in the
     # reader's language; NULL on entries written before it.
     sa.Column("data", JSONB),
     timestamp("at"),

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import costs
 from services.orders import tables as t
+from services.orders.costs import lot_costs as costs
 from services.orders.main import create_app
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from services.orders import recalls, releases, repository, service
+from services.orders import repository, service
+from services.orders.holds import recalls, releases
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import (

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import holds, releases, repository, service
+from services.orders import repository, service
 from services.orders import tables as t
+from services.orders.holds import holds, releases
 from shared.consuming import apply_once
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived, SkuMappingChanged
 from shared.contracts.envelope import Envelope

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from services.orders import repository, service, timeline
+from services.orders import repository, service
+from services.orders.timeline import order_timeline as timeline
 from shared.consuming import apply_once
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.envelope import Envelope

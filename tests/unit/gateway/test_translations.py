@@ -32,7 +32,7 @@ def test_no_translation_is_left_empty():
     assert [k for k, v in i18n.catalogs()["it"].items() if not v.strip()] == []
 
 
-ORDERS_WORDS = Path(i18n.__file__).parents[2] / "orders" / "exceptions.py"
+ORDERS_WORDS = Path(i18n.__file__).parents[2] / "orders" / "promises" / "exceptions.py"
 WORDS = re.compile(r"""Words\(\s*"\w+",\s*"(?P<text>[^"]+)\"""")
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.orders.channel_rules import EditKind, Line, ShippedLot, lots_to_return, plan_edit
+from services.orders.edits.channel_rules import (
+    EditKind,
+    Line,
+    ShippedLot,
+    lots_to_return,
+    plan_edit,
+)
 from shared.contracts.orders import OrderStatus
 
 S = OrderStatus

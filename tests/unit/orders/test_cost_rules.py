@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import uuid4
 
-from services.orders.cost_rules import (
+from services.orders.costs.cost_rules import (
     CostedLot,
     CostedOrder,
     PricedLine,

@@ -7,7 +7,7 @@ import zlib
 from datetime import date
 from uuid import UUID
 
-from services.orders.documents import (
+from services.orders.shipments.documents import (
     ENCODING,
     PackingSlip,
     SlipAddress,
@@ -163,7 +163,7 @@ def test_the_slip_is_written_in_the_language_the_customers_e_mails_use():
     from datetime import UTC, datetime
     from types import SimpleNamespace
 
-    from services.orders.shipments_api import _slip
+    from services.orders.shipments.shipments_api import _slip
 
     found = {
         "id": SHIPMENT,

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.orders.exceptions import (
+from services.orders.promises.exceptions import (
     KINDS,
     OrderFacts,
     add_working_days,

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.orders import holds
+from services.orders.holds import holds
 from shared.contracts.connectors import InboundOrderLine
 from shared.contracts.orders import OrderStatus
 from shared.units import Quantity

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from services.orders.promising import on_promise
+from services.orders.promises.promising import on_promise
 from shared.contracts.orders import OrderStatus
 
 ORDER = UUID(int=1)

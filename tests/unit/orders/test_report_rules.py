@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.orders.report_rules import (
+from services.orders.reports.report_rules import (
     ChannelSeries,
     OnTime,
     Shipped,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.orders.shipping import (
+from services.orders.shipments.shipping import (
     LineToShip,
     ReservedOnLot,
     ShipmentRefused,

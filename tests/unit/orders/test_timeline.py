@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from services.orders.timeline import Entry, once
-from services.orders.timeline_notes import production_note, reservation_note
+from services.orders.timeline.order_timeline import Entry, once
+from services.orders.timeline.timeline_notes import production_note, reservation_note
 from shared.contracts.inventory import ReservedLot
 from shared.contracts.production import (
     Demand,

@@ -9,10 +9,12 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.orders import channel_repository, channel_rules, repository, shipments_repository
-from services.orders.channel_rules import EditKind
+from services.orders import repository
 from services.orders.domain import CANCELLABLE
+from services.orders.edits import channel_repository, channel_rules
+from services.orders.edits.channel_rules import EditKind
 from services.orders.service import cancel_in, order_id_for
+from services.orders.shipments import shipments_repository
 from shared.consuming import Delivery
 from shared.contracts.connectors import (
     ChannelOrderCancelled,

@@ -12,18 +12,25 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import repository, shipments
-from services.orders import shipments_repository as repo
+from services.orders import repository
 from services.orders.carriers import carrier_for, sendcloud_webhook_key
 from services.orders.carriers.sendcloud_webhooks import (
     WebhookInvalid,
     parse_tracking_webhook,
     verify_webhook,
 )
-from services.orders.documents import PackingSlip, SlipAddress, SlipLine, SlipLot, packing_slip_pdf
 from services.orders.notifications.customer import customer_country
 from services.orders.notifications.locales import choose_locale
-from services.orders.shipping import ShipmentRefused
+from services.orders.shipments import ship_order as shipments
+from services.orders.shipments import shipments_repository as repo
+from services.orders.shipments.documents import (
+    PackingSlip,
+    SlipAddress,
+    SlipLine,
+    SlipLot,
+    packing_slip_pdf,
+)
+from services.orders.shipments.shipping import ShipmentRefused
 from shared.runtime import engine_of
 from shared.settings import get_settings
 from shared.units import ExactDecimal, Quantity

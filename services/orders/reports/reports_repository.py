@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
-from services.orders.report_rules import Shipped
+from services.orders.reports.report_rules import Shipped
 
 ORDER, HISTORY = t.order, t.status_history
 

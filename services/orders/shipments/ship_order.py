@@ -11,10 +11,10 @@ from uuid import UUID, uuid4
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.orders import domain, repository
-from services.orders import shipments_repository as repo
 from services.orders.carriers.port import Carrier, ParcelCreated, ParcelRequest, Recipient
-from services.orders.notifier import notify
-from services.orders.shipping import ShipmentPlan, ShipmentRefused, plan_shipment
+from services.orders.notifications.notifier import notify
+from services.orders.shipments import shipments_repository as repo
+from services.orders.shipments.shipping import ShipmentPlan, ShipmentRefused, plan_shipment
 from shared import outbox
 from shared.contracts.orders import OrderStatus, ShipmentDelivered, ShipmentDispatched
 from shared.units import Quantity

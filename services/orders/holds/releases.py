@@ -13,9 +13,10 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.orders import holds, holds_repository, repository
+from services.orders import repository
 from services.orders.domain import IllegalTransition
-from services.orders.notifier import notify
+from services.orders.holds import holds, holds_repository
+from services.orders.notifications.notifier import notify
 from shared import outbox
 from shared.consuming import Delivery
 from shared.contracts.connectors import InboundOrderReceived, SkuMappingChanged

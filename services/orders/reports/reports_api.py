@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import report_rules as rules
-from services.orders import reports_repository as facts
-from services.orders.exceptions import OPEN
+from services.orders.promises.exceptions import OPEN
+from services.orders.reports import report_rules as rules
+from services.orders.reports import reports_repository as facts
 from shared.runtime import engine_of
 from shared.units import ExactDecimal
 

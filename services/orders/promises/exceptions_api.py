@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import exceptions, repository
-from services.orders.exceptions import Kind, OrderException, OrderFacts, Words
+from services.orders import repository
+from services.orders.promises import exceptions
+from services.orders.promises.exceptions import Kind, OrderException, OrderFacts, Words
 from services.orders.schemas import MissingMaterialOut
 from shared.contracts.orders import OrderStatus
 from shared.runtime import engine_of

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.orders import tables as t
-from services.orders.cost_rules import (
+from services.orders.costs.cost_rules import (
     CostedLot,
     CostedOrder,
     MonthSummary,

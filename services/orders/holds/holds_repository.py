@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
-from services.orders.holds import HeldLine
+from services.orders.holds.holds import HeldLine
 from shared.contracts.orders import OrderStatus
 from shared.units import Quantity
 

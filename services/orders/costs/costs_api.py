@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.orders import costs
-from services.orders.cost_rules import MonthSummary, to_cents
+from services.orders.costs import lot_costs as costs
+from services.orders.costs.cost_rules import MonthSummary, to_cents
 from shared.runtime import engine_of
 from shared.units import ExactDecimal, MoneyDecimal
 

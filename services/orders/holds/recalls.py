@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from services.orders import domain, holds, repository
+from services.orders import domain, repository
+from services.orders.holds import holds
 from shared.consuming import Delivery
 from shared.contracts.inventory import RecallApplied, RecallLifted
 from shared.contracts.orders import OrderStatus, OrderStatusChanged

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
-from services.orders.channel_rules import Line, ShippedLot
+from services.orders.edits.channel_rules import Line, ShippedLot
 from shared.contracts.inventory import ReservedLot
 from shared.contracts.orders import ReturnedLot
 

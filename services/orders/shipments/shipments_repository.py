@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
-from services.orders.shipping import LineToShip, ReservedOnLot
+from services.orders.shipments.shipping import LineToShip, ReservedOnLot
 from shared.contracts.orders import ShippedLot
 
 
