@@ -312,7 +312,7 @@ async def test_a_revoked_seller_shows_the_operators_message_poll_and_no_reauthor
     assert "The seller&#39;s authorisation is revoked:" in page.text
     assert "the seller must authorise the app again" in page.text
     assert "APJ6JRA9NG5V4, A1PA6795UKMFR9" in page.text
-    assert "3 · 74.70 EUR" in page.text
+    assert "74.70 EUR (3 orders)" in page.text
     assert 'action="/channels/shops/amazon-A2EUQ1WTGCTBG2/poll"' in page.text
     assert "/authorisation" not in page.text
 
