@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 the gateway or the input refused it, 2 bad usage, 3 gatewa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -57,3 +58,14 @@ def parsed(parse: Callable[[str], T], values: list[str], *, option: str) -> list
         return [parse(value) for value in values]
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint=option) from None
+
+
+def secret(envvar: str, prompt: str) -> str:
+    """A secret from the environment, else typed at a hidden prompt: never a command-line
+    argument, which shell history and ``ps`` would keep."""
+    value = os.environ.get(envvar, "").strip()
+    if not value:
+        value = str(typer.prompt(f"{prompt} (or set {envvar})", hide_input=True)).strip()
+    if not value:
+        raise typer.BadParameter(f"give {prompt.lower()}", param_hint=envvar)
+    return value

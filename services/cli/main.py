@@ -1,6 +1,6 @@
-"""``lotline``: register shops and items, receive stock, define recipes, post Shopify
-webhooks, follow orders, run production, ship, watch the write-backs to the shops, and
-trace lots (and recall them).
+"""``lotline``: register shops and items, connect WooCommerce stores and Amazon sellers,
+receive stock, define recipes, post Shopify webhooks, follow orders, run production, ship,
+watch the write-backs to the shops, and trace lots (and recall them).
 
 Every command is an HTTP call to the gateway (``--gateway-url`` / ``LOTLINE_GATEWAY_URL``)
 with an API key (``--api-key`` / ``LOTLINE_API_KEY`` / ``api_key`` in the config file).
@@ -15,6 +15,7 @@ import typer
 
 from services.cli.client import DEFAULT_GATEWAY_URL, Connection, config_path, key_from_config
 from services.cli.commands import (
+    amazon,
     catalogue,
     channels,
     costs,
@@ -29,6 +30,7 @@ from services.cli.commands import (
     stock,
     trace,
     webhook,
+    woocommerce,
     write_backs,
 )
 
@@ -60,6 +62,8 @@ for sub, name in (
     (planning.suggestion_app, "suggestion"),
     (channels.manual_app, "manual-order"),
     (channels.import_app, "import"),
+    (woocommerce.woocommerce_app, "woocommerce"),
+    (amazon.amazon_app, "amazon"),
 ):
     app.add_typer(sub, name=name)
 app.command("can-make")(recipes.can_make)

@@ -90,6 +90,10 @@ ADMIN_ROUTES = {
     "POST /api/outbound-webhooks/deliveries/{delivery_id}/replay",
     "POST /channels/outbound-webhooks/{subscription_id}/enable",
     "POST /channels/outbound-webhook-deliveries/{delivery_id}/replay",
+    # the dashboard's forms that hand Lotline a WooCommerce store's or Amazon seller's secrets
+    "POST /channels/woocommerce-stores",
+    "POST /channels/amazon-sellers",
+    "POST /channels/shops/{domain}/authorisation",
 }
 ADMIN_PREFIXES = ("/api/users", "/api/api-keys", "/api/audit", "/admin")
 READ_ONLY_WRITES = {

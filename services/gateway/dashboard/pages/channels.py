@@ -3,7 +3,9 @@ stock-sync drift, and each shop's SKU mapping editor. Creating shops and their s
 with admins (the admin pages); mappings and replays are operators' work. Outbound webhooks
 (issue 17): the subscriptions, a notice for each one disabled after repeated failures, its
 recent dead deliveries, and — for admins — enable again and replay. Minimum remaining shelf
-life (issue 17 §2): the rules per channel and customer, set and deleted by operators."""
+life (issue 17 §2): the rules per channel and customer, set and deleted by operators. A
+WooCommerce store's or Amazon seller's page adds its channel's state; connecting, reconciling,
+polling and re-authorising are in ``channel_accounts``."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.gateway.access.policy import Rule, rules
 from services.gateway.access.principal import Level
+from services.gateway.dashboard import channel_accounts as accounts
 from services.gateway.dashboard.paging import page_or_refusal, page_url
 from services.gateway.dashboard.screen import notice_of, see_other, upstream_of
 from services.gateway.dashboard.templating import render
@@ -57,6 +60,7 @@ async def _channels_page(
     error: str | None = None,
     status_code: int = 200,
     form: dict[str, str] | None = None,
+    connect_form: dict[str, str] | None = None,
 ) -> Response:
     errors: list[str] = [error] if error else []
     shops: list[Any] = []
@@ -76,6 +80,8 @@ async def _channels_page(
     except UpstreamError as refused:
         errors.append(refused.detail)
     context = {
+        "connect_form": connect_form or {},
+        "regions": accounts.REGIONS,
         "shelf_life": shelf_life,
         "shelf_life_form": form or {},
         "shops": list(zip(shops, runs, strict=True)),
@@ -162,6 +168,7 @@ async def _shop_page(
             "domain": domain,
             "shop": shop,
             "run": await _reconciliation(request, domain) if shop else None,
+            **(await accounts.state_of(request, shop, errors) if shop else accounts.NO_STATE),
             "mappings": mappings,
             "form": form or {},
             "errors": errors,
