@@ -51,6 +51,12 @@ WEBHOOK_SECRET = "lotline-demo-woo-webhook"
 # marketplace SKU → the demo item it sells (services/cli/demo.py)
 AMAZON_SKUS = {"AMZ-HONEY-250": "HONEY-JAR-250G", "AMZ-SOAP-LAV": "LAVENDER-SOAP-100G"}
 WOO_SKUS = {"woo-lavender-soap": "LAVENDER-SOAP-100G", "woo-honey-jar": "HONEY-JAR-250G"}
+TITLES = {
+    "AMZ-HONEY-250": "Wildflower honey 250 g jar",
+    "AMZ-SOAP-LAV": "Lavender soap 100 g",
+    "woo-lavender-soap": "Lavender soap 100 g",
+    "woo-honey-jar": "Wildflower honey 250 g jar",
+}
 # The demo's marketplace orders: what becomes a Lotline order and what does not (yet).
 AMAZON_UNSHIPPED = "302-5550101-0000001"  # MFN, Unshipped: 2 honey jars, reserved from stock
 AMAZON_PENDING = "302-5550101-0000002"  # Pending: not paid yet, no demand
@@ -73,6 +79,7 @@ def demo_amazon(fake: FakeAmazon) -> FakeSeller:
     )
     for n, (oid, sku, quantity, price, status, channel) in enumerate(orders):
         items = [amazon.order_item(sku, quantity, price, item_id=f"5550101{n:07d}")]
+        items[0]["Title"] = TITLES[sku]
         if status == "Shipped":
             items[0]["QuantityShipped"] = quantity
         body = amazon.order(
@@ -102,9 +109,11 @@ def demo_woocommerce(fake: FakeWooCommerce) -> Store:
         (WOO_PROCESSING, "woo-lavender-soap", 3, "19.50", "processing"),
         (WOO_PENDING, "woo-honey-jar", 1, "8.90", "pending"),
     ):
-        store.orders[oid] = woocommerce.order(
+        placed = woocommerce.order(
             oid, [(sku, quantity, subtotal)], status=status, modified=store.tick()
         )
+        placed["line_items"][0]["name"] = TITLES[sku]
+        store.orders[oid] = placed
     return store
 
 

@@ -76,12 +76,12 @@ def _amazon(gateway: Gateway, seller: dict[str, Any]) -> Steps:
     }
     steps = [(f"Amazon seller {seller_id}", _connected(gateway, "/api/amazon/sellers", body))]
     steps += _mapped(gateway, f"amazon-{seller_id}", seller["skus"])
+    what = f"Amazon seller {seller_id}: orders"
     try:
         polled = gateway.request("POST", f"/api/amazon/sellers/{segment(seller_id)}/poll").json()
-        outcome = f"{polled['orders']} read, {polled['published']} new"
+        steps.append((f"{what} ({polled['orders']} read, {polled['published']} new)", "polled"))
     except GatewayError as error:
-        outcome = f"not polled: {error}"
-    steps.append((f"Amazon seller {seller_id}: orders polled", outcome))
+        steps.append((f"{what} ({error})", "not polled"))
     return steps
 
 
@@ -93,16 +93,16 @@ def _woocommerce(gateway: Gateway, store: dict[str, Any]) -> Steps:
     }
     steps = [(f"WooCommerce store {shop}", _connected(gateway, "/api/woocommerce/stores", body))]
     steps += _mapped(gateway, shop, store["skus"])
+    what = f"WooCommerce store {shop}: orders"
     try:
         run = gateway.request("POST", f"/api/woocommerce/stores/{segment(shop)}/reconcile").json()
-        outcome = (
-            f"not reconciled: {run['error']}"
-            if run.get("error")
-            else f"{run['orders_seen']} read, {run['published']} new"
-        )
     except GatewayError as error:
-        outcome = f"not reconciled: {error}"
-    steps.append((f"WooCommerce store {shop}: orders reconciled", outcome))
+        steps.append((f"{what} ({error})", "not read"))
+        return steps
+    if run.get("error"):
+        steps.append((f"{what} ({run['error']})", "not read"))
+    else:
+        steps.append((f"{what} ({run['orders_seen']} read, {run['published']} new)", "reconciled"))
     return steps
 
 

@@ -34,25 +34,29 @@ async def answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-async def demo_fakes(settings: Settings, tmp_path: Path) -> AsyncIterator[int]:
-    """``python -m deploy.demo_marketplaces`` on a port of its own; its port."""
-    port = quiet_port(set())
-    env = {**settings_env(settings), marketplaces.PORT_ENV: str(port)}
-    with open(tmp_path / "demo-marketplaces.log", "ab") as log:
-        process = subprocess.Popen(
+def start_demo_fakes(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
             [sys.executable, "-m", "deploy.demo_marketplaces"],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+@pytest.fixture
+async def demo_fakes(settings: Settings, tmp_path: Path) -> AsyncIterator[int]:
+    """``python -m deploy.demo_marketplaces`` on a port of its own; its port."""
+    port = quiet_port(set())
+    env = {**settings_env(settings), marketplaces.PORT_ENV: str(port)}
+    process = await asyncio.to_thread(start_demo_fakes, env, tmp_path / "demo-marketplaces.log")
     try:
         await eventually(lambda: answers(f"http://127.0.0.1:{port}"), bool, timeout=30)
         yield port
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        await asyncio.to_thread(process.wait, 15)
 
 
 def demo_seed(system: System, port: int) -> str:
@@ -78,7 +82,9 @@ def demo_seed(system: System, port: int) -> str:
 
 
 async def lotline_orders(gateway: httpx.AsyncClient, channel: str, external_id: str) -> list[Any]:
-    answer = await gateway.get("/api/orders", params={"channel": channel, "external_id": external_id})
+    answer = await gateway.get(
+        "/api/orders", params={"channel": channel, "external_id": external_id}
+    )
     return list(await json_of(answer))
 
 
@@ -103,9 +109,11 @@ async def test_the_demo_seller_and_store_orders_become_lotline_orders_once(
     ):
         first = await asyncio.to_thread(demo_seed, system, demo_fakes)
 
-        assert f"connected     Amazon seller {marketplaces.SELLER_ID}" in first, first
+        assert f"connected     Amazon seller {marketplaces.SELLER_ID}\n" in first, first
         assert f"connected     WooCommerce store {marketplaces.STORE}" in first, first
-        assert "3 read, 1 new" in first  # the Unshipped MFN order; the FBA one is a sale
+        # the Unshipped MFN order is new; the Pending one waits, the FBA one is a sale
+        assert "polled        Amazon seller A2LOTLINEDEMO1: orders (3 read, 1 new)" in first
+        assert "(2 read, 1 new)" in first, first  # the processing order, not the pending one
         amazon = functools.partial(lotline_orders, gateway, "amazon")
         woo = functools.partial(lotline_orders, gateway, "woocommerce")
         woo_processing = f"{marketplaces.STORE}/{marketplaces.WOO_PROCESSING}"

@@ -22,7 +22,13 @@ def demo_seed(ctx: typer.Context) -> None:
         stock = demo.demo_stock(gw)
     for what, outcome in steps:
         out.print(f"  {outcome:<13} {what}", markup=False, highlight=False, soft_wrap=True)
-    if marketplaces is None:
+    if marketplaces is not None:
+        say(
+            f"Demo marketplaces at {demo_marketplaces.marketplaces_url()}: their orders are under "
+            "Orders (channels amazon and woocommerce); what Amazon and the store see now: "
+            f"curl {demo_marketplaces.marketplaces_url()}/status"
+        )
+    else:
         say(
             f"No demo marketplaces at {demo_marketplaces.marketplaces_url()}: the demo Amazon "
             "seller and WooCommerce store are skipped (make run starts them)."
