@@ -3,6 +3,7 @@ the suite's faithful fakes (tests/fakes) on one loopback port, so the demo's Ama
 WooCommerce orders flow without a network or an account anywhere.
 
     python -m deploy.demo_marketplaces     # 127.0.0.1:8106 (LOTLINE_PORTS__DEMO_MARKETPLACES)
+                                           # and moto's SQS on 8107 (that port + 1)
 
 - ``/amazon/…``: the Selling Partner API (Orders v0, Listings) and Login with Amazon
   (``/amazon/auth/o2/token``); deploy/supervisor.py points the connectors' Amazon settings here;
@@ -10,7 +11,12 @@ WooCommerce orders flow without a network or an account anywhere.
 - ``/demo.json``: the demo seller's and store's credentials and SKUs, which ``demo seed``
   (services/cli/demo_marketplaces.py) connects through the gateway;
 - ``/status``: the fakes' orders as the marketplaces see them now (a confirmed shipment
-  shows as ``Shipped`` / ``completed``); ``/readyz`` for the supervisor.
+  shows as ``Shipped`` / ``completed``); ``/readyz`` for the supervisor;
+- ``POST /demo/amazon/orders?sku=…&quantity=…``: a buyer's new order, and its
+  ``ORDER_CHANGE`` notification on the SQS queue (moto, on the next port: 8107) the
+  connectors read; ``POST /demo/woocommerce/orders?sku=…&quantity=…``: a customer's new
+  order, and the store's signed ``order.created`` webhook to the gateway
+  (``LOTLINE_PORTS__GATEWAY``).
 
 Lives in deploy/ (beside mailcatcher.py, the other stand-in `make run` starts), not in
 services/: it imports tests.fakes, which no service may import. Its state is in memory and
@@ -21,15 +27,24 @@ and reconciliations never take an order twice).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
+import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
+import httpx
 import uvicorn
-from fastapi import FastAPI, Request, Response
+from aiobotocore.session import get_session
+from fastapi import FastAPI, HTTPException, Query, Request, Response
+from moto.server import ThreadedMotoServer
 
-from tests.fakes import amazon, woocommerce
+from tests.fakes import amazon, amazon_sqs, woocommerce
 from tests.fakes.amazon import FakeAmazon, FakeSeller
+from tests.fakes.amazon_sqs import FakeQueue
 from tests.fakes.woocommerce import FakeWooCommerce, Store
 
 PORT_ENV = "LOTLINE_PORTS__DEMO_MARKETPLACES"
@@ -51,6 +66,11 @@ WEBHOOK_SECRET = "lotline-demo-woo-webhook"
 # marketplace SKU → the demo item it sells (services/cli/demo.py)
 AMAZON_SKUS = {"AMZ-HONEY-250": "HONEY-JAR-250G", "AMZ-SOAP-LAV": "LAVENDER-SOAP-100G"}
 WOO_SKUS = {"woo-lavender-soap": "LAVENDER-SOAP-100G", "woo-honey-jar": "HONEY-JAR-250G"}
+PRICES = {"AMZ-HONEY-250": "8.90", "AMZ-SOAP-LAV": "6.50", "woo-lavender-soap": "6.50",
+          "woo-honey-jar": "8.90"}  # fmt: skip
+# Amazon's ORDER_CHANGE notifications: a moto SQS server on the next port, one queue.
+QUEUE_NAME = "lotline-demo-amazon-notifications"
+MOTO_ACCOUNT = "123456789012"  # moto's account: part of every queue URL it gives
 TITLES = {
     "AMZ-HONEY-250": "Wildflower honey 250 g jar",
     "AMZ-SOAP-LAV": "Lavender soap 100 g",
@@ -117,11 +137,28 @@ def demo_woocommerce(fake: FakeWooCommerce) -> Store:
     return store
 
 
-class DemoMarketplaces:
-    """Both fakes behind one ASGI app at ``base_url``."""
+Quantity = Annotated[int, Query(ge=1, le=100)]  # of a new demo order
 
-    def __init__(self, base_url: str) -> None:
+
+def queue_port(port: int) -> int:
+    return port + 1
+
+
+def queue_url(port: int) -> str:
+    """The URL of the notifications queue when the demo marketplaces listen on ``port``."""
+    return f"http://{HOST}:{queue_port(port)}/{MOTO_ACCOUNT}/{QUEUE_NAME}"
+
+
+class DemoMarketplaces:
+    """Both fakes behind one ASGI app at ``base_url``; ``queue``: where Amazon's
+    notifications of new orders go; ``gateway_url``: where the store's webhooks go."""
+
+    def __init__(
+        self, base_url: str, *, queue: FakeQueue | None = None, gateway_url: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.queue = queue
+        self.gateway_url = gateway_url
         # Quicker plans than Amazon's (one getOrders a minute): the demo's polls never wait.
         self.amazon = FakeAmazon(rates={"getOrders": (4.0, 20), "getOrderItems": (10.0, 30)})
         self.amazon.base_url = f"{self.base_url}/amazon"
@@ -177,6 +214,37 @@ class DemoMarketplaces:
             },
         }
 
+    async def new_amazon_order(self, sku: str, quantity: int) -> dict[str, Any]:
+        """A buyer's order, paid (``Unshipped``), and its ``ORDER_CHANGE`` notification."""
+        price = f"{Decimal(PRICES[sku]) * quantity:.2f}"
+        item = amazon.order_item(sku, quantity, price)
+        item["Title"] = TITLES[sku]
+        body = self.amazon.add_order(SELLER_ID, amazon.order(amazon.order_id(), [item]), [item])
+        notified = False
+        if self.queue is not None:
+            await self.queue.send(amazon_sqs.order_change(SELLER_ID, body))
+            notified = True
+        return {"amazon_order_id": body["AmazonOrderId"], "notified": notified}
+
+    async def new_woocommerce_order(self, sku: str, quantity: int) -> dict[str, Any]:
+        """A customer's order, paid (``processing``), and the store's signed webhook."""
+        subtotal = f"{Decimal(PRICES[sku]) * quantity:.2f}"
+        # ids from the clock: never one an earlier run of this process gave (Lotline knows it)
+        oid = max(int(time.time()), max(self.store.orders) + 1)
+        placed = woocommerce.order(oid, [(sku, quantity, subtotal)], modified=self.store.tick())
+        placed["line_items"][0]["name"] = TITLES[sku]
+        self.store.orders[oid] = placed
+        webhook: int | str = "not sent (no gateway)"
+        if self.gateway_url:
+            url = f"{self.gateway_url}/webhooks/woocommerce/{STORE}"
+            try:
+                async with httpx.AsyncClient(timeout=10.0) as http:
+                    answer = await self.store.deliver(http, url, "order.created", placed["id"])
+                webhook = answer.status_code
+            except httpx.HTTPError as error:
+                webhook = f"not delivered ({type(error).__name__}): reconciliation reads it"
+        return {"id": placed["id"], "webhook": webhook}
+
     def _trim(self) -> None:
         del self.amazon.requests[:-KEEP_REQUESTS]
         del self.store.requests[:-KEEP_REQUESTS]
@@ -202,6 +270,19 @@ class DemoMarketplaces:
         async def status() -> dict[str, Any]:
             return self.status()
 
+        def checked(sku: str, skus: dict[str, str]) -> str:
+            if sku not in skus:
+                raise HTTPException(422, f"sku must be one of {', '.join(skus)}")
+            return sku
+
+        @app.post("/demo/amazon/orders")
+        async def amazon_order(sku: str = "AMZ-HONEY-250", quantity: Quantity = 1) -> Any:
+            return await self.new_amazon_order(checked(sku, AMAZON_SKUS), quantity)
+
+        @app.post("/demo/woocommerce/orders")
+        async def woocommerce_order(sku: str = "woo-lavender-soap", quantity: Quantity = 1) -> Any:
+            return await self.new_woocommerce_order(checked(sku, WOO_SKUS), quantity)
+
         app.mount("/amazon", self.amazon.app)
         app.mount("/woocommerce", self.woocommerce.app)
         return app
@@ -211,18 +292,46 @@ def port() -> int:
     return int(os.environ.get(PORT_ENV, DEFAULT_PORT))
 
 
+@contextlib.asynccontextmanager
+async def notification_queue(port_number: int) -> AsyncIterator[FakeQueue]:
+    """moto's SQS server on ``queue_port``, with the demo's notifications queue."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = ThreadedMotoServer(ip_address=HOST, port=queue_port(port_number), verbose=False)
+    await asyncio.to_thread(server.start)
+    try:
+        endpoint = f"http://{HOST}:{queue_port(port_number)}"
+        async with get_session().create_client(
+            "sqs",
+            region_name=amazon_sqs.REGION,
+            endpoint_url=endpoint,
+            aws_access_key_id=amazon_sqs.ACCESS_KEY_ID,
+            aws_secret_access_key=amazon_sqs.SECRET_ACCESS_KEY,
+        ) as sqs:
+            created = await sqs.create_queue(QueueName=QUEUE_NAME)
+        if created["QueueUrl"] != queue_url(port_number):
+            raise RuntimeError(f"moto named the queue {created['QueueUrl']}")
+        yield FakeQueue(endpoint_url=endpoint, queue_url=queue_url(port_number))
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
 async def serve(port_number: int) -> None:
-    marketplaces = DemoMarketplaces(f"http://{HOST}:{port_number}")
-    config = uvicorn.Config(
-        marketplaces.app, host=HOST, port=port_number, log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)  # stops cleanly on SIGTERM / SIGINT
-    print(
-        f"demo marketplaces on http://{HOST}:{port_number}: Amazon seller {SELLER_ID} "
-        f"(/amazon), WooCommerce store {STORE} (/woocommerce/{STORE})",
-        flush=True,
-    )
-    await server.serve()
+    gateway_url = f"http://{HOST}:{os.environ.get('LOTLINE_PORTS__GATEWAY', '8000')}"
+    async with notification_queue(port_number) as queue:
+        marketplaces = DemoMarketplaces(
+            f"http://{HOST}:{port_number}", queue=queue, gateway_url=gateway_url
+        )
+        config = uvicorn.Config(
+            marketplaces.app, host=HOST, port=port_number, log_level="warning", access_log=False
+        )
+        server = uvicorn.Server(config)  # stops cleanly on SIGTERM / SIGINT
+        print(
+            f"demo marketplaces on http://{HOST}:{port_number}: Amazon seller {SELLER_ID} "
+            f"(/amazon, notifications on {queue.queue_url}), WooCommerce store {STORE} "
+            f"(/woocommerce/{STORE}, webhooks to {gateway_url})",
+            flush=True,
+        )
+        await server.serve()
 
 
 def main() -> None:

@@ -13,8 +13,9 @@ A process that dies is started again after a backoff, and the log says why it di
 
 Beside them, for the demo, ``demo-marketplaces`` (deploy/demo_marketplaces.py: a demo
 Amazon seller and WooCommerce store on local fakes, port 8106 or
-``LOTLINE_PORTS__DEMO_MARKETPLACES``); the connectors' Amazon settings point at it unless
-set. ``LOTLINE_DEMO_MARKETPLACES=0`` leaves it out (and Amazon where its settings say).
+``LOTLINE_PORTS__DEMO_MARKETPLACES``, and moto's SQS on that port + 1); the connectors'
+Amazon settings point at it unless set. ``LOTLINE_DEMO_MARKETPLACES=0`` leaves it out (and
+Amazon where its settings say).
 
 ``LOTLINE_INSTANCES=2`` runs two processes of each consuming service (orders, inventory,
 production, connectors, trace) in one consumer group: the second is ``<name>-2`` (its
@@ -67,6 +68,7 @@ CATCH_MAIL = os.environ.get("LOTLINE_MAIL__SMTP_HOST", "127.0.0.1") in ("127.0.0
 # The demo's Amazon seller and WooCommerce store (deploy/demo_marketplaces.py) run unless
 # LOTLINE_DEMO_MARKETPLACES=0; while they run, the connectors' Amazon settings point at them.
 DEMO_MARKETPLACES = "demo-marketplaces"
+DEMO_QUEUE = "123456789012/lotline-demo-amazon-notifications"  # moto's account / the queue
 RUN_DEMO_MARKETPLACES = os.environ.get("LOTLINE_DEMO_MARKETPLACES", "1").lower() not in (
     "0",
     "false",
@@ -106,15 +108,23 @@ def port_of(name: str) -> int:
 
 
 def demo_marketplaces_env(port: int) -> dict[str, str]:
-    """The connectors' settings that point Amazon (every region, and Login with Amazon) at
-    the demo marketplaces on ``port``, and poll them every minute. WooCommerce needs none:
+    """The connectors' settings that point Amazon (every region, Login with Amazon, and the
+    notifications queue on ``port`` + 1) at the demo marketplaces on ``port``, and poll
+    them every minute. WooCommerce needs none:
     each store brings its own base URL (plain http is accepted on loopback only)."""
     base = f"http://127.0.0.1:{port}/amazon"
     prefix = "LOTLINE_CONNECTORS__AMAZON__"
+    queue = f"{prefix}NOTIFICATIONS__"
     return {
         f"{prefix}LWA_TOKEN_URL": f"{base}/auth/o2/token",
         f"{prefix}ENDPOINTS": json.dumps({region: base for region in ("na", "eu", "fe")}),
         f"{prefix}POLL_INTERVAL_SECONDS": "60",
+        # ORDER_CHANGE notifications on moto's SQS, one port up (any key will do for moto)
+        f"{queue}QUEUE_URL": f"http://127.0.0.1:{port + 1}/{DEMO_QUEUE}",
+        f"{queue}ENDPOINT_URL": f"http://127.0.0.1:{port + 1}",
+        f"{queue}REGION": "eu-west-1",
+        f"{queue}ACCESS_KEY_ID": "AKIAFAKEFORLOTLINE00",
+        f"{queue}SECRET_ACCESS_KEY": "moto-accepts-any-key-demo-only",
     }
 
 

@@ -5,7 +5,9 @@ whole system of its own whose connectors the supervisor's settings point at it, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -19,7 +21,7 @@ from bench.system import quiet_port
 from deploy import demo_marketplaces as marketplaces
 from deploy import supervisor
 from shared.settings import Settings
-from tests.conftest import ROOT, settings_env
+from tests.conftest import ROOT
 from tests.e2e.conftest import System, all_handled, eventually, json_of
 from tests.e2e.isolated_system import own_system
 
@@ -45,15 +47,20 @@ def start_demo_fakes(env: dict[str, str], log_path: Path) -> subprocess.Popen[by
         )
 
 
-@pytest.fixture
-async def demo_fakes(settings: Settings, tmp_path: Path) -> AsyncIterator[int]:
-    """``python -m deploy.demo_marketplaces`` on a port of its own; its port."""
-    port = quiet_port(set())
-    env = {**settings_env(settings), marketplaces.PORT_ENV: str(port)}
-    process = await asyncio.to_thread(start_demo_fakes, env, tmp_path / "demo-marketplaces.log")
+@contextlib.asynccontextmanager
+async def demo_fakes(system: System, port: int, logs: Path) -> AsyncIterator[str]:
+    """``python -m deploy.demo_marketplaces`` on ``port`` (moto on the next), sending the
+    store's webhooks to ``system``'s gateway; its URL."""
+    env = {
+        **system.env,
+        marketplaces.PORT_ENV: str(port),
+        "LOTLINE_PORTS__GATEWAY": str(system.settings.ports.gateway),
+    }
+    process = await asyncio.to_thread(start_demo_fakes, env, logs / "demo-marketplaces.log")
+    url = f"http://127.0.0.1:{port}"
     try:
-        await eventually(lambda: answers(f"http://127.0.0.1:{port}"), bool, timeout=30)
-        yield port
+        await eventually(lambda: answers(url), bool, timeout=30)
+        yield url
     finally:
         process.terminate()
         await asyncio.to_thread(process.wait, 15)
@@ -98,16 +105,25 @@ async def reserved(gateway: httpx.AsyncClient, item: str) -> dict[str, str]:
 
 
 async def test_the_demo_seller_and_store_orders_become_lotline_orders_once(
-    settings: Settings, tmp_path: Path, demo_fakes: int
+    settings: Settings, tmp_path: Path
 ) -> None:
-    env = supervisor.demo_marketplaces_env(demo_fakes)
+    port = quiet_port(set())
+    while not await asyncio.to_thread(free, port + 1):
+        port = quiet_port(set())  # moto takes the next port
+    # the supervisor's settings; polls rare, so new orders come by notification or webhook
+    env = {
+        **supervisor.demo_marketplaces_env(port),
+        "LOTLINE_CONNECTORS__AMAZON__POLL_INTERVAL_SECONDS": "600",
+        "LOTLINE_CONNECTORS__AMAZON__NOTIFICATIONS__WAIT_TIME_SECONDS": "1",
+    }
     async with (
         own_system(settings, tmp_path / "logs", env=env) as system,
+        demo_fakes(system, port, tmp_path / "logs") as fakes,
         httpx.AsyncClient(
             base_url=system.gateway, headers=system.admin_headers, timeout=30.0
         ) as gateway,
     ):
-        first = await asyncio.to_thread(demo_seed, system, demo_fakes)
+        first = await asyncio.to_thread(demo_seed, system, port)
 
         assert f"connected     Amazon seller {marketplaces.SELLER_ID}\n" in first, first
         assert f"connected     WooCommerce store {marketplaces.STORE}" in first, first
@@ -124,7 +140,7 @@ async def test_the_demo_seller_and_store_orders_become_lotline_orders_once(
         assert mfn[0]["lines"][0]["item_code"] == "HONEY-JAR-250G"
         assert placed[0]["lines"][0]["item_code"] == "LAVENDER-SOAP-100G"
 
-        second = await asyncio.to_thread(demo_seed, system, demo_fakes)
+        second = await asyncio.to_thread(demo_seed, system, port)
         await all_handled(system)
 
         assert f"already there Amazon seller {marketplaces.SELLER_ID}" in second, second
@@ -144,3 +160,28 @@ async def test_the_demo_seller_and_store_orders_become_lotline_orders_once(
             await gateway.get(f"/api/amazon/sellers/{marketplaces.SELLER_ID}/fba-sales")
         )
         assert [s["amazon_order_id"] for s in fba["sales"]] == [marketplaces.AMAZON_FBA]
+
+        # a buyer orders on Amazon: its notification brings it at once (no poll is due)
+        async with httpx.AsyncClient(base_url=fakes, timeout=30.0) as demo:
+            bought = await json_of(
+                await demo.post("/demo/amazon/orders", params={"sku": "AMZ-SOAP-LAV"})
+            )
+            ordered = await json_of(
+                await demo.post("/demo/woocommerce/orders", params={"quantity": 2})
+            )
+        assert bought["notified"] is True and ordered["webhook"] == 200
+        await eventually(
+            lambda: amazon(bought["amazon_order_id"]), one_with_status("ready_to_ship")
+        )
+        await eventually(
+            lambda: woo(f"{marketplaces.STORE}/{ordered['id']}"), one_with_status("ready_to_ship")
+        )
+
+
+def free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

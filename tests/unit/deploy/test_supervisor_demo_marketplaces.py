@@ -60,3 +60,12 @@ def test_the_demo_settings_are_valid_amazon_settings():
         poll_interval_seconds=float(env[f"{PREFIX}POLL_INTERVAL_SECONDS"]),
     )
     assert settings.endpoint("eu") == "http://127.0.0.1:8106/amazon"
+
+
+def test_the_connectors_read_notifications_from_the_queue_the_demo_creates():
+    from deploy import demo_marketplaces
+
+    env = supervisor.demo_marketplaces_env(21106)
+
+    assert env[f"{PREFIX}NOTIFICATIONS__QUEUE_URL"] == demo_marketplaces.queue_url(21106)
+    assert env[f"{PREFIX}NOTIFICATIONS__ENDPOINT_URL"] == "http://127.0.0.1:21107"
