@@ -19,9 +19,10 @@ WooCommerce orders flow without a network or an account anywhere.
   (``LOTLINE_PORTS__GATEWAY``).
 
 Lives in deploy/ (beside mailcatcher.py, the other stand-in `make run` starts), not in
-services/: it imports tests.fakes, which no service may import. Its state is in memory and
-its orders are the same ids on every start, so a restart is harmless (the connectors' polls
-and reconciliations never take an order twice).
+services/: it imports tests.fakes, which no service may import. Its state is in memory: a
+restart forgets the orders added since and what was confirmed (a shipped order shows
+``Unshipped`` again), but the starting orders keep their ids, so the connectors' polls and
+reconciliations never take one twice.
 """
 
 from __future__ import annotations
