@@ -215,6 +215,7 @@ async def supervised_system(
         "LOTLINE_RUN_DIR": str(run_dir),
         "LOTLINE_MAIL__SMTP_PORT": str(quiet_port(taken)),
         "LOTLINE_MAIL__SMTP_HOST": "127.0.0.1",
+        "LOTLINE_DEMO_MARKETPLACES": "0",  # the demo's fixed port belongs to `make run`
         "PYTHONPATH": str(ROOT),
         **(extra_env or {}),
     }

@@ -11,6 +11,12 @@ A process that dies is started again after a backoff, and the log says why it di
 ``failed`` in ``status``. Waits until every process answers HTTP before it reports ready.
 ``LOTLINE_SUPERVISE=orders,trace`` supervises only those (tests).
 
+Beside them, for the demo, ``demo-marketplaces`` (deploy/demo_marketplaces.py: a demo
+Amazon seller and WooCommerce store on local fakes, port 8106 or
+``LOTLINE_PORTS__DEMO_MARKETPLACES``, and moto's SQS on that port + 1); the connectors'
+Amazon settings point at it unless set. ``LOTLINE_DEMO_MARKETPLACES=0`` leaves it out (and
+Amazon where its settings say).
+
 ``LOTLINE_INSTANCES=2`` runs two processes of each consuming service (orders, inventory,
 production, connectors, trace) in one consumer group: the second is ``<name>-2`` (its
 log, pid file and ``status`` line), listening on its service's port + 100 (orders-2 on
@@ -19,6 +25,7 @@ log, pid file and ``status`` line), listening on its service's port + 100 (order
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -58,8 +65,19 @@ def instance_number(name: str) -> int:
 
 # The local mail catcher runs unless mail goes to a real relay (LOTLINE_MAIL__SMTP_HOST).
 CATCH_MAIL = os.environ.get("LOTLINE_MAIL__SMTP_HOST", "127.0.0.1") in ("127.0.0.1", "localhost")
+# The demo's Amazon seller and WooCommerce store (deploy/demo_marketplaces.py) run unless
+# LOTLINE_DEMO_MARKETPLACES=0; while they run, the connectors' Amazon settings point at them.
+DEMO_MARKETPLACES = "demo-marketplaces"
+DEMO_QUEUE = "123456789012/lotline-demo-amazon-notifications"  # moto's account / the queue
+RUN_DEMO_MARKETPLACES = os.environ.get("LOTLINE_DEMO_MARKETPLACES", "1").lower() not in (
+    "0",
+    "false",
+    "no",
+    "off",
+)
 PROCESSES: tuple[str, ...] = (
     (("mailcatcher",) if CATCH_MAIL else ())
+    + ((DEMO_MARKETPLACES,) if RUN_DEMO_MARKETPLACES else ())
     + SERVICES
     + instances(int(os.environ.get("LOTLINE_INSTANCES", "1") or 1))
 )
@@ -69,6 +87,7 @@ WATCHER = "supervisor"
 TICK_SECONDS = 0.2
 DEFAULT_PORTS = {
     "mailcatcher": 8025,
+    DEMO_MARKETPLACES: 8106,
     "gateway": 8000,
     "orders": 8101,
     "inventory": 8102,
@@ -81,9 +100,44 @@ DEFAULT_PORTS = {
 def port_of(name: str) -> int:
     if name == "mailcatcher":
         return int(os.environ.get("LOTLINE_MAIL__SMTP_PORT", DEFAULT_PORTS[name]))
+    if name == DEMO_MARKETPLACES:
+        return int(os.environ.get("LOTLINE_PORTS__DEMO_MARKETPLACES", DEFAULT_PORTS[name]))
     service = service_of(name)
     port = int(os.environ.get(f"LOTLINE_PORTS__{service.upper()}", DEFAULT_PORTS[service]))
     return port + INSTANCE_PORT_STEP * (instance_number(name) - 1)
+
+
+def demo_marketplaces_env(port: int) -> dict[str, str]:
+    """The connectors' settings that point Amazon (every region, Login with Amazon, and the
+    notifications queue on ``port`` + 1) at the demo marketplaces on ``port``, and poll
+    them every minute. WooCommerce needs none:
+    each store brings its own base URL (plain http is accepted on loopback only)."""
+    base = f"http://127.0.0.1:{port}/amazon"
+    prefix = "LOTLINE_CONNECTORS__AMAZON__"
+    queue = f"{prefix}NOTIFICATIONS__"
+    return {
+        f"{prefix}LWA_TOKEN_URL": f"{base}/auth/o2/token",
+        f"{prefix}ENDPOINTS": json.dumps({region: base for region in ("na", "eu", "fe")}),
+        f"{prefix}POLL_INTERVAL_SECONDS": "60",
+        # ORDER_CHANGE notifications on moto's SQS, one port up (any key will do for moto)
+        f"{queue}QUEUE_URL": f"http://127.0.0.1:{port + 1}/{DEMO_QUEUE}",
+        f"{queue}ENDPOINT_URL": f"http://127.0.0.1:{port + 1}",
+        f"{queue}REGION": "eu-west-1",
+        f"{queue}ACCESS_KEY_ID": "AKIAFAKEFORLOTLINE00",
+        f"{queue}SECRET_ACCESS_KEY": "moto-accepts-any-key-demo-only",
+    }
+
+
+def process_env(name: str, environ: dict[str, str], processes: tuple[str, ...]) -> dict[str, str]:
+    """The environment ``name`` starts with: ``environ``, another instance's port, and, for
+    the connectors while the demo marketplaces run, their Amazon settings (unless set)."""
+    env = dict(environ)
+    if service_of(name) != name:  # another instance: the same settings, a port of its own
+        env[f"LOTLINE_PORTS__{service_of(name).upper()}"] = str(port_of(name))
+    if service_of(name) == "connectors" and DEMO_MARKETPLACES in processes:
+        for key, value in demo_marketplaces_env(port_of(DEMO_MARKETPLACES)).items():
+            env.setdefault(key, value)
+    return env
 
 
 def answers(name: str) -> bool:
@@ -130,14 +184,13 @@ def start(name: str) -> subprocess.Popen[bytes]:
     LOGS.mkdir(parents=True, exist_ok=True)
     PIDS.mkdir(parents=True, exist_ok=True)
     log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
-    command = (
-        [sys.executable, str(ROOT / "deploy" / "mailcatcher.py")]
-        if name == "mailcatcher"
-        else [sys.executable, "-m", f"services.{service_of(name)}"]
-    )
-    env = dict(os.environ)
-    if service_of(name) != name:  # another instance: the same settings, a port of its own
-        env[f"LOTLINE_PORTS__{service_of(name).upper()}"] = str(port_of(name))
+    if name == "mailcatcher":
+        command = [sys.executable, str(ROOT / "deploy" / "mailcatcher.py")]
+    elif name == DEMO_MARKETPLACES:
+        command = [sys.executable, "-m", "deploy.demo_marketplaces"]
+    else:
+        command = [sys.executable, "-m", f"services.{service_of(name)}"]
+    env = process_env(name, dict(os.environ), PROCESSES)
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -212,7 +265,7 @@ def up() -> None:
 def down() -> None:
     """Stop the watcher (it stops what it supervises), then anything left behind."""
     stop((WATCHER,))
-    stop(PROCESSES)
+    stop(tuple(dict.fromkeys((*PROCESSES, DEMO_MARKETPLACES))))  # whatever the last run had
     for name in PROCESSES:
         failed_marker(name).unlink(missing_ok=True)
     print("Lotline processes stopped")
@@ -221,7 +274,7 @@ def down() -> None:
 def status() -> int:
     code = 0
     watcher = read_pid(WATCHER)
-    print(f"{WATCHER:<11} {'watching' if watcher else 'stopped':<9} pid={watcher or '-'}")
+    print(f"{WATCHER:<17} {'watching' if watcher else 'stopped':<9} pid={watcher or '-'}")
     for name in PROCESSES:
         pid = read_pid(name)
         if failed_marker(name).exists() and pid is None:
@@ -229,7 +282,7 @@ def status() -> int:
         else:
             state = "answering" if pid and answers(name) else ("starting" if pid else "stopped")
         code = code if state == "answering" else 3
-        print(f"{name:<11} {state:<9} pid={pid or '-'} port={port_of(name)}")
+        print(f"{name:<17} {state:<9} pid={pid or '-'} port={port_of(name)}")
     return code
 
 

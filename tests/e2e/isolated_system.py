@@ -34,16 +34,21 @@ CLEAN: dict[str, object] = {
 
 @contextlib.asynccontextmanager
 async def own_system(
-    base: Settings, logs: Path, *, second: Sequence[str] = ()
+    base: Settings,
+    logs: Path,
+    *,
+    second: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[System]:
     """Every process started with an admin key; stopped, its databases and topics dropped
     at the end. ``base`` gives the servers (and the Kafka replication factor). ``second``:
     services that also run a second instance, ``<name>-2``, on a port of its own
-    (``System.instance_ports``), in the same consumer groups."""
+    (``System.instance_ports``), in the same consumer groups. ``env``: settings of every
+    process besides its namespace's."""
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
     settings = bench_settings(uuid.uuid4().hex[:8], base)
     kafka = settings.kafka.model_copy(update={"replication_factor": base.kafka.replication_factor})
-    system = System(settings.model_copy(update={"kafka": kafka}), logs, {})
+    system = System(settings.model_copy(update={"kafka": kafka}), logs, env or {})
     try:
         system.api_key = system.manage("create-key", "isolated", "--scope", "admin").strip()
         for name in PROCESSES:
