@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.promise_terms = settings.promise
     replanner = Replanner(runtime.engine, terms=settings.promise)
     runtime.add_worker(replanner)
+    runtime.metrics.add(replanner.passes)
 
     @app.middleware("http")
     async def replan_after_changes(request: Request, call_next: Any) -> Response:

@@ -5,13 +5,14 @@ ingredient; receiving it early moves the promise earlier quietly; a line breakdo
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from services.orders.notifications.locales import long_date
 from shared.contracts import topics
@@ -165,11 +166,18 @@ async def test_quote_order_early_receipt_and_breakdown_move_the_promise_honestly
         (ordered.isoformat(), earlier.isoformat(), False),
         (earlier.isoformat(), slipped.isoformat(), True),
     ]
-    # Re-plans keep running (every second): the same plan publishes nothing more. The sleep
-    # paces the periodic re-plan (a few passes run; no pass leaves a marker to wait for);
-    # then whatever those passes published is followed through every consumer, and the
-    # topic is read up to its end — no waiting for a change that should not come.
-    await asyncio.sleep(3)
+    # A later re-plan of the same plan publishes nothing more: one is woken (the same
+    # capacity put again changes nothing), and once a pass begun after this point has
+    # finished, whatever it published is followed through every consumer and the topic is
+    # read to its end — no sleep, no waiting for a change that should not come.
+    begun, _ = await replan_passes(system)
+    await json_of(
+        await gateway.put(
+            f"/api/lines/{line}/capacity",
+            json={"from": first_two[0], "to": first_two[-1], "minutes": 0},
+        )
+    )
+    await eventually(functools.partial(replan_passes, system), lambda p: p[1] > begun)
     await all_handled(system)
     orders_topic = system.settings.kafka.topic(topics.ORDERS)
     marks = await kafka_marks.end_offsets(system.settings.kafka, [orders_topic])
@@ -183,6 +191,23 @@ async def test_quote_order_early_receipt_and_breakdown_move_the_promise_honestly
     timeline = await json_of(await gateway.get(f"/api/orders/{order['id']}/timeline"))
     kinds = [e["kind"] for e in timeline if e["kind"].startswith("promise.")]
     assert kinds == ["promise.set", "promise.earlier", "promise.earlier", "promise.slipped"]
+
+
+async def replan_passes(system: System) -> tuple[int, int]:
+    """Production's re-plan passes begun and finished so far, from its ``/metrics``."""
+    async with httpx.AsyncClient() as client:
+        text = (
+            await client.get(f"http://127.0.0.1:{system.settings.ports.production}/metrics")
+        ).text
+    found = {
+        sample.name: int(sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    return (
+        found["lotline_promise_replans_started_total"],
+        found["lotline_promise_replans_completed_total"],
+    )
 
 
 async def _slip_mails(mailbox: Mailbox, email: str) -> list[Any]:

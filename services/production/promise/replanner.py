@@ -25,11 +25,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
+from prometheus_client.core import CounterMetricFamily, Metric
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -179,6 +181,30 @@ def rest_after(spent_seconds: float) -> float:
     return min(REST_PER_REPLAN * max(spent_seconds, 0.0), LONGEST_REST_SECONDS)
 
 
+@dataclass
+class Passes:
+    """Re-plan passes begun and finished (``/metrics``): a pass begun after a moment is
+    over once ``completed`` passes the ``started`` count read at that moment."""
+
+    started: int = 0
+    completed: int = 0
+
+    @property
+    def name(self) -> str:
+        return "promise_replans"
+
+    async def collect(self) -> Iterable[Metric]:
+        begun = CounterMetricFamily(
+            "lotline_promise_replans_started", "Promise re-plan passes begun"
+        )
+        begun.add_metric([], float(self.started))
+        done = CounterMetricFamily(
+            "lotline_promise_replans_completed", "Promise re-plan passes finished"
+        )
+        done.add_metric([], float(self.completed))
+        return [begun, done]
+
+
 class Replanner(PollingWorker):
     """The background loop that keeps promises current; ``wake()`` re-plans shortly."""
 
@@ -197,10 +223,13 @@ class Replanner(PollingWorker):
         self._today = today
         self._terms = terms
         self._slips = PendingSlips()
+        self.passes = Passes()
 
     async def step(self) -> int:
         started = time.monotonic()
+        self.passes.started += 1
         await replan(self._engine, today=self._today(), terms=self._terms, slips=self._slips)
+        self.passes.completed += 1
         if self._slips.waiting:  # look again once a slip has had time to be confirmed
             asyncio.get_running_loop().call_later(CONFIRM_SECONDS, self.wake)
         await asyncio.sleep(rest_after(time.monotonic() - started))
