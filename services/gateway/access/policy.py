@@ -86,6 +86,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "POST /api/outbound-webhooks",
         "POST /api/outbound-webhooks/{subscription_id}/disable",
         "POST /api/outbound-webhooks/{subscription_id}/enable",
+        "POST /api/outbound-webhooks/{subscription_id}/rotate-secret",
         "DELETE /api/outbound-webhooks/{subscription_id}",
         "POST /api/outbound-webhooks/deliveries/{delivery_id}/replay",
     ),
