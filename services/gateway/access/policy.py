@@ -195,6 +195,7 @@ SERVICE_RULES: tuple[Rule, ...] = (
         "POST /api/production-orders/combine",
         "POST /api/production-orders/{production_order_id}/cancel",
         "POST /api/production-orders/{production_order_id}/complete",
+        "PATCH /api/production-orders/{production_order_id}/run",
         "POST /api/production-orders/{production_order_id}/replan",
         "POST /api/production-orders/{production_order_id}/split",
         "POST /api/production-orders/{production_order_id}/start",
