@@ -77,6 +77,8 @@ class OutboundWebhookSettings(BaseModel):
     jitter_seconds: float = Field(default=5.0, ge=0)
     max_retry_after_seconds: float = Field(default=3600.0, ge=0)
     disable_after_dead: int = Field(default=5, ge=0)
+    # After a rotation the previous secret signs too for this long (then it is forgotten).
+    secret_grace_seconds: float = Field(default=86400.0, ge=0)
     http_allowed_hosts: tuple[str, ...] = ()
 
 

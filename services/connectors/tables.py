@@ -355,6 +355,11 @@ outbound_webhook = sa.Table(
     sa.Column("description", sa.Text),
     # Generated here, shown once at creation, kept encrypted; never listed again.
     sa.Column("secret", EncryptedText, nullable=False),
+    # After a rotation the secret it replaced still signs (beside the new one) until
+    # ``previous_secret_until``; then it is cleared. Encrypted, never listed.
+    sa.Column("previous_secret", EncryptedText),
+    sa.Column("previous_secret_until", sa.DateTime(timezone=True)),
+    sa.Column("secret_rotated_at", sa.DateTime(timezone=True)),
     sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("disabled_reason", sa.Text),
     sa.Column("disabled_at", sa.DateTime(timezone=True)),

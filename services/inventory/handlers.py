@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.inventory import service
 from services.inventory.production import holding_and_completion as production
 from services.inventory.reservations import channel_changes, shipping
-from services.inventory.stock import recalls
+from services.inventory.stock import recalls, recosting
 from shared.contracts import topics
 from shared.contracts.orders import (
     OrderCancelled,
@@ -21,6 +21,7 @@ from shared.contracts.production import (
     MaterialsRequested,
     ProductionCompleted,
     ProductionOrderStatusChanged,
+    ProductionRunCorrected,
 )
 from shared.contracts.trace import RecallIssued, RecallWithdrawn
 from shared.messaging import EventSubscriber
@@ -52,7 +53,8 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
         },
         name="on_trace_event",
     )
-    # Hold materials, release them for a cancelled batch, apply a completion.
+    # Hold materials, release them for a cancelled batch, apply a completion, re-cost a run
+    # whose recorded time was corrected.
     subscriber.consume(
         broker,
         topics.PRODUCTION,
@@ -61,6 +63,7 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             MaterialsRequested: production.hold_for_production,
             ProductionOrderStatusChanged: production.release_for_cancelled_production,
             ProductionCompleted: production.apply_completion,
+            ProductionRunCorrected: recosting.when_run_time_is_corrected_recost_its_output,
         },
         name="on_production_event",
     )

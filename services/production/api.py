@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.production.capacity import line_plan, lines
-from services.production.production_orders import operator, planning, views
+from services.production.production_orders import operator, planning, run_corrections, views
 from services.production.production_orders.completion_rules import Consumed
 from services.production.promise import quotes
 from services.production.promise.term_rules import terms_for
@@ -36,6 +36,8 @@ from services.production.schemas import (
     RecipeIn,
     RecipeOut,
     RecipeVersionsOut,
+    RunCorrectedOut,
+    RunCorrectionIn,
     SplitIn,
     SplitOut,
 )
@@ -265,6 +267,34 @@ async def complete(
     )
     await operator.complete(engine, production_order_id, record)
     return await _production_order(engine, production_order_id)
+
+
+@router.patch("/production-orders/{production_order_id}/run", response_model=RunCorrectedOut)
+async def correct_run(
+    production_order_id: UUID, body: RunCorrectionIn, engine: Engine
+) -> RunCorrectedOut:
+    """Correct a completed run's recorded time: inventory re-costs its output lot (labour at
+    the line's rate) and every lot made from it; orders' costs follow (409 when the
+    production order is not completed)."""
+    corrected = await run_corrections.correct_run_time(
+        engine, production_order_id, run_minutes=body.run_minutes, reason=body.reason
+    )
+    if corrected is None:
+        order = await _production_order(engine, production_order_id)
+        return RunCorrectedOut(
+            production_order_id=production_order_id,
+            run_minutes=body.run_minutes,
+            previous_run_minutes=body.run_minutes,
+            output_lot_code=order.output_lot_code,
+            changed=False,
+        )
+    return RunCorrectedOut(
+        production_order_id=production_order_id,
+        run_minutes=corrected.run_minutes,
+        previous_run_minutes=corrected.previous_run_minutes,
+        output_lot_code=corrected.output_lot_code,
+        changed=True,
+    )
 
 
 @router.post("/production-orders/{production_order_id}/cancel", response_model=ProductionOrderOut)

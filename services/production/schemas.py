@@ -219,6 +219,22 @@ class CompleteIn(BaseModel):
     )
 
 
+class RunCorrectionIn(BaseModel):
+    run_minutes: int = Field(ge=0, le=100_000, description="the run's real time, in minutes")
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class RunCorrectedOut(BaseModel):
+    """The corrected run; ``changed`` is false when it already had that time (nothing is
+    re-costed then)."""
+
+    production_order_id: UUID
+    run_minutes: int
+    previous_run_minutes: int | None
+    output_lot_code: str | None
+    changed: bool
+
+
 class CancelIn(BaseModel):
     reason: str | None = None
 

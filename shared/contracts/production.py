@@ -148,6 +148,30 @@ class ProductionCompleted(Event):
 
 
 @register
+class ProductionRunCorrected(Event):
+    """The recorded run time of a completed production order was corrected (the operator
+    wrote 30 minutes, it ran 45): inventory re-costs the output lot with the labour of the
+    corrected time at ``cost_per_minute`` (the line's rate), and every lot made from it.
+    Keyed like ``production_completed``, so it follows the completion it corrects."""
+
+    TYPE = "production.run_time_corrected"
+    VERSION = 1
+    TOPIC = topics.PRODUCTION
+    AGGREGATE = keys.PRODUCTION_ORDER
+
+    production_order_id: UUID
+    item_code: str
+    output_lot_code: str | None = None
+    run_minutes: int
+    previous_run_minutes: int | None = None
+    cost_per_minute: Money | None = None
+    reason: str | None = None
+
+    def aggregate_key(self) -> str:
+        return str(self.production_order_id)
+
+
+@register
 class OrderPromised(Event):
     """The date production can get a customer order to its customer, first set or changed
     by a re-plan; ``reason`` is the step that sets it (stock, material X, line Y busy…)."""

@@ -7,7 +7,8 @@ holds all of A and 2 kg of B (FEFO); it runs 30 min and yields 10 kg, not 12: 25
 10 kg = 2.54 EUR/kg. Biscuits are made 120 a batch from 10 kg of dough on an oven at 0.25
 EUR/min; the batch runs 40 min and yields 112: 35.40 / 112 = 0.316071 EUR each. The order's
 7 biscuits cost 7 × 0.316071 = 2.212497 → 2.21 EUR; at 9.90 each the revenue is 69.30,
-the margin 67.09 (96.81 %)."""
+the margin 67.09 (96.81 %). Then flour A's invoice is corrected (10.00, not 8.00) and the
+dough's run time (45 min, not 30): each re-costs the lots made from it and the order."""
 
 from __future__ import annotations
 
@@ -182,6 +183,35 @@ async def test_a_three_level_order_costs_its_lots_to_the_cent(
     recosted = await eventually(cost, lambda c: c["cost"] != "2.21")
     assert (recosted["cost"], recosted["margin"]) == ("2.34", "66.96")
     assert recosted["lines"][0]["lots"][0]["unit_cost"] == "0.333929"
+
+    # The mixer's log says the dough ran 45 min, not 30: labour 22.50, dough (10.00 + 2.40 +
+    # 22.50) / 10 = 3.49, biscuits (34.90 + 10.00) / 112 = 0.400893; the order's 7 now cost
+    # 2.806251 → 2.81, margin 66.49 (95.95 %).
+    corrected = await json_of(
+        await gateway.patch(
+            f"/api/production-orders/{child_id}/run",
+            json={"run_minutes": 45, "reason": "the mixer's log"},
+        )
+    )
+    assert (corrected["previous_run_minutes"], corrected["run_minutes"]) == (30, 45)
+    assert corrected["changed"] is True
+    [finished] = await eventually(
+        lambda: _lots(gateway, biscuits), lambda found: found[0]["unit_cost"] != "0.333929"
+    )
+    assert finished["unit_cost"] == "0.400893"
+    [dough_now] = await _lots(gateway, dough)
+    assert dough_now["unit_cost"] == "3.49"
+    rerun = await eventually(cost, lambda c: c["cost"] != "2.34")
+    assert (rerun["cost"], rerun["margin"], rerun["margin_percent"]) == ("2.81", "66.49", "95.95")
+    assert rerun["lines"][0]["lots"][0]["unit_cost"] == "0.400893"
+    # The same time again (here from the CLI) changes and re-costs nothing.
+    said = await cli(system, "production", "correct-run", str(child_id), "--minutes", "45")
+    assert "already ran 45 min: nothing changes" in said
+    # Only a completed run can be corrected.
+    refused = await gateway.patch(
+        f"/api/production-orders/{uuid.uuid4()}/run", json={"run_minutes": 10}
+    )
+    assert refused.status_code == 404
 
 
 async def _lots(gateway: httpx.AsyncClient, item_code: str) -> list[dict[str, Any]]:

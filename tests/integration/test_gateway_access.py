@@ -86,9 +86,11 @@ ADMIN_ROUTES = {
     "POST /api/outbound-webhooks",
     "POST /api/outbound-webhooks/{subscription_id}/disable",
     "POST /api/outbound-webhooks/{subscription_id}/enable",
+    "POST /api/outbound-webhooks/{subscription_id}/rotate-secret",
     "DELETE /api/outbound-webhooks/{subscription_id}",
     "POST /api/outbound-webhooks/deliveries/{delivery_id}/replay",
     "POST /channels/outbound-webhooks/{subscription_id}/enable",
+    "POST /channels/outbound-webhooks/{subscription_id}/rotate-secret",
     "POST /channels/outbound-webhook-deliveries/{delivery_id}/replay",
     # the dashboard's forms that hand Lotline a WooCommerce store's or Amazon seller's secrets
     "POST /channels/woocommerce-stores",

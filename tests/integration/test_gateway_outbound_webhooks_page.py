@@ -13,7 +13,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from services.gateway.access.principal import Level, Principal
 from services.gateway.dashboard.live_feed import LiveFeed
-from services.gateway.dashboard.pages import channels
+from services.gateway.dashboard.pages import channels, outbound_webhooks
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES
 from shared.settings import Settings
@@ -22,6 +22,7 @@ from tests.integration.test_gateway_floor_pages import person
 from tests.unit.gateway.test_translations import english_left_in
 
 HOOK = str(uuid.uuid4())
+NEW_SECRET = "whsec_the-new-one-shown-once"
 DEAD = str(uuid.uuid4())
 
 
@@ -34,6 +35,7 @@ def channels_app(fake: FakeServices, principal: Principal) -> FastAPI:
         return await call_next(request)
 
     app.include_router(channels.router)
+    app.include_router(outbound_webhooks.router)
     client = httpx.AsyncClient(transport=httpx.MockTransport(fake.handle))
     app.state.upstream = Upstream(client, {svc: f"http://{svc}.test" for svc in SERVICES})
     app.state.live = LiveFeed(Settings())
@@ -93,6 +95,16 @@ def fake() -> FakeServices:
         ],
     )
     services.on("POST", f"/api/outbound-webhooks/{HOOK}/enable", json={})
+    services.on(
+        "POST",
+        f"/api/outbound-webhooks/{HOOK}/rotate-secret",
+        json={
+            "id": HOOK,
+            "url": "https://erp.example.com/lotline",
+            "secret": NEW_SECRET,
+            "previous_secret_until": "2026-12-08T10:00:00+00:00",
+        },
+    )
     services.on("POST", f"/api/outbound-webhooks/deliveries/{DEAD}/replay", json={})
     return services
 
@@ -153,3 +165,51 @@ async def test_enable_and_replay_are_forwarded_and_come_back_with_a_notice(fake)
         ("POST", f"/api/outbound-webhooks/{HOOK}/enable"),
         ("POST", f"/api/outbound-webhooks/deliveries/{DEAD}/replay"),
     ]
+
+
+async def post(app: FastAPI, path: str, **data: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+        return await http.post(path, data={"csrf_token": "the-csrf-token", **data})
+
+
+async def test_rotating_the_secret_asks_first_then_shows_the_new_secret_once(fake):
+    app = channels_app(fake, person(Level.ADMIN))
+    rotate = f"/channels/outbound-webhooks/{HOOK}/rotate-secret"
+
+    page = await get(app, "/channels")
+    asked = await post(app, rotate)
+    nothing_sent = [r for r in fake.seen if r.method == "POST"]
+    shown = await post(app, rotate, confirmed="yes")
+
+    assert f'action="{rotate}"' in page.text and "Rotate secret" in page.text
+    assert asked.status_code == 200 and "https://erp.example.com/lotline" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text and NEW_SECRET not in asked.text
+    assert nothing_sent == []
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    assert NEW_SECRET in shown.text and "shown this once" in shown.text
+    posted = [(r.method, r.url.path) for r in fake.seen if r.method == "POST"]
+    assert posted == [("POST", f"/api/outbound-webhooks/{HOOK}/rotate-secret")]
+    assert NEW_SECRET not in (await get(app, "/channels")).text
+
+
+async def test_an_operator_has_no_rotate_button_and_an_unknown_subscription_is_404(fake):
+    page = await get(channels_app(fake, person(Level.WRITE)), "/channels")
+    unknown = await post(
+        channels_app(fake, person(Level.ADMIN)),
+        f"/channels/outbound-webhooks/{uuid.uuid4()}/rotate-secret",
+    )
+
+    assert "rotate-secret" not in page.text
+    assert unknown.status_code == 404 and "unknown webhook subscription" in unknown.text
+
+
+async def test_the_rotation_pages_are_italian_for_an_italian_reader(fake):
+    app = channels_app(fake, person(Level.ADMIN, locale="it"))
+    rotate = f"/channels/outbound-webhooks/{HOOK}/rotate-secret"
+
+    asked = await post(app, rotate)
+    shown = await post(app, rotate, confirmed="yes")
+
+    assert "Cambiare il segreto di firma" in asked.text and "Copia ora questo segreto" in shown.text
+    assert english_left_in(asked.text) == [] and english_left_in(shown.text) == []

@@ -20,7 +20,7 @@ from services.inventory.stock import receipts, recosting
 from shared.consuming import apply_once
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import MaterialLot
-from shared.contracts.production import ProductionCompleted
+from shared.contracts.production import ProductionCompleted, ProductionRunCorrected
 from shared.units import Money, Quantity
 from tests.integration.test_inventory_production import item, lot_row, staged
 
@@ -51,8 +51,9 @@ async def complete(
     *,
     run_minutes: int | None,
     rate: Money | None,
+    po: uuid.UUID | None = None,
 ) -> str:
-    po = uuid.uuid4()
+    po = po or uuid.uuid4()
     done = ProductionCompleted(
         production_order_id=po,
         item_code=product,
@@ -200,3 +201,77 @@ async def test_a_corrected_receipt_cost_recosts_every_lot_made_from_it(inventory
     )
     with pytest.raises(InventoryError):  # a produced lot's cost follows its inputs
         await recosting.correct_receipt_cost(inventory_engine, dough_lot, Money.of("1", eur))
+
+
+async def test_a_corrected_run_time_recosts_its_output_lot_and_every_lot_made_from_it(
+    inventory_engine,
+):
+    """The dough ran 45 min, not 30: dough (8.00 + 2.40 + 22.50) / 10 = 3.29 and biscuits
+    (32.90 + 10.00) / 112 = 0.383035714… → 0.383036, each announced as caused by the
+    correction; the flour is untouched."""
+    eur = "EUR"
+    flour = await item(inventory_engine, "FLOUR", "kg")
+    dough = await item(inventory_engine, "DOUGH", "kg", kind="intermediate")
+    biscuits = await item(inventory_engine, "BISCUITS", "pc", kind="finished_good")
+    flour_a = await receive(inventory_engine, flour, "10", "kg", Money.of("8.00", eur))
+    flour_b = await receive(inventory_engine, flour, "10", "kg", Money.of("12.00", eur))
+    dough_run = uuid.uuid4()
+    dough_lot = await complete(
+        inventory_engine,
+        dough,
+        Quantity.of("10", "kg"),
+        [(flour, flour_a, Quantity.of("10", "kg")), (flour, flour_b, Quantity.of("2", "kg"))],
+        run_minutes=30,
+        rate=Money.of("0.50", eur),
+        po=dough_run,
+    )
+    biscuit_lot = await complete(
+        inventory_engine,
+        biscuits,
+        Quantity.of("112", "pc"),
+        [(dough, dough_lot, Quantity.of("10", "kg"))],
+        run_minutes=40,
+        rate=Money.of("0.25", eur),
+    )
+    corrected = ProductionRunCorrected(
+        production_order_id=dough_run,
+        item_code=dough,
+        output_lot_code=dough_lot,
+        run_minutes=45,
+        previous_run_minutes=30,
+        cost_per_minute=Money.of("0.50", eur),
+    )
+    envelope = Envelope.wrap(corrected)
+
+    await apply_once(
+        inventory_engine,
+        recosting.when_run_time_is_corrected_recost_its_output,
+        envelope,
+        corrected,
+    )
+
+    dough_row = await lot_row(inventory_engine, dough_lot)
+    assert (dough_row.unit_cost, dough_row.labour_cost) == (Decimal("3.29"), Decimal("22.5"))
+    assert (await lot_row(inventory_engine, biscuit_lot)).unit_cost == Decimal("0.383036")
+    assert (await lot_row(inventory_engine, flour_a)).unit_cost == Decimal("0.8")
+    async with inventory_engine.connect() as conn:
+        announced = (
+            await conn.scalars(
+                sa.select(t.OUTBOX.c.envelope)
+                .where(t.OUTBOX.c.event_type == "inventory.lot_cost_changed")
+                .where(t.OUTBOX.c.key.in_([dough_lot, biscuit_lot]))
+            )
+        ).all()
+    assert sorted(
+        (a["payload"]["lot_code"], a["payload"]["unit_cost"]["amount"]) for a in announced
+    ) == sorted([(dough_lot, "3.29"), (biscuit_lot, "0.383036")])
+    assert {a["causation_id"] for a in announced} == {str(envelope.event_id)}
+    # A correction for a run this inventory never recorded changes nothing.
+    stray = corrected.model_copy(update={"production_order_id": uuid.uuid4()})
+    await apply_once(
+        inventory_engine,
+        recosting.when_run_time_is_corrected_recost_its_output,
+        Envelope.wrap(stray),
+        stray,
+    )
+    assert (await lot_row(inventory_engine, dough_lot)).unit_cost == Decimal("3.29")

@@ -64,8 +64,25 @@ FAST = OutboundWebhookSettings(
     jitter_seconds=0,
     max_retry_after_seconds=3,
     disable_after_dead=2,
+    secret_grace_seconds=120,
     http_allowed_hosts=("127.0.0.1",),
 )
+
+
+class Clock:
+    """The worker's clock: the real one, moved on by ``ahead`` seconds when a test says so
+    (a grace period ends without waiting for it)."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture
@@ -75,8 +92,10 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-async def worker(connectors_engine: AsyncEngine) -> AsyncIterator[OutboundWebhookWorker]:
-    worker = OutboundWebhookWorker(connectors_engine, FAST)
+async def worker(
+    connectors_engine: AsyncEngine, clock: Clock
+) -> AsyncIterator[OutboundWebhookWorker]:
+    worker = OutboundWebhookWorker(connectors_engine, FAST, clock=clock)
     worker.start()
     yield worker
     await worker.stop()
@@ -164,9 +183,9 @@ async def until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def verified(request: Received, secret: str) -> bool:
+def verified(request: Received, secret: str, clock: Callable[[], float] = time.time) -> bool:
     return signature_rules.verify(
-        secret, request.header("Lotline-Signature"), request.body, now=int(time.time())
+        secret, request.header("Lotline-Signature"), request.body, now=int(clock())
     )
 
 
@@ -198,6 +217,69 @@ async def test_a_delivery_is_signed_once_per_event_and_the_secret_shown_only_onc
             {"id": subscription["id"]},
         )
     assert stored.startswith("gAAAAA") and subscription["secret"] not in stored
+
+
+async def stored_secrets(engine: AsyncEngine, subscription_id: str) -> tuple[Any, ...]:
+    """The subscription's secret columns as stored (ciphertext) and the grace's end."""
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.text(
+                    "SELECT secret, previous_secret, previous_secret_until"
+                    " FROM connectors_outbound_webhook WHERE id = :id"
+                ),
+                {"id": subscription_id},
+            )
+        ).one()
+    return tuple(row)
+
+
+async def test_a_rotated_secret_is_shown_once_and_both_sign_until_the_grace_period_ends(
+    api, receiver, connectors_engine, clock, worker
+):
+    subscription = await subscribe(api, receiver.url, "order.received")
+    old = subscription["secret"]
+
+    answer = await api.post(f"/api/outbound-webhooks/{subscription['id']}/rotate-secret")
+    unknown = await api.post(f"/api/outbound-webhooks/{uuid.uuid4()}/rotate-secret")
+
+    assert answer.status_code == 200, answer.text
+    assert unknown.status_code == 404
+    rotated = answer.json()
+    new = rotated["secret"]
+    assert new.startswith("whsec_") and new != old
+    assert rotated["previous_secret_until"] is not None and rotated["secret_rotated_at"]
+    listed = (await api.get("/api/outbound-webhooks")).text
+    assert new not in listed and old not in listed and '"secret"' not in listed
+    assert subscription["id"] in listed and "previous_secret_until" in listed
+    stored, previous, until = await stored_secrets(connectors_engine, subscription["id"])
+    assert stored.startswith("gAAAAA") and previous.startswith("gAAAAA")
+    assert new not in stored and old not in previous
+    # The grace period is the setting's: two minutes here.
+    assert timedelta(seconds=110) < until - datetime.now(UTC) <= timedelta(seconds=120)
+
+    await stage(connectors_engine, received())
+    await settled(connectors_engine, subscription["id"], 1)
+    [during] = receiver.received()
+    header = during.header("Lotline-Signature")
+    assert header.count("v1=") == 2 and header.startswith("t=")
+    signed_at = int(header.split(",")[0].removeprefix("t="))
+    assert header.split(",")[1:] == [
+        f"v1={signature_rules.signature(s, signed_at, during.body)}" for s in (new, old)
+    ]  # newest first
+    assert verified(during, new, clock) and verified(during, old, clock)  # either one passes
+
+    clock.ahead = FAST.secret_grace_seconds + 1  # the grace period is over
+    await stage(connectors_engine, received())
+    await settled(connectors_engine, subscription["id"], 2)
+    [_, after] = receiver.received()
+    assert after.header("Lotline-Signature").count("v1=") == 1
+    assert verified(after, new, clock) and not verified(after, old, clock)
+    _, previous, until = await stored_secrets(connectors_engine, subscription["id"])
+    assert (previous, until) == (None, None)  # forgotten
+    # A second rotation: the secret shown before is now the previous one.
+    again = (await api.post(f"/api/outbound-webhooks/{subscription['id']}/rotate-secret")).json()
+    assert again["secret"] not in (new, old)
 
 
 async def test_an_event_type_not_asked_for_and_an_insecure_url_are_not_accepted(
@@ -470,6 +552,7 @@ async def test_the_cli_subscribes_lists_replays_disables_enables_and_deletes(
         replayed = await lotline("replay", str(dead.id))
         [done] = await settled(connectors_engine, subscription_id, 1)
         again = await lotline("replay", str(dead.id))
+        rotated = await lotline("rotate-secret", subscription_id, "--yes")
         disabled = await lotline("disable", subscription_id, "--reason", "ERP upgrade")
         shown = await lotline("list")
         shown_json = await lotline("list", "--json")
@@ -484,6 +567,10 @@ async def test_the_cli_subscribes_lists_replays_disables_enables_and_deletes(
     assert (done.status, done.attempts) == ("done", 1)
     assert all(verified(r, secret) for r in receiver.received())
     assert again.exit_code == 1 and "not dead" in again.output
+    assert rotated.exit_code == 0, rotated.output
+    new_secret = rotated.output.split("keep it now): ")[1].split()[0]
+    assert new_secret.startswith("whsec_") and new_secret != secret
+    assert "also signs until" in rotated.output and new_secret not in shown_json.output
     assert disabled.exit_code == 0 and "DISABLED" in shown.output
     assert '"disabled_reason": "ERP upgrade"' in shown_json.output
     assert enabled.exit_code == 0 and deleted.exit_code == 0

@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.production import read_models
 from services.production import tables as t
 from services.production.capacity import lines
-from services.production.production_orders import inventory_answers, operator, planning, views
+from services.production.production_orders import (
+    inventory_answers,
+    operator,
+    planning,
+    run_corrections,
+    views,
+)
 from services.production.production_orders.completion_rules import CompletionRefused, Consumed
 from services.production.production_orders.domain import IllegalTransition
 from services.production.recipes import recipe_book
@@ -248,6 +254,60 @@ async def test_a_completion_carries_its_run_time_and_the_line_rate_for_costing(p
     await operator.start(production_engine, plain)
     bare = await operator.complete(production_engine, plain, operator.CompletionRecord(Decimal(9)))
     assert (bare.run_minutes, bare.cost_per_minute) == (None, None)
+
+
+async def test_a_completed_run_time_is_corrected_and_announced_with_the_line_rate(
+    production_engine,
+):
+    line = code("LINE")
+    await lines.define_line(
+        production_engine,
+        lines.NewLine(
+            line,
+            "Soap line",
+            "IT",
+            None,
+            frozenset({0, 1, 2, 3, 4}),
+            Decimal(8),
+            frozenset(),
+            cost_per_minute=Decimal("0.45"),
+        ),
+    )
+    po_id, *_ = await reserved_soap_order(production_engine, line_code=line)
+    with pytest.raises(run_corrections.NotCompleted, match="is materials_reserved"):
+        await run_corrections.correct_run_time(
+            production_engine, po_id, run_minutes=50, reason=None
+        )
+    await operator.start(production_engine, po_id)
+    completed = await operator.complete(
+        production_engine, po_id, operator.CompletionRecord(Decimal(9), run_minutes=42)
+    )
+
+    corrected = await run_corrections.correct_run_time(
+        production_engine, po_id, run_minutes=50, reason="the line's log"
+    )
+    again = await run_corrections.correct_run_time(
+        production_engine, po_id, run_minutes=50, reason=None
+    )
+
+    assert corrected is not None and again is None
+    assert (corrected.previous_run_minutes, corrected.run_minutes) == (42, 50)
+    assert corrected.cost_per_minute == Money.of("0.45", "EUR")
+    assert corrected.output_lot_code == completed.output_lot_code
+    assert corrected.aggregate_key() == completed.aggregate_key()  # it follows the completion
+    async with production_engine.connect() as conn:
+        recorded = await conn.scalar(
+            sa.select(t.production_order.c.run_minutes).where(t.production_order.c.id == po_id)
+        )
+        staged = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.OUTBOX)
+            .where(
+                t.OUTBOX.c.key == str(po_id),
+                t.OUTBOX.c.event_type == "production.run_time_corrected",
+            )
+        )
+    assert (recorded, staged) == (50, 1)
 
 
 async def test_a_rejected_completion_goes_back_in_progress_and_a_recorded_one_keeps_its_lot(

@@ -1,5 +1,6 @@
 """Signed outbound webhooks: subscribe another system's endpoint to Lotline's events, see
-what was delivered, replay a dead delivery, disable and enable a subscription."""
+what was delivered, replay a dead delivery, disable and enable a subscription, rotate its
+signing secret."""
 
 from __future__ import annotations
 
@@ -97,6 +98,31 @@ def hooks_list(ctx: typer.Context, as_json: AsJson = False) -> None:
         say("no outbound webhooks")
     else:
         out.print(subscriptions_table(rows))
+
+
+@hooks_app.command("rotate-secret")
+def hooks_rotate_secret(
+    ctx: typer.Context,
+    subscription_id: uuid.UUID,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask to confirm.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """A new signing secret, printed ONCE. The previous one keeps signing every delivery
+    beside it for the grace period (24 h by default), so the receiver can switch when it
+    likes; then only the new one signs."""
+    if not yes:
+        typer.confirm(f"make a new signing secret for {subscription_id}?", abort=True)
+    with gateway(ctx) as gw:
+        rotated = gw.request("POST", f"{PATH}/{subscription_id}/rotate-secret").json()
+    if as_json:
+        dump(rotated)
+        return
+    say(f"subscription {rotated['id']} → {rotated['url']}")
+    say(f"new signing secret (shown once, keep it now): {rotated['secret']}")
+    if rotated.get("previous_secret_until"):
+        say(f"the previous secret also signs until {rotated['previous_secret_until']}")
+    else:
+        say("the previous secret signs nothing more")
 
 
 @hooks_app.command("disable")

@@ -147,6 +147,29 @@ def production_complete(
     )
 
 
+@production_app.command("correct-run")
+def production_correct_run(
+    ctx: typer.Context,
+    production_order_id: uuid.UUID,
+    minutes: Annotated[int, typer.Option(min=0, help="How long the run really took (minutes).")],
+    reason: Annotated[str | None, typer.Option(help="Why, kept on the event.")] = None,
+) -> None:
+    """Correct a completed run's recorded time: its output lot, every lot made from it and
+    the orders holding them are re-costed (labour at the line's rate)."""
+    body = {"run_minutes": minutes, "reason": reason}
+    with gateway(ctx) as gw:
+        run = gw.request("PATCH", f"{PATH}/{production_order_id}/run", json=body).json()
+    if not run["changed"]:
+        say(f"production order {production_order_id} already ran {minutes} min: nothing changes")
+        return
+    before = run["previous_run_minutes"]
+    say(
+        f"production order {production_order_id}: run time "
+        f"{'unrecorded' if before is None else f'{before} min'} → {run['run_minutes']} min; "
+        f"lot {run['output_lot_code'] or '-'} and what is made from it are re-costed"
+    )
+
+
 @production_app.command("cancel")
 def production_cancel(
     ctx: typer.Context,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -50,21 +52,36 @@ def policy(settings: OutboundWebhookSettings) -> RetryPolicy:
     )
 
 
-def request_headers(row: Any, *, now: int) -> dict[str, str]:
+Clock = Callable[[], float]  # unix seconds; ``time.time`` but in tests
+
+
+def request_headers(row: Any, *, now: float) -> dict[str, str]:
+    """The headers of one try at ``now``: signed with the current secret, and with the
+    previous one too while its grace period after a rotation lasts."""
+    signing = signature_rules.signing_secrets(
+        row.secret,
+        row.previous_secret,
+        row.previous_secret_until,
+        now=datetime.fromtimestamp(now, UTC),
+    )
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        signature_rules.SIGNATURE_HEADER: signature_rules.header(row.secret, now, row.body),
+        signature_rules.SIGNATURE_HEADER: signature_rules.signed_header(
+            signing, int(now), row.body
+        ),
         signature_rules.DELIVERY_HEADER: str(row.id),
         signature_rules.EVENT_TYPE_HEADER: row.event_type,
     }
 
 
-async def _post(http: httpx.AsyncClient, row: Any) -> tuple[Answer, int | None, str]:
+async def _post(
+    http: httpx.AsyncClient, row: Any, *, clock: Clock
+) -> tuple[Answer, int | None, str]:
     """The answer's verdict, its status code and a short description of it."""
     try:
         answer = await http.post(
-            row.url, content=row.body, headers=request_headers(row, now=int(time.time()))
+            row.url, content=row.body, headers=request_headers(row, now=clock())
         )
     except httpx.TimeoutException as error:
         return Answer(Verdict.RETRY), None, f"timed out ({type(error).__name__})"
@@ -83,13 +100,14 @@ async def perform(
     settings: OutboundWebhookSettings,
     *,
     delivery_id: UUID | None = None,
+    clock: Clock = time.time,
 ) -> bool:
     """Claim a due delivery (or the one named) and make one try; False when none is due."""
     async with engine.begin() as conn:
         row = await repo.claim(conn, lease_seconds=settings.lease_seconds, delivery_id=delivery_id)
     if row is None:
         return False
-    answer, status_code, what = await _post(http, row)
+    answer, status_code, what = await _post(http, row, clock=clock)
     attempts = row.attempts + 1
     async with engine.begin() as conn:
         if answer.verdict is Verdict.OK:
@@ -148,6 +166,16 @@ async def _dead(
             reason=f"{subscription.consecutive_dead} deliveries in a row are dead; last: {reason}",
         )
         log.error("webhook subscription %s disabled after repeated failures", row.subscription_id)
+
+
+async def forget_expired_secrets(engine: AsyncEngine, *, clock: Clock = time.time) -> None:
+    """Previous secrets whose grace period has ended are cleared: they sign nothing more."""
+    async with engine.begin() as conn:
+        forgotten = await repo.forget_expired_secrets(
+            conn, now=datetime.fromtimestamp(clock(), UTC)
+        )
+    if forgotten:
+        log.info("%d outbound webhook secret(s) past their grace period forgotten", forgotten)
 
 
 async def replay(engine: AsyncEngine, delivery_id: UUID) -> Any:

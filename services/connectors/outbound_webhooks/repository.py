@@ -18,8 +18,9 @@ from shared.retention import Prune
 S = t.outbound_webhook
 D = t.outbound_delivery
 
-# Everything of a subscription but its secret: what listings return.
-PUBLIC_COLUMNS = tuple(c for c in S.c if c.name != "secret")
+# Everything of a subscription but its secrets: what listings return.
+SECRET_COLUMNS = ("secret", "previous_secret")
+PUBLIC_COLUMNS = tuple(c for c in S.c if c.name not in SECRET_COLUMNS)
 # Everything of a delivery but its body.
 LOG_COLUMNS = tuple(c for c in D.c if c.name != "body")
 
@@ -88,6 +89,37 @@ async def delete_subscription(conn: AsyncConnection, subscription_id: UUID) -> b
     return result.first() is not None
 
 
+async def rotate_secret(
+    conn: AsyncConnection, subscription_id: UUID, *, secret: str, grace_seconds: float
+) -> Any:
+    """``secret`` becomes the subscription's; the one it replaces is kept (its ciphertext
+    copied as is, never read here) and signs too for ``grace_seconds``. A previous secret
+    still in its grace is dropped: only the newest two ever sign. None if unknown."""
+    keep = grace_seconds > 0
+    values: dict[str, Any] = {
+        "secret": secret,
+        "previous_secret": S.c.secret if keep else None,
+        "previous_secret_until": _in(grace_seconds) if keep else None,
+        "secret_rotated_at": sa.func.now(),
+        "updated_at": sa.func.now(),
+    }
+    result = await conn.execute(
+        S.update().where(S.c.id == subscription_id).values(**values).returning(*PUBLIC_COLUMNS)
+    )
+    return result.first()
+
+
+async def forget_expired_secrets(conn: AsyncConnection, *, now: datetime) -> int:
+    """Clear every previous secret whose grace period ended by ``now``; how many."""
+    result = await conn.execute(
+        S.update()
+        .where(S.c.previous_secret_until.is_not(None), S.c.previous_secret_until <= now)
+        .values(previous_secret=None, previous_secret_until=None)
+        .returning(S.c.id)
+    )
+    return len(result.all())
+
+
 async def secret_of(conn: AsyncConnection, subscription_id: UUID) -> str | None:
     return (
         await conn.execute(sa.select(S.c.secret).where(S.c.id == subscription_id))
@@ -150,7 +182,7 @@ async def claim(
 ) -> Any:
     """The next due delivery of an enabled subscription that nobody holds and that no
     earlier pending delivery of the same subscription and key holds back, now held by the
-    caller until the lease ends (with its subscription's URL and secret); None if none."""
+    caller until the lease ends (with its subscription's URL and secrets); None if none."""
     earlier = D.alias("earlier")
     held_back = sa.exists().where(
         earlier.c.subscription_id == D.c.subscription_id,
@@ -189,6 +221,8 @@ async def claim(
         claimed,
         S.c.url,
         S.c.secret,
+        S.c.previous_secret,
+        S.c.previous_secret_until,
         (sa.func.extract("epoch", sa.func.now() - claimed.c.first_tried_at)).label("tried_for"),
     ).join(S, S.c.id == claimed.c.subscription_id)
     return (await conn.execute(query)).first()

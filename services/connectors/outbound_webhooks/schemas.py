@@ -49,6 +49,9 @@ class SubscriptionOut(BaseModel):
     disabled_at: datetime | None
     consecutive_dead: int
     created_at: datetime
+    # When the secret was last rotated, and until when the one it replaced also signs.
+    secret_rotated_at: datetime | None = None
+    previous_secret_until: datetime | None = None
     pending: int = 0
     done: int = 0
     dead: int = 0
@@ -56,6 +59,13 @@ class SubscriptionOut(BaseModel):
 
 class SubscriptionCreated(SubscriptionOut):
     """The new subscription with its signing secret: shown this once, never again."""
+
+    secret: str
+
+
+class SecretRotated(SubscriptionOut):
+    """The subscription with its new signing secret: shown this once, never again. The
+    previous secret also signs every delivery until ``previous_secret_until``."""
 
     secret: str
 

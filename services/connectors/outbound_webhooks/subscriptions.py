@@ -1,6 +1,7 @@
 """Subscriptions to outbound webhooks: an admin names an endpoint and the event types it
 wants; the secret is made here and shown once; a subscription is disabled, enabled again
-(its paused deliveries then go out) or deleted (with its delivery log)."""
+(its paused deliveries then go out) or deleted (with its delivery log). Its secret is
+rotated in place: the new one is shown once, the old one signs too for a grace period."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ class UnknownSubscription(ConnectorError):
 
 @dataclass(frozen=True)
 class Created:
-    """A new subscription and its secret: the only time the secret leaves the service."""
+    """A subscription and its new secret (made or rotated): the only time the secret leaves
+    the service."""
 
     row: Any
     secret: str
@@ -65,6 +67,26 @@ async def create(
             created_by=created_by,
         )
     log.info("outbound webhook %s subscribed to %s", row.id, row.event_types)
+    return Created(row, secret)
+
+
+async def rotate_secret(
+    engine: AsyncEngine, subscription_id: UUID, *, grace_seconds: float
+) -> Created:
+    """A new secret for the subscription, shown once; the one it replaces keeps signing
+    deliveries beside it for ``grace_seconds`` so the receiver can switch without a gap."""
+    secret = signature_rules.new_secret()
+    async with engine.begin() as conn:
+        row = await repo.rotate_secret(
+            conn, subscription_id, secret=secret, grace_seconds=grace_seconds
+        )
+    if row is None:
+        raise UnknownSubscription(f"unknown webhook subscription {subscription_id}")
+    log.info(
+        "outbound webhook %s: secret rotated; the previous one also signs until %s",
+        subscription_id,
+        row.previous_secret_until,
+    )
     return Created(row, secret)
 
 

@@ -5,6 +5,7 @@ polling on a slow fallback for work staged by another process."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,6 +33,7 @@ class OutboundWebhookWorker(HttpPollingWorker):
         settings: OutboundWebhookSettings,
         *,
         grace_seconds: float = 5.0,
+        clock: deliveries.Clock = time.time,
     ) -> None:
         super().__init__(
             name="outbound webhook worker",
@@ -42,19 +44,23 @@ class OutboundWebhookWorker(HttpPollingWorker):
         )
         self._engine = engine
         self._settings = settings
+        self._clock = clock
         wakeups.wake_after_commit(engine, staging.WAKE, self.wake)
 
     async def _lane(self, budget: list[int]) -> int:
         done = 0
         while not self.stopping and budget[0] > 0:
             budget[0] -= 1
-            if not await deliveries.perform(self._engine, self.http, self._settings):
+            if not await deliveries.perform(
+                self._engine, self.http, self._settings, clock=self._clock
+            ):
                 break
             done += 1
         return done
 
     async def step(self) -> int:
         """Up to one batch of tries; how many were made."""
+        await deliveries.forget_expired_secrets(self._engine, clock=self._clock)
         budget = [self._settings.batch_size]
         lanes = min(self.CONCURRENCY, self._settings.batch_size)
         return sum(await asyncio.gather(*(self._lane(budget) for _ in range(lanes))))

@@ -1,5 +1,6 @@
 """HTTP routes of outbound webhooks: subscriptions (created, listed, disabled, enabled,
-deleted) and the delivery log with replay. The gateway lets only admins write."""
+deleted, their secret rotated) and the delivery log with replay. The gateway lets only
+admins write."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from services.connectors.outbound_webhooks.schemas import (
     DeliveryOut,
     DeliveryStatus,
     DisableIn,
+    SecretRotated,
     SubscriptionCreated,
     SubscriptionIn,
     SubscriptionOut,
@@ -85,6 +87,17 @@ async def enable_subscription(
     row = await subscriptions.set_enabled(engine, subscription_id, enabled=True)
     _wake(request)
     return SubscriptionOut(**_out(row))
+
+
+@router.post(f"{PATH}/{{subscription_id}}/rotate-secret", response_model=SecretRotated)
+async def rotate_secret(subscription_id: UUID, request: Request, engine: Engine) -> SecretRotated:
+    """A new signing ``secret``, in this answer only. The previous one keeps signing every
+    delivery beside it (a second ``v1`` in ``Lotline-Signature``) until
+    ``previous_secret_until`` (the grace setting, 24 h by default), then it is forgotten."""
+    rotated = await subscriptions.rotate_secret(
+        engine, subscription_id, grace_seconds=_settings(request).secret_grace_seconds
+    )
+    return SecretRotated(**_out(rotated.row), secret=rotated.secret)
 
 
 @router.delete(f"{PATH}/{{subscription_id}}", status_code=status.HTTP_204_NO_CONTENT)

@@ -54,6 +54,50 @@ def test_an_old_timestamp_is_refused_even_when_the_signature_is_right():
     assert not signature_rules.verify(SECRET, value, BODY, now=1765000301)
 
 
+NEW_SECRET = "whsec_rotated-secret"
+
+
+def _hmac(secret: str, timestamp: int) -> str:
+    signed = str(timestamp).encode() + b"." + BODY
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def test_after_a_rotation_the_header_carries_one_v1_per_secret_newest_first():
+    value = signature_rules.signed_header((NEW_SECRET, SECRET), 1765000000, BODY)
+
+    assert value == (
+        f"t=1765000000,v1={_hmac(NEW_SECRET, 1765000000)},v1={_hmac(SECRET, 1765000000)}"
+    )
+    assert signature_rules.signed_header((SECRET,), 1765000000, BODY) == (
+        signature_rules.header(SECRET, 1765000000, BODY)
+    )
+    with pytest.raises(ValueError):
+        signature_rules.signed_header((), 1765000000, BODY)
+
+
+def test_a_receiver_with_either_secret_accepts_the_two_signature_header():
+    value = signature_rules.signed_header((NEW_SECRET, SECRET), 1765000000, BODY)
+
+    assert signature_rules.verify(NEW_SECRET, value, BODY, now=1765000010)
+    assert signature_rules.verify(SECRET, value, BODY, now=1765000010)
+    assert not signature_rules.verify("whsec_third", value, BODY, now=1765000010)
+    assert not signature_rules.verify(SECRET, value, BODY + b" ", now=1765000010)
+
+
+def test_the_previous_secret_signs_only_until_its_grace_period_ends():
+    until = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+    before = datetime(2026, 12, 8, 9, 59, 59, tzinfo=UTC)
+
+    both = signature_rules.signing_secrets(NEW_SECRET, SECRET, until, now=before)
+    at_end = signature_rules.signing_secrets(NEW_SECRET, SECRET, until, now=until)
+    never_rotated = signature_rules.signing_secrets(SECRET, None, None, now=before)
+
+    assert both == (NEW_SECRET, SECRET)
+    assert at_end == (NEW_SECRET,)
+    assert never_rotated == (SECRET,)
+    assert signature_rules.signing_secrets(SECRET, SECRET, until, now=before) == (SECRET,)
+
+
 def test_secrets_are_new_each_time_and_long():
     one, two = signature_rules.new_secret(), signature_rules.new_secret()
     assert one != two

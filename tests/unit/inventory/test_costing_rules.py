@@ -114,3 +114,31 @@ def test_labour_kept_on_a_lot_recosts_it_as_minutes_times_rate_did():
     assert labour == eur("15.00")
     assert produced_unit_cost(inputs, labour=labour, output=Decimal(10)) == eur("2.740000")
     assert labour_cost(30, eur("0")) is None and labour_cost(None, eur("0.5")) is None
+
+
+def test_a_corrected_run_time_recosts_the_output_and_what_is_made_from_it_to_the_cent():
+    """The dough ran 45 min, not 30: labour 45 × 0.50 = 22.50; dough (8.00 + 2.40 + 22.50) /
+    10 = 3.29/kg; biscuits (10 × 3.29 + 40 × 0.25) / 112 = 42.90 / 112 = 0.383035714… →
+    0.383036 each; 7 biscuits 2.681252 → 2.68 EUR (2.21 before)."""
+    flour = [
+        ConsumedInput("FLOUR-A", Decimal(10), eur("0.80")),
+        ConsumedInput("FLOUR-B", Decimal(2), eur("1.20")),
+    ]
+    labour = labour_cost(45, eur("0.50"))
+    assert labour == eur("22.50")
+
+    dough = produced_unit_cost(flour, labour=labour, output=Decimal(10))
+    assert dough == eur("3.290000")
+    biscuits = produced_unit_cost(
+        [ConsumedInput("DOUGH-1", Decimal(10), dough)],
+        labour=labour_cost(40, eur("0.25")),
+        output=Decimal(112),
+    )
+    assert biscuits == eur("0.383036")
+    assert biscuits is not None
+    assert 7 * biscuits.amount == Decimal("2.681252")
+    assert to_cents(7 * biscuits.amount) == Decimal("2.68")
+    # Corrected to no time at all: the inputs alone, (8.00 + 2.40) / 10.
+    assert produced_unit_cost(flour, labour=labour_cost(0, eur("0.50")), output=Decimal(10)) == (
+        eur("1.040000")
+    )
