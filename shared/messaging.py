@@ -2,7 +2,7 @@
 
 Every subscriber here commits its offset only after the handler's transaction committed
 (``AckPolicy.NACK_ON_ERROR``; FastStream's Kafka default would commit first and can
-lose messages). Transient faults are retried in-process with tenacity, then re-raised so
+lose messages). Transient faults are retried in-process (``shared.retrying``), then re-raised so
 Kafka redelivers; poison messages and deterministic failures go to ``<topic>.dlq`` with the
 reason and the service and consumer group that failed them, and the partition moves on
 (``shared.dead_letters`` lists and replays them).
@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -29,20 +31,15 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_delay,
-    wait_exponential_jitter,
-)
 
-from shared import contracts
+from shared import contracts, retrying
 from shared.consuming import UseCase, apply_batch, apply_once
 from shared.contracts import registry
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
 from shared.dead_letters.letters import dead_letter_headers
 from shared.observability import correlation
+from shared.retrying import RetryBudget
 from shared.settings import ConsumerSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -195,17 +192,19 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, asyncpg.PostgresConnectionError | OSError)
 
 
+# A transient database or broker fault inside a handler: retried with jittered backoff
+# (50 ms doubling to 2 s) until ``max_seconds`` have passed, then re-raised for Kafka to
+# redeliver. Attempts are bounded by time alone.
+TRANSIENT_BUDGET = RetryBudget(
+    attempts=sys.maxsize, initial_seconds=0.05, max_seconds=2.0, jitter_seconds=0.05
+)
+
+
 async def with_retries(call: Callable[[], Awaitable[Any]], *, max_seconds: float = 30.0) -> Any:
-    """Run ``call``, retrying transient faults with jittered exponential backoff."""
-    async for attempt in AsyncRetrying(
-        retry=retry_if_exception(is_transient),
-        wait=wait_exponential_jitter(multiplier=0.05, max=2.0, jitter=0.05),
-        stop=stop_after_delay(max_seconds),
-        reraise=True,
-    ):
-        with attempt:
-            return await call()
-    return None  # pragma: no cover - AsyncRetrying either returns or raises
+    """Run ``call``, retrying transient faults (``is_transient``) through the one retry
+    wrapper (``shared.retrying``)."""
+    budget = dataclasses.replace(TRANSIENT_BUDGET, deadline_seconds=max_seconds)
+    return await retrying.with_retries(call, budget, retryable=is_transient)
 
 
 class EventSubscriber:

@@ -124,3 +124,32 @@ async def test_no_wait_exceeds_max_wait_seconds_whatever_the_hint() -> None:
 
     await run(script, bounded)
     assert script.waits == [1.5, 1.0]
+
+
+async def test_a_handler_retries_transient_faults_and_raises_the_others_at_once() -> None:
+    """``shared.messaging.with_retries``: a serialisation failure or a lost connection is
+    tried again (here it then succeeds); a handler's own error is raised on the first try."""
+    from sqlalchemy.exc import OperationalError
+
+    from shared import messaging
+
+    calls: list[int] = []
+
+    async def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("SELECT 1", {}, ConnectionError("server closed"))
+        return "done"
+
+    assert await messaging.with_retries(flaky, max_seconds=10) == "done"
+    assert len(calls) == 3
+
+    refused: list[int] = []
+
+    async def wrong() -> None:
+        refused.append(1)
+        raise ValueError("a bug, not a fault")
+
+    with pytest.raises(ValueError):
+        await messaging.with_retries(wrong, max_seconds=10)
+    assert refused == [1]
