@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 @contextlib.asynccontextmanager
@@ -32,3 +32,20 @@ async def one_at_a_time(engine: AsyncEngine, name: str, *, wait: bool) -> AsyncI
                 except BaseException:
                     await conn.invalidate()  # never back to the pool still holding it
                     raise
+
+
+@contextlib.asynccontextmanager
+async def held_on(conn: AsyncConnection, key: str) -> AsyncIterator[None]:
+    """Within: this connection holds ``key``'s session advisory lock, waiting for it. Its
+    own transactions run inside (a token refresh marks, asks, then stores the tokens, a
+    commit each); whatever is left open is rolled back before the lock is given back."""
+    lock = sa.func.hashtextextended(key, 0)
+    await conn.execute(sa.select(sa.func.pg_advisory_lock(lock)))
+    await conn.commit()
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            await conn.rollback()
+        await conn.execute(sa.select(sa.func.pg_advisory_unlock(lock)))
+        await conn.commit()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.connectors import run_locks
 from services.connectors import tables as t
 
 S = t.amazon_seller
@@ -69,20 +70,10 @@ async def authorise(
     return result.first() is not None
 
 
-@asynccontextmanager
-async def refresh_lock(conn: AsyncConnection, seller_id: str) -> AsyncIterator[None]:
-    """The seller's refresh lock (a session advisory lock): one refresh at a time, across
-    every caller and process; a crash ends the session and frees it."""
-    key = sa.func.hashtextextended(f"amazon-refresh:{seller_id}", 0)
-    await conn.execute(sa.select(sa.func.pg_advisory_lock(key)))
-    await conn.commit()
-    try:
-        yield
-    finally:
-        if conn.in_transaction():
-            await conn.rollback()
-        await conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
-        await conn.commit()
+def refresh_lock(conn: AsyncConnection, seller_id: str) -> AbstractAsyncContextManager[None]:
+    """The seller's refresh lock: one refresh at a time, across every caller and process;
+    a crash ends the session and frees it."""
+    return run_locks.held_on(conn, f"amazon-refresh:{seller_id}")
 
 
 async def save_access_token(

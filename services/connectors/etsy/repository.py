@@ -3,8 +3,8 @@ the app's daily call budget."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.connectors import run_locks
 from services.connectors import tables as t
 
 S = t.etsy_shop
@@ -44,21 +45,10 @@ async def connected_shops(conn: AsyncConnection) -> Sequence[Any]:
     return (await conn.execute(query)).all()
 
 
-@asynccontextmanager
-async def refresh_lock(conn: AsyncConnection, shop_id: str) -> AsyncIterator[None]:
-    """The shop's refresh lock: whoever holds it is the only one spending its refresh token.
-    A session advisory lock, so it spans the mark's commit, Etsy's answer and the tokens'
-    commit; a crash ends the session and frees it."""
-    key = sa.func.hashtextextended(f"etsy-refresh:{shop_id}", 0)
-    await conn.execute(sa.select(sa.func.pg_advisory_lock(key)))
-    await conn.commit()
-    try:
-        yield
-    finally:
-        if conn.in_transaction():
-            await conn.rollback()
-        await conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
-        await conn.commit()
+def refresh_lock(conn: AsyncConnection, shop_id: str) -> AbstractAsyncContextManager[None]:
+    """The shop's refresh lock: whoever holds it is the only one spending its refresh token,
+    across the mark's commit, Etsy's answer and the tokens' commit; a crash frees it."""
+    return run_locks.held_on(conn, f"etsy-refresh:{shop_id}")
 
 
 async def save_tokens(
