@@ -44,7 +44,10 @@ class LiveFeed:
         self.buffer = NoticeBuffer(capacity)
         self._kinds = {self.kafka.topic(name): kind for name, kind in KIND_OF_TOPIC.items()}
         self._topics = [self.kafka.topic(name) for name in topics]
-        self._changed = asyncio.Condition()
+        # Set, then replaced, at every change: a page waits on the one current when it
+        # looked. An Event, not a Condition: a Condition's wait cancelled by a timeout can
+        # lose its lock on the way out ("Lock is not acquired"), ending the page's stream.
+        self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.connected = False
 
@@ -64,8 +67,7 @@ class LiveFeed:
         notice = self.buffer.add(
             kind, envelope.event_type, envelope.key, order_ids_of(envelope.payload)
         )
-        async with self._changed:
-            self._changed.notify_all()
+        self._announce()
         return notice
 
     async def wait_after(self, last_id: str, *, seconds: float) -> Catchup:
@@ -73,12 +75,20 @@ class LiveFeed:
         catchup = self.buffer.since(last_id)
         if catchup.resync or catchup.notices:
             return catchup
-        async with self._changed:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while self.buffer.last_id == last_id:
+            changed, remaining = self._changed, deadline - loop.time()
+            if remaining <= 0:
+                break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._changed.wait_for(lambda: self.buffer.last_id != last_id), seconds
-                )
+                await asyncio.wait_for(changed.wait(), remaining)
         return self.buffer.since(last_id)
+
+    def _announce(self) -> None:
+        """Wake every page waiting now; later waiters wait on a fresh event."""
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     async def _listen(self) -> None:
         delay = 0.5
@@ -115,5 +125,4 @@ class LiveFeed:
 
     async def _gap(self) -> None:
         self.buffer.restart()
-        async with self._changed:
-            self._changed.notify_all()
+        self._announce()
