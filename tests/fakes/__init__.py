@@ -13,6 +13,32 @@ from starlette.types import ASGIApp
 STARTUP_SECONDS = 10.0
 
 
+class HeldAnswers:
+    """Answers a fake holds back until the test lets them go: a race made certain by a
+    signal, never widened by a delay. ``held`` is how many requests are waiting now."""
+
+    def __init__(self) -> None:
+        self._open = asyncio.Event()
+        self._open.set()
+        self.held = 0
+
+    def hold(self) -> None:
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def pass_through(self) -> None:
+        """Return at once while open; else wait, counted in ``held``, until released."""
+        if self._open.is_set():
+            return
+        self.held += 1
+        try:
+            await self._open.wait()
+        finally:
+            self.held -= 1
+
+
 @asynccontextmanager
 async def serving(app: ASGIApp, *, host: str = "127.0.0.1") -> AsyncIterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port inside this event loop; yields its

@@ -48,7 +48,6 @@ ASSUMED, not documented by Amazon: the exact texts of 5xx bodies; the order in w
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import random
 import secrets
@@ -64,7 +63,7 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from tests.fakes import serving
+from tests.fakes import HeldAnswers, serving
 
 MARKETPLACE_DE = "A1PA6795UKMFR9"
 MARKETPLACE_UK = "A1F83G8C2ARO7P"
@@ -232,12 +231,11 @@ class FakeAmazon:
         self,
         *,
         access_token_seconds: int = 3600,
-        token_delay_seconds: float = 0.0,
         rates: dict[str, tuple[float, int]] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.access_token_seconds = access_token_seconds
-        self.token_delay_seconds = token_delay_seconds  # a slow token endpoint widens races
+        self.token_answers = HeldAnswers()  # a test can hold refreshes to make a race certain
         self.rates = {**RATES, **(rates or {})}
         self.base_url = ""
         self.sellers: dict[str, FakeSeller] = {}
@@ -418,8 +416,7 @@ class FakeAmazon:
                 },
                 status_code=400,
             )
-        if self.token_delay_seconds:
-            await asyncio.sleep(self.token_delay_seconds)
+        await self.token_answers.pass_through()
         seller.refreshes += 1
         token = f"Atza|{secrets.token_urlsafe(48)}"
         self._access[token] = (seller.seller_id, self._clock() + self.access_token_seconds)

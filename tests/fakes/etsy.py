@@ -27,7 +27,6 @@ answers, and that the token endpoint counts against the per-second limit.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -45,7 +44,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from tests.fakes import serving
+from tests.fakes import HeldAnswers, serving
 
 USER_ID = 825771234
 FORM = "application/x-www-form-urlencoded"
@@ -191,7 +190,6 @@ class FakeEtsy:
         per_second: int = 10,
         per_day: int = 10_000,
         access_token_seconds: int = 3600,
-        token_delay_seconds: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.keystring = keystring
@@ -199,7 +197,7 @@ class FakeEtsy:
         self.per_second = per_second
         self.per_day = per_day
         self.access_token_seconds = access_token_seconds
-        self.token_delay_seconds = token_delay_seconds  # a slow token endpoint widens races
+        self.token_answers = HeldAnswers()  # a test can hold refreshes to make a race certain
         self.base_url = ""
         self.shops: dict[int, FakeShop] = {}
         self.requests: list[RecordedRequest] = []
@@ -371,7 +369,7 @@ class FakeEtsy:
             if failure is not None:
                 return failure
             answer = self._token(request.state.form)
-            await asyncio.sleep(self.token_delay_seconds)
+            await self.token_answers.pass_through()
             return answer
 
         @app.api_route("/v3/application/{rest:path}", methods=["GET", "POST"])

@@ -22,11 +22,12 @@ from services.connectors.channels.port import Refused
 from services.connectors.config import WriteBackSettings
 from tests.fakes.amazon import FakeAmazon, order, order_id, order_item, running_fake
 from tests.fakes.amazon_sqs import order_change
+from tests.integration.advisory_locks import until_waiting
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeAmazon]:
-    async with running_fake(token_delay_seconds=0.05) as fake:
+    async with running_fake() as fake:
         yield fake
 
 
@@ -68,12 +69,17 @@ async def test_concurrent_callers_of_an_expired_token_refresh_it_once(
             conn, seller_id, access_token=first, expires_at=datetime.now(UTC) - timedelta(1)
         )
 
-    got = await asyncio.gather(
-        *(
+    fake.token_answers.hold()  # the first refresh waits at Amazon while the others queue
+    callers = [
+        asyncio.create_task(
             tokens.access_token(connectors_engine, api, seller_id, margin_seconds=60)
-            for _ in range(8)
         )
-    )
+        for _ in range(8)
+    ]
+    await until_waiting(connectors_engine, 7)  # seven callers queued on the refresh lock
+    assert fake.token_answers.held == 1
+    fake.token_answers.release()
+    got = await asyncio.gather(*callers)
 
     assert len(set(got)) == 1 and got[0] != first
     assert fake.sellers[seller_id].refreshes == 2  # the first token, then one refresh for eight

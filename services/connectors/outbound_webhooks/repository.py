@@ -162,18 +162,19 @@ async def insert_deliveries(conn: AsyncConnection, rows: list[dict[str, Any]]) -
     return len(result.all())
 
 
-async def soonest_due(conn: AsyncConnection) -> tuple[datetime | None, datetime]:
+async def soonest_due(engine: AsyncEngine) -> tuple[datetime | None, datetime]:
     """When the first pending delivery of an enabled subscription falls due and nobody
     holds it (a delivery held back behind an earlier one is counted: the worker then looks
     again, never sooner than its shortest pause), and the database's now."""
     free_at = sa.func.greatest(D.c.due_at, sa.func.coalesce(D.c.claimed_until, D.c.due_at))
-    row = (
-        await conn.execute(
-            sa.select(sa.func.min(free_at), sa.func.now())
-            .select_from(D.join(S, S.c.id == D.c.subscription_id))
-            .where(D.c.status == "pending", S.c.enabled.is_(True))
-        )
-    ).one()
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(sa.func.min(free_at), sa.func.now())
+                .select_from(D.join(S, S.c.id == D.c.subscription_id))
+                .where(D.c.status == "pending", S.c.enabled.is_(True))
+            )
+        ).one()
     return row[0], row[1]
 
 

@@ -66,6 +66,4 @@ class OutboundWebhookWorker(HttpPollingWorker):
         return sum(await asyncio.gather(*(self._lane(budget) for _ in range(lanes))))
 
     async def next_turn_in(self) -> float | None:
-        async with self._engine.connect() as conn:
-            soonest, now = await repo.soonest_due(conn)
-        return seconds_until(soonest, now, shortest=HELD_BACK_PAUSE)
+        return seconds_until(*await repo.soonest_due(self._engine), shortest=HELD_BACK_PAUSE)

@@ -96,6 +96,4 @@ class DeliveryWorker(PollingWorker):
         return await process_batch(self._engine, self._settings)
 
     async def next_turn_in(self) -> float | None:
-        async with self._engine.connect() as conn:
-            soonest, now = await repo.soonest_due(conn)
-        return seconds_until(soonest, now)
+        return seconds_until(*await repo.soonest_due(self._engine))

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
 from services.connectors.shopify.order_state import StoredOrder
@@ -52,14 +52,15 @@ async def claim_delivery(conn: AsyncConnection) -> Any:
     return (await conn.execute(_due().limit(1))).first()
 
 
-async def soonest_due(conn: AsyncConnection) -> tuple[datetime | None, datetime]:
+async def soonest_due(engine: AsyncEngine) -> tuple[datetime | None, datetime]:
     """When the first pending webhook delivery falls due, and the database's now."""
     due = sa.func.coalesce(D.c.due_at, sa.func.now())
-    row = (
-        await conn.execute(
-            sa.select(sa.func.min(due).filter(D.c.status == "pending"), sa.func.now())
-        )
-    ).one()
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(sa.func.min(due).filter(D.c.status == "pending"), sa.func.now())
+            )
+        ).one()
     return row[0], row[1]
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
 
@@ -31,15 +31,16 @@ async def insert_write_back(conn: AsyncConnection, **values: Any) -> bool:
     return result.first() is not None
 
 
-async def soonest_due(conn: AsyncConnection) -> tuple[datetime | None, datetime]:
+async def soonest_due(engine: AsyncEngine) -> tuple[datetime | None, datetime]:
     """When the first pending row can be taken (a failed try's wait is its lease), and the
     database's now."""
     free_at = sa.func.coalesce(W.c.claimed_until, sa.func.now())
-    row = (
-        await conn.execute(
-            sa.select(sa.func.min(free_at).filter(W.c.status == "pending"), sa.func.now())
-        )
-    ).one()
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(sa.func.min(free_at).filter(W.c.status == "pending"), sa.func.now())
+            )
+        ).one()
     return row[0], row[1]
 
 

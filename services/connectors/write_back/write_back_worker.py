@@ -55,6 +55,4 @@ class WriteBackWorker(HttpPollingWorker):
         return performed
 
     async def next_turn_in(self) -> float | None:
-        async with self._engine.connect() as conn:
-            soonest, now = await repository.soonest_due(conn)
-        return seconds_until(soonest, now)
+        return seconds_until(*await repository.soonest_due(self._engine))
