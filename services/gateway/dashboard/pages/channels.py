@@ -185,27 +185,31 @@ async def shop(domain: str, request: Request) -> Response:
     return await _shop_page(request, domain)
 
 
+async def _act_then_list(
+    request: Request, path: str, notice: str, *, method: str = "POST"
+) -> Response:
+    """``method`` ``path`` at the service: back to the Channels page with ``notice``, or the
+    page again with the service's refusal."""
+    try:
+        await upstream_of(request).send(method, path)
+    except UpstreamError as refused:
+        return await _channels_page(request, error=refused.detail, status_code=refused.status)
+    return see_other("/channels", notice)
+
+
 @router.post("/channels/webhook-deliveries/{webhook_id}/replay")
 async def replay_delivery(webhook_id: str, request: Request) -> Response:
     """A dead delivery goes back to pending; the service answers 409 when it is not dead."""
-    try:
-        await upstream_of(request).send(
-            "POST", f"/api/webhook-deliveries/{quote(webhook_id, safe='')}/replay"
-        )
-    except UpstreamError as refused:
-        return await _channels_page(request, error=refused.detail, status_code=refused.status)
-    return see_other("/channels", "replayed")
+    return await _act_then_list(
+        request, f"/api/webhook-deliveries/{quote(webhook_id, safe='')}/replay", "replayed"
+    )
 
 
 @router.post("/channels/write-backs/{write_back_id}/replay")
 async def replay_write_back(write_back_id: str, request: Request) -> Response:
-    try:
-        await upstream_of(request).send(
-            "POST", f"/api/write-backs/{quote(write_back_id, safe='')}/replay"
-        )
-    except UpstreamError as refused:
-        return await _channels_page(request, error=refused.detail, status_code=refused.status)
-    return see_other("/channels", "replayed")
+    return await _act_then_list(
+        request, f"/api/write-backs/{quote(write_back_id, safe='')}/replay", "replayed"
+    )
 
 
 @router.post("/channels/shops/{domain}/sku-mappings")
@@ -240,24 +244,20 @@ async def unmap_sku(domain: str, sku: str, request: Request) -> Response:
 @router.post("/channels/outbound-webhooks/{subscription_id}/enable")
 async def enable_outbound_webhook(subscription_id: str, request: Request) -> Response:
     """Send again to a subscription disabled after repeated failures (or by hand)."""
-    try:
-        await upstream_of(request).send(
-            "POST", f"/api/outbound-webhooks/{quote(subscription_id, safe='')}/enable"
-        )
-    except UpstreamError as refused:
-        return await _channels_page(request, error=refused.detail, status_code=refused.status)
-    return see_other("/channels", "webhook_enabled")
+    return await _act_then_list(
+        request,
+        f"/api/outbound-webhooks/{quote(subscription_id, safe='')}/enable",
+        "webhook_enabled",
+    )
 
 
 @router.post("/channels/outbound-webhook-deliveries/{delivery_id}/replay")
 async def replay_outbound_webhook(delivery_id: str, request: Request) -> Response:
-    try:
-        await upstream_of(request).send(
-            "POST", f"/api/outbound-webhooks/deliveries/{quote(delivery_id, safe='')}/replay"
-        )
-    except UpstreamError as refused:
-        return await _channels_page(request, error=refused.detail, status_code=refused.status)
-    return see_other("/channels", "replayed")
+    return await _act_then_list(
+        request,
+        f"/api/outbound-webhooks/deliveries/{quote(delivery_id, safe='')}/replay",
+        "replayed",
+    )
 
 
 SHELF_LIFE_FIELDS = ("scope", "key", "min_days", "min_fraction")
@@ -298,8 +298,4 @@ async def set_shelf_life_rule(request: Request) -> Response:
 @router.post("/channels/shelf-life-rules/{scope}/{key}/delete")
 async def delete_shelf_life_rule(scope: str, key: str, request: Request) -> Response:
     path = f"/api/shelf-life-rules/{quote(scope, safe='')}/{quote(key, safe='')}"
-    try:
-        await upstream_of(request).send("DELETE", path)
-    except UpstreamError as refused:
-        return await _channels_page(request, error=refused.detail, status_code=refused.status)
-    return see_other("/channels", "shelf_life_deleted")
+    return await _act_then_list(request, path, "shelf_life_deleted", method="DELETE")
