@@ -7,8 +7,10 @@ its own recipients and looks only at the mails addressed to them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -16,6 +18,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.orders import tables as t
 from services.orders.notifications import (
@@ -34,7 +38,8 @@ from tests.containers import free_port
 
 
 class Mailbox:
-    """An aiosmtpd handler that keeps every mail it accepts; refuses mailboxes named nobody."""
+    """An aiosmtpd handler that keeps every mail it accepts; refuses mailboxes named nobody
+    for good and those named busy for now (4xx)."""
 
     def __init__(self) -> None:
         self.received: list[EmailMessage] = []
@@ -47,10 +52,12 @@ class Mailbox:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("nobody"):
             return "550 5.1.1 No such mailbox"
+        if address.startswith("busy"):
+            return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.received.append(message)
@@ -61,10 +68,25 @@ class Mailbox:
         return [m for m in self.received if m["To"] == recipient]
 
 
+class HeldMailbox(Mailbox):
+    """Holds every mail at DATA until ``release`` is set, noting the connection it came on:
+    a test sees two connections in the middle of a mail at the same time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.holding: set[int] = set()  # the sessions that have a mail waiting at DATA
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.holding.add(id(session))
+        await asyncio.to_thread(self.release.wait, 30)
+        return await super().handle_DATA(server, session, envelope)
+
+
 class SmtpServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, mailbox: Mailbox | None = None) -> None:
         self.port = port
-        self.mailbox = Mailbox()
+        self.mailbox = mailbox or Mailbox()
         self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=port)
 
     async def start(self) -> None:
@@ -405,3 +427,156 @@ async def eventually(check: Callable[[], Any], *, seconds: float) -> None:
     while not check():
         assert asyncio.get_running_loop().time() < deadline, "not within the deadline"
         await asyncio.sleep(0.05)
+
+
+class Statements:
+    """What an engine ran: the transactions begun and each statement's first word."""
+
+    def __init__(self) -> None:
+        self.transactions = 0
+        self.verbs: list[str] = []
+        self.texts: list[str] = []
+
+    def began(self, conn) -> None:
+        self.transactions += 1
+
+    def ran(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.verbs.append(statement.split(None, 1)[0].upper())
+        self.texts.append(statement)
+
+
+@contextlib.contextmanager
+def statements_on(engine: AsyncEngine) -> Iterator[Statements]:
+    seen = Statements()
+    event.listen(engine.sync_engine, "begin", seen.began)
+    event.listen(engine.sync_engine, "before_cursor_execute", seen.ran)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen.ran)
+        event.remove(engine.sync_engine, "begin", seen.began)
+
+
+async def mail_what_earlier_tests_left(engine, smtp: SmtpServer) -> None:
+    """The sender takes every pending row: send those of earlier tests first, so a test can
+    count the statements of a pass over its own."""
+    sender = MailSender(engine, mail_settings(smtp.port))
+    while await sender.send_pending():
+        pass
+
+
+async def stage_for(engine, recipients: list[str]) -> dict[str, uuid.UUID]:
+    orders = {}
+    for recipient in recipients:
+        orders[recipient] = await an_order(engine, email=recipient)
+        await stage_in_own_transaction(engine, orders[recipient], recipient=recipient)
+    return orders
+
+
+async def test_a_pass_takes_its_chunk_in_one_select_and_marks_it_sent_in_one_update(
+    orders_engine, smtp
+):
+    await mail_what_earlier_tests_left(orders_engine, smtp)
+    recipients = [address(f"cliente{n}") for n in range(12)]
+    orders = await stage_for(orders_engine, recipients)
+    sender = MailSender(orders_engine, mail_settings(smtp.port), batch_size=20)
+
+    with statements_on(orders_engine) as seen:
+        tried = await sender.send_pending()
+
+    assert tried == 12
+    assert [len(smtp.mailbox.to(r)) for r in recipients] == [1] * 12
+    assert smtp.mailbox.connections(set(recipients)) == 1
+    assert seen.transactions == 1
+    assert seen.verbs == ["SELECT", "UPDATE"]
+    assert "FOR UPDATE SKIP LOCKED" in seen.texts[0]
+    assert "ANY" in seen.texts[1]
+    for order_id in orders.values():
+        [record] = await notifications_of(orders_engine, order_id)
+        assert (record.status, record.attempts, record.detail) == (Status.SENT, 1, None)
+        assert record.sent_at is not None
+
+
+async def test_a_full_chunk_leaves_the_rest_to_the_next_pass(orders_engine, smtp):
+    await mail_what_earlier_tests_left(orders_engine, smtp)
+    recipients = [address(f"cliente{n}") for n in range(5)]
+    await stage_for(orders_engine, recipients)
+    sender = MailSender(orders_engine, mail_settings(smtp.port), batch_size=3)
+
+    tried = [await sender.send_pending() for _ in range(3)]
+
+    assert tried == [3, 2, 0]  # a full chunk makes the worker go again at once
+    assert [len(smtp.mailbox.to(r)) for r in recipients] == [1] * 5
+
+
+async def test_two_senders_passing_at_once_never_mail_one_notification_twice(orders_engine):
+    server = SmtpServer(free_port(), HeldMailbox())
+    mailbox = server.mailbox
+    assert isinstance(mailbox, HeldMailbox)
+    recipients = [address(f"c{i}") for i in range(10)]
+    orders = await stage_for(orders_engine, recipients)
+    senders = [
+        MailSender(orders_engine, mail_settings(server.port), batch_size=3) for _ in range(2)
+    ]
+
+    async def until_none_left(sender: MailSender) -> None:
+        while await sender.send_pending():
+            pass
+
+    await server.start()
+    try:
+        passes = asyncio.gather(*(until_none_left(s) for s in senders))
+        try:
+            # each sender holds its chunk's rows while its mail waits at DATA: two waiting at
+            # once means two chunks locked at once, and neither sender blocked on the other's
+            await eventually(lambda: len(mailbox.holding) >= 2, seconds=10)
+        finally:
+            mailbox.release.set()
+            await passes
+    finally:
+        await server.stop()
+
+    assert [len(mailbox.to(r)) for r in recipients] == [1] * 10
+    for order_id in orders.values():
+        [record] = await notifications_of(orders_engine, order_id)
+        assert (record.status, record.attempts) == (Status.SENT, 1)
+
+
+async def test_a_mail_refused_for_now_mid_chunk_backs_off_and_the_others_are_sent(
+    orders_engine, smtp
+):
+    await mail_what_earlier_tests_left(orders_engine, smtp)
+    first, busy, last = address("anna"), address("busy"), address("carlo")
+    orders = await stage_for(orders_engine, [first, busy, last])
+    sender = MailSender(orders_engine, mail_settings(smtp.port, retry_backoff_seconds=60))
+
+    with statements_on(orders_engine) as seen:
+        tried = await sender.send_pending()
+        again = await sender.send_pending()
+
+    try:
+        assert (tried, again) == (3, 0)
+        assert len(smtp.mailbox.to(first)) == 1
+        assert len(smtp.mailbox.to(last)) == 1
+        assert smtp.mailbox.to(busy) == []
+        records = {r: (await notifications_of(orders_engine, o))[0] for r, o in orders.items()}
+        assert (records[first].status, records[first].attempts) == (Status.SENT, 1)
+        assert (records[last].status, records[last].attempts) == (Status.SENT, 1)
+        refused = records[busy]
+        assert (refused.status, refused.attempts) == (Status.PENDING, 1)
+        assert refused.detail is not None and "Mailbox busy" in refused.detail
+        assert refused.sent_at is None
+        # the pass: its chunk, the failed attempt, the sent ones; the next pass passes over
+        # the one backing off (``!= ALL``) and finds nothing else
+        assert seen.verbs == ["SELECT", "UPDATE", "UPDATE", "SELECT"]
+        assert seen.transactions == 2
+        assert "ALL" in seen.texts[3]
+    finally:  # later tests' senders would try it again at once
+        async with orders_engine.begin() as conn:
+            await conn.execute(
+                t.notification.update()
+                .where(
+                    t.notification.c.id == notification_id(orders[busy], Kind.ORDER_DELIVERED, "")
+                )
+                .values(status=Status.FAILED)
+            )

@@ -1,13 +1,19 @@
 """The mail sender: a background task of the orders process that renders and sends pending
 notifications over SMTP and records each attempt's result on the notification.
 
-Each row is locked (``FOR UPDATE SKIP LOCKED``) while its mail goes out and marked in the
-same transaction. A crash in between leaves it pending: it is sent again with the same
-Message-ID. The mails of one pass share one SMTP connection (connect, EHLO and QUIT once
-per pass, not per mail); a connection that failed is dropped and the next mail opens a
-fresh one. One attempt retries transient SMTP faults briefly (``shared.retrying``); a
-failed attempt waits ``retry_backoff_seconds`` (doubling) before the next; after
-``max_attempts``, or on a permanent error, the notification is failed for good.
+A pass is one transaction over a chunk of up to ``batch_size`` due notifications: one
+``SELECT … FOR UPDATE SKIP LOCKED LIMIT n`` takes the oldest pending rows (but for those
+backing off, ``id != ALL(:ids)``), each is mailed in turn, a failed attempt is recorded on
+its row as it happens, and the sent ones are marked together in one ``UPDATE … WHERE id =
+ANY(:ids)`` before the commit. So each row is locked while its mail goes out and marked in
+the same transaction, and another sender skips the rows this one holds. A crash (or a lost
+database connection) before the commit leaves the whole chunk pending: its mails already
+out are sent again with the same Message-ID. The mails of one pass share one SMTP
+connection (connect, EHLO and QUIT once per pass, not per mail); a connection that failed
+is dropped and the next mail opens a fresh one. One attempt retries transient SMTP faults
+briefly (``shared.retrying``); a failed attempt waits ``retry_backoff_seconds`` (doubling)
+before the next; after ``max_attempts``, or on a permanent error, the notification is
+failed for good.
 """
 
 from __future__ import annotations
@@ -131,24 +137,28 @@ class MailSender(PollingWorker):
         self._not_before[notification_id] = time.monotonic() + min(delay, MAX_BACKOFF_SECONDS)
 
     async def send_pending(self) -> int:
-        """One pass: try each due pending notification once; returns how many were tried."""
-        tried: set[UUID] = set()
+        """One pass: one chunk of up to ``batch_size`` due notifications, each tried once in
+        one transaction; returns how many were tried (a full chunk: the next pass at once)."""
         try:
-            while len(tried) < self._batch_size and not self.stopping:
-                async with self._engine.begin() as conn:
-                    due = await store.pending(conn, 1, exclude=tried | self._backing_off())
-                    if not due:
+            async with self._engine.begin() as conn:
+                due = await store.pending(conn, self._batch_size, exclude=self._backing_off())
+                tried, sent = 0, list[UUID]()
+                for notification in due:
+                    if self.stopping:  # the rest stay pending, unlocked at the commit
                         break
-                    notification = due[0]
-                    tried.add(notification.id)
-                    await self._deliver(conn, notification)
+                    tried += 1
+                    if await self._deliver(conn, notification):
+                        sent.append(notification.id)
+                await store.mark_sent(conn, sent)
         finally:
             await self._hang_up(politely=True)
-        return len(tried)
+        return tried
 
     async def _deliver(
         self, conn: AsyncConnection, notification: store.PendingNotification
-    ) -> None:
+    ) -> bool:
+        """Mail one notification; True when it went out (the caller marks it sent with the
+        rest of its chunk), else its failed attempt is recorded here."""
         attempt = notification.attempts + 1
         try:
             message = self._message(notification)
@@ -173,9 +183,9 @@ class MailSender(PollingWorker):
             )
             if not give_up:
                 self._back_off(notification.id, attempt)
-            return
-        await store.mark_sent(conn, notification.id, attempts=attempt)
+            return False
         log.info("notification %s (%s) sent", notification.id, notification.kind)
+        return True
 
     def _message(self, notification: store.PendingNotification) -> EmailMessage:
         context = dict(notification.context)

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders.notifications.kinds import InvalidNotification, spec_of
@@ -114,11 +114,18 @@ async def stage(
     return result.first() is not None
 
 
+def _ids(name: str, ids: Collection[UUID]) -> sa.BindParameter[Any]:
+    """The ids as one array parameter (``= ANY``, ``!= ALL``): one SQL text whatever their
+    number, where an IN list is expanded per length (and each length is prepared anew)."""
+    return sa.bindparam(name, list(ids), type_=ARRAY(N.c.id.type))
+
+
 async def pending(
     conn: AsyncConnection, limit: int = 20, *, exclude: Collection[UUID] = ()
 ) -> list[PendingNotification]:
-    """The oldest pending notifications, locked for this transaction; rows another sender
-    holds are skipped, so two senders never mail the same notification at once."""
+    """The oldest pending notifications (at most ``limit``, but for those in ``exclude``),
+    locked for this transaction in one statement; rows another sender holds are skipped, so
+    two senders never mail the same notification at once."""
     query = (
         sa.select(
             N.c.id, N.c.order_id, N.c.kind, N.c.locale, N.c.recipient, N.c.context, N.c.attempts
@@ -129,7 +136,7 @@ async def pending(
         .with_for_update(skip_locked=True)
     )
     if exclude:
-        query = query.where(N.c.id.not_in(list(exclude)))
+        query = query.where(N.c.id != sa.all_(_ids("excluded", exclude)))
     return [
         PendingNotification(
             id=r.id,
@@ -144,11 +151,17 @@ async def pending(
     ]
 
 
-async def mark_sent(conn: AsyncConnection, notification_id: UUID, *, attempts: int) -> None:
+async def mark_sent(conn: AsyncConnection, notification_ids: Collection[UUID]) -> None:
+    """Record one more attempt, successful, on each of ``notification_ids`` (rows this
+    transaction holds, read by ``pending``), in one statement."""
+    if not notification_ids:
+        return
     await conn.execute(
         N.update()
-        .where(N.c.id == notification_id)
-        .values(status=Status.SENT, attempts=attempts, last_error=None, sent_at=sa.func.now())
+        .where(N.c.id == sa.any_(_ids("sent", notification_ids)))
+        .values(
+            status=Status.SENT, attempts=N.c.attempts + 1, last_error=None, sent_at=sa.func.now()
+        )
     )
 
 
