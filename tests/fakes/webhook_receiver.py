@@ -5,6 +5,7 @@ request, for a slow answer, or until the sender's retry arrived, for one it gave
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -128,7 +129,9 @@ class WebhookReceiver:
     def running(self) -> Iterator[WebhookReceiver]:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # a short poll: ``shutdown`` waits for the loop to look (0.5 s by default)
+        serve = functools.partial(self._server.serve_forever, poll_interval=0.02)
+        thread = threading.Thread(target=serve, daemon=True)
         thread.start()
         try:
             yield self

@@ -1,12 +1,15 @@
-"""Integration fixtures: each service's real database, migrated, for this test run."""
+"""Integration fixtures: each service's real database, migrated, for this test run; and a
+connection inside a transaction that is rolled back after the test, for tests whose code
+under test takes a connection and that need nothing committed (``rolled_back``)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import db, migrations
 from shared.settings import Settings
@@ -59,3 +62,50 @@ async def trace_engine(settings: Settings, scratch_databases: None) -> AsyncIter
     engine = await _migrated_engine(settings, "trace")
     yield engine
     await engine.dispose()
+
+
+@asynccontextmanager
+async def rolled_back(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside an outer transaction that is rolled back at the end: what the
+    test writes is seen by this connection only and never committed, so it leaves nothing
+    behind for the next test. Code under test that opens and commits its own transaction
+    on this connection (``conn.begin_nested()``) gets a savepoint; code that opens ORM
+    sessions can join it with ``AsyncSession(bind=conn,
+    join_transaction_mode="create_savepoint")``. Not for code that takes the engine, nor for
+    a test whose writes another connection or process must see."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        try:
+            yield conn
+        finally:
+            await outer.rollback()
+
+
+@pytest.fixture
+async def inventory_conn(inventory_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with rolled_back(inventory_engine) as conn:
+        yield conn
+
+
+@pytest.fixture
+async def orders_conn(orders_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with rolled_back(orders_engine) as conn:
+        yield conn
+
+
+@pytest.fixture
+async def production_conn(production_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with rolled_back(production_engine) as conn:
+        yield conn
+
+
+@pytest.fixture
+async def connectors_conn(connectors_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with rolled_back(connectors_engine) as conn:
+        yield conn
+
+
+@pytest.fixture
+async def trace_conn(trace_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with rolled_back(trace_engine) as conn:
+        yield conn

@@ -3,10 +3,11 @@ the gate answers before anything is forwarded, and a forwarded call gets a quick
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -37,6 +38,96 @@ async def running_gateway(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app
+
+
+class StreamingASGITransport(httpx.AsyncBaseTransport):
+    """httpx's ASGITransport waits for the whole body before it answers; this one answers
+    when the app starts its response and streams the body after, so a test can read the
+    status of a stream that never ends (the live feed's server-sent events). Closing the
+    response tells the app the client went away, and waits for it to finish."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for (k, v) in request.headers.raw],
+            "scheme": request.url.scheme,
+            "path": request.url.path,
+            "raw_path": request.url.raw_path.split(b"?")[0],
+            "query_string": request.url.query,
+            "server": (request.url.host, request.url.port),
+            "client": ("127.0.0.1", 123),
+            "root_path": "",
+        }
+        body = request.stream.__aiter__()
+        request_complete = False
+        gone = asyncio.Event()
+        started: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        parts: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+        async def receive() -> dict[str, Any]:
+            nonlocal request_complete
+            if request_complete:
+                await gone.wait()
+                return {"type": "http.disconnect"}
+            try:
+                chunk = await body.__anext__()
+            except StopAsyncIteration:
+                request_complete = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": chunk, "more_body": True}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.set_result((message["status"], message.get("headers", [])))
+            elif message["type"] == "http.response.body":
+                if chunk := message.get("body", b""):
+                    parts.put_nowait(chunk)
+                if not message.get("more_body", False):
+                    parts.put_nowait(None)
+
+        async def run() -> None:
+            try:
+                await self.app(scope, receive, send)
+            except Exception:  # as ASGITransport(raise_app_exceptions=False): a 500
+                pass
+            finally:
+                if not started.done():
+                    started.set_result((500, []))
+                parts.put_nowait(None)
+
+        task = asyncio.create_task(run())
+        status, headers = await started
+        return httpx.Response(status, headers=headers, stream=_Body(parts, gone, task))
+
+
+class _Body(httpx.AsyncByteStream):
+    def __init__(
+        self, parts: asyncio.Queue[bytes | None], gone: asyncio.Event, task: asyncio.Task[None]
+    ) -> None:
+        self.parts, self.gone, self.task = parts, gone, task
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while (part := await self.parts.get()) is not None:
+            yield part
+
+    async def aclose(self) -> None:
+        self.gone.set()
+        await self.task
+
+
+def streaming_client(app: FastAPI, **kwargs: Any) -> httpx.AsyncClient:
+    """Like ``client``, answering when the response starts (``StreamingASGITransport``)."""
+    transport = StreamingASGITransport(app)
+    return httpx.AsyncClient(transport=transport, base_url="https://gateway.test", **kwargs)
 
 
 def client(app: FastAPI, **kwargs: Any) -> httpx.AsyncClient:
