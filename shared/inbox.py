@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.hot_sql import HotStatement
+
 
 def inbox_table(metadata: sa.MetaData) -> sa.Table:
     return sa.Table(
@@ -41,10 +43,15 @@ async def record(conn: AsyncConnection, event_id: UUID, *, consumer: str) -> boo
     return result.first() is not None
 
 
-_RECORD_MANY = sa.text(
-    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(:event_ids) "
-    "ON CONFLICT DO NOTHING RETURNING event_id"
-).bindparams(sa.bindparam("event_ids", type_=ARRAY(PgUUID(as_uuid=True))))
+_RECORD_MANY = HotStatement(
+    sa.text(
+        "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(:event_ids) "
+        "ON CONFLICT DO NOTHING RETURNING event_id"
+    ).bindparams(
+        sa.bindparam("consumer", type_=sa.Text),
+        sa.bindparam("event_ids", type_=ARRAY(PgUUID(as_uuid=True))),
+    )
+)
 
 
 async def record_many(
@@ -55,5 +62,5 @@ async def record_many(
     unique = list(dict.fromkeys(event_ids))
     if not unique:
         return set()
-    result = await conn.execute(_RECORD_MANY, {"consumer": consumer, "event_ids": unique})
-    return {row[0] for row in result}
+    rows = await _RECORD_MANY.fetch(conn, consumer=consumer, event_ids=unique)
+    return {row[0] for row in rows}

@@ -17,13 +17,14 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import derived_ids, wakeups
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
+from shared.hot_sql import HotStatement
 from shared.observability.correlation import current_correlation_id
 from shared.polling import PollingWorker
 
@@ -53,6 +54,27 @@ def outbox_table(metadata: sa.MetaData) -> sa.Table:
 
 _metadata = sa.MetaData()
 OUTBOX = outbox_table(_metadata)
+
+# The statements every published event goes through (``shared.hot_sql``).
+_INSERT = HotStatement(
+    OUTBOX.insert().values(
+        event_id=sa.bindparam("event_id"),
+        topic=sa.bindparam("topic"),
+        key=sa.bindparam("key"),
+        event_type=sa.bindparam("event_type"),
+        envelope=sa.bindparam("envelope"),
+    )
+)
+_TAKE_RELAY_LOCK = HotStatement(sa.select(sa.func.pg_advisory_xact_lock(RELAY_LOCK)))
+_OLDEST = HotStatement(
+    sa.select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.envelope)
+    .order_by(OUTBOX.c.id)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_DELETE = HotStatement(
+    OUTBOX.delete().where(OUTBOX.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.BigInteger))))
+)
 
 
 async def add(
@@ -94,7 +116,7 @@ async def add(
     if together is not None:
         together.extend(rows)
     else:
-        await conn.execute(OUTBOX.insert(), rows)
+        await _INSERT.execute_many(conn, rows)
     wakeups.mark(conn, WAKE)  # the relay publishes them as soon as they are committed
     return envelopes
 
@@ -110,7 +132,7 @@ async def written_together(conn: AsyncConnection) -> AsyncIterator[None]:
     try:
         yield
         if rows:
-            await conn.execute(OUTBOX.insert(), rows)
+            await _INSERT.execute_many(conn, rows)
     finally:
         conn.info.pop(_TOGETHER, None)  # the pooled connection outlives the transaction
 
@@ -153,15 +175,8 @@ class OutboxRelay(PollingWorker):
     async def publish_pending(self) -> int:
         """Publish one batch; returns how many events were published."""
         async with self._engine.begin() as conn:
-            await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(RELAY_LOCK)))
-            rows = (
-                await conn.execute(
-                    sa.select(OUTBOX.c.id, OUTBOX.c.topic, OUTBOX.c.key, OUTBOX.c.envelope)
-                    .order_by(OUTBOX.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            await _TAKE_RELAY_LOCK.execute(conn)
+            rows = await _OLDEST.fetch(conn, limit=self._batch_size)
             if not rows:
                 return 0
             deliveries = []
@@ -178,7 +193,7 @@ class OutboxRelay(PollingWorker):
                     )
                 )
             await asyncio.gather(*deliveries)
-            await conn.execute(OUTBOX.delete().where(OUTBOX.c.id.in_([row.id for row in rows])))
+            await _DELETE.execute(conn, ids=[row.id for row in rows])
         return len(rows)
 
     async def step(self) -> int:

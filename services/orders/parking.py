@@ -25,6 +25,7 @@ from shared import contracts
 from shared.consuming import Delivery
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
+from shared.hot_sql import HotStatement
 
 log = logging.getLogger(__name__)
 P = t.parked_event
@@ -55,12 +56,19 @@ def until_known(use_case: UseCase) -> UseCase:
     return applied_or_parked
 
 
+_LOCK = HotStatement(
+    sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(sa.bindparam("name"), 0)))
+)
+_TAKE_PARKED = HotStatement(
+    P.delete().where(P.c.order_id == sa.bindparam("order_id")).returning(P.c.envelope, P.c.seq)
+)
+
+
 async def _order_lock(tx: Delivery, order_id: UUID) -> None:
     """Parking and unparking one order take turns: without it, an event parked by one
     consumer while another creates the order (and finds nothing parked yet) would wait
     for ever. Whoever comes second sees what the first committed."""
-    key = sa.func.hashtextextended(f"orders.parking:{order_id}", 0)
-    await tx.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    await _LOCK.execute(tx.conn, name=f"orders.parking:{order_id}")
 
 
 async def park(tx: Delivery, order_id: UUID) -> None:
@@ -77,9 +85,7 @@ async def unpark(tx: Delivery, order_id: UUID, routes: Mapping[type[Event], UseC
     """Apply the events parked for ``order_id`` in the order they came, in ``tx``'s
     transaction; how many. Each publishes under ids derived from its own event."""
     await _order_lock(tx, order_id)
-    taken = await tx.conn.execute(
-        P.delete().where(P.c.order_id == order_id).returning(P.c.envelope, P.c.seq)
-    )
+    taken = await _TAKE_PARKED.fetch(tx.conn, order_id=order_id)
     applied = 0
     for row in sorted(taken, key=lambda r: r.seq):
         envelope = Envelope.model_validate(row.envelope)

@@ -18,6 +18,7 @@ from shared.contracts.connectors import InboundOrderReceived, OrderTotals
 from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
 from shared.contracts.production import Demand, MissingMaterial, ProductionStatus
+from shared.hot_sql import HotStatement
 
 
 async def insert_order(
@@ -86,9 +87,11 @@ def _totals(totals: OrderTotals | None) -> dict[str, Decimal | None]:
     return {name: (m.amount if (m := getattr(totals, name)) else None) for name in names}
 
 
+_EXISTS = HotStatement(sa.select(sa.literal(True)).where(t.order.c.id == sa.bindparam("id")))
+
+
 async def order_exists(conn: AsyncConnection, order_id: UUID) -> bool:
-    query = sa.select(sa.literal(True)).where(t.order.c.id == order_id)
-    return bool(await conn.scalar(query))
+    return await _EXISTS.fetchrow(conn, id=order_id) is not None
 
 
 async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = False) -> Any:
@@ -108,34 +111,47 @@ async def set_promise(
     )
 
 
+_STATUS_FOR_UPDATE = HotStatement(
+    sa.select(t.order.c.status).where(t.order.c.id == sa.bindparam("id")).with_for_update()
+)
+
+
 async def status_for_update(conn: AsyncConnection, order_id: UUID) -> OrderStatus | None:
-    row = (
-        await conn.execute(
-            sa.select(t.order.c.status).where(t.order.c.id == order_id).with_for_update()
-        )
-    ).first()
+    row = await _STATUS_FOR_UPDATE.fetchrow(conn, id=order_id)
     return None if row is None else OrderStatus(row.status)
+
+
+_SET_STATUS = HotStatement(
+    t.order.update()
+    .where(t.order.c.id == sa.bindparam("order_id"))
+    .values(status=sa.bindparam("status"), hold_reason=sa.bindparam("hold_reason"))
+    .values(updated_at=sa.func.now())
+)
+_HISTORY = HotStatement(
+    t.status_history.insert().values(
+        order_id=sa.bindparam("order_id"),
+        previous=sa.bindparam("previous"),
+        status=sa.bindparam("status"),
+        reason=sa.bindparam("reason"),
+    )
+)
 
 
 async def record_status(conn: AsyncConnection, change: OrderStatusChanged) -> None:
     """Write the new status and its history row (the history is the order's audit trail)."""
     if change.previous is not None:
-        await conn.execute(
-            t.order.update()
-            .where(t.order.c.id == change.order_id)
-            .values(
-                status=change.status.value,
-                hold_reason=change.reason if change.status is OrderStatus.ON_HOLD else None,
-                updated_at=sa.func.now(),
-            )
-        )
-    await conn.execute(
-        t.status_history.insert().values(
+        await _SET_STATUS.execute(
+            conn,
             order_id=change.order_id,
-            previous=change.previous.value if change.previous else None,
             status=change.status.value,
-            reason=change.reason,
+            hold_reason=change.reason if change.status is OrderStatus.ON_HOLD else None,
         )
+    await _HISTORY.execute(
+        conn,
+        order_id=change.order_id,
+        previous=change.previous.value if change.previous else None,
+        status=change.status.value,
+        reason=change.reason,
     )
 
 

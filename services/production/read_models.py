@@ -22,6 +22,7 @@ from services.production.production_orders import completion_rules
 from services.production.recipes import recipe_rules
 from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
+from shared.hot_sql import HotStatement
 from shared.units import Quantity, UnitError, convert
 
 log = logging.getLogger(__name__)
@@ -63,30 +64,38 @@ async def upsert_item(conn: AsyncConnection, event: ItemDefined) -> None:
     )
 
 
-async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:
-    """Keep the newest snapshot: an older revision arriving late changes nothing."""
-    values = {
-        "lot_code": event.lot_code,
-        "item_code": event.item_code,
-        "on_hand": event.on_hand.value,
-        "reserved": convert(event.reserved, event.on_hand.unit).value,
-        "unit": event.on_hand.unit,
-        "expires_on": event.expires_on,
-        "revision": event.revision,
-        "status": event.status.value,
-    }
-    statement = insert(t.lot).values(**values)
-    result = await conn.execute(
+def _keep_newest() -> HotStatement:
+    fields = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
+    statement = insert(t.lot).values({name: sa.bindparam(name) for name in ("lot_code", *fields)})
+    return HotStatement(
         statement.on_conflict_do_update(
             index_elements=[t.lot.c.lot_code],
             set_={
-                **{k: statement.excluded[k] for k in values if k != "lot_code"},
+                **{name: statement.excluded[name] for name in fields},
                 "updated_at": sa.func.now(),
             },
             where=t.lot.c.revision < statement.excluded.revision,
         ).returning(t.lot.c.lot_code)
     )
-    return result.first() is not None
+
+
+_KEEP_NEWEST = _keep_newest()
+
+
+async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:
+    """Keep the newest snapshot: an older revision arriving late changes nothing."""
+    kept = await _KEEP_NEWEST.fetchrow(
+        conn,
+        lot_code=event.lot_code,
+        item_code=event.item_code,
+        on_hand=event.on_hand.value,
+        reserved=convert(event.reserved, event.on_hand.unit).value,
+        unit=event.on_hand.unit,
+        expires_on=event.expires_on,
+        revision=event.revision,
+        status=event.status.value,
+    )
+    return kept is not None
 
 
 async def item_infos(conn: AsyncConnection) -> dict[str, recipe_rules.ItemInfo]:

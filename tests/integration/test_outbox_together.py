@@ -4,15 +4,15 @@ the order it was published, and nothing when the batch fails."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared import outbox
 from shared.consuming import Delivery, apply_batch
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotReceived
@@ -37,19 +37,22 @@ async def explode(tx: Delivery, event: LotReceived) -> None:
 
 
 @contextmanager
-def outbox_inserts(engine: AsyncEngine) -> Iterator[list[int]]:
-    """How many rows each INSERT INTO outbox statement wrote, statement by statement."""
+def outbox_inserts(_engine: AsyncEngine) -> Iterator[list[int]]:
+    """How many rows each outbox insert wrote, call by call (one pipelined round trip
+    each: ``shared.hot_sql``)."""
     seen: list[int] = []
+    insert = outbox._INSERT
+    original = insert.execute_many
 
-    def before(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.startswith("INSERT INTO outbox"):
-            seen.append(len(params) if isinstance(params, list) else 1)
+    async def counted(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+        seen.append(len(rows))
+        await original(conn, rows)
 
-    sa_event.listen(engine.sync_engine, "before_cursor_execute", before)
+    insert.execute_many = counted  # type: ignore[method-assign]
     try:
         yield seen
     finally:
-        sa_event.remove(engine.sync_engine, "before_cursor_execute", before)
+        del insert.execute_many
 
 
 async def staged_codes(engine: AsyncEngine, prefix: str) -> list[str]:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
 from services.connectors.shopify.order_state import StoredOrder
+from shared.hot_sql import HotStatement
 from shared.retention import Prune
 
 D = t.webhook_delivery
@@ -22,17 +23,48 @@ R = t.shopify_reconciliation
 # Done deliveries only serve to recognise Shopify re-sending one (for up to 48 hours): past
 # the retention window they go (``shared.retention``). Pending and dead ones stay, for the
 # worker and for an operator's replay.
+# What a received webhook is stored with (the rest is the database's: received_at, attempts).
+DELIVERY_FIELDS = (
+    "webhook_id",
+    "shop_domain",
+    "topic",
+    "event_id",
+    "external_id",
+    "outcome",
+    "body",
+    "status",
+    "last_error",
+)
 DONE_DELIVERIES = Prune(
     "connectors_webhook_delivery", D, (D.c.webhook_id,), D.c.received_at, (D.c.status == "done",)
 )
 
 
+_INSERT_DELIVERY = HotStatement(
+    insert(D)
+    .values({name: sa.bindparam(name) for name in DELIVERY_FIELDS})
+    .on_conflict_do_nothing()
+    .returning(D.c.webhook_id)
+)
+
+
 async def insert_delivery(conn: AsyncConnection, **values: Any) -> bool:
     """False when this webhook id was already received (Shopify retries re-send it)."""
-    result = await conn.execute(
-        insert(D).values(**values).on_conflict_do_nothing().returning(D.c.webhook_id)
+    if unknown := set(values) - set(DELIVERY_FIELDS):
+        raise TypeError(f"not a delivery's field: {sorted(unknown)}")
+    return await _INSERT_DELIVERY.fetchrow(conn, **values) is not None
+
+
+_CLAIM = HotStatement(
+    sa.select(D)
+    .where(
+        D.c.status == "pending",
+        sa.or_(D.c.due_at.is_(None), D.c.due_at <= sa.func.now()),
     )
-    return result.first() is not None
+    .order_by(D.c.received_at)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
 
 
 def _due() -> sa.Select[Any]:
@@ -67,7 +99,7 @@ async def soonest_due(engine: AsyncEngine) -> tuple[datetime | None, datetime]:
 async def claim_deliveries(conn: AsyncConnection, *, limit: int) -> Sequence[Any]:
     """The oldest ``limit`` pending deliveries due, oldest first, locked for this
     transaction (another worker skips them)."""
-    return list((await conn.execute(_due().limit(limit))).all())
+    return await _CLAIM.fetch(conn, limit=limit)
 
 
 async def finish_delivery(

@@ -19,9 +19,28 @@ from services.connectors.stock_push import stock_rules
 from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import LotChanged, LotStatus
+from shared.hot_sql import HotStatement
 
 CONSUMER = "connectors"
 WAKE = "stock push"  # a quantity became pending: the worker looks once it is committed
+
+
+def _keep_newest() -> HotStatement:
+    """Upsert a lot's snapshot unless the stored one is as new or newer."""
+    fields = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
+    statement = insert(t.stock_lot).values(
+        {name: sa.bindparam(name) for name in ("lot_code", *fields)}
+    )
+    return HotStatement(
+        statement.on_conflict_do_update(
+            index_elements=[t.stock_lot.c.lot_code],
+            set_={name: statement.excluded[name] for name in fields},
+            where=t.stock_lot.c.revision < statement.excluded.revision,
+        )
+    )
+
+
+_KEEP_NEWEST = _keep_newest()
 
 
 async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:
@@ -30,22 +49,16 @@ async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:
     re-derivation runs once per item per consumed batch, after all its lots' snapshots
     (a busy batch holds many snapshots of few items)."""
     conn = tx.conn
-    values = {
-        "item_code": event.item_code,
-        "on_hand": event.on_hand.value,
-        "reserved": event.reserved.value,
-        "unit": event.on_hand.unit,
-        "expires_on": event.expires_on,
-        "revision": event.revision,
-        "status": event.status.value,
-    }
-    statement = insert(t.stock_lot).values(lot_code=event.lot_code, **values)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[t.stock_lot.c.lot_code],
-            set_=values,
-            where=t.stock_lot.c.revision < statement.excluded.revision,
-        )
+    await _KEEP_NEWEST.execute(
+        conn,
+        lot_code=event.lot_code,
+        item_code=event.item_code,
+        on_hand=event.on_hand.value,
+        reserved=event.reserved.value,
+        unit=event.on_hand.unit,
+        expires_on=event.expires_on,
+        revision=event.revision,
+        status=event.status.value,
     )
     item_code = event.item_code
     tx.once_before_commit(("refresh stock push", item_code), lambda: refresh_item(conn, item_code))

@@ -9,12 +9,44 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
 from services.inventory.reservations.domain import Allocation
 from services.inventory.stock.lot_repository import change_reserved
+from shared.hot_sql import HotStatement
+
+_CLAIM = HotStatement(
+    insert(t.order_request)
+    .values(
+        order_id=sa.bindparam("order_id"),
+        outcome=sa.bindparam("outcome"),
+        # SQL NULL for no rule, not JSON null
+        shelf_life=sa.bindparam("shelf_life", type_=JSONB(none_as_null=True)),
+    )
+    .on_conflict_do_nothing()
+    .returning(t.order_request.c.order_id)
+)
+_RESERVE = HotStatement(
+    t.reservation.insert().values(
+        order_id=sa.bindparam("order_id"),
+        line_no=sa.bindparam("line_no"),
+        lot_id=sa.bindparam("lot_id"),
+        quantity=sa.bindparam("quantity"),
+    )
+)
+_ORDER_LINE = HotStatement(
+    insert(t.order_line)
+    .values(
+        order_id=sa.bindparam("order_id"),
+        line_no=sa.bindparam("line_no"),
+        item_code=sa.bindparam("item_code"),
+        requested=sa.bindparam("requested"),
+        unit=sa.bindparam("unit"),
+    )
+    .on_conflict_do_nothing()
+)
 
 
 async def claim_order(
@@ -25,17 +57,8 @@ async def claim_order(
     shelf_life: dict[str, object] | None = None,
 ) -> bool:
     """One reservation run per order, whatever the delivery count (natural idempotency)."""
-    result = await conn.execute(
-        insert(t.order_request)
-        .values(
-            order_id=order_id,
-            outcome=outcome,
-            shelf_life=sa.null() if shelf_life is None else shelf_life,  # SQL NULL, not JSON null
-        )
-        .on_conflict_do_nothing()
-        .returning(t.order_request.c.order_id)
-    )
-    return result.first() is not None
+    claimed = await _CLAIM.fetchrow(conn, order_id=order_id, outcome=outcome, shelf_life=shelf_life)
+    return claimed is not None
 
 
 async def save_allocations(
@@ -43,8 +66,8 @@ async def save_allocations(
 ) -> None:
     if not allocations:
         return
-    await conn.execute(
-        t.reservation.insert(),
+    await _RESERVE.execute_many(
+        conn,
         [
             {"order_id": order_id, "line_no": a.line_no, "lot_id": a.lot.id, "quantity": a.quantity}
             for a in allocations
@@ -66,18 +89,19 @@ async def reservations_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Any
 
 
 async def save_order_lines(conn: AsyncConnection, order_id: UUID, lines: Sequence[Any]) -> None:
-    for line in lines:
-        await conn.execute(
-            insert(t.order_line)
-            .values(
-                order_id=order_id,
-                line_no=line.line_no,
-                item_code=line.item_code,
-                requested=line.quantity.value,
-                unit=line.quantity.unit,
-            )
-            .on_conflict_do_nothing()
-        )
+    await _ORDER_LINE.execute_many(
+        conn,
+        [
+            {
+                "order_id": order_id,
+                "line_no": line.line_no,
+                "item_code": line.item_code,
+                "requested": line.quantity.value,
+                "unit": line.quantity.unit,
+            }
+            for line in lines
+        ],
+    )
 
 
 async def order_coverage(

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.inventory import tables as t
@@ -21,6 +21,7 @@ from services.inventory.reservations.shelf_life_rules import (
     rule_for_order,
 )
 from shared.contracts.orders import OrderReceived
+from shared.hot_sql import HotStatement
 
 
 def _rule(row: Any) -> ShelfLifeRule:
@@ -88,6 +89,22 @@ async def delete_rule(engine: AsyncEngine, scope: Scope, key: str) -> None:
         raise NotFound(f"no shelf-life rule for {scope.value} {key}")
 
 
+_RULES_FOR = HotStatement(
+    sa.select(t.shelf_life_rule).where(
+        sa.or_(
+            sa.and_(
+                t.shelf_life_rule.c.scope == Scope.CUSTOMER.value,
+                t.shelf_life_rule.c.key == sa.any_(sa.bindparam("customers", type_=ARRAY(sa.Text))),
+            ),
+            sa.and_(
+                t.shelf_life_rule.c.scope == Scope.CHANNEL.value,
+                t.shelf_life_rule.c.key == sa.bindparam("channel", type_=sa.Text),
+            ),
+        )
+    )
+)
+
+
 async def rule_for(conn: AsyncConnection, event: OrderReceived) -> ShelfLifeRule | None:
     """The rule in force for this order now: its customer's, else its channel's (only the
     rules that could apply are read)."""
@@ -96,26 +113,10 @@ async def rule_for(conn: AsyncConnection, event: OrderReceived) -> ShelfLifeRule
         for who in (event.customer_email, event.customer_name)
         if who and who.strip()
     ]
-    wanted = (
-        [
-            sa.and_(
-                t.shelf_life_rule.c.scope == Scope.CUSTOMER.value,
-                t.shelf_life_rule.c.key.in_(customers),
-            )
-        ]
-        if customers
-        else []
-    )
-    if event.channel.strip():
-        wanted.append(
-            sa.and_(
-                t.shelf_life_rule.c.scope == Scope.CHANNEL.value,
-                t.shelf_life_rule.c.key == normalise_key(Scope.CHANNEL, event.channel),
-            )
-        )
-    if not wanted:
+    channel = normalise_key(Scope.CHANNEL, event.channel) if event.channel.strip() else None
+    if not customers and channel is None:
         return None
-    rows = await conn.execute(sa.select(t.shelf_life_rule).where(sa.or_(*wanted)))
+    rows = await _RULES_FOR.fetch(conn, customers=customers, channel=channel)
     return rule_for_order(
         [_rule(r) for r in rows],
         channel=event.channel,

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
@@ -26,24 +26,27 @@ from services.inventory.reservations.domain import (
 from services.inventory.stock.stock_entry_rules import StockEntry
 from shared import search
 from shared.contracts.inventory import LotChanged
+from shared.hot_sql import HotStatement
 from shared.units import Money, Quantity
+
+_LOTS_FOR_UPDATE = HotStatement(
+    sa.select(t.lot)
+    .where(
+        t.lot.c.item_code == sa.any_(sa.bindparam("item_codes", type_=ARRAY(sa.Text))),
+        t.lot.c.on_hand > t.lot.c.reserved,
+        t.lot.c.blocked_by_recall.is_(None),
+        sa.or_(t.lot.c.expires_on.is_(None), t.lot.c.expires_on >= sa.func.current_date()),
+        sa.not_(t.lot.c.quarantined),
+    )
+    .order_by(t.lot.c.id)
+    .with_for_update()
+)
 
 
 async def lots_for_update(conn: AsyncConnection, *, item_codes: Sequence[str]) -> list[Lot]:
     """Lock the items' lots with stock left, in id order so rival reservations never deadlock.
     Expired lots and lots blocked by a recall are never reserved or held."""
-    rows = await conn.execute(
-        sa.select(t.lot)
-        .where(
-            t.lot.c.item_code.in_(sorted(set(item_codes))),
-            t.lot.c.on_hand > t.lot.c.reserved,
-            t.lot.c.blocked_by_recall.is_(None),
-            sa.or_(t.lot.c.expires_on.is_(None), t.lot.c.expires_on >= sa.func.current_date()),
-            sa.not_(t.lot.c.quarantined),
-        )
-        .order_by(t.lot.c.id)
-        .with_for_update()
-    )
+    rows = await _LOTS_FOR_UPDATE.fetch(conn, item_codes=sorted(set(item_codes)))
     return [_lot(r) for r in rows]
 
 
@@ -220,16 +223,19 @@ async def lots_by_code_for_update(conn: AsyncConnection, codes: Sequence[str]) -
     return {r.lot_code: _lot(r) for r in rows}
 
 
+_BUMP = HotStatement(
+    t.lot.update()
+    .where(t.lot.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.BigInteger))))
+    .values(revision=t.lot.c.revision + 1)
+    .returning(t.lot)
+)
+
+
 async def bump_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[LotChanged]:
     """Count a change on each lot and return its snapshot for other services' read models."""
     if not lot_ids:
         return []
-    rows = await conn.execute(
-        t.lot.update()
-        .where(t.lot.c.id.in_(sorted(set(lot_ids))))
-        .values(revision=t.lot.c.revision + 1)
-        .returning(t.lot)
-    )
+    rows = await _BUMP.fetch(conn, ids=sorted(set(lot_ids)))
     return [
         LotChanged(
             lot_code=r.lot_code,
@@ -244,10 +250,15 @@ async def bump_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[LotCh
     ]
 
 
+_CHANGE_RESERVED = HotStatement(
+    t.lot.update()
+    .where(t.lot.c.id == sa.bindparam("id"))
+    .values(reserved=t.lot.c.reserved + sa.bindparam("delta", type_=t.lot.c.reserved.type))
+)
+
+
 async def change_reserved(conn: AsyncConnection, lot_id: int, delta: Decimal) -> None:
-    await conn.execute(
-        t.lot.update().where(t.lot.c.id == lot_id).values(reserved=t.lot.c.reserved + delta)
-    )
+    await _CHANGE_RESERVED.execute(conn, id=lot_id, delta=delta)
 
 
 async def change_on_hand(

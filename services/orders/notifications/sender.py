@@ -73,7 +73,7 @@ class MailSender(PollingWorker):
         engine: AsyncEngine,
         settings: MailSettings,
         *,
-        batch_size: int = 50,
+        batch_size: int = 20,  # also the most mails a crash before the commit re-sends
     ) -> None:
         super().__init__(
             name="mail sender", batch_size=batch_size, interval=settings.poll_interval_seconds

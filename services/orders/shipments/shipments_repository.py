@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.orders import tables as t
 from services.orders.shipments.shipping import LineToShip, ReservedOnLot
 from shared.contracts.orders import ShippedLot
+from shared.hot_sql import HotStatement
 
 
 async def lines_to_ship(conn: AsyncConnection, order_id: UUID) -> list[LineToShip]:
@@ -173,6 +174,17 @@ async def undelivered_count(conn: AsyncConnection, order_id: UUID) -> int:
     return int(count or 0)
 
 
+_LOG_EVENT = HotStatement(
+    t.channel_event.insert().values(
+        order_id=sa.bindparam("order_id"),
+        shipment_id=sa.bindparam("shipment_id"),
+        kind=sa.bindparam("kind"),
+        detail=sa.bindparam("detail"),
+        data=sa.bindparam("data"),
+    )
+)
+
+
 async def log_event(
     conn: AsyncConnection,
     *,
@@ -184,14 +196,13 @@ async def log_event(
 ) -> None:
     """Something other services did for the order, for its timeline: ``detail`` in English
     for API clients, ``data`` the facts a sentence in the reader's language is made of."""
-    await conn.execute(
-        t.channel_event.insert().values(
-            order_id=order_id,
-            shipment_id=shipment_id,
-            kind=kind,
-            detail=detail,
-            data=dict(data) if data is not None else None,
-        )
+    await _LOG_EVENT.execute(
+        conn,
+        order_id=order_id,
+        shipment_id=shipment_id,
+        kind=kind,
+        detail=detail,
+        data=dict(data) if data is not None else None,
     )
 
 

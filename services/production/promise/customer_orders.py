@@ -9,27 +9,43 @@ from collections.abc import Iterable
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
 from services.production.promise.term_rules import Terms, terms_for
 from shared.consuming import Delivery
 from shared.contracts.orders import OrderReceived
+from shared.hot_sql import HotStatement
 from shared.settings import PromiseSettings
+
+_REMEMBER = HotStatement(
+    insert(t.customer_order)
+    .values(
+        order_id=sa.bindparam("order_id"),
+        channel=sa.bindparam("channel"),
+        shop=sa.bindparam("shop"),
+        shipping_service=sa.bindparam("shipping_service"),
+    )
+    .on_conflict_do_nothing()
+)
+_TERMS = HotStatement(
+    sa.select(t.customer_order).where(
+        t.customer_order.c.order_id
+        == sa.any_(sa.bindparam("ids", type_=ARRAY(PgUUID(as_uuid=True))))
+    )
+)
 
 
 async def remember(tx: Delivery, event: OrderReceived) -> None:
     """Keep the order's channel, shop and shipping service for its promise's terms."""
-    await tx.conn.execute(
-        insert(t.customer_order)
-        .values(
-            order_id=event.order_id,
-            channel=event.channel,
-            shop=event.shop,
-            shipping_service=event.shipping_service,
-        )
-        .on_conflict_do_nothing()
+    await _REMEMBER.execute(
+        tx.conn,
+        order_id=event.order_id,
+        channel=event.channel,
+        shop=event.shop,
+        shipping_service=event.shipping_service,
     )
 
 
@@ -40,8 +56,7 @@ async def terms_of(
     wanted = list(order_ids)
     if not wanted:
         return {}
-    c = t.customer_order
-    rows = await conn.execute(sa.select(c).where(c.c.order_id.in_(wanted)))
+    rows = await _TERMS.fetch(conn, ids=wanted)
     return {
         row.order_id: terms_for(
             settings, channel=row.channel, shop=row.shop, service=row.shipping_service

@@ -32,7 +32,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prometheus_client.core import CounterMetricFamily, Metric
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import tables as t
@@ -49,6 +50,7 @@ from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
+from shared.hot_sql import HotStatement
 from shared.polling import PollingWorker
 from shared.settings import PromiseSettings
 
@@ -140,19 +142,7 @@ async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) 
         previous = stored.get(order_id)
         if previous is not None and previous == promised_on:
             continue
-        statement = insert(t.order_promise).values(
-            order_id=order_id, promised_on=promised_on, reason=reason
-        )
-        await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[t.order_promise.c.order_id],
-                set_={
-                    "promised_on": statement.excluded.promised_on,
-                    "reason": statement.excluded.reason,
-                    "updated_at": sa.func.now(),
-                },
-            )
-        )
+        await _SAVE_PROMISE.execute(conn, order_id=order_id, promised_on=promised_on, reason=reason)
         events.append(
             OrderPromised(
                 order_id=order_id,
@@ -165,15 +155,40 @@ async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) 
     return len(events)
 
 
+_STORED = HotStatement(
+    sa.select(t.order_promise.c.order_id, t.order_promise.c.promised_on).where(
+        t.order_promise.c.order_id
+        == sa.any_(sa.bindparam("ids", type_=ARRAY(PgUUID(as_uuid=True))))
+    )
+)
+
+
 async def _stored(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, date]:
     if not order_ids:
         return {}
-    rows = await conn.execute(
-        sa.select(t.order_promise.c.order_id, t.order_promise.c.promised_on).where(
-            t.order_promise.c.order_id.in_(order_ids)
+    rows = await _STORED.fetch(conn, ids=order_ids)
+    return {row.order_id: row.promised_on for row in rows}
+
+
+def _save_promise() -> HotStatement:
+    statement = insert(t.order_promise).values(
+        order_id=sa.bindparam("order_id"),
+        promised_on=sa.bindparam("promised_on"),
+        reason=sa.bindparam("reason"),
+    )
+    return HotStatement(
+        statement.on_conflict_do_update(
+            index_elements=[t.order_promise.c.order_id],
+            set_={
+                "promised_on": statement.excluded.promised_on,
+                "reason": statement.excluded.reason,
+                "updated_at": sa.func.now(),
+            },
         )
     )
-    return {row.order_id: row.promised_on for row in rows}
+
+
+_SAVE_PROMISE = _save_promise()
 
 
 def rest_after(spent_seconds: float) -> float:
