@@ -20,6 +20,49 @@ from shared.contracts.orders import OrderStatus, OrderStatusChanged
 from shared.contracts.production import Demand, MissingMaterial, ProductionStatus
 from shared.hot_sql import HotStatement
 
+_ORDER_FIELDS = (
+    "id",
+    "channel",
+    "shop",
+    "external_id",
+    "external_number",
+    "status",
+    "hold_reason",
+    "currency",
+    "customer",
+    "placed_at",
+    "requested_on",
+    "is_test",
+    "subtotal",
+    "discounts",
+    "shipping",
+    "tax",
+    "total",
+)
+_INSERT_ORDER = HotStatement(
+    insert(t.order)
+    .values({name: sa.bindparam(name) for name in _ORDER_FIELDS})
+    .on_conflict_do_nothing()
+    .returning(*t.order.c)
+)
+_LINE_FIELDS = (
+    "order_id",
+    "line_no",
+    "external_line_id",
+    "sku",
+    "item_code",
+    "title",
+    "quantity",
+    "unit",
+    "unit_price",
+    "currency",
+    "mapping_key",
+    "gross",
+    "discount",
+    "net",
+)
+_INSERT_LINE = HotStatement(t.line.insert().values({n: sa.bindparam(n) for n in _LINE_FIELDS}))
+
 
 async def insert_order(
     conn: AsyncConnection,
@@ -31,31 +74,26 @@ async def insert_order(
 ) -> Any:
     """Insert once per (channel, external id): the new order's row, None when it already
     exists (so the caller need not read back what it just wrote)."""
-    result = await conn.execute(
-        insert(t.order)
-        .values(
-            id=order_id,
-            channel=inbound.channel,
-            shop=inbound.shop,
-            external_id=inbound.external_id,
-            external_number=inbound.external_number,
-            status=status.value,
-            hold_reason=hold_reason,
-            currency=inbound.currency,
-            customer=inbound.customer.model_dump(mode="json"),
-            placed_at=inbound.placed_at,
-            requested_on=inbound.requested_on,
-            is_test=inbound.test,
-            **_totals(inbound.totals),
-        )
-        .on_conflict_do_nothing()
-        .returning(*t.order.c)
+    head = await _INSERT_ORDER.fetchrow(
+        conn,
+        id=order_id,
+        channel=inbound.channel,
+        shop=inbound.shop,
+        external_id=inbound.external_id,
+        external_number=inbound.external_number,
+        status=status.value,
+        hold_reason=hold_reason,
+        currency=inbound.currency,
+        customer=inbound.customer.model_dump(mode="json"),
+        placed_at=inbound.placed_at,
+        requested_on=inbound.requested_on,
+        is_test=inbound.test,
+        **_totals(inbound.totals),
     )
-    head = result.first()
     if head is None:
         return None
-    await conn.execute(
-        t.line.insert(),
+    await _INSERT_LINE.execute_many(
+        conn,
         [
             {
                 "order_id": order_id,
@@ -75,7 +113,7 @@ async def insert_order(
             }
             for no, ln in enumerate(inbound.lines, start=1)
         ],
-    ) if inbound.lines else None
+    )
     return head
 
 
@@ -94,21 +132,28 @@ async def order_exists(conn: AsyncConnection, order_id: UUID) -> bool:
     return await _EXISTS.fetchrow(conn, id=order_id) is not None
 
 
+_HEAD = HotStatement(sa.select(t.order).where(t.order.c.id == sa.bindparam("id")))
+_HEAD_FOR_UPDATE = HotStatement(
+    sa.select(t.order).where(t.order.c.id == sa.bindparam("id")).with_for_update()
+)
+
+
 async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = False) -> Any:
-    query = sa.select(t.order).where(t.order.c.id == order_id)
-    if lock:
-        query = query.with_for_update()
-    return (await conn.execute(query)).first()
+    return await (_HEAD_FOR_UPDATE if lock else _HEAD).fetchrow(conn, id=order_id)
+
+
+_SET_PROMISE = HotStatement(
+    t.order.update()
+    .where(t.order.c.id == sa.bindparam("order_id"))
+    .values(promised_on=sa.bindparam("promised_on"), promise_reason=sa.bindparam("reason"))
+    .values(updated_at=sa.func.now())
+)
 
 
 async def set_promise(
     conn: AsyncConnection, order_id: UUID, promised_on: date, reason: str
 ) -> None:
-    await conn.execute(
-        t.order.update()
-        .where(t.order.c.id == order_id)
-        .values(promised_on=promised_on, promise_reason=reason, updated_at=sa.func.now())
-    )
+    await _SET_PROMISE.execute(conn, order_id=order_id, promised_on=promised_on, reason=reason)
 
 
 _STATUS_FOR_UPDATE = HotStatement(
@@ -155,12 +200,26 @@ async def record_status(conn: AsyncConnection, change: OrderStatusChanged) -> No
     )
 
 
+_RESERVATION_FIELDS = (
+    "order_id",
+    "line_no",
+    "item_code",
+    "lot_code",
+    "quantity",
+    "unit",
+    "expires_on",
+)
+_INSERT_RESERVATION = HotStatement(
+    t.reservation.insert().inline().values({n: sa.bindparam(n) for n in _RESERVATION_FIELDS})
+)
+
+
 async def save_reservations(
     conn: AsyncConnection, order_id: UUID, reservations: Sequence[ReservedLot]
 ) -> None:
     if reservations:
-        await conn.execute(
-            t.reservation.insert(),
+        await _INSERT_RESERVATION.execute_many(
+            conn,
             [
                 {
                     "order_id": order_id,
@@ -289,10 +348,15 @@ def missing_materials_of(head: Any) -> tuple[MissingMaterial, ...] | None:
     return tuple(MissingMaterial.model_validate(m) for m in head.missing_materials)
 
 
-async def production_statuses(conn: AsyncConnection, order_id: UUID) -> list[ProductionStatus]:
-    rows = await conn.execute(
-        sa.select(t.production_link.c.status).where(t.production_link.c.order_id == order_id)
+_PRODUCTION_STATUSES = HotStatement(
+    sa.select(t.production_link.c.status).where(
+        t.production_link.c.order_id == sa.bindparam("order_id")
     )
+)
+
+
+async def production_statuses(conn: AsyncConnection, order_id: UUID) -> list[ProductionStatus]:
+    rows = await _PRODUCTION_STATUSES.fetch(conn, order_id=order_id)
     return [ProductionStatus(r.status) for r in rows]
 
 
