@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors import tables as t
+from shared.hot_sql import HotStatement
 
 
 async def shop_secret(conn: AsyncConnection, domain: str) -> str | None:
@@ -67,12 +68,15 @@ async def update_shop(conn: AsyncConnection, domain: str, values: dict[str, Any]
     return result.first() is not None
 
 
-async def sku_mappings(conn: AsyncConnection, domain: str) -> dict[str, str]:
-    rows = await conn.execute(
-        sa.select(t.sku_mapping.c.sku, t.sku_mapping.c.item_code).where(
-            t.sku_mapping.c.shop_domain == domain
-        )
+_SKU_MAPPINGS = HotStatement(
+    sa.select(t.sku_mapping.c.sku, t.sku_mapping.c.item_code).where(
+        t.sku_mapping.c.shop_domain == sa.bindparam("domain")
     )
+)
+
+
+async def sku_mappings(conn: AsyncConnection, domain: str) -> dict[str, str]:
+    rows = await _SKU_MAPPINGS.fetch(conn, domain=domain)
     return {r.sku: r.item_code for r in rows}
 
 
