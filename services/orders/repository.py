@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
@@ -235,22 +235,56 @@ async def save_reservations(
         )
 
 
+_SHORTAGE_FIELDS = ("order_id", "line_no", "item_code", "missing", "unit", "reason")
+_INSERT_SHORTAGE = HotStatement(
+    insert(t.shortage)
+    .values({n: sa.bindparam(n) for n in _SHORTAGE_FIELDS})
+    .on_conflict_do_nothing()
+)
+
+
 async def save_shortages(
     conn: AsyncConnection, order_id: UUID, shortages: Sequence[Shortage]
 ) -> None:
-    for s in shortages:
-        await conn.execute(
-            insert(t.shortage)
-            .values(
-                order_id=order_id,
-                line_no=s.line_no,
-                item_code=s.item_code,
-                missing=s.missing.value,
-                unit=s.missing.unit,
-                reason=s.reason,
-            )
-            .on_conflict_do_nothing()
-        )
+    await _INSERT_SHORTAGE.execute_many(
+        conn,
+        [
+            {
+                "order_id": order_id,
+                "line_no": s.line_no,
+                "item_code": s.item_code,
+                "missing": s.missing.value,
+                "unit": s.missing.unit,
+                "reason": s.reason,
+            }
+            for s in shortages
+        ],
+    )
+
+
+_PL = t.production_link
+_LINKED_ORDERS = HotStatement(
+    sa.select(_PL.c.order_id).where(
+        _PL.c.production_order_id == sa.bindparam("production_order_id")
+    )
+)
+_UNLINK = HotStatement(
+    _PL.delete().where(_PL.c.production_order_id == sa.bindparam("production_order_id"))
+)
+_LINK_FIELDS = (
+    "order_id",
+    "line_no",
+    "production_order_id",
+    "production_number",
+    "item_code",
+    "quantity",
+    "unit",
+    "status",
+    "material_shortages",
+)
+_LINK = HotStatement(
+    insert(_PL).values({n: sa.bindparam(n) for n in _LINK_FIELDS}).on_conflict_do_nothing()
+)
 
 
 async def replace_production_links(
@@ -265,39 +299,29 @@ async def replace_production_links(
 ) -> set[UUID]:
     """The order lines a production order serves now, with its status; returns every
     order affected (served before or now). Links of orders we do not know are skipped."""
-    before = {
-        r.order_id
-        for r in await conn.execute(
-            sa.select(t.production_link.c.order_id).where(
-                t.production_link.c.production_order_id == production_order_id
-            )
-        )
-    }
-    await conn.execute(
-        t.production_link.delete().where(
-            t.production_link.c.production_order_id == production_order_id
-        )
-    )
+    linked = await _LINKED_ORDERS.fetch(conn, production_order_id=production_order_id)
+    before = {r.order_id for r in linked}
+    await _UNLINK.execute(conn, production_order_id=production_order_id)
     known = await existing_order_ids(conn, [d.order_id for d in demands])
     material = [s.model_dump(mode="json") for s in shortages]
-    for demand in demands:
-        if demand.order_id not in known:
-            continue
-        await conn.execute(
-            insert(t.production_link)
-            .values(
-                order_id=demand.order_id,
-                line_no=demand.line_no,
-                production_order_id=production_order_id,
-                production_number=number,
-                item_code=item_code,
-                quantity=demand.quantity.value,
-                unit=demand.quantity.unit,
-                status=status,
-                material_shortages=material,
-            )
-            .on_conflict_do_nothing()
-        )
+    await _LINK.execute_many(
+        conn,
+        [
+            {
+                "order_id": demand.order_id,
+                "line_no": demand.line_no,
+                "production_order_id": production_order_id,
+                "production_number": number,
+                "item_code": item_code,
+                "quantity": demand.quantity.value,
+                "unit": demand.quantity.unit,
+                "status": status,
+                "material_shortages": material,
+            }
+            for demand in demands
+            if demand.order_id in known
+        ],
+    )
     return before | known
 
 
@@ -328,16 +352,19 @@ async def status_before_hold(conn: AsyncConnection, order_id: UUID) -> OrderStat
     return None if row is None or row.previous is None else OrderStatus(row.previous)
 
 
+_SET_MISSING = HotStatement(
+    t.order.update()
+    .where(t.order.c.id == sa.bindparam("order_id"))
+    .values(missing_materials=sa.bindparam("missing"))
+    .values(updated_at=sa.func.now())
+)
+
+
 async def set_missing_materials(
     conn: AsyncConnection, order_id: UUID, missing: Sequence[MissingMaterial]
 ) -> None:
-    await conn.execute(
-        t.order.update()
-        .where(t.order.c.id == order_id)
-        .values(
-            missing_materials=[m.model_dump(mode="json") for m in missing],
-            updated_at=sa.func.now(),
-        )
+    await _SET_MISSING.execute(
+        conn, order_id=order_id, missing=[m.model_dump(mode="json") for m in missing]
     )
 
 
@@ -368,8 +395,15 @@ async def drop_reservations(conn: AsyncConnection, order_id: UUID) -> None:
     await conn.execute(t.reservation.delete().where(t.reservation.c.order_id == order_id))
 
 
+_EXISTING = HotStatement(
+    sa.select(t.order.c.id).where(
+        t.order.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(t.order.c.id.type)))
+    )
+)
+
+
 async def existing_order_ids(conn: AsyncConnection, ids: Sequence[UUID]) -> set[UUID]:
-    rows = await conn.execute(sa.select(t.order.c.id).where(t.order.c.id.in_(ids)))
+    rows = await _EXISTING.fetch(conn, ids=list(ids))
     return {r.id for r in rows}
 
 
