@@ -173,7 +173,9 @@ _SET_STATUS = HotStatement(
     .values(updated_at=sa.func.now())
 )
 _HISTORY = HotStatement(
-    t.status_history.insert().values(
+    t.status_history.insert()
+    .inline()
+    .values(
         order_id=sa.bindparam("order_id"),
         previous=sa.bindparam("previous"),
         status=sa.bindparam("status"),
