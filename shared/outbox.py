@@ -57,7 +57,9 @@ OUTBOX = outbox_table(_metadata)
 
 # The statements every published event goes through (``shared.hot_sql``).
 _INSERT = HotStatement(
-    OUTBOX.insert().values(
+    OUTBOX.insert()
+    .inline()
+    .values(
         event_id=sa.bindparam("event_id"),
         topic=sa.bindparam("topic"),
         key=sa.bindparam("key"),

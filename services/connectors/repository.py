@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors import tables as t
+from shared.hot_sql import HotStatement
 
 
 async def shop_secret(conn: AsyncConnection, domain: str) -> str | None:
@@ -67,12 +68,27 @@ async def update_shop(conn: AsyncConnection, domain: str, values: dict[str, Any]
     return result.first() is not None
 
 
-async def sku_mappings(conn: AsyncConnection, domain: str) -> dict[str, str]:
-    rows = await conn.execute(
-        sa.select(t.sku_mapping.c.sku, t.sku_mapping.c.item_code).where(
-            t.sku_mapping.c.shop_domain == domain
-        )
+_LIVE_TEST_ORDERS = HotStatement(
+    sa.select(t.shop.c.test_orders_live).where(t.shop.c.domain == sa.bindparam("domain"))
+)
+
+
+async def live_test_orders(conn: AsyncConnection, domain: str) -> bool:
+    """Whether the shop's test orders are taken as real ones (issue 18); False for a shop
+    not known. Read alone: the shop's row carries encrypted columns to decrypt."""
+    row = await _LIVE_TEST_ORDERS.fetchrow(conn, domain=domain)
+    return bool(row is not None and row.test_orders_live)
+
+
+_SKU_MAPPINGS = HotStatement(
+    sa.select(t.sku_mapping.c.sku, t.sku_mapping.c.item_code).where(
+        t.sku_mapping.c.shop_domain == sa.bindparam("domain")
     )
+)
+
+
+async def sku_mappings(conn: AsyncConnection, domain: str) -> dict[str, str]:
+    rows = await _SKU_MAPPINGS.fetch(conn, domain=domain)
     return {r.sku: r.item_code for r in rows}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
@@ -19,6 +19,49 @@ from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
 from shared.contracts.production import Demand, MissingMaterial, ProductionStatus
 from shared.hot_sql import HotStatement
+
+_ORDER_FIELDS = (
+    "id",
+    "channel",
+    "shop",
+    "external_id",
+    "external_number",
+    "status",
+    "hold_reason",
+    "currency",
+    "customer",
+    "placed_at",
+    "requested_on",
+    "is_test",
+    "subtotal",
+    "discounts",
+    "shipping",
+    "tax",
+    "total",
+)
+_INSERT_ORDER = HotStatement(
+    insert(t.order)
+    .values({name: sa.bindparam(name) for name in _ORDER_FIELDS})
+    .on_conflict_do_nothing()
+    .returning(*t.order.c)
+)
+_LINE_FIELDS = (
+    "order_id",
+    "line_no",
+    "external_line_id",
+    "sku",
+    "item_code",
+    "title",
+    "quantity",
+    "unit",
+    "unit_price",
+    "currency",
+    "mapping_key",
+    "gross",
+    "discount",
+    "net",
+)
+_INSERT_LINE = HotStatement(t.line.insert().values({n: sa.bindparam(n) for n in _LINE_FIELDS}))
 
 
 async def insert_order(
@@ -31,31 +74,26 @@ async def insert_order(
 ) -> Any:
     """Insert once per (channel, external id): the new order's row, None when it already
     exists (so the caller need not read back what it just wrote)."""
-    result = await conn.execute(
-        insert(t.order)
-        .values(
-            id=order_id,
-            channel=inbound.channel,
-            shop=inbound.shop,
-            external_id=inbound.external_id,
-            external_number=inbound.external_number,
-            status=status.value,
-            hold_reason=hold_reason,
-            currency=inbound.currency,
-            customer=inbound.customer.model_dump(mode="json"),
-            placed_at=inbound.placed_at,
-            requested_on=inbound.requested_on,
-            is_test=inbound.test,
-            **_totals(inbound.totals),
-        )
-        .on_conflict_do_nothing()
-        .returning(*t.order.c)
+    head = await _INSERT_ORDER.fetchrow(
+        conn,
+        id=order_id,
+        channel=inbound.channel,
+        shop=inbound.shop,
+        external_id=inbound.external_id,
+        external_number=inbound.external_number,
+        status=status.value,
+        hold_reason=hold_reason,
+        currency=inbound.currency,
+        customer=inbound.customer.model_dump(mode="json"),
+        placed_at=inbound.placed_at,
+        requested_on=inbound.requested_on,
+        is_test=inbound.test,
+        **_totals(inbound.totals),
     )
-    head = result.first()
     if head is None:
         return None
-    await conn.execute(
-        t.line.insert(),
+    await _INSERT_LINE.execute_many(
+        conn,
         [
             {
                 "order_id": order_id,
@@ -75,7 +113,7 @@ async def insert_order(
             }
             for no, ln in enumerate(inbound.lines, start=1)
         ],
-    ) if inbound.lines else None
+    )
     return head
 
 
@@ -94,21 +132,28 @@ async def order_exists(conn: AsyncConnection, order_id: UUID) -> bool:
     return await _EXISTS.fetchrow(conn, id=order_id) is not None
 
 
+_HEAD = HotStatement(sa.select(t.order).where(t.order.c.id == sa.bindparam("id")))
+_HEAD_FOR_UPDATE = HotStatement(
+    sa.select(t.order).where(t.order.c.id == sa.bindparam("id")).with_for_update()
+)
+
+
 async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = False) -> Any:
-    query = sa.select(t.order).where(t.order.c.id == order_id)
-    if lock:
-        query = query.with_for_update()
-    return (await conn.execute(query)).first()
+    return await (_HEAD_FOR_UPDATE if lock else _HEAD).fetchrow(conn, id=order_id)
+
+
+_SET_PROMISE = HotStatement(
+    t.order.update()
+    .where(t.order.c.id == sa.bindparam("order_id"))
+    .values(promised_on=sa.bindparam("promised_on"), promise_reason=sa.bindparam("reason"))
+    .values(updated_at=sa.func.now())
+)
 
 
 async def set_promise(
     conn: AsyncConnection, order_id: UUID, promised_on: date, reason: str
 ) -> None:
-    await conn.execute(
-        t.order.update()
-        .where(t.order.c.id == order_id)
-        .values(promised_on=promised_on, promise_reason=reason, updated_at=sa.func.now())
-    )
+    await _SET_PROMISE.execute(conn, order_id=order_id, promised_on=promised_on, reason=reason)
 
 
 _STATUS_FOR_UPDATE = HotStatement(
@@ -128,7 +173,9 @@ _SET_STATUS = HotStatement(
     .values(updated_at=sa.func.now())
 )
 _HISTORY = HotStatement(
-    t.status_history.insert().values(
+    t.status_history.insert()
+    .inline()
+    .values(
         order_id=sa.bindparam("order_id"),
         previous=sa.bindparam("previous"),
         status=sa.bindparam("status"),
@@ -155,12 +202,26 @@ async def record_status(conn: AsyncConnection, change: OrderStatusChanged) -> No
     )
 
 
+_RESERVATION_FIELDS = (
+    "order_id",
+    "line_no",
+    "item_code",
+    "lot_code",
+    "quantity",
+    "unit",
+    "expires_on",
+)
+_INSERT_RESERVATION = HotStatement(
+    t.reservation.insert().inline().values({n: sa.bindparam(n) for n in _RESERVATION_FIELDS})
+)
+
+
 async def save_reservations(
     conn: AsyncConnection, order_id: UUID, reservations: Sequence[ReservedLot]
 ) -> None:
     if reservations:
-        await conn.execute(
-            t.reservation.insert(),
+        await _INSERT_RESERVATION.execute_many(
+            conn,
             [
                 {
                     "order_id": order_id,
@@ -176,22 +237,56 @@ async def save_reservations(
         )
 
 
+_SHORTAGE_FIELDS = ("order_id", "line_no", "item_code", "missing", "unit", "reason")
+_INSERT_SHORTAGE = HotStatement(
+    insert(t.shortage)
+    .values({n: sa.bindparam(n) for n in _SHORTAGE_FIELDS})
+    .on_conflict_do_nothing()
+)
+
+
 async def save_shortages(
     conn: AsyncConnection, order_id: UUID, shortages: Sequence[Shortage]
 ) -> None:
-    for s in shortages:
-        await conn.execute(
-            insert(t.shortage)
-            .values(
-                order_id=order_id,
-                line_no=s.line_no,
-                item_code=s.item_code,
-                missing=s.missing.value,
-                unit=s.missing.unit,
-                reason=s.reason,
-            )
-            .on_conflict_do_nothing()
-        )
+    await _INSERT_SHORTAGE.execute_many(
+        conn,
+        [
+            {
+                "order_id": order_id,
+                "line_no": s.line_no,
+                "item_code": s.item_code,
+                "missing": s.missing.value,
+                "unit": s.missing.unit,
+                "reason": s.reason,
+            }
+            for s in shortages
+        ],
+    )
+
+
+_PL = t.production_link
+_LINKED_ORDERS = HotStatement(
+    sa.select(_PL.c.order_id).where(
+        _PL.c.production_order_id == sa.bindparam("production_order_id")
+    )
+)
+_UNLINK = HotStatement(
+    _PL.delete().where(_PL.c.production_order_id == sa.bindparam("production_order_id"))
+)
+_LINK_FIELDS = (
+    "order_id",
+    "line_no",
+    "production_order_id",
+    "production_number",
+    "item_code",
+    "quantity",
+    "unit",
+    "status",
+    "material_shortages",
+)
+_LINK = HotStatement(
+    insert(_PL).values({n: sa.bindparam(n) for n in _LINK_FIELDS}).on_conflict_do_nothing()
+)
 
 
 async def replace_production_links(
@@ -206,39 +301,29 @@ async def replace_production_links(
 ) -> set[UUID]:
     """The order lines a production order serves now, with its status; returns every
     order affected (served before or now). Links of orders we do not know are skipped."""
-    before = {
-        r.order_id
-        for r in await conn.execute(
-            sa.select(t.production_link.c.order_id).where(
-                t.production_link.c.production_order_id == production_order_id
-            )
-        )
-    }
-    await conn.execute(
-        t.production_link.delete().where(
-            t.production_link.c.production_order_id == production_order_id
-        )
-    )
+    linked = await _LINKED_ORDERS.fetch(conn, production_order_id=production_order_id)
+    before = {r.order_id for r in linked}
+    await _UNLINK.execute(conn, production_order_id=production_order_id)
     known = await existing_order_ids(conn, [d.order_id for d in demands])
     material = [s.model_dump(mode="json") for s in shortages]
-    for demand in demands:
-        if demand.order_id not in known:
-            continue
-        await conn.execute(
-            insert(t.production_link)
-            .values(
-                order_id=demand.order_id,
-                line_no=demand.line_no,
-                production_order_id=production_order_id,
-                production_number=number,
-                item_code=item_code,
-                quantity=demand.quantity.value,
-                unit=demand.quantity.unit,
-                status=status,
-                material_shortages=material,
-            )
-            .on_conflict_do_nothing()
-        )
+    await _LINK.execute_many(
+        conn,
+        [
+            {
+                "order_id": demand.order_id,
+                "line_no": demand.line_no,
+                "production_order_id": production_order_id,
+                "production_number": number,
+                "item_code": item_code,
+                "quantity": demand.quantity.value,
+                "unit": demand.quantity.unit,
+                "status": status,
+                "material_shortages": material,
+            }
+            for demand in demands
+            if demand.order_id in known
+        ],
+    )
     return before | known
 
 
@@ -269,16 +354,19 @@ async def status_before_hold(conn: AsyncConnection, order_id: UUID) -> OrderStat
     return None if row is None or row.previous is None else OrderStatus(row.previous)
 
 
+_SET_MISSING = HotStatement(
+    t.order.update()
+    .where(t.order.c.id == sa.bindparam("order_id"))
+    .values(missing_materials=sa.bindparam("missing"))
+    .values(updated_at=sa.func.now())
+)
+
+
 async def set_missing_materials(
     conn: AsyncConnection, order_id: UUID, missing: Sequence[MissingMaterial]
 ) -> None:
-    await conn.execute(
-        t.order.update()
-        .where(t.order.c.id == order_id)
-        .values(
-            missing_materials=[m.model_dump(mode="json") for m in missing],
-            updated_at=sa.func.now(),
-        )
+    await _SET_MISSING.execute(
+        conn, order_id=order_id, missing=[m.model_dump(mode="json") for m in missing]
     )
 
 
@@ -289,10 +377,15 @@ def missing_materials_of(head: Any) -> tuple[MissingMaterial, ...] | None:
     return tuple(MissingMaterial.model_validate(m) for m in head.missing_materials)
 
 
-async def production_statuses(conn: AsyncConnection, order_id: UUID) -> list[ProductionStatus]:
-    rows = await conn.execute(
-        sa.select(t.production_link.c.status).where(t.production_link.c.order_id == order_id)
+_PRODUCTION_STATUSES = HotStatement(
+    sa.select(t.production_link.c.status).where(
+        t.production_link.c.order_id == sa.bindparam("order_id")
     )
+)
+
+
+async def production_statuses(conn: AsyncConnection, order_id: UUID) -> list[ProductionStatus]:
+    rows = await _PRODUCTION_STATUSES.fetch(conn, order_id=order_id)
     return [ProductionStatus(r.status) for r in rows]
 
 
@@ -304,8 +397,15 @@ async def drop_reservations(conn: AsyncConnection, order_id: UUID) -> None:
     await conn.execute(t.reservation.delete().where(t.reservation.c.order_id == order_id))
 
 
+_EXISTING = HotStatement(
+    sa.select(t.order.c.id).where(
+        t.order.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(t.order.c.id.type)))
+    )
+)
+
+
 async def existing_order_ids(conn: AsyncConnection, ids: Sequence[UUID]) -> set[UUID]:
-    rows = await conn.execute(sa.select(t.order.c.id).where(t.order.c.id.in_(ids)))
+    rows = await _EXISTING.fetch(conn, ids=list(ids))
     return {r.id for r in rows}
 
 

@@ -98,8 +98,11 @@ async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:
     return kept is not None
 
 
+_ITEM_INFOS = HotStatement(sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind))
+
+
 async def item_infos(conn: AsyncConnection) -> dict[str, recipe_rules.ItemInfo]:
-    rows = await conn.execute(sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind))
+    rows = await _ITEM_INFOS.fetch(conn)
     return {
         r.code: recipe_rules.ItemInfo(code=r.code, base_unit=r.base_unit, kind=r.kind) for r in rows
     }

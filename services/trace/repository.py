@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.trace import tables as t
 from services.trace.genealogy import Facts, Kind, NodeFact, lot_key
 from services.trace.tracing import Direction, Edge, Node
+from shared.hot_sql import HotStatement
 
 _MERGED = ("item_code", "quantity", "unit", "happened_on", "label", "detail")
 
@@ -32,21 +33,33 @@ def _node_row(fact: NodeFact) -> dict[str, Any]:
     }
 
 
-def _node_upsert() -> Any:
-    stmt = insert(t.node)
-    return stmt.on_conflict_do_update(
-        index_elements=[t.node.c.key],
-        set_={
-            c: sa.func.coalesce(getattr(stmt.excluded, c), getattr(t.node.c, c)) for c in _MERGED
-        },
+_NODE_FIELDS = ("key", "kind", "code", *_MERGED)
+_EDGE_FIELDS = ("source_key", "target_key", "quantity", "unit", "happened_on")
+
+
+def _node_upsert() -> HotStatement:
+    stmt = insert(t.node).values({name: sa.bindparam(name) for name in _NODE_FIELDS})
+    return HotStatement(
+        stmt.on_conflict_do_update(
+            index_elements=[t.node.c.key],
+            set_={
+                c: sa.func.coalesce(getattr(stmt.excluded, c), getattr(t.node.c, c))
+                for c in _MERGED
+            },
+        )
     )
 
 
-# Built once and executed with each batch's rows (one round trip, compiled once): built per
-# call with the rows as VALUES, SQLAlchemy compiled them anew every time.
+# Compiled once and run with each batch's rows, pipelined in one round trip (asyncpg's
+# executemany). Only the columns a fact carries are bound: the others (a node's stock)
+# are left as they are.
 NODE_UPSERT = _node_upsert()
-EDGE_INSERT = insert(t.edge).on_conflict_do_nothing()
-STOCK_UPDATE = (
+EDGE_INSERT = HotStatement(
+    insert(t.edge)
+    .values({name: sa.bindparam(name) for name in _EDGE_FIELDS})
+    .on_conflict_do_nothing()
+)
+STOCK_UPDATE = HotStatement(
     t.node.update()
     .where(
         t.node.c.key == sa.bindparam("lot_key"),
@@ -69,7 +82,7 @@ async def apply(conn: AsyncConnection, facts: Facts) -> None:
     so two transactions merging the same nodes take their locks in the same order."""
     if facts.nodes:
         rows = sorted((_node_row(n) for n in facts.nodes), key=lambda r: r["key"])
-        await conn.execute(NODE_UPSERT, rows)
+        await NODE_UPSERT.execute_many(conn, rows)
     if facts.edges:
         edges = [
             {
@@ -81,7 +94,7 @@ async def apply(conn: AsyncConnection, facts: Facts) -> None:
             }
             for e in facts.edges
         ]
-        await conn.execute(EDGE_INSERT, edges)
+        await EDGE_INSERT.execute_many(conn, edges)
     if facts.stock:
         changes = [
             {
@@ -92,7 +105,7 @@ async def apply(conn: AsyncConnection, facts: Facts) -> None:
             }
             for stock in facts.stock
         ]
-        await conn.execute(STOCK_UPDATE, changes)
+        await STOCK_UPDATE.execute_many(conn, changes)
 
 
 _WALK = {

@@ -32,9 +32,7 @@ class OrderNotSeenYet(LookupError):
 async def shop_context(conn: AsyncConnection, shop: str) -> ShopContext:
     """The shop's SKU mappings and test-order switch, read once for its new orders."""
     mappings = await repository.sku_mappings(conn, shop)
-    shop_row = await repository.shop(conn, shop)
-    live = bool(shop_row is not None and shop_row.test_orders_live)
-    return ShopContext(mappings, live)
+    return ShopContext(mappings, await repository.live_test_orders(conn, shop))
 
 
 def warn_if_grown(shop: str, external_id: str, result: Change, *, seen_before: bool) -> None:

@@ -84,15 +84,19 @@ async def claim_delivery(conn: AsyncConnection) -> Any:
     return (await conn.execute(_due().limit(1))).first()
 
 
+_SOONEST_DUE = HotStatement(
+    sa.select(
+        sa.func.min(sa.func.coalesce(D.c.due_at, sa.func.now())).filter(D.c.status == "pending"),
+        sa.func.now(),
+    )
+)
+
+
 async def soonest_due(engine: AsyncEngine) -> tuple[datetime | None, datetime]:
     """When the first pending webhook delivery falls due, and the database's now."""
-    due = sa.func.coalesce(D.c.due_at, sa.func.now())
     async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                sa.select(sa.func.min(due).filter(D.c.status == "pending"), sa.func.now())
-            )
-        ).one()
+        rows = await _SOONEST_DUE.fetch(conn)
+    (row,) = rows  # an aggregate: exactly one row
     return row[0], row[1]
 
 
@@ -135,20 +139,23 @@ async def fail_delivery(
     )
 
 
+_FINISH = HotStatement(
+    D.update()
+    .where(D.c.webhook_id == sa.bindparam("b_webhook_id"))
+    .values(
+        status="done",
+        outcome=sa.bindparam("b_outcome"),
+        attempts=D.c.attempts + 1,
+        processed_at=sa.func.now(),
+        last_error=None,
+    )
+)
+
+
 async def finish_deliveries(conn: AsyncConnection, finished: Sequence[tuple[str, str]]) -> None:
     """Mark many deliveries done in one round trip: (webhook id, outcome) each."""
-    if not finished:
-        return
-    await conn.execute(
-        D.update()
-        .where(D.c.webhook_id == sa.bindparam("b_webhook_id"))
-        .values(
-            status="done",
-            outcome=sa.bindparam("b_outcome"),
-            attempts=D.c.attempts + 1,
-            processed_at=sa.func.now(),
-            last_error=None,
-        ),
+    await _FINISH.execute_many(
+        conn,
         [{"b_webhook_id": webhook_id, "b_outcome": outcome} for webhook_id, outcome in finished],
     )
 
@@ -189,31 +196,64 @@ async def lock_order(conn: AsyncConnection, shop: str, external_id: str) -> None
     )
 
 
+def _lock_orders() -> HotStatement:
+    name = sa.column("name", sa.Text)
+    names = sa.bindparam("names", type_=ARRAY(sa.Text))
+    return HotStatement(
+        sa.select(
+            sa.func.count(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(name, 0)))
+        ).select_from(sa.func.unnest(names).alias("name"))
+    )
+
+
+_LOCK_ORDERS = _lock_orders()
+
+
 async def lock_orders(conn: AsyncConnection, keys: Sequence[tuple[str, str]]) -> None:
     """``lock_order`` for many (shop, external id) in one round trip, in sorted order, so
     two batches locking overlapping orders cannot deadlock."""
     if not keys:
         return
     names = sorted({f"{shop}:{external_id}" for shop, external_id in keys})
-    name = sa.column("name", sa.Text)
-    await conn.execute(
-        sa.select(
-            sa.func.count(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(name, 0)))
-        ).select_from(sa.func.unnest(sa.cast(sa.literal(names), ARRAY(sa.Text))).alias("name"))
-    )
+    await _LOCK_ORDERS.execute(conn, names=names)
 
 
 def _stored(row: Any) -> StoredOrder:
     return StoredOrder(row.updated_at, row.cancelled_at, {k: int(v) for k, v in row.lines.items()})
 
 
+_STORED_ORDER = HotStatement(
+    sa.select(O).where(
+        O.c.shop_domain == sa.bindparam("shop"), O.c.external_id == sa.bindparam("external_id")
+    )
+)
+
+
 async def stored_order(conn: AsyncConnection, shop: str, external_id: str) -> StoredOrder | None:
-    row = (
-        await conn.execute(
-            sa.select(O).where(O.c.shop_domain == shop, O.c.external_id == external_id)
-        )
-    ).first()
+    row = await _STORED_ORDER.fetchrow(conn, shop=shop, external_id=external_id)
     return None if row is None else _stored(row)
+
+
+def _stored_orders() -> HotStatement:
+    """The rows of (shop, external id) pairs given as two parallel arrays, one SQL text
+    whatever their number."""
+    pairs = (
+        sa.func.unnest(
+            sa.bindparam("shops", type_=ARRAY(sa.Text)), sa.bindparam("ids", type_=ARRAY(sa.Text))
+        )
+        .table_valued("shop_domain", "external_id")
+        .render_derived(name="pairs")
+    )
+    return HotStatement(
+        sa.select(O).where(
+            sa.tuple_(O.c.shop_domain, O.c.external_id).in_(
+                sa.select(pairs.c.shop_domain, pairs.c.external_id)
+            )
+        )
+    )
+
+
+_STORED_ORDERS = _stored_orders()
 
 
 async def stored_orders(
@@ -222,8 +262,9 @@ async def stored_orders(
     """``stored_order`` for many (shop, external id) in one round trip; absent ones left out."""
     if not keys:
         return {}
-    rows = await conn.execute(
-        sa.select(O).where(sa.tuple_(O.c.shop_domain, O.c.external_id).in_(list(set(keys))))
+    unique = list(set(keys))
+    rows = await _STORED_ORDERS.fetch(
+        conn, shops=[shop for shop, _ in unique], ids=[external_id for _, external_id in unique]
     )
     return {(row.shop_domain, row.external_id): _stored(row) for row in rows}
 
@@ -235,28 +276,11 @@ async def save_order(
     await save_orders(conn, [(shop, external_id, state, source)])
 
 
-async def save_orders(
-    conn: AsyncConnection, states: Sequence[tuple[str, str, StoredOrder, str]]
-) -> None:
-    """``save_order`` for many (shop, external id, state, source) in one statement; each
-    order at most once (one statement cannot upsert a row twice)."""
-    if not states:
-        return
-    statement = insert(O).values(
-        [
-            {
-                "shop_domain": shop,
-                "external_id": external_id,
-                "updated_at": state.updated_at,
-                "cancelled_at": state.cancelled_at,
-                "lines": state.lines,
-                "source": source,
-            }
-            for shop, external_id, state, source in states
-        ]
-    )
+def _save_order() -> HotStatement:
+    fields = ("shop_domain", "external_id", "updated_at", "cancelled_at", "lines", "source")
+    statement = insert(O).values({name: sa.bindparam(name) for name in fields})
     excluded = statement.excluded
-    await conn.execute(
+    return HotStatement(
         statement.on_conflict_do_update(
             index_elements=[O.c.shop_domain, O.c.external_id],
             set_={
@@ -267,6 +291,30 @@ async def save_orders(
                 "changed_at": sa.func.now(),
             },
         )
+    )
+
+
+_SAVE_ORDER = _save_order()
+
+
+async def save_orders(
+    conn: AsyncConnection, states: Sequence[tuple[str, str, StoredOrder, str]]
+) -> None:
+    """``save_order`` for many (shop, external id, state, source) in one round trip (one
+    upsert per order, pipelined); each order at most once."""
+    await _SAVE_ORDER.execute_many(
+        conn,
+        [
+            {
+                "shop_domain": shop,
+                "external_id": external_id,
+                "updated_at": state.updated_at,
+                "cancelled_at": state.cancelled_at,
+                "lines": state.lines,
+                "source": source,
+            }
+            for shop, external_id, state, source in states
+        ],
     )
 
 

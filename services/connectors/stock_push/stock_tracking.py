@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
@@ -64,11 +64,18 @@ async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:
     tx.once_before_commit(("refresh stock push", item_code), lambda: refresh_item(conn, item_code))
 
 
+_LOTS_OF_ITEM = HotStatement(
+    sa.select(
+        t.stock_lot.c.on_hand,
+        t.stock_lot.c.reserved,
+        t.stock_lot.c.expires_on,
+        t.stock_lot.c.status,
+    ).where(t.stock_lot.c.item_code == sa.bindparam("item_code"))
+)
+
+
 async def _available(conn: AsyncConnection, item_code: str) -> int:
-    L = t.stock_lot.c
-    rows = await conn.execute(
-        sa.select(L.on_hand, L.reserved, L.expires_on, L.status).where(L.item_code == item_code)
-    )
+    rows = await _LOTS_OF_ITEM.fetch(conn, item_code=item_code)
     lots = [
         stock_rules.LotStock(r.on_hand, r.reserved, r.expires_on, LotStatus(r.status)) for r in rows
     ]
@@ -81,6 +88,26 @@ def _pushed_to(channels: Channels | None) -> Any:
     return t.shop.c.channel.in_(names)
 
 
+_LOCK_ITEM = HotStatement(
+    sa.select(
+        sa.func.pg_advisory_xact_lock(sa.func.hashtext(sa.bindparam("item_code", type_=sa.Text)))
+    )
+)
+# The (shop, SKU) pairs mapped to an item in shops of the channels given (one array
+# parameter: one SQL text whatever their number), with Admin access and installed; the
+# access token is only tested, never read (reading it needs SQLAlchemy's decryption).
+_TARGETS = HotStatement(
+    sa.select(t.sku_mapping.c.shop_domain, t.sku_mapping.c.sku)
+    .join(t.shop, t.shop.c.domain == t.sku_mapping.c.shop_domain)
+    .where(
+        t.sku_mapping.c.item_code == sa.bindparam("item_code"),
+        t.shop.c.channel == sa.any_(sa.bindparam("channels", type_=ARRAY(sa.Text))),
+        t.shop.c.access_token.is_not(None),
+        t.shop.c.uninstalled_at.is_(None),
+    )
+)
+
+
 async def refresh_item(
     conn: AsyncConnection, item_code: str, channels: Channels | None = None
 ) -> None:
@@ -88,17 +115,9 @@ async def refresh_item(
     the item, gets the item's quantity as its intended one. A per-item advisory lock
     serialises concurrent lot events of one item, so the last writer sums every lot's
     newest snapshot."""
-    await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(item_code))))
-    targets = await conn.execute(
-        sa.select(t.sku_mapping.c.shop_domain, t.sku_mapping.c.sku)
-        .join(t.shop, t.shop.c.domain == t.sku_mapping.c.shop_domain)
-        .where(
-            t.sku_mapping.c.item_code == item_code,
-            _pushed_to(channels),
-            t.shop.c.access_token.is_not(None),
-            t.shop.c.uninstalled_at.is_(None),
-        )
-    )
+    await _LOCK_ITEM.execute(conn, item_code=item_code)
+    names = (channels or registry.default()).supporting(Capability.STOCK_PUSH)
+    targets = await _TARGETS.fetch(conn, item_code=item_code, channels=names)
     pairs = [(r.shop_domain, r.sku) for r in targets]
     if not pairs:
         return

@@ -29,7 +29,9 @@ _CLAIM = HotStatement(
     .returning(t.order_request.c.order_id)
 )
 _RESERVE = HotStatement(
-    t.reservation.insert().values(
+    t.reservation.insert()
+    .inline()
+    .values(
         order_id=sa.bindparam("order_id"),
         line_no=sa.bindparam("line_no"),
         lot_id=sa.bindparam("lot_id"),

@@ -23,6 +23,7 @@ from services.orders.notifications.kinds import InvalidNotification, spec_of
 from services.orders.notifications.locales import SUPPORTED
 from services.orders.tables import notification as N
 from shared import wakeups
+from shared.hot_sql import HotStatement
 
 MAX_ERROR_LENGTH = 1000
 WAKE = "mail"  # the mark (``shared.wakeups``) of a transaction that staged a notification
@@ -76,6 +77,25 @@ def _recipient_problem(recipient: str | None) -> str | None:
     return None
 
 
+_STAGE_FIELDS = (
+    "id",
+    "order_id",
+    "kind",
+    "reference",
+    "locale",
+    "recipient",
+    "context",
+    "status",
+    "last_error",
+)
+_STAGE = HotStatement(
+    insert(N)
+    .values({name: sa.bindparam(name) for name in _STAGE_FIELDS})
+    .on_conflict_do_nothing()
+    .returning(N.c.id)
+)
+
+
 async def stage(
     conn: AsyncConnection,
     *,
@@ -94,24 +114,20 @@ async def stage(
     if locale not in SUPPORTED:
         raise InvalidNotification(f"no templates for locale {locale!r}")
     problem = skip_reason or _recipient_problem(recipient)
-    result = await conn.execute(
-        insert(N)
-        .values(
-            id=notification_id(order_id, kind, reference),
-            order_id=order_id,
-            kind=kind,
-            reference=reference,
-            locale=locale,
-            recipient=recipient.strip() if recipient else None,
-            context=json.loads(json.dumps(dict(context), default=str)),
-            status=Status.SKIPPED if problem else Status.PENDING,
-            last_error=problem,
-        )
-        .on_conflict_do_nothing()
-        .returning(N.c.id)
+    row = await _STAGE.fetchrow(
+        conn,
+        id=notification_id(order_id, kind, reference),
+        order_id=order_id,
+        kind=kind,
+        reference=reference,
+        locale=locale,
+        recipient=recipient.strip() if recipient else None,
+        context=json.loads(json.dumps(dict(context), default=str)),
+        status=Status.SKIPPED.value if problem else Status.PENDING.value,
+        last_error=problem,
     )
     wakeups.mark(conn, WAKE)  # the sender looks as soon as this is committed
-    return result.first() is not None
+    return row is not None
 
 
 def _ids(name: str, ids: Collection[UUID]) -> sa.BindParameter[Any]:

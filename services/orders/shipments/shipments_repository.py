@@ -175,7 +175,9 @@ async def undelivered_count(conn: AsyncConnection, order_id: UUID) -> int:
 
 
 _LOG_EVENT = HotStatement(
-    t.channel_event.insert().values(
+    t.channel_event.insert()
+    .inline()
+    .values(
         order_id=sa.bindparam("order_id"),
         shipment_id=sa.bindparam("shipment_id"),
         kind=sa.bindparam("kind"),

@@ -20,6 +20,7 @@ from shared.contracts.inventory import (
     MaterialShortage,
 )
 from shared.contracts.production import Demand, ProductionOrderStatusChanged, ProductionStatus
+from shared.hot_sql import HotStatement
 from shared.units import Money, Quantity, convert
 
 
@@ -396,11 +397,15 @@ async def remember_cancelled(conn: AsyncConnection, order_id: UUID) -> None:
     await conn.execute(insert(t.cancelled_order).values(order_id=order_id).on_conflict_do_nothing())
 
 
-async def is_cancelled(conn: AsyncConnection, order_id: UUID) -> bool:
-    found = await conn.scalar(
-        sa.select(t.cancelled_order.c.order_id).where(t.cancelled_order.c.order_id == order_id)
+_IS_CANCELLED = HotStatement(
+    sa.select(t.cancelled_order.c.order_id).where(
+        t.cancelled_order.c.order_id == sa.bindparam("order_id")
     )
-    return found is not None
+)
+
+
+async def is_cancelled(conn: AsyncConnection, order_id: UUID) -> bool:
+    return await _IS_CANCELLED.fetchrow(conn, order_id=order_id) is not None
 
 
 async def line_rate(

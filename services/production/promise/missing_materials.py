@@ -8,41 +8,58 @@ from collections.abc import Mapping
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
 from services.production.promise import material_wait_rules
 from services.production.service import publish
 from shared.contracts.production import MissingMaterial, OrderMaterialsChanged
+from shared.hot_sql import HotStatement
+
+_T = t.order_missing_material
+_ALL = HotStatement(sa.select(_T.c.order_id, _T.c.missing))
+_FORGET = HotStatement(
+    _T.delete().where(
+        _T.c.order_id == sa.any_(sa.bindparam("ids", type_=ARRAY(_T.c.order_id.type)))
+    )
+)
+
+
+def _store() -> HotStatement:
+    statement = insert(_T).values(
+        order_id=sa.bindparam("order_id"), missing=sa.bindparam("missing")
+    )
+    return HotStatement(
+        statement.on_conflict_do_update(
+            index_elements=[_T.c.order_id],
+            set_={"missing": statement.excluded.missing, "updated_at": sa.func.now()},
+        )
+    )
+
+
+_STORE = _store()
 
 
 async def record_missing(
     conn: AsyncConnection, now: Mapping[UUID, tuple[MissingMaterial, ...]]
 ) -> int:
     """Store and publish each order whose missing materials changed; how many did."""
-    table = t.order_missing_material
     before = {
         row.order_id: tuple(MissingMaterial.model_validate(m) for m in row.missing)
-        for row in await conn.execute(sa.select(table.c.order_id, table.c.missing))
+        for row in await _ALL.fetch(conn)
     }
     news = material_wait_rules.changed(before, now)
     settled = [o for o, missing in before.items() if not missing and o not in now]
     if settled:  # told nothing is missing, and no open production serves it any more
-        await conn.execute(table.delete().where(table.c.order_id.in_(settled)))
+        await _FORGET.execute(conn, ids=settled)
     events = []
     for order_id, missing in sorted(news.items(), key=lambda kv: str(kv[0])):
         if missing or order_id in now:
             stored = [m.model_dump(mode="json") for m in missing]
-            statement = insert(table).values(order_id=order_id, missing=stored)
-            await conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[table.c.order_id],
-                    set_={"missing": statement.excluded.missing, "updated_at": sa.func.now()},
-                )
-            )
+            await _STORE.execute(conn, order_id=order_id, missing=stored)
         else:  # its production is over: forget it once it was told nothing is missing
-            await conn.execute(table.delete().where(table.c.order_id == order_id))
+            await _FORGET.execute(conn, ids=[order_id])
         events.append(OrderMaterialsChanged(order_id=order_id, missing=missing))
     await publish(conn, events)
     return len(events)

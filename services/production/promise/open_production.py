@@ -15,6 +15,8 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import read_models
@@ -25,6 +27,7 @@ from services.production.promise.quote_rules import production_minutes
 from services.production.purchasing import open_orders
 from services.production.recipes import recipe_book, recipe_rules
 from shared.contracts.production import ProductionStatus
+from shared.hot_sql import HotStatement
 from shared.units import Quantity
 
 S = ProductionStatus
@@ -108,13 +111,31 @@ def _recipe(row: Any) -> recipe_rules.Recipe | None:
     )
 
 
-async def _served_orders(conn: AsyncConnection, ids: Iterable[UUID]) -> dict[UUID, frozenset[UUID]]:
-    d = t.demand
-    rows = await conn.execute(
-        sa.select(d.c.production_order_id, d.c.order_id).where(
-            d.c.production_order_id.in_(list(ids))
-        )
+def _po_ids() -> sa.BindParameter[Any]:
+    """The production orders' ids as one array: one SQL text whatever their number."""
+    return sa.bindparam("ids", type_=ARRAY(PgUUID(as_uuid=True)))
+
+
+_SERVED_ORDERS = HotStatement(
+    sa.select(t.demand.c.production_order_id, t.demand.c.order_id).where(
+        t.demand.c.production_order_id == sa.any_(_po_ids())
     )
+)
+_RECORDED_SHORTFALLS = HotStatement(
+    sa.select(
+        t.shortage.c.production_order_id,
+        t.shortage.c.item_code,
+        t.shortage.c.lead_time_days,
+        t.shortage.c.missing,
+        t.shortage.c.unit,
+    )
+    .where(t.shortage.c.production_order_id == sa.any_(_po_ids()))
+    .order_by(t.shortage.c.production_order_id, t.shortage.c.item_code)
+)
+
+
+async def _served_orders(conn: AsyncConnection, ids: Iterable[UUID]) -> dict[UUID, frozenset[UUID]]:
+    rows = await _SERVED_ORDERS.fetch(conn, ids=list(ids))
     found: dict[UUID, set[UUID]] = {}
     for row in rows:
         found.setdefault(row.production_order_id, set()).add(row.order_id)
@@ -125,12 +146,7 @@ async def _recorded_shortfalls(
     conn: AsyncConnection, ids: Iterable[UUID]
 ) -> dict[UUID, tuple[Shortfall, ...]]:
     """What inventory reported short, with the lead time it reported."""
-    s = t.shortage
-    rows = await conn.execute(
-        sa.select(s.c.production_order_id, s.c.item_code, s.c.lead_time_days, s.c.missing, s.c.unit)
-        .where(s.c.production_order_id.in_(list(ids)))
-        .order_by(s.c.production_order_id, s.c.item_code)
-    )
+    rows = await _RECORDED_SHORTFALLS.fetch(conn, ids=list(ids))
     found: dict[UUID, list[Shortfall]] = {}
     for row in rows:
         found.setdefault(row.production_order_id, []).append(
