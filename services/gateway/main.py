@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from services.gateway import admin_api, proxy
@@ -29,7 +30,7 @@ from services.gateway.dashboard import error_pages, pages
 from services.gateway.dashboard.live_feed import LiveFeed
 from services.gateway.dashboard.templating import STATIC
 from services.gateway.dashboard.upstream import Upstream
-from services.gateway.routes import SERVICES, merge_openapi
+from services.gateway.routes import SERVICES, merge_openapi, service_for
 from shared import body_limit, db, migrations
 from shared.http import install_error_handlers, invalid_request
 from shared.messaging import with_retries
@@ -160,13 +161,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
 
-    @app.api_route(
-        "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
-    )
+    @app.api_route("/{path:path}", methods=sorted(proxy.FORWARDED_METHODS), include_in_schema=False)
     async def forward(request: Request) -> Response:
         return await proxy.forward(request, upstream_urls)
 
+    # Innermost of the middleware (appended, where add_middleware would put it outermost),
+    # just inside the gate: a service's path is forwarded without the router's walk over
+    # every route to the catch-all above.
+    app.user_middleware.append(
+        Middleware(
+            proxy.Forwarding,
+            upstream=upstream_urls,
+            route=app.router.routes[-1],
+            own_prefixes=_own_routes_under_services(app),
+        )
+    )
     return app
+
+
+def _own_routes_under_services(app: FastAPI) -> list[str]:
+    """The literal start of each of the gateway's own routes that lies under a service's
+    prefix (none today): such paths are left to the router."""
+    prefixes = []
+    for _method, template in route_table(app):
+        literal = template.split("{", 1)[0]
+        if template != "/{path:path}" and service_for(literal) is not None:
+            prefixes.append(literal)
+    return prefixes
 
 
 def _install_errors(app: FastAPI) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -405,6 +406,56 @@ async def test_a_forwarded_request_names_the_caller_and_never_what_the_caller_cl
     [forwarded] = seen
     assert forwarded.headers.get_list("x-lotline-actor") == [name]  # as the audit names it
     assert "authorization" not in forwarded.headers
+
+
+async def test_a_forwarded_path_skips_the_router_but_not_the_gate_log_or_audit(
+    gateway: FastAPI,
+):
+    """Service paths are forwarded from inside the gate (``proxy.Forwarding``), never
+    walking the router: a webhook still reaches the service byte for byte with its
+    signature, a write is still audited and answered with its correlation id, and its
+    metrics keep the catch-all's route label."""
+    name, secret = await named_key(gateway, Scope.WRITE)
+    seen: list[httpx.Request] = []
+
+    def service(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(201, json={"order_id": "o-1"})
+
+    body = b'{"id": 9007199254740993,  "note": "caf\xc3\xa9"}'  # odd spacing, raw UTF-8
+    signed = {"X-Shopify-Hmac-Sha256": "c2lnbmVk", "X-Shopify-Topic": "orders/create"}
+    real = gateway.state.client
+    gateway.state.client = httpx.AsyncClient(transport=httpx.MockTransport(service))
+    try:
+        async with client(gateway) as http:
+            webhook = await http.post("/webhooks/shopify", content=body, headers=signed)
+            write = await http.post(
+                "/api/items?x=%3F&y=1",
+                json={"code": "X"},
+                headers={"Authorization": f"Bearer {secret}", "X-Correlation-Id": str(uuid4())},
+            )
+    finally:
+        await gateway.state.client.aclose()
+        gateway.state.client = real
+
+    assert (webhook.status_code, write.status_code) == (201, 201)
+    # forwarded from inside the gate, never around it
+    innermost = [getattr(m.cls, "__name__", "") for m in gateway.user_middleware][-2:]
+    assert innermost == ["Gate", "Forwarding"]
+    forwarded_webhook, forwarded_write = seen
+    assert forwarded_webhook.content == body
+    assert forwarded_webhook.headers["x-shopify-hmac-sha256"] == "c2lnbmVk"
+    assert forwarded_write.url.path == "/api/items" and forwarded_write.url.params["x"] == "?"
+    assert "authorization" not in forwarded_write.headers
+    assert forwarded_write.headers["x-lotline-actor"] == name
+    assert write.headers["x-correlation-id"]
+    [entry] = await audit.listing(gateway.state.engine, actor=name, limit=5)
+    assert (entry.method, entry.path, entry.status) == ("POST", "/api/items", 201)
+    webhooks = gateway.state.metrics.registry.get_sample_value(
+        "lotline_http_requests_total",
+        {"service": "gateway", "method": "POST", "route": "/{path}", "status": "201"},
+    )
+    assert webhooks is not None and webhooks >= 2  # labelled as the router would have
 
 
 async def test_an_oversized_body_is_refused_at_the_door_before_anything_reads_it(

@@ -29,6 +29,9 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
+FETCH_MIN_BYTES = 64 * 1024
+FETCH_MAX_WAIT_MS = 500  # aiokafka's default: idle, two fetches a second as before
+
 
 class LiveFeed:
     """``await feed.start()`` in the gateway's lifespan, ``await feed.stop()`` at its end."""
@@ -100,6 +103,11 @@ class LiveFeed:
                 enable_auto_commit=False,
                 auto_offset_reset="latest",
                 metadata_max_age_ms=5000,  # topics created after us are found quickly
+                # A fetch waits for 64 KiB or half a second, whichever comes first: fetching
+                # each record as it landed cost a fifth of the gateway's CPU under load
+                # (profiled), for notices a page shows within half a second anyway.
+                fetch_min_bytes=FETCH_MIN_BYTES,
+                fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
             )
             try:
                 await consumer.start()

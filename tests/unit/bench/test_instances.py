@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-import httpx
+import aiohttp
 import pytest
 
 from bench import load, probes
@@ -18,10 +18,10 @@ def delivery(n: int) -> Delivery:
 
 
 async def test_the_load_sends_arrival_i_to_base_i_mod_n(monkeypatch: pytest.MonkeyPatch):
-    bases: list[str] = []
+    urls: list[str] = []
 
-    async def post(client: httpx.AsyncClient, base: str, d: Delivery) -> Sent:
-        bases.append(base)
+    async def post(session: aiohttp.ClientSession, url: str, d: Delivery) -> Sent:
+        urls.append(url)
         return Sent(d, 0.0, 0.0, 200)
 
     monkeypatch.setattr(load, "_post", post)
@@ -31,10 +31,11 @@ async def test_the_load_sends_arrival_i_to_base_i_mod_n(monkeypatch: pytest.Monk
     )
 
     assert len(sent) == 5
-    assert bases == ["http://a:1", "http://b:2", "http://a:1", "http://b:2", "http://a:1"]
-    bases.clear()
+    a, b = "http://a:1/webhooks/shopify", "http://b:2/webhooks/shopify"
+    assert urls == [a, b, a, b, a]
+    urls.clear()
     await load.drive("http://gw:8000", [delivery(1), delivery(2)], rate=1e6)
-    assert bases == ["http://gw:8000", "http://gw:8000"]
+    assert urls == ["http://gw:8000/webhooks/shopify"] * 2
 
 
 def test_instances_are_named_after_their_service():
