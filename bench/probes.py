@@ -238,21 +238,50 @@ def _ticks(pid: int) -> int:
 
 
 def _infrastructure() -> dict[str, list[int]]:
-    """Kafka's JVM and every PostgreSQL process on the box (the server is shared)."""
+    """This system's Kafka JVM and PostgreSQL server (its postmaster and backends), found
+    by the ports the benchmark uses: another cluster on the box (a test run's, a second
+    checkout's) is not this system's cost."""
+    settings = Settings()
+    return infrastructure_pids(
+        pg_port=settings.pg.port,
+        kafka_port=int(settings.kafka.bootstrap_servers.split(",")[0].rsplit(":", 1)[1]),
+    )
+
+
+def infrastructure_pids(*, pg_port: int, kafka_port: int) -> dict[str, list[int]]:
+    """The pids of the PostgreSQL server listening on ``pg_port`` (the postmaster, told by
+    its data directory's ``postmaster.pid``, and its children) and of the Kafka broker whose
+    ``server.properties`` listens on ``kafka_port``."""
+    postgres: dict[int, int] = {}  # pid → parent pid
     found: dict[str, list[int]] = {"kafka": [], "postgresql": []}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             comm = (entry / "comm").read_text().strip()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            if comm == "postgres":
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                postgres[int(entry.name)] = int(stat[1])
+            elif b"kafka.Kafka" in cmdline:
+                properties = Path(cmdline[cmdline.index(b"kafka.Kafka") + 1].decode())
+                if f"PLAINTEXT://127.0.0.1:{kafka_port}," in properties.read_text():
+                    found["kafka"].append(int(entry.name))
+        except (OSError, ValueError, IndexError):
             continue
-        if comm == "postgres":
-            found["postgresql"].append(int(entry.name))
-        elif b"kafka.Kafka" in cmdline:
-            found["kafka"].append(int(entry.name))
+    for pid, parent in postgres.items():
+        if parent not in postgres and _postmaster_port(pid) == pg_port:
+            found["postgresql"] = [pid, *(p for p, pp in postgres.items() if pp == pid)]
     return found
+
+
+def _postmaster_port(pid: int) -> int | None:
+    """The port in the postmaster's ``postmaster.pid`` (its fourth line)."""
+    try:
+        data_dir = Path(f"/proc/{pid}/cwd").resolve()
+        return int((data_dir / "postmaster.pid").read_text().splitlines()[3])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def cpu_ticks(pids: dict[str, int]) -> dict[str, int]:
