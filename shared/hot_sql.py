@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Enum, TypeDecorator, exc
+from sqlalchemy import BindParameter, Enum, TypeDecorator, bindparam, exc
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
@@ -42,6 +42,12 @@ class Row(asyncpg.Record):  # type: ignore[misc]
 
 
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+def bound(*names: str) -> dict[str, BindParameter[Any]]:
+    """A named parameter for each column a statement sets, named as the column:
+    ``insert(table).values(bound("order_id", "line_no"))``."""
+    return {name: bindparam(name) for name in names}
 
 
 class HotStatement:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared import derived_ids, wakeups
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 from shared.observability.correlation import current_correlation_id
 from shared.polling import PollingWorker
 
@@ -57,15 +57,7 @@ OUTBOX = outbox_table(_metadata)
 
 # The statements every published event goes through (``shared.hot_sql``).
 _INSERT = HotStatement(
-    OUTBOX.insert()
-    .inline()
-    .values(
-        event_id=sa.bindparam("event_id"),
-        topic=sa.bindparam("topic"),
-        key=sa.bindparam("key"),
-        event_type=sa.bindparam("event_type"),
-        envelope=sa.bindparam("envelope"),
-    )
+    OUTBOX.insert().inline().values(bound("event_id", "topic", "key", "event_type", "envelope"))
 )
 _TAKE_RELAY_LOCK = HotStatement(sa.select(sa.func.pg_advisory_xact_lock(RELAY_LOCK)))
 _OLDEST = HotStatement(

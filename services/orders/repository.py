@@ -18,7 +18,7 @@ from shared.contracts.connectors import InboundOrderReceived, OrderTotals
 from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
 from shared.contracts.production import Demand, MissingMaterial, ProductionStatus
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 
 _ORDER_FIELDS = (
     "id",
@@ -40,10 +40,7 @@ _ORDER_FIELDS = (
     "total",
 )
 _INSERT_ORDER = HotStatement(
-    insert(t.order)
-    .values({name: sa.bindparam(name) for name in _ORDER_FIELDS})
-    .on_conflict_do_nothing()
-    .returning(*t.order.c)
+    insert(t.order).values(bound(*_ORDER_FIELDS)).on_conflict_do_nothing().returning(*t.order.c)
 )
 _LINE_FIELDS = (
     "order_id",
@@ -61,7 +58,7 @@ _LINE_FIELDS = (
     "discount",
     "net",
 )
-_INSERT_LINE = HotStatement(t.line.insert().values({n: sa.bindparam(n) for n in _LINE_FIELDS}))
+_INSERT_LINE = HotStatement(t.line.insert().values(bound(*_LINE_FIELDS)))
 
 
 async def insert_order(
@@ -173,14 +170,7 @@ _SET_STATUS = HotStatement(
     .values(updated_at=sa.func.now())
 )
 _HISTORY = HotStatement(
-    t.status_history.insert()
-    .inline()
-    .values(
-        order_id=sa.bindparam("order_id"),
-        previous=sa.bindparam("previous"),
-        status=sa.bindparam("status"),
-        reason=sa.bindparam("reason"),
-    )
+    t.status_history.insert().inline().values(bound("order_id", "previous", "status", "reason"))
 )
 
 
@@ -212,7 +202,7 @@ _RESERVATION_FIELDS = (
     "expires_on",
 )
 _INSERT_RESERVATION = HotStatement(
-    t.reservation.insert().inline().values({n: sa.bindparam(n) for n in _RESERVATION_FIELDS})
+    t.reservation.insert().inline().values(bound(*_RESERVATION_FIELDS))
 )
 
 
@@ -239,9 +229,7 @@ async def save_reservations(
 
 _SHORTAGE_FIELDS = ("order_id", "line_no", "item_code", "missing", "unit", "reason")
 _INSERT_SHORTAGE = HotStatement(
-    insert(t.shortage)
-    .values({n: sa.bindparam(n) for n in _SHORTAGE_FIELDS})
-    .on_conflict_do_nothing()
+    insert(t.shortage).values(bound(*_SHORTAGE_FIELDS)).on_conflict_do_nothing()
 )
 
 
@@ -284,9 +272,7 @@ _LINK_FIELDS = (
     "status",
     "material_shortages",
 )
-_LINK = HotStatement(
-    insert(_PL).values({n: sa.bindparam(n) for n in _LINK_FIELDS}).on_conflict_do_nothing()
-)
+_LINK = HotStatement(insert(_PL).values(bound(*_LINK_FIELDS)).on_conflict_do_nothing())
 
 
 async def replace_production_links(

@@ -22,7 +22,7 @@ from services.production.production_orders import completion_rules
 from services.production.recipes import recipe_rules
 from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 from shared.units import Quantity, UnitError, convert
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ async def upsert_item(conn: AsyncConnection, event: ItemDefined) -> None:
 
 def _keep_newest() -> HotStatement:
     fields = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
-    statement = insert(t.lot).values({name: sa.bindparam(name) for name in ("lot_code", *fields)})
+    statement = insert(t.lot).values(bound("lot_code", *fields))
     return HotStatement(
         statement.on_conflict_do_update(
             index_elements=[t.lot.c.lot_code],

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.trace import tables as t
 from services.trace.genealogy import Facts, Kind, NodeFact, lot_key
 from services.trace.tracing import Direction, Edge, Node
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 
 _MERGED = ("item_code", "quantity", "unit", "happened_on", "label", "detail")
 
@@ -38,7 +38,7 @@ _EDGE_FIELDS = ("source_key", "target_key", "quantity", "unit", "happened_on")
 
 
 def _node_upsert() -> HotStatement:
-    stmt = insert(t.node).values({name: sa.bindparam(name) for name in _NODE_FIELDS})
+    stmt = insert(t.node).values(bound(*_NODE_FIELDS))
     return HotStatement(
         stmt.on_conflict_do_update(
             index_elements=[t.node.c.key],
@@ -54,11 +54,7 @@ def _node_upsert() -> HotStatement:
 # executemany). Only the columns a fact carries are bound: the others (a node's stock)
 # are left as they are.
 NODE_UPSERT = _node_upsert()
-EDGE_INSERT = HotStatement(
-    insert(t.edge)
-    .values({name: sa.bindparam(name) for name in _EDGE_FIELDS})
-    .on_conflict_do_nothing()
-)
+EDGE_INSERT = HotStatement(insert(t.edge).values(bound(*_EDGE_FIELDS)).on_conflict_do_nothing())
 STOCK_UPDATE = HotStatement(
     t.node.update()
     .where(

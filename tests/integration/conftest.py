@@ -91,21 +91,3 @@ async def inventory_conn(inventory_engine: AsyncEngine) -> AsyncIterator[AsyncCo
 async def orders_conn(orders_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with rolled_back(orders_engine) as conn:
         yield conn
-
-
-@pytest.fixture
-async def production_conn(production_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with rolled_back(production_engine) as conn:
-        yield conn
-
-
-@pytest.fixture
-async def connectors_conn(connectors_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with rolled_back(connectors_engine) as conn:
-        yield conn
-
-
-@pytest.fixture
-async def trace_conn(trace_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    async with rolled_back(trace_engine) as conn:
-        yield conn

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
 from services.connectors.shopify.order_state import StoredOrder
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 from shared.retention import Prune
 
 D = t.webhook_delivery
@@ -41,10 +41,7 @@ DONE_DELIVERIES = Prune(
 
 
 _INSERT_DELIVERY = HotStatement(
-    insert(D)
-    .values({name: sa.bindparam(name) for name in DELIVERY_FIELDS})
-    .on_conflict_do_nothing()
-    .returning(D.c.webhook_id)
+    insert(D).values(bound(*DELIVERY_FIELDS)).on_conflict_do_nothing().returning(D.c.webhook_id)
 )
 
 
@@ -278,7 +275,7 @@ async def save_order(
 
 def _save_order() -> HotStatement:
     fields = ("shop_domain", "external_id", "updated_at", "cancelled_at", "lines", "source")
-    statement = insert(O).values({name: sa.bindparam(name) for name in fields})
+    statement = insert(O).values(bound(*fields))
     excluded = statement.excluded
     return HotStatement(
         statement.on_conflict_do_update(

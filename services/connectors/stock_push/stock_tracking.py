@@ -19,7 +19,7 @@ from services.connectors.stock_push import stock_rules
 from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import LotChanged, LotStatus
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 
 CONSUMER = "connectors"
 WAKE = "stock push"  # a quantity became pending: the worker looks once it is committed
@@ -28,9 +28,7 @@ WAKE = "stock push"  # a quantity became pending: the worker looks once it is co
 def _keep_newest() -> HotStatement:
     """Upsert a lot's snapshot unless the stored one is as new or newer."""
     fields = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
-    statement = insert(t.stock_lot).values(
-        {name: sa.bindparam(name) for name in ("lot_code", *fields)}
-    )
+    statement = insert(t.stock_lot).values(bound("lot_code", *fields))
     return HotStatement(
         statement.on_conflict_do_update(
             index_elements=[t.stock_lot.c.lot_code],

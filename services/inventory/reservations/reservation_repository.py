@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.inventory import tables as t
 from services.inventory.reservations.domain import Allocation
 from services.inventory.stock.lot_repository import change_reserved
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 
 _CLAIM = HotStatement(
     insert(t.order_request)
@@ -29,24 +29,11 @@ _CLAIM = HotStatement(
     .returning(t.order_request.c.order_id)
 )
 _RESERVE = HotStatement(
-    t.reservation.insert()
-    .inline()
-    .values(
-        order_id=sa.bindparam("order_id"),
-        line_no=sa.bindparam("line_no"),
-        lot_id=sa.bindparam("lot_id"),
-        quantity=sa.bindparam("quantity"),
-    )
+    t.reservation.insert().inline().values(bound("order_id", "line_no", "lot_id", "quantity"))
 )
 _ORDER_LINE = HotStatement(
     insert(t.order_line)
-    .values(
-        order_id=sa.bindparam("order_id"),
-        line_no=sa.bindparam("line_no"),
-        item_code=sa.bindparam("item_code"),
-        requested=sa.bindparam("requested"),
-        unit=sa.bindparam("unit"),
-    )
+    .values(bound("order_id", "line_no", "item_code", "requested", "unit"))
     .on_conflict_do_nothing()
 )
 

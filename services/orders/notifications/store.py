@@ -23,7 +23,7 @@ from services.orders.notifications.kinds import InvalidNotification, spec_of
 from services.orders.notifications.locales import SUPPORTED
 from services.orders.tables import notification as N
 from shared import wakeups
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 
 MAX_ERROR_LENGTH = 1000
 WAKE = "mail"  # the mark (``shared.wakeups``) of a transaction that staged a notification
@@ -89,10 +89,7 @@ _STAGE_FIELDS = (
     "last_error",
 )
 _STAGE = HotStatement(
-    insert(N)
-    .values({name: sa.bindparam(name) for name in _STAGE_FIELDS})
-    .on_conflict_do_nothing()
-    .returning(N.c.id)
+    insert(N).values(bound(*_STAGE_FIELDS)).on_conflict_do_nothing().returning(N.c.id)
 )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.orders import tables as t
 from services.orders.shipments.shipping import LineToShip, ReservedOnLot
 from shared.contracts.orders import ShippedLot
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 
 
 async def lines_to_ship(conn: AsyncConnection, order_id: UUID) -> list[LineToShip]:
@@ -177,13 +177,7 @@ async def undelivered_count(conn: AsyncConnection, order_id: UUID) -> int:
 _LOG_EVENT = HotStatement(
     t.channel_event.insert()
     .inline()
-    .values(
-        order_id=sa.bindparam("order_id"),
-        shipment_id=sa.bindparam("shipment_id"),
-        kind=sa.bindparam("kind"),
-        detail=sa.bindparam("detail"),
-        data=sa.bindparam("data"),
-    )
+    .values(bound("order_id", "shipment_id", "kind", "detail", "data"))
 )
 
 

@@ -17,17 +17,12 @@ from services.production import tables as t
 from services.production.promise.term_rules import Terms, terms_for
 from shared.consuming import Delivery
 from shared.contracts.orders import OrderReceived
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 from shared.settings import PromiseSettings
 
 _REMEMBER = HotStatement(
     insert(t.customer_order)
-    .values(
-        order_id=sa.bindparam("order_id"),
-        channel=sa.bindparam("channel"),
-        shop=sa.bindparam("shop"),
-        shipping_service=sa.bindparam("shipping_service"),
-    )
+    .values(bound("order_id", "channel", "shop", "shipping_service"))
     .on_conflict_do_nothing()
 )
 _TERMS = HotStatement(

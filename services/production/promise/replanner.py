@@ -50,7 +50,7 @@ from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, bound
 from shared.polling import PollingWorker
 from shared.settings import PromiseSettings
 
@@ -171,11 +171,7 @@ async def _stored(conn: AsyncConnection, order_ids: list[UUID]) -> dict[UUID, da
 
 
 def _save_promise() -> HotStatement:
-    statement = insert(t.order_promise).values(
-        order_id=sa.bindparam("order_id"),
-        promised_on=sa.bindparam("promised_on"),
-        reason=sa.bindparam("reason"),
-    )
+    statement = insert(t.order_promise).values(bound("order_id", "promised_on", "reason"))
     return HotStatement(
         statement.on_conflict_do_update(
             index_elements=[t.order_promise.c.order_id],
