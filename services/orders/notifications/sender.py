@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from email.message import EmailMessage
+from email.message import Message
 from uuid import UUID
 
 import aiosmtplib
@@ -113,7 +113,7 @@ class MailSender(PollingWorker):
             log.debug("SMTP connection closed uncleanly: %s", describe(error))
             client.close()
 
-    async def _smtp(self, message: EmailMessage) -> object:
+    async def _smtp(self, message: Message) -> object:
         client = await self._connected()
         try:
             return await client.send_message(message, sender=self._settings.sender_address)
@@ -121,7 +121,7 @@ class MailSender(PollingWorker):
             await self._hang_up(politely=False)  # never reuse a connection that failed
             raise
 
-    async def _send(self, message: EmailMessage) -> None:
+    async def _send(self, message: Message) -> None:
         await retrying.with_retries(
             lambda: self._smtp(message), SMTP_RETRIES, retryable=is_transient
         )
@@ -187,7 +187,7 @@ class MailSender(PollingWorker):
         log.info("notification %s (%s) sent", notification.id, notification.kind)
         return True
 
-    def _message(self, notification: store.PendingNotification) -> EmailMessage:
+    def _message(self, notification: store.PendingNotification) -> Message:
         context = dict(notification.context)
         context["shop_name"] = context.get("shop_name") or self._settings.sender_name
         mail = render(notification.kind, notification.locale, context)

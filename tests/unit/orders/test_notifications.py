@@ -253,6 +253,32 @@ def test_the_message_is_multipart_alternative_with_a_message_id_from_the_notific
     assert "<strong>#1001</strong>" in html
 
 
+def test_non_ascii_names_and_long_subjects_travel_encoded_and_read_back_whole():
+    nid = notification_id(ORDER, Kind.ORDER_CONFIRMED, "")
+    mail = render(Kind.ORDER_CONFIRMED, "it", context(Kind.ORDER_CONFIRMED))
+    subject = "Il suo ordine è confermato: " + "crème brûlée e cantucci " * 6
+    settings = MailSettings(from_address="Pasticceria Dolcè Vita <ordini@dolce.example>")
+
+    message = build_message(
+        nid,
+        recipient="Zoë Müller <zoe@example.de>",
+        locale="it",
+        mail=mail.__class__(**{**mail.__dict__, "subject": subject}),
+        settings=settings,
+    )
+    wire = message.as_bytes()
+    parsed = message_from_bytes(wire, policy=policy.default)
+
+    assert wire.isascii()  # headers as RFC 2047 words, bodies quoted-printable
+    assert all(len(line) <= 998 for line in wire.split(b"\n"))
+    assert parsed["Subject"] == subject
+    assert parsed["From"].addresses[0].display_name == "Pasticceria Dolcè Vita"
+    assert parsed["From"].addresses[0].addr_spec == "ordini@dolce.example"
+    assert parsed["To"].addresses[0].display_name == "Zoë Müller"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["X-Lotline-Notification"] == str(nid)
+
+
 def test_the_same_fact_always_has_the_same_notification_id():
     assert notification_id(ORDER, "shipment_dispatched", "s-1") == notification_id(
         ORDER, "shipment_dispatched", "s-1"
