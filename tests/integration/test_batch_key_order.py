@@ -62,5 +62,5 @@ async def test_batches_lock_their_aggregates_in_one_order(orders_engine: AsyncEn
         timeout=30,
     )
 
-    assert outcomes == [2, 2]  # both committed: no deadlock broken by PostgreSQL
+    assert list(outcomes) == [2, 2]  # both committed: no deadlock broken by PostgreSQL
     assert order_seen == {"reservations": [a, b], "promises": [a, b]}
