@@ -28,6 +28,13 @@ class HeldAnswers:
     def release(self) -> None:
         self._open.set()
 
+    async def until_held(self, count: int, *, timeout: float = 20.0) -> None:
+        """Until ``count`` requests are held: a request the caller sent may still be on its
+        way to the fake when the test sees the caller's other effects."""
+        async with asyncio.timeout(timeout):
+            while self.held < count:
+                await asyncio.sleep(0.005)
+
     async def pass_through(self) -> None:
         """Return at once while open; else wait, counted in ``held``, until released."""
         if self._open.is_set():

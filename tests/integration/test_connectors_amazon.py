@@ -76,9 +76,12 @@ async def test_concurrent_callers_of_an_expired_token_refresh_it_once(
         )
         for _ in range(8)
     ]
-    await until_waiting(connectors_engine, 7)  # seven callers queued on the refresh lock
-    assert fake.token_answers.held == 1
-    fake.token_answers.release()
+    try:
+        await until_waiting(connectors_engine, 7)  # seven callers queued on the refresh lock
+        await fake.token_answers.until_held(1)  # the first caller's refresh reached Amazon
+        assert fake.token_answers.held == 1
+    finally:
+        fake.token_answers.release()  # a failed check must not leave the callers hanging
     got = await asyncio.gather(*callers)
 
     assert len(set(got)) == 1 and got[0] != first

@@ -169,9 +169,12 @@ async def test_concurrent_refreshes_spend_the_refresh_token_once(connectors_engi
         asyncio.create_task(tokens.access_token(connectors_engine, api, sid, margin_seconds=300))
         for _ in range(8)
     ]
-    await until_waiting(connectors_engine, 7)  # seven callers queued on the refresh lock
-    assert fake.token_answers.held == 1
-    fake.token_answers.release()
+    try:
+        await until_waiting(connectors_engine, 7)  # seven callers queued on the refresh lock
+        await fake.token_answers.until_held(1)  # the first caller's refresh reached Etsy
+        assert fake.token_answers.held == 1
+    finally:
+        fake.token_answers.release()  # a failed check must not leave the callers hanging
     got = await asyncio.gather(*callers)
 
     row = await shop_row(connectors_engine, sid)
