@@ -129,10 +129,9 @@ async def order_exists(conn: AsyncConnection, order_id: UUID) -> bool:
     return await _EXISTS.fetchrow(conn, id=order_id) is not None
 
 
-_HEAD = HotStatement(sa.select(t.order).where(t.order.c.id == sa.bindparam("id")))
-_HEAD_FOR_UPDATE = HotStatement(
-    sa.select(t.order).where(t.order.c.id == sa.bindparam("id")).with_for_update()
-)
+_HEAD_QUERY = sa.select(t.order).where(t.order.c.id == sa.bindparam("id"))
+_HEAD = HotStatement(_HEAD_QUERY)
+_HEAD_FOR_UPDATE = HotStatement(_HEAD_QUERY.with_for_update())
 
 
 async def order_head(conn: AsyncConnection, order_id: UUID, *, lock: bool = False) -> Any:

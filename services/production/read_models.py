@@ -22,7 +22,8 @@ from services.production.production_orders import completion_rules
 from services.production.recipes import recipe_rules
 from shared.consuming import Delivery
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
-from shared.hot_sql import HotStatement, bound
+from shared.hot_sql import HotStatement
+from shared.snapshots import keep_newest
 from shared.units import Quantity, UnitError, convert
 
 log = logging.getLogger(__name__)
@@ -64,22 +65,12 @@ async def upsert_item(conn: AsyncConnection, event: ItemDefined) -> None:
     )
 
 
-def _keep_newest() -> HotStatement:
-    fields = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
-    statement = insert(t.lot).values(bound("lot_code", *fields))
-    return HotStatement(
-        statement.on_conflict_do_update(
-            index_elements=[t.lot.c.lot_code],
-            set_={
-                **{name: statement.excluded[name] for name in fields},
-                "updated_at": sa.func.now(),
-            },
-            where=t.lot.c.revision < statement.excluded.revision,
-        ).returning(t.lot.c.lot_code)
+LOT_FIELDS = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
+_KEEP_NEWEST = HotStatement(
+    keep_newest(t.lot, "lot_code", LOT_FIELDS, also_set={"updated_at": sa.func.now()}).returning(
+        t.lot.c.lot_code
     )
-
-
-_KEEP_NEWEST = _keep_newest()
+)
 
 
 async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:

@@ -52,18 +52,6 @@ async def insert_delivery(conn: AsyncConnection, **values: Any) -> bool:
     return await _INSERT_DELIVERY.fetchrow(conn, **values) is not None
 
 
-_CLAIM = HotStatement(
-    sa.select(D)
-    .where(
-        D.c.status == "pending",
-        sa.or_(D.c.due_at.is_(None), D.c.due_at <= sa.func.now()),
-    )
-    .order_by(D.c.received_at)
-    .limit(sa.bindparam("limit"))
-    .with_for_update(skip_locked=True)
-)
-
-
 def _due() -> sa.Select[Any]:
     return (
         sa.select(D)
@@ -76,9 +64,12 @@ def _due() -> sa.Select[Any]:
     )
 
 
+_CLAIM = HotStatement(_due().limit(sa.bindparam("limit")))
+
+
 async def claim_delivery(conn: AsyncConnection) -> Any:
     """The oldest pending delivery due for processing, locked for this transaction."""
-    return (await conn.execute(_due().limit(1))).first()
+    return await _CLAIM.fetchrow(conn, limit=1)
 
 
 _SOONEST_DUE = HotStatement(

@@ -19,26 +19,15 @@ from services.connectors.stock_push import stock_rules
 from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import LotChanged, LotStatus
-from shared.hot_sql import HotStatement, bound
+from shared.hot_sql import HotStatement
+from shared.snapshots import keep_newest
 
 CONSUMER = "connectors"
 WAKE = "stock push"  # a quantity became pending: the worker looks once it is committed
 
 
-def _keep_newest() -> HotStatement:
-    """Upsert a lot's snapshot unless the stored one is as new or newer."""
-    fields = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
-    statement = insert(t.stock_lot).values(bound("lot_code", *fields))
-    return HotStatement(
-        statement.on_conflict_do_update(
-            index_elements=[t.stock_lot.c.lot_code],
-            set_={name: statement.excluded[name] for name in fields},
-            where=t.stock_lot.c.revision < statement.excluded.revision,
-        )
-    )
-
-
-_KEEP_NEWEST = _keep_newest()
+LOT_FIELDS = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
+_KEEP_NEWEST = HotStatement(keep_newest(t.stock_lot, "lot_code", LOT_FIELDS))
 
 
 async def on_lot_changed(tx: Delivery, event: LotChanged) -> None:

@@ -4,13 +4,19 @@ purchase orders still bring, and when, for the promise."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
 from services.production.purchasing.cover_rules import Expected
 from shared.consuming import Delivery
 from shared.contracts.inventory import PurchaseOrderChanged, PurchaseOrderStatus
+from shared.snapshots import keep_newest
+
+_KEEP_NEWEST = keep_newest(
+    t.purchase_order,
+    "id",
+    ("item_code", "remaining", "unit", "expected_on", "status", "revision"),
+)
 
 
 async def when_purchase_order_changed(tx: Delivery, event: PurchaseOrderChanged) -> None:
@@ -25,14 +31,7 @@ async def when_purchase_order_changed(tx: Delivery, event: PurchaseOrderChanged)
         "status": event.status.value,
         "revision": event.revision,
     }
-    statement = insert(t.purchase_order).values(**values)
-    await conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[t.purchase_order.c.id],
-            set_={k: statement.excluded[k] for k in values if k != "id"},
-            where=t.purchase_order.c.revision < statement.excluded.revision,
-        )
-    )
+    await conn.execute(_KEEP_NEWEST, values)
 
 
 async def open_by_item(conn: AsyncConnection) -> dict[str, list[Expected]]:
