@@ -122,12 +122,16 @@ async def apply_once(
 Routed = tuple[Envelope, Event, UseCase]
 
 
-async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed]) -> int:
+async def apply_batch(
+    engine: AsyncEngine, consumer: str, batch: Sequence[Routed], *, log_each: bool = True
+) -> int:
     """Apply ``batch`` in one transaction, in key order; how many were new (not
     redeliveries).
 
     Any exception rolls the whole batch back and propagates: the caller then applies each
-    alone. An event delivered twice within the batch applies once."""
+    alone. An event delivered twice within the batch applies once. ``log_each=False``: no
+    line per event here (the caller writes the one line of a batch of one, with its
+    correlation id and duration: a second line per event cost as much as parsing it)."""
     if not batch:
         return 0
     batch = sorted(batch, key=lambda routed: routed[0].key)  # stable: see the docstring
@@ -139,7 +143,9 @@ async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed
         async with outbox.written_together(conn):
             with derived_ids.applying(conn, consumer, set(fresh)):
                 before_commit: dict[Hashable, Callable[[], Awaitable[None]]] = {}
-                await _apply_each(conn, consumer, batch, fresh, deliveries, before_commit)
+                await _apply_each(
+                    conn, consumer, batch, fresh, deliveries, before_commit, log_each=log_each
+                )
                 await _run_before_commit(before_commit)
     _run_after_commit(deliveries)
     return len(deliveries)
@@ -152,6 +158,8 @@ async def _apply_each(
     fresh: set[UUID],
     deliveries: list[Delivery],
     before_commit: dict[Hashable, Callable[[], Awaitable[None]]],
+    *,
+    log_each: bool,
 ) -> None:
     for envelope, event, use_case in batch:
         if envelope.event_id not in fresh:
@@ -160,11 +168,12 @@ async def _apply_each(
         delivery = Delivery(conn, envelope, consumer, _before_commit=before_commit)
         with correlation.bound(**correlation.event_fields(envelope, event)):
             await use_case(delivery, event)
-            log.info(  # one line per event, with its correlation id, as alone
-                "%s handled %s",
-                getattr(use_case, "__name__", consumer),
-                envelope.event_type,
-            )
+            if log_each:
+                log.info(  # one line per event, with its correlation id, as alone
+                    "%s handled %s",
+                    getattr(use_case, "__name__", consumer),
+                    envelope.event_type,
+                )
         deliveries.append(delivery)
 
 

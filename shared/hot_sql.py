@@ -108,8 +108,15 @@ class HotStatement:
 
 async def _in_transaction(conn: AsyncConnection) -> asyncpg.Connection:
     """The asyncpg connection under ``conn``, its transaction begun: SQLAlchemy's asyncpg
-    adapter sends BEGIN lazily, before the first statement it runs itself."""
-    fairy = await conn.get_raw_connection()
+    adapter sends BEGIN lazily, before the first statement it runs itself.
+
+    The pooled connection is read straight off the checked-out ``Connection`` when it has
+    one (always, inside ``engine.begin()``): ``get_raw_connection`` spawns a greenlet to
+    read that same attribute, once per hot statement."""
+    sync = conn.sync_connection
+    fairy: Any = sync._dbapi_connection if sync is not None else None
+    if fairy is None:  # not yet checked out, or invalidated: SQLAlchemy's own way
+        fairy = await conn.get_raw_connection()
     adapted: Any = fairy.dbapi_connection
     if adapted._transaction is None and not adapted.autocommit:
         await adapted._start_transaction()

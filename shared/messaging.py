@@ -325,7 +325,8 @@ class EventSubscriber:
                 use_case = route(routes, event) if event is not None else None
                 if event is not None and use_case is not None:
                     batch.append((envelope, event, use_case))
-            applied = await apply_batch(engine, inbox or self._service, batch)
+            alone = len(batch) == 1  # one line for it, below, not one here and one there
+            applied = await apply_batch(engine, inbox or self._service, batch, log_each=not alone)
         except Exception as error:
             log.warning(
                 "batch of %d on %s failed (%r); applying each alone", len(records), topic, error
@@ -333,18 +334,25 @@ class EventSubscriber:
             for record in records:
                 await self.deliver(topic, record, one, group=group)
             return
-        if batch:
-            log.info(
-                "%s handled %d events (%d new)",
-                one.__name__,
-                len(batch),
-                applied,
-                extra={
-                    "topic": topic,
-                    "batch": len(records),
-                    "duration_ms": round((time.perf_counter() - started) * 1e3, 1),
-                },
-            )
+        if not batch:
+            return
+        extra = {
+            "topic": topic,
+            "batch": len(records),
+            "duration_ms": round((time.perf_counter() - started) * 1e3, 1),
+        }
+        if alone:  # the usual batch below full load: one line, as for an event alone
+            envelope, event, _ = batch[0]
+            with correlation.bound(**correlation.event_fields(envelope, event)):
+                log.info(
+                    "%s handled %s%s",
+                    one.__name__,
+                    envelope.event_type,
+                    "" if applied else " (seen before)",
+                    extra=extra,
+                )
+            return
+        log.info("%s handled %d events (%d new)", one.__name__, len(batch), applied, extra=extra)
 
     async def deliver(self, topic: str, record: Any, handler: Handler, *, group: str = "") -> None:
         """Parse and handle one record; poison → DLQ; transient → raise for redelivery.

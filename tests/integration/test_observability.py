@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotReceived
 from shared.contracts.orders import OrderCancelled
-from shared.messaging import EventSubscriber, ensure_topics, kafka_broker
+from shared.messaging import EventSubscriber, Routes, ensure_topics, kafka_broker
 from shared.observability import checks
 from shared.observability.health import health_router
 from shared.observability.kafka_lag import ConsumerLag
@@ -261,3 +262,55 @@ async def test_a_handler_logs_and_publishes_under_the_correlation_id_it_consumed
         handled["correlation_id"] == str(flow) and handled["event_type"] == "orders.order_cancelled"
     )
     assert [e.correlation_id for e in staged] == [flow]
+
+
+async def test_a_batch_of_one_event_logs_one_line_and_a_larger_batch_one_per_event_and_its_sum(
+    settings, orders_engine, json_log
+):
+    flow = uuid.uuid4()
+    seen: list[str] = []
+
+    async def note(tx, event) -> None:
+        seen.append(event.lot_code)
+
+    async def one(envelope, event) -> None:  # the path of an event alone: not taken here
+        raise AssertionError("the batch failed")
+
+    one.__name__ = "on_lot"
+    subscriber = EventSubscriber(
+        kafka_broker(settings.kafka, client_id="t"), settings.kafka, service="orders"
+    )
+    consumer = f"test-{uuid.uuid4().hex[:8]}"
+
+    def record(event: LotReceived) -> SimpleNamespace:
+        envelope = Envelope.wrap(event, correlation_id=flow)
+        return SimpleNamespace(value=envelope.to_bytes(), headers=[], partition=0, offset=0)
+
+    def lines() -> list[dict[str, Any]]:
+        found = [json.loads(line) for line in json_log.getvalue().splitlines()]
+        json_log.seek(0)
+        json_log.truncate()
+        return [line for line in found if line["logger"].startswith("shared.")]
+
+    routes: Routes = {LotReceived: note}
+    await subscriber.deliver_batch(
+        "t.inv", [record(lot_event())], orders_engine, routes, one, inbox=consumer
+    )
+    [alone] = lines()
+    assert alone["logger"] == "shared.messaging" and alone["topic"] == "t.inv"
+    assert alone["message"] == "on_lot handled inventory.lot_received"
+    assert alone["correlation_id"] == str(flow) and "duration_ms" in alone
+
+    await subscriber.deliver_batch(
+        "t.inv",
+        [record(lot_event()), record(lot_event())],
+        orders_engine,
+        routes,
+        one,
+        inbox=consumer,
+    )
+    each, each_too, total = lines()
+    assert each["logger"] == each_too["logger"] == "shared.consuming"
+    assert each["correlation_id"] == each_too["correlation_id"] == str(flow)
+    assert total["message"] == "on_lot handled 2 events (2 new)" and total["batch"] == 2
+    assert len(seen) == 3
