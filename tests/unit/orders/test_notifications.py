@@ -23,7 +23,7 @@ from services.orders.notifications import (
     should_mail,
 )
 from services.orders.notifications.locales import long_date
-from services.orders.notifications.message import build_message
+from services.orders.notifications.message import build_message, recipient_address, wire
 from services.orders.notifications.sender import is_transient
 from services.orders.notifications.store import notification_id
 
@@ -305,3 +305,30 @@ def test_the_same_fact_always_has_the_same_notification_id():
 )  # fmt: skip
 def test_only_temporary_smtp_failures_are_retried(error, transient):
     assert is_transient(error) is transient
+
+
+@pytest.mark.parametrize(
+    ("recipient", "sender", "subject"),
+    [
+        ("maria@example.it", "Lotline <orders@lotline.local>", None),
+        ("Zoë Müller <zoe@example.de>", "Pasticceria Dolcè Vita <ordini@dolce.example>", None),
+        ("Anna <a@b.example>", "Lotline <orders@lotline.local>", "plain but long " * 8),
+        ("Anna <a@b.example>", "Lotline <orders@lotline.local>", "crème brûlée " * 9),
+    ],
+)
+def test_the_wire_form_is_byte_for_byte_what_aiosmtplib_would_send(recipient, sender, subject):
+    nid = notification_id(ORDER, Kind.ORDER_CONFIRMED, "")
+    mail = render(Kind.ORDER_CONFIRMED, "it", context(Kind.ORDER_CONFIRMED))
+    if subject is not None:
+        mail = mail.__class__(**{**mail.__dict__, "subject": subject})
+    message = build_message(
+        nid,
+        recipient=recipient,
+        locale="it",
+        mail=mail,
+        settings=MailSettings(from_address=sender),
+    )
+
+    assert wire(message) == aiosmtplib.email.flatten_message(message)
+    assert recipient_address(str(message["To"])) == recipient_address(recipient)
+    assert recipient_address("Zoë Müller <zoe@example.de>") == "zoe@example.de"
