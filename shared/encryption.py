@@ -36,6 +36,11 @@ def configure(keys: Sequence[SecretStr | str]) -> None:
     _keyring = MultiFernet([Fernet(k.encode()) for k in plain])
 
 
+def keyring() -> MultiFernet:
+    """The keys in use (a new object whenever they are configured anew)."""
+    return _keys()
+
+
 def _keys() -> MultiFernet:
     if _keyring is None:  # a process that did not configure: the deployment's settings
         from shared.settings import get_settings

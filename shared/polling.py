@@ -123,6 +123,11 @@ class PollingWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def woken(self) -> bool:
+        """True when a wake came since this turn began: the next turn runs at once."""
+        return self._wake.is_set()
+
     def start(self) -> None:
         if not self.enabled():
             log.info("%s is not enabled", self.name)

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.middleware import Middleware
 
 from services.connectors import api, gauges, handlers, inventory_handlers, service, sku_mappings
 from services.connectors.amazon import api as amazon_api
@@ -164,6 +165,10 @@ def create_app(
             etsy_service.PollFailed,
             amazon_service.PollFailed,
         ),
+    )
+    # innermost: the hottest route answered without FastAPI's router (api.ShopifyWebhooks)
+    app.user_middleware.append(
+        Middleware(api.ShopifyWebhooks, route=api.shopify_webhook_route(api.router.routes))
     )
     return app
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.connectors import tables as t
+from shared import encryption
 from shared.hot_sql import HotStatement
 
 
@@ -52,10 +56,40 @@ async def shop(conn: AsyncConnection, domain: str) -> Any:
     return (await conn.execute(sa.select(*SHOP_COLUMNS).where(t.shop.c.domain == domain))).first()
 
 
-async def shop_for_webhook(conn: AsyncConnection, domain: str) -> Any:
-    """The shop with its webhook secret, in one round trip (every webhook reads both)."""
-    query = sa.select(*SHOP_COLUMNS, t.shop.c.webhook_secret).where(t.shop.c.domain == domain)
-    return (await conn.execute(query)).first()
+@dataclass(frozen=True)
+class WebhookShop:
+    """What a webhook needs of its shop: the secret its signature is checked with (in the
+    clear) and whether the shop uninstalled the app."""
+
+    webhook_secret: str
+    uninstalled_at: datetime | None
+
+
+# The ciphertext read as text (decrypted below, not by the column type), so the statement
+# runs hot: every webhook reads it.
+_SHOP_FOR_WEBHOOK = HotStatement(
+    sa.select(
+        sa.type_coerce(t.shop.c.webhook_secret, sa.Text).label("webhook_secret"),
+        t.shop.c.uninstalled_at,
+    ).where(t.shop.c.domain == sa.bindparam("domain"))
+)
+
+
+@lru_cache(maxsize=1024)
+def _decrypted(stored: str, keyring: object) -> str:
+    """A stored secret in the clear, once per ciphertext and keyring: a rotated secret is a
+    new ciphertext, new keys a new keyring, so neither is ever answered from memory."""
+    return encryption.decrypt(stored)
+
+
+async def shop_for_webhook(conn: AsyncConnection, domain: str) -> WebhookShop | None:
+    """The shop's webhook secret and uninstall time, in one round trip (every webhook reads
+    both); None when no such shop."""
+    row = await _SHOP_FOR_WEBHOOK.fetchrow(conn, domain=domain)
+    if row is None:
+        return None
+    secret = _decrypted(row.webhook_secret, encryption.keyring())
+    return WebhookShop(webhook_secret=secret, uninstalled_at=row.uninstalled_at)
 
 
 async def update_shop(conn: AsyncConnection, domain: str, values: dict[str, Any]) -> bool:

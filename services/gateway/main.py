@@ -31,6 +31,7 @@ from services.gateway.dashboard.live_feed import LiveFeed
 from services.gateway.dashboard.templating import STATIC
 from services.gateway.dashboard.upstream import Upstream
 from services.gateway.routes import SERVICES, merge_openapi, service_for
+from services.gateway.upstream_transport import LeanTransport
 from shared import body_limit, db, migrations
 from shared.http import install_error_handlers, invalid_request
 from shared.messaging import with_retries
@@ -97,14 +98,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await with_retries(lambda: prepare_database(settings), max_seconds=60)
         # A carrier may retry for minutes; idle connections are dropped before uvicorn's 5 s
         # keep-alive ends, so a page never reuses one the service is closing (ReadError).
-        # Every connection the pool may open is kept alive: with httpx's default of 20, a
+        # Up to 100 idle connections per service are kept: with httpx's default of 20, a
         # burst of webhooks closed and reopened a connection per request past the 20th.
-        limits = httpx.Limits(
-            max_connections=UPSTREAM_CONNECTIONS,
-            max_keepalive_connections=UPSTREAM_CONNECTIONS,
-            keepalive_expiry=2.0,
-        )
-        async with httpx.AsyncClient(timeout=180.0, limits=limits) as client:
+        # The transport is the gateway's own (upstream_transport: httpx's pool was most of
+        # the gateway's CPU per forwarded webhook).
+        transport = LeanTransport(max_idle_per_host=UPSTREAM_CONNECTIONS, keepalive_expiry=2.0)
+        async with httpx.AsyncClient(timeout=180.0, transport=transport) as client:
             app.state.client = client
             app.state.upstream = Upstream(client, upstream_urls)
             await live.start()

@@ -42,12 +42,13 @@ def _external_id(topic: str, payload: Any) -> str | None:
     return None
 
 
-async def _verified_shop(conn: AsyncConnection, delivery: ShopifyDelivery) -> Any:
+async def _verified_shop(
+    conn: AsyncConnection, delivery: ShopifyDelivery
+) -> repository.WebhookShop:
     if not delivery.shop:
         raise WebhookRejected(401, "missing X-Shopify-Shop-Domain")
     shop = await repository.shop_for_webhook(conn, delivery.shop)
-    secret = None if shop is None else str(shop.webhook_secret)
-    if secret is None or not signature.verify(delivery.body, secret, delivery.hmac):
+    if shop is None or not signature.verify(delivery.body, shop.webhook_secret, delivery.hmac):
         raise WebhookRejected(401, "invalid webhook signature")
     if shop.uninstalled_at is not None:
         raise WebhookRejected(GONE, f"shop {delivery.shop} uninstalled the app")

@@ -96,4 +96,8 @@ class DeliveryWorker(PollingWorker):
         return await process_batch(self._engine, self._settings)
 
     async def next_turn_in(self) -> float | None:
+        """When a webhook accepted during the turn woke the worker, the next turn runs at
+        once whatever is due: no query (under load, one per turn)."""
+        if self.woken:
+            return None
         return seconds_until(*await repo.soonest_due(self._engine))
