@@ -263,12 +263,6 @@ class Mailbox:
         return [m for m in self.messages if address in str(m["To"])]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The API fuzz leaves odd shops, items and lines behind in the shared system: it runs
-    after every journey, so none of them meets those rows."""
-    items.sort(key=lambda item: item.path.name == "test_openapi_fuzz.py")
-
-
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[Mailbox]:
     box = Mailbox()

@@ -19,7 +19,7 @@ from shared.settings import Settings
 from tests.e2e.conftest import PROCESSES
 from tests.e2e.isolated_system import CLEAN, held, judged, own_system, seeded, send
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.e2e, pytest.mark.isolated, pytest.mark.timeout(420)]
 
 
 async def test_a_restored_system_carries_on_from_the_broker_with_every_order_once(

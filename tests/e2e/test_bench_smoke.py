@@ -75,6 +75,7 @@ async def test_a_small_reconciliation_backlog_is_one_order_per_shopify_order(sys
     assert result["settle_ms"].keys() == {"p50", "p95", "p99", "max"}
 
 
+@pytest.mark.isolated
 async def test_a_two_instance_benchmark_counts_every_order_once(tmp_path):
     """``make bench BENCH_ARGS="--instances 2"`` in small: two processes of every
     consuming service in one consumer group, the webhooks spread over both connectors."""

@@ -15,7 +15,7 @@ import pytest
 from bench.chaos import PROCESSES, Plan, run_chaos
 from shared.settings import Settings
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.e2e, pytest.mark.isolated, pytest.mark.timeout(420)]
 
 
 async def test_orders_under_sigkills_are_each_one_order_and_no_lot_is_oversold(

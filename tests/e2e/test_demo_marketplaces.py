@@ -25,7 +25,7 @@ from tests.conftest import ROOT
 from tests.e2e.conftest import System, all_handled, eventually, json_of
 from tests.e2e.isolated_system import own_system
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.isolated, pytest.mark.timeout(300)]
 
 
 async def answers(url: str) -> bool:

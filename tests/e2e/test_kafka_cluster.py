@@ -25,7 +25,7 @@ from shared.settings import KafkaSettings, Settings
 from tests.e2e.conftest import PROCESSES, eventually
 from tests.e2e.isolated_system import CLEAN, judged, own_system, seeded, send, settled_orders
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.e2e, pytest.mark.isolated, pytest.mark.timeout(420)]
 
 
 def free_block(size: int) -> int:

@@ -8,7 +8,7 @@ import pytest
 
 from bench.system import SERVICES, supervised_system
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.isolated]
 
 
 async def test_the_supervisor_runs_two_instances_of_each_consuming_service(tmp_path):

@@ -24,7 +24,7 @@ from shared.settings import Settings
 from tests.e2e.conftest import System, eventually
 from tests.e2e.isolated_system import CLEAN, judged, own_system, seeded, send, settled_orders
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.isolated, pytest.mark.timeout(300)]
 
 SCALED = ("orders", "inventory")
 ORDERS = 90

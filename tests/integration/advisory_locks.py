@@ -14,11 +14,17 @@ WAITERS = sa.text(
 )
 
 
+async def waiting(engine: AsyncEngine) -> int:
+    """How many sessions of this database wait for an advisory lock now (another test
+    run's databases on the same server are not counted)."""
+    async with engine.connect() as conn:
+        return int(await conn.scalar(WAITERS) or 0)
+
+
 async def until_waiting(engine: AsyncEngine, count: int, *, timeout: float = 20.0) -> None:
     """Until ``count`` sessions of this database wait for an advisory lock."""
     async with asyncio.timeout(timeout):
         while True:
-            async with engine.connect() as conn:
-                if (await conn.scalar(WAITERS) or 0) >= count:
-                    return
+            if await waiting(engine) >= count:
+                return
             await asyncio.sleep(0.01)

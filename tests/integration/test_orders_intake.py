@@ -14,6 +14,7 @@ from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ReservedLot, StockReserved
 from shared.units import Quantity
+from tests.integration.advisory_locks import waiting
 
 
 def inbound(
@@ -133,14 +134,10 @@ async def test_a_reservation_read_before_its_order_waits_for_it_and_applies_once
 
 async def waits_for_a_lock_or(engine, done: asyncio.Event) -> None:
     """Until some transaction waits for an advisory lock, or ``done`` is set."""
-    async with engine.connect() as conn:
-        while not done.is_set():
-            waiting = await conn.scalar(
-                sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-            )
-            if waiting:
-                return
-            await asyncio.sleep(0.01)
+    while not done.is_set():
+        if await waiting(engine):
+            return
+        await asyncio.sleep(0.01)
 
 
 async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behind(

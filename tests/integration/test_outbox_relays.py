@@ -7,7 +7,6 @@ import asyncio
 import time
 from typing import Any, cast
 
-import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +15,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotChanged, LotStatus
 from shared.outbox import OutboxRelay
 from shared.units import Quantity
+from tests.integration.advisory_locks import waiting
 
 
 class RecordingBroker:
@@ -40,14 +40,6 @@ class RecordingBroker:
 
 def relay(engine: AsyncEngine, broker: RecordingBroker) -> OutboxRelay:
     return OutboxRelay(engine, cast(KafkaBroker, broker), topic_name=str, batch_size=2)
-
-
-async def lock_waiters(engine: AsyncEngine) -> int:
-    async with engine.connect() as conn:
-        found = await conn.scalar(
-            sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-        )
-    return int(found or 0)
 
 
 async def test_a_second_relay_waits_for_the_first_so_an_aggregates_events_stay_in_order(
@@ -79,7 +71,7 @@ async def test_a_second_relay_waits_for_the_first_so_an_aggregates_events_stay_i
     # The second relay either queues behind the first (it waits for the lock) or, taking
     # the rows the first left unlocked, publishes revisions 3 and 4 ahead of 1 and 2.
     deadline = time.monotonic() + 10
-    while not second.done() and not await lock_waiters(orders_engine):
+    while not second.done() and not await waiting(orders_engine):
         assert time.monotonic() < deadline, "the second relay neither waited nor published"
         await asyncio.sleep(0.02)
     gate.set()

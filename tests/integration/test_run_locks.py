@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.connectors.config import ShopifySyncSettings
 from services.connectors.run_locks import one_at_a_time
 from services.connectors.shopify import reconciliation
-from tests.integration.test_outbox_relays import lock_waiters
+from tests.integration.advisory_locks import waiting
 
 
 async def test_a_held_run_lock_is_refused_to_a_worker_and_queued_for_an_operator(
@@ -30,7 +30,7 @@ async def test_a_held_run_lock_is_refused_to_a_worker_and_queued_for_an_operator
                 assert held
 
         queued = asyncio.create_task(operator())
-        while not queued.done() and not await lock_waiters(connectors_engine):
+        while not queued.done() and not await waiting(connectors_engine):
             await asyncio.sleep(0.02)  # until it waits for the lock, or went ahead
         assert not queued.done(), "the operator's run went ahead while the worker's held it"
     await asyncio.wait_for(queued, 10)  # released: it runs

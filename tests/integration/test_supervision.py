@@ -18,7 +18,7 @@ from shared import db
 from shared.settings import Settings
 from tests.conftest import ROOT, settings_env
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.isolated]
 SUPERVISOR = ROOT / "deploy" / "supervisor.py"
 
 
