@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -40,6 +40,8 @@ from shared.contracts.envelope import Envelope
 from shared.observability import correlation
 
 log = logging.getLogger(__name__)
+
+_Action = TypeVar("_Action", bound=Callable[[], Awaitable[None]])
 
 
 @dataclass
@@ -81,11 +83,16 @@ class Delivery:
         """Run ``action`` once the transaction committed (never if it rolls back)."""
         self._after_commit.append(action)
 
-    def once_before_commit(self, key: Hashable, action: Callable[[], Awaitable[None]]) -> None:
+    def once_before_commit(self, key: Hashable, action: _Action) -> _Action:
         """Run ``action`` in this transaction after every event of it was applied, once per
         ``key`` however many events of the batch ask (the first one asking gives it): the
-        action must read what it needs when it runs, not when it was asked."""
-        self._before_commit.setdefault(key, action)
+        action must read what it needs when it runs, not when it was asked.
+
+        Returns the action registered under ``key``: the first one asking's. An action that
+        is an object gathering what the events of the transaction hand it (lots they
+        touched) is thus shared by them all, and lives exactly as long as the transaction;
+        a key names one kind of action, so the returned object is of the type passed."""
+        return cast(_Action, self._before_commit.setdefault(key, action))
 
 
 UseCase = Callable[[Delivery, Any], Awaitable[Any]]

@@ -48,7 +48,7 @@ async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
     """Apply OrderReceived once: reserve FEFO under the order's minimum shelf-life rule (its
     customer's, else its channel's, kept with the order for later allocation), publish
     reserved or short, all in one commit."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     lots = await lot_repository.lots_for_update(
         conn, item_codes=[line.item_code for line in event.lines]
     )
@@ -61,20 +61,18 @@ async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
         return
     await reservation_repository.save_order_lines(conn, event.order_id, event.lines)
     await reservation_repository.save_allocations(conn, event.order_id, outcome.allocations)
-    await publish(
-        conn, [result], cause=envelope, touched_lots=[a.lot.id for a in outcome.allocations]
-    )
+    await publish(tx, [result], touched_lots=[a.lot.id for a in outcome.allocations])
 
 
 async def release_for_cancelled_order(tx: Delivery, event: OrderCancelled) -> None:
     """A cancelled order gives its reserved lots back to available stock."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     await reservation_repository.mark_order_cancelled(conn, event.order_id)
     released = await reservation_repository.release_order(conn, event.order_id)
     items = sorted({row.item_code for row in released})
     waiting = await retry_waiting_requests(conn, items)
     await publish(
-        conn,
+        tx,
         [
             StockReleased(
                 order_id=event.order_id,
@@ -91,7 +89,6 @@ async def release_for_cancelled_order(tx: Delivery, event: OrderCancelled) -> No
             ),
             *waiting.events,
         ],
-        cause=envelope,
         touched_lots=[r.lot_id for r in released] + list(waiting.touched_lots),
     )
 

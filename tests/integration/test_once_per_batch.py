@@ -65,3 +65,28 @@ async def test_a_redelivered_batch_runs_nothing_and_an_event_alone_runs_its_acti
     await apply_batch(orders_engine, f"test-{tag}", [(envelope, event, use_case)])
 
     assert log == [f"event {tag}-0", "total SOAP after 1 events"]
+
+
+async def test_every_event_of_a_batch_gets_the_action_the_first_one_registered(
+    orders_engine: AsyncEngine,
+) -> None:
+    """``once_before_commit`` returns the action registered under the key, so the events of
+    a batch can hand one object what it needs (lots they touched) and it runs once."""
+    seen: list[list[str]] = []
+
+    class Gathered:
+        def __init__(self) -> None:
+            self.codes: list[str] = []
+
+        async def __call__(self) -> None:
+            seen.append(self.codes)
+
+    async def use_case(tx: Delivery, event: LotReceived) -> None:
+        tx.once_before_commit("gathered", Gathered()).codes.append(event.lot_code)
+
+    tag = uuid.uuid4().hex[:6]
+    batch = [(*received(f"{tag}-{n}", "SOAP"), use_case) for n in range(3)]
+
+    await apply_batch(orders_engine, f"test-{tag}", batch)
+
+    assert seen == [sorted(f"{tag}-{n}" for n in range(3))]

@@ -84,7 +84,7 @@ async def try_to_hold(
 
 async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
     """Hold all materials or none; a new request for the same order replaces the old one."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     existing = await material_repository.material_request(conn, event.production_order_id)
     if existing is not None and existing.status in (CONSUMED, RELEASED):
         return
@@ -99,9 +99,8 @@ async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
     answer, held = await try_to_hold(conn, event.production_order_id, event.materials)
     others = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, released))
     await publish(
-        conn,
+        tx,
         [answer, *others.events],
-        cause=envelope,
         touched_lots=[*released, *held, *others.touched_lots],
     )
 
@@ -125,7 +124,7 @@ async def release_for_cancelled_production(
     tx: Delivery, event: ProductionOrderStatusChanged
 ) -> None:
     """A cancelled production order lets go of its materials (and stops waiting)."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     if event.status is not ProductionStatus.CANCELLED:
         return
     request = await material_repository.material_request(conn, event.production_order_id)
@@ -135,9 +134,8 @@ async def release_for_cancelled_production(
     await material_repository.set_request_status(conn, event.production_order_id, RELEASED)
     others = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, released))
     await publish(
-        conn,
+        tx,
         [MaterialsReleased(production_order_id=event.production_order_id), *others.events],
-        cause=envelope,
         touched_lots=[*released, *others.touched_lots],
     )
 
@@ -145,7 +143,7 @@ async def release_for_cancelled_production(
 async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
     """Consume exactly the recorded lots, create the output lot and allocate it — or, if
     stock cannot honour the record, change nothing and say why."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     request = await material_repository.material_request(conn, event.production_order_id)
     if request is not None and request.status == CONSUMED:
         return
@@ -157,7 +155,7 @@ async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
             production_order_id=event.production_order_id, reason=str(refusal)
         )
         effects = Effects(events=[rejected])
-    await publish(conn, effects.events, cause=envelope, touched_lots=effects.touched_lots)
+    await publish(tx, effects.events, touched_lots=effects.touched_lots)
 
 
 async def _complete(conn: AsyncConnection, event: ProductionCompleted) -> Effects:

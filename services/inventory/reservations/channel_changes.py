@@ -53,7 +53,7 @@ async def _release(conn: AsyncConnection, held: HeldLot, quantity: Decimal) -> N
 
 async def shrink_for_reduced_lines(tx: Delivery, event: OrderLinesReduced) -> None:
     """Each reduced line keeps at most its new quantity reserved; the rest is free stock."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     released: list[ReservedLot] = []
     touched: list[int] = []
     for line in event.lines:
@@ -84,7 +84,7 @@ async def shrink_for_reduced_lines(tx: Delivery, event: OrderLinesReduced) -> No
         StockReleased(order_id=event.order_id, released=tuple(released), partial=True),
         *waiting.events,
     ]
-    await publish(conn, events, cause=envelope, touched_lots=touched + list(waiting.touched_lots))
+    await publish(tx, events, touched_lots=touched + list(waiting.touched_lots))
 
 
 async def _target_lot(conn: AsyncConnection, returned: ReturnedLot, destination: str) -> int | None:
@@ -124,7 +124,7 @@ async def _already_booked(conn: AsyncConnection, lot_id: int, reference: str) ->
 
 async def restock_returned(tx: Delivery, event: OrderItemsReturned) -> None:
     """Goods back on hand with a ``return`` movement per lot, once per return id."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     reference = f"return:{event.return_id}"
     touched: list[int] = []
     for returned in event.lots:
@@ -140,8 +140,7 @@ async def restock_returned(tx: Delivery, event: OrderItemsReturned) -> None:
         items = sorted({r.item_code for r in event.lots})
         waiting = await retry_waiting_requests(conn, items)
         await publish(
-            conn,
+            tx,
             list(waiting.events),
-            cause=envelope,
             touched_lots=touched + list(waiting.touched_lots),
         )

@@ -76,11 +76,11 @@ def _shipped(lots: Sequence[ShippedLot]) -> tuple[ReservedLot, ...]:
 async def dispatch(tx: Delivery, event: ShipmentDispatched) -> None:
     """Deduct once per shipment; a shipment beyond the reservation is refused whole
     (it goes to the dead-letter topic with the reason) and changes nothing."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     if not await reservation_repository.claim_shipment(conn, event.shipment_id):
         return
     touched = await _deduct(conn, event)
     shipped = StockShipped(
         order_id=event.order_id, shipment_id=event.shipment_id, lots=_shipped(event.lots)
     )
-    await publish(conn, [shipped], cause=envelope, touched_lots=touched)
+    await publish(tx, [shipped], touched_lots=touched)

@@ -233,11 +233,17 @@ _BUMP = HotStatement(
 
 async def bump_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[LotChanged]:
     """Count a change on each lot and return its snapshot for other services' read models."""
+    return list((await bump_lots_by_id(conn, lot_ids)).values())
+
+
+async def bump_lots_by_id(conn: AsyncConnection, lot_ids: Sequence[int]) -> dict[int, LotChanged]:
+    """``bump_lots``, each snapshot under its lot's id, in id order; a lot id that names no
+    lot (any more) has none."""
     if not lot_ids:
-        return []
+        return {}
     rows = await _BUMP.fetch(conn, ids=sorted(set(lot_ids)))
-    return [
-        LotChanged(
+    return {
+        r.id: LotChanged(
             lot_code=r.lot_code,
             item_code=r.item_code,
             on_hand=Quantity.of(r.on_hand, r.unit),
@@ -247,7 +253,7 @@ async def bump_lots(conn: AsyncConnection, lot_ids: Sequence[int]) -> list[LotCh
             status=lot_status(blocked=r.blocked_by_recall is not None, quarantined=r.quarantined),
         )
         for r in sorted(rows, key=lambda r: r.id)
-    ]
+    }
 
 
 _CHANGE_RESERVED = HotStatement(

@@ -31,7 +31,7 @@ CONSUMER = "inventory"
 
 async def block_recalled_lots(tx: Delivery, event: RecallIssued) -> None:
     """Block every recalled lot we hold (once), and name the reservations on them."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     named = set(event.lot_codes)
     lots = await lot_repository.lots_by_code_for_update(
         conn, sorted(named | {quarantine_lot_code(code) for code in named})
@@ -57,13 +57,13 @@ async def block_recalled_lots(tx: Delivery, event: RecallIssued) -> None:
             for r in held
         ),
     )
-    await publish(conn, [applied, *answers], cause=envelope, touched_lots=[*changed, *touched])
+    await publish(tx, [applied, *answers], touched_lots=[*changed, *touched])
 
 
 async def unblock_withdrawn_recall(tx: Delivery, event: RecallWithdrawn) -> None:
     """Unblock exactly what the withdrawn recall blocked; waiting material requests get
     another try with the stock back; orders hear which lots count again."""
-    conn, envelope = tx.conn, tx.envelope
+    conn = tx.conn
     unblocked = await lot_repository.unblock_lots_of(conn, event.recall_id)
     ids = [lot_id for lot_id, _ in unblocked]
     retried = await retry_waiting_requests(conn, await lot_repository.items_of_lots(conn, ids))
@@ -72,9 +72,7 @@ async def unblock_withdrawn_recall(tx: Delivery, event: RecallWithdrawn) -> None
         reason=event.reason,
         unblocked_lots=tuple(code for _, code in unblocked),
     )
-    await publish(
-        conn, [lifted, *retried.events], cause=envelope, touched_lots=[*ids, *retried.touched_lots]
-    )
+    await publish(tx, [lifted, *retried.events], touched_lots=[*ids, *retried.touched_lots])
 
 
 async def _hold_production_elsewhere(

@@ -223,4 +223,4 @@ async def when_run_time_is_corrected_recost_its_output(
     reason = f"run time corrected to {event.run_minutes} min, re-costed"
     if await recosting.record(output, new, reason):
         await recosting.follow(output.id)
-    await publish(conn, recosting.events, cause=tx.envelope)
+    await publish(tx, recosting.events)
