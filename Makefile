@@ -23,9 +23,10 @@ run: setup infra-up bootstrap
 
 ## make test: set up, start the servers it needs, lint, type-check, then the whole suite.
 ## The suite's PostgreSQL skips fsync for speed (LOTLINE_PG_DURABLE=0); make run's is durable.
-## Two pytest-xdist workers (TEST_WORKERS) each take a whole file at a time, in the order
-## tests/conftest.py gives (run_order); each has its own databases, topics and ports.
-TEST_WORKERS ?= 2
+## Three pytest-xdist workers (TEST_WORKERS) each take a whole file at a time, in the order
+## tests/conftest.py gives (run_order); each has its own databases, topics and ports. The
+## suite mostly waits (for processes, brokers, deadlines), so three share two cores well.
+TEST_WORKERS ?= 3
 PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: export LOTLINE_PG_DURABLE ?= 0
 test: setup infra-up browser lint

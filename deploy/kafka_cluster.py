@@ -161,16 +161,19 @@ class Cluster:
         if all((n.data / "meta.properties").exists() for n in self.nodes):
             return
         raw = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        formatting = {}  # the nodes at once: each is a JVM's start-up, seconds on a busy box
         for node in self.nodes:
             node.data.mkdir(parents=True, exist_ok=True)
             command = _java(
                 node, "kafka.tools.StorageTool", "format", "-t", raw, "-c", str(node.props)
             )
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                raise RuntimeError(
-                    f"formatting node {node.node_id} failed: {done.stdout}{done.stderr}"
-                )
+            formatting[node.node_id] = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+        for node_id, process in formatting.items():
+            output, _ = process.communicate()
+            if process.returncode != 0:
+                raise RuntimeError(f"formatting node {node_id} failed: {output}")
 
     def start(self) -> None:
         """Start every node that is not running, and wait until each serves clients."""

@@ -113,10 +113,10 @@ async def scratch_databases(settings: Settings) -> AsyncIterator[None]:
 
 
 def run_order(item: pytest.Item) -> int:
-    """Where a test goes in the run. ``make test`` hands whole files to two pytest-xdist
+    """Where a test goes in the run. ``make test`` hands whole files to pytest-xdist
     workers in this order (``--dist loadfile --no-loadscope-reorder``), each worker taking
     the next file when it runs dry: the long tests that start a system of their own first,
-    so the two workers share them; then the journeys on the suite's system; the API fuzz
+    so the workers share them; then the journeys on the suite's system; the API fuzz
     after every journey (it leaves odd shops, items and lines behind in its worker's
     system, and no journey may meet them); the many short files last, to even out the end."""
     if item.get_closest_marker("isolated"):

@@ -181,14 +181,14 @@ def errors(code: str, message: str, details: str = "") -> dict[str, Any]:
 QUOTA_EXCEEDED = errors("QuotaExceeded", "You exceeded your quota for the requested resource.")
 
 
-@dataclass(frozen=True)
+@dataclass
 class RecordedRequest:
     method: str
     path: str
     params: dict[str, str]
     form: dict[str, str]
     headers: dict[str, str]
-    status: int
+    status: int  # 0 until answered
 
 
 @dataclass
@@ -492,17 +492,20 @@ class FakeAmazon:
             form: dict[str, str] = {}
             if request.headers.get("content-type", "").startswith(FORM):
                 form = dict(parse_qsl(body.decode()))
-            response: Response = await call_next(request)
-            self.requests.append(
-                RecordedRequest(
-                    method=request.method,
-                    path=request.url.path,
-                    params=dict(request.query_params),
-                    form=form,
-                    headers=dict(request.headers),
-                    status=response.status_code,
-                )
+            # Recorded before it is handled: a test that sees the handler's effect on the
+            # fake's state sees the request too (the status follows once it is answered,
+            # before the caller can read the answer).
+            recorded = RecordedRequest(
+                method=request.method,
+                path=request.url.path,
+                params=dict(request.query_params),
+                form=form,
+                headers=dict(request.headers),
+                status=0,
             )
+            self.requests.append(recorded)
+            response: Response = await call_next(request)
+            recorded.status = response.status_code
             return response
 
         @app.post("/auth/o2/token")

@@ -149,14 +149,14 @@ def receipt(
     }
 
 
-@dataclass(frozen=True)
+@dataclass
 class RecordedRequest:
     method: str
     path: str
     params: dict[str, str]
     form: dict[str, str]
     headers: dict[str, str]
-    status: int
+    status: int  # 0 until answered
 
 
 @dataclass
@@ -327,17 +327,20 @@ class FakeEtsy:
             if request.headers.get("content-type", "").startswith(FORM):
                 form = dict(parse_qsl(body.decode()))
             request.state.form = form
-            response: Response = await call_next(request)
-            self.requests.append(
-                RecordedRequest(
-                    request.method,
-                    request.url.path,
-                    dict(request.query_params),
-                    form,
-                    dict(request.headers),
-                    response.status_code,
-                )
+            # Recorded before it is handled: a test that sees the handler's effect on the
+            # fake's state sees the request too (the status follows once it is answered,
+            # before the caller can read the answer).
+            recorded = RecordedRequest(
+                request.method,
+                request.url.path,
+                dict(request.query_params),
+                form,
+                dict(request.headers),
+                0,
             )
+            self.requests.append(recorded)
+            response: Response = await call_next(request)
+            recorded.status = response.status_code
             return response
 
         @app.get("/oauth/connect")
