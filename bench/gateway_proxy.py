@@ -33,18 +33,23 @@ from tests.e2e.conftest import System
 ANSWER = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
 
 
+async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 request off a keep-alive connection: its head and its body (framed by
+    Content-Length, the only framing the gateway sends)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return head, await reader.readexactly(length) if length else b""
+
+
 async def _upstream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """HTTP/1.1 keep-alive, every request answered ``200 {}`` after reading its body."""
     try:
         while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            if length:
-                await reader.readexactly(length)
+            await read_request(reader)
             writer.write(ANSWER)
             await writer.drain()
     except (asyncio.IncompleteReadError, ConnectionError):

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
+from bench.gateway_proxy import read_request
 from services.gateway.upstream_transport import LeanTransport
 
 Answer = Callable[[bytes, bytes], bytes]  # (request head, request body) -> raw answer
@@ -19,14 +20,7 @@ async def _serve(answer: Answer, accepted: list[int]) -> asyncio.Server:
         accepted.append(1)
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                body = await reader.readexactly(length) if length else b""
-                raw = answer(head, body)
+                raw = answer(*await read_request(reader))
                 writer.write(raw)
                 await writer.drain()
                 if b"connection: close" in raw.lower():
