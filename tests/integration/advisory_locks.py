@@ -4,9 +4,15 @@ PostgreSQL's own ``pg_locks``, instead of a delay that only makes the race likel
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.fakes import HeldAnswers
+
+T = TypeVar("T")
 
 WAITERS = sa.text(
     "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
@@ -28,3 +34,25 @@ async def until_waiting(engine: AsyncEngine, count: int, *, timeout: float = 20.
             if await waiting(engine) >= count:
                 return
             await asyncio.sleep(0.01)
+
+
+async def racing_one_refresh(
+    engine: AsyncEngine,
+    held: HeldAnswers,
+    call: Callable[[], Coroutine[Any, Any, T]],
+    *,
+    callers: int = 8,
+) -> list[T]:
+    """``callers`` calls at once while the marketplace holds its token answers: certain that
+    all but the first queue on the refresh lock while the first one's refresh is at the
+    fake, then released; what each call returned. The answers are released whatever happens
+    (a failed check must not leave the callers, or the fake's teardown, hanging)."""
+    held.hold()
+    tasks = [asyncio.create_task(call()) for _ in range(callers)]
+    try:
+        await until_waiting(engine, callers - 1)  # the others queued on the refresh lock
+        await held.until_held(1)  # the first caller's refresh reached the marketplace
+        assert held.held == 1
+    finally:
+        held.release()
+    return list(await asyncio.gather(*tasks))

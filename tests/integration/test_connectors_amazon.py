@@ -3,7 +3,6 @@ through the connectors' own client and token store (nothing patched)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +21,7 @@ from services.connectors.channels.port import Refused
 from services.connectors.config import WriteBackSettings
 from tests.fakes.amazon import FakeAmazon, order, order_id, order_item, running_fake
 from tests.fakes.amazon_sqs import order_change
-from tests.integration.advisory_locks import until_waiting
+from tests.integration.advisory_locks import racing_one_refresh
 
 
 @pytest.fixture
@@ -69,20 +68,11 @@ async def test_concurrent_callers_of_an_expired_token_refresh_it_once(
             conn, seller_id, access_token=first, expires_at=datetime.now(UTC) - timedelta(1)
         )
 
-    fake.token_answers.hold()  # the first refresh waits at Amazon while the others queue
-    callers = [
-        asyncio.create_task(
-            tokens.access_token(connectors_engine, api, seller_id, margin_seconds=60)
-        )
-        for _ in range(8)
-    ]
-    try:
-        await until_waiting(connectors_engine, 7)  # seven callers queued on the refresh lock
-        await fake.token_answers.until_held(1)  # the first caller's refresh reached Amazon
-        assert fake.token_answers.held == 1
-    finally:
-        fake.token_answers.release()  # a failed check must not leave the callers hanging
-    got = await asyncio.gather(*callers)
+    got = await racing_one_refresh(
+        connectors_engine,
+        fake.token_answers,
+        lambda: tokens.access_token(connectors_engine, api, seller_id, margin_seconds=60),
+    )
 
     assert len(set(got)) == 1 and got[0] != first
     assert fake.sellers[seller_id].refreshes == 2  # the first token, then one refresh for eight

@@ -32,7 +32,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.orders import ShipmentDispatched, ShippedLot
 from shared.units import Quantity
 from tests.fakes.etsy import FakeEtsy, receipt, running_fake
-from tests.integration.advisory_locks import until_waiting
+from tests.integration.advisory_locks import racing_one_refresh
 
 FAST = WriteBackSettings(
     poll_interval_seconds=0.05,
@@ -164,18 +164,11 @@ async def test_concurrent_refreshes_spend_the_refresh_token_once(connectors_engi
     settings = settings_for(fake)
     sid, issued = await connected_shop(connectors_engine, fake, expired=True)
     api = etsy_api(connectors_engine, http, settings)
-    fake.token_answers.hold()  # the first refresh waits at Etsy while the others queue
-    callers = [
-        asyncio.create_task(tokens.access_token(connectors_engine, api, sid, margin_seconds=300))
-        for _ in range(8)
-    ]
-    try:
-        await until_waiting(connectors_engine, 7)  # seven callers queued on the refresh lock
-        await fake.token_answers.until_held(1)  # the first caller's refresh reached Etsy
-        assert fake.token_answers.held == 1
-    finally:
-        fake.token_answers.release()  # a failed check must not leave the callers hanging
-    got = await asyncio.gather(*callers)
+    got = await racing_one_refresh(
+        connectors_engine,
+        fake.token_answers,
+        lambda: tokens.access_token(connectors_engine, api, sid, margin_seconds=300),
+    )
 
     row = await shop_row(connectors_engine, sid)
     assert fake.refresh_tokens_spent == [issued["refresh_token"]]

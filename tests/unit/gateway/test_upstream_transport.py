@@ -96,12 +96,18 @@ async def test_errors_are_httpx_errors(client: httpx.AsyncClient) -> None:
     with pytest.raises(httpx.ConnectError):
         await client.get(f"http://127.0.0.1:{port}/")
 
+    released = asyncio.Event()  # the server holds its answer until the client gave up
+
     async def never(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read(100)
-        await asyncio.sleep(5)
+        await released.wait()
+        writer.close()
 
     slow = await asyncio.start_server(never, "127.0.0.1", 0)
     async with slow:
         port = slow.sockets[0].getsockname()[1]
-        with pytest.raises(httpx.ReadTimeout):
-            await client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
+        try:
+            with pytest.raises(httpx.ReadTimeout):
+                await client.get(f"http://127.0.0.1:{port}/", timeout=0.2)
+        finally:
+            released.set()
