@@ -229,11 +229,12 @@ class Cluster:
         node.pidfile.unlink(missing_ok=True)
 
     def stop(self) -> None:
-        for node in self.nodes:
-            pid = node.pid()
-            if pid is None:
-                continue
+        """Every node told to stop at once: stopped one after another, the last one has lost
+        its quorum and waits for a controller that is gone (its whole stop timeout)."""
+        running = {node: pid for node in self.nodes if (pid := node.pid()) is not None}
+        for pid in running.values():
             os.kill(pid, signal.SIGTERM)
+        for node, pid in running.items():
             if not _wait_gone(pid, STOP_TIMEOUT):
                 os.kill(pid, signal.SIGKILL)
                 _wait_gone(pid)

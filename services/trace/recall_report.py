@@ -14,14 +14,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from uuid import UUID
-
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from services.trace.genealogy import Kind
 from services.trace.tracing import Trace
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 ENCODING = "windows-1252"
 FONT = "Helvetica"
@@ -171,6 +171,10 @@ def _text(value: str) -> str:
 
 def recall_pdf(recall: Recall, producer: Producer, language: str = "en") -> bytes:
     """A4 report: producer, recall, recalled lots, affected customers, stock on hand."""
+    # fpdf (with fontTools and numpy) is half a second of import: paid by the first
+    # report, not by every start of the service
+    from fpdf import FPDF
+
     said = partial(word, language)
     pdf = FPDF(format="A4")
     pdf.set_creation_date(recall.created_at)
@@ -247,6 +251,8 @@ def _table(
     widths: tuple[int, ...],
     none: str = "(none)",
 ) -> None:
+    from fpdf.fonts import FontFace  # see recall_pdf
+
     pdf.ln(4)
     pdf.set_font(FONT, style="B", size=12)
     pdf.cell(text=_text(title), new_x="LMARGIN", new_y="NEXT")

@@ -62,6 +62,7 @@ async def test_orders_flow_on_while_a_partition_leader_dies_and_returns(
 ) -> None:
     cluster = Cluster(tmp_path / "run", free_block(6))
     await asyncio.to_thread(cluster.start)
+    returned: asyncio.Future[None] | None = None
     try:
         kafka = settings.kafka.model_copy(
             update={"bootstrap_servers": cluster.bootstrap_servers, "replication_factor": 3}
@@ -84,12 +85,17 @@ async def test_orders_flow_on_while_a_partition_leader_dies_and_returns(
             )  # the controller fenced the dead broker: another replica leads
             # orders keep flowing on two nodes: more settle while the victim is down
             await eventually(functools.partial(settled_orders, system), lambda n: n >= before + 10)
-            await asyncio.to_thread(cluster.start_node, victim)
+            # the victim returns while the rest of the load is sent and drained
+            returned = asyncio.create_task(asyncio.to_thread(cluster.start_node, victim))
             await load
             facts, _ = await wait_drained(system.settings, tally, 150.0)
+            await returned  # it served clients again (start_node waits for that)
             still_running = {n: system.processes[n].poll() is None for n in PROCESSES}
     finally:
-        await asyncio.to_thread(cluster.stop)
+        if returned is not None:  # not killed while a JVM is being started
+            await asyncio.gather(returned, return_exceptions=True)
+        for node in cluster.nodes:  # a throwaway cluster: no graceful shutdown to wait for
+            await asyncio.to_thread(cluster.kill, node.node_id)
 
     assert moved_to != victim and len(tally.accepted) == 60
     assert judged(facts, tally) == CLEAN

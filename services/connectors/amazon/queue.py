@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from aiobotocore.session import get_session
-
 from services.connectors.amazon.config import NotificationQueue
 from services.connectors.amazon.order_changes import Message
 
@@ -32,6 +30,10 @@ class SqsQueue:
 
     async def _sqs(self) -> Any:
         if self._client is None:
+            # aiobotocore (botocore, aiohttp) is a quarter second of import: paid by a
+            # seller with a notification queue, not by every start of the connectors
+            from aiobotocore.session import get_session
+
             session = get_session()
             self._client = await self._stack.enter_async_context(
                 session.create_client(

@@ -12,13 +12,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
-
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from services.orders.notifications.locales import SUPPORTED, number_text, short_date
 from shared.units import Quantity
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # Every text the slip prints, in the customer's language (English for any other).
 TEXTS: dict[str, dict[str, str]] = {
@@ -156,6 +157,10 @@ def _encodable(text: str) -> bool:
 
 
 def _document(slip: PackingSlip) -> FPDF:
+    # fpdf (with fontTools and numpy) is half a second of import: paid by the first
+    # document, not by every start of the service
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4", unit="mm")
     pdf.core_fonts_encoding = ENCODING
     pdf.set_creation_date(datetime.combine(slip.shipped_on, datetime.min.time(), tzinfo=UTC))
@@ -211,6 +216,8 @@ def _shipment_facts(pdf: FPDF, slip: PackingSlip) -> None:
 
 def _lines_table(pdf: FPDF, slip: PackingSlip) -> None:
     """One row per lot; the item code and title head each line's first row."""
+    from fpdf.fonts import FontFace  # see _document
+
     pdf.set_font(FONT, size=9)
     with pdf.table(
         col_widths=TABLE_WIDTHS,
