@@ -1,5 +1,7 @@
 """Supervision over a real process (invariant 9): ``make up``'s watcher starts a service
-again after a SIGKILL, without anyone acting, and its log says why."""
+again after a SIGKILL, without anyone acting, and its log says why; with
+``LOTLINE_INSTANCES=2`` a second process of the service runs beside it on its port + 100
+(which names and ports every service's instances get: tests/unit/deploy)."""
 
 from __future__ import annotations
 
@@ -38,14 +40,14 @@ def _ready(port: int) -> bool:
         return False
 
 
-def test_a_killed_service_is_started_again_by_the_supervisor_and_the_log_says_why(
+def test_a_killed_instance_is_started_again_the_log_says_why_and_its_twin_runs_on(
     settings: Settings, tmp_path: Path
 ) -> None:
     own = settings.pg.model_copy(update={"database_prefix": f"{settings.pg.database_prefix}sup_"})
     env = {
         **settings_env(settings.model_copy(update={"pg": own})),
         "LOTLINE_RUN_DIR": str(tmp_path),
-        "LOTLINE_SUPERVISE": "trace",
+        "LOTLINE_SUPERVISE": "trace,trace-2",  # what LOTLINE_INSTANCES=2 adds for trace
         "PYTHONPATH": str(ROOT),
     }
     port = settings.ports.trace
@@ -53,7 +55,9 @@ def test_a_killed_service_is_started_again_by_the_supervisor_and_the_log_says_wh
     try:
         subprocess.run([*supervise, "up"], env=env, cwd=ROOT, check=True, timeout=120)
         first = _pid(tmp_path, "trace")
+        second = _pid(tmp_path, "trace-2")
         assert first is not None and _ready(port)
+        assert second not in (None, first) and _ready(port + 100)
 
         os.kill(first, signal.SIGKILL)
         killed_at = time.monotonic()
@@ -71,6 +75,7 @@ def test_a_killed_service_is_started_again_by_the_supervisor_and_the_log_says_wh
         log = (tmp_path / "logs" / "supervisor.log").read_text()
         assert "trace killed by SIGKILL; starting it again in 0.5s" in log
         assert f"trace started again (pid {again})" in log
+        assert _pid(tmp_path, "trace-2") == second and _ready(port + 100)  # left alone
         status = subprocess.run(
             [*supervise, "status"], env=env, cwd=ROOT, capture_output=True, text=True
         )
