@@ -14,8 +14,9 @@ specification=AsyncAPI(...))`` and FastStream 0.7 renders the document (AsyncAPI
 FastStream sees only what is declared to it: the subscribers. Lotline publishes through the
 transactional outbox (``shared.outbox.OutboxRelay`` calls ``broker.publish``) and dead-letters
 with ``broker.publish`` too, so no FastStream publisher exists and the document has no "send"
-operations. The subscriber's handler takes the raw ``KafkaMessage``, so FastStream would call the
-payload ``EmptyPayload``. This script therefore adds, from the code's own contracts:
+operations. The subscriber's handler takes the raw records (``shared.messaging.raw_records``), so
+FastStream would give the payload an empty schema of its own. This script therefore adds, from the
+code's own contracts (and drops that empty schema):
 
 * the ``Envelope`` schema as every message's payload, and the envelope headers;
 * the payload schema of every event that travels on the subscribed topics or that the service
@@ -188,6 +189,9 @@ def enrich(doc: dict[str, Any], service: str, settings: Settings) -> dict[str, A
             rule = keys.describe(logical[address])
             key = {"type": "string", "description": f"the envelope's key: {rule}"}
             message.setdefault("bindings", {}).setdefault("kafka", {})["key"] = key
+        derived = message.get("payload", {}).get("$ref", "")  # FastStream's, from the handler
+        if derived.startswith("#/components/schemas/"):
+            schemas.pop(derived.rsplit("/", 1)[1], None)
         message["payload"] = {"$ref": REF.format(model="Envelope")}
         message["headers"] = ENVELOPE_HEADERS
         message["contentType"] = "application/json"

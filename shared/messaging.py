@@ -66,11 +66,51 @@ def not_for_us(routes: Routes, record: Any) -> bool:
     """A record whose ``event_type`` header names a known type this consumer does not route:
     skipped before its body is parsed (most of a batch, for a consumer of a few of a busy
     topic's types). Without the header, or for a type we do not know, the body decides."""
+    value = _event_type_header(record)
+    return value is not None and _not_routed(routes, value)
+
+
+def _event_type_header(record: Any) -> bytes | None:
     for name, value in record.headers or ():
         if name == "event_type":
-            cls = registry.event_class(value.decode(errors="replace"))
-            return cls is not None and route_class(routes, cls) is None
-    return False
+            return bytes(value)
+    return None
+
+
+def _not_routed(routes: Routes, event_type: bytes) -> bool:
+    cls = registry.event_class(event_type.decode(errors="replace"))
+    return cls is not None and route_class(routes, cls) is None
+
+
+class RecordFilter:
+    """``not_for_us`` for one consumer's routes, remembering the answer for each type name:
+    every record of every batch asks, and a group sees a handful of types."""
+
+    def __init__(self, routes: Routes) -> None:
+        self._routes = routes
+        self._skipped: dict[bytes, bool] = {}
+
+    def for_us(self, records: Iterable[Any]) -> list[Any]:
+        """The records this consumer may have a use case for, in their order."""
+        kept = []
+        for record in records:
+            event_type = _event_type_header(record)
+            if event_type is not None:
+                skipped = self._skipped.get(event_type)
+                if skipped is None:
+                    skipped = self._skipped[event_type] = _not_routed(self._routes, event_type)
+                if skipped:
+                    continue
+            kept.append(record)
+        return kept
+
+
+async def raw_records(message: KafkaMessage) -> Any:
+    """The subscribers' decoder: the handler gets aiokafka's record (a tuple of them for a
+    batch) as fetched. FastStream's own would re-parse every record of a batch and decode
+    its JSON body into a dict, which nothing reads: ``deliver_batch`` reads only the
+    headers of the records it skips and parses the others into envelopes itself."""
+    return message.raw_message
 
 
 _clock, _sleep = time.monotonic, asyncio.sleep  # replaced by the tests of ``fetch_batch``
@@ -104,9 +144,14 @@ def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
     FastStream's own service messages (a "Received" and a "Processed" line for every
     fetched batch, without the correlation id; "waiting for messages" at start) are at
     DEBUG: below full load a batch is one event, so they were two more log lines per
-    consumed event beside ``deliver_batch``'s own (issue 14). Its errors stay at ERROR."""
+    consumed event beside ``deliver_batch``'s own (issue 14). Its errors stay at ERROR.
+    Without FastDepends (``apply_types=False``) a subscriber's handler is called with its
+    decoded body alone: ``EventSubscriber`` decodes to the raw records (``raw_records``)."""
     return KafkaBroker(
         kafka.servers(),
+        # Handlers take the raw records (``raw_records``): nothing to inject, so no
+        # FastDepends model is solved for every fetched batch.
+        apply_types=False,
         acks="all",
         enable_idempotence=True,
         client_id=client_id,
@@ -236,8 +281,8 @@ class EventSubscriber:
         full_topic = self._kafka.topic(topic)
         group_id = f"{self._kafka.topic_prefix}{self._service}.{handler.__name__}"
 
-        async def consume(message: KafkaMessage) -> None:
-            await self.deliver(full_topic, message.raw_message, handler, group=group_id)
+        async def consume(record: Any) -> None:
+            await self.deliver(full_topic, record, handler, group=group_id)
 
         consume.__name__ = f"{self._service}_{handler.__name__}"
         self.groups[group_id] = full_topic
@@ -250,6 +295,7 @@ class EventSubscriber:
             max_poll_interval_ms=300_000,
             fetch_max_wait_ms=self._consumer.fetch_max_wait_ms,
             consumer_timeout_ms=self._consumer.consumer_timeout_ms,
+            decoder=raw_records,
         )(consume)
 
     def consume(
@@ -268,8 +314,11 @@ class EventSubscriber:
         the offsets are committed after it. ``inbox`` is the consumer its inbox records
         name (default: the service); a second group of one service on a topic another of
         its groups consumes needs its own, or each would take the other's events as seen.
-        ``wanted``, asked before each batch, lets a group whose use cases would do nothing
-        right now (no one subscribed) pass the batch by without a transaction."""
+        ``wanted``, asked before each batch that has an event of a routed type, lets a group
+        whose use cases would do nothing right now (no one subscribed) pass the batch by
+        without a transaction. A batch of only other types (by their ``event_type`` header)
+        is passed by before any of that: no parsing, no question, no transaction; its
+        offsets are committed like any other's."""
         full_topic = self._kafka.topic(topic)
         group_id = f"{self._kafka.topic_prefix}{self._service}.{name}"
         consumer = inbox or self._service
@@ -281,11 +330,12 @@ class EventSubscriber:
 
         one.__name__ = name
 
-        async def consume(message: KafkaMessage) -> None:
-            if wanted is not None and not await wanted():
+        records_for_us = RecordFilter(routes).for_us
+
+        async def consume(raw: Any) -> None:
+            records = records_for_us(raw if isinstance(raw, tuple) else (raw,))
+            if not records or (wanted is not None and not await wanted()):
                 return
-            raw = message.raw_message
-            records = raw if isinstance(raw, tuple) else (raw,)
             await self.deliver_batch(
                 full_topic, records, engine, routes, one, group=group_id, inbox=consumer
             )
@@ -304,6 +354,7 @@ class EventSubscriber:
             max_poll_interval_ms=300_000,
             fetch_max_wait_ms=self._consumer.fetch_max_wait_ms,
             consumer_timeout_ms=self._consumer.consumer_timeout_ms,
+            decoder=raw_records,
         )(consume)
 
     async def deliver_batch(

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 from uuid import UUID
 
+import orjson
 import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -138,6 +139,15 @@ async def pending_count(engine: AsyncEngine) -> int:
     return int(count or 0)
 
 
+def stored_headers(envelope: dict[str, Any]) -> dict[str, str]:
+    """``Envelope.headers`` of an envelope as ``add`` stored it (its JSON form)."""
+    return {
+        "event_id": str(envelope["event_id"]),
+        "event_type": str(envelope["event_type"]),
+        "event_version": str(envelope["event_version"]),
+    }
+
+
 class OutboxRelay(PollingWorker):
     """Publishes the outbox in id order, woken in-process after each commit that staged
     events (``shared.wakeups``); ``poll_interval`` is only the fallback for rows staged by
@@ -175,14 +185,16 @@ class OutboxRelay(PollingWorker):
                 return 0
             deliveries = []
             for row in rows:
-                envelope = Envelope.model_validate(row.envelope)
+                # The row holds the envelope ``add`` validated and dumped: it is sent as
+                # stored, without building the model again to dump it once more.
+                envelope = row.envelope
                 deliveries.append(
                     await self._broker.publish(
-                        envelope.to_bytes(),
+                        orjson.dumps(envelope),
                         self._topic_name(row.topic),
                         key=row.key.encode(),
-                        headers=envelope.headers(),
-                        correlation_id=str(envelope.correlation_id or envelope.event_id),
+                        headers=stored_headers(envelope),
+                        correlation_id=envelope.get("correlation_id") or envelope["event_id"],
                         no_confirm=True,
                     )
                 )

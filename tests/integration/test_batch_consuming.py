@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.consuming import Delivery
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
-from shared.contracts.inventory import LotReceived
+from shared.contracts.inventory import ItemDefined, LotReceived
+from shared.inbox import INBOX
 from shared.messaging import EventSubscriber, Routes, ensure_topics, kafka_broker
 from shared.outbox import OUTBOX
 from shared.settings import ConsumerSettings, Settings
@@ -207,3 +208,78 @@ async def test_a_redelivered_batch_applies_nothing_twice(topic_settings, effects
         **{lot_code(e): 1 for e in first},
         **{f"{lot_code(e)}-seen": 1 for e in first},
     }
+
+
+async def test_a_batch_of_types_nobody_here_routes_is_committed_without_a_question_or_a_record(
+    topic_settings, effects, brokers
+):
+    """Events of a type the group has no use case for (told by their ``event_type`` header)
+    are passed by unparsed: their offsets are committed, nothing is applied or recorded in
+    the inbox, and ``wanted`` (a database question) is not even asked; it is for the
+    routed event that follows."""
+    asked: list[int] = []
+
+    async def wanted() -> bool:
+        asked.append(1)
+        return True
+
+    consumer_broker = kafka_broker(topic_settings.kafka, client_id="test-ignoring")
+    subscriber = RecordingSubscriber(
+        consumer_broker,
+        topic_settings.kafka,
+        service="batchtest",
+        consumer=ConsumerSettings(max_batch=50, batch_timeout_ms=100),
+    )
+    subscriber.batches = []
+    subscriber.consume(
+        consumer_broker, topics.INVENTORY, effects, ROUTES, name="ignoring", wanted=wanted
+    )
+    brokers.append(consumer_broker)
+    await consumer_broker.start()
+    group = f"{topic_settings.kafka.topic_prefix}batchtest.ignoring"
+
+    ignored = [
+        Envelope.wrap(
+            ItemDefined(code=f"I-{uuid.uuid4().hex[:6]}", name="x", kind="m", base_unit="pc")
+        )
+        for _ in range(4)
+    ]
+    # a body no one could parse: it is never read
+    await publish_with_headers(topic_settings, [(e, b"not JSON") for e in ignored])
+    await wait_committed(topic_settings, group, len(ignored))
+
+    assert asked == [] and subscriber.batches == []
+    assert not subscriber.dead_lettered
+
+    routed = lot()
+    await publish_with_headers(topic_settings, [(routed, routed.to_bytes())])
+    await wait_committed(topic_settings, group, len(ignored) + 1)
+
+    assert asked == [1] and subscriber.batches == [1]
+    assert await effect_count(effects, [routed]) == {
+        lot_code(routed): 1,
+        f"{lot_code(routed)}-seen": 1,
+    }
+    async with effects.connect() as conn:
+        recorded = await conn.scalars(
+            sa.select(INBOX.c.event_id).where(
+                INBOX.c.event_id.in_([e.event_id for e in [*ignored, routed]])
+            )
+        )
+        assert set(recorded) == {routed.event_id}
+
+
+async def publish_with_headers(settings: Settings, sent: Sequence[tuple[Envelope, bytes]]) -> None:
+    """Publish each body with its envelope's headers, as the outbox relay does."""
+    broker = kafka_broker(settings.kafka, client_id="test-producer")
+    await broker.start()
+    try:
+        for envelope, body in sent:
+            await broker.publish(
+                body,
+                settings.kafka.topic(topics.INVENTORY),
+                key=b"one-key",
+                headers=envelope.headers(),
+            )
+    finally:
+        await broker.stop()

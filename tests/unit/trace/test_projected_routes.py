@@ -12,7 +12,7 @@ from services.trace.handlers import PROJECTED
 from services.trace.projection import facts_of
 from shared import contracts
 from shared.contracts.envelope import Envelope
-from shared.messaging import not_for_us, route
+from shared.messaging import RecordFilter, not_for_us, route
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "samples"
 CURRENT = [
@@ -48,3 +48,17 @@ def test_a_record_of_a_known_type_nobody_here_routes_is_skipped_before_its_body(
 def test_without_the_header_or_for_an_unknown_type_the_body_decides() -> None:
     assert not not_for_us(PROJECTED, record(None))
     assert not not_for_us(PROJECTED, record("somebody.elses_event"))
+
+
+def test_a_batch_keeps_in_order_the_records_trace_may_project_and_drops_the_others() -> None:
+    records = [
+        record("orders.order_status_changed"),
+        first := record("inventory.lot_changed"),
+        unknown := record("somebody.elses_event"),
+        record("orders.order_status_changed"),
+        bare := record(None),
+    ]
+    filtered = RecordFilter(PROJECTED)
+
+    assert filtered.for_us(records) == [first, unknown, bare]
+    assert filtered.for_us(records) == [first, unknown, bare]  # the same answer remembered
