@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-import socket
 import subprocess
 import sys
 import uuid
@@ -20,12 +18,10 @@ from shared.db import asyncpg_dsn, drop_database, ensure_database
 from shared.observability.kafka_admin import admin_client
 from shared.settings import KafkaSettings, Ports, PostgresSettings, Settings
 from tests.conftest import PROCESS_PORTS, ROOT, settings_env
+from tests.containers import quiet_port
 from tests.e2e.conftest import PROCESSES, System
 
 SERVICES = ("orders", "inventory", "production", "connectors", "trace")
-# Below Linux's ephemeral range (32768–60999): a port the OS hands out for "any free port"
-# can be taken by one of the many outbound connections the services open while starting.
-QUIET_PORTS = range(20000, 32000)
 
 
 @dataclass(frozen=True)
@@ -57,21 +53,6 @@ class Target:
             return int((self.run_dir / "pids" / f"{name}.pid").read_text().strip())
         except (OSError, ValueError):
             return None
-
-
-def quiet_port(taken: set[int]) -> int:
-    """A free port no outbound connection will be given meanwhile."""
-    while True:
-        port = random.choice(QUIET_PORTS)
-        if port in taken:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        taken.add(port)
-        return port
 
 
 def bench_settings(run_id: str, base: Settings | None = None) -> Settings:

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from shared import db
 from shared.settings import KafkaSettings, Ports, PostgresSettings, Settings
-from tests.containers import Servers, docker_engine_answers, free_port, start_containers
+from tests.containers import Servers, docker_engine_answers, quiet_port, start_containers
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:8]
@@ -55,6 +55,7 @@ def infrastructure() -> Iterator[Servers]:
 def settings(infrastructure: Servers) -> Settings:
     """Settings for this test run: its own databases and topics, never the demo system's."""
     base = Settings()
+    taken: set[int] = set()
     return base.model_copy(
         update={
             "environment": "test",
@@ -71,8 +72,10 @@ def settings(infrastructure: Servers) -> Settings:
                 topic_prefix=f"t{RUN_ID}.",
                 partitions=TEST_PARTITIONS,
             ),
-            # Free ports, so two checkouts can run their suites side by side.
-            "ports": Ports(**{name: free_port() for name in PROCESS_PORTS}),
+            # Free ports, so two checkouts can run their suites side by side: distinct, and
+            # below the ephemeral range, where the OS hands "any free port" out again (two
+            # services of one run were once given the same one) and to outbound connections.
+            "ports": Ports(**{name: quiet_port(taken) for name in PROCESS_PORTS}),
             "upstreams": {},
         }
     )

@@ -7,6 +7,7 @@ Force a choice with ``LOTLINE_TEST_INFRA=local|containers``.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 from dataclasses import dataclass, field
@@ -40,6 +41,26 @@ def docker_engine_answers() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return result.returncode == 0 and bool(result.stdout.strip())
+
+
+# Below Linux's ephemeral range (32768–60999): a port the OS hands out for "any free port"
+# can be taken by one of the many outbound connections the services open while starting.
+QUIET_PORTS = range(20000, 32000)
+
+
+def quiet_port(taken: set[int]) -> int:
+    """A free port no outbound connection will be given meanwhile."""
+    while True:
+        port = random.choice(QUIET_PORTS)
+        if port in taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        taken.add(port)
+        return port
 
 
 def free_port() -> int:

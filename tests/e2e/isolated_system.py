@@ -17,9 +17,10 @@ from bench import chaos_check as check
 from bench.chaos import Facts, Tally
 from bench.load import Delivery, drive
 from bench.seed import Catalogue, seed
-from bench.system import bench_settings, drop_topics, quiet_port
+from bench.system import bench_settings, drop_topics
 from shared.db import asyncpg_dsn, drop_database
 from shared.settings import Settings
+from tests.containers import quiet_port
 from tests.e2e.conftest import PROCESSES, System
 
 CLEAN: dict[str, object] = {

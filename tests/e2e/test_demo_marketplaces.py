@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.system import quiet_port
 from deploy import demo_marketplaces as marketplaces
 from deploy import supervisor
 from shared.settings import Settings
 from tests.conftest import ROOT
+from tests.containers import quiet_port
 from tests.e2e.conftest import System, all_handled, eventually, json_of
 from tests.e2e.isolated_system import own_system
 

@@ -17,11 +17,11 @@ from aiokafka.errors import KafkaError
 
 from bench.chaos import Tally, wait_drained
 from bench.load import deliveries
-from bench.system import QUIET_PORTS
 from deploy.kafka_cluster import Cluster
 from shared.contracts import topics
 from shared.observability.kafka_admin import admin_client
 from shared.settings import KafkaSettings, Settings
+from tests.containers import QUIET_PORTS
 from tests.e2e.conftest import PROCESSES, eventually
 from tests.e2e.isolated_system import CLEAN, judged, own_system, seeded, send, settled_orders
 
