@@ -26,10 +26,12 @@ run: setup infra-up bootstrap
 ## Three pytest-xdist workers (TEST_WORKERS) each take a whole file at a time, in the order
 ## tests/conftest.py gives (run_order); each has its own databases, topics and ports. The
 ## suite mostly waits (for processes, brokers, deadlines), so three share two cores well.
+## The servers start while lint and the type check run (each step's output kept together).
 TEST_WORKERS ?= 3
 PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: export LOTLINE_PG_DURABLE ?= 0
-test: setup infra-up browser lint
+test: setup
+	@$(MAKE) --no-print-directory -j3 --output-sync=target infra-up browser lint
 	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 setup: $(STAMP)
