@@ -53,7 +53,12 @@ ABOUT_AN_ORDER: dict[type[Event], UseCase] = {
     OrderPromised: service.record_promise,
     OrderMaterialsChanged: service.record_missing_materials,
 }
-PARKED = {kind: parking.until_known(use_case) for kind, use_case in ABOUT_AN_ORDER.items()}
+# Those whose first statement reads the order (``service.Unknown``): no read before them.
+LOOK_THEMSELVES = {StockReserved, StockShort, StockAllocated, OrderPromised, OrderMaterialsChanged}
+PARKED = {
+    kind: parking.until_known(use_case, looks_itself=kind in LOOK_THEMSELVES)
+    for kind, use_case in ABOUT_AN_ORDER.items()
+}
 
 
 def _order_of(event: InboundOrderReceived) -> UUID:

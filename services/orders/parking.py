@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.orders import repository
 from services.orders import tables as t
+from services.orders.service import Unknown
 from shared import contracts
 from shared.consuming import Delivery
 from shared.contracts.base import Event
@@ -38,19 +39,29 @@ class AboutOneOrder(Protocol):
 UseCase = Callable[[Delivery, Any], Awaitable[Any]]
 
 
-def until_known(use_case: UseCase) -> UseCase:
-    """``use_case``, or the event parked when its order does not exist yet."""
+def until_known(use_case: UseCase, *, looks_itself: bool = False) -> UseCase:
+    """``use_case``, or the event parked when its order does not exist yet.
+
+    ``looks_itself``: the use case's first statement reads the order, and it returns
+    ``Unknown.ORDER`` (having written nothing) when there is none; so the common case, an
+    order that exists, costs no statement of its own here."""
 
     async def applied_or_parked(tx: Delivery, event: AboutOneOrder) -> Any:
         # An order, once committed, stays: seen without the lock, it is known for good. Only
         # an order not seen yet takes the lock and looks again (a fresh statement, so a fresh
         # snapshot) before parking — the creation may have committed meanwhile.
+        if looks_itself:
+            result = await use_case(tx, event)
+            if result is not Unknown.ORDER:
+                return result
+        elif await repository.order_exists(tx.conn, event.order_id):
+            return await use_case(tx, event)
+        await _order_lock(tx, event.order_id)
         if not await repository.order_exists(tx.conn, event.order_id):
-            await _order_lock(tx, event.order_id)
-            if not await repository.order_exists(tx.conn, event.order_id):
-                await park(tx, event.order_id)
-                return None
-        return await use_case(tx, event)
+            await park(tx, event.order_id)
+            return None
+        result = await use_case(tx, event)
+        return None if result is Unknown.ORDER else result
 
     applied_or_parked.__name__ = getattr(use_case, "__name__", "applied_or_parked")
     return applied_or_parked

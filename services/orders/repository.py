@@ -162,32 +162,33 @@ async def status_for_update(conn: AsyncConnection, order_id: UUID) -> OrderStatu
     return None if row is None else OrderStatus(row.status)
 
 
-_SET_STATUS = HotStatement(
-    t.order.update()
-    .where(t.order.c.id == sa.bindparam("order_id"))
-    .values(status=sa.bindparam("status"), hold_reason=sa.bindparam("hold_reason"))
-    .values(updated_at=sa.func.now())
-)
-_HISTORY = HotStatement(
+_HISTORY_ROW = (
     t.status_history.insert().inline().values(bound("order_id", "previous", "status", "reason"))
+)
+_HISTORY = HotStatement(_HISTORY_ROW)
+# The move and its history row in one statement (one round trip): PostgreSQL runs a
+# data-modifying WITH to completion whether or not the INSERT reads it.
+_MOVE = HotStatement(
+    _HISTORY_ROW.add_cte(
+        t.order.update()
+        .where(t.order.c.id == sa.bindparam("order_id"))
+        .values(status=sa.bindparam("status"), hold_reason=sa.bindparam("hold_reason"))
+        .values(updated_at=sa.func.now())
+        .cte("moved")
+    )
 )
 
 
 async def record_status(conn: AsyncConnection, change: OrderStatusChanged) -> None:
-    """Write the new status and its history row (the history is the order's audit trail)."""
-    if change.previous is not None:
-        await _SET_STATUS.execute(
-            conn,
-            order_id=change.order_id,
-            status=change.status.value,
-            hold_reason=change.reason if change.status is OrderStatus.ON_HOLD else None,
-        )
-    await _HISTORY.execute(
+    """Write the new status and its history row (the history is the order's audit trail);
+    an order's first status is the one it was inserted with: only its history row."""
+    await (_HISTORY if change.previous is None else _MOVE).execute(
         conn,
         order_id=change.order_id,
         previous=change.previous.value if change.previous else None,
         status=change.status.value,
         reason=change.reason,
+        hold_reason=change.reason if change.status is OrderStatus.ON_HOLD else None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import Enum
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -40,6 +41,13 @@ log = logging.getLogger(__name__)
 CONSUMER = "orders"
 
 
+class Unknown(Enum):
+    """What a use case about one order returns when it found no such order, before writing
+    anything: ``parking.until_known`` then parks the event, without a read of its own first."""
+
+    ORDER = "unknown order"
+
+
 async def receive_inbound_order(tx: Delivery, event: InboundOrderReceived) -> None:
     """Persist a channel order once per (channel, external id), even when delivered twice."""
     conn = tx.conn
@@ -61,17 +69,16 @@ async def receive_inbound_order(tx: Delivery, event: InboundOrderReceived) -> No
     await tx.publish(list(events))
 
 
-async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -> None:
+async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -> Unknown | None:
     """Record what inventory reserved (and what is short) and move the order on."""
     conn = tx.conn
     current = await repository.status_for_update(conn, event.order_id)
     if current is None:
-        log.warning("stock outcome for unknown order %s", event.order_id)
-        return
+        return Unknown.ORDER
     target = domain.after_stock(current, event)
     if not domain.can_move(current, target):
         log.warning("order %s is %s; ignoring %s", event.order_id, current, event.TYPE)
-        return
+        return None
     await repository.save_reservations(conn, event.order_id, event.reservations)
     await _log(conn, event.order_id, timeline_notes.reservation_note(event.reservations))
     reason = None
@@ -81,6 +88,7 @@ async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -
     change = domain.transition(event.order_id, current, target, reason=reason)
     await repository.record_status(conn, change)
     await tx.publish([change])
+    return None
 
 
 async def _log(conn: AsyncConnection, order_id: UUID, note: timeline_notes.Note | None) -> None:
@@ -128,31 +136,31 @@ async def follow_production(tx: Delivery, event: ProductionUpdate) -> None:
     await tx.publish(list(changes))
 
 
-async def record_missing_materials(tx: Delivery, event: OrderMaterialsChanged) -> None:
+async def record_missing_materials(tx: Delivery, event: OrderMaterialsChanged) -> Unknown | None:
     """What the order's production lacks at every level: shown on the order, logged on its
     timeline, and its status follows (nothing missing any more → it waits for production)."""
     conn = tx.conn
     current = await repository.status_for_update(conn, event.order_id)
     if current is None:
-        log.warning("missing materials for unknown order %s", event.order_id)
-        return
+        return Unknown.ORDER
     await repository.set_missing_materials(conn, event.order_id, event.missing)
     described = domain.describe_missing(event.missing)
     await _log(conn, event.order_id, timeline_notes.missing_note(event.missing, described))
     production = await repository.production_statuses(conn, event.order_id)
     change = domain.follow_production(event.order_id, current, production, missing=event.missing)
     if change is None:
-        return
+        return None
     await repository.record_status(conn, change)
     await tx.publish([change])
+    return None
 
 
-async def receive_allocation(tx: Delivery, event: StockAllocated) -> None:
+async def receive_allocation(tx: Delivery, event: StockAllocated) -> Unknown | None:
     """Produced goods were allocated to the order: record them; ready to ship when complete."""
     conn = tx.conn
     current = await repository.status_for_update(conn, event.order_id)
     if current is None:
-        return
+        return Unknown.ORDER
     await repository.save_reservations(conn, event.order_id, event.reservations)
     allocated = timeline_notes.reservation_note(
         event.reservations, production_order_id=event.production_order_id
@@ -160,11 +168,12 @@ async def receive_allocation(tx: Delivery, event: StockAllocated) -> None:
     await _log(conn, event.order_id, allocated)
     target = domain.after_allocation(current, fully_reserved=event.fully_reserved)
     if target is None:
-        return
+        return None
     await repository.clear_shortages(conn, event.order_id)
     change = domain.transition(event.order_id, current, target)
     await repository.record_status(conn, change)
     await tx.publish([change])
+    return None
 
 
 async def forget_released_stock(tx: Delivery, event: StockReleased) -> None:
@@ -236,13 +245,12 @@ async def record_channel_news(
     )
 
 
-async def record_promise(tx: Delivery, event: OrderPromised) -> None:
+async def record_promise(tx: Delivery, event: OrderPromised) -> Unknown | None:
     """Store the date production promises; a change is published once, a slip mailed once."""
     conn = tx.conn
     head = await repository.order_head(conn, event.order_id, lock=True)
     if head is None:
-        log.warning("promise for unknown order %s", event.order_id)
-        return
+        return Unknown.ORDER
     update = promising.on_promise(
         event.order_id,
         OrderStatus(head.status),
@@ -251,7 +259,7 @@ async def record_promise(tx: Delivery, event: OrderPromised) -> None:
         event.reason,
     )
     if update is None:
-        return
+        return None
     await repository.set_promise(conn, event.order_id, update.promised_on, update.reason)
     previous = None
     if update.change is None:
@@ -279,3 +287,4 @@ async def record_promise(tx: Delivery, event: OrderPromised) -> None:
         )
     if update.change is not None:
         await tx.publish([update.change])
+    return None

@@ -509,6 +509,28 @@ async def test_a_full_chunk_leaves_the_rest_to_the_next_pass(orders_engine, smtp
     assert [len(smtp.mailbox.to(r)) for r in recipients] == [1] * 5
 
 
+async def test_the_running_sender_keeps_its_connection_while_busy_and_hangs_up_when_idle(
+    orders_engine, smtp
+):
+    await mail_what_earlier_tests_left(orders_engine, smtp)
+    sender = MailSender(orders_engine, mail_settings(smtp.port))
+    busy = [[address(f"keep{n}a"), address(f"keep{n}b")] for n in range(2)]
+
+    for recipients in busy:  # two busy passes of the worker, one after the other
+        await stage_for(orders_engine, recipients)
+        assert await sender.step() == 2
+    assert await sender.step() == 0  # nothing left: it hangs up
+    later = address("after-idle")
+    await stage_for(orders_engine, [later])
+    assert await sender.step() == 1
+    await sender.close()
+
+    kept = {r for recipients in busy for r in recipients}
+    assert [len(smtp.mailbox.to(r)) for r in [*kept, later]] == [1] * 5
+    assert smtp.mailbox.connections(kept) == 1
+    assert smtp.mailbox.connections({*kept, later}) == 2
+
+
 async def test_two_senders_passing_at_once_never_mail_one_notification_twice(orders_engine):
     server = SmtpServer(free_port(), HeldMailbox())
     mailbox = server.mailbox

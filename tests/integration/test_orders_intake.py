@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from services.orders import handlers, parking, repository, service
 from services.orders import tables as t
-from shared.consuming import apply_once
+from shared.consuming import Delivery, Routed, apply_batch, apply_once
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ReservedLot, StockReserved
@@ -188,3 +189,59 @@ async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behin
             .where(t.parked_event.c.order_id == order_id)
         )
     assert order is not None and order["status"] == "ready_to_ship" and parked == 0
+
+
+async def parked_count(engine, order_id: uuid.UUID) -> int:
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(t.parked_event)
+            .where(t.parked_event.c.order_id == order_id)
+        )
+    return int(count or 0)
+
+
+async def test_a_batch_reads_each_order_once_parks_the_unknown_and_fails_as_a_whole(
+    orders_engine,
+):
+    """The reservation use cases read the order themselves (no existence check before them):
+    in one batch, a reservation for a known order applies once however often it is in it,
+    one for an order not known yet is parked; an event that fails rolls the batch back,
+    and applied alone the others still do exactly that."""
+    known, later = (inbound(str(uuid.uuid4().int >> 65)) for _ in range(2))
+    await apply_once(orders_engine, service.receive_inbound_order, Envelope.wrap(known), known)
+    known_id, later_id = (service.order_id_for("shopify", e.external_id) for e in (known, later))
+    apply_reserved = handlers.PARKED[StockReserved]
+    twice, early = Envelope.wrap(reserved_for(known_id)), Envelope.wrap(reserved_for(later_id))
+
+    async def explodes(tx: Delivery, event: StockReserved) -> None:
+        raise RuntimeError("deterministic bug")
+
+    bad = reserved_for(uuid.uuid4())
+    good: list[Routed] = [
+        (twice, reserved_for(known_id), apply_reserved),
+        (twice, reserved_for(known_id), apply_reserved),  # the same event again
+        (early, reserved_for(later_id), apply_reserved),
+    ]
+    with pytest.raises(RuntimeError):
+        await apply_batch(orders_engine, "orders", [*good, (Envelope.wrap(bad), bad, explodes)])
+    async with orders_engine.connect() as conn:
+        untouched = await repository.load_order(conn, known_id)
+    assert untouched is not None and untouched["status"] == "received"
+    assert await parked_count(orders_engine, later_id) == 0
+
+    assert await apply_batch(orders_engine, "orders", good) == 2  # as the subscriber retries
+    assert await apply_batch(orders_engine, "orders", good) == 0  # redelivered: nothing new
+
+    assert await parked_count(orders_engine, later_id) == 1
+    receive = parking.then_unparked(
+        service.receive_inbound_order, handlers._order_of, handlers.ABOUT_AN_ORDER
+    )
+    await apply_once(orders_engine, receive, Envelope.wrap(later), later, consumer="orders")
+    assert await parked_count(orders_engine, later_id) == 0
+    async with orders_engine.connect() as conn:
+        for order_id in (known_id, later_id):
+            order = await repository.load_order(conn, order_id)
+            assert order is not None and order["status"] == "ready_to_ship"
+            assert [h["status"] for h in order["history"]] == ["received", "ready_to_ship"]
+            assert len(order["reservations"]) == 1
