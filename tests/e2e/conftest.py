@@ -13,7 +13,6 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -84,19 +83,22 @@ class System:
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    def create_keys(self) -> None:
-        """One key per scope, by the CLI. The three run at once: each is mostly Python's
-        start-up, and migrating the fresh gateway database at once is safe (the
-        migrations take an advisory lock; ``test_migrations`` proves it)."""
-        scopes = ("read", "write", "admin")
-        with ThreadPoolExecutor(len(scopes)) as pool:
-            secrets = pool.map(
-                lambda scope: self.manage("create-key", f"e2e-{scope}", "--scope", scope), scopes
-            )
-            self.keys = {
-                scope: secret.strip() for scope, secret in zip(scopes, secrets, strict=True)
-            }
-        self.api_key = self.keys["admin"]
+    def create_admin_key(self) -> None:
+        """The suite's admin key, by the CLI (``manage create-key``), which also migrates
+        the fresh gateway database before the gateway starts."""
+        self.api_key = self.manage("create-key", "e2e-admin", "--scope", "admin").strip()
+        self.keys["admin"] = self.api_key
+
+    async def create_scoped_keys(self) -> None:
+        """A read and a write key, through the admin API of the running gateway: a CLI run
+        each would be two more Python start-ups (two seconds of CPU) per system."""
+        async with httpx.AsyncClient(base_url=self.gateway, headers=self.admin_headers) as client:
+            for scope in ("read", "write"):
+                answer = await client.post(
+                    "/api/api-keys", json={"name": f"e2e-{scope}", "scope": scope}
+                )
+                assert answer.status_code == 201, answer.text
+                self.keys[scope] = answer.json()["key"]
 
     async def create_user(self, role: str, *, locale: str | None = None) -> tuple[str, str]:
         """A new person with ``role``; their username and password."""
@@ -410,12 +412,13 @@ async def system(
     # integration tests stage in theirs.
     pg = settings.pg.model_copy(update={"database_prefix": f"{settings.pg.database_prefix}e2e_"})
     running = System(settings.model_copy(update={"pg": pg}), logs, fakes)
-    # The gateway's database and the suite's keys exist before the gateway starts.
-    await asyncio.to_thread(running.create_keys)
+    # The gateway's database and the suite's admin key exist before the gateway starts.
+    await asyncio.to_thread(running.create_admin_key)
     for name in PROCESSES:
         running.start(name)
     try:
         await running.wait_ready()
+        await running.create_scoped_keys()
         yield running
     finally:
         running.stop_all()
