@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.production import read_models
 from services.production.order_changes import cancellation, reductions
 from services.production.production_orders import inventory_answers, make_to_stock, planning
-from services.production.promise import customer_orders, replanner
+from services.production.promise import customer_orders, replanner, stock_promises
 from services.production.purchasing import open_orders
 from shared import wakeups
 from shared.consuming import Delivery, UseCase
@@ -36,13 +36,15 @@ from shared.settings import PromiseSettings
 
 
 def replans(routes: Routes) -> dict[type[Event], UseCase]:
-    """Every event production consumes may change the plan (orders, stock, materials,
-    purchase orders, completions): each marks its transaction so the re-plan runs after."""
+    """Events that may change the plan (orders, stock, materials, purchase orders): each
+    marks its transaction so the re-plan runs after it commits — unless its use case
+    returned False, saying it changed nothing the plan reads (a stale lot snapshot)."""
 
     def marking(use_case: UseCase) -> UseCase:
         async def applied(tx: Delivery, event: Any) -> Any:
             result = await use_case(tx, event)
-            wakeups.mark(tx.conn, replanner.PLAN_CHANGED)
+            if result is not False:
+                wakeups.mark(tx.conn, replanner.PLAN_CHANGED)
             return result
 
         applied.__name__ = getattr(use_case, "__name__", "applied")
@@ -61,11 +63,15 @@ def register(
     terms = promise or PromiseSettings()
 
     async def promise_from_stock(tx: Delivery, event: StockReserved) -> None:
-        await replanner.promise_from_stock(tx, event, terms=terms)
+        stock_promises.promise_from_stock(
+            tx, event, terms=terms, today=replanner.today_utc(), calendar=replanner.SITE_CALENDAR
+        )
 
     # Shortages become production; items, lots and purchase orders feed the read models;
     # materials and completion answers move production orders on; an order wholly reserved
-    # from stock is promised at once.
+    # from stock is promised at once. Released materials (recorded only) and a recorded
+    # output lot (of a completed order, which the plan no longer holds) change no promise:
+    # they do not wake the re-plan.
     subscriber.consume(
         broker,
         topics.INVENTORY,
@@ -77,15 +83,17 @@ def register(
                 LotChanged: read_models.when_lot_changed,
                 MaterialsReserved: inventory_answers.when_materials_reserved,
                 MaterialsShort: inventory_answers.when_materials_short,
-                MaterialsReleased: inventory_answers.when_materials_released,
                 ProductionRejected: inventory_answers.when_production_rejected,
-                ProductionRecorded: inventory_answers.when_production_recorded,
                 ReplenishmentRequested: make_to_stock.plan_replenishment,
                 PurchaseOrderChanged: open_orders.when_purchase_order_changed,
             }
         )
         # an order reserved from stock is promised here and now; no production changed
-        | {StockReserved: promise_from_stock},
+        | {
+            StockReserved: promise_from_stock,
+            MaterialsReleased: inventory_answers.when_materials_released,
+            ProductionRecorded: inventory_answers.when_production_recorded,
+        },
         name="on_inventory_event",
     )
     # A cancelled order stops the production made only for it; a reduced one shrinks it;

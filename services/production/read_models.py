@@ -34,10 +34,13 @@ async def when_item_defined(tx: Delivery, event: ItemDefined) -> None:
     await upsert_item(tx.conn, event)
 
 
-async def when_lot_changed(tx: Delivery, event: LotChanged) -> None:
-    """Keep the highest revision of each lot; a stale snapshot arriving late is ignored."""
+async def when_lot_changed(tx: Delivery, event: LotChanged) -> bool:
+    """Keep the highest revision of each lot; a stale snapshot arriving late is ignored.
+    False when it was: nothing the plan reads changed (``handlers.replans``)."""
     if not await upsert_lot(tx.conn, event):
         log.debug("lot %s revision %s is stale; kept the newer one", event.lot_code, event.revision)
+        return False
+    return True
 
 
 # --- queries -------------------------------------------------------------------------------

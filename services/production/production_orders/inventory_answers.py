@@ -90,8 +90,9 @@ async def when_materials_short(tx: Delivery, event: MaterialsShort) -> None:
 
 
 async def when_materials_released(tx: Delivery, event: MaterialsReleased) -> None:
-    """Nothing to change: the order was cancelled (or re-requested) before; just record it."""
-    log.info("materials of production order %s released", event.production_order_id)
+    """Nothing to change: the order was cancelled (or re-requested) before; the consumer's
+    own line records it (this one is for debugging)."""
+    log.debug("materials of production order %s released", event.production_order_id)
 
 
 async def when_production_rejected(tx: Delivery, event: ProductionRejected) -> None:

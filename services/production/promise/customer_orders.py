@@ -1,15 +1,20 @@
 """Production's read model of customer orders: the channel, shop and shipping service each
 came with (``OrderReceived``), so its promise counts that shop's handling and that carrier
 service's transit (``term_rules``).
+
+Every order is received once, and most never need production: the orders a consumed batch
+receives are remembered together, in one statement at the end of its transaction
+(``Delivery.once_before_commit``), not one statement each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,14 +22,22 @@ from services.production import tables as t
 from services.production.promise.term_rules import Terms, terms_for
 from shared.consuming import Delivery
 from shared.contracts.orders import OrderReceived
-from shared.hot_sql import HotStatement, bound
+from shared.hot_sql import HotStatement
 from shared.settings import PromiseSettings
 
 _REMEMBER = HotStatement(
-    insert(t.customer_order)
-    .values(bound("order_id", "channel", "shop", "shipping_service"))
-    .on_conflict_do_nothing()
+    sa.text(
+        "INSERT INTO production_customer_order (order_id, channel, shop, shipping_service) "
+        "SELECT * FROM unnest(:order_ids, :channels, :shops, :services) "
+        "ON CONFLICT DO NOTHING"
+    ).bindparams(
+        sa.bindparam("order_ids", type_=ARRAY(PgUUID(as_uuid=True))),
+        sa.bindparam("channels", type_=ARRAY(sa.Text)),
+        sa.bindparam("shops", type_=ARRAY(sa.Text)),
+        sa.bindparam("services", type_=ARRAY(sa.Text)),
+    )
 )
+_RECEIVED = "production: customer orders received in the transaction"
 _TERMS = HotStatement(
     sa.select(t.customer_order).where(
         t.customer_order.c.order_id
@@ -34,13 +47,40 @@ _TERMS = HotStatement(
 
 
 async def remember(tx: Delivery, event: OrderReceived) -> None:
-    """Keep the order's channel, shop and shipping service for its promise's terms."""
+    """Keep the order's channel, shop and shipping service for its promise's terms, with
+    the other orders of the batch, before its commit."""
+    tx.once_before_commit(_RECEIVED, _Received(tx.conn)).note(event)
+
+
+@dataclass
+class _Received:
+    """The orders one consumed transaction received; called once at its end, it stores
+    them in one statement. The first terms seen for an order win, as they do across
+    transactions (an order's terms never change)."""
+
+    conn: AsyncConnection
+    terms: dict[UUID, tuple[str, str | None, str | None]] = field(default_factory=dict)
+
+    def note(self, event: OrderReceived) -> None:
+        self.terms.setdefault(event.order_id, (event.channel, event.shop, event.shipping_service))
+
+    async def __call__(self) -> None:
+        await remember_all(self.conn, self.terms)
+
+
+async def remember_all(
+    conn: AsyncConnection, terms: dict[UUID, tuple[str, str | None, str | None]]
+) -> None:
+    """Store each order's (channel, shop, shipping service) unless it is known already."""
+    if not terms:
+        return
+    values = list(terms.values())
     await _REMEMBER.execute(
-        tx.conn,
-        order_id=event.order_id,
-        channel=event.channel,
-        shop=event.shop,
-        shipping_service=event.shipping_service,
+        conn,
+        order_ids=list(terms),
+        channels=[channel for channel, _, _ in values],
+        shops=[shop for _, shop, _ in values],
+        services=[service for _, _, service in values],
     )
 
 

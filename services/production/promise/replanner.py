@@ -16,8 +16,9 @@ has kept it for a moment (``slip_rules``): production's read models follow inven
 through separate events, and a re-plan between two of them must not announce a slip no real
 change supports.
 
-Orders served wholly from stock are promised once, when inventory reserves them: stock, then
-handling and carrier transit. An order whose production is all completed keeps its last date.
+Orders served wholly from stock are promised once, when inventory reserves them
+(``stock_promises``): stock, then handling and carrier transit. An order whose production is
+all completed keeps its last date.
 """
 
 from __future__ import annotations
@@ -40,15 +41,11 @@ from services.production import tables as t
 from services.production.capacity import lines
 from services.production.capacity.calendar_rules import WorkingCalendar
 from services.production.promise import customer_orders, material_wait_rules, missing_materials
-from services.production.promise.date_rules import LineNeed, line_promise
 from services.production.promise.open_production import open_productions
 from services.production.promise.plan_rules import promise_with_open_production
 from services.production.promise.slip_rules import CONFIRM_SECONDS, PendingSlips
-from services.production.promise.term_rules import terms_for
 from services.production.service import publish
 from shared import wakeups
-from shared.consuming import Delivery
-from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
 from shared.hot_sql import HotStatement, bound
 from shared.polling import PollingWorker
@@ -111,27 +108,6 @@ async def replan(
             ready = slips.publishable(stored, planned, now=time.monotonic())
             dates = {o: d for o, d in dates.items() if o in ready}
         return await record(conn, dates)
-
-
-async def promise_from_stock(
-    tx: Delivery, event: StockReserved, *, terms: PromiseSettings | None = None
-) -> None:
-    """Every line reserved from stock: the shop's handling, then the carrier service's
-    transit, from today (first time only)."""
-    settings = terms or PromiseSettings()
-    conn = tx.conn
-    if await _stored(conn, [event.order_id]):
-        return
-    own = await customer_orders.terms_of(conn, [event.order_id], settings)
-    found = own.get(event.order_id) or terms_for(settings)
-    need = LineNeed(
-        line_no=1,
-        in_stock=True,
-        handling_days=found.handling_days,
-        transit_days=found.transit_days,
-    )
-    promise = line_promise(need, today=today_utc(), calendar=SITE_CALENDAR)
-    await record(conn, {event.order_id: (promise.promised_on, promise.dominant)})
 
 
 async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) -> int:

@@ -10,6 +10,7 @@ from services.production import tables as t
 from services.production.purchasing.cover_rules import Expected
 from shared.consuming import Delivery
 from shared.contracts.inventory import PurchaseOrderChanged, PurchaseOrderStatus
+from shared.hot_sql import HotStatement
 from shared.snapshots import keep_newest
 
 _KEEP_NEWEST = keep_newest(
@@ -34,14 +35,18 @@ async def when_purchase_order_changed(tx: Delivery, event: PurchaseOrderChanged)
     await conn.execute(_KEEP_NEWEST, values)
 
 
+_PO = t.purchase_order
+# Read by every re-plan and quote: compiled once (``shared.hot_sql``).
+_OPEN_BY_ITEM = HotStatement(
+    sa.select(_PO.c.item_code, _PO.c.expected_on, _PO.c.remaining)
+    .where(_PO.c.status == PurchaseOrderStatus.OPEN.value, _PO.c.remaining > 0)
+    .order_by(_PO.c.expected_on, _PO.c.id)
+)
+
+
 async def open_by_item(conn: AsyncConnection) -> dict[str, list[Expected]]:
     """Open purchase orders with something still to come, per item."""
-    po = t.purchase_order
-    rows = await conn.execute(
-        sa.select(po.c.item_code, po.c.expected_on, po.c.remaining)
-        .where(po.c.status == PurchaseOrderStatus.OPEN.value, po.c.remaining > 0)
-        .order_by(po.c.expected_on, po.c.id)
-    )
+    rows = await _OPEN_BY_ITEM.fetch(conn)
     found: dict[str, list[Expected]] = {}
     for row in rows:
         found.setdefault(row.item_code, []).append(Expected(row.expected_on, row.remaining))
