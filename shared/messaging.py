@@ -392,6 +392,7 @@ class EventSubscriber:
         async def consume(message: KafkaMessage) -> None:
             raw = message.raw_message
             fetched = raw if isinstance(raw, tuple) else (raw,)
+            dead_before = self.dead_lettered.total()
             try:
                 records = records_for_us(fetched)
                 if records and (wanted is None or await wanted()):
@@ -401,7 +402,11 @@ class EventSubscriber:
             except Exception:
                 await rewind(message)
                 raise
-            await committer.processed(message.consumer, fetched)
+            # A dead letter is not in the inbox: its batch is committed at once, so a crash
+            # does not park it twice (as before, only between the publish and the commit).
+            await committer.processed(
+                message.consumer, fetched, at_once=self.dead_lettered.total() > dead_before
+            )
 
         consume.__name__ = f"{self._service}_{name}"
         self.groups[group_id] = full_topic

@@ -40,11 +40,14 @@ class OffsetCommitter(ConsumerRebalanceListener):  # type: ignore[misc]
         self._later: asyncio.Task[None] | None = None
         self.commits = 0  # OffsetCommit requests sent (tests, measurements)
 
-    async def processed(self, consumer: AIOKafkaConsumer, records: Iterable[Any]) -> None:
+    async def processed(
+        self, consumer: AIOKafkaConsumer, records: Iterable[Any], *, at_once: bool = False
+    ) -> None:
         """``records`` (one fetched batch) are applied and their transaction committed:
-        commit up to the consumer's position on their partitions within one interval. The
-        position, not the last record's offset + 1, is what FastStream's commit after each
-        batch committed (it is past any transaction marker that followed the records)."""
+        commit up to the consumer's position on their partitions within one interval
+        (``at_once``: now, with whatever else is waiting). The position, not the last
+        record's offset + 1, is what FastStream's commit after each batch committed (it is
+        past any transaction marker that followed the records)."""
         self._consumer = consumer
         assigned = consumer.assignment()
         for tp in {TopicPartition(r.topic, r.partition) for r in records}:
@@ -53,7 +56,9 @@ class OffsetCommitter(ConsumerRebalanceListener):  # type: ignore[misc]
             position = await consumer.position(tp)
             if position > self._pending.get(tp, -1):
                 self._pending[tp] = position
-        if self._pending and self._later is None:
+        if at_once:
+            await self.flush(keep_failed=True)
+        elif self._pending and self._later is None:
             self._later = asyncio.create_task(self._commit_soon())
 
     async def _commit_soon(self) -> None:

@@ -141,3 +141,13 @@ async def test_nothing_applied_nothing_committed() -> None:
     await committer.on_partitions_revoked({P0})
     await committer.close()
     assert consumer.commits == []
+
+
+async def test_at_once_commits_now_with_what_was_waiting() -> None:
+    """A batch that dead-lettered a record (not in the inbox) is committed at once."""
+    consumer = FakeConsumer()
+    committer = OffsetCommitter("g", interval_seconds=3600)
+    await applied(committer, consumer, P0, 1)
+    consumer.positions[P1] = 8
+    await committer.processed(consumer, batch(P1, 7), at_once=True)
+    assert consumer.commits == [{P0: 2, P1: 8}]
