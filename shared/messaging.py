@@ -1,11 +1,14 @@
 """The broker, topics, and how a service consumes events reliably.
 
 Every subscriber here commits its offset only after the handler's transaction committed
-(``AckPolicy.NACK_ON_ERROR``; FastStream's Kafka default would commit first and can
-lose messages). Transient faults are retried in-process (``shared.retrying``), then re-raised so
-Kafka redelivers; poison messages and deterministic failures go to ``<topic>.dlq`` with the
-reason and the service and consumer group that failed them, and the partition moves on
-(``shared.dead_letters`` lists and replays them).
+(FastStream's Kafka default would commit first and can lose messages): a service's batch
+consumers note each applied batch with their group's ``OffsetCommitter``, which commits
+them together a moment later (``shared.offset_commits``); a failed batch rewinds its
+partitions so it is fetched again. Transient faults are retried in-process
+(``shared.retrying``), then re-raised so Kafka redelivers; poison messages and
+deterministic failures go to ``<topic>.dlq`` with the reason and the service and consumer
+group that failed them, and the partition moves on (``shared.dead_letters`` lists and
+replays them).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import dataclasses
 import logging
 import sys
 import time
+import weakref
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from itertools import chain
@@ -39,6 +43,7 @@ from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
 from shared.dead_letters.letters import dead_letter_headers
 from shared.observability import correlation
+from shared.offset_commits import OffsetCommitter
 from shared.retrying import RetryBudget
 from shared.settings import ConsumerSettings, KafkaSettings
 
@@ -106,11 +111,18 @@ class RecordFilter:
 
 
 async def raw_records(message: KafkaMessage) -> Any:
-    """The subscribers' decoder: the handler gets aiokafka's record (a tuple of them for a
-    batch) as fetched. FastStream's own would re-parse every record of a batch and decode
-    its JSON body into a dict, which nothing reads: ``deliver_batch`` reads only the
-    headers of the records it skips and parses the others into envelopes itself."""
+    """The single-record subscribers' decoder: the handler gets aiokafka's record as
+    fetched. FastStream's own would decode its JSON body into a dict, which nothing reads."""
     return message.raw_message
+
+
+async def the_message(message: KafkaMessage) -> KafkaMessage:
+    """The batch subscribers' decoder: the handler gets FastStream's message itself, for
+    its records as fetched (``raw_message``, not re-parsed, no JSON body decoded into
+    dicts nothing reads: ``deliver_batch`` reads only the headers of the records it skips
+    and parses the others into envelopes itself) and its consumer (to note the applied
+    batch with the group's ``OffsetCommitter``, or rewind a failed one)."""
+    return message
 
 
 _clock, _sleep = time.monotonic, asyncio.sleep  # replaced by the tests of ``fetch_batch``
@@ -136,6 +148,40 @@ async def fetch_batch(subscriber: BatchSubscriber, consumer: Any) -> tuple[Any, 
 
 
 BatchSubscriber.get_msg = fetch_batch  # type: ignore[method-assign,assignment]
+
+# Each batch subscriber's committer (``EventSubscriber.consume``), for its stop.
+_COMMITTERS: weakref.WeakKeyDictionary[BatchSubscriber, OffsetCommitter] = (
+    weakref.WeakKeyDictionary()
+)
+_faststream_stop = BatchSubscriber.stop
+
+
+async def stop_batch_subscriber(subscriber: BatchSubscriber) -> None:
+    """FastStream's stop (the consume loop ends after the batch in hand), then the group's
+    applied offsets committed, then its consumer stopped: FastStream would stop the
+    consumer at once, and aiokafka calls no rebalance listener on stop."""
+    committer, consumer = _COMMITTERS.get(subscriber), subscriber.consumer
+    if committer is None or consumer is None:
+        await _faststream_stop(subscriber)
+        return
+    subscriber.consumer = None  # FastStream's stop leaves it running, for the commit
+    try:
+        await _faststream_stop(subscriber)
+        await committer.close()
+    finally:
+        await consumer.stop()
+
+
+BatchSubscriber.stop = stop_batch_subscriber  # type: ignore[method-assign,assignment]
+
+
+async def rewind(message: KafkaMessage) -> None:
+    """Seek each partition of a failed batch back to its first record (what
+    ``AckPolicy.NACK_ON_ERROR`` did), so the batch is fetched and handled again."""
+    try:
+        await message.nack()
+    except KafkaError as error:  # e.g. revoked meanwhile: its new owner starts from the commit
+        log.warning("could not rewind a failed batch: %r", error)
 
 
 def kafka_broker(kafka: KafkaSettings, *, client_id: str) -> KafkaBroker:
@@ -275,6 +321,7 @@ class EventSubscriber:
         self._consumer = consumer or ConsumerSettings()
         self.groups: dict[str, str] = {}  # consumer group → full topic (for lag metrics)
         self.dead_lettered: Counter[str] = Counter()  # full topic → messages sent to its DLQ
+        self.committers: dict[str, OffsetCommitter] = {}  # consumer group → its commits
 
     def subscribe(self, router: KafkaRouter | KafkaBroker, topic: str, handler: Handler) -> None:
         """Consume ``topic`` in a consumer group named after the service and handler."""
@@ -318,10 +365,20 @@ class EventSubscriber:
         whose use cases would do nothing right now (no one subscribed) pass the batch by
         without a transaction. A batch of only other types (by their ``event_type`` header)
         is passed by before any of that: no parsing, no question, no transaction; its
-        offsets are committed like any other's."""
+        offsets are committed like any other's.
+
+        Offsets are committed by the group's ``OffsetCommitter`` (``shared.offset_commits``)
+        within ``commit_interval_ms`` of the batch, not one round trip per batch; a batch
+        that fails rewinds its partitions to its first records, to be fetched again.
+        Redelivered after a crash, a batch changes nothing: every event a group applies
+        goes through the inbox of ``inbox`` (``apply_batch``/``apply_once``), and one it
+        skipped (not routed, or not ``wanted`` then) applies nothing or goes through it."""
         full_topic = self._kafka.topic(topic)
         group_id = f"{self._kafka.topic_prefix}{self._service}.{name}"
         consumer = inbox or self._service
+        committer = OffsetCommitter(
+            group_id, interval_seconds=self._consumer.commit_interval_ms / 1000
+        )
 
         async def one(envelope: Envelope, event: Event) -> None:
             use_case = route(routes, event)
@@ -332,30 +389,46 @@ class EventSubscriber:
 
         records_for_us = RecordFilter(routes).for_us
 
-        async def consume(raw: Any) -> None:
-            records = records_for_us(raw if isinstance(raw, tuple) else (raw,))
-            if not records or (wanted is not None and not await wanted()):
-                return
-            await self.deliver_batch(
-                full_topic, records, engine, routes, one, group=group_id, inbox=consumer
+        async def consume(message: KafkaMessage) -> None:
+            raw = message.raw_message
+            fetched = raw if isinstance(raw, tuple) else (raw,)
+            dead_before = self.dead_lettered.total()
+            try:
+                records = records_for_us(fetched)
+                if records and (wanted is None or await wanted()):
+                    await self.deliver_batch(
+                        full_topic, records, engine, routes, one, group=group_id, inbox=consumer
+                    )
+            except Exception:
+                await rewind(message)
+                raise
+            # A dead letter is not in the inbox: its batch is committed at once, so a crash
+            # does not park it twice (as before, only between the publish and the commit).
+            await committer.processed(
+                message.consumer, fetched, at_once=self.dead_lettered.total() > dead_before
             )
 
         consume.__name__ = f"{self._service}_{name}"
         self.groups[group_id] = full_topic
-        router.subscriber(
+        subscriber = router.subscriber(
             full_topic,
             group_id=group_id,
             batch=True,
             max_records=self._consumer.max_batch,
             batch_timeout_ms=self._consumer.batch_timeout_ms,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            # committed by ``committer`` (after the transaction, coalesced); rewound here
+            ack_policy=AckPolicy.MANUAL,
+            listener=committer,  # commits what was applied before a partition is revoked
             auto_offset_reset="earliest",
             isolation_level="read_committed",  # never an aborted transaction's records
             max_poll_interval_ms=300_000,
             fetch_max_wait_ms=self._consumer.fetch_max_wait_ms,
             consumer_timeout_ms=self._consumer.consumer_timeout_ms,
-            decoder=raw_records,
-        )(consume)
+            decoder=the_message,
+        )
+        subscriber(consume)
+        _COMMITTERS[subscriber] = committer
+        self.committers[group_id] = committer
 
     async def deliver_batch(
         self,
