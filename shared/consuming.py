@@ -129,16 +129,14 @@ async def apply_once(
 Routed = tuple[Envelope, Event, UseCase]
 
 
-async def apply_batch(
-    engine: AsyncEngine, consumer: str, batch: Sequence[Routed], *, log_each: bool = True
-) -> int:
+async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed]) -> int:
     """Apply ``batch`` in one transaction, in key order; how many were new (not
     redeliveries).
 
     Any exception rolls the whole batch back and propagates: the caller then applies each
-    alone. An event delivered twice within the batch applies once. ``log_each=False``: no
-    line per event here (the caller writes the one line of a batch of one, with its
-    correlation id and duration: a second line per event cost as much as parsing it)."""
+    alone. An event delivered twice within the batch applies once. The line per event here
+    is at DEBUG: the caller writes one line per batch naming its flows (its correlation
+    ids); a line per event cost production 8 % of its CPU under load (issue 14)."""
     if not batch:
         return 0
     batch = sorted(batch, key=lambda routed: routed[0].key)  # stable: see the docstring
@@ -150,9 +148,7 @@ async def apply_batch(
         async with outbox.written_together(conn):
             with derived_ids.applying(conn, consumer, set(fresh)):
                 before_commit: dict[Hashable, Callable[[], Awaitable[None]]] = {}
-                await _apply_each(
-                    conn, consumer, batch, fresh, deliveries, before_commit, log_each=log_each
-                )
+                await _apply_each(conn, consumer, batch, fresh, deliveries, before_commit)
                 await _run_before_commit(before_commit)
     _run_after_commit(deliveries)
     return len(deliveries)
@@ -165,9 +161,8 @@ async def _apply_each(
     fresh: set[UUID],
     deliveries: list[Delivery],
     before_commit: dict[Hashable, Callable[[], Awaitable[None]]],
-    *,
-    log_each: bool,
 ) -> None:
+    debug = log.isEnabledFor(logging.DEBUG)
     for envelope, event, use_case in batch:
         if envelope.event_id not in fresh:
             continue
@@ -175,8 +170,8 @@ async def _apply_each(
         delivery = Delivery(conn, envelope, consumer, _before_commit=before_commit)
         with correlation.bound(**correlation.event_fields(envelope, event)):
             await use_case(delivery, event)
-            if log_each:
-                log.info(  # one line per event, with its correlation id, as alone
+            if debug:
+                log.debug(  # one line per event, with its correlation id
                     "%s handled %s",
                     getattr(use_case, "__name__", consumer),
                     envelope.event_type,

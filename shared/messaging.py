@@ -455,8 +455,7 @@ class EventSubscriber:
                 use_case = route(routes, event) if event is not None else None
                 if event is not None and use_case is not None:
                     batch.append((envelope, event, use_case))
-            alone = len(batch) == 1  # one line for it, below, not one here and one there
-            applied = await apply_batch(engine, inbox or self._service, batch, log_each=not alone)
+            applied = await apply_batch(engine, inbox or self._service, batch)
         except Exception as error:
             log.warning(
                 "batch of %d on %s failed (%r); applying each alone", len(records), topic, error
@@ -466,12 +465,12 @@ class EventSubscriber:
             return
         if not batch:
             return
-        extra = {
+        extra: dict[str, Any] = {
             "topic": topic,
             "batch": len(records),
             "duration_ms": round((time.perf_counter() - started) * 1e3, 1),
         }
-        if alone:  # the usual batch below full load: one line, as for an event alone
+        if len(batch) == 1:  # the usual batch below full load: one line, as for an event alone
             envelope, event, _ = batch[0]
             with correlation.bound(**correlation.event_fields(envelope, event)):
                 log.info(
@@ -482,6 +481,11 @@ class EventSubscriber:
                     extra=extra,
                 )
             return
+        # One line for the batch, naming its flows: a flow's correlation id finds it.
+        extra["correlation_ids"] = sorted(
+            {str(correlation.correlation_of(envelope)) for envelope, _, _ in batch}
+        )
+        extra["event_types"] = dict(Counter(envelope.event_type for envelope, _, _ in batch))
         log.info("%s handled %d events (%d new)", one.__name__, len(batch), applied, extra=extra)
 
     async def deliver(self, topic: str, record: Any, handler: Handler, *, group: str = "") -> None:
