@@ -127,14 +127,27 @@ async def apply_once(
 
 
 Routed = tuple[Envelope, Event, UseCase]
+# Takes, in one order, the locks of every aggregate the batch's events will touch, before
+# any is applied (e.g. ``SELECT … WHERE id = ANY(:ids) ORDER BY id FOR UPDATE``).
+LockFirst = Callable[[AsyncConnection, Sequence[Event]], Awaitable[None]]
 
 
-async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed]) -> int:
+async def apply_batch(
+    engine: AsyncEngine,
+    consumer: str,
+    batch: Sequence[Routed],
+    *,
+    lock_first: LockFirst | None = None,
+) -> int:
     """Apply ``batch`` in one transaction, in key order; how many were new (not
     redeliveries).
 
     Any exception rolls the whole batch back and propagates: the caller then applies each
-    alone. An event delivered twice within the batch applies once. The line per event here
+    alone. An event delivered twice within the batch applies once. ``lock_first``: for a
+    consumer whose events touch aggregates other than their key's (a production order's
+    event locks the customer orders it serves), key order is not lock order; it takes the
+    new events' locks in one order first, so two consumers' batches never deadlock.
+    The line per event here
     is at DEBUG: the caller writes one line per batch naming its flows (its correlation
     ids); a line per event cost production 8 % of its CPU under load (issue 14)."""
     if not batch:
@@ -145,6 +158,10 @@ async def apply_batch(engine: AsyncEngine, consumer: str, batch: Sequence[Routed
         fresh = await inbox.record_many(
             conn, [envelope.event_id for envelope, _, _ in batch], consumer=consumer
         )
+        if lock_first is not None and fresh:
+            await lock_first(
+                conn, [event for envelope, event, _ in batch if envelope.event_id in fresh]
+            )
         async with outbox.written_together(conn):
             with derived_ids.applying(conn, consumer, set(fresh)):
                 before_commit: dict[Hashable, Callable[[], Awaitable[None]]] = {}

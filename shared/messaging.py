@@ -37,7 +37,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import contracts, retrying
-from shared.consuming import UseCase, apply_batch, apply_once
+from shared.consuming import LockFirst, UseCase, apply_batch, apply_once
 from shared.contracts import registry
 from shared.contracts.base import Event, PoisonMessage
 from shared.contracts.envelope import Envelope
@@ -355,6 +355,7 @@ class EventSubscriber:
         name: str,
         inbox: str | None = None,
         wanted: Callable[[], Awaitable[bool]] | None = None,
+        lock_first: LockFirst | None = None,
     ) -> None:
         """Consume ``topic`` a batch at a time in group ``<service>.<name>``: each routed
         event is applied by its use case in one transaction per batch (``shared.consuming``);
@@ -372,7 +373,8 @@ class EventSubscriber:
         that fails rewinds its partitions to its first records, to be fetched again.
         Redelivered after a crash, a batch changes nothing: every event a group applies
         goes through the inbox of ``inbox`` (``apply_batch``/``apply_once``), and one it
-        skipped (not routed, or not ``wanted`` then) applies nothing or goes through it."""
+        skipped (not routed, or not ``wanted`` then) applies nothing or goes through it.
+        ``lock_first``: see ``apply_batch``."""
         full_topic = self._kafka.topic(topic)
         group_id = f"{self._kafka.topic_prefix}{self._service}.{name}"
         consumer = inbox or self._service
@@ -397,8 +399,9 @@ class EventSubscriber:
                 records = records_for_us(fetched)
                 if records and (wanted is None or await wanted()):
                     await self.deliver_batch(
-                        full_topic, records, engine, routes, one, group=group_id, inbox=consumer
-                    )
+                        full_topic, records, engine, routes, one,
+                        group=group_id, inbox=consumer, lock_first=lock_first,
+                    )  # fmt: skip
             except Exception:
                 await rewind(message)
                 raise
@@ -440,6 +443,7 @@ class EventSubscriber:
         *,
         group: str = "",
         inbox: str | None = None,
+        lock_first: LockFirst | None = None,
     ) -> None:
         """Apply the routed events of ``records`` in one transaction; if anything in it
         fails (or a record is unreadable), apply each record alone instead (``deliver``):
@@ -455,7 +459,9 @@ class EventSubscriber:
                 use_case = route(routes, event) if event is not None else None
                 if event is not None and use_case is not None:
                     batch.append((envelope, event, use_case))
-            applied = await apply_batch(engine, inbox or self._service, batch)
+            applied = await apply_batch(
+                engine, inbox or self._service, batch, lock_first=lock_first
+            )
         except Exception as error:
             log.warning(
                 "batch of %d on %s failed (%r); applying each alone", len(records), topic, error

@@ -9,6 +9,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.orders import parking, service
+from services.orders.batch_locks import lock_orders_first
 from services.orders.costs import lot_costs as costs
 from services.orders.edits import channel_changes
 from services.orders.holds import recalls, releases
@@ -101,6 +102,7 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             RecallLifted: recalls.release_orders_of_lifted_recall,
         },
         name="on_inventory_event",
+        lock_first=lock_orders_first,
     )
     # Production orders serving the order explain and drive its status; production
     # promises its delivery date.
@@ -116,4 +118,5 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             ProductionOrderDemandsChanged: service.follow_production,
         },
         name="on_production_event",
+        lock_first=lock_orders_first,  # its events lock the orders they serve, not their key
     )
