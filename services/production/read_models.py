@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
@@ -95,11 +95,42 @@ async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:
 _ITEM_INFOS = HotStatement(sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind))
 
 
-async def item_infos(conn: AsyncConnection) -> dict[str, recipe_rules.ItemInfo]:
-    rows = await _ITEM_INFOS.fetch(conn)
+def _codes() -> sa.BindParameter[Any]:
+    """Item codes as one array: one SQL text whatever their number."""
+    return sa.bindparam("codes", type_=ARRAY(sa.Text))
+
+
+_ITEM_INFOS_OF = HotStatement(
+    sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind).where(
+        t.item.c.code == sa.any_(_codes())
+    )
+)
+_LEAD_TIMES = HotStatement(
+    sa.select(t.item.c.code, t.item.c.lead_time_days).where(t.item.c.code == sa.any_(_codes()))
+)
+
+
+async def item_infos(
+    conn: AsyncConnection, codes: Iterable[str] | None = None
+) -> dict[str, recipe_rules.ItemInfo]:
+    """Every item production knows of, or only those of ``codes`` (an unknown one is
+    simply absent, as it is from the whole table)."""
+    if codes is None:
+        rows = await _ITEM_INFOS.fetch(conn)
+    else:
+        wanted = sorted(set(codes))
+        rows = await _ITEM_INFOS_OF.fetch(conn, codes=wanted) if wanted else []
     return {
         r.code: recipe_rules.ItemInfo(code=r.code, base_unit=r.base_unit, kind=r.kind) for r in rows
     }
+
+
+async def lead_times(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, int | None]:
+    """Each known item's lead time in days (None when it has none)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    return {r.code: r.lead_time_days for r in await _LEAD_TIMES.fetch(conn, codes=wanted)}
 
 
 async def item(conn: AsyncConnection, code: str) -> sa.Row[Any] | None:
@@ -111,19 +142,22 @@ async def items(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, sa.Row
     return {r.code: r for r in rows}
 
 
+_AVAILABLE = HotStatement(
+    sa.select(
+        t.lot.c.item_code,
+        t.lot.c.unit,
+        t.lot.c.status,
+        sa.func.sum(t.lot.c.on_hand - t.lot.c.reserved).label("available"),
+    ).group_by(t.lot.c.item_code, t.lot.c.unit, t.lot.c.status)
+)
+
+
 async def available_by_item(
     conn: AsyncConnection, base_units: dict[str, str]
 ) -> dict[str, Decimal]:
     """Σ(on hand − reserved) of each item's lots whose status counts, in the item's base
     unit: a recalled or quarantined lot feeds no quote and no can-make (invariant 8)."""
-    rows = await conn.execute(
-        sa.select(
-            t.lot.c.item_code,
-            t.lot.c.unit,
-            t.lot.c.status,
-            sa.func.sum(t.lot.c.on_hand - t.lot.c.reserved).label("available"),
-        ).group_by(t.lot.c.item_code, t.lot.c.unit, t.lot.c.status)
-    )
+    rows = await _AVAILABLE.fetch(conn)
     result: dict[str, Decimal] = {}
     for r in rows:
         if not LotStatus(r.status).counts:

@@ -257,6 +257,46 @@ async def test_materials_short_of_an_intermediate_plans_one_child_order(producti
     assert blocked[0]["demands"][0]["quantity"] == {"value": "30", "unit": "pc"}
 
 
+async def test_planning_reads_only_the_short_items_recipes_and_the_items_they_name(
+    production_engine,
+):
+    w = await jam_world(production_engine)
+    other = await jam_world(production_engine)  # recipes and items a shortage of JAM never needs
+
+    async with production_engine.connect() as conn:
+        recipes, items = await planning.planning_context(conn, [w.jam, w.jar])
+        assert set(recipes) == {w.jam}  # a jar is bought: it has no recipe
+        assert set(items) == {w.pulp, w.jar}
+        assert items[w.pulp].base_unit == "kg"
+        recipes, items = await planning.planning_context(conn, [w.pulp])
+        assert set(recipes) == {w.pulp}
+        assert [line.item_code for line in recipes[w.pulp].lines] == [w.fruit, w.sugar]
+        assert set(items) == {w.fruit, w.sugar}
+        assert await planning.planning_context(conn, []) == ({}, {})
+        known = await read_models.item_infos(conn, [w.sugar, other.sugar, code("NOWHERE")])
+        assert set(known) == {w.sugar, other.sugar}
+
+    # Two levels down: JAM's order asks for PULP; PULP short makes a child that asks for
+    # FRUIT and SUGAR (grams in the recipe, kilograms as SUGAR is counted).
+    order_id = uuid.uuid4()
+    parent = await planned_for(production_engine, order_id, w.jam)
+    event = materials_short(parent, (w.pulp, "9.6"))
+    await apply_once(
+        production_engine, inventory_answers.when_materials_short, Envelope.wrap(event), event
+    )
+    found = await detail(production_engine, parent)
+    assert [(d["order_id"], d["line_no"]) for d in found["demands"]] == [(order_id, 1)]
+    [child] = found["children"]
+    child_events = await staged(production_engine, child["id"])
+    assert [e for e, _ in child_events] == [PLANNED, STATUS, REQUESTED]
+    assert child_events[0][1]["parent_production_order_id"] == str(parent)
+    asked = {
+        m["item_code"]: Quantity.of(m["quantity"]["value"], m["quantity"]["unit"])
+        for m in child_events[2][1]["materials"]
+    }
+    assert asked == {w.fruit: kg("8"), w.sugar: kg("2")}
+
+
 async def test_materials_reserved_unblocks_and_keeps_the_held_lots(production_engine):
     w = await jam_world(production_engine)
     po_id = await planned_for(production_engine, uuid.uuid4(), w.jam)

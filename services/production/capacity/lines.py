@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import tables as t
 from services.production.capacity.calendar_rules import WorkingCalendar
 from services.production.capacity.scheduling_rules import Line
 from services.production.service import NotFound, ProductionError
+from shared.hot_sql import HotStatement
 
 MAX_CALENDAR_DAYS = 366
 
@@ -157,30 +158,52 @@ async def line_records(
     ]
 
 
+def _line_codes() -> sa.BindParameter[Any]:
+    return sa.bindparam("codes", type_=ARRAY(sa.Text))
+
+
+_CALENDARS = HotStatement(
+    sa.select(
+        t.production_line.c.code,
+        t.production_line.c.country,
+        t.production_line.c.subdivision,
+        t.production_line.c.working_weekdays,
+        t.production_line.c.hours_per_day,
+        t.production_line.c.closures,
+    )
+    .where(t.production_line.c.code == sa.any_(_line_codes()))
+    .order_by(t.production_line.c.code)
+)
+_OVERRIDES = HotStatement(
+    sa.select(t.line_capacity.c.line_code, t.line_capacity.c.on, t.line_capacity.c.minutes).where(
+        t.line_capacity.c.line_code == sa.any_(_line_codes())
+    )
+)
+
+
 async def load_lines(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, Line]:
-    """Lines as the scheduler sees them: calendar plus every capacity override."""
-    records = await line_records(conn, codes=codes)
+    """Lines as the scheduler sees them: calendar plus every capacity override (read on
+    every re-plan pass, hence hot statements)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    records = await _CALENDARS.fetch(conn, codes=wanted)
     if not records:
         return {}
-    overrides = await conn.execute(
-        sa.select(t.line_capacity).where(
-            t.line_capacity.c.line_code.in_([r["code"] for r in records])
-        )
-    )
     by_line: dict[str, dict[date, int]] = {}
-    for o in overrides:
+    for o in await _OVERRIDES.fetch(conn, codes=[r.code for r in records]):
         by_line.setdefault(o.line_code, {})[o.on] = o.minutes
     return {
-        r["code"]: Line(
-            code=r["code"],
+        r.code: Line(
+            code=r.code,
             calendar=WorkingCalendar(
-                country=r["country"],
-                subdivision=r["subdivision"],
-                working_weekdays=frozenset(r["working_weekdays"]),
-                hours_per_day=r["hours_per_day"],
-                closures=frozenset(r["closures"]),
+                country=r.country,
+                subdivision=r.subdivision,
+                working_weekdays=frozenset(r.working_weekdays),
+                hours_per_day=r.hours_per_day,
+                closures=frozenset(r.closures),
             ),
-            capacity_minutes_per_day=by_line.get(r["code"], {}),
+            capacity_minutes_per_day=by_line.get(r.code, {}),
         )
         for r in records
     }

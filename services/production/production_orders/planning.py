@@ -201,11 +201,11 @@ async def replan_for(
 async def planning_context(
     conn: AsyncConnection, item_codes: Sequence[str]
 ) -> tuple[dict[str, recipe_rules.Recipe], dict[str, recipe_rules.ItemInfo]]:
-    """The active recipes of ``item_codes`` and every item production knows of."""
-    return (
-        await recipe_book.active_recipes(conn, item_codes),
-        await read_models.item_infos(conn),
-    )
+    """The active recipes of ``item_codes`` and the items their lines name: all a plan one
+    level down reads (``domain.plan``), not every recipe and item production knows of."""
+    recipes = await recipe_book.active_recipes(conn, item_codes)
+    named = {line.item_code for recipe in recipes.values() for line in recipe.lines}
+    return recipes, await read_models.item_infos(conn, named)
 
 
 def plan_for(

@@ -34,36 +34,39 @@ S = ProductionStatus
 OPEN = (S.PLANNED, S.MATERIALS_RESERVED, S.BLOCKED_ON_MATERIALS, S.IN_PROGRESS)
 
 
+def _open_orders() -> HotStatement:
+    po, r = t.production_order, t.recipe
+    return HotStatement(
+        sa.select(
+            po.c.id,
+            po.c.item_code,
+            po.c.quantity,
+            po.c.unit,
+            po.c.status,
+            po.c.batches,
+            po.c.parent_production_order_id,
+            r.c.version,
+            r.c.batch_size,
+            r.c.unit.label("recipe_unit"),
+            r.c.expected_yield,
+            r.c.whole_batches,
+            r.c.duration_minutes,
+            r.c.line_code,
+            r.c.setup_minutes,
+            r.c.minutes_per_batch,
+        )
+        .outerjoin(r, sa.and_(r.c.item_code == po.c.item_code, r.c.version == po.c.recipe_version))
+        .where(po.c.status == sa.any_(sa.bindparam("statuses", type_=ARRAY(sa.Text))))
+        .order_by(po.c.created_at, po.c.id)
+    )
+
+
+_OPEN_ORDERS = _open_orders()
+
+
 async def open_productions(conn: AsyncConnection) -> list[OpenProduction]:
     """Every open production order, first come first served (creation order, then id)."""
-    po, r = t.production_order, t.recipe
-    rows = list(
-        await conn.execute(
-            sa.select(
-                po.c.id,
-                po.c.item_code,
-                po.c.quantity,
-                po.c.unit,
-                po.c.status,
-                po.c.batches,
-                po.c.parent_production_order_id,
-                r.c.version,
-                r.c.batch_size,
-                r.c.unit.label("recipe_unit"),
-                r.c.expected_yield,
-                r.c.whole_batches,
-                r.c.duration_minutes,
-                r.c.line_code,
-                r.c.setup_minutes,
-                r.c.minutes_per_batch,
-            )
-            .outerjoin(
-                r, sa.and_(r.c.item_code == po.c.item_code, r.c.version == po.c.recipe_version)
-            )
-            .where(po.c.status.in_([s.value for s in OPEN]))
-            .order_by(po.c.created_at, po.c.id)
-        )
-    )
+    rows = await _OPEN_ORDERS.fetch(conn, statuses=[s.value for s in OPEN])
     if not rows:
         return []
     ids = [row.id for row in rows]
@@ -178,12 +181,7 @@ async def _exploded_shortfalls(
         )
         for row in planned
     }
-    lead_times = await lead_times_of(
+    lead_times = await read_models.lead_times(
         conn, {code for shorts in exploded.values() for code, _, _ in shorts}
     )
     return {po_id: rules.shortfalls(shorts, lead_times) for po_id, shorts in exploded.items()}
-
-
-async def lead_times_of(conn: AsyncConnection, codes: Iterable[str]) -> dict[str, int | None]:
-    rows = await read_models.items(conn, codes)
-    return {code: row.lead_time_days for code, row in rows.items()}

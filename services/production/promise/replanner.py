@@ -77,7 +77,7 @@ async def replan(
     """Promise every customer order the open production serves; publish what changed (with
     ``slips``, a later date only once the plan has kept it: ``slip_rules``)."""
     async with engine.begin() as conn:
-        await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('production:replan'))"))
+        await _ONE_AT_A_TIME.execute(conn)
         productions = await open_productions(conn)
         await missing_materials.record_missing(
             conn,
@@ -108,6 +108,13 @@ async def replan(
             ready = slips.publishable(stored, planned, now=time.monotonic())
             dates = {o: d for o, d in dates.items() if o in ready}
         return await record(conn, dates)
+
+
+_ONE_AT_A_TIME = HotStatement(
+    sa.select(
+        sa.func.pg_advisory_xact_lock(sa.func.hashtext(sa.literal("production:replan", sa.Text)))
+    )
+)
 
 
 async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) -> int:

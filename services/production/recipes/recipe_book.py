@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import read_models
@@ -19,6 +20,7 @@ from services.production import tables as t
 from services.production.capacity import lines
 from services.production.recipes import recipe_rules
 from services.production.service import NotFound, ProductionError
+from shared.hot_sql import HotStatement
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ async def lock_recipes(conn: AsyncConnection) -> None:
     await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(RECIPE_LOCK)))
 
 
-def _recipe(row: Any, lines: Sequence[Any]) -> recipe_rules.Recipe:
+def _recipe(row: Any, lines: Sequence[recipe_rules.RecipeLine]) -> recipe_rules.Recipe:
     return recipe_rules.Recipe(
         item_code=row.item_code,
         version=row.version,
@@ -100,10 +102,7 @@ def _recipe(row: Any, lines: Sequence[Any]) -> recipe_rules.Recipe:
         unit=row.unit,
         expected_yield=row.expected_yield,
         whole_batches=row.whole_batches,
-        lines=tuple(
-            recipe_rules.RecipeLine(item_code=ln.item_code, quantity=ln.quantity, unit=ln.unit)
-            for ln in lines
-        ),
+        lines=tuple(lines),
         duration_minutes=row.duration_minutes,
         line_code=row.line_code,
         setup_minutes=row.setup_minutes,
@@ -128,14 +127,64 @@ async def _recipe_rows(conn: AsyncConnection, query: sa.Select[Any]) -> list[tup
     return [(h, by_recipe.get(h.id, [])) for h in heads]
 
 
+def _active_recipes(*, of_items: bool) -> HotStatement:
+    """Active recipes with their lines in one round trip, in item then line order; a
+    recipe without lines reads as one row whose line columns are null."""
+    r, ln = t.recipe, t.recipe_line
+    query = (
+        sa.select(
+            r.c.id,
+            r.c.item_code,
+            r.c.version,
+            r.c.batch_size,
+            r.c.unit,
+            r.c.expected_yield,
+            r.c.whole_batches,
+            r.c.duration_minutes,
+            r.c.line_code,
+            r.c.setup_minutes,
+            r.c.minutes_per_batch,
+            ln.c.item_code.label("line_item_code"),
+            ln.c.quantity.label("line_quantity"),
+            ln.c.unit.label("line_unit"),
+        )
+        .outerjoin(ln, ln.c.recipe_id == r.c.id)
+        .where(r.c.active)
+        .order_by(r.c.item_code, ln.c.line_no)
+    )
+    if of_items:
+        query = query.where(r.c.item_code == sa.any_(sa.bindparam("codes", type_=ARRAY(sa.Text))))
+    return HotStatement(query)
+
+
+_ACTIVE_RECIPES = _active_recipes(of_items=False)
+_ACTIVE_RECIPES_OF = _active_recipes(of_items=True)
+
+
 async def active_recipes(
     conn: AsyncConnection, item_codes: Iterable[str] | None = None
 ) -> dict[str, recipe_rules.Recipe]:
-    """Each item's active recipe (of ``item_codes`` only, when given)."""
-    query = sa.select(t.recipe).where(t.recipe.c.active).order_by(t.recipe.c.item_code)
-    if item_codes is not None:
-        query = query.where(t.recipe.c.item_code.in_(sorted(set(item_codes))))
-    return {h.item_code: _recipe(h, lines) for h, lines in await _recipe_rows(conn, query)}
+    """Each item's active recipe (of ``item_codes`` only, when given). Planning and the
+    re-plan read them per shortage and per pass: one hot statement, lines joined."""
+    if item_codes is None:
+        rows = await _ACTIVE_RECIPES.fetch(conn)
+    else:
+        codes = sorted(set(item_codes))
+        if not codes:
+            return {}
+        rows = await _ACTIVE_RECIPES_OF.fetch(conn, codes=codes)
+    heads: dict[str, Any] = {}
+    lines: dict[str, list[recipe_rules.RecipeLine]] = {}
+    for row in rows:
+        heads.setdefault(row.item_code, row)
+        found = lines.setdefault(row.item_code, [])
+        if row.line_item_code is not None:
+            found.append(
+                recipe_rules.RecipeLine(
+                    item_code=row.line_item_code, quantity=row.line_quantity, unit=row.line_unit
+                )
+            )
+    return {code: _recipe(head, lines[code]) for code, head in heads.items()}
 
 
 async def recipe_records(
