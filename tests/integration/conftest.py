@@ -4,6 +4,7 @@ under test takes a connection and that need nothing committed (``rolled_back``).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import db, migrations
+from shared.contracts import topics
+from shared.messaging import ensure_topics
 from shared.settings import Settings
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
@@ -91,3 +94,14 @@ async def inventory_conn(inventory_engine: AsyncEngine) -> AsyncIterator[AsyncCo
 async def orders_conn(orders_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with rolled_back(orders_engine) as conn:
         yield conn
+
+
+@pytest.fixture
+async def topic_settings(settings: Settings) -> Settings:
+    """The run's settings with a topic prefix of the test's own and its inventory topic
+    created: a consumer group of the test reads only what the test published."""
+    kafka = settings.kafka.model_copy(
+        update={"topic_prefix": f"{settings.kafka.topic_prefix}{uuid.uuid4().hex[:6]}."}
+    )
+    await ensure_topics(kafka, [topics.INVENTORY])
+    return settings.model_copy(update={"kafka": kafka})

@@ -22,7 +22,7 @@ from shared.contracts import topics
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ItemDefined, LotReceived
 from shared.inbox import INBOX
-from shared.messaging import EventSubscriber, Routes, ensure_topics, kafka_broker
+from shared.messaging import EventSubscriber, Routes, kafka_broker
 from shared.outbox import OUTBOX
 from shared.settings import ConsumerSettings, Settings
 from shared.units import Quantity
@@ -41,15 +41,6 @@ class RecordingSubscriber(EventSubscriber):
     ) -> None:
         self.batches.append(len(records))
         await super().deliver_batch(topic, records, *args, **kw)
-
-
-@pytest.fixture
-async def topic_settings(settings: Settings) -> Settings:
-    kafka = settings.kafka.model_copy(
-        update={"topic_prefix": f"{settings.kafka.topic_prefix}{uuid.uuid4().hex[:6]}."}
-    )
-    await ensure_topics(kafka, [topics.INVENTORY])
-    return settings.model_copy(update={"kafka": kafka})
 
 
 @pytest.fixture

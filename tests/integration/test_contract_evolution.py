@@ -22,7 +22,7 @@ from shared.contracts import topics
 from shared.contracts.base import Event, PoisonMessage, pin_publish_versions
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import LotChanged, LotStatus
-from shared.messaging import EventSubscriber, ensure_topics, kafka_broker
+from shared.messaging import EventSubscriber, kafka_broker
 from shared.settings import ConsumerSettings, Settings
 from shared.units import Quantity
 from tests.integration.kafka_helpers import read_until
@@ -78,15 +78,6 @@ def pinned_v1() -> Iterator[None]:
         yield
     finally:
         pin_publish_versions(contracts.event_classes(), {})
-
-
-@pytest.fixture
-async def topic_settings(settings: Settings) -> Settings:
-    kafka = settings.kafka.model_copy(
-        update={"topic_prefix": f"{settings.kafka.topic_prefix}{uuid.uuid4().hex[:6]}."}
-    )
-    await ensure_topics(kafka, [topics.INVENTORY])
-    return settings.model_copy(update={"kafka": kafka})
 
 
 @pytest.fixture

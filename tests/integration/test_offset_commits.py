@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -21,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.contracts import topics
 from shared.contracts.envelope import Envelope
-from shared.messaging import ensure_topics, kafka_broker
+from shared.messaging import kafka_broker
 from shared.settings import ConsumerSettings, Settings
 from tests.conftest import ROOT, settings_env
 from tests.integration.committing_consumer import CREATE_EFFECTS, EFFECTS, ROUTES, SERVICE
@@ -34,15 +33,6 @@ from tests.integration.test_batch_consuming import (
 )
 
 HOUR_MS = 3_600_000  # a commit interval no test waits out
-
-
-@pytest.fixture
-async def topic_settings(settings: Settings) -> Settings:
-    kafka = settings.kafka.model_copy(
-        update={"topic_prefix": f"{settings.kafka.topic_prefix}{uuid.uuid4().hex[:6]}."}
-    )
-    await ensure_topics(kafka, [topics.INVENTORY])
-    return settings.model_copy(update={"kafka": kafka})
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from shared.contracts.inventory import LotChanged, LotStatus, StockReserved
 from shared.contracts.orders import OrderReceived
 from shared.settings import PromiseSettings
 from shared.units import Quantity
+from tests.integration.test_production_promises import promise_envelopes
 
 MONDAY = date(2027, 3, 1)
 TERMS = PromiseSettings(handling_days_by_shop={"slow.example": 3})
@@ -51,19 +52,6 @@ def received(order_id: uuid.UUID, *, shop: str | None, service: str | None = Non
 def reserved(order_id: uuid.UUID) -> Any:
     event = StockReserved(order_id=order_id, reservations=())
     return Envelope.wrap(event), event, promise_from_stock
-
-
-async def published_promises(engine: AsyncEngine, order_id: uuid.UUID) -> list[dict[str, Any]]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            sa.select(t.OUTBOX.c.envelope)
-            .where(
-                t.OUTBOX.c.key == str(order_id),
-                t.OUTBOX.c.event_type == "production.order_promised",
-            )
-            .order_by(t.OUTBOX.c.id)
-        )
-        return [r.envelope for r in rows]
 
 
 async def stored_promise(engine: AsyncEngine, order_id: uuid.UUID) -> date | None:
@@ -93,20 +81,20 @@ async def test_a_batch_of_reservations_promises_each_new_order_once_caused_by_it
 
     assert await apply_batch(production_engine, "production", batch) == 4
 
-    [slow_promise] = await published_promises(production_engine, slow)
+    [slow_promise] = await promise_envelopes(production_engine, slow)
     assert slow_promise["payload"]["promised_on"] == "2027-03-08"  # handling 3 + transit 2
     assert slow_promise["causation_id"] == str(first_of_slow[0].event_id)
     # its flow: the reservation (which began none of its own here)
     assert slow_promise["correlation_id"] == str(first_of_slow[0].event_id)
-    [plain_promise] = await published_promises(production_engine, plain)
+    [plain_promise] = await promise_envelopes(production_engine, plain)
     assert plain_promise["payload"]["promised_on"] == "2027-03-04"  # handling 1 + transit 2
     assert plain_promise["causation_id"] == str(of_plain[0].event_id)
-    assert len(await published_promises(production_engine, promised_before)) == 1  # its own
+    assert len(await promise_envelopes(production_engine, promised_before)) == 1  # its own
     assert await stored_promise(production_engine, promised_before) == date(2027, 3, 19)
 
     # a later reservation of an order promised already changes and publishes nothing
     await apply_batch(production_engine, "production", [reserved(plain)])
-    assert len(await published_promises(production_engine, plain)) == 1
+    assert len(await promise_envelopes(production_engine, plain)) == 1
     assert await stored_promise(production_engine, plain) == date(2027, 3, 4)
 
 

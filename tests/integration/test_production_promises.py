@@ -55,6 +55,11 @@ async def order_short_of(engine: AsyncEngine, bread: str, missing: str) -> uuid.
 
 
 async def promised(engine: AsyncEngine, order_id: uuid.UUID) -> list[dict[str, Any]]:
+    return [envelope["payload"] for envelope in await promise_envelopes(engine, order_id)]
+
+
+async def promise_envelopes(engine: AsyncEngine, order_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The ``OrderPromised`` envelopes staged for ``order_id``, oldest first."""
     async with engine.connect() as conn:
         rows = await conn.execute(
             sa.select(t.OUTBOX.c.envelope)
@@ -64,7 +69,7 @@ async def promised(engine: AsyncEngine, order_id: uuid.UUID) -> list[dict[str, A
             )
             .order_by(t.OUTBOX.c.id)
         )
-        return [r.envelope["payload"] for r in rows]
+        return [r.envelope for r in rows]
 
 
 async def test_the_order_is_promised_the_quoted_date_and_the_same_plan_publishes_nothing(
