@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.orders import tables as t
 from shared.contracts.base import Event
 from shared.hot_sql import HotStatement
+from shared.observability.correlation import order_id_of
 
 _LOCK_IN_ID_ORDER = HotStatement(
     sa.select(t.order.c.id)
@@ -37,8 +38,7 @@ def orders_of(events: Sequence[Event]) -> set[UUID]:
 
 def _named(events: Sequence[Event]) -> Iterator[UUID]:
     for event in events:
-        order_id = getattr(event, "order_id", None)
-        if isinstance(order_id, UUID):
+        if (order_id := order_id_of(event)) is not None:
             yield order_id
         for demand in getattr(event, "demands", ()):
             yield demand.order_id

@@ -27,11 +27,32 @@ async def waiting(engine: AsyncEngine) -> int:
         return int(await conn.scalar(WAITERS) or 0)
 
 
-async def until_waiting(engine: AsyncEngine, count: int, *, timeout: float = 20.0) -> None:
-    """Until ``count`` sessions of this database wait for an advisory lock."""
+# Sessions of this database waiting for any lock: a row's (its transaction's) too, which
+# pg_locks files under no database.
+LOCK_WAITERS = sa.text(
+    "SELECT count(*) FROM pg_stat_activity"
+    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)
+
+
+async def waiting_for_any_lock(engine: AsyncEngine) -> int:
+    """How many sessions of this database wait for a lock of any kind now."""
+    async with engine.connect() as conn:
+        return int(await conn.scalar(LOCK_WAITERS) or 0)
+
+
+async def until_waiting(
+    engine: AsyncEngine,
+    count: int,
+    *,
+    timeout: float = 20.0,
+    probe: Callable[[AsyncEngine], Coroutine[Any, Any, int]] = waiting,
+) -> None:
+    """Until ``count`` sessions of this database wait for an advisory lock (``probe``:
+    another count, e.g. ``waiting_for_any_lock``)."""
     async with asyncio.timeout(timeout):
         while True:
-            if await waiting(engine) >= count:
+            if await probe(engine) >= count:
                 return
             await asyncio.sleep(0.01)
 

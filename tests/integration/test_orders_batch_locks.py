@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.orders import repository
@@ -21,25 +20,11 @@ from shared.consuming import Delivery, LockFirst, Routed, apply_batch
 from shared.contracts.envelope import Envelope
 from shared.contracts.production import Demand, ProductionOrderDemandsChanged, ProductionStatus
 from shared.units import Quantity
+from tests.integration.advisory_locks import until_waiting, waiting_for_any_lock
 from tests.integration.test_orders_intake import reserved_for
 from tests.integration.test_orders_promises import new_order
 
 pytestmark = pytest.mark.integration
-
-# Sessions of this database waiting for a lock (a row's, here: its transaction's).
-ROW_LOCK_WAITERS = sa.text(
-    "SELECT count(*) FROM pg_stat_activity"
-    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-)
-
-
-async def until_one_waits(engine: AsyncEngine) -> None:
-    async with asyncio.timeout(20):
-        while True:
-            async with engine.connect() as conn:
-                if await conn.scalar(ROW_LOCK_WAITERS):
-                    return
-            await asyncio.sleep(0.01)
 
 
 def serving(*order_ids: uuid.UUID) -> ProductionOrderDemandsChanged:
@@ -72,7 +57,9 @@ async def racing_batches(engine: AsyncEngine, lock_first: LockFirst | None) -> l
                 await repository.status_for_update(tx.conn, order_id)
                 if n == 0:
                     first_locks += 1
-                    waiting = asyncio.ensure_future(until_one_waits(engine))
+                    waiting = asyncio.ensure_future(
+                        until_waiting(engine, 1, probe=waiting_for_any_lock)
+                    )
                     while first_locks < 2 and not waiting.done():
                         await asyncio.sleep(0.01)
                     waiting.cancel()
