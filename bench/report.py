@@ -12,6 +12,14 @@ from rich.table import Table
 
 P99_LIMIT_MS = 1000.0
 
+# What every rate of a report tells (the suite's smokes check a run gives them all).
+RATE_FIELDS = frozenset({
+    "offered_per_second", "sent", "answered_2xx", "errors", "orders", "settled", "lost",
+    "duplicates", "achieved_per_second", "answer_ms", "settle_ms", "drained", "consumer_lag",
+    "outbox_unpublished", "webhook_inbox_pending", "cpu_share", "transactions_per_order",
+    "kafka_messages_per_order",
+})  # fmt: skip
+
 
 # The headline is a rate held this long; a shorter run's best is reported as such.
 SUSTAINED_SECONDS = 60.0

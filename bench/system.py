@@ -165,11 +165,35 @@ def service_of(label: str) -> str:
 
 @contextlib.asynccontextmanager
 async def running_system(logs: Path, *, instances: int = 1) -> AsyncIterator[Target]:
+    """Every process started (``running_processes``), as a benchmark's target."""
+    async with running_processes(logs, instances=instances) as system:
+        yield target_of(system, instances)
+
+
+def target_of(system: System, instances: int) -> Target:
+    """What a benchmark drives of ``system``: its processes as they run now (after one was
+    started again, its new pid); with several instances, the webhooks go to each
+    connectors instance in turn."""
+    webhooks: tuple[str, ...] = ()
+    if instances > 1:
+        connectors = [system.settings.ports.connectors] + [
+            system.instance_ports[instance_label("connectors", n)] for n in range(2, instances + 1)
+        ]
+        webhooks = tuple(f"http://127.0.0.1:{port}" for port in connectors)
+    pids = {name: p.pid for name, p in system.processes.items()}
+    return Target(
+        system.gateway, system.admin_headers, system.settings, pids,
+        webhooks=webhooks, instances=instances,
+    )  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def running_processes(logs: Path, *, instances: int = 1) -> AsyncIterator[System]:
     """Start every process with an admin key made beforehand, their mail going to a sink of
     the run's own; stop them and drop their databases and topics at the end, whatever
     happened. ``instances``: processes of each consuming service (``SERVICES``), the
     others ``<name>-<n>`` on ports of their own, all in the same consumer groups; the
-    gateway stays one."""
+    gateway stays one. Yields the processes, to stop and start one of them."""
     if instances < 1:
         raise ValueError("instances must be at least 1")
     settings = bench_settings(uuid.uuid4().hex[:8])
@@ -196,18 +220,7 @@ async def running_system(logs: Path, *, instances: int = 1) -> AsyncIterator[Tar
         gone = [name for name, p in system.processes.items() if p.poll() is not None]
         if gone:
             raise RuntimeError(f"exited after starting: {gone}: {system.tail(gone[0])}")
-        pids = {name: p.pid for name, p in system.processes.items()}
-        webhooks: tuple[str, ...] = ()
-        if instances > 1:
-            connectors = [settings.ports.connectors] + [
-                system.instance_ports[instance_label("connectors", n)]
-                for n in range(2, instances + 1)
-            ]
-            webhooks = tuple(f"http://127.0.0.1:{port}" for port in connectors)
-        yield Target(
-            system.gateway, system.admin_headers, settings, pids,
-            webhooks=webhooks, instances=instances,
-        )  # fmt: skip
+        yield system
     finally:
         system.stop_all()
         await sink.aclose()

@@ -1,6 +1,6 @@
 """The throughput benchmark's core and its CSV mode, for a handful of orders against the
 suite's system: the report has its shape and nothing is lost. A smoke, never a timed
-assertion."""
+assertion. With two instances of every service: ``tests/e2e/test_two_instances.py``."""
 
 from __future__ import annotations
 
@@ -10,17 +10,10 @@ import pytest
 
 from bench import report
 from bench.csv_import import LINES_PER_ORDER
-from bench.system import SERVICES, Target, running_system
-from bench.throughput import backlog_mode, csv_mode, instances_of, run_core
+from bench.system import Target
+from bench.throughput import backlog_mode, csv_mode, run_core
 
 pytestmark = pytest.mark.e2e
-
-RATE_FIELDS = {
-    "offered_per_second", "sent", "answered_2xx", "errors", "orders", "settled", "lost",
-    "duplicates", "achieved_per_second", "answer_ms", "settle_ms", "drained", "consumer_lag",
-    "outbox_unpublished", "webhook_inbox_pending", "cpu_share", "transactions_per_order",
-    "kafka_messages_per_order",
-}  # fmt: skip
 
 
 async def test_a_few_benchmarked_orders_are_all_counted_and_reported(system, tmp_path):
@@ -40,7 +33,7 @@ async def test_a_few_benchmarked_orders_are_all_counted_and_reported(system, tmp
     report.write_chart(result, tmp_path / "smoke.png")
 
     [rate] = result["rates"]
-    assert rate.keys() >= RATE_FIELDS
+    assert rate.keys() >= report.RATE_FIELDS
     assert {"p50", "p95", "p99", "max"} == rate["settle_ms"].keys() == rate["answer_ms"].keys()
     assert rate["sent"] == rate["answered_2xx"] == 10
     assert (rate["lost"], rate["duplicates"], rate["settled"]) == (0, 0, 10)
@@ -73,31 +66,3 @@ async def test_a_small_reconciliation_backlog_is_one_order_per_shopify_order(sys
     assert (result["lost"], result["duplicates"], result["settled"]) == (0, 0, 12)
     assert result["all_settled_seconds"] is not None
     assert result["settle_ms"].keys() == {"p50", "p95", "p99", "max"}
-
-
-@pytest.mark.isolated
-async def test_a_two_instance_benchmark_counts_every_order_once(tmp_path):
-    """``make bench BENCH_ARGS="--instances 2"`` in small: two processes of every
-    consuming service in one consumer group, the webhooks spread over both connectors."""
-    async with running_system(tmp_path / "logs", instances=2) as target:
-        assert len(target.webhook_bases) == 2 and target.gateway not in target.webhook_bases
-        assert {f"{name}-2" for name in SERVICES} <= target.pids.keys()
-        assert "gateway-2" not in target.pids
-
-        result = await run_core(
-            target, offered=(5.0,), duration=2.0, drain_timeout=90, idle_seconds=0,
-            stats_flush_seconds=0,
-        )  # fmt: skip
-    result["machine"] = {"summary": "smoke"}
-    result["instances"] = instances_of(2)
-    report.write_json(result, tmp_path / "two.json")
-
-    [rate] = result["rates"]
-    assert rate.keys() >= RATE_FIELDS
-    assert rate["sent"] == rate["answered_2xx"] == 10
-    assert (rate["lost"], rate["duplicates"], rate["settled"]) == (0, 0, 10)
-    # one share per service, every instance summed under its name; no "orders-2" of its own
-    assert set(SERVICES) | {"gateway", "kafka", "postgresql"} <= rate["cpu_share"].keys()
-    assert not any(name.endswith("-2") for name in rate["cpu_share"])
-    written = json.loads((tmp_path / "two.json").read_text())
-    assert written["instances"]["per_service"] == {**dict.fromkeys(SERVICES, 2), "gateway": 1}

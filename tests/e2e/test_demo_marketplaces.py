@@ -176,6 +176,9 @@ async def test_the_demo_seller_and_store_orders_become_lotline_orders_once(
         await eventually(
             lambda: woo(f"{marketplaces.STORE}/{ordered['id']}"), one_with_status("ready_to_ship")
         )
+        # stopped before its marketplaces go, as an operator would: a worker in a call to
+        # one that vanished would hold the shutdown for its grace
+        await asyncio.to_thread(system.stop_all)
 
 
 def free(port: int) -> bool:

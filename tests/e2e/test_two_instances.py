@@ -1,14 +1,17 @@
-"""Scale-out (issue 14 §3): two instances each of the orders and the inventory service, in
-the same consumer groups, share the six partitions of every topic they consume. While
-signed webhooks flow, one instance of each is SIGKILLed — its partitions move to the
-survivor (a rebalance) — and started again (another). Every order is still one order,
-processed once: settled, its statuses each entered once, never over-reserved, the ledger
-whole, and nothing left unpublished."""
+"""Scale-out (issue 14 §3): two instances of every consuming service, as
+``make bench BENCH_ARGS="--instances 2"`` starts them (``bench.system``), in the same
+consumer groups, share the six partitions of every topic they consume. While signed
+webhooks flow, one instance each of orders and inventory is SIGKILLed — its partitions move
+to the survivor (a rebalance) — and started again (another). Every order is still one
+order, processed once: settled, its statuses each entered once, never over-reserved, the
+ledger whole, and nothing left unpublished. Then the benchmark's core runs a few orders on
+the same processes, its webhooks spread over both connectors, and counts each once."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import random
 from collections import Counter
 from pathlib import Path
@@ -16,17 +19,18 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bench import report
 from bench.chaos import Tally, wait_drained
 from bench.load import deliveries
+from bench.system import SERVICES, running_processes, target_of
+from bench.throughput import instances_of, run_core
 from shared.db import asyncpg_dsn
 from shared.observability.kafka_admin import admin_client
-from shared.settings import Settings
 from tests.e2e.conftest import System, eventually
-from tests.e2e.isolated_system import CLEAN, judged, own_system, seeded, send, settled_orders
+from tests.e2e.isolated_system import CLEAN, judged, seeded, send, settled_orders
 
 pytestmark = [pytest.mark.e2e, pytest.mark.isolated, pytest.mark.timeout(300)]
 
-SCALED = ("orders", "inventory")
 ORDERS = 90
 RATE = 5.0  # 18 s of webhooks: the kill, the rebalance and the restart meet them
 
@@ -56,11 +60,11 @@ async def statuses_entered_twice(system: System) -> dict[tuple[str, str], int]:
     return {pair: n for pair, n in counts.items() if n > 1}
 
 
-async def test_two_instances_of_orders_and_inventory_process_each_order_once_through_a_kill(
-    settings: Settings, tmp_path: Path
+async def test_two_instances_of_every_service_process_each_order_once_through_a_kill(
+    tmp_path: Path,
 ) -> None:
     tally = Tally()
-    async with own_system(settings, tmp_path / "logs", second=SCALED) as system:
+    async with running_processes(tmp_path / "logs", instances=2) as system:
         inbound = group_of(system, "orders", "on_inbound_order")
         reserving = group_of(system, "inventory", "on_order_event")
         # both instances of each service hold partitions of what it consumes
@@ -84,9 +88,30 @@ async def test_two_instances_of_orders_and_inventory_process_each_order_once_thr
             await eventually(functools.partial(members, system, group), lambda n: n == 2)
         await load
         facts, _ = await wait_drained(system.settings, tally, 120.0)
-        twice = await statuses_entered_twice(system)
 
-    assert len(tally.accepted) == ORDERS
-    assert judged(facts, tally) == CLEAN
-    assert len(facts.orders) == ORDERS
-    assert twice == {}
+        assert len(tally.accepted) == ORDERS
+        assert judged(facts, tally) == CLEAN
+        assert len(facts.orders) == ORDERS
+        assert await statuses_entered_twice(system) == {}
+
+        target = target_of(system, 2)  # the restarted processes under their new pids
+        result = await run_core(
+            target, offered=(5.0,), duration=2.0, drain_timeout=90, idle_seconds=0,
+            stats_flush_seconds=0,
+        )  # fmt: skip
+
+    assert len(target.webhook_bases) == 2 and target.gateway not in target.webhook_bases
+    assert {f"{name}-2" for name in SERVICES} <= target.pids.keys()
+    assert "gateway-2" not in target.pids
+    result["machine"] = {"summary": "smoke"}
+    result["instances"] = instances_of(2)
+    report.write_json(result, tmp_path / "two.json")
+    [rate] = result["rates"]
+    assert rate.keys() >= report.RATE_FIELDS
+    assert rate["sent"] == rate["answered_2xx"] == 10
+    assert (rate["lost"], rate["duplicates"], rate["settled"]) == (0, 0, 10)
+    # one share per service, every instance summed under its name; no "orders-2" of its own
+    assert set(SERVICES) | {"gateway", "kafka", "postgresql"} <= rate["cpu_share"].keys()
+    assert not any(name.endswith("-2") for name in rate["cpu_share"])
+    written = json.loads((tmp_path / "two.json").read_text())
+    assert written["instances"]["per_service"] == {**dict.fromkeys(SERVICES, 2), "gateway": 1}
