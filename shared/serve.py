@@ -1,9 +1,18 @@
-"""Run a service's ASGI app with uvicorn on its configured port, logging JSON lines."""
+"""Run a service's ASGI app with uvicorn on its configured port, logging JSON lines.
+
+A service's ``__main__`` turns the cyclic garbage collector off before its first import,
+and ``QuietServer`` turns it on once the service has started: the imports and the app's
+construction make hundreds of thousands of objects that live as long as the process, and
+collecting again and again while they piled up was a quarter of a start's CPU (every
+whole-system start of the suite pays it six times). They are then frozen out of every
+later collection (``gc.freeze``): a collection under load scans only what the requests and
+events made."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 from types import FrameType
 
@@ -27,6 +36,7 @@ class QuietServer(uvicorn.Server):
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def main_loop(self) -> None:
+        started_collecting()
         self._exit_requested = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         counter = 0
@@ -41,6 +51,17 @@ class QuietServer(uvicorn.Server):
         super().handle_exit(sig, frame)
         if self._loop is not None and self._exit_requested is not None:
             self._loop.call_soon_threadsafe(self._exit_requested.set)
+
+
+def started_collecting() -> None:
+    """What the start made frozen out of every later collection, and the collector on
+    again: when ``__main__`` turned it off. The start leaves about 2,000 objects of cyclic
+    garbage among 180,000 (measured): kept for good, they cost less than the full
+    collection that would find them (0.2 s of CPU)."""
+    if gc.isenabled():
+        return
+    gc.freeze()
+    gc.enable()
 
 
 def serve(service: str, factory: str) -> None:
