@@ -11,6 +11,9 @@ event; this module does the rest in one place.
   transaction (one inbox statement, one commit); when any of them fails, the batch rolls
   back as a whole and the caller applies each alone with ``apply_once``, so one bad
   message is retried or dead-lettered by itself and the others still commit.
+- **Rows nobody reads back, once**: within a batch, an insert-only row (a timeline entry)
+  given to ``shared.gathered_rows.insert`` is written with the others of its kind in one
+  statement at the end of the batch, like the outbox rows.
 - **In key order**: a batch is applied sorted by the events' keys, stably (one key's
   events keep their order; events of different keys have none across a topic's
   partitions anyway). Two consumers' batches touching the same orders thus lock their rows
@@ -34,7 +37,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared import derived_ids, inbox, outbox
+from shared import derived_ids, gathered_rows, inbox, outbox
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
 from shared.observability import correlation
@@ -162,7 +165,7 @@ async def apply_batch(
             await lock_first(
                 conn, [event for envelope, event, _ in batch if envelope.event_id in fresh]
             )
-        async with outbox.written_together(conn):
+        async with outbox.written_together(conn), gathered_rows.gathered(conn):
             with derived_ids.applying(conn, consumer, set(fresh)):
                 before_commit: dict[Hashable, Callable[[], Awaitable[None]]] = {}
                 await _apply_each(conn, consumer, batch, fresh, deliveries, before_commit)

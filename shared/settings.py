@@ -129,12 +129,19 @@ class MailSettings(BaseModel):
     @property
     def sender_name(self) -> str:
         """The display name of ``from_address`` (signs the mails), else its address."""
-        name, address = parseaddr(self.from_address)
+        name, address = _parsed_address(self.from_address)
         return name or address
 
     @property
     def sender_address(self) -> str:
-        return parseaddr(self.from_address)[1]
+        return _parsed_address(self.from_address)[1]
+
+
+@lru_cache(maxsize=8)
+def _parsed_address(text: str) -> tuple[str, str]:
+    """``parseaddr`` of the sender, read for every mail: parsed once (it is pure Python,
+    about 0.1 ms a call)."""
+    return parseaddr(text)
 
 
 class CarrierSettings(BaseModel):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from services.orders import repository, service
 from services.orders.timeline import order_timeline as timeline
-from shared.consuming import apply_once
+from shared.consuming import Delivery, Routed, apply_batch, apply_once
 from shared.contracts.connectors import InboundOrderLine, InboundOrderReceived
 from shared.contracts.envelope import Envelope
 from shared.contracts.inventory import ReservedLot, Shortage, StockShort
@@ -96,3 +98,58 @@ async def test_reservations_and_a_new_production_order_appear_once_with_their_fa
     assert "MO-00042" in planned.summary and str(po_id) not in planned.summary
     assert order is not None
     assert [p["production_number"] for p in order["production_orders"]] == ["MO-00042"]
+
+
+async def test_a_batch_writes_its_timeline_entries_at_its_end_in_the_order_they_came(
+    orders_engine,
+):
+    """Applied as one batch (``shared.gathered_rows``), each event's timeline entry is
+    written at the end of the batch's transaction, once, in the order the events were
+    applied; a batch that fails writes none."""
+    inbound = InboundOrderReceived(
+        channel="shopify",
+        shop="demo.myshopify.com",
+        external_id=str(uuid.uuid4().int >> 65),
+        lines=(
+            InboundOrderLine(
+                external_line_id="1", sku="SOAP-1", item_code="SOAP", quantity=Quantity.of(5, "pc")
+            ),
+        ),
+    )
+    await apply_once(orders_engine, service.receive_inbound_order, Envelope.wrap(inbound), inbound)
+    order_id = service.order_id_for("shopify", inbound.external_id)
+    news = [
+        ProductionOrderStatusChanged(  # born planned: its news goes on the timeline
+            production_order_id=uuid.uuid4(),
+            number=f"MO-{n}",
+            item_code="SOAP",
+            previous=None,
+            status=ProductionStatus.PLANNED,
+            demands=(Demand(order_id=order_id, line_no=1, quantity=Quantity.of(1, "pc")),),
+        )
+        for n in (1, 2, 3)
+    ]
+    envelopes = [Envelope.wrap(event) for event in news]
+    batch: list[Routed] = [
+        (envelope, event, service.follow_production)
+        for envelope, event in zip(envelopes, news, strict=True)
+    ]
+
+    async def explodes(tx: Delivery, event: object) -> None:
+        raise RuntimeError("deterministic bug")
+
+    bad = news[0].model_copy(update={"production_order_id": uuid.uuid4()})
+    with pytest.raises(RuntimeError):
+        await apply_batch(orders_engine, "orders", [*batch, (Envelope.wrap(bad), bad, explodes)])
+    async with orders_engine.connect() as conn:
+        assert [e.kind for e in await timeline.timeline(conn, order_id)].count(
+            "production.planned"
+        ) == 0
+
+    assert await apply_batch(orders_engine, "orders", batch) == 3
+    assert await apply_batch(orders_engine, "orders", batch) == 0  # redelivered: nothing new
+    async with orders_engine.connect() as conn:
+        entries = await timeline.timeline(conn, order_id)
+    planned = [e.detail["number"] for e in entries if e.kind == "production.planned"]
+    in_key_order = sorted(zip(envelopes, news, strict=True), key=lambda pair: pair[0].key)
+    assert planned == [event.number for _, event in in_key_order]

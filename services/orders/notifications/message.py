@@ -18,6 +18,7 @@ same bytes for it).
 
 from __future__ import annotations
 
+import functools
 import io
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
@@ -48,8 +49,10 @@ def encoded(name: str, text: str) -> str | Header:
     return text if text.isascii() else Header(text, "utf-8", header_name=name)
 
 
+@functools.lru_cache(maxsize=1024)
 def address(text: str) -> str:
-    """``Name <address>`` with the name encoded when it is not ASCII."""
+    """``Name <address>`` with the name encoded when it is not ASCII. Cached (a pure
+    function of the text): the sender's, in every mail, was parsed anew each time."""
     name, addr = parseaddr(text)
     return formataddr((name, addr), charset="utf-8") if name else addr or text
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
 from services.orders.shipments.shipping import LineToShip, ReservedOnLot
+from shared import gathered_rows
 from shared.contracts.orders import ShippedLot
 from shared.hot_sql import HotStatement, bound
 
@@ -192,13 +193,16 @@ async def log_event(
 ) -> None:
     """Something other services did for the order, for its timeline: ``detail`` in English
     for API clients, ``data`` the facts a sentence in the reader's language is made of."""
-    await _LOG_EVENT.execute(
+    await gathered_rows.insert(  # nothing reads the timeline in the writer's transaction
         conn,
-        order_id=order_id,
-        shipment_id=shipment_id,
-        kind=kind,
-        detail=detail,
-        data=dict(data) if data is not None else None,
+        _LOG_EVENT,
+        {
+            "order_id": order_id,
+            "shipment_id": shipment_id,
+            "kind": kind,
+            "detail": detail,
+            "data": dict(data) if data is not None else None,
+        },
     )
 
 
