@@ -14,7 +14,7 @@ ifdef LOTLINE_KAFKA_PORT
 export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
 endif
 
-.PHONY: run test setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace chaos clean-data backup restore
+.PHONY: run test test-collect setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace chaos clean-data backup restore
 
 ## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
 ## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
@@ -26,13 +26,22 @@ run: setup infra-up bootstrap
 ## Three pytest-xdist workers (TEST_WORKERS) each take a whole file at a time, in the order
 ## tests/conftest.py gives (run_order); each has its own databases, topics and ports. The
 ## suite mostly waits (for processes, brokers, deadlines), so three share two cores well.
-## The servers start while lint and the type check run (each step's output kept together).
+## The servers start while lint and the type check run (each step's output kept together),
+## and so does a first collection of the suite (test-collect).
 TEST_WORKERS ?= 3
 PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: export LOTLINE_PG_DURABLE ?= 0
+test: export PYTHONDONTWRITEBYTECODE =
 test: setup
-	@$(MAKE) --no-print-directory -j3 --output-sync=target infra-up browser lint
+	@$(MAKE) --no-print-directory -j4 --output-sync=target infra-up browser lint test-collect
 	$(PY) -m pytest $(PYTEST_PARALLEL)
+
+## pytest rewrites the asserts of every test module it imports (about 14 s of CPU for the
+## suite) and keeps the result in __pycache__: collected once here, beside the type check,
+## the workers read it there instead of each rewriting the whole suite again at once. A
+## collection error is reported by the run itself.
+test-collect:
+	@$(PY) -m pytest --collect-only -q -p no:cacheprovider 2>&1 | tail -1
 
 setup: $(STAMP)
 	@deploy/infra.sh fetch
