@@ -57,6 +57,10 @@ async def run(
         found = await probes.wait_settled(
             target.settings, ids, channel=SHOPIFY, wait_seconds=drain_timeout
         )
+        # its Admin API goes with this block: the system must not reconcile the shop
+        # against a dead address every interval from now on
+        disconnect = await client.patch(f"/api/shops/{catalogue.shop}", json={"access_token": None})
+        disconnect.raise_for_status()
     settled = [rows[0].settled_at for rows in found.values() if rows and rows[0].settled_at]
     last = max(settled, default=answered)
     return {
