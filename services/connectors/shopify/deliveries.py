@@ -85,7 +85,7 @@ async def accept(
         await _verified_shop(conn, delivery)
         if not delivery.webhook_id or not delivery.topic:
             raise WebhookRejected(400, "missing X-Shopify-Webhook-Id or X-Shopify-Topic")
-        row = {
+        row: dict[str, Any] = {
             "webhook_id": delivery.webhook_id,
             "shop_domain": delivery.shop,
             "topic": delivery.topic,
