@@ -91,6 +91,20 @@ class HotStatement:
         rows = await self.fetch(conn, **params)
         return rows[0] if rows else None
 
+    async def fetch_alone(self, conn: AsyncConnection, **params: Any) -> list[Row]:
+        """Every row, the statement run as its own transaction: PostgreSQL commits it as it
+        runs, so no BEGIN and COMMIT round trips (two of the four a one-statement
+        transaction costs). Only on a connection with no transaction begun (raises
+        otherwise: inside one, ``fetch`` is meant), for a statement complete by itself."""
+        fairy = await _pooled(conn)
+        if conn.in_transaction() or fairy.dbapi_connection._transaction is not None:
+            raise RuntimeError("fetch_alone inside a transaction: use fetch")
+        driver: asyncpg.Connection = fairy.driver_connection
+        try:
+            return await driver.fetch(self.sql, *self.arguments(params), record_class=Row)  # type: ignore[no-any-return]
+        except Exception as error:
+            raise _translated(conn, self.sql, params, error) from error
+
     async def execute(self, conn: AsyncConnection, **params: Any) -> None:
         """Run it for its effect."""
         await self.fetch(conn, **params)
@@ -113,15 +127,21 @@ async def _in_transaction(conn: AsyncConnection) -> asyncpg.Connection:
     The pooled connection is read straight off the checked-out ``Connection`` when it has
     one (always, inside ``engine.begin()``): ``get_raw_connection`` spawns a greenlet to
     read that same attribute, once per hot statement."""
-    sync = conn.sync_connection
-    fairy: Any = sync._dbapi_connection if sync is not None else None
-    if fairy is None:  # not yet checked out, or invalidated: SQLAlchemy's own way
-        fairy = await conn.get_raw_connection()
+    fairy = await _pooled(conn)
     adapted: Any = fairy.dbapi_connection
     if adapted._transaction is None and not adapted.autocommit:
         await adapted._start_transaction()
     driver: asyncpg.Connection = fairy.driver_connection
     return driver
+
+
+async def _pooled(conn: AsyncConnection) -> Any:
+    """The pooled connection (SQLAlchemy's "fairy") ``conn`` has checked out."""
+    sync = conn.sync_connection
+    fairy: Any = sync._dbapi_connection if sync is not None else None
+    if fairy is None:  # not yet checked out, or invalidated: SQLAlchemy's own way
+        fairy = await conn.get_raw_connection()
+    return fairy
 
 
 def _translated(conn: AsyncConnection, sql: str, params: Any, error: Exception) -> BaseException:

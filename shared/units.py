@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 def _exact_decimal(value: object) -> Decimal:
     """Refuse floats: a float has already lost the exact value the sender meant."""
+    if type(value) is Decimal and value.is_finite():  # already exact (every model copy)
+        return value
     if isinstance(value, float):
         raise ValueError("floats are not accepted for quantities or money; send a string")
     if isinstance(value, bool):

@@ -84,10 +84,12 @@ def _decrypted(stored: str, keyring: object) -> str:
 
 async def shop_for_webhook(conn: AsyncConnection, domain: str) -> WebhookShop | None:
     """The shop's webhook secret and uninstall time, in one round trip (every webhook reads
-    both); None when no such shop."""
-    row = await _SHOP_FOR_WEBHOOK.fetchrow(conn, domain=domain)
-    if row is None:
+    both); None when no such shop. Read as a statement of its own (``fetch_alone``): on a
+    connection with no transaction begun."""
+    rows = await _SHOP_FOR_WEBHOOK.fetch_alone(conn, domain=domain)
+    if not rows:
         return None
+    row = rows[0]
     secret = _decrypted(row.webhook_secret, encryption.keyring())
     return WebhookShop(webhook_secret=secret, uninstalled_at=row.uninstalled_at)
 

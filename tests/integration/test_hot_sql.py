@@ -146,3 +146,27 @@ def test_a_column_sqlalchemy_must_convert_is_refused_when_declared() -> None:
     secrets = sa.Table("hot_sql_secret", sa.MetaData(), sa.Column("token", EncryptedText))
     with pytest.raises(TypeError, match="token"):
         HotStatement(sa.select(secrets.c.token))
+
+
+async def test_a_statement_run_alone_commits_by_itself_and_is_refused_inside_a_transaction(
+    engine: AsyncEngine,
+) -> None:
+    ref = uuid.uuid4()
+    async with engine.connect() as conn:
+        [row] = await INSERT.fetch_alone(conn, ref=ref, data=None, maybe=None, amount=1)
+        assert row.id > 0 and not conn.in_transaction()
+        # Closing the connection rolls back whatever it began: nothing was begun.
+    assert await count(engine, ref) == 1
+
+    async with engine.begin() as conn:
+        with pytest.raises(RuntimeError, match="inside a transaction"):
+            await INSERT.fetch_alone(conn, ref=uuid.uuid4(), data=None, maybe=None, amount=1)
+    async with engine.connect() as conn, conn.begin():
+        await BUMP.execute(conn, ref=ref, by=1)  # the adapter's transaction begun lazily
+        with pytest.raises(RuntimeError, match="inside a transaction"):
+            await INSERT.fetch_alone(conn, ref=uuid.uuid4(), data=None, maybe=None, amount=1)
+    async with engine.connect() as conn:
+        with pytest.raises(exc.IntegrityError):
+            await INSERT.fetch_alone(conn, ref=ref, data=None, maybe=None, amount=1)
+        [again] = await BY_REFS.fetch_alone(conn, refs=[ref])  # the connection still serves
+    assert again.amount == 2

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
+from shared.hot_sql import HotStatement
 from shared.retention import Prune
 
 S = t.outbound_webhook
@@ -56,12 +57,16 @@ async def subscriptions(conn: AsyncConnection, *, enabled: bool | None = None) -
     return (await conn.execute(query)).all()
 
 
+# Asked before every batch of the outbound-webhook groups (every order's events): hot.
+_ANY_ENABLED = HotStatement(sa.select(sa.exists().where(S.c.enabled.is_(True)).label("any")))
+
+
 async def any_enabled(engine: AsyncEngine) -> bool:
-    """Whether any subscription is enabled: one statement, outside any transaction."""
+    """Whether any subscription is enabled: one statement, outside any transaction. Never
+    cached: a subscription enabled a moment ago must get the events that follow."""
     async with engine.connect() as conn:
-        plain = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        query = sa.select(sa.exists().where(S.c.enabled.is_(True)))
-        return bool(await plain.scalar(query))
+        [row] = await _ANY_ENABLED.fetch_alone(conn)
+        return bool(row.any)
 
 
 async def enabled_subscriptions(conn: AsyncConnection) -> Sequence[Any]:

@@ -73,14 +73,19 @@ async def accept(
 ) -> Outcome:
     """401 bad signature, 410 uninstalled shop; 413 too large or 400 bad body, but a signed
     one is kept (dead, with the reason) for an operator to see and replay, never lost;
-    else stored once, pending. One transaction: the shop read and the row written in four
-    round trips."""
+    else stored once, pending, and committed before the answer.
+
+    Two round trips: the shop read and the row's insert each run as a statement of its own
+    (``fetch_alone``), no BEGIN and COMMIT around them. A transaction would add nothing:
+    under READ COMMITTED the read locks nothing, so a shop uninstalled between the two is
+    no more seen inside one than outside; the insert is the one write. Only the uninstall
+    webhook, which writes its row and the shop's, takes a transaction."""
     refused: WebhookRejected | None = None
-    async with engine.begin() as conn:
+    async with engine.connect() as conn:
         await _verified_shop(conn, delivery)
         if not delivery.webhook_id or not delivery.topic:
             raise WebhookRejected(400, "missing X-Shopify-Webhook-Id or X-Shopify-Topic")
-        row = {
+        row: dict[str, Any] = {
             "webhook_id": delivery.webhook_id,
             "shop_domain": delivery.shop,
             "topic": delivery.topic,
@@ -93,20 +98,23 @@ async def accept(
             refused = rejected
             reason = f"refused {rejected.status}: {rejected.reason}"[:2000]
             await repo.insert_delivery(
-                conn, **row, status="dead", outcome="refused", last_error=reason
+                conn, **row, status="dead", outcome="refused", last_error=reason, alone=True
             )
         else:
-            first = await repo.insert_delivery(
-                conn,
-                **row,
-                external_id=external_id,
-                status="pending" if handled else "done",
-                outcome="accepted" if handled else Outcome.IGNORED.value,
-            )
+            row |= {
+                "external_id": external_id,
+                "status": "pending" if handled else "done",
+                "outcome": "accepted" if handled else Outcome.IGNORED.value,
+            }
+            if delivery.topic == UNINSTALLED_TOPIC:
+                async with conn.begin():
+                    first = await repo.insert_delivery(conn, **row)
+                    if first:
+                        await uninstall(conn, str(delivery.shop), webhook_id=delivery.webhook_id)
+            else:
+                first = await repo.insert_delivery(conn, **row, alone=True)
             if not first:
                 return Outcome.DUPLICATE
-            if delivery.topic == UNINSTALLED_TOPIC:
-                await uninstall(conn, str(delivery.shop), webhook_id=delivery.webhook_id)
     if refused is not None:
         raise refused
     return Outcome.ACCEPTED if handled else Outcome.IGNORED

@@ -45,10 +45,13 @@ _INSERT_DELIVERY = HotStatement(
 )
 
 
-async def insert_delivery(conn: AsyncConnection, **values: Any) -> bool:
-    """False when this webhook id was already received (Shopify retries re-send it)."""
+async def insert_delivery(conn: AsyncConnection, *, alone: bool = False, **values: Any) -> bool:
+    """False when this webhook id was already received (Shopify retries re-send it).
+    ``alone``: committed by itself, on a connection with no transaction begun."""
     if unknown := set(values) - set(DELIVERY_FIELDS):
         raise TypeError(f"not a delivery's field: {sorted(unknown)}")
+    if alone:
+        return bool(await _INSERT_DELIVERY.fetch_alone(conn, **values))
     return await _INSERT_DELIVERY.fetchrow(conn, **values) is not None
 
 
