@@ -13,6 +13,8 @@
 #              LOTLINE_PG_PORT (55432), LOTLINE_RUN_DIR (<repo>/.run),
 #              LOTLINE_PG_DURABLE (1: PostgreSQL keeps every commit it acknowledged; 0: fsync
 #              and synchronous commit off, for the test suite's speed only — `make test`).
+#              LOTLINE_KAFKA_JAVA_OPTS (more JVM options for the broker; `make test` passes
+#              -XX:TieredStopAtLevel=1: a short run never earns back the optimising JIT's warm-up).
 set -euo pipefail
 
 # --------------------------------------------------------------------------- settings
@@ -139,11 +141,14 @@ KAFKA_PIDFILE="$KAFKA_DIR/kafka.pid"
 KAFKA_FORMAT_INFO="$KAFKA_DIR/formatted-with"
 
 kafka_java_opts() {
+    local -a extra=()
+    [ -z "${LOTLINE_KAFKA_JAVA_OPTS:-}" ] || read -r -a extra <<<"$LOTLINE_KAFKA_JAVA_OPTS"
     printf '%s\n' \
         -Xms512m -Xmx512m \
         -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
         -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 \
         -Djava.awt.headless=true \
+        ${extra[@]+"${extra[@]}"} \
         "-Dkafka.logs.dir=$KAFKA_LOGS" \
         "-Dlog4j2.configurationFile=$DEPLOY_DIR/kafka/log4j2.properties" \
         -cp "$LIBS_DIR/*"

@@ -123,6 +123,7 @@ def _java(node: Node, main: str, *args: str) -> list[str]:
         "-Xmx384m",
         "-XX:+UseG1GC",
         "-Djava.awt.headless=true",
+        *os.environ.get("LOTLINE_KAFKA_JAVA_OPTS", "").split(),  # as deploy/infra.sh's
         f"-Dkafka.logs.dir={node.logs}",
         f"-Dlog4j2.configurationFile={LOG4J}",
         "-cp",
