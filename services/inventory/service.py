@@ -55,12 +55,15 @@ async def reserve_for_order(tx: Delivery, event: OrderReceived) -> None:
     rule = await shelf_life.rule_for(conn, event)
     outcome = domain.reserve(lots, event.lines, rule=rule, on=datetime.now(UTC).date())
     result = outcome.event(event.order_id)
-    if not await reservation_repository.claim_order(
-        conn, event.order_id, outcome=result.TYPE, shelf_life=rule.as_json() if rule else None
+    if not await reservation_repository.reserve_order(
+        conn,
+        event.order_id,
+        outcome=result.TYPE,
+        shelf_life=rule.as_json() if rule else None,
+        lines=event.lines,
+        allocations=outcome.allocations,
     ):
         return
-    await reservation_repository.save_order_lines(conn, event.order_id, event.lines)
-    await reservation_repository.save_allocations(conn, event.order_id, outcome.allocations)
     await publish(tx, [result], touched_lots=[a.lot.id for a in outcome.allocations])
 
 

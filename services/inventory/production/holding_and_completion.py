@@ -85,8 +85,8 @@ async def try_to_hold(
 async def hold_for_production(tx: Delivery, event: MaterialsRequested) -> None:
     """Hold all materials or none; a new request for the same order replaces the old one."""
     conn = tx.conn
-    existing = await material_repository.material_request(conn, event.production_order_id)
-    if existing is not None and existing.status in (CONSUMED, RELEASED):
+    status = await material_repository.request_status(conn, event.production_order_id)
+    if status in (CONSUMED, RELEASED):
         return
     released = await material_repository.release_holds(conn, event.production_order_id)
     await material_repository.upsert_material_request(
@@ -127,8 +127,8 @@ async def release_for_cancelled_production(
     conn = tx.conn
     if event.status is not ProductionStatus.CANCELLED:
         return
-    request = await material_repository.material_request(conn, event.production_order_id)
-    if request is None or request.status in (CONSUMED, RELEASED):
+    status = await material_repository.request_status(conn, event.production_order_id)
+    if status is None or status in (CONSUMED, RELEASED):
         return
     released = await material_repository.release_holds(conn, event.production_order_id)
     await material_repository.set_request_status(conn, event.production_order_id, RELEASED)
@@ -144,8 +144,7 @@ async def apply_completion(tx: Delivery, event: ProductionCompleted) -> None:
     """Consume exactly the recorded lots, create the output lot and allocate it — or, if
     stock cannot honour the record, change nothing and say why."""
     conn = tx.conn
-    request = await material_repository.material_request(conn, event.production_order_id)
-    if request is not None and request.status == CONSUMED:
+    if await material_repository.request_status(conn, event.production_order_id) == CONSUMED:
         return
     try:
         async with conn.begin_nested():

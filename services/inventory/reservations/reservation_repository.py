@@ -9,61 +9,115 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
 from services.inventory.reservations.domain import Allocation
-from services.inventory.stock.lot_repository import change_reserved
-from shared.hot_sql import HotStatement, bound
+from services.inventory.stock.lot_repository import change_reserved, reserved_added
+from shared.hot_sql import HotStatement
 
-_CLAIM = HotStatement(
-    insert(t.order_request)
-    .values(
-        order_id=sa.bindparam("order_id"),
-        outcome=sa.bindparam("outcome"),
-        # SQL NULL for no rule, not JSON null
-        shelf_life=sa.bindparam("shelf_life", type_=JSONB(none_as_null=True)),
+
+def _array(name: str, column: sa.Column[Any]) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, type_=ARRAY(column.type))
+
+
+def _reserve_order_statement() -> HotStatement:
+    """Claim the order, save its lines and its allocations and add them to the lots'
+    reserved quantities — one statement: each part only acts on the claimed row, so a
+    duplicate delivery (the claim conflicting) writes nothing at all."""
+    claim = (
+        insert(t.order_request)
+        .values(
+            order_id=sa.bindparam("order_id"),
+            outcome=sa.bindparam("outcome"),
+            # SQL NULL for no rule, not JSON null
+            shelf_life=sa.bindparam("shelf_life", type_=JSONB(none_as_null=True)),
+        )
+        .on_conflict_do_nothing()
+        .returning(t.order_request.c.order_id)
+        .cte("claim")
     )
-    .on_conflict_do_nothing()
-    .returning(t.order_request.c.order_id)
-)
-_RESERVE = HotStatement(
-    t.reservation.insert().inline().values(bound("order_id", "line_no", "lot_id", "quantity"))
-)
-_ORDER_LINE = HotStatement(
-    insert(t.order_line)
-    .values(bound("order_id", "line_no", "item_code", "requested", "unit"))
-    .on_conflict_do_nothing()
-)
+    line = (
+        sa.func.unnest(
+            _array("line_nos", t.order_line.c.line_no),
+            _array("item_codes", t.order_line.c.item_code),
+            _array("requested", t.order_line.c.requested),
+            _array("units", t.order_line.c.unit),
+        )
+        .table_valued("line_no", "item_code", "requested", "unit")
+        .render_derived(name="line")
+    )
+    lines = (
+        insert(t.order_line)
+        .from_select(
+            ["order_id", "line_no", "item_code", "requested", "unit"],
+            sa.select(
+                claim.c.order_id, line.c.line_no, line.c.item_code, line.c.requested
+            ).add_columns(line.c.unit),
+        )
+        .on_conflict_do_nothing()
+        .cte("saved_lines")
+    )
+    allocation = (
+        sa.func.unnest(
+            _array("allocated_lines", t.reservation.c.line_no),
+            _array("lot_ids", t.reservation.c.lot_id),
+            _array("quantities", t.reservation.c.quantity),
+        )
+        .table_valued("line_no", "lot_id", "quantity", with_ordinality="n")
+        .render_derived(name="allocation")
+    )
+    allocations = (
+        t.reservation.insert()
+        .from_select(
+            ["order_id", "line_no", "lot_id", "quantity"],
+            sa.select(claim.c.order_id, allocation.c.line_no, allocation.c.lot_id)
+            .add_columns(allocation.c.quantity)
+            .order_by(allocation.c.n),  # ids in the order allocated, as reservations_of reads
+        )
+        .cte("saved_allocations")
+    )
+    per_lot = (  # one line may take several lots, and several lines one lot
+        sa.select(allocation.c.lot_id, sa.func.sum(allocation.c.quantity).label("quantity"))
+        .where(sa.exists(sa.select(claim.c.order_id)))
+        .group_by(allocation.c.lot_id)
+        .subquery("per_lot")
+    )
+    return HotStatement(
+        sa.select(claim.c.order_id).add_cte(lines, allocations, reserved_added(per_lot))
+    )
 
 
-async def claim_order(
+_RESERVE_ORDER = _reserve_order_statement()
+
+
+async def reserve_order(
     conn: AsyncConnection,
     order_id: UUID,
     *,
     outcome: str,
-    shelf_life: dict[str, object] | None = None,
+    shelf_life: dict[str, object] | None,
+    lines: Sequence[Any],
+    allocations: Sequence[Allocation],
 ) -> bool:
-    """One reservation run per order, whatever the delivery count (natural idempotency)."""
-    claimed = await _CLAIM.fetchrow(conn, order_id=order_id, outcome=outcome, shelf_life=shelf_life)
-    return claimed is not None
-
-
-async def save_allocations(
-    conn: AsyncConnection, order_id: UUID, allocations: Sequence[Allocation]
-) -> None:
-    if not allocations:
-        return
-    await _RESERVE.execute_many(
+    """Claim the order and write its reservation, one round trip; False (and nothing
+    written) if it was claimed before: one reservation run per order, whatever the delivery
+    count (natural idempotency). The allocated lots must be locked (``lots_for_update``)."""
+    claimed = await _RESERVE_ORDER.fetchrow(
         conn,
-        [
-            {"order_id": order_id, "line_no": a.line_no, "lot_id": a.lot.id, "quantity": a.quantity}
-            for a in allocations
-        ],
+        order_id=order_id,
+        outcome=outcome,
+        shelf_life=shelf_life,
+        line_nos=[line.line_no for line in lines],
+        item_codes=[line.item_code for line in lines],
+        requested=[line.quantity.value for line in lines],
+        units=[line.quantity.unit for line in lines],
+        allocated_lines=[a.line_no for a in allocations],
+        lot_ids=[a.lot.id for a in allocations],
+        quantities=[a.quantity for a in allocations],
     )
-    for a in allocations:
-        await change_reserved(conn, a.lot.id, a.quantity)
+    return claimed is not None
 
 
 async def reservations_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Any]:
@@ -75,22 +129,6 @@ async def reservations_of(conn: AsyncConnection, order_id: UUID) -> Sequence[Any
             .order_by(t.reservation.c.line_no, t.reservation.c.id)
         )
     ).all()
-
-
-async def save_order_lines(conn: AsyncConnection, order_id: UUID, lines: Sequence[Any]) -> None:
-    await _ORDER_LINE.execute_many(
-        conn,
-        [
-            {
-                "order_id": order_id,
-                "line_no": line.line_no,
-                "item_code": line.item_code,
-                "requested": line.quantity.value,
-                "unit": line.quantity.unit,
-            }
-            for line in lines
-        ],
-    )
 
 
 async def order_coverage(

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
 from shared import search
+from shared.hot_sql import HotStatement
 
 
 async def insert_item(conn: AsyncConnection, values: dict[str, Any]) -> bool:
@@ -35,6 +36,14 @@ async def list_items(
     return (await conn.execute(query)).all()
 
 
+_ITEMS_BY_CODE = HotStatement(
+    sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.supplier, t.item.c.lead_time_days).where(
+        t.item.c.code == sa.any_(sa.bindparam("codes", type_=ARRAY(sa.Text)))
+    )
+)
+
+
 async def items_by_code(conn: AsyncConnection, codes: Sequence[str]) -> dict[str, Any]:
-    rows = await conn.execute(sa.select(t.item).where(t.item.c.code.in_(sorted(set(codes)))))
+    """What holding materials needs of each item: its base unit and how it is supplied."""
+    rows = await _ITEMS_BY_CODE.fetch(conn, codes=sorted(set(codes)))
     return {r.code: r for r in rows}

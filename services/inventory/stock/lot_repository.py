@@ -267,6 +267,20 @@ async def change_reserved(conn: AsyncConnection, lot_id: int, delta: Decimal) ->
     await _CHANGE_RESERVED.execute(conn, id=lot_id, delta=delta)
 
 
+def reserved_added(per_lot: sa.Subquery, name: str = "reserved_lots") -> sa.CTE:
+    """The UPDATE adding ``per_lot.quantity`` to the reserved quantity of lot
+    ``per_lot.lot_id``, as a CTE a larger statement runs with its inserts (one round trip
+    instead of one per lot). ``per_lot`` has one row per lot (an UPDATE applies one row of
+    its FROM to each lot); its lots are already locked by the caller (``lots_for_update``),
+    in id order, so the update takes no new lock. ``lot_never_oversold`` still checks."""
+    return (
+        t.lot.update()
+        .where(t.lot.c.id == per_lot.c.lot_id)
+        .values(reserved=t.lot.c.reserved + per_lot.c.quantity)
+        .cte(name)
+    )
+
+
 async def change_on_hand(
     conn: AsyncConnection, lot_id: int, delta: Decimal, *, kind: str, reference: str
 ) -> None:
