@@ -39,9 +39,25 @@ _ORDER_FIELDS = (
     "tax",
     "total",
 )
-_INSERT_ORDER = HotStatement(
-    insert(t.order).values(bound(*_ORDER_FIELDS)).on_conflict_do_nothing().returning(*t.order.c)
+_NEW_ORDER = (
+    insert(t.order)
+    .values(bound(*_ORDER_FIELDS))
+    .on_conflict_do_nothing()
+    .returning(*t.order.c)
+    .cte("new_order")
 )
+# Its first history row, "received" from nothing, in the same statement (one round trip);
+# only when the order was new (the CTE returns no row for one that exists).
+_BORN = t.status_history.insert().from_select(
+    ["order_id", "previous", "status", "reason"],
+    sa.select(
+        _NEW_ORDER.c.id,
+        sa.cast(sa.null(), sa.Text),
+        sa.literal(OrderStatus.RECEIVED.value, sa.Text),
+        sa.cast(sa.null(), sa.Text),
+    ),
+)
+_INSERT_ORDER = HotStatement(sa.select(_NEW_ORDER).add_cte(_BORN.cte("born")))
 _LINE_FIELDS = (
     "order_id",
     "line_no",
@@ -70,7 +86,9 @@ async def insert_order(
     hold_reason: str | None,
 ) -> Any:
     """Insert once per (channel, external id): the new order's row, None when it already
-    exists (so the caller need not read back what it just wrote)."""
+    exists (so the caller need not read back what it just wrote). A new order's first
+    history row (received, from nothing: ``domain.NewOrder.events``' first change) is
+    written with it."""
     head = await _INSERT_ORDER.fetchrow(
         conn,
         id=order_id,
@@ -253,13 +271,11 @@ async def save_shortages(
 
 
 _PL = t.production_link
-_LINKED_ORDERS = HotStatement(
-    sa.select(_PL.c.order_id).where(
-        _PL.c.production_order_id == sa.bindparam("production_order_id")
-    )
-)
+# The links it had are the ones it drops: one statement reads and removes them.
 _UNLINK = HotStatement(
-    _PL.delete().where(_PL.c.production_order_id == sa.bindparam("production_order_id"))
+    _PL.delete()
+    .where(_PL.c.production_order_id == sa.bindparam("production_order_id"))
+    .returning(_PL.c.order_id)
 )
 _LINK_FIELDS = (
     "order_id",
@@ -287,9 +303,8 @@ async def replace_production_links(
 ) -> set[UUID]:
     """The order lines a production order serves now, with its status; returns every
     order affected (served before or now). Links of orders we do not know are skipped."""
-    linked = await _LINKED_ORDERS.fetch(conn, production_order_id=production_order_id)
-    before = {r.order_id for r in linked}
-    await _UNLINK.execute(conn, production_order_id=production_order_id)
+    unlinked = await _UNLINK.fetch(conn, production_order_id=production_order_id)
+    before = {r.order_id for r in unlinked}
     known = await existing_order_ids(conn, [d.order_id for d in demands])
     material = [s.model_dump(mode="json") for s in shortages]
     await _LINK.execute_many(

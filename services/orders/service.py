@@ -61,8 +61,8 @@ async def receive_inbound_order(tx: Delivery, event: InboundOrderReceived) -> No
         log.info("order %s:%s already exists", event.channel, event.external_id)
         return
     events = new.events(event)
-    for change in events:
-        if isinstance(change, OrderStatusChanged):
+    for change in events:  # the first (received, from nothing) was written with the order
+        if isinstance(change, OrderStatusChanged) and change.previous is not None:
             await repository.record_status(conn, change)
     if new.status is OrderStatus.RECEIVED:  # born received: no change since the insert
         await notify(conn, head, kind="order_confirmed", context={})
@@ -121,11 +121,11 @@ async def follow_production(tx: Delivery, event: ProductionUpdate) -> None:
     )
     changes = []
     for order_id in sorted(affected):
-        current = await repository.status_for_update(conn, order_id)
-        if current is None:
+        head = await repository.order_head(conn, order_id, lock=True)  # its status with it
+        if head is None:
             continue
+        current = OrderStatus(head.status)
         production = await repository.production_statuses(conn, order_id)
-        head = await repository.order_head(conn, order_id)
         await _log(conn, order_id, timeline_notes.production_note(event, order_id))
         change = domain.follow_production(
             order_id, current, production, missing=repository.missing_materials_of(head)
