@@ -180,36 +180,6 @@ async def status_for_update(conn: AsyncConnection, order_id: UUID) -> OrderStatu
     return None if row is None else OrderStatus(row.status)
 
 
-_HISTORY_ROW = (
-    t.status_history.insert().inline().values(bound("order_id", "previous", "status", "reason"))
-)
-_HISTORY = HotStatement(_HISTORY_ROW)
-# The move and its history row in one statement (one round trip): PostgreSQL runs a
-# data-modifying WITH to completion whether or not the INSERT reads it.
-_MOVE = HotStatement(
-    _HISTORY_ROW.add_cte(
-        t.order.update()
-        .where(t.order.c.id == sa.bindparam("order_id"))
-        .values(status=sa.bindparam("status"), hold_reason=sa.bindparam("hold_reason"))
-        .values(updated_at=sa.func.now())
-        .cte("moved")
-    )
-)
-
-
-async def record_status(conn: AsyncConnection, change: OrderStatusChanged) -> None:
-    """Write the new status and its history row (the history is the order's audit trail);
-    an order's first status is the one it was inserted with: only its history row."""
-    await (_HISTORY if change.previous is None else _MOVE).execute(
-        conn,
-        order_id=change.order_id,
-        previous=change.previous.value if change.previous else None,
-        status=change.status.value,
-        reason=change.reason,
-        hold_reason=change.reason if change.status is OrderStatus.ON_HOLD else None,
-    )
-
-
 _RESERVATION_FIELDS = (
     "order_id",
     "line_no",
@@ -219,6 +189,72 @@ _RESERVATION_FIELDS = (
     "unit",
     "expires_on",
 )
+
+_HISTORY_ROW = (
+    t.status_history.insert().inline().values(bound("order_id", "previous", "status", "reason"))
+)
+_HISTORY = HotStatement(_HISTORY_ROW)
+# The move and its history row in one statement (one round trip): PostgreSQL runs a
+# data-modifying WITH to completion whether or not the INSERT reads it.
+_MOVED = (
+    t.order.update()
+    .where(t.order.c.id == sa.bindparam("order_id"))
+    .values(status=sa.bindparam("status"), hold_reason=sa.bindparam("hold_reason"))
+    .values(updated_at=sa.func.now())
+    .cte("moved")
+)
+_MOVE = HotStatement(_HISTORY_ROW.add_cte(_MOVED))
+# The lots reserved for the move, one array per column, in the same statement.
+_RESERVED = (
+    sa.func.unnest(
+        sa.bindparam("line_nos", type_=ARRAY(sa.Integer)),
+        sa.bindparam("item_codes", type_=ARRAY(sa.Text)),
+        sa.bindparam("lot_codes", type_=ARRAY(sa.Text)),
+        sa.bindparam("quantities", type_=ARRAY(t.QTY)),
+        sa.bindparam("units", type_=ARRAY(sa.Text)),
+        sa.bindparam("expiries", type_=ARRAY(sa.Date)),
+    )
+    .table_valued("line_no", "item_code", "lot_code", "quantity", "unit", "expires_on")
+    .render_derived()
+)
+_RESERVE = t.reservation.insert().from_select(
+    list(_RESERVATION_FIELDS),
+    sa.select(sa.bindparam("order_id", type_=t.reservation.c.order_id.type), *_RESERVED.c),
+)
+_MOVE_AND_RESERVE = HotStatement(_HISTORY_ROW.add_cte(_MOVED).add_cte(_RESERVE.cte("reserved")))
+
+
+async def record_status(
+    conn: AsyncConnection, change: OrderStatusChanged, *, reserved: Sequence[ReservedLot] = ()
+) -> None:
+    """Write the new status and its history row (the history is the order's audit trail);
+    an order's first status is the one it was inserted with: only its history row.
+    ``reserved``: the lots reserved for a move, stored with it (as ``save_reservations``
+    would, in the same round trip)."""
+    params: dict[str, Any] = {
+        "order_id": change.order_id,
+        "previous": change.previous.value if change.previous else None,
+        "status": change.status.value,
+        "reason": change.reason,
+        "hold_reason": change.reason if change.status is OrderStatus.ON_HOLD else None,
+    }
+    if not reserved:
+        await (_HISTORY if change.previous is None else _MOVE).execute(conn, **params)
+        return
+    if change.previous is None:
+        raise ValueError("lots are reserved for a move, not for a new order's first status")
+    await _MOVE_AND_RESERVE.execute(
+        conn,
+        **params,
+        line_nos=[r.line_no for r in reserved],
+        item_codes=[r.item_code for r in reserved],
+        lot_codes=[r.lot_code for r in reserved],
+        quantities=[r.quantity.value for r in reserved],
+        units=[r.quantity.unit for r in reserved],
+        expiries=[r.expires_on for r in reserved],
+    )
+
+
 _INSERT_RESERVATION = HotStatement(
     t.reservation.insert().inline().values(bound(*_RESERVATION_FIELDS))
 )

@@ -79,14 +79,14 @@ async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -
     if not domain.can_move(current, target):
         log.warning("order %s is %s; ignoring %s", event.order_id, current, event.TYPE)
         return None
-    await repository.save_reservations(conn, event.order_id, event.reservations)
     await _log(conn, event.order_id, timeline_notes.reservation_note(event.reservations))
     reason = None
     if isinstance(event, StockShort):
         await repository.save_shortages(conn, event.order_id, event.shortages)
         reason = "; ".join(s.reason for s in event.shortages if s.reason) or None
     change = domain.transition(event.order_id, current, target, reason=reason)
-    await repository.record_status(conn, change)
+    # the reservations are stored with the move, in its statement
+    await repository.record_status(conn, change, reserved=event.reservations)
     await tx.publish([change])
     return None
 
