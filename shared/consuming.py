@@ -21,6 +21,11 @@ event; this module does the rest in one place.
   a batch of promises (B, then A) deadlocked — PostgreSQL broke it after a second, and the
   batch was applied again one event at a time: a one-second stall in the p99.
 
+- **Read once for the batch**: ``lock_first`` may also read, for the whole batch in one
+  statement, what its use cases would each read (orders' parked events) and leave it in
+  the transaction's ``prepared`` area, which lives exactly as long as the batch's
+  transaction (a batch applied again event by event finds none and reads for itself).
+
 Use cases touch only the database through ``delivery.conn``; anything to do once the
 effects are durable (wake a worker) goes to ``delivery.after_commit``. Work that only the
 last of many events of a batch needs (re-deriving a total the events all change) goes to
@@ -29,8 +34,9 @@ last of many events of a batch needs (re-deriving a total the events all change)
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -45,6 +51,22 @@ from shared.observability import correlation
 log = logging.getLogger(__name__)
 
 _Action = TypeVar("_Action", bound=Callable[[], Awaitable[None]])
+_PREPARED = "lotline.consuming.prepared"  # in the connection's info, for one transaction
+
+
+def prepared(conn: AsyncConnection) -> dict[Hashable, Any] | None:
+    """What this batch's ``lock_first`` read ahead for its use cases, by a key of its
+    choosing; None outside ``apply_batch`` (an event applied alone reads for itself)."""
+    return cast(dict[Hashable, Any] | None, conn.info.get(_PREPARED))
+
+
+@contextlib.contextmanager
+def _preparing(conn: AsyncConnection) -> Iterator[None]:
+    conn.info[_PREPARED] = {}
+    try:
+        yield
+    finally:
+        conn.info.pop(_PREPARED, None)  # the pooled connection outlives the transaction
 
 
 @dataclass
@@ -131,7 +153,8 @@ async def apply_once(
 
 Routed = tuple[Envelope, Event, UseCase]
 # Takes, in one order, the locks of every aggregate the batch's events will touch, before
-# any is applied (e.g. ``SELECT … WHERE id = ANY(:ids) ORDER BY id FOR UPDATE``).
+# any is applied (e.g. ``SELECT … WHERE id = ANY(:ids) ORDER BY id FOR UPDATE``); may leave
+# what it read for the use cases in ``prepared(conn)``.
 LockFirst = Callable[[AsyncConnection, Sequence[Event]], Awaitable[None]]
 
 
@@ -161,15 +184,16 @@ async def apply_batch(
         fresh = await inbox.record_many(
             conn, [envelope.event_id for envelope, _, _ in batch], consumer=consumer
         )
-        if lock_first is not None and fresh:
-            await lock_first(
-                conn, [event for envelope, event, _ in batch if envelope.event_id in fresh]
-            )
-        async with outbox.written_together(conn), gathered_rows.gathered(conn):
-            with derived_ids.applying(conn, consumer, set(fresh)):
-                before_commit: dict[Hashable, Callable[[], Awaitable[None]]] = {}
-                await _apply_each(conn, consumer, batch, fresh, deliveries, before_commit)
-                await _run_before_commit(before_commit)
+        with _preparing(conn):
+            if lock_first is not None and fresh:
+                await lock_first(
+                    conn, [event for envelope, event, _ in batch if envelope.event_id in fresh]
+                )
+            async with outbox.written_together(conn), gathered_rows.gathered(conn):
+                with derived_ids.applying(conn, consumer, set(fresh)):
+                    before_commit: dict[Hashable, Callable[[], Awaitable[None]]] = {}
+                    await _apply_each(conn, consumer, batch, fresh, deliveries, before_commit)
+                    await _run_before_commit(before_commit)
     _run_after_commit(deliveries)
     return len(deliveries)
 

@@ -66,6 +66,11 @@ def _order_of(event: InboundOrderReceived) -> UUID:
     return service.order_id_for(event.channel, event.external_id)
 
 
+def _created_by(event: Event) -> UUID | None:
+    """The order a channel's event may create (its parked events are taken first)."""
+    return _order_of(event) if isinstance(event, InboundOrderReceived) else None
+
+
 def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngine) -> None:
     # Every accepted channel order becomes exactly one Lotline order; the channel's answers
     # to our write-backs go on the order's timeline.
@@ -85,6 +90,7 @@ def register(subscriber: EventSubscriber, broker: KafkaBroker, engine: AsyncEngi
             SkuMappingChanged: releases.apply_sku_mapping,
         },
         name="on_inbound_order",
+        lock_first=parking.taken_first(_created_by),
     )
     # Reservations, allocations of produced goods and releases move the order on.
     subscriber.consume(

@@ -7,26 +7,33 @@ reservation for an order can be read before the channel order that creates it. D
 would leave the order ``received`` for good, and its replay (same derived id) would be
 skipped by the inbox. So such an event is parked, and applied in the transaction that
 creates the order, under the same id it came with.
+
+A batch of channel orders takes the parking locks of all its new orders and the events
+parked for them in two statements before any is applied (``taken_first``, the consumer's
+``lock_first``), instead of two statements per order; each order's creation then applies
+its share at the same point as before (right after the order is inserted), so outcomes are
+those of unparking order by order.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import repository
 from services.orders import tables as t
 from services.orders.service import Unknown
 from shared import contracts
-from shared.consuming import Delivery
+from shared.consuming import Delivery, LockFirst, prepared
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, Row
 
 log = logging.getLogger(__name__)
 P = t.parked_event
@@ -73,13 +80,62 @@ _LOCK = HotStatement(
 _TAKE_PARKED = HotStatement(
     P.delete().where(P.c.order_id == sa.bindparam("order_id")).returning(P.c.envelope, P.c.seq)
 )
+_NAMES = sa.func.unnest(sa.bindparam("names", type_=ARRAY(sa.Text))).table_valued("name")
+# The locks in the array's order (one scan of it): two batches cannot take them crosswise.
+_LOCK_EACH = HotStatement(
+    sa.select(
+        sa.func.count(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(_NAMES.c.name, 0)))
+    ).select_from(_NAMES)
+)
+_TAKE_PARKED_OF_EACH = HotStatement(
+    P.delete()
+    .where(P.c.order_id == sa.any_(sa.bindparam("order_ids", type_=ARRAY(P.c.order_id.type))))
+    .returning(P.c.order_id, P.c.envelope, P.c.seq)
+)
+_TAKEN: Hashable = "orders.parking.taken"  # the key of ``taken_first``'s rows in ``prepared``
+
+
+def _lock_name(order_id: UUID) -> str:
+    return f"orders.parking:{order_id}"
 
 
 async def _order_lock(tx: Delivery, order_id: UUID) -> None:
     """Parking and unparking one order take turns: without it, an event parked by one
     consumer while another creates the order (and finds nothing parked yet) would wait
     for ever. Whoever comes second sees what the first committed."""
-    await _LOCK.execute(tx.conn, name=f"orders.parking:{order_id}")
+    await _LOCK.execute(tx.conn, name=_lock_name(order_id))
+
+
+def taken_first(order_of: Callable[[Event], UUID | None]) -> LockFirst:
+    """A batch's ``lock_first``: take the parking lock of every order its events create
+    (``order_of``; None for an event creating none), in id order, then — a statement
+    started after the locks, so it sees every park committed before them — take what was
+    parked for them; ``unpark`` then reads those rows instead of the database."""
+
+    async def lock_and_take(conn: AsyncConnection, events: Sequence[Event]) -> None:
+        order_ids = sorted({o for o in map(order_of, events) if o is not None})
+        area = prepared(conn)
+        if not order_ids or area is None:
+            return
+        await _LOCK_EACH.fetch(conn, names=[_lock_name(o) for o in order_ids])
+        taken: dict[UUID, list[Row]] = {o: [] for o in order_ids}
+        for row in await _TAKE_PARKED_OF_EACH.fetch(conn, order_ids=order_ids):
+            taken[row.order_id].append(row)
+        area[_TAKEN] = taken
+
+    return lock_and_take
+
+
+async def _take(tx: Delivery, order_id: UUID) -> list[Row]:
+    """The events parked for ``order_id``, taken under its parking lock: those the batch
+    took first (its lock held since), else taken now."""
+    area = prepared(tx.conn)
+    taken: dict[UUID, list[Row]] = area.get(_TAKEN, {}) if area is not None else {}
+    if order_id in taken:
+        rows, taken[order_id] = taken[order_id], []  # applied once, however often asked
+        return rows
+    await _order_lock(tx, order_id)
+    return await _TAKE_PARKED.fetch(tx.conn, order_id=order_id)
 
 
 async def park(tx: Delivery, order_id: UUID) -> None:
@@ -95,8 +151,7 @@ async def park(tx: Delivery, order_id: UUID) -> None:
 async def unpark(tx: Delivery, order_id: UUID, routes: Mapping[type[Event], UseCase]) -> int:
     """Apply the events parked for ``order_id`` in the order they came, in ``tx``'s
     transaction; how many. Each publishes under ids derived from its own event."""
-    await _order_lock(tx, order_id)
-    taken = await _TAKE_PARKED.fetch(tx.conn, order_id=order_id)
+    taken = await _take(tx, order_id)
     applied = 0
     for row in sorted(taken, key=lambda r: r.seq):
         envelope = Envelope.model_validate(row.envelope)

@@ -39,9 +39,25 @@ _ORDER_FIELDS = (
     "tax",
     "total",
 )
-_INSERT_ORDER = HotStatement(
-    insert(t.order).values(bound(*_ORDER_FIELDS)).on_conflict_do_nothing().returning(*t.order.c)
+_NEW_ORDER = (
+    insert(t.order)
+    .values(bound(*_ORDER_FIELDS))
+    .on_conflict_do_nothing()
+    .returning(*t.order.c)
+    .cte("new_order")
 )
+# Its first history row, "received" from nothing, in the same statement (one round trip);
+# only when the order was new (the CTE returns no row for one that exists).
+_BORN = t.status_history.insert().from_select(
+    ["order_id", "previous", "status", "reason"],
+    sa.select(
+        _NEW_ORDER.c.id,
+        sa.cast(sa.null(), sa.Text),
+        sa.literal(OrderStatus.RECEIVED.value, sa.Text),
+        sa.cast(sa.null(), sa.Text),
+    ),
+)
+_INSERT_ORDER = HotStatement(sa.select(_NEW_ORDER).add_cte(_BORN.cte("born")))
 _LINE_FIELDS = (
     "order_id",
     "line_no",
@@ -70,7 +86,9 @@ async def insert_order(
     hold_reason: str | None,
 ) -> Any:
     """Insert once per (channel, external id): the new order's row, None when it already
-    exists (so the caller need not read back what it just wrote)."""
+    exists (so the caller need not read back what it just wrote). A new order's first
+    history row (received, from nothing: ``domain.NewOrder.events``' first change) is
+    written with it."""
     head = await _INSERT_ORDER.fetchrow(
         conn,
         id=order_id,
@@ -162,36 +180,6 @@ async def status_for_update(conn: AsyncConnection, order_id: UUID) -> OrderStatu
     return None if row is None else OrderStatus(row.status)
 
 
-_HISTORY_ROW = (
-    t.status_history.insert().inline().values(bound("order_id", "previous", "status", "reason"))
-)
-_HISTORY = HotStatement(_HISTORY_ROW)
-# The move and its history row in one statement (one round trip): PostgreSQL runs a
-# data-modifying WITH to completion whether or not the INSERT reads it.
-_MOVE = HotStatement(
-    _HISTORY_ROW.add_cte(
-        t.order.update()
-        .where(t.order.c.id == sa.bindparam("order_id"))
-        .values(status=sa.bindparam("status"), hold_reason=sa.bindparam("hold_reason"))
-        .values(updated_at=sa.func.now())
-        .cte("moved")
-    )
-)
-
-
-async def record_status(conn: AsyncConnection, change: OrderStatusChanged) -> None:
-    """Write the new status and its history row (the history is the order's audit trail);
-    an order's first status is the one it was inserted with: only its history row."""
-    await (_HISTORY if change.previous is None else _MOVE).execute(
-        conn,
-        order_id=change.order_id,
-        previous=change.previous.value if change.previous else None,
-        status=change.status.value,
-        reason=change.reason,
-        hold_reason=change.reason if change.status is OrderStatus.ON_HOLD else None,
-    )
-
-
 _RESERVATION_FIELDS = (
     "order_id",
     "line_no",
@@ -201,6 +189,72 @@ _RESERVATION_FIELDS = (
     "unit",
     "expires_on",
 )
+
+_HISTORY_ROW = (
+    t.status_history.insert().inline().values(bound("order_id", "previous", "status", "reason"))
+)
+_HISTORY = HotStatement(_HISTORY_ROW)
+# The move and its history row in one statement (one round trip): PostgreSQL runs a
+# data-modifying WITH to completion whether or not the INSERT reads it.
+_MOVED = (
+    t.order.update()
+    .where(t.order.c.id == sa.bindparam("order_id"))
+    .values(status=sa.bindparam("status"), hold_reason=sa.bindparam("hold_reason"))
+    .values(updated_at=sa.func.now())
+    .cte("moved")
+)
+_MOVE = HotStatement(_HISTORY_ROW.add_cte(_MOVED))
+# The lots reserved for the move, one array per column, in the same statement.
+_RESERVED = (
+    sa.func.unnest(
+        sa.bindparam("line_nos", type_=ARRAY(sa.Integer)),
+        sa.bindparam("item_codes", type_=ARRAY(sa.Text)),
+        sa.bindparam("lot_codes", type_=ARRAY(sa.Text)),
+        sa.bindparam("quantities", type_=ARRAY(t.QTY)),
+        sa.bindparam("units", type_=ARRAY(sa.Text)),
+        sa.bindparam("expiries", type_=ARRAY(sa.Date)),
+    )
+    .table_valued("line_no", "item_code", "lot_code", "quantity", "unit", "expires_on")
+    .render_derived()
+)
+_RESERVE = t.reservation.insert().from_select(
+    list(_RESERVATION_FIELDS),
+    sa.select(sa.bindparam("order_id", type_=t.reservation.c.order_id.type), *_RESERVED.c),
+)
+_MOVE_AND_RESERVE = HotStatement(_HISTORY_ROW.add_cte(_MOVED).add_cte(_RESERVE.cte("reserved")))
+
+
+async def record_status(
+    conn: AsyncConnection, change: OrderStatusChanged, *, reserved: Sequence[ReservedLot] = ()
+) -> None:
+    """Write the new status and its history row (the history is the order's audit trail);
+    an order's first status is the one it was inserted with: only its history row.
+    ``reserved``: the lots reserved for a move, stored with it (as ``save_reservations``
+    would, in the same round trip)."""
+    params: dict[str, Any] = {
+        "order_id": change.order_id,
+        "previous": change.previous.value if change.previous else None,
+        "status": change.status.value,
+        "reason": change.reason,
+        "hold_reason": change.reason if change.status is OrderStatus.ON_HOLD else None,
+    }
+    if not reserved:
+        await (_HISTORY if change.previous is None else _MOVE).execute(conn, **params)
+        return
+    if change.previous is None:
+        raise ValueError("lots are reserved for a move, not for a new order's first status")
+    await _MOVE_AND_RESERVE.execute(
+        conn,
+        **params,
+        line_nos=[r.line_no for r in reserved],
+        item_codes=[r.item_code for r in reserved],
+        lot_codes=[r.lot_code for r in reserved],
+        quantities=[r.quantity.value for r in reserved],
+        units=[r.quantity.unit for r in reserved],
+        expiries=[r.expires_on for r in reserved],
+    )
+
+
 _INSERT_RESERVATION = HotStatement(
     t.reservation.insert().inline().values(bound(*_RESERVATION_FIELDS))
 )
@@ -253,13 +307,11 @@ async def save_shortages(
 
 
 _PL = t.production_link
-_LINKED_ORDERS = HotStatement(
-    sa.select(_PL.c.order_id).where(
-        _PL.c.production_order_id == sa.bindparam("production_order_id")
-    )
-)
+# The links it had are the ones it drops: one statement reads and removes them.
 _UNLINK = HotStatement(
-    _PL.delete().where(_PL.c.production_order_id == sa.bindparam("production_order_id"))
+    _PL.delete()
+    .where(_PL.c.production_order_id == sa.bindparam("production_order_id"))
+    .returning(_PL.c.order_id)
 )
 _LINK_FIELDS = (
     "order_id",
@@ -287,9 +339,8 @@ async def replace_production_links(
 ) -> set[UUID]:
     """The order lines a production order serves now, with its status; returns every
     order affected (served before or now). Links of orders we do not know are skipped."""
-    linked = await _LINKED_ORDERS.fetch(conn, production_order_id=production_order_id)
-    before = {r.order_id for r in linked}
-    await _UNLINK.execute(conn, production_order_id=production_order_id)
+    unlinked = await _UNLINK.fetch(conn, production_order_id=production_order_id)
+    before = {r.order_id for r in unlinked}
     known = await existing_order_ids(conn, [d.order_id for d in demands])
     material = [s.model_dump(mode="json") for s in shortages]
     await _LINK.execute_many(

@@ -61,8 +61,8 @@ async def receive_inbound_order(tx: Delivery, event: InboundOrderReceived) -> No
         log.info("order %s:%s already exists", event.channel, event.external_id)
         return
     events = new.events(event)
-    for change in events:
-        if isinstance(change, OrderStatusChanged):
+    for change in events:  # the first (received, from nothing) was written with the order
+        if isinstance(change, OrderStatusChanged) and change.previous is not None:
             await repository.record_status(conn, change)
     if new.status is OrderStatus.RECEIVED:  # born received: no change since the insert
         await notify(conn, head, kind="order_confirmed", context={})
@@ -79,14 +79,14 @@ async def apply_stock_outcome(tx: Delivery, event: StockReserved | StockShort) -
     if not domain.can_move(current, target):
         log.warning("order %s is %s; ignoring %s", event.order_id, current, event.TYPE)
         return None
-    await repository.save_reservations(conn, event.order_id, event.reservations)
     await _log(conn, event.order_id, timeline_notes.reservation_note(event.reservations))
     reason = None
     if isinstance(event, StockShort):
         await repository.save_shortages(conn, event.order_id, event.shortages)
         reason = "; ".join(s.reason for s in event.shortages if s.reason) or None
     change = domain.transition(event.order_id, current, target, reason=reason)
-    await repository.record_status(conn, change)
+    # the reservations are stored with the move, in its statement
+    await repository.record_status(conn, change, reserved=event.reservations)
     await tx.publish([change])
     return None
 
@@ -121,11 +121,11 @@ async def follow_production(tx: Delivery, event: ProductionUpdate) -> None:
     )
     changes = []
     for order_id in sorted(affected):
-        current = await repository.status_for_update(conn, order_id)
-        if current is None:
+        head = await repository.order_head(conn, order_id, lock=True)  # its status with it
+        if head is None:
             continue
+        current = OrderStatus(head.status)
         production = await repository.production_statuses(conn, order_id)
-        head = await repository.order_head(conn, order_id)
         await _log(conn, order_id, timeline_notes.production_note(event, order_id))
         change = domain.follow_production(
             order_id, current, production, missing=repository.missing_materials_of(head)

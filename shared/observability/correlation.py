@@ -67,9 +67,14 @@ def event_fields(envelope: Envelope | None, event: Event | None = None) -> dict[
 
 @contextmanager
 def bound(**fields: Any) -> Iterator[None]:
-    """Bind ``fields`` to every log line of this task until the block ends."""
-    with structlog.contextvars.bound_contextvars(**fields):
+    """Bind ``fields`` to every log line of this task until the block ends, then give
+    each its value from before (structlog's ``bound_contextvars`` does the same by copying
+    every context variable of the task twice: 2 % of the orders service's CPU, issue 14)."""
+    tokens = structlog.contextvars.bind_contextvars(**fields)
+    try:
         yield
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
 
 
 def current_correlation_id() -> UUID | None:

@@ -245,3 +245,111 @@ async def test_a_batch_reads_each_order_once_parks_the_unknown_and_fails_as_a_wh
             assert order is not None and order["status"] == "ready_to_ship"
             assert [h["status"] for h in order["history"]] == ["received", "ready_to_ship"]
             assert len(order["reservations"]) == 1
+
+
+async def test_a_batch_of_orders_takes_what_was_parked_for_them_first_and_applies_it_once(
+    orders_engine,
+):
+    """The channel orders' consumer takes, before its batch, the parking locks and the
+    parked events of every order the batch creates (``parking.taken_first``): each order
+    then gets its reservation applied once, right after its creation, as order by order;
+    a batch that fails takes nothing, and applied alone its events unpark for themselves."""
+    first, second = (inbound(str(uuid.uuid4().int >> 65)) for _ in range(2))
+    ids = [service.order_id_for("shopify", e.external_id) for e in (first, second)]
+    early = [Envelope.wrap(reserved_for(order_id)) for order_id in ids]
+    for envelope, order_id in zip(early, ids, strict=True):
+        await apply_once(
+            orders_engine,
+            handlers.PARKED[StockReserved],
+            envelope,
+            reserved_for(order_id),
+            consumer="orders",
+        )
+    assert [await parked_count(orders_engine, order_id) for order_id in ids] == [1, 1]
+    receive = parking.then_unparked(
+        service.receive_inbound_order, handlers._order_of, handlers.ABOUT_AN_ORDER
+    )
+    taken_first = parking.taken_first(handlers._created_by)
+    batch: list[Routed] = [
+        (Envelope.wrap(first), first, receive),
+        (Envelope.wrap(second), second, receive),
+        (Envelope.wrap(first), first, receive),  # the channel order sent again: no new order
+    ]
+
+    async def explodes(tx: Delivery, event: object) -> None:
+        raise RuntimeError("deterministic bug")
+
+    with pytest.raises(RuntimeError):
+        await apply_batch(
+            orders_engine,
+            "orders",
+            [*batch, (Envelope.wrap(first), first, explodes)],
+            lock_first=taken_first,
+        )
+    assert [await parked_count(orders_engine, order_id) for order_id in ids] == [1, 1]
+
+    assert await apply_batch(orders_engine, "orders", batch[:2], lock_first=taken_first) == 2
+    assert await apply_once(orders_engine, receive, *batch[2][:2], consumer="orders") is None
+
+    async with orders_engine.connect() as conn:
+        for order_id, envelope in zip(ids, early, strict=True):
+            order = await repository.load_order(conn, order_id)
+            assert order is not None and order["status"] == "ready_to_ship"
+            assert [h["status"] for h in order["history"]] == ["received", "ready_to_ship"]
+            assert len(order["reservations"]) == 1
+            caused = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(t.OUTBOX)
+                .where(t.OUTBOX.c.envelope["causation_id"].astext == str(envelope.event_id))
+            )
+            assert caused == 1
+    assert [await parked_count(orders_engine, order_id) for order_id in ids] == [0, 0]
+
+
+async def test_a_reservation_parked_while_a_batch_takes_its_orders_first_is_not_left_behind(
+    orders_engine, monkeypatch
+):
+    """A reservation parked, not committed yet, when a batch creating its order begins:
+    the batch's first step waits for the parking to commit, then takes it."""
+    park = parking.park
+    parked, batch_done = asyncio.Event(), asyncio.Event()
+
+    async def park_and_hold(tx, order_id):
+        await park(tx, order_id)
+        parked.set()
+        # Commit only once the batch waits for this transaction's lock, or has finished
+        # without waiting (the bug this test is for): never by luck of timing.
+        await asyncio.wait_for(waits_for_a_lock_or(orders_engine, batch_done), timeout=10)
+
+    monkeypatch.setattr(parking, "park", park_and_hold)
+    event = inbound(str(uuid.uuid4().int >> 65))
+    order_id = service.order_id_for("shopify", event.external_id)
+    reserved = reserved_for(order_id)
+    parking_first = asyncio.create_task(
+        apply_once(
+            orders_engine,
+            handlers.PARKED[StockReserved],
+            Envelope.wrap(reserved),
+            reserved,
+            consumer="orders",
+        )
+    )
+    await asyncio.wait_for(parked.wait(), timeout=10)  # parked, not committed yet
+    receive = parking.then_unparked(
+        service.receive_inbound_order, handlers._order_of, handlers.ABOUT_AN_ORDER
+    )
+
+    applied = await apply_batch(
+        orders_engine,
+        "orders",
+        [(Envelope.wrap(event), event, receive)],
+        lock_first=parking.taken_first(handlers._created_by),
+    )
+    batch_done.set()
+    await parking_first
+
+    async with orders_engine.connect() as conn:
+        order = await repository.load_order(conn, order_id)
+    assert applied == 1
+    assert order is not None and order["status"] == "ready_to_ship"
+    assert await parked_count(orders_engine, order_id) == 0

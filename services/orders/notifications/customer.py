@@ -31,13 +31,12 @@ async def stage_for_customer(
     reference: str = "",
     context: Mapping[str, Any],
     settings: MailSettings,
-) -> bool:
-    """``stage`` for an order's customer (``orders_order.customer``); False when this fact
-    was already staged."""
+) -> None:
+    """``stage`` for an order's customer (``orders_order.customer``)."""
     skip_reason = None
     if not should_mail(channel, settings):
         skip_reason = f"{channel} notifies its customers itself (mail.disabled_channels)"
-    return await stage(
+    await stage(
         conn,
         order_id=order_id,
         kind=kind,

@@ -12,9 +12,9 @@ from shared.settings import get_settings
 
 async def notify(
     conn: AsyncConnection, head: Any, *, kind: str, reference: str = "", context: dict[str, Any]
-) -> bool:
+) -> None:
     """One mail per (order, kind, reference): a redelivered trigger never mails twice."""
-    return await stage_for_customer(
+    await stage_for_customer(
         conn,
         order_id=head.id,
         channel=head.channel,

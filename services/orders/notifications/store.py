@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.orders.notifications.kinds import InvalidNotification, spec_of
 from services.orders.notifications.locales import SUPPORTED
 from services.orders.tables import notification as N
-from shared import wakeups
+from shared import gathered_rows, wakeups
 from shared.hot_sql import HotStatement, bound
 
 MAX_ERROR_LENGTH = 1000
@@ -88,9 +88,9 @@ _STAGE_FIELDS = (
     "status",
     "last_error",
 )
-_STAGE = HotStatement(
-    insert(N).values(bound(*_STAGE_FIELDS)).on_conflict_do_nothing().returning(N.c.id)
-)
+# Written through ``shared.gathered_rows``: within a consumed batch, with the batch's other
+# notifications in one statement at its end (nothing in the transaction reads them back).
+_STAGE = HotStatement(insert(N).values(bound(*_STAGE_FIELDS)).on_conflict_do_nothing())
 
 
 async def stage(
@@ -103,28 +103,29 @@ async def stage(
     recipient: str | None,
     context: Mapping[str, Any],
     skip_reason: str | None = None,
-) -> bool:
-    """Record a notification in the caller's transaction; False when this fact was already
-    staged. ``skip_reason`` (e.g. the channel mails its customers itself) or a missing
-    address records it as skipped instead of pending."""
+) -> None:
+    """Record a notification in the caller's transaction, unless this fact was already
+    staged (then nothing changes: the first one stands). ``skip_reason`` (e.g. the channel
+    mails its customers itself) or a missing address records it as skipped instead of
+    pending. Within a consumed batch the row is written at the batch's end
+    (``shared.gathered_rows``), so the same transaction does not see it."""
     spec_of(kind).check(context)
     if locale not in SUPPORTED:
         raise InvalidNotification(f"no templates for locale {locale!r}")
     problem = skip_reason or _recipient_problem(recipient)
-    row = await _STAGE.fetchrow(
-        conn,
-        id=notification_id(order_id, kind, reference),
-        order_id=order_id,
-        kind=kind,
-        reference=reference,
-        locale=locale,
-        recipient=recipient.strip() if recipient else None,
-        context=json.loads(json.dumps(dict(context), default=str)),
-        status=Status.SKIPPED.value if problem else Status.PENDING.value,
-        last_error=problem,
-    )
+    row = {
+        "id": notification_id(order_id, kind, reference),
+        "order_id": order_id,
+        "kind": kind,
+        "reference": reference,
+        "locale": locale,
+        "recipient": recipient.strip() if recipient else None,
+        "context": json.loads(json.dumps(dict(context), default=str)),
+        "status": Status.SKIPPED.value if problem else Status.PENDING.value,
+        "last_error": problem,
+    }
+    await gathered_rows.insert(conn, _STAGE, row)
     wakeups.mark(conn, WAKE)  # the sender looks as soon as this is committed
-    return row is not None
 
 
 def _ids(name: str, ids: Collection[UUID]) -> sa.BindParameter[Any]:

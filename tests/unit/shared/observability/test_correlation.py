@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
+import structlog
+
 from shared.contracts.envelope import Envelope
 from shared.contracts.orders import OrderCancelled
 from shared.observability import correlation
@@ -62,3 +64,16 @@ def test_the_bound_correlation_is_current_only_inside_the_block():
 
     assert inside == flow
     assert correlation.current_correlation_id() is None
+
+
+def test_a_nested_binding_gives_back_the_outer_values_and_leaves_other_keys_alone():
+    outer, inner = uuid4(), uuid4()
+
+    with correlation.bound(correlation_id=str(outer), event_type="a"):
+        with correlation.bound(correlation_id=str(inner), order_id="o-1"):
+            nested = structlog.contextvars.get_contextvars()
+        after = structlog.contextvars.get_contextvars()
+
+    assert nested == {"correlation_id": str(inner), "event_type": "a", "order_id": "o-1"}
+    assert after == {"correlation_id": str(outer), "event_type": "a"}
+    assert structlog.contextvars.get_contextvars() == {}
