@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import read_models
 from services.production.order_changes import cancellation, reductions
@@ -53,6 +53,15 @@ def replans(routes: Routes) -> dict[type[Event], UseCase]:
     return {event_type: marking(use_case) for event_type, use_case in routes.items()}
 
 
+def _plan_changed(conn: AsyncConnection) -> None:
+    wakeups.mark(conn, replanner.PLAN_CHANGED)
+
+
+# A newer lot snapshot wakes the re-plan (a stale one does not): marked once per batch by
+# the statement keeping the batch's snapshots, not per event (``read_models.lot_snapshots``).
+on_lot_changed = read_models.lot_snapshots(when_kept=_plan_changed)
+
+
 def register(
     subscriber: EventSubscriber,
     broker: KafkaBroker,
@@ -80,7 +89,6 @@ def register(
             {
                 StockShort: planning.plan_for_stock_short,
                 ItemDefined: read_models.when_item_defined,
-                LotChanged: read_models.when_lot_changed,
                 MaterialsReserved: inventory_answers.when_materials_reserved,
                 MaterialsShort: inventory_answers.when_materials_short,
                 ProductionRejected: inventory_answers.when_production_rejected,
@@ -90,6 +98,7 @@ def register(
         )
         # an order reserved from stock is promised here and now; no production changed
         | {
+            LotChanged: on_lot_changed,
             StockReserved: promise_from_stock,
             MaterialsReleased: inventory_answers.when_materials_released,
             ProductionRecorded: inventory_answers.when_production_recorded,

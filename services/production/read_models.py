@@ -9,7 +9,8 @@ validated, and availability computed, against these copies.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -20,10 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.production import tables as t
 from services.production.production_orders import completion_rules
 from services.production.recipes import recipe_rules
-from shared.consuming import Delivery
+from shared.consuming import Delivery, UseCase
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
 from shared.hot_sql import HotStatement
-from shared.snapshots import keep_newest
 from shared.units import Quantity, UnitError, convert
 
 log = logging.getLogger(__name__)
@@ -34,13 +34,53 @@ async def when_item_defined(tx: Delivery, event: ItemDefined) -> None:
     await upsert_item(tx.conn, event)
 
 
-async def when_lot_changed(tx: Delivery, event: LotChanged) -> bool:
-    """Keep the highest revision of each lot; a stale snapshot arriving late is ignored.
-    False when it was: nothing the plan reads changed (``handlers.replans``)."""
-    if not await upsert_lot(tx.conn, event):
-        log.debug("lot %s revision %s is stale; kept the newer one", event.lot_code, event.revision)
-        return False
-    return True
+def lot_snapshots(when_kept: Callable[[AsyncConnection], None]) -> UseCase:
+    """The use case of ``LotChanged``: keep the highest revision of each lot, a stale
+    snapshot arriving late ignored. A reservation changes several lots, so a consumed
+    batch's snapshots are kept together at the end of its transaction, one statement for
+    all (nothing in a consumer's transaction reads the lots); ``when_kept`` is told, in
+    the transaction, when any was newer than the one stored (the plan reads lots: the
+    re-plan's mark), never for stale ones only."""
+
+    async def when_lot_changed(tx: Delivery, event: LotChanged) -> None:
+        tx.once_before_commit(_SNAPSHOTS, _Snapshots(tx.conn, when_kept)).note(event)
+
+    return when_lot_changed
+
+
+_SNAPSHOTS = "production: lot snapshots of the transaction"
+
+
+@dataclass
+class _Snapshots:
+    """The newest snapshot of each lot the events of one transaction announced."""
+
+    conn: AsyncConnection
+    when_kept: Callable[[AsyncConnection], None]
+    newest: dict[str, LotChanged] = field(default_factory=dict)
+
+    def note(self, event: LotChanged) -> None:
+        known = self.newest.get(event.lot_code)
+        if known is None or event.revision > known.revision:
+            self.newest[event.lot_code] = event
+
+    async def __call__(self) -> None:
+        lots = [self.newest[code] for code in sorted(self.newest)]  # rows locked in key order
+        kept = await _KEEP_NEWEST_OF_ALL.fetch(
+            self.conn,
+            lot_codes=[e.lot_code for e in lots],
+            item_codes=[e.item_code for e in lots],
+            on_hands=[e.on_hand.value for e in lots],
+            reserveds=[convert(e.reserved, e.on_hand.unit).value for e in lots],
+            units=[e.on_hand.unit for e in lots],
+            expires=[e.expires_on for e in lots],
+            revisions=[e.revision for e in lots],
+            statuses=[e.status.value for e in lots],
+        )
+        if kept:
+            self.when_kept(self.conn)
+        else:
+            log.debug("lot snapshots %s are stale; kept the newer ones", sorted(self.newest))
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -68,28 +108,31 @@ async def upsert_item(conn: AsyncConnection, event: ItemDefined) -> None:
     )
 
 
-LOT_FIELDS = ("item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status")
-_KEEP_NEWEST = HotStatement(
-    keep_newest(t.lot, "lot_code", LOT_FIELDS, also_set={"updated_at": sa.func.now()}).returning(
-        t.lot.c.lot_code
+# Every snapshot of a batch in one statement (one row per lot), each stored only when its
+# revision is higher than the stored one's (``shared.snapshots.keep_newest``, for many rows).
+_KEEP_NEWEST_OF_ALL = HotStatement(
+    sa.text(
+        "INSERT INTO production_lot"
+        " (lot_code, item_code, on_hand, reserved, unit, expires_on, revision, status)"
+        " SELECT * FROM unnest(:lot_codes, :item_codes, :on_hands, :reserveds, :units,"
+        " :expires, :revisions, :statuses)"
+        " ON CONFLICT (lot_code) DO UPDATE SET item_code = excluded.item_code,"
+        " on_hand = excluded.on_hand, reserved = excluded.reserved, unit = excluded.unit,"
+        " expires_on = excluded.expires_on, revision = excluded.revision,"
+        " status = excluded.status, updated_at = now()"
+        " WHERE production_lot.revision < excluded.revision"
+        " RETURNING lot_code"
+    ).bindparams(
+        sa.bindparam("lot_codes", type_=ARRAY(sa.Text)),
+        sa.bindparam("item_codes", type_=ARRAY(sa.Text)),
+        sa.bindparam("on_hands", type_=ARRAY(t.QTY)),
+        sa.bindparam("reserveds", type_=ARRAY(t.QTY)),
+        sa.bindparam("units", type_=ARRAY(sa.Text)),
+        sa.bindparam("expires", type_=ARRAY(sa.Date)),
+        sa.bindparam("revisions", type_=ARRAY(sa.BigInteger)),
+        sa.bindparam("statuses", type_=ARRAY(sa.Text)),
     )
 )
-
-
-async def upsert_lot(conn: AsyncConnection, event: LotChanged) -> bool:
-    """Keep the newest snapshot: an older revision arriving late changes nothing."""
-    kept = await _KEEP_NEWEST.fetchrow(
-        conn,
-        lot_code=event.lot_code,
-        item_code=event.item_code,
-        on_hand=event.on_hand.value,
-        reserved=convert(event.reserved, event.on_hand.unit).value,
-        unit=event.on_hand.unit,
-        expires_on=event.expires_on,
-        revision=event.revision,
-        status=event.status.value,
-    )
-    return kept is not None
 
 
 _ITEM_INFOS = HotStatement(sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind))

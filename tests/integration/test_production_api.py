@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import read_models
+from services.production import handlers, read_models
 from services.production import tables as t
 from services.production.main import create_app
 from services.production.production_orders import planning
@@ -63,7 +63,7 @@ async def lot(
         revision=revision,
         status=status,
     )
-    await apply_once(engine, read_models.when_lot_changed, Envelope.wrap(event), event)
+    await apply_once(engine, handlers.on_lot_changed, Envelope.wrap(event), event)
 
 
 def recipe_body(item: str, *lines: tuple[str, str, str], batch: str = "10", unit: str = "kg"):

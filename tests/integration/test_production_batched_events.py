@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import handlers, read_models
+from services.production import handlers
 from services.production import tables as t
 from services.production.promise import customer_orders, replanner, stock_promises
 from shared import wakeups
@@ -140,7 +141,7 @@ async def test_a_stale_lot_snapshot_does_not_wake_the_re_plan_a_newer_one_does(
 ):
     woken: list[str] = []
     wakeups.wake_after_commit(production_engine, replanner.PLAN_CHANGED, lambda: woken.append("x"))
-    routes = handlers.replans({LotChanged: read_models.when_lot_changed})
+    routes = {LotChanged: handlers.on_lot_changed}
     lot_code = f"L-{uuid.uuid4().hex[:8]}"
 
     async def apply(event: LotChanged) -> None:
@@ -154,3 +155,37 @@ async def test_a_stale_lot_snapshot_does_not_wake_the_re_plan_a_newer_one_does(
     assert len(woken) == 1
     await apply(lot_snapshot(lot_code, 3, "4"))
     assert len(woken) == 2
+
+
+async def test_a_batch_keeps_each_lots_highest_revision_in_one_write_and_wakes_once(
+    production_engine,
+):
+    woken: list[str] = []
+    wakeups.wake_after_commit(production_engine, replanner.PLAN_CHANGED, lambda: woken.append("x"))
+    first, second = (f"L-{uuid.uuid4().hex[:8]}" for _ in range(2))
+
+    async def apply(*events: LotChanged) -> None:
+        await apply_batch(
+            production_engine,
+            "production",
+            [(Envelope.wrap(e), e, handlers.on_lot_changed) for e in events],
+        )
+
+    # one lot's snapshots out of order within the batch, another lot beside them
+    await apply(
+        lot_snapshot(first, 3, "7"), lot_snapshot(first, 2, "9"), lot_snapshot(second, 1, "5")
+    )
+    assert len(woken) == 1
+    await apply(lot_snapshot(first, 1, "50"), lot_snapshot(first, 3, "60"))  # all stale
+    assert len(woken) == 1
+    async with production_engine.connect() as conn:
+        rows = dict(
+            (
+                await conn.execute(
+                    sa.select(t.lot.c.lot_code, t.lot.c.on_hand).where(
+                        t.lot.c.lot_code.in_([first, second])
+                    )
+                )
+            ).all()
+        )
+    assert rows == {first: Decimal("7"), second: Decimal("5")}

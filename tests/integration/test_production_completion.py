@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.production import read_models
+from services.production import handlers, read_models
 from services.production import tables as t
 from services.production.capacity import lines
 from services.production.production_orders import (
@@ -63,7 +63,7 @@ async def lot_seen(
         revision=1,
         status=LotStatus.AVAILABLE,
     )
-    await apply_once(engine, read_models.when_lot_changed, Envelope.wrap(event), event)
+    await apply_once(engine, handlers.on_lot_changed, Envelope.wrap(event), event)
 
 
 async def reserved_soap_order(

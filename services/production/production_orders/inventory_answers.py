@@ -56,8 +56,7 @@ async def when_materials_reserved(tx: Delivery, event: MaterialsReserved) -> Non
     if answered is None:
         return
     order, target = answered
-    await repository.replace_reserved_lots(conn, order.id, event.reservations)
-    await repository.replace_shortages(conn, order.id, ())
+    await repository.replace_answer(conn, order.id, lots=event.reservations)
     if target is order.status:
         return  # a newer answer replaced the held lots; the status stays
     _, change = await move(conn, order, target)
@@ -72,8 +71,7 @@ async def when_materials_short(tx: Delivery, event: MaterialsShort) -> None:
     if answered is None:
         return
     order, target = answered
-    await repository.replace_shortages(conn, order.id, event.shortages)
-    await repository.replace_reserved_lots(conn, order.id, ())
+    await repository.replace_answer(conn, order.id, shortages=event.shortages)
     reason = domain.shortage_reason(event.shortages)
     events: list[Event] = []
     if target is order.status:

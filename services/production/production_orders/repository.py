@@ -8,12 +8,13 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
 from services.production.production_orders import domain
 from services.production.production_orders.number_rules import format_number
+from shared import gathered_rows
 from shared.contracts.inventory import (
     MaterialLot,
     MaterialNeed,
@@ -98,18 +99,56 @@ async def insert_production_order(
     await _INSERT_DEMAND.execute_many(conn, _demand_rows(order.id, order.demands))
     # a new order has no materials yet: nothing to replace
     await _INSERT_MATERIAL.execute_many(conn, _material_rows(order.id, new.plan.materials))
-    await _INSERT_FIRST_STATUS.execute(
-        conn, production_order_id=order.id, status=order.status.value, reason=new.reason
+    await gathered_rows.insert(  # after any history row of the batch kept before it
+        conn,
+        _INSERT_FIRST_STATUS,
+        {"production_order_id": order.id, "status": order.status.value, "reason": new.reason},
     )
     return new.numbered(format_number(created.number))
 
 
-async def _demands_of(conn: AsyncConnection, ids: Sequence[UUID]) -> dict[UUID, list[Demand]]:
-    rows = await conn.execute(
-        sa.select(t.demand).where(t.demand.c.production_order_id.in_(ids)).order_by(t.demand.c.seq)
+# Every answer from inventory and every change of plan locks its production orders and
+# reads their demands: two statements compiled once (no SQLAlchemy compile per call; issue
+# 14). Two, not one: the demands are read after the locks are held, so with a snapshot
+# that sees what a rival holding them committed (READ COMMITTED takes one per statement).
+_LOCK_ORDERS = HotStatement(
+    sa.select(
+        t.production_order.c.id,
+        t.production_order.c.item_code,
+        t.production_order.c.quantity,
+        t.production_order.c.unit,
+        t.production_order.c.status,
+        t.production_order.c.parent_production_order_id,
+        t.production_order.c.recipe_version,
+        t.production_order.c.number,
+        t.production_order.c.created_at,
     )
+    .where(
+        t.production_order.c.id
+        == sa.any_(sa.bindparam("ids", type_=ARRAY(t.production_order.c.id.type)))
+    )
+    .order_by(t.production_order.c.id)
+    .with_for_update()
+)
+_DEMANDS_OF = HotStatement(
+    sa.select(
+        t.demand.c.production_order_id,
+        t.demand.c.order_id,
+        t.demand.c.line_no,
+        t.demand.c.quantity,
+        t.demand.c.unit,
+    )
+    .where(
+        t.demand.c.production_order_id
+        == sa.any_(sa.bindparam("ids", type_=ARRAY(t.demand.c.production_order_id.type)))
+    )
+    .order_by(t.demand.c.seq)
+)
+
+
+async def _demands_of(conn: AsyncConnection, ids: Sequence[UUID]) -> dict[UUID, list[Demand]]:
     result: dict[UUID, list[Demand]] = {}
-    for r in rows:
+    for r in await _DEMANDS_OF.fetch(conn, ids=ids):
         result.setdefault(r.production_order_id, []).append(
             Demand(order_id=r.order_id, line_no=r.line_no, quantity=Quantity.of(r.quantity, r.unit))
         )
@@ -124,14 +163,9 @@ async def orders_for_update(
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    heads = (
-        await conn.execute(
-            sa.select(t.production_order)
-            .where(t.production_order.c.id.in_(wanted))
-            .order_by(t.production_order.c.id)
-            .with_for_update()
-        )
-    ).all()
+    heads = await _LOCK_ORDERS.fetch(conn, ids=wanted)
+    if not heads:
+        return []
     demands = await _demands_of(conn, [h.id for h in heads])
     heads = sorted(heads, key=lambda h: (h.created_at, h.id))
     return [
@@ -189,20 +223,34 @@ async def children_by_item(conn: AsyncConnection, parent_id: UUID) -> list[tuple
     return [(r.item_code, r.status) for r in rows]
 
 
+_SET_STATUS = HotStatement(
+    t.production_order.update()
+    .where(t.production_order.c.id == sa.bindparam("production_order_id"))
+    .values(status=sa.bindparam("status"), reason=sa.bindparam("reason"), updated_at=sa.func.now())
+)
+_INSERT_STATUS = HotStatement(
+    t.status_history.insert().values(bound("production_order_id", "previous", "status", "reason"))
+)
+
+
 async def record_status(conn: AsyncConnection, change: ProductionOrderStatusChanged) -> None:
-    """The new status, its reason, and a history row (the production order's audit trail)."""
-    await conn.execute(
-        t.production_order.update()
-        .where(t.production_order.c.id == change.production_order_id)
-        .values(status=change.status.value, reason=change.reason, updated_at=sa.func.now())
+    """The new status, its reason, and a history row (the production order's audit trail;
+    nothing reads it in a consumer's transaction, so a batch writes its rows together)."""
+    await _SET_STATUS.execute(
+        conn,
+        production_order_id=change.production_order_id,
+        status=change.status.value,
+        reason=change.reason,
     )
-    await conn.execute(
-        t.status_history.insert().values(
-            production_order_id=change.production_order_id,
-            previous=change.previous.value if change.previous else None,
-            status=change.status.value,
-            reason=change.reason,
-        )
+    await gathered_rows.insert(
+        conn,
+        _INSERT_STATUS,
+        {
+            "production_order_id": change.production_order_id,
+            "previous": change.previous.value if change.previous else None,
+            "status": change.status.value,
+            "reason": change.reason,
+        },
     )
 
 
@@ -224,8 +272,7 @@ async def save_plan(
     )
     await replace_demands(conn, order)
     await replace_materials(conn, order.id, the_plan.materials)
-    await replace_reserved_lots(conn, order.id, ())
-    await replace_shortages(conn, order.id, ())
+    await replace_answer(conn, order.id)
 
 
 async def replace_demands(conn: AsyncConnection, order: domain.ProductionOrder) -> None:
@@ -286,37 +333,6 @@ def _material_rows(
     ]
 
 
-async def replace_reserved_lots(
-    conn: AsyncConnection, production_order_id: UUID, lots: Sequence[MaterialLot]
-) -> None:
-    await conn.execute(
-        t.reserved_lot.delete().where(t.reserved_lot.c.production_order_id == production_order_id)
-    )
-    merged: dict[str, MaterialLot] = {}
-    for lot in lots:
-        known = merged.get(lot.lot_code)
-        merged[lot.lot_code] = (
-            lot
-            if known is None
-            else known.model_copy(update={"quantity": known.quantity + lot.quantity})
-        )
-    if merged:
-        await conn.execute(
-            t.reserved_lot.insert(),
-            [
-                {
-                    "production_order_id": production_order_id,
-                    "lot_code": lot.lot_code,
-                    "item_code": lot.item_code,
-                    "quantity": lot.quantity.value,
-                    "unit": lot.quantity.unit,
-                    "expires_on": lot.expires_on,
-                }
-                for lot in merged.values()
-            ],
-        )
-
-
 async def reserved_lots(conn: AsyncConnection, production_order_id: UUID) -> list[MaterialLot]:
     rows = await conn.execute(
         sa.select(t.reserved_lot)
@@ -336,29 +352,91 @@ async def reserved_lots(conn: AsyncConnection, production_order_id: UUID) -> lis
     ]
 
 
-async def replace_shortages(
-    conn: AsyncConnection, production_order_id: UUID, shortages: Sequence[MaterialShortage]
-) -> None:
-    await conn.execute(
-        t.shortage.delete().where(t.shortage.c.production_order_id == production_order_id)
+# Inventory's answer replaces both the lots held for a production order and its shortages
+# (one of them empty): both cleared in one statement, the new rows written pipelined, all
+# compiled once (one answer per production order under load; issue 14).
+_PO = sa.bindparam("production_order_id", type_=t.reserved_lot.c.production_order_id.type)
+_CLEAR_ANSWER = HotStatement(
+    t.reserved_lot.delete()
+    .where(t.reserved_lot.c.production_order_id == _PO)
+    .add_cte(
+        t.shortage.delete().where(t.shortage.c.production_order_id == _PO).cte("cleared_shortages")
     )
-    if shortages:
-        await conn.execute(
-            t.shortage.insert(),
-            [
-                {
-                    "production_order_id": production_order_id,
-                    "item_code": s.item_code,
-                    "needed": s.needed.value,
-                    "available": convert(s.available, s.needed.unit).value,
-                    "missing": convert(s.missing, s.needed.unit).value,
-                    "unit": s.needed.unit,
-                    "supplier": s.supplier,
-                    "lead_time_days": s.lead_time_days,
-                }
-                for s in shortages
-            ],
+)
+_INSERT_RESERVED_LOT = HotStatement(
+    t.reserved_lot.insert().values(
+        bound("production_order_id", "lot_code", "item_code", "quantity", "unit", "expires_on")
+    )
+)
+_INSERT_SHORTAGE = HotStatement(
+    t.shortage.insert().values(
+        bound(
+            "production_order_id",
+            "item_code",
+            "needed",
+            "available",
+            "missing",
+            "unit",
+            "supplier",
+            "lead_time_days",
         )
+    )
+)
+
+
+async def replace_answer(
+    conn: AsyncConnection,
+    production_order_id: UUID,
+    *,
+    lots: Sequence[MaterialLot] = (),
+    shortages: Sequence[MaterialShortage] = (),
+) -> None:
+    """The lots held for the order and its shortages, as inventory's latest answer says
+    (a re-plan clears both: nothing is asked of inventory yet)."""
+    await _CLEAR_ANSWER.execute(conn, production_order_id=production_order_id)
+    await _INSERT_RESERVED_LOT.execute_many(conn, _lot_rows(production_order_id, lots))
+    await _INSERT_SHORTAGE.execute_many(conn, _shortage_rows(production_order_id, shortages))
+
+
+def _lot_rows(production_order_id: UUID, lots: Sequence[MaterialLot]) -> list[dict[str, Any]]:
+    """One row per lot (a lot held twice for one order counts once, its quantities summed)."""
+    merged: dict[str, MaterialLot] = {}
+    for lot in lots:
+        known = merged.get(lot.lot_code)
+        merged[lot.lot_code] = (
+            lot
+            if known is None
+            else known.model_copy(update={"quantity": known.quantity + lot.quantity})
+        )
+    return [
+        {
+            "production_order_id": production_order_id,
+            "lot_code": lot.lot_code,
+            "item_code": lot.item_code,
+            "quantity": lot.quantity.value,
+            "unit": lot.quantity.unit,
+            "expires_on": lot.expires_on,
+        }
+        for lot in merged.values()
+    ]
+
+
+def _shortage_rows(
+    production_order_id: UUID, shortages: Sequence[MaterialShortage]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "production_order_id": production_order_id,
+            "item_code": s.item_code,
+            "needed": s.needed.value,
+            "available": convert(s.available, s.needed.unit).value,
+            "missing": convert(s.missing, s.needed.unit).value,
+            "unit": s.needed.unit,
+            "supplier": s.supplier,
+            "lead_time_days": s.lead_time_days,
+        }
+        for s in shortages
+    ]
 
 
 async def save_completion(

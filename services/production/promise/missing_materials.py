@@ -5,6 +5,7 @@ every level, published (``OrderMaterialsChanged``) only when the list changes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -54,12 +55,19 @@ async def record_missing(
     if settled:  # told nothing is missing, and no open production serves it any more
         await _FORGET.execute(conn, ids=settled)
     events = []
+    stored: list[dict[str, Any]] = []
+    over: list[UUID] = []
     for order_id, missing in sorted(news.items(), key=lambda kv: str(kv[0])):
         if missing or order_id in now:
-            stored = [m.model_dump(mode="json") for m in missing]
-            await _STORE.execute(conn, order_id=order_id, missing=stored)
+            stored.append(
+                {"order_id": order_id, "missing": [m.model_dump(mode="json") for m in missing]}
+            )
         else:  # its production is over: forget it once it was told nothing is missing
-            await _FORGET.execute(conn, ids=[order_id])
+            over.append(order_id)
         events.append(OrderMaterialsChanged(order_id=order_id, missing=missing))
+    # one pipelined write and one delete for them all (rows of distinct orders)
+    await _STORE.execute_many(conn, stored)
+    if over:
+        await _FORGET.execute(conn, ids=over)
     await publish(conn, events)
     return len(events)

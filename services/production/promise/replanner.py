@@ -102,12 +102,12 @@ async def replan(
         for order_id, why in sorted(plan.unpromisable.items()):
             log.info("order %s cannot be promised: %s", order_id, why)
         dates = {o: (p.promised_on, p.dominant) for o, p in plan.orders.items()}
+        stored = await _stored(conn, list(dates))  # read once: ``record`` compares with it too
         if slips is not None:
-            stored = await _stored(conn, list(dates))
             planned = {o: promised_on for o, (promised_on, _) in dates.items()}
             ready = slips.publishable(stored, planned, now=time.monotonic())
             dates = {o: d for o, d in dates.items() if o in ready}
-        return await record(conn, dates)
+        return await record(conn, dates, stored=stored)
 
 
 _ONE_AT_A_TIME = HotStatement(
@@ -117,15 +117,23 @@ _ONE_AT_A_TIME = HotStatement(
 )
 
 
-async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) -> int:
-    """Store and publish the dates that differ from those last published; how many did."""
-    stored = await _stored(conn, list(dates))
+async def record(
+    conn: AsyncConnection,
+    dates: Mapping[UUID, tuple[date, str]],
+    *,
+    stored: Mapping[UUID, date] | None = None,
+) -> int:
+    """Store and publish the dates that differ from those last published (``stored``: as
+    read in this transaction, if the caller has), in one pipelined write; how many did."""
+    if stored is None:
+        stored = await _stored(conn, list(dates))
+    saved = []
     events = []
     for order_id, (promised_on, reason) in sorted(dates.items(), key=lambda kv: str(kv[0])):
         previous = stored.get(order_id)
         if previous is not None and previous == promised_on:
             continue
-        await _SAVE_PROMISE.execute(conn, order_id=order_id, promised_on=promised_on, reason=reason)
+        saved.append({"order_id": order_id, "promised_on": promised_on, "reason": reason})
         events.append(
             OrderPromised(
                 order_id=order_id,
@@ -134,6 +142,7 @@ async def record(conn: AsyncConnection, dates: Mapping[UUID, tuple[date, str]]) 
                 previous_promised_on=previous,
             )
         )
+    await _SAVE_PROMISE.execute_many(conn, saved)
     await publish(conn, events)
     return len(events)
 
