@@ -133,6 +133,14 @@ async def test_a_reservation_read_before_its_order_waits_for_it_and_applies_once
     assert caused == 1  # the status change it caused, published once
 
 
+async def reservation_of_an_unknown_order(engine, order_id) -> None:
+    """Inventory's reservation of ``order_id`` applied before the order exists: parked."""
+    reserved = reserved_for(order_id)
+    await apply_once(
+        engine, handlers.PARKED[StockReserved], Envelope.wrap(reserved), reserved, consumer="orders"
+    )
+
+
 async def waits_for_a_lock_or(engine, done: asyncio.Event) -> None:
     """Until some transaction waits for an advisory lock, or ``done`` is set."""
     while not done.is_set():
@@ -165,16 +173,7 @@ async def test_a_reservation_parked_while_its_order_is_created_is_not_left_behin
     receive = parking.then_unparked(receive_and_signal, handlers._order_of, handlers.ABOUT_AN_ORDER)
     event = inbound(str(uuid.uuid4().int >> 65))
     order_id = service.order_id_for("shopify", event.external_id)
-    reserved = reserved_for(order_id)
-    parking_first = asyncio.create_task(
-        apply_once(
-            orders_engine,
-            handlers.PARKED[StockReserved],
-            Envelope.wrap(reserved),
-            reserved,
-            consumer="orders",
-        )
-    )
+    parking_first = asyncio.create_task(reservation_of_an_unknown_order(orders_engine, order_id))
     await asyncio.wait_for(parked.wait(), timeout=10)  # parked, not committed yet
 
     await apply_once(orders_engine, receive, Envelope.wrap(event), event, consumer="orders")
@@ -324,16 +323,7 @@ async def test_a_reservation_parked_while_a_batch_takes_its_orders_first_is_not_
     monkeypatch.setattr(parking, "park", park_and_hold)
     event = inbound(str(uuid.uuid4().int >> 65))
     order_id = service.order_id_for("shopify", event.external_id)
-    reserved = reserved_for(order_id)
-    parking_first = asyncio.create_task(
-        apply_once(
-            orders_engine,
-            handlers.PARKED[StockReserved],
-            Envelope.wrap(reserved),
-            reserved,
-            consumer="orders",
-        )
-    )
+    parking_first = asyncio.create_task(reservation_of_an_unknown_order(orders_engine, order_id))
     await asyncio.wait_for(parked.wait(), timeout=10)  # parked, not committed yet
     receive = parking.then_unparked(
         service.receive_inbound_order, handlers._order_of, handlers.ABOUT_AN_ORDER

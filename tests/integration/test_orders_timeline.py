@@ -22,7 +22,8 @@ from shared.contracts.production import (
 from shared.units import Quantity
 
 
-async def test_reservations_and_a_new_production_order_appear_once_with_their_facts(orders_engine):
+async def an_order_of_five_soaps(orders_engine) -> uuid.UUID:
+    """A Shopify order of 5 SOAP received: its id."""
     inbound = InboundOrderReceived(
         channel="shopify",
         shop="demo.myshopify.com",
@@ -34,7 +35,11 @@ async def test_reservations_and_a_new_production_order_appear_once_with_their_fa
         ),
     )
     await apply_once(orders_engine, service.receive_inbound_order, Envelope.wrap(inbound), inbound)
-    order_id = service.order_id_for("shopify", inbound.external_id)
+    return service.order_id_for("shopify", inbound.external_id)
+
+
+async def test_reservations_and_a_new_production_order_appear_once_with_their_facts(orders_engine):
+    order_id = await an_order_of_five_soaps(orders_engine)
     short = StockShort(
         order_id=order_id,
         reservations=(
@@ -106,18 +111,7 @@ async def test_a_batch_writes_its_timeline_entries_at_its_end_in_the_order_they_
     """Applied as one batch (``shared.gathered_rows``), each event's timeline entry is
     written at the end of the batch's transaction, once, in the order the events were
     applied; a batch that fails writes none."""
-    inbound = InboundOrderReceived(
-        channel="shopify",
-        shop="demo.myshopify.com",
-        external_id=str(uuid.uuid4().int >> 65),
-        lines=(
-            InboundOrderLine(
-                external_line_id="1", sku="SOAP-1", item_code="SOAP", quantity=Quantity.of(5, "pc")
-            ),
-        ),
-    )
-    await apply_once(orders_engine, service.receive_inbound_order, Envelope.wrap(inbound), inbound)
-    order_id = service.order_id_for("shopify", inbound.external_id)
+    order_id = await an_order_of_five_soaps(orders_engine)
     news = [
         ProductionOrderStatusChanged(  # born planned: its news goes on the timeline
             production_order_id=uuid.uuid4(),
