@@ -23,7 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import BindParameter, Enum, TypeDecorator, bindparam, exc
+import sqlalchemy as sa
+from sqlalchemy import BindParameter, ColumnElement, Enum, TypeDecorator, bindparam, exc
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import Executable
@@ -42,6 +44,18 @@ class Row(asyncpg.Record):  # type: ignore[misc]
 
 
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+def array_of(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
+    """A parameter ``name`` holding an array of ``column``'s values: one SQL text (one
+    prepared statement) however many values a call gives — for ``ANY`` (``any_of``) or
+    ``unnest`` (a batch of rows as one array per column)."""
+    return bindparam(name, type_=ARRAY(column.type))
+
+
+def any_of(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """``column = ANY(:name)``, the values given as one array (``array_of``)."""
+    return column == sa.any_(array_of(name, column))
 
 
 def bound(*names: str) -> dict[str, BindParameter[Any]]:

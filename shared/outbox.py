@@ -18,14 +18,14 @@ from uuid import UUID
 import orjson
 import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import derived_ids, wakeups
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.hot_sql import HotStatement, bound
+from shared.hot_sql import HotStatement, any_of, bound
 from shared.observability.correlation import current_correlation_id
 from shared.polling import PollingWorker
 
@@ -67,9 +67,7 @@ _OLDEST = HotStatement(
     .limit(sa.bindparam("limit"))
     .with_for_update(skip_locked=True)
 )
-_DELETE = HotStatement(
-    OUTBOX.delete().where(OUTBOX.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.BigInteger))))
-)
+_DELETE = HotStatement(OUTBOX.delete().where(any_of(OUTBOX.c.id, "ids")))
 
 
 async def add(

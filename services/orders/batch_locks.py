@@ -15,17 +15,16 @@ from collections.abc import Iterator, Sequence
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
 from shared.contracts.base import Event
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 from shared.observability.correlation import order_id_of
 
 _LOCK_IN_ID_ORDER = HotStatement(
     sa.select(t.order.c.id)
-    .where(t.order.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(t.order.c.id.type))))
+    .where(any_of(t.order.c.id, "ids"))
     .order_by(t.order.c.id)
     .with_for_update()
 )

@@ -33,7 +33,7 @@ from shared import contracts
 from shared.consuming import Delivery, LockFirst, prepared
 from shared.contracts.base import Event
 from shared.contracts.envelope import Envelope
-from shared.hot_sql import HotStatement, Row
+from shared.hot_sql import HotStatement, Row, any_of
 
 log = logging.getLogger(__name__)
 P = t.parked_event
@@ -89,7 +89,7 @@ _LOCK_EACH = HotStatement(
 )
 _TAKE_PARKED_OF_EACH = HotStatement(
     P.delete()
-    .where(P.c.order_id == sa.any_(sa.bindparam("order_ids", type_=ARRAY(P.c.order_id.type))))
+    .where(any_of(P.c.order_id, "order_ids"))
     .returning(P.c.order_id, P.c.envelope, P.c.seq)
 )
 _TAKEN: Hashable = "orders.parking.taken"  # the key of ``taken_first``'s rows in ``prepared``

@@ -18,7 +18,7 @@ from shared.contracts.connectors import InboundOrderReceived, OrderTotals
 from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
 from shared.contracts.production import Demand, MissingMaterial, ProductionStatus
-from shared.hot_sql import HotStatement, bound
+from shared.hot_sql import HotStatement, any_of, bound
 
 _ORDER_FIELDS = (
     "id",
@@ -434,11 +434,7 @@ async def drop_reservations(conn: AsyncConnection, order_id: UUID) -> None:
     await conn.execute(t.reservation.delete().where(t.reservation.c.order_id == order_id))
 
 
-_EXISTING = HotStatement(
-    sa.select(t.order.c.id).where(
-        t.order.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(t.order.c.id.type)))
-    )
-)
+_EXISTING = HotStatement(sa.select(t.order.c.id).where(any_of(t.order.c.id, "ids")))
 
 
 async def existing_order_ids(conn: AsyncConnection, ids: Sequence[UUID]) -> set[UUID]:

@@ -23,7 +23,7 @@ from services.production.production_orders import completion_rules
 from services.production.recipes import recipe_rules
 from shared.consuming import Delivery, UseCase
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 from shared.units import Quantity, UnitError, convert
 
 log = logging.getLogger(__name__)
@@ -138,18 +138,13 @@ _KEEP_NEWEST_OF_ALL = HotStatement(
 _ITEM_INFOS = HotStatement(sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind))
 
 
-def _codes() -> sa.BindParameter[Any]:
-    """Item codes as one array: one SQL text whatever their number."""
-    return sa.bindparam("codes", type_=ARRAY(sa.Text))
-
-
 _ITEM_INFOS_OF = HotStatement(
     sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.kind).where(
-        t.item.c.code == sa.any_(_codes())
+        any_of(t.item.c.code, "codes")
     )
 )
 _LEAD_TIMES = HotStatement(
-    sa.select(t.item.c.code, t.item.c.lead_time_days).where(t.item.c.code == sa.any_(_codes()))
+    sa.select(t.item.c.code, t.item.c.lead_time_days).where(any_of(t.item.c.code, "codes"))
 )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.connectors import tables as t
@@ -19,7 +19,7 @@ from services.connectors.stock_push import stock_rules
 from shared import wakeups
 from shared.consuming import Delivery
 from shared.contracts.inventory import LotChanged, LotStatus
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 from shared.snapshots import keep_newest
 
 CONSUMER = "connectors"
@@ -88,7 +88,7 @@ _TARGETS = HotStatement(
     .join(t.shop, t.shop.c.domain == t.sku_mapping.c.shop_domain)
     .where(
         t.sku_mapping.c.item_code == sa.bindparam("item_code"),
-        t.shop.c.channel == sa.any_(sa.bindparam("channels", type_=ARRAY(sa.Text))),
+        any_of(t.shop.c.channel, "channels"),
         t.shop.c.access_token.is_not(None),
         t.shop.c.uninstalled_at.is_(None),
     )

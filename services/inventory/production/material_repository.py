@@ -9,13 +9,13 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
 from services.inventory.stock.lot_repository import change_reserved, reserved_added
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, array_of
 
 
 async def held_by(conn: AsyncConnection, production_order_id: UUID) -> dict[int, Decimal]:
@@ -55,8 +55,8 @@ def _save_holds_statement() -> HotStatement:
     """Insert the holds and add them to their lots' reserved quantities, one statement."""
     hold = (
         sa.func.unnest(
-            sa.bindparam("lot_ids", type_=ARRAY(t.material_reservation.c.lot_id.type)),
-            sa.bindparam("quantities", type_=ARRAY(t.material_reservation.c.quantity.type)),
+            array_of("lot_ids", t.material_reservation.c.lot_id),
+            array_of("quantities", t.material_reservation.c.quantity),
         )
         .table_valued("lot_id", "quantity")
         .render_derived(name="hold")

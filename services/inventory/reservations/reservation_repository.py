@@ -9,17 +9,13 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
 from services.inventory.reservations.domain import Allocation
 from services.inventory.stock.lot_repository import change_reserved, reserved_added
-from shared.hot_sql import HotStatement
-
-
-def _array(name: str, column: sa.Column[Any]) -> sa.BindParameter[Any]:
-    return sa.bindparam(name, type_=ARRAY(column.type))
+from shared.hot_sql import HotStatement, array_of
 
 
 def _reserve_order_statement() -> HotStatement:
@@ -40,10 +36,10 @@ def _reserve_order_statement() -> HotStatement:
     )
     line = (
         sa.func.unnest(
-            _array("line_nos", t.order_line.c.line_no),
-            _array("item_codes", t.order_line.c.item_code),
-            _array("requested", t.order_line.c.requested),
-            _array("units", t.order_line.c.unit),
+            array_of("line_nos", t.order_line.c.line_no),
+            array_of("item_codes", t.order_line.c.item_code),
+            array_of("requested", t.order_line.c.requested),
+            array_of("units", t.order_line.c.unit),
         )
         .table_valued("line_no", "item_code", "requested", "unit")
         .render_derived(name="line")
@@ -61,9 +57,9 @@ def _reserve_order_statement() -> HotStatement:
     )
     allocation = (
         sa.func.unnest(
-            _array("allocated_lines", t.reservation.c.line_no),
-            _array("lot_ids", t.reservation.c.lot_id),
-            _array("quantities", t.reservation.c.quantity),
+            array_of("allocated_lines", t.reservation.c.line_no),
+            array_of("lot_ids", t.reservation.c.lot_id),
+            array_of("quantities", t.reservation.c.quantity),
         )
         .table_valued("line_no", "lot_id", "quantity", with_ordinality="n")
         .render_derived(name="allocation")

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.inventory import tables as t
@@ -21,7 +21,7 @@ from services.inventory.reservations.shelf_life_rules import (
     rule_for_order,
 )
 from shared.contracts.orders import OrderReceived
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 
 
 def _rule(row: Any) -> ShelfLifeRule:
@@ -94,7 +94,7 @@ _RULES_FOR = HotStatement(
         sa.or_(
             sa.and_(
                 t.shelf_life_rule.c.scope == Scope.CUSTOMER.value,
-                t.shelf_life_rule.c.key == sa.any_(sa.bindparam("customers", type_=ARRAY(sa.Text))),
+                any_of(t.shelf_life_rule.c.key, "customers"),
             ),
             sa.and_(
                 t.shelf_life_rule.c.scope == Scope.CHANNEL.value,

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
 from shared import search
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 
 
 async def insert_item(conn: AsyncConnection, values: dict[str, Any]) -> bool:
@@ -38,7 +38,7 @@ async def list_items(
 
 _ITEMS_BY_CODE = HotStatement(
     sa.select(t.item.c.code, t.item.c.base_unit, t.item.c.supplier, t.item.c.lead_time_days).where(
-        t.item.c.code == sa.any_(sa.bindparam("codes", type_=ARRAY(sa.Text)))
+        any_of(t.item.c.code, "codes")
     )
 )
 

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.inventory import tables as t
@@ -26,13 +26,13 @@ from services.inventory.reservations.domain import (
 from services.inventory.stock.stock_entry_rules import StockEntry
 from shared import search
 from shared.contracts.inventory import LotChanged
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 from shared.units import Money, Quantity
 
 _LOTS_FOR_UPDATE = HotStatement(
     sa.select(t.lot)
     .where(
-        t.lot.c.item_code == sa.any_(sa.bindparam("item_codes", type_=ARRAY(sa.Text))),
+        any_of(t.lot.c.item_code, "item_codes"),
         t.lot.c.on_hand > t.lot.c.reserved,
         t.lot.c.blocked_by_recall.is_(None),
         sa.or_(t.lot.c.expires_on.is_(None), t.lot.c.expires_on >= sa.func.current_date()),
@@ -225,7 +225,7 @@ async def lots_by_code_for_update(conn: AsyncConnection, codes: Sequence[str]) -
 
 _BUMP = HotStatement(
     t.lot.update()
-    .where(t.lot.c.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.BigInteger))))
+    .where(any_of(t.lot.c.id, "ids"))
     .values(revision=t.lot.c.revision + 1)
     .returning(t.lot)
 )

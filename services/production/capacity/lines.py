@@ -13,14 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import tables as t
 from services.production.capacity.calendar_rules import WorkingCalendar
 from services.production.capacity.scheduling_rules import Line
 from services.production.service import NotFound, ProductionError
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 
 MAX_CALENDAR_DAYS = 366
 
@@ -158,10 +158,6 @@ async def line_records(
     ]
 
 
-def _line_codes() -> sa.BindParameter[Any]:
-    return sa.bindparam("codes", type_=ARRAY(sa.Text))
-
-
 _CALENDARS = HotStatement(
     sa.select(
         t.production_line.c.code,
@@ -171,12 +167,12 @@ _CALENDARS = HotStatement(
         t.production_line.c.hours_per_day,
         t.production_line.c.closures,
     )
-    .where(t.production_line.c.code == sa.any_(_line_codes()))
+    .where(any_of(t.production_line.c.code, "codes"))
     .order_by(t.production_line.c.code)
 )
 _OVERRIDES = HotStatement(
     sa.select(t.line_capacity.c.line_code, t.line_capacity.c.on, t.line_capacity.c.minutes).where(
-        t.line_capacity.c.line_code == sa.any_(_line_codes())
+        any_of(t.line_capacity.c.line_code, "codes")
     )
 )
 

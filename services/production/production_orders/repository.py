@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
@@ -21,7 +21,7 @@ from shared.contracts.inventory import (
     MaterialShortage,
 )
 from shared.contracts.production import Demand, ProductionOrderStatusChanged, ProductionStatus
-from shared.hot_sql import HotStatement, bound
+from shared.hot_sql import HotStatement, any_of, bound
 from shared.units import Money, Quantity, convert
 
 
@@ -123,10 +123,7 @@ _LOCK_ORDERS = HotStatement(
         t.production_order.c.number,
         t.production_order.c.created_at,
     )
-    .where(
-        t.production_order.c.id
-        == sa.any_(sa.bindparam("ids", type_=ARRAY(t.production_order.c.id.type)))
-    )
+    .where(any_of(t.production_order.c.id, "ids"))
     .order_by(t.production_order.c.id)
     .with_for_update()
 )
@@ -138,10 +135,7 @@ _DEMANDS_OF = HotStatement(
         t.demand.c.quantity,
         t.demand.c.unit,
     )
-    .where(
-        t.demand.c.production_order_id
-        == sa.any_(sa.bindparam("ids", type_=ARRAY(t.demand.c.production_order_id.type)))
-    )
+    .where(any_of(t.demand.c.production_order_id, "ids"))
     .order_by(t.demand.c.seq)
 )
 

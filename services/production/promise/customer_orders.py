@@ -22,7 +22,7 @@ from services.production import tables as t
 from services.production.promise.term_rules import Terms, terms_for
 from shared.consuming import Delivery
 from shared.contracts.orders import OrderReceived
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 from shared.settings import PromiseSettings
 
 _REMEMBER = HotStatement(
@@ -38,12 +38,7 @@ _REMEMBER = HotStatement(
     )
 )
 _RECEIVED = "production: customer orders received in the transaction"
-_TERMS = HotStatement(
-    sa.select(t.customer_order).where(
-        t.customer_order.c.order_id
-        == sa.any_(sa.bindparam("ids", type_=ARRAY(PgUUID(as_uuid=True))))
-    )
-)
+_TERMS = HotStatement(sa.select(t.customer_order).where(any_of(t.customer_order.c.order_id, "ids")))
 
 
 async def remember(tx: Delivery, event: OrderReceived) -> None:

@@ -9,22 +9,18 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
 from services.production.promise import material_wait_rules
 from services.production.service import publish
 from shared.contracts.production import MissingMaterial, OrderMaterialsChanged
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 
 _T = t.order_missing_material
 _ALL = HotStatement(sa.select(_T.c.order_id, _T.c.missing))
-_FORGET = HotStatement(
-    _T.delete().where(
-        _T.c.order_id == sa.any_(sa.bindparam("ids", type_=ARRAY(_T.c.order_id.type)))
-    )
-)
+_FORGET = HotStatement(_T.delete().where(any_of(_T.c.order_id, "ids")))
 
 
 def _store() -> HotStatement:

@@ -15,8 +15,6 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import read_models
@@ -27,7 +25,7 @@ from services.production.promise.quote_rules import production_minutes
 from services.production.purchasing import open_orders
 from services.production.recipes import recipe_book, recipe_rules
 from shared.contracts.production import ProductionStatus
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 from shared.units import Quantity
 
 S = ProductionStatus
@@ -56,7 +54,7 @@ def _open_orders() -> HotStatement:
             r.c.minutes_per_batch,
         )
         .outerjoin(r, sa.and_(r.c.item_code == po.c.item_code, r.c.version == po.c.recipe_version))
-        .where(po.c.status == sa.any_(sa.bindparam("statuses", type_=ARRAY(sa.Text))))
+        .where(any_of(po.c.status, "statuses"))
         .order_by(po.c.created_at, po.c.id)
     )
 
@@ -114,14 +112,9 @@ def _recipe(row: Any) -> recipe_rules.Recipe | None:
     )
 
 
-def _po_ids() -> sa.BindParameter[Any]:
-    """The production orders' ids as one array: one SQL text whatever their number."""
-    return sa.bindparam("ids", type_=ARRAY(PgUUID(as_uuid=True)))
-
-
 _SERVED_ORDERS = HotStatement(
     sa.select(t.demand.c.production_order_id, t.demand.c.order_id).where(
-        t.demand.c.production_order_id == sa.any_(_po_ids())
+        any_of(t.demand.c.production_order_id, "ids")
     )
 )
 _RECORDED_SHORTFALLS = HotStatement(
@@ -132,7 +125,7 @@ _RECORDED_SHORTFALLS = HotStatement(
         t.shortage.c.missing,
         t.shortage.c.unit,
     )
-    .where(t.shortage.c.production_order_id == sa.any_(_po_ids()))
+    .where(any_of(t.shortage.c.production_order_id, "ids"))
     .order_by(t.shortage.c.production_order_id, t.shortage.c.item_code)
 )
 

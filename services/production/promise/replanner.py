@@ -33,8 +33,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from prometheus_client.core import CounterMetricFamily, Metric
-from sqlalchemy.dialects.postgresql import ARRAY, insert
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import tables as t
@@ -47,7 +46,7 @@ from services.production.promise.slip_rules import CONFIRM_SECONDS, PendingSlips
 from services.production.service import publish
 from shared import wakeups
 from shared.contracts.production import OrderPromised
-from shared.hot_sql import HotStatement, bound
+from shared.hot_sql import HotStatement, any_of, bound
 from shared.polling import PollingWorker
 from shared.settings import PromiseSettings
 
@@ -149,8 +148,7 @@ async def record(
 
 _STORED = HotStatement(
     sa.select(t.order_promise.c.order_id, t.order_promise.c.promised_on).where(
-        t.order_promise.c.order_id
-        == sa.any_(sa.bindparam("ids", type_=ARRAY(PgUUID(as_uuid=True))))
+        any_of(t.order_promise.c.order_id, "ids")
     )
 )
 

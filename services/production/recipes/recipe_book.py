@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.production import read_models
@@ -20,7 +19,7 @@ from services.production import tables as t
 from services.production.capacity import lines
 from services.production.recipes import recipe_rules
 from services.production.service import NotFound, ProductionError
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, any_of
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,7 @@ def _active_recipes(*, of_items: bool) -> HotStatement:
         .order_by(r.c.item_code, ln.c.line_no)
     )
     if of_items:
-        query = query.where(r.c.item_code == sa.any_(sa.bindparam("codes", type_=ARRAY(sa.Text))))
+        query = query.where(any_of(r.c.item_code, "codes"))
     return HotStatement(query)
 
 
