@@ -125,12 +125,6 @@ async def forget_expired_secrets(conn: AsyncConnection, *, now: datetime) -> int
     return len(result.all())
 
 
-async def secret_of(conn: AsyncConnection, subscription_id: UUID) -> str | None:
-    return (
-        await conn.execute(sa.select(S.c.secret).where(S.c.id == subscription_id))
-    ).scalar_one_or_none()
-
-
 async def delivered(conn: AsyncConnection, subscription_id: UUID) -> None:
     """A delivery went through: no dead ones in a row any more."""
     await conn.execute(
