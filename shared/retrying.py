@@ -50,6 +50,15 @@ class RetryBudget:
     deadline_seconds: float | None = None
 
 
+def doubling(attempts: int, initial_seconds: float, max_seconds: float = math.inf) -> float:
+    """The wait after the ``attempts``-th failed attempt of work retried later (a row, a
+    mail): ``initial_seconds`` after the first, twice as long after each next one, never
+    more than ``max_seconds``."""
+    if attempts < 1:
+        return 0.0
+    return min(initial_seconds * 2.0 ** min(attempts - 1, 64), max_seconds)
+
+
 def no_hint(_error: BaseException) -> float | None:
     return None
 

@@ -55,7 +55,10 @@ class StockPushSettings(BaseModel):
     debounce_seconds: float = Field(default=2.0, ge=0)
     max_delay_seconds: float = Field(default=30.0, ge=0)
     reconcile_interval_seconds: float = Field(default=900.0, gt=0)
+    # A refused push (no access, SKU not in the shop) waits this long, twice as long after
+    # each next refusal, up to the max: a shop left unconnected is not asked every minute.
     failure_backoff_seconds: float = Field(default=60.0, ge=0)
+    failure_backoff_max_seconds: float = Field(default=3600.0, ge=0)
     batch_size: int = Field(default=20, ge=1)
     lease_seconds: float = Field(default=120.0, gt=0)
 

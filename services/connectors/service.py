@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.connectors import repository
+from services.connectors.stock_push import stock_tracking
 
 
 class WebhookRejected(Exception):
@@ -72,4 +73,6 @@ async def update_shop(engine: AsyncEngine, domain: str, admin: dict[str, Any]) -
     async with engine.begin() as conn:
         if not await repository.update_shop(conn, domain, admin):
             raise UnknownShop(f"unknown shop {domain}")
+        if admin.keys() & {"admin_api_url", "access_token"}:
+            await stock_tracking.shop_access_changed(conn, domain)
         return await repository.shop(conn, domain)

@@ -372,12 +372,10 @@ async def system(
         # answers plain HTTP on loopback. Production refuses this setting.
         "LOTLINE_GATEWAY__COOKIE_SECURE": "false",
         "LOTLINE_GATEWAY__API_KEY_TOUCH_SECONDS": "0",
-        "LOTLINE_MAIL__POLL_INTERVAL_SECONDS": "0.1",
         "LOTLINE_CARRIERS__SENDCLOUD_BASE_URL": sendcloud.base_url,
         "LOTLINE_CARRIERS__SENDCLOUD_PUBLIC_KEY": sendcloud.public_key,
         "LOTLINE_CARRIERS__SENDCLOUD_SECRET_KEY": sendcloud.secret_key,
         "LOTLINE_CARRIERS__SENDCLOUD_RETRY_INITIAL_SECONDS": "0.05",
-        "LOTLINE_CONNECTORS__WRITE_BACK__POLL_INTERVAL_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__WRITE_BACK__MAX_ATTEMPTS": "4",
         "LOTLINE_CONNECTORS__WRITE_BACK__BACKOFF_INITIAL_SECONDS": "0.05",
         "LOTLINE_CONNECTORS__WRITE_BACK__BACKOFF_MAX_SECONDS": "0.2",
@@ -399,7 +397,6 @@ async def system(
         "LOTLINE_CONNECTORS__WOOCOMMERCE__PAGE_SIZE": "2",
         "LOTLINE_CONNECTORS__WOOCOMMERCE__RECONCILE_INTERVAL_SECONDS": "600",
         # stock push (issue 4): quick debounce and a reconciliation every two seconds
-        "LOTLINE_CONNECTORS__STOCK_PUSH__POLL_INTERVAL_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__STOCK_PUSH__DEBOUNCE_SECONDS": "0.3",
         "LOTLINE_CONNECTORS__STOCK_PUSH__MAX_DELAY_SECONDS": "3",
         "LOTLINE_CONNECTORS__STOCK_PUSH__RECONCILE_INTERVAL_SECONDS": "2",
@@ -435,6 +432,40 @@ async def gateway(system: System) -> AsyncIterator[httpx.AsyncClient]:
         base_url=system.gateway, timeout=30.0, headers=system.admin_headers
     ) as client:
         yield client
+
+
+AdminShop = Callable[[], Awaitable[tuple[str, str]]]
+
+
+@pytest.fixture
+async def admin_shop(
+    gateway: httpx.AsyncClient, shopify_admin: FakeShopifyAdmin
+) -> AsyncIterator[AdminShop]:
+    """Connects new shops (domain, webhook secret) to the suite's Shopify Admin fake, and
+    disconnects them after the test: the suite's system would otherwise reconcile each one's
+    orders and stock levels every two seconds for the rest of the run."""
+    domains: list[str] = []
+
+    async def connect() -> tuple[str, str]:
+        domain, secret = f"ship-{uuid.uuid4().hex[:8]}.myshopify.com", uuid.uuid4().hex
+        await json_of(
+            await gateway.post(
+                "/api/shops",
+                json={
+                    "domain": domain,
+                    "webhook_secret": secret,
+                    "admin_api_url": shopify_admin.url,
+                    "access_token": shopify_admin.access_token,
+                    "notify_customer": False,
+                },
+            )
+        )
+        domains.append(domain)
+        return domain, secret
+
+    yield connect
+    for domain in domains:
+        await json_of(await gateway.patch(f"/api/shops/{domain}", json={"access_token": None}))
 
 
 async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:

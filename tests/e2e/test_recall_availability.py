@@ -11,9 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import eventually, json_of
+from tests.e2e.conftest import AdminShop, eventually, json_of
 from tests.e2e.test_make_to_order import post_until_accepted
-from tests.e2e.test_shipping import shop_with_admin
 from tests.e2e.test_stock_push import shows, sync_row
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 
@@ -75,10 +74,10 @@ async def recall(gateway: httpx.AsyncClient, lot_code: str) -> Any:
 
 
 async def test_a_recall_leaves_stock_quotes_can_make_and_the_shop_at_once(
-    gateway: httpx.AsyncClient, shopify_admin: FakeShopifyAdmin
+    gateway: httpx.AsyncClient, shopify_admin: FakeShopifyAdmin, admin_shop: AdminShop
 ):
     tag = uuid.uuid4().hex[:6].upper()
-    domain, _ = await shop_with_admin(gateway, shopify_admin)
+    domain, _ = await admin_shop()
     flour, dough, bisc = await catalogue(gateway, tag)
     shopify_admin.inventory.add_variant(bisc, available=0)
     await json_of(

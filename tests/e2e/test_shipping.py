@@ -13,30 +13,13 @@ import httpx
 import pytest
 
 from tests.e2e import shopify
-from tests.e2e.conftest import Mailbox, eventually, json_of
+from tests.e2e.conftest import AdminShop, Mailbox, eventually, json_of
 from tests.e2e.test_make_to_order import order_status
 from tests.e2e.test_skeleton_flow import external_id_of
 from tests.fakes.sendcloud import FakeSendcloud
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 
 pytestmark = pytest.mark.e2e
-
-
-async def shop_with_admin(gateway: httpx.AsyncClient, admin: FakeShopifyAdmin) -> tuple[str, str]:
-    domain, secret = f"ship-{uuid.uuid4().hex[:8]}.myshopify.com", uuid.uuid4().hex
-    await json_of(
-        await gateway.post(
-            "/api/shops",
-            json={
-                "domain": domain,
-                "webhook_secret": secret,
-                "admin_api_url": admin.url,
-                "access_token": admin.access_token,
-                "notify_customer": False,
-            },
-        )
-    )
-    return domain, secret
 
 
 async def stocked_items(gateway: httpx.AsyncClient, domain: str) -> tuple[str, str]:
@@ -107,8 +90,9 @@ async def test_a_ready_order_ships_in_two_parts_is_fulfilled_on_shopify_and_mail
     mailbox: Mailbox,
     sendcloud: FakeSendcloud,
     shopify_admin: FakeShopifyAdmin,
+    admin_shop: AdminShop,
 ):
-    domain, secret = await shop_with_admin(gateway, shopify_admin)
+    domain, secret = await admin_shop()
     soap, honey = await stocked_items(gateway, domain)
     email = f"giulia-{uuid.uuid4().hex[:6]}@example.org"
     order, raw = await ready_order(
@@ -204,8 +188,9 @@ async def test_an_english_customer_gets_english_mail(
     gateway,
     mailbox: Mailbox,
     shopify_admin: FakeShopifyAdmin,
+    admin_shop: AdminShop,
 ):
-    domain, secret = await shop_with_admin(gateway, shopify_admin)
+    domain, secret = await admin_shop()
     soap, _ = await stocked_items(gateway, domain)
     email = f"jane-{uuid.uuid4().hex[:6]}@example.org"
     order, _ = await ready_order(
@@ -230,8 +215,9 @@ async def test_an_english_customer_gets_english_mail(
 async def test_bad_shipments_are_refused_and_change_nothing(
     gateway,
     shopify_admin: FakeShopifyAdmin,
+    admin_shop: AdminShop,
 ):
-    domain, secret = await shop_with_admin(gateway, shopify_admin)
+    domain, secret = await admin_shop()
     soap, _ = await stocked_items(gateway, domain)
     order, _ = await ready_order(gateway, shopify_admin, domain, secret, [(soap, 3)])
     path = f"/api/orders/{order['id']}/shipments"

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e import shopify
-from tests.e2e.conftest import eventually, json_of
-from tests.e2e.test_shipping import shop_with_admin
+from tests.e2e.conftest import AdminShop, eventually, json_of
 from tests.e2e.test_skeleton_flow import settled_order
 from tests.fakes.shopify_admin import FakeShopifyAdmin
 
@@ -37,9 +36,9 @@ def shows(quantity: int) -> Any:
 
 
 async def test_a_reservation_lowers_the_quantity_the_shop_shows(
-    gateway: httpx.AsyncClient, shopify_admin: FakeShopifyAdmin
+    gateway: httpx.AsyncClient, shopify_admin: FakeShopifyAdmin, admin_shop: AdminShop
 ):
-    domain, secret = await shop_with_admin(gateway, shopify_admin)
+    domain, secret = await admin_shop()
     soap = f"SOAP-{uuid.uuid4().hex[:8].upper()}"
     shopify_admin.inventory.add_variant(soap, available=0)
     await json_of(await gateway.post("/api/items", json={"code": soap, "name": "Soap"}))
@@ -71,9 +70,9 @@ async def test_a_reservation_lowers_the_quantity_the_shop_shows(
 
 
 async def test_drift_in_the_shop_is_visible_and_corrected_by_reconciliation(
-    gateway: httpx.AsyncClient, shopify_admin: FakeShopifyAdmin
+    gateway: httpx.AsyncClient, shopify_admin: FakeShopifyAdmin, admin_shop: AdminShop
 ):
-    domain, _ = await shop_with_admin(gateway, shopify_admin)
+    domain, _ = await admin_shop()
     jam = f"JAM-{uuid.uuid4().hex[:8].upper()}"
     shopify_admin.inventory.add_variant(jam, available=0)
     await json_of(await gateway.post("/api/items", json={"code": jam, "name": "Jam"}))

@@ -212,6 +212,56 @@ async def test_a_shop_given_its_token_later_is_pushed_too(connectors_engine, fak
     assert fake.inventory.available(item) == 4
 
 
+async def held_for(engine: AsyncEngine, domain: str, sku: str) -> float:
+    """Seconds the row is held (leased or backing off) from the database's now."""
+    async with engine.connect() as conn:
+        held = sa.func.extract("epoch", t.stock_sync.c.claimed_until - sa.func.now())
+        seconds = await conn.scalar(
+            sa.select(held).where(t.stock_sync.c.shop == domain, t.stock_sync.c.sku == sku)
+        )
+    assert seconds is not None, "the row is not held"
+    return float(seconds)
+
+
+async def test_refusals_back_off_doubling_until_the_shop_is_connected_again_then_push_at_once(
+    connectors_engine, fake, http
+):
+    """A shop whose access was taken away is not asked every minute for ever; once its
+    access is back it is not made to wait out the longest backoff, and shows the quantity
+    of now, not the one of when it was cut off."""
+    backing_off = StockPushSettings(
+        debounce_seconds=0,
+        max_delay_seconds=0,
+        failure_backoff_seconds=100,
+        failure_backoff_max_seconds=300,
+    )
+    domain, item = await mapped_item(connectors_engine, fake)
+    await service.update_shop(connectors_engine, domain, {"access_token": None})
+    await lot_changed(connectors_engine, item, on_hand=6, reserved=0, revision=1)
+
+    waits = []
+    for _ in range(4):
+        await run(connectors_engine, http, backing_off)
+        waits.append(round(await held_for(connectors_engine, domain, item), -1))
+        async with connectors_engine.begin() as conn:  # as if the backoff had passed
+            await conn.execute(
+                t.stock_sync.update()
+                .where(t.stock_sync.c.shop == domain)
+                .values(claimed_until=sa.func.now() - sa.text("interval '1 second'"))
+            )
+    refused = await row(connectors_engine, domain, item)
+    await run(connectors_engine, http, backing_off)  # refused once more: held 300 s
+    admin = {"admin_api_url": fake.url, "access_token": fake.access_token}
+    await service.update_shop(connectors_engine, domain, admin)
+    await run(connectors_engine, http, backing_off)
+
+    assert waits == [100, 200, 300, 300]
+    assert refused.attempts == 4 and "no Admin API access token" in refused.last_error
+    assert fake.inventory.available(item) == 6
+    pushed = await row(connectors_engine, domain, item)
+    assert (pushed.pushed, pushed.attempts, pushed.last_error) == (6, 0, None)
+
+
 async def test_a_lease_that_ran_out_before_its_turn_is_left_to_the_process_that_took_it(
     connectors_engine, fake, http
 ):

@@ -297,6 +297,20 @@ async def test_a_failed_attempt_waits_before_the_next(orders_engine):
     assert (record.status, record.attempts) == (Status.PENDING, 1)
 
 
+async def test_the_sender_sleeps_until_its_failed_mail_may_be_tried_again(orders_engine):
+    """Its fallback poll can then be slow: a retry is due at the backoff, not at the poll."""
+    recipient = address("piero")
+    order_id = await an_order(orders_engine, email=recipient)
+    sender = MailSender(orders_engine, mail_settings(free_port(), retry_backoff_seconds=60))
+    assert await sender.next_turn_in() is None
+    await stage_in_own_transaction(orders_engine, order_id, recipient=recipient)
+
+    await sender.send_pending()
+
+    due_in = await sender.next_turn_in()
+    assert due_in is not None and 55 < due_in <= 60
+
+
 async def test_one_pass_sends_its_mails_over_one_connection(orders_engine, smtp):
     recipients = [address(f"cliente{n}") for n in range(3)]
     for recipient in recipients:

@@ -17,6 +17,7 @@ from services.connectors.config import ShopifySyncSettings
 from services.connectors.shopify import delivery_batch, order_sync
 from services.connectors.shopify import sync_repository as repo
 from services.connectors.shopify.orders import InvalidShopifyOrder
+from shared import retrying
 from shared.messaging import is_transient
 from shared.polling import PollingWorker, seconds_until
 
@@ -32,7 +33,8 @@ async def _record_failure(
     log.log(level, "webhook %s failed (dead=%s): %s", row.webhook_id, dead, error)
     expected = isinstance(error, InvalidShopifyOrder | order_sync.OrderNotSeenYet)
     reason = str(error) if expected else f"unexpected error: {error!r}"
-    retry_in = settings.inbox_poll_interval_seconds * 2 ** (row.attempts + 1)
+    # the first retry waits twice the inbox interval, each next one twice as long
+    retry_in = retrying.doubling(row.attempts + 1, 2 * settings.inbox_poll_interval_seconds)
     await repo.fail_delivery(conn, row.webhook_id, error=reason, dead=dead, retry_in=retry_in)
 
 

@@ -39,6 +39,7 @@ from services.connectors.channels.port import (
 from services.connectors.channels.registry import Channels
 from services.connectors.config import StockPushSettings, WriteBackSettings
 from services.connectors.stock_push import stock_rules, stock_tracking
+from shared.retrying import doubling
 
 log = logging.getLogger(__name__)
 S = t.stock_sync
@@ -312,7 +313,10 @@ async def _pushed(engine: AsyncEngine, row: Any, lease: Lease, reported: int) ->
 async def _failed(
     engine: AsyncEngine, row: Any, lease: Lease, reason: str, settings: StockPushSettings
 ) -> None:
-    retry_at = sa.func.now() + timedelta(seconds=settings.failure_backoff_seconds)
+    backoff = doubling(
+        row.attempts + 1, settings.failure_backoff_seconds, settings.failure_backoff_max_seconds
+    )
+    retry_at = sa.func.now() + timedelta(seconds=backoff)
     await _written(
         engine,
         lease,

@@ -113,6 +113,29 @@ async def refresh_item(
         await set_intended(conn, shop=shop, sku=sku, item_code=item_code, quantity=available)
 
 
+async def shop_access_changed(conn: AsyncConnection, shop: str) -> None:
+    """A shop's Admin access was set or changed: its SKUs' quantities are derived again
+    (while it had no access its rows were left as they were), and its refused pushes are
+    due at once, their backoff forgotten — a shop connected again after hours of refusals
+    does not wait out the longest one. A push in flight loses its lease and is pushed
+    again: quantities are absolute."""
+    items = await conn.scalars(
+        sa.select(t.sku_mapping.c.item_code).where(t.sku_mapping.c.shop_domain == shop).distinct()
+    )
+    for item_code in sorted(items):
+        await refresh_item(conn, item_code)
+    await conn.execute(
+        t.stock_sync.update()
+        .where(
+            t.stock_sync.c.shop == shop,
+            t.stock_sync.c.attempts > 0,
+            t.stock_sync.c.claimed_until.is_not(None),
+        )
+        .values(attempts=0, claimed_until=None)
+    )
+    wakeups.mark(conn, WAKE)
+
+
 async def track_mapping(conn: AsyncConnection, *, shop: str, sku: str, item_code: str) -> None:
     """A new or changed mapping: the SKU shows its (new) item's quantity from now on."""
     await conn.execute(

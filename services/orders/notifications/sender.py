@@ -45,6 +45,7 @@ SMTP_RETRIES = retrying.RetryBudget(
 )
 MAX_BACKOFF_SECONDS = 3600.0
 SETTLE_SECONDS = 0.1  # a customer's mail may wait this long; the burst behind it goes along
+RETRY_PAUSE_SECONDS = 0.05  # the shortest sleep before a retry falls due: never a spin
 
 
 def is_transient(error: BaseException) -> bool:
@@ -70,8 +71,9 @@ def describe(error: BaseException) -> str:
 
 
 class MailSender(PollingWorker):
-    """Mails pending notifications; woken after each commit that staged one, else polls on
-    a slow fallback interval (retries, rows staged by another process)."""
+    """Mails pending notifications; woken after each commit that staged one, sleeping until
+    the next failed mail may be retried, else polling on a slow fallback interval (rows
+    staged by another process)."""
 
     def __init__(
         self,
@@ -146,8 +148,10 @@ class MailSender(PollingWorker):
         return set(self._not_before)
 
     def _back_off(self, notification_id: UUID, attempts: int) -> None:
-        delay = self._settings.retry_backoff_seconds * 2 ** (attempts - 1)
-        self._not_before[notification_id] = time.monotonic() + min(delay, MAX_BACKOFF_SECONDS)
+        delay = retrying.doubling(
+            attempts, self._settings.retry_backoff_seconds, MAX_BACKOFF_SECONDS
+        )
+        self._not_before[notification_id] = time.monotonic() + delay
 
     async def send_pending(self, *, keep_connection: bool = False) -> int:
         """One pass: one chunk of up to ``batch_size`` due notifications, each tried once in
@@ -223,6 +227,13 @@ class MailSender(PollingWorker):
 
     async def step(self) -> int:
         return await self.send_pending(keep_connection=True)
+
+    async def next_turn_in(self) -> float | None:
+        """When the soonest mail backing off may be tried again (None: none waits), so a
+        retry does not wait for the fallback interval, nor the interval need be short."""
+        if not self._not_before:
+            return None
+        return max(min(self._not_before.values()) - time.monotonic(), RETRY_PAUSE_SECONDS)
 
     async def close(self) -> None:
         await self._hang_up(politely=True)

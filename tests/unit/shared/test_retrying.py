@@ -153,3 +153,10 @@ async def test_a_handler_retries_transient_faults_and_raises_the_others_at_once(
     with pytest.raises(ValueError):
         await messaging.with_retries(wrong, max_seconds=10)
     assert refused == [1]
+
+
+def test_work_retried_later_waits_doubling_up_to_its_cap():
+    waits = [retrying.doubling(n, 60.0, 3600.0) for n in range(0, 9)]
+
+    assert waits == [0.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 3600.0, 3600.0]
+    assert retrying.doubling(10_000, 60.0, 3600.0) == 3600.0  # no overflow after many tries
