@@ -187,15 +187,38 @@ def target_of(system: System, instances: int) -> Target:
     )  # fmt: skip
 
 
+class PortTaken(RuntimeError):
+    """A process lost its port to another between the pick and its bind."""
+
+
+# Starts of a whole system tried when a process lost its port (another system starting on
+# the same box picked it too): each try on fresh ports.
+STARTS = 3
+
+
 @contextlib.asynccontextmanager
 async def running_processes(logs: Path, *, instances: int = 1) -> AsyncIterator[System]:
     """Start every process with an admin key made beforehand, their mail going to a sink of
     the run's own; stop them and drop their databases and topics at the end, whatever
     happened. ``instances``: processes of each consuming service (``SERVICES``), the
     others ``<name>-<n>`` on ports of their own, all in the same consumer groups; the
-    gateway stays one. Yields the processes, to stop and start one of them."""
+    gateway stays one. Yields the processes, to stop and start one of them. A start where
+    a process lost its port is undone and tried again on other ports."""
     if instances < 1:
         raise ValueError("instances must be at least 1")
+    for start in range(1, STARTS + 1):
+        try:
+            where = logs if start == 1 else logs / f"start-{start}"
+            async with _started(where, instances) as system:
+                yield system
+            return
+        except PortTaken:
+            if start == STARTS:
+                raise
+
+
+@contextlib.asynccontextmanager
+async def _started(logs: Path, instances: int) -> AsyncIterator[System]:
     settings = bench_settings(uuid.uuid4().hex[:8])
     await asyncio.to_thread(logs.mkdir, parents=True, exist_ok=True)
     taken = {getattr(settings.ports, name) for name in PROCESS_PORTS}
@@ -219,7 +242,9 @@ async def running_processes(logs: Path, *, instances: int = 1) -> AsyncIterator[
         await asyncio.sleep(2)  # a process that lost its port exits just after its startup
         gone = [name for name, p in system.processes.items() if p.poll() is not None]
         if gone:
-            raise RuntimeError(f"exited after starting: {gone}: {system.tail(gone[0])}")
+            why = f"exited after starting: {gone}: {system.tail(gone[0])}"
+            lost_port = any("address already in use" in system.tail(name) for name in gone)
+            raise PortTaken(why) if lost_port else RuntimeError(why)
         yield system
     finally:
         system.stop_all()
