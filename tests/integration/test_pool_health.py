@@ -88,3 +88,23 @@ async def test_service_engines_lend_the_most_recently_returned_connection(
         assert await _backend_pid(engine) == pids[0]
     finally:
         await engine.dispose()
+
+
+async def test_service_engines_keep_the_connections_a_burst_opened(settings: Settings) -> None:
+    """Up to twice ``pool_size`` at once, and none closed when they come back: a burst's
+    extra connection is lent again in the next burst, not closed and opened anew."""
+    engine = db.create_engine(settings.pg.url_for_database("postgres"), pool_size=1)
+
+    async def burst() -> set[int]:
+        async with engine.connect() as first, engine.connect() as second:
+            return {
+                (await conn.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
+                for conn in (first, second)
+            }
+
+    try:
+        opened = await burst()
+        assert len(opened) == 2
+        assert await burst() == opened
+    finally:
+        await engine.dispose()
