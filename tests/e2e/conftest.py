@@ -26,10 +26,10 @@ from aiosmtpd.controller import Controller
 from shared import outbox
 from shared.contracts import topics
 from shared.db import create_engine, drop_database
-from shared.settings import Settings
+from shared.settings import Ports, Settings
 from tests import kafka_marks
-from tests.conftest import ROOT, settings_env
-from tests.containers import free_port
+from tests.conftest import PROCESS_PORTS, ROOT, settings_env
+from tests.containers import free_port, quiet_port
 from tests.fakes.amazon import FakeAmazon
 from tests.fakes.amazon import running_fake as amazon_fake
 from tests.fakes.amazon_sqs import FakeQueue, running_queue
@@ -353,6 +353,15 @@ def etsy_env(etsy: FakeEtsy, gateway_port: int) -> dict[str, str]:
 EXPRESS_SHOP = "e2e-express-bakery.myshopify.com"
 
 
+# Starts of the suite's system tried when a process lost its port between the pick and
+# its bind (another system starting on the box took it): each on fresh ports.
+STARTS = 3
+
+
+def lost_its_port(error: BaseException) -> bool:
+    return "address already in use" in str(error)
+
+
 @pytest.fixture(scope="package")
 async def system(
     settings: Settings,
@@ -381,7 +390,6 @@ async def system(
         "LOTLINE_CONNECTORS__WRITE_BACK__BACKOFF_MAX_SECONDS": "0.2",
         "LOTLINE_CONNECTORS__WRITE_BACK__JITTER_SECONDS": "0.01",
         "LOTLINE_CONNECTORS__WRITE_BACK__MAX_WAIT_SECONDS": "2",
-        **etsy_env(etsy, settings.ports.gateway),
         **amazon_env(amazon, amazon_queue),
         # Shopify order sync (issue 4): a quick inbox, a frequent reconciliation, fast retries
         "LOTLINE_CONNECTORS__SHOPIFY_SYNC__INBOX_POLL_INTERVAL_SECONDS": "0.2",
@@ -408,17 +416,32 @@ async def system(
     # Databases of their own: the processes' outbox relays must not publish rows that
     # integration tests stage in theirs.
     pg = settings.pg.model_copy(update={"database_prefix": f"{settings.pg.database_prefix}e2e_"})
-    running = System(settings.model_copy(update={"pg": pg}), logs, fakes)
-    # The gateway's database and the suite's admin key exist before the gateway starts.
-    await asyncio.to_thread(running.create_admin_key)
-    for name in PROCESSES:
-        running.start(name)
+    running: System | None = None
     try:
-        await running.wait_ready()
+        for start in range(1, STARTS + 1):
+            # Ports picked now, not when the run began: by the time a worker reaches its
+            # journeys, another worker's processes may have bound the run's own.
+            taken: set[int] = set()
+            ports = Ports(**{name: quiet_port(taken) for name in PROCESS_PORTS})
+            env = {**fakes, **etsy_env(etsy, ports.gateway)}
+            running = System(settings.model_copy(update={"pg": pg, "ports": ports}), logs, env)
+            # The gateway's database and the suite's admin key exist before it starts.
+            await asyncio.to_thread(running.create_admin_key)
+            for name in PROCESSES:
+                running.start(name)
+            try:
+                await running.wait_ready()
+                break
+            except RuntimeError as error:
+                running.stop_all()
+                if start == STARTS or not lost_its_port(error):
+                    raise
+        assert running is not None
         await running.create_scoped_keys()
         yield running
     finally:
-        running.stop_all()
+        if running is not None:
+            running.stop_all()
         for service in ("orders", "inventory", "production", "connectors", "trace", "gateway"):
             await drop_database(pg, pg.database(service))
         if os.environ.get("LOTLINE_KEEP_E2E_LOGS"):
