@@ -175,9 +175,10 @@ kafka_render_config() {
 }
 
 kafka_new_cluster_id() {
-    # Kafka's Uuid string form is the unpadded URL-safe base64 of 16 random bytes.
+    # Kafka's Uuid string form is the unpadded URL-safe base64 of 16 random bytes; never one
+    # starting with "-" (the storage tool would read it as an option): deploy/kafka_cluster.py
     if command -v python3 >/dev/null 2>&1; then
-        python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode())'
+        python3 "$ROOT/deploy/kafka_cluster.py" new-cluster-id
     else
         local -a opts
         mapfile -t opts < <(kafka_java_opts)

@@ -49,6 +49,16 @@ REPLACED = (
 )
 
 
+def new_cluster_id() -> str:
+    """A Kafka cluster id: the unpadded URL-safe base64 of 16 random bytes, never one that
+    starts with ``-`` (one in 64 would: the storage tool then reads it as an option, and
+    Kafka's own ``Uuid.randomUuid`` draws again for the same reason)."""
+    while True:
+        raw = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not raw.startswith("-"):
+            return raw
+
+
 @dataclass(frozen=True)
 class Node:
     node_id: int
@@ -161,7 +171,7 @@ class Cluster:
         """Every node's storage formatted once, with one cluster id."""
         if all((n.data / "meta.properties").exists() for n in self.nodes):
             return
-        raw = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        raw = new_cluster_id()
         formatting = {}  # the nodes at once: each is a JVM's start-up, seconds on a busy box
         for node in self.nodes:
             node.data.mkdir(parents=True, exist_ok=True)
@@ -269,8 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="deploy/infra.sh cluster", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("command", choices=("start", "stop", "status"))
+    parser.add_argument("command", choices=("start", "stop", "status", "new-cluster-id"))
     args = parser.parse_args(argv)
+    if args.command == "new-cluster-id":  # deploy/infra.sh's single broker formats with it
+        print(new_cluster_id())
+        return 0
     run_dir = Path(os.environ.get("LOTLINE_RUN_DIR", ROOT / ".run")).resolve()
     cluster = Cluster(run_dir, int(os.environ.get("LOTLINE_KAFKA_CLUSTER_PORT", "19192")))
     if args.command == "start":
