@@ -14,22 +14,20 @@ ifdef LOTLINE_KAFKA_PORT
 export LOTLINE_KAFKA__BOOTSTRAP_SERVERS := 127.0.0.1:$(LOTLINE_KAFKA_PORT)
 endif
 
-.PHONY: run test test-collect lint-quick setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace chaos clean-data backup restore
+.PHONY: run test test-collect setup bootstrap browser infra-up infra-down up down status seed lint unit integration e2e bench bench-tools bench-trace chaos clean-data backup restore
 
 ## make run: set up, start Kafka + PostgreSQL, all services and the gateway; seed demo data;
 ## stays in the foreground — Ctrl-C stops every process (Kafka/PostgreSQL keep running: make down).
 run: setup infra-up bootstrap
 	$(PY) deploy/supervisor.py run $(PY) -m services.cli demo seed
 
-## make test: set up, start the servers it needs, lint, then the whole suite beside the type check.
+## make test: set up, start the servers it needs, lint, type-check, then the whole suite.
 ## The suite's PostgreSQL skips fsync for speed (LOTLINE_PG_DURABLE=0); make run's is durable.
 ## Three pytest-xdist workers (TEST_WORKERS) each take a whole file at a time, in the order
 ## tests/conftest.py gives (run_order); each has its own databases, topics and ports. The
 ## suite mostly waits (for processes, brokers, deadlines), so three share two cores well.
-## The servers start while the quick checks run (each step's output kept together), and so
-## does a first collection of the suite (test-collect). The type check (36 s of one core on
-## a clean clone, the longest step before the suite) runs beside the suite, not before it:
-## its output comes after the suite's, and either failing fails make test.
+## The servers start while lint and the type check run (each step's output kept together),
+## and so does a first collection of the suite (test-collect).
 TEST_WORKERS ?= 3
 PYTEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: export LOTLINE_PG_DURABLE ?= 0
@@ -39,11 +37,8 @@ test: export LOTLINE_PG_DURABLE ?= 0
 test: export LOTLINE_KAFKA_JAVA_OPTS ?= -XX:TieredStopAtLevel=1
 test: export PYTHONDONTWRITEBYTECODE =
 test: setup
-	@$(MAKE) --no-print-directory -j4 --output-sync=target infra-up browser lint-quick test-collect
-	@typed=$$(mktemp); ( $(VENV)/bin/mypy . > $$typed 2>&1; echo $$? >> $$typed ) & \
-	$(PY) -m pytest $(PYTEST_PARALLEL); tested=$$?; wait; \
-	echo "$(VENV)/bin/mypy ."; head -n -1 $$typed; mypy=$$(tail -n 1 $$typed); rm -f $$typed; \
-	test $$tested -eq 0 && test $$mypy -eq 0
+	@$(MAKE) --no-print-directory -j4 --output-sync=target infra-up browser lint test-collect
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 ## pytest rewrites the asserts of every test module it imports (about 14 s of CPU for the
 ## suite) and keeps the result in __pycache__: collected once here, beside the type check,
@@ -92,13 +87,10 @@ status:
 seed:
 	$(PY) -m services.cli demo seed
 
-lint: lint-quick
-	$(VENV)/bin/mypy .
-
-## Everything lint checks but the types: seconds, not half a minute.
-lint-quick: setup
+lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 	$(VENV)/bin/lint-imports
 	$(PY) deploy/asyncapi.py --check
 
