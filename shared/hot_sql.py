@@ -53,6 +53,18 @@ def array_of(name: str, column: ColumnElement[Any]) -> BindParameter[Any]:
     return bindparam(name, type_=ARRAY(column.type))
 
 
+def unnest_rows(**arrays: sa.Column[Any]) -> sa.TableValuedAlias:
+    """A batch of rows given as one array per column, to insert or join in one statement:
+    ``name=column`` is the parameter ``name`` holding values of ``column`` (its type,
+    ``array_of``), read back as a column named as ``column``. One SQL text however many
+    rows: ``insert(table).from_select(names, sa.select(unnest_rows(...)))``."""
+    return (
+        sa.func.unnest(*(array_of(name, column) for name, column in arrays.items()))
+        .table_valued(*(column.name for column in arrays.values()))
+        .render_derived()
+    )
+
+
 def any_of(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
     """``column = ANY(:name)``, the values given as one array (``array_of``)."""
     return column == sa.any_(array_of(name, column))

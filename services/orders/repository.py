@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.orders import tables as t
@@ -18,7 +18,7 @@ from shared.contracts.connectors import InboundOrderReceived, OrderTotals
 from shared.contracts.inventory import MaterialShortage, ReservedLot, Shortage
 from shared.contracts.orders import OrderStatus, OrderStatusChanged
 from shared.contracts.production import Demand, MissingMaterial, ProductionStatus
-from shared.hot_sql import HotStatement, any_of, bound
+from shared.hot_sql import HotStatement, any_of, bound, unnest_rows
 
 _ORDER_FIELDS = (
     "id",
@@ -205,17 +205,13 @@ _MOVED = (
 )
 _MOVE = HotStatement(_HISTORY_ROW.add_cte(_MOVED))
 # The lots reserved for the move, one array per column, in the same statement.
-_RESERVED = (
-    sa.func.unnest(
-        sa.bindparam("line_nos", type_=ARRAY(sa.Integer)),
-        sa.bindparam("item_codes", type_=ARRAY(sa.Text)),
-        sa.bindparam("lot_codes", type_=ARRAY(sa.Text)),
-        sa.bindparam("quantities", type_=ARRAY(t.QTY)),
-        sa.bindparam("units", type_=ARRAY(sa.Text)),
-        sa.bindparam("expiries", type_=ARRAY(sa.Date)),
-    )
-    .table_valued("line_no", "item_code", "lot_code", "quantity", "unit", "expires_on")
-    .render_derived()
+_RESERVED = unnest_rows(
+    line_nos=t.reservation.c.line_no,
+    item_codes=t.reservation.c.item_code,
+    lot_codes=t.reservation.c.lot_code,
+    quantities=t.reservation.c.quantity,
+    units=t.reservation.c.unit,
+    expiries=t.reservation.c.expires_on,
 )
 _RESERVE = t.reservation.insert().from_select(
     list(_RESERVATION_FIELDS),

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
@@ -23,7 +23,7 @@ from services.production.production_orders import completion_rules
 from services.production.recipes import recipe_rules
 from shared.consuming import Delivery, UseCase
 from shared.contracts.inventory import ItemDefined, LotChanged, LotStatus
-from shared.hot_sql import HotStatement, any_of
+from shared.hot_sql import HotStatement, any_of, unnest_rows
 from shared.units import Quantity, UnitError, convert
 
 log = logging.getLogger(__name__)
@@ -110,28 +110,33 @@ async def upsert_item(conn: AsyncConnection, event: ItemDefined) -> None:
 
 # Every snapshot of a batch in one statement (one row per lot), each stored only when its
 # revision is higher than the stored one's (``shared.snapshots.keep_newest``, for many rows).
+_LOT_COLUMNS = (
+    "lot_code", "item_code", "on_hand", "reserved", "unit", "expires_on", "revision", "status",
+)  # fmt: skip
+_SNAPSHOT_ROWS = insert(t.lot).from_select(
+    list(_LOT_COLUMNS),
+    sa.select(
+        unnest_rows(
+            lot_codes=t.lot.c.lot_code,
+            item_codes=t.lot.c.item_code,
+            on_hands=t.lot.c.on_hand,
+            reserveds=t.lot.c.reserved,
+            units=t.lot.c.unit,
+            expires=t.lot.c.expires_on,
+            revisions=t.lot.c.revision,
+            statuses=t.lot.c.status,
+        )
+    ),
+)
 _KEEP_NEWEST_OF_ALL = HotStatement(
-    sa.text(
-        "INSERT INTO production_lot"
-        " (lot_code, item_code, on_hand, reserved, unit, expires_on, revision, status)"
-        " SELECT * FROM unnest(:lot_codes, :item_codes, :on_hands, :reserveds, :units,"
-        " :expires, :revisions, :statuses)"
-        " ON CONFLICT (lot_code) DO UPDATE SET item_code = excluded.item_code,"
-        " on_hand = excluded.on_hand, reserved = excluded.reserved, unit = excluded.unit,"
-        " expires_on = excluded.expires_on, revision = excluded.revision,"
-        " status = excluded.status, updated_at = now()"
-        " WHERE production_lot.revision < excluded.revision"
-        " RETURNING lot_code"
-    ).bindparams(
-        sa.bindparam("lot_codes", type_=ARRAY(sa.Text)),
-        sa.bindparam("item_codes", type_=ARRAY(sa.Text)),
-        sa.bindparam("on_hands", type_=ARRAY(t.QTY)),
-        sa.bindparam("reserveds", type_=ARRAY(t.QTY)),
-        sa.bindparam("units", type_=ARRAY(sa.Text)),
-        sa.bindparam("expires", type_=ARRAY(sa.Date)),
-        sa.bindparam("revisions", type_=ARRAY(sa.BigInteger)),
-        sa.bindparam("statuses", type_=ARRAY(sa.Text)),
-    )
+    _SNAPSHOT_ROWS.on_conflict_do_update(
+        index_elements=[t.lot.c.lot_code],
+        set_={
+            **{name: _SNAPSHOT_ROWS.excluded[name] for name in _LOT_COLUMNS if name != "lot_code"},
+            "updated_at": sa.func.now(),
+        },
+        where=t.lot.c.revision < _SNAPSHOT_ROWS.excluded.revision,
+    ).returning(t.lot.c.lot_code)
 )
 
 

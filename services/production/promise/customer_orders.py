@@ -14,28 +14,30 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.production import tables as t
 from services.production.promise.term_rules import Terms, terms_for
 from shared.consuming import Delivery
 from shared.contracts.orders import OrderReceived
-from shared.hot_sql import HotStatement, any_of
+from shared.hot_sql import HotStatement, any_of, unnest_rows
 from shared.settings import PromiseSettings
 
 _REMEMBER = HotStatement(
-    sa.text(
-        "INSERT INTO production_customer_order (order_id, channel, shop, shipping_service) "
-        "SELECT * FROM unnest(:order_ids, :channels, :shops, :services) "
-        "ON CONFLICT DO NOTHING"
-    ).bindparams(
-        sa.bindparam("order_ids", type_=ARRAY(PgUUID(as_uuid=True))),
-        sa.bindparam("channels", type_=ARRAY(sa.Text)),
-        sa.bindparam("shops", type_=ARRAY(sa.Text)),
-        sa.bindparam("services", type_=ARRAY(sa.Text)),
+    insert(t.customer_order)
+    .from_select(
+        ["order_id", "channel", "shop", "shipping_service"],
+        sa.select(
+            unnest_rows(
+                order_ids=t.customer_order.c.order_id,
+                channels=t.customer_order.c.channel,
+                shops=t.customer_order.c.shop,
+                services=t.customer_order.c.shipping_service,
+            )
+        ),
     )
+    .on_conflict_do_nothing()
 )
 _RECEIVED = "production: customer orders received in the transaction"
 _TERMS = HotStatement(sa.select(t.customer_order).where(any_of(t.customer_order.c.order_id, "ids")))

@@ -16,10 +16,10 @@ from datetime import date
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.production import tables as t
 from services.production.capacity.calendar_rules import WorkingCalendar
 from services.production.promise import customer_orders
 from services.production.promise.date_rules import LineNeed, line_promise
@@ -27,19 +27,23 @@ from services.production.promise.term_rules import terms_for
 from shared.consuming import Delivery
 from shared.contracts.inventory import StockReserved
 from shared.contracts.production import OrderPromised
-from shared.hot_sql import HotStatement
+from shared.hot_sql import HotStatement, unnest_rows
 from shared.settings import PromiseSettings
 
 _PROMISE_FIRST = HotStatement(
-    sa.text(
-        "INSERT INTO production_order_promise (order_id, promised_on, reason) "
-        "SELECT * FROM unnest(:order_ids, :dates, :reasons) "
-        "ON CONFLICT DO NOTHING RETURNING order_id"
-    ).bindparams(
-        sa.bindparam("order_ids", type_=ARRAY(PgUUID(as_uuid=True))),
-        sa.bindparam("dates", type_=ARRAY(sa.Date)),
-        sa.bindparam("reasons", type_=ARRAY(sa.Text)),
+    insert(t.order_promise)
+    .from_select(
+        ["order_id", "promised_on", "reason"],
+        sa.select(
+            unnest_rows(
+                order_ids=t.order_promise.c.order_id,
+                dates=t.order_promise.c.promised_on,
+                reasons=t.order_promise.c.reason,
+            )
+        ),
     )
+    .on_conflict_do_nothing()
+    .returning(t.order_promise.c.order_id)
 )
 _RESERVED = "production: orders reserved from stock in the transaction"
 
